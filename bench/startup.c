@@ -1,0 +1,396 @@
+/* bench/startup — how long a command takes from fork to reaped exit.
+ *
+ *   startup [-n RUNS] [-r A/B]... [--] NAME CMD [ARG...] [::: NAME CMD [ARG...]]...
+ *
+ * Each command gets one untimed warm-up run, then RUNS timed runs, taken
+ * round-robin (A, B, C, A, B, C, ...) so that a slow spell of the machine is
+ * shared by every command instead of landing on one of them.  A run is
+ * fork + execvp + waitpid, timed with CLOCK_MONOTONIC, with stdin, stdout and
+ * stderr on /dev/null.  Any failed run makes the exit status 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SEPARATOR ":::"
+#define MAX_RUNS 100000
+#define MAX_RATIOS 16
+
+struct bench_cmd {
+        const char *name;
+        char **argv;            /* NULL-terminated, points into main's argv */
+        double *ms;             /* one per successful timed run */
+        int ok;
+        int failed;
+        int skipped;            /* its warm-up failed: not measured */
+};
+
+struct ratio {
+        const char *spec;       /* "A/B" as given */
+        int a, b;               /* indexes into the command list */
+};
+
+struct stats {
+        double median, p90, min;
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "usage: startup [-n RUNS] [-r A/B]... [--] NAME CMD [ARG...] [::: NAME CMD [ARG...]]...\n"
+                "\n"
+                "Time each command from fork to reaped exit, RUNS times (default 30),\n"
+                "interleaved round-robin, and print median, 90th percentile and minimum.\n"
+                "\n"
+                "  -n, --runs RUNS   timed runs per command (1..%d)\n"
+                "  -r, --ratio A/B   also print median(A) / median(B); repeatable\n"
+                "  -h, --help        show this help\n",
+                MAX_RUNS);
+}
+
+static double elapsed_ms(const struct timespec *t0, const struct timespec *t1)
+{
+        return (double)(t1->tv_sec - t0->tv_sec) * 1e3 +
+               (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Returns 0 with *status and *ms filled, or a negative errno if fork or
+ * waitpid themselves failed. */
+static int run_once(char **argv, int devnull, int show_stderr, int *status, double *ms)
+{
+        struct timespec t0, t1;
+        pid_t pid;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                int err;
+
+                dup2(devnull, STDIN_FILENO);
+                dup2(devnull, STDOUT_FILENO);
+                if (!show_stderr)
+                        dup2(devnull, STDERR_FILENO);
+                execvp(argv[0], argv);
+                err = errno;
+                if (show_stderr)
+                        fprintf(stderr, "startup: cannot run %s: %s\n", argv[0], strerror(err));
+                _exit(err == ENOENT ? 127 : 126);
+        }
+        while (waitpid(pid, status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        *ms = elapsed_ms(&t0, &t1);
+        return 0;
+}
+
+static const char *describe_status(int status, char *buf, size_t len)
+{
+        if (WIFEXITED(status))
+                snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+        else if (WIFSIGNALED(status))
+                snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+                         strsignal(WTERMSIG(status)));
+        else
+                snprintf(buf, len, "wait status 0x%x", (unsigned)status);
+        return buf;
+}
+
+static int succeeded(int status)
+{
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The first failure of a command is run again with stderr visible, so the
+ * report carries the command's own reason and not only a number. */
+static void report_failure(struct bench_cmd *c, int devnull, const char *when, int status)
+{
+        char why[128];
+        double ms;
+
+        fprintf(stderr, "startup: %s: %s failed: %s\n", c->name, when,
+                describe_status(status, why, sizeof(why)));
+        if (c->failed > 1)
+                return;
+        fprintf(stderr, "startup: %s: running it once more with its stderr shown:\n", c->name);
+        if (run_once(c->argv, devnull, 1, &status, &ms) < 0)
+                fprintf(stderr, "startup: %s: cannot run it again: %m\n", c->name);
+        else
+                fprintf(stderr, "startup: %s: that run ended with %s\n", c->name,
+                        describe_status(status, why, sizeof(why)));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return (x > y) - (x < y);
+}
+
+/* Sorts ms in place.  p90 is the nearest-rank percentile. */
+static struct stats compute_stats(double *ms, int n)
+{
+        struct stats s;
+        int rank = (9 * n + 9) / 10;    /* ceil(0.9 n) */
+
+        qsort(ms, n, sizeof(*ms), cmp_double);
+        s.min = ms[0];
+        s.median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+        s.p90 = ms[rank - 1];
+        return s;
+}
+
+static int parse_runs(const char *arg, int *runs)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(arg, &end, 10);
+        if (errno || end == arg || *end || v < 1 || v > MAX_RUNS)
+                return -1;
+        *runs = (int)v;
+        return 0;
+}
+
+/* Splits argv (from the first command on) at each ":::" into commands. */
+static int split_commands(char **argv, int argc, struct bench_cmd **out, int *count)
+{
+        struct bench_cmd *cmds = calloc((size_t)argc, sizeof(*cmds));
+        int n = 0, i = 0;
+
+        if (!cmds)
+                return -ENOMEM;
+        while (i < argc) {
+                int start = i;
+
+                while (i < argc && strcmp(argv[i], SEPARATOR) != 0)
+                        i++;
+                if (i - start < 2) {
+                        fprintf(stderr, "startup: each command needs a NAME and a CMD (near argument %d)\n",
+                                start + 1);
+                        free(cmds);
+                        return -EINVAL;
+                }
+                cmds[n].name = argv[start];
+                cmds[n].argv = &argv[start + 1];
+                n++;
+                if (i < argc)
+                        argv[i++] = NULL;       /* terminates the previous argv */
+        }
+        *out = cmds;
+        *count = n;
+        return 0;
+}
+
+static int find_cmd(const struct bench_cmd *cmds, int n, const char *name, size_t len)
+{
+        for (int i = 0; i < n; i++)
+                if (strlen(cmds[i].name) == len && strncmp(cmds[i].name, name, len) == 0)
+                        return i;
+        return -1;
+}
+
+static int resolve_ratio(struct ratio *r, const struct bench_cmd *cmds, int n)
+{
+        const char *slash = strchr(r->spec, '/');
+        int alen;
+
+        if (!slash) {
+                fprintf(stderr, "startup: --ratio %s: expected A/B\n", r->spec);
+                return -EINVAL;
+        }
+        alen = (int)(slash - r->spec);
+        r->a = find_cmd(cmds, n, r->spec, (size_t)alen);
+        r->b = find_cmd(cmds, n, slash + 1, strlen(slash + 1));
+        if (r->a < 0) {
+                fprintf(stderr, "startup: --ratio %s: no command named '%.*s'\n", r->spec, alen,
+                        r->spec);
+                return -EINVAL;
+        }
+        if (r->b < 0) {
+                fprintf(stderr, "startup: --ratio %s: no command named '%s'\n", r->spec, slash + 1);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static void print_cmdline(const struct bench_cmd *c, int width)
+{
+        printf("  %-*s ", width, c->name);
+        for (char **a = c->argv; *a; a++)
+                printf(" %s", *a);
+        putchar('\n');
+}
+
+static void print_results(struct bench_cmd *cmds, int n, const struct ratio *ratios, int nratios)
+{
+        struct stats *st = calloc((size_t)n, sizeof(*st));
+        int width = (int)strlen("command");
+
+        if (!st) {
+                fprintf(stderr, "startup: out of memory\n");
+                return;
+        }
+        for (int i = 0; i < n; i++)
+                if ((int)strlen(cmds[i].name) > width)
+                        width = (int)strlen(cmds[i].name);
+
+        printf("\n%-*s  %10s  %10s  %10s\n", width, "command", "median ms", "p90 ms", "min ms");
+        for (int i = 0; i < n; i++) {
+                struct bench_cmd *c = &cmds[i];
+
+                if (c->ok == 0) {
+                        printf("%-*s  %10s  %10s  %10s   (%s)\n", width, c->name, "-", "-", "-",
+                               c->skipped ? "not measured: warm-up failed" : "every run failed");
+                        continue;
+                }
+                st[i] = compute_stats(c->ms, c->ok);
+                printf("%-*s  %10.2f  %10.2f  %10.2f", width, c->name, st[i].median, st[i].p90,
+                       st[i].min);
+                if (c->failed)
+                        printf("   (%d of %d runs failed)", c->failed, c->ok + c->failed);
+                putchar('\n');
+        }
+        if (nratios)
+                putchar('\n');
+        for (int i = 0; i < nratios; i++) {
+                const struct ratio *r = &ratios[i];
+
+                if (cmds[r->a].ok == 0 || cmds[r->b].ok == 0 || st[r->b].median <= 0)
+                        printf("%-*s  n/a\n", width + 4, r->spec);
+                else
+                        printf("%-*s  %.2fx  (medians)\n", width + 4, r->spec,
+                               st[r->a].median / st[r->b].median);
+        }
+        free(st);
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                { "runs", required_argument, NULL, 'n' },
+                { "ratio", required_argument, NULL, 'r' },
+                { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct ratio ratios[MAX_RATIOS];
+        struct bench_cmd *cmds;
+        int runs = 30, nratios = 0, ncmds, devnull, opt, width = 0, failed = 0;
+
+        while ((opt = getopt_long(argc, argv, "+n:r:h", longopts, NULL)) != -1) {
+                switch (opt) {
+                case 'n':
+                        if (parse_runs(optarg, &runs) < 0) {
+                                fprintf(stderr, "startup: --runs %s: expected a number from 1 to %d\n",
+                                        optarg, MAX_RUNS);
+                                return 2;
+                        }
+                        break;
+                case 'r':
+                        if (nratios == MAX_RATIOS) {
+                                fprintf(stderr, "startup: at most %d --ratio options\n", MAX_RATIOS);
+                                return 2;
+                        }
+                        ratios[nratios++].spec = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (optind == argc) {
+                usage(stderr);
+                return 2;
+        }
+        if (split_commands(&argv[optind], argc - optind, &cmds, &ncmds) < 0)
+                return 2;
+        for (int i = 0; i < nratios; i++)
+                if (resolve_ratio(&ratios[i], cmds, ncmds) < 0)
+                        return 2;
+
+        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull < 0) {
+                fprintf(stderr, "startup: cannot open /dev/null: %m\n");
+                return 1;
+        }
+        for (int i = 0; i < ncmds; i++) {
+                cmds[i].ms = calloc((size_t)runs, sizeof(double));
+                if (!cmds[i].ms) {
+                        fprintf(stderr, "startup: out of memory\n");
+                        return 1;
+                }
+                if ((int)strlen(cmds[i].name) > width)
+                        width = (int)strlen(cmds[i].name);
+        }
+
+        printf("startup: %d runs each, round-robin, fork to reaped exit, after one warm-up run\n",
+               runs);
+        for (int i = 0; i < ncmds; i++)
+                print_cmdline(&cmds[i], width);
+        fflush(stdout);         /* the children must not inherit unwritten output */
+
+        for (int i = 0; i < ncmds; i++) {
+                struct bench_cmd *c = &cmds[i];
+                int status;
+                double ms;
+
+                if (run_once(c->argv, devnull, 0, &status, &ms) < 0) {
+                        fprintf(stderr, "startup: %s: cannot fork or wait: %m\n", c->name);
+                        return 1;
+                }
+                if (!succeeded(status)) {
+                        c->failed++;
+                        c->skipped = 1;
+                        report_failure(c, devnull, "the warm-up run", status);
+                }
+        }
+
+        for (int r = 0; r < runs; r++) {
+                for (int i = 0; i < ncmds; i++) {
+                        struct bench_cmd *c = &cmds[i];
+                        char when[64];
+                        int status;
+                        double ms;
+
+                        if (c->skipped)
+                                continue;
+                        if (run_once(c->argv, devnull, 0, &status, &ms) < 0) {
+                                fprintf(stderr, "startup: %s: cannot fork or wait: %m\n", c->name);
+                                return 1;
+                        }
+                        if (succeeded(status)) {
+                                c->ms[c->ok++] = ms;
+                                continue;
+                        }
+                        c->failed++;
+                        snprintf(when, sizeof(when), "run %d of %d", r + 1, runs);
+                        report_failure(c, devnull, when, status);
+                }
+        }
+
+        print_results(cmds, ncmds, ratios, nratios);
+        for (int i = 0; i < ncmds; i++) {
+                failed += cmds[i].failed;
+                free(cmds[i].ms);
+        }
+        free(cmds);
+        close(devnull);
+        if (failed) {
+                fprintf(stderr, "startup: %d run%s failed\n", failed, failed == 1 ? "" : "s");
+                return 1;
+        }
+        return 0;
+}

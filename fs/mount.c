@@ -1,0 +1,140 @@
+#include "fs/mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox/cleanup.h"
+
+/* <sys/mount.h> and <linux/mount.h> clash on glibc 2.36, so the mount API is
+   called through syscall(2) with the kernel's own header. */
+#ifndef MNT_DETACH
+#define MNT_DETACH 2
+#endif
+
+int mnt_set_attrs(int mntfd, uint64_t set, bool recursive, struct nook_err *e)
+{
+        struct mount_attr attr = { .attr_set = set };
+        unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+
+        if (syscall(SYS_mount_setattr, mntfd, "", flags, &attr, sizeof(attr)) < 0)
+                return nook_errf(e, errno, "cannot set mount flags: %m");
+        return 0;
+}
+
+int mnt_clone(int fd, const char *what, struct nook_err *e)
+{
+        int m = (int)syscall(SYS_open_tree, fd, "",
+                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+        if (m < 0)
+                return nook_errf(e, errno, "cannot bind %s: %m", what);
+        return m;
+}
+
+int mnt_attach(int mntfd, int targetfd, const char *where, struct nook_err *e)
+{
+        if (syscall(SYS_move_mount, mntfd, "", targetfd, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return nook_errf(e, errno, "cannot mount on %s: %m", where);
+        return 0;
+}
+
+static int fs_open(const char *type, struct nook_err *e)
+{
+        int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return nook_errf(e, errno, "cannot create a %s filesystem: %m", type);
+        return fs;
+}
+
+static int fs_set(int fs, const char *type, const char *key, const char *val, struct nook_err *e)
+{
+        unsigned cmd = val ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG;
+        if (syscall(SYS_fsconfig, fs, cmd, key, val, 0) < 0)
+                return nook_errf(e, errno, "cannot set %s=%s on %s: %m", key, val ? val : "", type);
+        return 0;
+}
+
+static int fs_mount(int fs, const char *type, uint64_t attrs, struct nook_err *e)
+{
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return nook_errf(e, errno, "cannot create %s: %m", type);
+        int m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, (unsigned)attrs);
+        if (m < 0)
+                return nook_errf(e, errno, "cannot mount %s: %m", type);
+        return m;
+}
+
+int mnt_new_tmpfs(uint64_t size, mode_t mode, uint64_t attrs, struct nook_err *e)
+{
+        _cleanup_close_ int fs = fs_open("tmpfs", e);
+        char buf[32];
+        int r;
+
+        if (fs < 0)
+                return fs;
+        snprintf(buf, sizeof(buf), "%04o", (unsigned)mode);
+        r = fs_set(fs, "tmpfs", "mode", buf, e);
+        if (r == 0 && size) {
+                snprintf(buf, sizeof(buf), "%llu", (unsigned long long)size);
+                r = fs_set(fs, "tmpfs", "size", buf, e);
+        }
+        if (r < 0)
+                return r;
+        return fs_mount(fs, "tmpfs", attrs, e);
+}
+
+int mnt_new_proc(struct nook_err *e)
+{
+        _cleanup_close_ int fs = fs_open("proc", e);
+
+        if (fs < 0)
+                return fs;
+        return fs_mount(fs, "proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+}
+
+int mnt_new_devpts(struct nook_err *e)
+{
+        _cleanup_close_ int fs = fs_open("devpts", e);
+        int r;
+
+        if (fs < 0)
+                return fs;
+        /* A private instance: the sandbox sees only its own terminals. */
+        r = fs_set(fs, "devpts", "newinstance", NULL, e);
+        if (r == 0)
+                r = fs_set(fs, "devpts", "ptmxmode", "0666", e);
+        if (r == 0)
+                r = fs_set(fs, "devpts", "mode", "0620", e);
+        if (r < 0)
+                return r;
+        return fs_mount(fs, "devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+}
+
+int mnt_make_rslave(struct nook_err *e)
+{
+        /* Before any mount of ours: nothing we do may propagate to the host,
+           while the host's later mounts still reach our binds. */
+        if (syscall(SYS_mount, NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                return nook_errf(e, errno, "cannot make mounts private: %m");
+        return 0;
+}
+
+int mnt_pivot_into(int newrootfd, struct nook_err *e)
+{
+        /* pivot_root(".", ".") stacks the old root on top of the new one;
+           detaching "." then drops the old root and everything under it. */
+        if (fchdir(newrootfd) < 0)
+                return nook_errf(e, errno, "cannot enter the new root: %m");
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return nook_errf(e, errno, "cannot pivot into the new root: %m");
+        if (syscall(SYS_umount2, ".", MNT_DETACH) < 0)
+                return nook_errf(e, errno, "cannot detach the old root: %m");
+        if (chdir("/") < 0)
+                return nook_errf(e, errno, "cannot enter the new root: %m");
+        return 0;
+}

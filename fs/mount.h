@@ -1,0 +1,28 @@
+/* Mounts through the fd-based mount API (open_tree, fsopen, fsmount,
+   move_mount, mount_setattr): every target is an fd resolved inside the new
+   root, so no path is looked up twice. Needs Linux >= 5.12. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sandbox/err.h"
+
+/* MOUNT_ATTR_* bits from <linux/mount.h> */
+int mnt_set_attrs(int mntfd, uint64_t set, bool recursive, struct nook_err *e);
+
+/* A detached copy of the mount tree at fd (a bind mount not attached yet). */
+int mnt_clone(int fd, const char *what, struct nook_err *e);
+
+/* Attaches the detached mount mntfd on the target fd. */
+int mnt_attach(int mntfd, int targetfd, const char *where, struct nook_err *e);
+
+/* New detached filesystems. size 0 = default; attrs are MOUNT_ATTR_*. */
+int mnt_new_tmpfs(uint64_t size, mode_t mode, uint64_t attrs, struct nook_err *e);
+int mnt_new_proc(struct nook_err *e);
+int mnt_new_devpts(struct nook_err *e);
+
+/* mount(2) and friends, for the few steps the fd API does not cover. */
+int mnt_make_rslave(struct nook_err *e);
+int mnt_pivot_into(int newrootfd, struct nook_err *e);

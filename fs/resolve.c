@@ -1,0 +1,85 @@
+#include "fs/resolve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox/cleanup.h"
+
+int resolve_open(int rootfd, const char *path, int flags)
+{
+        struct open_how how = {
+                .flags = (unsigned)(flags | O_CLOEXEC),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd;
+
+        do
+                fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+        while (fd < 0 && errno == EAGAIN);
+        return fd < 0 ? -errno : fd;
+}
+
+const char *path_split(const char *path, char *parent, size_t size)
+{
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 0;
+
+        if (n == 0) {
+                snprintf(parent, size, "/");
+        } else {
+                if (n >= size)
+                        n = size - 1;
+                memcpy(parent, path, n);
+                parent[n] = '\0';
+        }
+        return slash ? slash + 1 : path;
+}
+
+static int open_parent(int rootfd, const char *path, const char **base)
+{
+        char parent[PATH_MAX];
+
+        *base = path_split(path, parent, sizeof(parent));
+        if (!**base || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
+                return -EINVAL;
+        return resolve_mkdirs(rootfd, parent, 0755);
+}
+
+int resolve_mkdirs(int rootfd, const char *path, mode_t mode)
+{
+        const char *base;
+        int fd = resolve_open(rootfd, path, O_PATH | O_DIRECTORY);
+
+        if (fd != -ENOENT)
+                return fd;
+        _cleanup_close_ int parent = open_parent(rootfd, path, &base);
+        if (parent < 0)
+                return parent;
+        if (mkdirat(parent, base, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return resolve_open(rootfd, path, O_PATH | O_DIRECTORY);
+}
+
+int resolve_mkfile(int rootfd, const char *path)
+{
+        const char *base;
+        int fd = resolve_open(rootfd, path, O_PATH);
+
+        if (fd != -ENOENT)
+                return fd;
+        _cleanup_close_ int parent = open_parent(rootfd, path, &base);
+        if (parent < 0)
+                return parent;
+        int f = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+        if (f < 0 && errno != EEXIST)
+                return -errno;
+        if (f >= 0)
+                close(f);
+        return resolve_open(rootfd, path, O_PATH);
+}

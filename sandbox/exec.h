@@ -1,0 +1,17 @@
+/* The last steps of the command's process, then execve. */
+#pragma once
+
+#include <signal.h>
+
+#include "sandbox/seccomp.h"
+#include "sandbox/spec.h"
+
+struct exec_ctx {
+        const struct nook_spec *spec;           /* argv, environment, kept fds */
+        const struct seccomp_prog *seccomp;     /* NULL: no filter */
+        const sigset_t *sigmask;                /* the mask to run the command with */
+};
+
+/* Never returns: execs the command, or prints why not and exits 125 (nook's
+   own failure), 126 (found but not runnable) or 127 (not found). */
+_Noreturn void exec_command(const struct exec_ctx *x);

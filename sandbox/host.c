@@ -1,0 +1,86 @@
+#include "sandbox/host.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
+
+static const char *const top_dirs[] = { "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32" };
+
+static enum host_node node_kind(const char *path, char *target, size_t size)
+{
+        struct stat st;
+
+        if (lstat(path, &st) < 0)
+                return HOST_ABSENT;
+        if (S_ISLNK(st.st_mode)) {
+                ssize_t n = readlink(path, target, size - 1);
+                if (n < 0)
+                        return HOST_ABSENT;
+                target[n] = '\0';
+                return HOST_SYMLINK;
+        }
+        return S_ISDIR(st.st_mode) ? HOST_DIR : HOST_FILE;
+}
+
+static int read_home(struct host_facts *h, struct nook_err *e)
+{
+        const char *home = getenv("HOME");
+
+        if (!home || !*home) {
+                struct passwd *pw = getpwuid(h->uid);
+                if (!pw || !pw->pw_dir)
+                        return nook_errf(e, ENOENT, "cannot find your home directory: HOME is unset and uid %u has no passwd entry (set HOME)",
+                                         (unsigned)h->uid);
+                home = pw->pw_dir;
+        }
+        if (home[0] != '/')
+                return nook_errf(e, EINVAL, "HOME '%s' is not an absolute path (set HOME to your home directory)", home);
+        h->home = path_normalize(home);
+        if (!h->home)
+                return nook_errf(e, EINVAL, "HOME '%s' is not usable: a '..' component is not allowed (set HOME to your home directory)",
+                                 home);
+        if (strcmp(h->home, "/") == 0)
+                return nook_errf(e, EINVAL, "HOME '/' cannot hold a private home (set HOME to your home directory)");
+        return 0;
+}
+
+int host_facts_read(struct host_facts *h, struct nook_err *e)
+{
+        char cwd[PATH_MAX];
+        int r;
+
+        memset(h, 0, sizeof(*h));
+        h->uid = getuid();
+        h->gid = getgid();
+        r = read_home(h, e);
+        if (r < 0)
+                return r;
+        /* getcwd() fails or says "(unreachable)" when the directory is gone or
+           outside our root: then there is nothing to bind. */
+        if (getcwd(cwd, sizeof(cwd)) && cwd[0] == '/') {
+                h->cwd = strdup(cwd);
+                if (!h->cwd)
+                        return nook_errf(e, ENOMEM, "out of memory");
+        }
+        struct stat st;
+        h->has_opt = stat("/opt", &st) == 0 && S_ISDIR(st.st_mode);
+        for (size_t i = 0; i < ARRAY_SIZE(top_dirs); i++) {
+                struct host_top *t = &h->top[h->n_top++];
+                t->name = top_dirs[i];
+                t->kind = node_kind(t->name, t->target, sizeof(t->target));
+        }
+        return 0;
+}
+
+void host_facts_free(struct host_facts *h)
+{
+        free(h->home);
+        free(h->cwd);
+        memset(h, 0, sizeof(*h));
+}

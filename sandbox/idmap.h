@@ -1,0 +1,12 @@
+/* Identity maps of a child's user namespace, written by its parent. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "sandbox/err.h"
+
+/* One id inside (uid_in, gid_in) mapped to the caller's own ids: no helper
+   binary is needed for this. setgroups is denied first, as the kernel
+   requires before an unprivileged gid_map. */
+int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
+                       struct nook_err *e);

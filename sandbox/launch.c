@@ -1,0 +1,405 @@
+#include "sandbox/launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs/mount.h"
+#include "fs/resolve.h"
+#include "netns/loopback.h"
+#include "sandbox/caps.h"
+#include "sandbox/cleanup.h"
+#include "sandbox/exec.h"
+#include "sandbox/idmap.h"
+#include "sandbox/init.h"
+
+/* Where the sandbox is assembled, inside its own mount namespace: a small
+   tmpfs holding the new root, the old root (the host) and an empty file used
+   to hide files. */
+struct roots {
+        int old;        /* the host's root, for bind sources */
+        int new;        /* the sandbox's root */
+        int empty;      /* an empty mode-0000 file */
+};
+
+static int mount_point(const struct roots *r, const char *dst, bool dir, struct nook_err *e)
+{
+        int t = dir ? resolve_mkdirs(r->new, dst, 0755) : resolve_mkfile(r->new, dst);
+
+        if (t >= 0)
+                return t;
+        if (t == -EROFS)
+                return nook_errf(e, -t, "cannot create %s in the sandbox: it lies in a read-only part of it (choose another path)", dst);
+        return nook_errf(e, -t, "cannot create %s in the sandbox: %m", dst);
+}
+
+static int apply_bind(const struct step *s, const struct roots *r, struct nook_err *e)
+{
+        _cleanup_close_ int src = resolve_open(r->old, s->src, O_PATH);
+        struct stat st;
+
+        if (src == -ENOENT && (s->flags & STEP_TRY))
+                return 0;
+        if (src == -ENOENT)
+                return nook_errf(e, ENOENT, "bind source %s does not exist", s->src);
+        if (src < 0)
+                return nook_errf(e, -src, "cannot open bind source %s: %m", s->src);
+        if (fstat(src, &st) < 0)
+                return nook_errf(e, errno, "cannot stat bind source %s: %m", s->src);
+        _cleanup_close_ int tgt = mount_point(r, s->dst, S_ISDIR(st.st_mode), e);
+        if (tgt < 0)
+                return tgt;
+        _cleanup_close_ int m = mnt_clone(src, s->src, e);
+        if (m < 0)
+                return m;
+        uint64_t attrs = MOUNT_ATTR_NOSUID | (s->flags & STEP_DEV ? MOUNT_ATTR_NOEXEC : MOUNT_ATTR_NODEV) |
+                         (s->flags & STEP_RO ? MOUNT_ATTR_RDONLY : 0);
+        int rc = mnt_set_attrs(m, attrs, true, e);
+        if (rc < 0)
+                return nook_err_prefix(e, "bind %s", s->src);
+        return mnt_attach(m, tgt, s->dst, e);
+}
+
+static int attach_new(int m, const struct roots *r, const char *dst, struct nook_err *e)
+{
+        _cleanup_close_ int mnt = m;
+        if (mnt < 0)
+                return mnt;
+        _cleanup_close_ int tgt = mount_point(r, dst, true, e);
+        if (tgt < 0)
+                return tgt;
+        return mnt_attach(mnt, tgt, dst, e);
+}
+
+static int apply_symlink(const struct step *s, const struct roots *r, struct nook_err *e)
+{
+        char parent[4096];
+        const char *base = path_split(s->dst, parent, sizeof(parent));
+        _cleanup_close_ int dir = mount_point(r, parent, true, e);
+
+        if (dir < 0)
+                return dir;
+        if (symlinkat(s->src, dir, base) < 0)
+                return nook_errf(e, errno, "cannot create symlink %s: %m", s->dst);
+        return 0;
+}
+
+static int apply_remount_ro(const struct step *s, const struct roots *r, struct nook_err *e)
+{
+        _cleanup_close_ int t = resolve_open(r->new, s->dst, O_PATH);
+
+        if (t == -ENOENT && (s->flags & STEP_TRY))
+                return 0;
+        if (t < 0)
+                return nook_errf(e, -t, "cannot make %s read-only: %m", s->dst);
+        _cleanup_close_ int m = mnt_clone(t, s->dst, e);
+        if (m < 0)
+                return m;
+        int rc = mnt_set_attrs(m, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, e);
+        if (rc < 0)
+                return nook_err_prefix(e, "read-only %s", s->dst);
+        return mnt_attach(m, t, s->dst, e);
+}
+
+static int apply_mask(const struct step *s, const struct roots *r, struct nook_err *e)
+{
+        _cleanup_close_ int t = resolve_open(r->new, s->dst, O_PATH);
+        _cleanup_close_ int devnull = -1;
+        struct stat st;
+        int m;
+
+        if (t == -ENOENT && (s->flags & STEP_TRY))
+                return 0;
+        if (t == -ENOENT)
+                return nook_errf(e, ENOENT, "cannot hide %s: it does not exist in the sandbox", s->dst);
+        if (t < 0 || fstat(t, &st) < 0)
+                return nook_errf(e, t < 0 ? -t : errno, "cannot hide %s: %m", s->dst);
+        if (S_ISDIR(st.st_mode)) {
+                m = mnt_new_tmpfs(4096, 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+        } else {
+                int src = r->empty;
+                uint64_t attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+                if (s->flags & STEP_NULL) {
+                        devnull = resolve_open(r->old, "/dev/null", O_PATH);
+                        if (devnull < 0)
+                                return nook_errf(e, -devnull, "cannot hide %s: /dev/null: %m", s->dst);
+                        src = devnull;
+                } else {
+                        attrs |= MOUNT_ATTR_NODEV;
+                }
+                m = mnt_clone(src, s->dst, e);
+                if (m >= 0 && mnt_set_attrs(m, attrs, true, e) < 0) {
+                        close(m);
+                        return nook_err_prefix(e, "hide %s", s->dst);
+                }
+        }
+        if (m < 0)
+                return m;
+        _cleanup_close_ int mnt = m;
+        return mnt_attach(mnt, t, s->dst, e);
+}
+
+static int apply_seal(const struct step *s, const struct roots *r, struct nook_err *e)
+{
+        _cleanup_close_ int t = resolve_open(r->new, s->dst, O_PATH | O_DIRECTORY);
+
+        if (t < 0)
+                return nook_errf(e, -t, "cannot seal %s: %m", s->dst);
+        if (mnt_set_attrs(t, MOUNT_ATTR_RDONLY, false, e) < 0)
+                return nook_err_prefix(e, "seal %s read-only", s->dst);
+        return 0;
+}
+
+static int apply_step(const struct step *s, const struct roots *r, struct nook_err *e)
+{
+        switch (s->kind) {
+        case STEP_BIND:
+                return apply_bind(s, r, e);
+        case STEP_TMPFS:
+                return attach_new(mnt_new_tmpfs(s->size, s->mode, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e), r,
+                                  s->dst, e);
+        case STEP_PROC:
+                return attach_new(mnt_new_proc(e), r, s->dst, e);
+        case STEP_DEVPTS:
+                return attach_new(mnt_new_devpts(e), r, s->dst, e);
+        case STEP_SYMLINK:
+                return apply_symlink(s, r, e);
+        case STEP_REMOUNT_RO:
+                return apply_remount_ro(s, r, e);
+        case STEP_MASK:
+                return apply_mask(s, r, e);
+        case STEP_SEAL_RO:
+                return apply_seal(s, r, e);
+        }
+        return nook_errf(e, EINVAL, "unknown setup step %d", (int)s->kind);
+}
+
+/* Mounts a small tmpfs over /tmp (of our own mount namespace only), moves the
+   host's root under it and prepares the empty new root there, as bubblewrap
+   does: from then on host paths are read under r->old, resolved in it. */
+static int make_staging(struct roots *r, struct nook_err *e)
+{
+        _cleanup_close_ int stage = mnt_new_tmpfs(1 << 20, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+        _cleanup_close_ int tmp = -1, newmnt = -1;
+        int rc;
+
+        if (stage < 0)
+                return stage;
+        tmp = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (tmp < 0)
+                return nook_errf(e, errno, "cannot open /tmp to assemble the sandbox: %m");
+        rc = mnt_attach(stage, tmp, "/tmp", e);
+        if (rc < 0)
+                return rc;
+        if (mkdirat(stage, "newroot", 0755) < 0 || mkdirat(stage, "oldroot", 0755) < 0)
+                return nook_errf(e, errno, "cannot prepare the sandbox root: %m");
+        int f = openat(stage, "empty", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
+        if (f < 0)
+                return nook_errf(e, errno, "cannot prepare the sandbox root: %m");
+        close(f);
+        if (fchdir(stage) < 0 || syscall(SYS_pivot_root, ".", "oldroot") < 0 || chdir("/") < 0)
+                return nook_errf(e, errno, "cannot move the host root aside: %m");
+        r->old = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        r->empty = open("/empty", O_PATH | O_CLOEXEC);
+        if (r->old < 0 || r->empty < 0)
+                return nook_errf(e, errno, "cannot prepare the sandbox root: %m");
+        newmnt = mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+        if (newmnt < 0)
+                return newmnt;
+        _cleanup_close_ int newdir = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (newdir < 0)
+                return nook_errf(e, errno, "cannot prepare the sandbox root: %m");
+        rc = mnt_attach(newmnt, newdir, "the new root", e);
+        if (rc < 0)
+                return rc;
+        r->new = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (r->new < 0)
+                return nook_errf(e, errno, "cannot open the new root: %m");
+        return 0;
+}
+
+static int enter_workdir(const struct plan *p, struct nook_err *e)
+{
+        char cwd[4096];
+
+        for (size_t i = 0; i < p->n_chdir; i++) {
+                if (chdir(p->chdir[i]) == 0)
+                        break;
+                if (p->chdir_strict)
+                        return nook_errf(e, errno, "cannot change directory to %s in the sandbox: %m", p->chdir[i]);
+        }
+        /* getcwd() says "(unreachable)" (or fails) for a directory outside
+           our root; never start the command there. */
+        if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+                return nook_errf(e, EPERM, "the working directory is outside the sandbox root");
+        return 0;
+}
+
+static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
+{
+        struct roots r = { -1, -1, -1 };
+        int rc = 0;
+
+        if (c->spec->hostname && sethostname(c->spec->hostname, strlen(c->spec->hostname)) < 0)
+                return nook_errf(e, errno, "cannot set hostname '%s': %m", c->spec->hostname);
+        if (!c->spec->share_net) {
+                rc = loopback_up(e);
+                if (rc < 0)
+                        return rc;
+        }
+        rc = mnt_make_rslave(e);
+        if (rc == 0)
+                rc = make_staging(&r, e);
+        for (size_t i = 0; rc == 0 && i < c->plan->n; i++) {
+                const struct step *s = &c->plan->steps[i];
+                if (c->spec->verbose) {
+                        char line[8192];
+                        step_describe(s, line, sizeof(line));
+                        fprintf(stderr, "nook: [%zu/%zu] %s\n", i + 1, c->plan->n, line);
+                }
+                rc = apply_step(s, &r, e);
+        }
+        if (rc == 0)
+                rc = mnt_pivot_into(r.new, e);
+        closep(&r.old);
+        closep(&r.new);
+        closep(&r.empty);
+        if (rc == 0)
+                rc = enter_workdir(c->plan, e);
+        return rc;
+}
+
+/* pid 1 of the sandbox: sets it up, starts the command, then waits. */
+_Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, const sigset_t *cmd_mask)
+{
+        struct nook_err e = { 0 };
+        char go;
+
+        /* If the launcher dies, so does the sandbox (pid 1's death takes every
+           process of the pid namespace with it). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (read(syncfd, &go, 1) != 1)
+                _exit(125);     /* the launcher failed or died; it says why */
+        close(syncfd);
+        if (setup_sandbox(c, &e) < 0) {
+                nook_err_print(&e);
+                _exit(125);
+        }
+        /* The command runs as the same uid: keep it from reading or tracing
+           the setup process. */
+        prctl(PR_SET_DUMPABLE, 0);
+        pid_t cmd = fork();
+        if (cmd < 0) {
+                nook_errf(&e, errno, "cannot start the command: %m");
+                nook_err_print(&e);
+                _exit(125);
+        }
+        if (cmd == 0) {
+                struct exec_ctx x = { .spec = c->spec, .seccomp = c->seccomp, .sigmask = cmd_mask };
+                exec_command(&x);
+        }
+        if (caps_drop_all(&e) < 0) {
+                nook_err_print(&e);
+                kill(cmd, SIGKILL);
+                _exit(125);
+        }
+        _exit(init_wait(cmd));
+}
+
+static int clone_flags(const struct nook_spec *s)
+{
+        int f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+        if (!s->share_net)
+                f |= CLONE_NEWNET;
+        return f;
+}
+
+static int clone_error(int err, struct nook_err *e)
+{
+        if (err == EPERM || err == ENOSPC || err == EINVAL)
+                return nook_errf(e, err, "cannot create the sandbox's namespaces: %m (unprivileged user namespaces may be disabled: check sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone and, on Ubuntu, kernel.apparmor_restrict_unprivileged_userns)");
+        return nook_errf(e, err, "cannot create the sandbox's namespaces: %m");
+}
+
+/* The launcher's side: forwards signals a process sent it to pid 1, and
+   waits for pid 1 to end. */
+static int supervise(pid_t child, int *status, struct nook_err *e)
+{
+        sigset_t set;
+        _cleanup_close_ int sfd = -1;
+
+        init_forwarded_signals(&set);
+        sigaddset(&set, SIGCHLD);
+        sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        if (sfd < 0)
+                return nook_errf(e, errno, "cannot watch signals: %m");
+        for (;;) {
+                int st;
+                pid_t p;
+                while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+                        if (p == child) {
+                                *status = init_exit_status(st);
+                                return 0;
+                        }
+                struct signalfd_siginfo si;
+                ssize_t n = read(sfd, &si, sizeof(si));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n != (ssize_t)sizeof(si))
+                        return nook_errf(e, errno, "cannot watch signals: %m");
+                if (si.ssi_signo != SIGCHLD && si.ssi_code != SI_KERNEL)
+                        kill(child, (int)si.ssi_signo);
+        }
+}
+
+int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
+{
+        sigset_t block, old;
+        int sync[2];
+        int rc;
+
+        /* Blocked before clone so nothing sent early is lost; the command
+           gets the caller's mask back before exec. */
+        init_forwarded_signals(&block);
+        sigaddset(&block, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &block, &old);
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+        if (pipe2(sync, O_CLOEXEC) < 0)
+                return nook_errf(e, errno, "cannot create a pipe: %m");
+        fflush(NULL);
+        pid_t child = (pid_t)syscall(SYS_clone, clone_flags(c->spec) | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (child < 0) {
+                int err = errno;
+                close(sync[0]);
+                close(sync[1]);
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                return clone_error(err, e);
+        }
+        if (child == 0) {
+                close(sync[1]);
+                sandbox_main(c, sync[0], &old);
+        }
+        close(sync[0]);
+        uid_t uid_in = c->spec->uid_set ? c->spec->uid : c->host->uid;
+        gid_t gid_in = c->spec->gid_set ? c->spec->gid : c->host->gid;
+        rc = idmap_write_single(child, uid_in, c->host->uid, gid_in, c->host->gid, e);
+        if (rc == 0 && write(sync[1], "g", 1) != 1)
+                rc = nook_errf(e, errno, "cannot start the sandbox: %m");
+        close(sync[1]);
+        if (rc < 0) {
+                kill(child, SIGKILL);
+                waitpid(child, NULL, 0);
+                return rc;
+        }
+        return supervise(child, status, e);
+}

@@ -1,0 +1,21 @@
+/* Namespaces, identities and the new root: the only part of nook that
+   applies a plan to the kernel. It decides nothing on its own. */
+#pragma once
+
+#include "sandbox/err.h"
+#include "sandbox/host.h"
+#include "sandbox/plan.h"
+#include "sandbox/seccomp.h"
+#include "sandbox/spec.h"
+
+struct launch_ctx {
+        const struct nook_spec *spec;
+        const struct host_facts *host;
+        const struct plan *plan;
+        const struct seccomp_prog *seccomp;     /* NULL: no filter */
+};
+
+/* Runs the sandbox to its end. On success *status is the exit status for
+   `nook run` (the command's, 128+N, or 125/126/127 reported by the sandbox
+   itself, which then has printed its own message). */
+int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e);

@@ -1,0 +1,47 @@
+/* nook: a rootless sandbox. main() picks the subcommand; each cmd-*.c does
+   the rest and returns the exit status. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sandbox/cmd-run.h"
+
+static void usage(FILE *out)
+{
+        fputs("Usage: nook COMMAND [OPTIONS]\n"
+              "\n"
+              "A rootless sandbox: namespaces, a read-only view of the host system,\n"
+              "no capabilities and a seccomp filter, for any user, without setuid.\n"
+              "\n"
+              "Commands:\n"
+              "  run [OPTIONS] [--] CMD [ARG...]   run CMD in a sandbox (nook run --help)\n"
+              "  help                              show this help\n"
+              "\n"
+              "Options:\n"
+              "  -h, --help       show this help\n"
+              "      --version    show nook's version\n"
+              "\n"
+              "Example: nook run -- sh -c 'id; ls /'\n"
+              "See nook(1).\n",
+              out);
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 2) {
+                usage(stderr);
+                return NOOK_EXIT_FAILURE;
+        }
+        const char *cmd = argv[1];
+        if (strcmp(cmd, "run") == 0)
+                return cmd_run(argc - 1, argv + 1);
+        if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+                printf("nook %s\n", NOOK_VERSION);
+                return 0;
+        }
+        if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+                usage(stdout);
+                return 0;
+        }
+        fprintf(stderr, "nook: unknown command '%s' (see 'nook --help')\n", cmd);
+        return NOOK_EXIT_FAILURE;
+}

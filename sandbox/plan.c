@@ -1,0 +1,248 @@
+#include "sandbox/plan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
+
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+/* Read-only views of kernel knobs that a sandbox must not turn. */
+static const char *const proc_readonly[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus" };
+/* Files that leak host memory, keys or timers: read as empty. */
+static const char *const proc_masked[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list" };
+
+struct builder {
+        struct plan *p;
+        size_t cap;
+        int err;
+};
+
+static struct step *add(struct builder *b, enum step_kind kind, const char *src, const char *dst,
+                        unsigned flags)
+{
+        if (b->err)
+                return NULL;
+        if (b->p->n == b->cap) {
+                size_t cap = b->cap ? b->cap * 2 : 32;
+                struct step *s = reallocarray(b->p->steps, cap, sizeof(*s));
+                if (!s) {
+                        b->err = ENOMEM;
+                        return NULL;
+                }
+                b->p->steps = s;
+                b->cap = cap;
+        }
+        struct step *s = &b->p->steps[b->p->n];
+        memset(s, 0, sizeof(*s));
+        s->kind = kind;
+        s->flags = flags;
+        s->src = src ? strdup(src) : NULL;
+        s->dst = strdup(dst);
+        if ((src && !s->src) || !s->dst) {
+                free(s->src);
+                free(s->dst);
+                b->err = ENOMEM;
+                return NULL;
+        }
+        b->p->n++;
+        return s;
+}
+
+static void add_tmpfs(struct builder *b, const char *dst, mode_t mode, uint64_t size)
+{
+        struct step *s = add(b, STEP_TMPFS, NULL, dst, 0);
+        if (s) {
+                s->mode = mode;
+                s->size = size;
+        }
+}
+
+static void add_system(struct builder *b, const struct host_facts *h)
+{
+        add(b, STEP_BIND, "/usr", "/usr", STEP_RO);
+        /* On a merged-/usr host /bin is a symlink into /usr: recreate the link
+           rather than bind the same tree twice. */
+        for (size_t i = 0; i < h->n_top; i++) {
+                const struct host_top *t = &h->top[i];
+                if (t->kind == HOST_SYMLINK)
+                        add(b, STEP_SYMLINK, t->target, t->name, 0);
+                else if (t->kind == HOST_DIR)
+                        add(b, STEP_BIND, t->name, t->name, STEP_RO | STEP_TRY);
+        }
+        add(b, STEP_BIND, "/etc", "/etc", STEP_RO);
+        if (h->has_opt)
+                add(b, STEP_BIND, "/opt", "/opt", STEP_RO | STEP_TRY);
+}
+
+static void add_dev(struct builder *b)
+{
+        char src[32];
+
+        add_tmpfs(b, "/dev", 0755, 0);
+        for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+                snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+                add(b, STEP_BIND, src, src, STEP_DEV);
+        }
+        add(b, STEP_DEVPTS, NULL, "/dev/pts", 0);
+        add(b, STEP_SYMLINK, "pts/ptmx", "/dev/ptmx", 0);
+        add_tmpfs(b, "/dev/shm", 01777, 0);
+        add(b, STEP_SYMLINK, "/proc/self/fd", "/dev/fd", 0);
+        add(b, STEP_SYMLINK, "/proc/self/fd/0", "/dev/stdin", 0);
+        add(b, STEP_SYMLINK, "/proc/self/fd/1", "/dev/stdout", 0);
+        add(b, STEP_SYMLINK, "/proc/self/fd/2", "/dev/stderr", 0);
+}
+
+static void add_proc(struct builder *b)
+{
+        add(b, STEP_PROC, NULL, "/proc", 0);
+        for (size_t i = 0; i < ARRAY_SIZE(proc_readonly); i++)
+                add(b, STEP_REMOUNT_RO, NULL, proc_readonly[i], STEP_TRY);
+        for (size_t i = 0; i < ARRAY_SIZE(proc_masked); i++)
+                add(b, STEP_MASK, NULL, proc_masked[i], STEP_TRY | STEP_NULL);
+}
+
+static void add_user(struct builder *b, const struct nook_spec *spec)
+{
+        for (size_t i = 0; i < spec->n_binds; i++) {
+                const struct spec_bind *sb = &spec->binds[i];
+                unsigned f = (sb->flags & SPEC_BIND_RO ? STEP_RO : 0) |
+                             (sb->flags & SPEC_BIND_TRY ? STEP_TRY : 0);
+                add(b, STEP_BIND, sb->src, sb->dst, f);
+        }
+        for (size_t i = 0; i < spec->n_tmpfs; i++)
+                add_tmpfs(b, spec->tmpfs[i].dst, 0755, spec->tmpfs[i].size);
+        for (size_t i = 0; i < spec->n_hide; i++)
+                add(b, STEP_MASK, NULL, spec->hide[i], 0);
+}
+
+/* The current directory is bound read-write unless it is the root or lies in
+   a part of the sandbox that is the kernel's or read-only by promise: a
+   read-write /etc, or the host's /proc over the sandbox's, would break what
+   the sandbox guarantees. */
+static const char *const no_cwd_bind_below[] = { "/usr", "/etc", "/opt", "/proc", "/sys", "/dev",
+                                                 "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32" };
+
+static bool cwd_bindable(const char *cwd)
+{
+        if (strcmp(cwd, "/") == 0)
+                return false;
+        for (size_t i = 0; i < ARRAY_SIZE(no_cwd_bind_below); i++)
+                if (path_is_below(cwd, no_cwd_bind_below[i]))
+                        return false;
+        return true;
+}
+
+static int add_chdir(struct plan *p, const char *dir)
+{
+        p->chdir[p->n_chdir] = strdup(dir);
+        if (!p->chdir[p->n_chdir])
+                return -ENOMEM;
+        p->n_chdir++;
+        return 0;
+}
+
+static int plan_chdir(struct plan *p, const struct nook_spec *spec, const struct host_facts *h)
+{
+        int r = 0;
+
+        if (spec->chdir) {
+                p->chdir_strict = true;
+                return add_chdir(p, spec->chdir);
+        }
+        /* The same directory as outside when it exists inside (bound, or a
+           system path), else home, else the root. */
+        if (h->cwd)
+                r = add_chdir(p, h->cwd);
+        if (r == 0)
+                r = add_chdir(p, h->home);
+        if (r == 0)
+                r = add_chdir(p, "/");
+        return r;
+}
+
+int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct plan *out,
+               struct nook_err *e)
+{
+        struct builder b = { .p = out };
+
+        memset(out, 0, sizeof(*out));
+        add_system(&b, h);
+        add_dev(&b);
+        add_proc(&b);
+        add_tmpfs(&b, "/tmp", 01777, 0);
+        add_tmpfs(&b, "/run", 0755, 0);
+        add_tmpfs(&b, "/var/tmp", 01777, 0);
+        add_tmpfs(&b, h->home, 0700, 0);
+        if (!spec->no_cwd && h->cwd && cwd_bindable(h->cwd))
+                add(&b, STEP_BIND, h->cwd, h->cwd, 0);
+        add_user(&b, spec);
+        /* Sealed last, so later steps could still create mount points there. */
+        add(&b, STEP_SEAL_RO, NULL, "/dev", 0);
+        add(&b, STEP_SEAL_RO, NULL, "/", 0);
+        if (!b.err && plan_chdir(out, spec, h) < 0)
+                b.err = ENOMEM;
+        if (b.err) {
+                plan_free(out);
+                return nook_errf(e, b.err, "cannot build the sandbox plan: %m");
+        }
+        return 0;
+}
+
+void plan_free(struct plan *p)
+{
+        for (size_t i = 0; i < p->n; i++) {
+                free(p->steps[i].src);
+                free(p->steps[i].dst);
+        }
+        free(p->steps);
+        for (size_t i = 0; i < p->n_chdir; i++)
+                free(p->chdir[i]);
+        memset(p, 0, sizeof(*p));
+}
+
+const char *step_kind_name(enum step_kind k)
+{
+        switch (k) {
+        case STEP_BIND: return "bind";
+        case STEP_TMPFS: return "tmpfs";
+        case STEP_PROC: return "proc";
+        case STEP_DEVPTS: return "devpts";
+        case STEP_SYMLINK: return "symlink";
+        case STEP_REMOUNT_RO: return "remount-ro";
+        case STEP_MASK: return "mask";
+        case STEP_SEAL_RO: return "seal-ro";
+        }
+        return "?";
+}
+
+void step_describe(const struct step *s, char *buf, size_t size)
+{
+        const char *ro = s->flags & STEP_RO ? "-ro" : "";
+        const char *try = s->flags & STEP_TRY ? " (if present)" : "";
+
+        switch (s->kind) {
+        case STEP_BIND:
+                snprintf(buf, size, "bind%s%s %s -> %s%s", ro, s->flags & STEP_DEV ? "-dev" : "",
+                         s->src, s->dst, try);
+                break;
+        case STEP_SYMLINK:
+                snprintf(buf, size, "symlink %s -> %s", s->dst, s->src);
+                break;
+        case STEP_TMPFS:
+                if (s->size)
+                        snprintf(buf, size, "tmpfs %s mode=%04o size=%llu", s->dst, (unsigned)s->mode,
+                                 (unsigned long long)s->size);
+                else
+                        snprintf(buf, size, "tmpfs %s mode=%04o", s->dst, (unsigned)s->mode);
+                break;
+        case STEP_MASK:
+                snprintf(buf, size, "mask %s%s%s", s->dst, s->flags & STEP_NULL ? " with /dev/null" : "", try);
+                break;
+        default:
+                snprintf(buf, size, "%s %s%s", step_kind_name(s->kind), s->dst, try);
+                break;
+        }
+}

@@ -1,0 +1,56 @@
+/* The plan: what the kernel must be told, in order, to build the sandbox's
+   root from a spec. plan_build() is pure; launch only walks the steps. */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "sandbox/err.h"
+#include "sandbox/host.h"
+#include "sandbox/spec.h"
+
+enum step_kind {
+        STEP_BIND,       /* host src onto dst */
+        STEP_TMPFS,      /* fresh tmpfs at dst (size, mode) */
+        STEP_PROC,       /* procfs of the sandbox's pid namespace at dst */
+        STEP_DEVPTS,     /* a new devpts instance at dst */
+        STEP_SYMLINK,    /* dst -> src */
+        STEP_REMOUNT_RO, /* dst bound onto itself, read-only, recursively */
+        STEP_MASK,       /* dst hidden under an empty read-only node */
+        STEP_SEAL_RO,    /* the mount at dst made read-only, once populated */
+};
+
+enum step_flags {
+        STEP_RO = 1 << 0,       /* read-only */
+        STEP_TRY = 1 << 1,      /* skip quietly when the source or target is missing */
+        STEP_DEV = 1 << 2,      /* a device node: keep it usable (no nodev) */
+        STEP_NULL = 1 << 3,     /* MASK with /dev/null (reads as empty) instead of mode 0000 */
+};
+
+struct step {
+        enum step_kind kind;
+        char *src;
+        char *dst;              /* absolute, inside the new root */
+        unsigned flags;
+        uint64_t size;          /* tmpfs bytes, 0 = kernel default */
+        mode_t mode;            /* tmpfs root mode */
+};
+
+struct plan {
+        struct step *steps;
+        size_t n;
+        /* Where the command starts: the first candidate that exists inside.
+           With --chdir there is exactly one and it must exist. */
+        char *chdir[3];
+        size_t n_chdir;
+        bool chdir_strict;
+};
+
+int plan_build(const struct nook_spec *spec, const struct host_facts *host, struct plan *out,
+               struct nook_err *e);
+void plan_free(struct plan *p);
+
+const char *step_kind_name(enum step_kind k);
+/* One line such as "bind-ro /usr -> /usr" (no newline). */
+void step_describe(const struct step *s, char *buf, size_t size);

@@ -1,0 +1,43 @@
+/* The seccomp filter of a sandbox: compiled once in the parent with
+   libseccomp, loaded in the child as plain BPF. */
+#pragma once
+
+#include <linux/filter.h>       /* struct sock_filter */
+
+#include "sandbox/err.h"
+
+/* A compiled filter, ready for the kernel. A zeroed struct is empty; it can
+   be declared `_cleanup_(seccomp_prog_free) struct seccomp_prog p = {0};`. */
+struct seccomp_prog {
+        struct sock_filter *insns;
+        unsigned short len;
+};
+
+/* Additions to the default filter, from SyscallDeny= and SyscallAllow=.
+   Both lists are NULL-terminated system call names; NULL means none.
+   `allow` exempts a call from the built-in deny list (the whole entry: for
+   clone, ioctl and personality that lifts the argument checks too); a name
+   in `deny` is refused with EPERM whatever its arguments, even if it is
+   also in `allow`. A name libseccomp does not know is an error (a typo must
+   not weaken or silently skip a rule); a name it knows that does not exist
+   on this architecture is skipped. */
+struct seccomp_opts {
+        const char *const *deny;
+        const char *const *allow;
+};
+
+/* Builds the default deny-list filter (everything allowed except calls that
+   reach kernel attack surface or escape the sandbox's namespaces, and every
+   non-native ABI), changed by opts (may be NULL), into *out. Runs in the
+   parent before clone, so the sandbox only has to load it. */
+int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, struct nook_err *e);
+
+/* seccomp_build() with no additions. */
+int seccomp_build_default(struct seccomp_prog *out, struct nook_err *e);
+
+/* Loads p into the calling thread. The caller has set PR_SET_NO_NEW_PRIVS.
+   Does not allocate, so it is safe in a child forked from a threaded
+   process. (Not named seccomp_load: libseccomp owns that name.) */
+int seccomp_prog_load(const struct seccomp_prog *p, struct nook_err *e);
+
+void seccomp_prog_free(struct seccomp_prog *p);
