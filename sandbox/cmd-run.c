@@ -169,15 +169,15 @@ int run_parse_args(int argc, char **argv, struct nook_spec *s, struct nook_err *
                         printf("nook %s\n", NOOK_VERSION);
                         return 1;
                 case '?':
-                        if (optopt && strchr("e", optopt))
-                                return nook_errf(e, EINVAL, "option '-%c' needs a value (see 'nook run --help')", optopt);
-                        if (optopt)
-                                return unknown_option(bad, e);
-                        /* a long option that needs a value, or an unknown one */
-                        for (const struct option *o = run_options; o->name; o++)
-                                if (strncmp(bad + 2, o->name, strlen(o->name)) == 0 &&
-                                    (bad[2 + strlen(o->name)] == '\0' || bad[2 + strlen(o->name)] == '='))
-                                        return nook_errf(e, EINVAL, "option '--%s' needs a value (see 'nook run --help')", o->name);
+                        if (optopt == 'e')
+                                return nook_errf(e, EINVAL, "option '-e' needs a value (see 'nook run --help')");
+                        /* a long option missing its value has its val in optopt */
+                        for (const struct option *o = run_options; o->name && optopt >= 0x100; o++)
+                                if (o->val == optopt)
+                                        return nook_errf(e, EINVAL, o->has_arg
+                                                         ? "option '--%s' needs a value (see 'nook run --help')"
+                                                         : "option '--%s' takes no value (see 'nook run --help')",
+                                                         o->name);
                         return unknown_option(bad, e);
                 default:
                         r = parse_one(c, optarg, s, e);

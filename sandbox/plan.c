@@ -104,7 +104,32 @@ static void add_proc(struct builder *b)
                 add(b, STEP_MASK, NULL, proc_masked[i], STEP_TRY | STEP_NULL);
 }
 
-static void add_user(struct builder *b, const struct nook_spec *spec)
+static size_t depth(const char *path)
+{
+        size_t d = 0;
+        for (const char *p = path; *p; p++)
+                d += *p == '/' && p[1] != '\0';
+        return d;
+}
+
+/* Mounts are stacked parents first, so that --tmpfs /work does not bury an
+   earlier --bind to /work/src, and the current directory /home does not
+   bury the private home below it. Among equal depths, the given order holds
+   (a later mount lands on top), which a stable sort keeps. */
+static void sort_by_depth(struct step *v, size_t n)
+{
+        for (size_t i = 1; i < n; i++) {
+                struct step cur = v[i];
+                size_t j = i;
+                while (j > 0 && depth(v[j - 1].dst) > depth(cur.dst)) {
+                        v[j] = v[j - 1];
+                        j--;
+                }
+                v[j] = cur;
+        }
+}
+
+static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
 {
         for (size_t i = 0; i < spec->n_binds; i++) {
                 const struct spec_bind *sb = &spec->binds[i];
@@ -114,8 +139,6 @@ static void add_user(struct builder *b, const struct nook_spec *spec)
         }
         for (size_t i = 0; i < spec->n_tmpfs; i++)
                 add_tmpfs(b, spec->tmpfs[i].dst, 0755, spec->tmpfs[i].size);
-        for (size_t i = 0; i < spec->n_hide; i++)
-                add(b, STEP_MASK, NULL, spec->hide[i], 0);
 }
 
 /* The current directory is bound read-write unless it is the root or lies in
@@ -172,13 +195,19 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
         add_system(&b, h);
         add_dev(&b);
         add_proc(&b);
+        size_t late = out->n;
         add_tmpfs(&b, "/tmp", 01777, 0);
         add_tmpfs(&b, "/run", 0755, 0);
         add_tmpfs(&b, "/var/tmp", 01777, 0);
         add_tmpfs(&b, h->home, 0700, 0);
         if (!spec->no_cwd && h->cwd && cwd_bindable(h->cwd))
                 add(&b, STEP_BIND, h->cwd, h->cwd, 0);
-        add_user(&b, spec);
+        add_user_mounts(&b, spec);
+        if (!b.err)
+                sort_by_depth(out->steps + late, out->n - late);
+        /* Hides come after every mount, so no bind can uncover them. */
+        for (size_t i = 0; i < spec->n_hide; i++)
+                add(&b, STEP_MASK, NULL, spec->hide[i], 0);
         /* Sealed last, so later steps could still create mount points there. */
         add(&b, STEP_SEAL_RO, NULL, "/dev", 0);
         add(&b, STEP_SEAL_RO, NULL, "/", 0);

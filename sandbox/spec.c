@@ -1,7 +1,10 @@
 #include "sandbox/spec.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <strings.h>
+#include <sys/capability.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +52,12 @@ void spec_free(struct nook_spec *s)
         free(s->chdir);
         free(s->hostname);
         free(s->keep_fds);
+        free(s->profile_name);
+        free(s->description);
+        strv_free(s->command);
+        strv_free(s->devices);
+        strv_free(s->syscall_deny);
+        strv_free(s->syscall_allow);
         memset(s, 0, sizeof(*s));
 }
 
@@ -162,6 +171,10 @@ int spec_add_hide(struct nook_spec *s, const char *path, struct nook_err *e)
 
         if (r < 0)
                 return r;
+        if (strcmp(dst, "/") == 0) {
+                free(dst);
+                return nook_errf(e, EINVAL, "cannot hide '/': it is the whole sandbox");
+        }
         char **h = VEC_GROW(s->hide, s->n_hide);
         if (!h) {
                 free(dst);
@@ -223,5 +236,156 @@ int spec_set_id(struct nook_spec *s, bool is_gid, const char *arg, struct nook_e
                 s->uid = (uid_t)v;
                 s->uid_set = true;
         }
+        return 0;
+}
+
+int strv_push(char ***v, size_t *n, const char *str)
+{
+        char **a = reallocarray(*v, *n + 2, sizeof(char *));
+
+        if (!a)
+                return -ENOMEM;
+        *v = a;
+        if (!(a[*n] = strdup(str)))
+                return -ENOMEM;
+        a[++*n] = NULL;
+        return 0;
+}
+
+void strv_free(char **v)
+{
+        if (!v)
+                return;
+        for (char **p = v; *p; p++)
+                free(*p);
+        free(v);
+}
+
+int spec_add_device(struct nook_spec *s, const char *path, struct nook_err *e)
+{
+        _cleanup_free_ char *n = path_normalize(path);
+
+        if (!n || !path_is_below(n, "/dev") || strcmp(n, "/dev") == 0)
+                return nook_errf(e, EINVAL, "device '%s' is not a path under /dev", path);
+        if (strv_push(&s->devices, &s->n_devices, n) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+int spec_add_syscall(struct nook_spec *s, bool allow, const char *name, struct nook_err *e)
+{
+        size_t n = strlen(name);
+
+        if (n == 0 || n > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+                return nook_errf(e, EINVAL, "'%s' is not a system call name", name);
+        int r = allow ? strv_push(&s->syscall_allow, &s->n_syscall_allow, name)
+                      : strv_push(&s->syscall_deny, &s->n_syscall_deny, name);
+        if (r < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+int spec_set_caps(struct nook_spec *s, const char *list, struct nook_err *e)
+{
+        _cleanup_free_ char *copy = strdup(list);
+        uint64_t keep = 0;
+        char *save = NULL;
+
+        if (!copy)
+                return nook_errf(e, ENOMEM, "out of memory");
+        for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+                char name[64];
+                cap_value_t c;
+                if (strcasecmp(w, "none") == 0)
+                        continue;
+                snprintf(name, sizeof(name), "%s%s", strncasecmp(w, "cap_", 4) == 0 ? "" : "cap_", w);
+                for (char *p = name; *p; p++)
+                        *p = (char)tolower((unsigned char)*p);
+                if (cap_from_name(name, &c) < 0 || c < 0 || c > 63 || isdigit((unsigned char)w[0]))
+                        return nook_errf(e, EINVAL, "'%s' is not a capability name (e.g. CAP_NET_BIND_SERVICE)", w);
+                keep |= UINT64_C(1) << c;
+        }
+        s->caps_set = true;
+        s->caps_keep = keep;
+        return 0;
+}
+
+int spec_set_limit(struct nook_spec *s, enum spec_limit which, const char *value, struct nook_err *e)
+{
+        uint64_t v;
+        int r;
+
+        if (strcmp(value, "infinity") == 0 || strcmp(value, "unlimited") == 0) {
+                v = UINT64_MAX;
+        } else {
+                bool bytes = which == SPEC_LIMIT_FSIZE || which == SPEC_LIMIT_CORE ||
+                             which == SPEC_LIMIT_STACK || which == SPEC_LIMIT_AS;
+                r = bytes ? parse_size(value, &v) : parse_u64(value, UINT64_MAX - 1, &v);
+                if (r < 0)
+                        return nook_errf(e, EINVAL, "limit '%s' is not %s", value,
+                                         bytes ? "a size (a number with K, M, G or T) or 'infinity'"
+                                               : "a number or 'infinity'");
+        }
+        s->limits[which].set = true;
+        s->limits[which].value = v;
+        return 0;
+}
+
+int spec_set_home(struct nook_spec *s, const char *mode, struct nook_err *e)
+{
+        static const char *const names[] = { "tmpfs", "private", "host", "none" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                if (strcmp(mode, names[i]) == 0) {
+                        s->home = (enum spec_home)i;
+                        return 0;
+                }
+        return nook_errf(e, EINVAL, "home mode '%s' is not one of tmpfs, private, host, none", mode);
+}
+
+int spec_set_command(struct nook_spec *s, const char *line, struct nook_err *e)
+{
+        _cleanup_free_ char *word = malloc(strlen(line) + 1);
+        char **argv = NULL;
+        size_t n = 0;
+        const char *p = line;
+
+        if (!word)
+                return nook_errf(e, ENOMEM, "out of memory");
+        for (;;) {
+                while (isspace((unsigned char)*p))
+                        p++;
+                if (!*p)
+                        break;
+                char *w = word;
+                char quote = 0;
+                for (; *p && (quote || !isspace((unsigned char)*p)); p++) {
+                        if (quote == '\'') {
+                                if (*p == '\'')
+                                        quote = 0;
+                                else
+                                        *w++ = *p;
+                        } else if (*p == '\\' && p[1] && (!quote || strchr("\"\\$`", p[1]))) {
+                                *w++ = *++p;
+                        } else if (quote == '"' && *p == '"') {
+                                quote = 0;
+                        } else if (!quote && (*p == '\'' || *p == '"')) {
+                                quote = *p;
+                        } else {
+                                *w++ = *p;
+                        }
+                }
+                if (quote) {
+                        strv_free(argv);
+                        return nook_errf(e, EINVAL, "unterminated %c quote in command '%s'", quote, line);
+                }
+                *w = '\0';
+                if (strv_push(&argv, &n, word) < 0) {
+                        strv_free(argv);
+                        return nook_errf(e, ENOMEM, "out of memory");
+                }
+        }
+        strv_free(s->command);
+        s->command = argv;      /* NULL for an empty Command= */
         return 0;
 }

@@ -12,6 +12,24 @@
 
 enum spec_seccomp { SPEC_SECCOMP_DEFAULT = 0, SPEC_SECCOMP_NONE };
 
+enum spec_home {
+        SPEC_HOME_TMPFS = 0,    /* an empty tmpfs at $HOME */
+        SPEC_HOME_PRIVATE,      /* $XDG_DATA_HOME/nook/homes/PROFILE, kept between runs */
+        SPEC_HOME_HOST,         /* the user's real home, read-write */
+        SPEC_HOME_NONE,         /* no home directory at all */
+};
+
+/* Resource limits, applied soft and hard. */
+enum spec_limit {
+        SPEC_LIMIT_NOFILE, SPEC_LIMIT_NPROC, SPEC_LIMIT_CPU, SPEC_LIMIT_FSIZE,
+        SPEC_LIMIT_CORE, SPEC_LIMIT_STACK, SPEC_LIMIT_AS, SPEC_LIMIT_COUNT,
+};
+
+struct spec_limit_value {
+        bool set;
+        uint64_t value;         /* UINT64_MAX = infinity */
+};
+
 enum spec_bind_flags {
         SPEC_BIND_RO = 1 << 0,    /* read-only */
         SPEC_BIND_TRY = 1 << 1,   /* skip when the source is missing */
@@ -64,6 +82,21 @@ struct nook_spec {
         size_t n_keep_fds;
 
         int verbose;
+
+        /* From profiles (and their matching options). */
+        char *profile_name;     /* the profile that started this, for Home=private */
+        char *description;
+        char **command;         /* Command=: used when no COMMAND is given */
+        enum spec_home home;
+        char **devices;         /* Device=: host device nodes bound at the same path */
+        size_t n_devices;
+        char **syscall_deny;    /* NULL-terminated, or NULL */
+        size_t n_syscall_deny;
+        char **syscall_allow;
+        size_t n_syscall_allow;
+        bool caps_set;          /* Capabilities= given: keep caps_keep */
+        uint64_t caps_keep;     /* bit N = capability N */
+        struct spec_limit_value limits[SPEC_LIMIT_COUNT];
 };
 
 void spec_init(struct nook_spec *s);
@@ -77,3 +110,14 @@ int spec_add_hide(struct nook_spec *s, const char *path, struct nook_err *e);
 int spec_add_env(struct nook_spec *s, enum spec_env_op op, const char *arg, struct nook_err *e);
 int spec_add_fd(struct nook_spec *s, const char *arg, struct nook_err *e);
 int spec_set_id(struct nook_spec *s, bool is_gid, const char *arg, struct nook_err *e);
+int spec_add_device(struct nook_spec *s, const char *path, struct nook_err *e);
+int spec_add_syscall(struct nook_spec *s, bool allow, const char *name, struct nook_err *e);
+int spec_set_caps(struct nook_spec *s, const char *list, struct nook_err *e);
+int spec_set_limit(struct nook_spec *s, enum spec_limit which, const char *value, struct nook_err *e);
+int spec_set_home(struct nook_spec *s, const char *mode, struct nook_err *e);
+/* Splits a command line with shell-like quoting ('...', "...", \) into argv. */
+int spec_set_command(struct nook_spec *s, const char *line, struct nook_err *e);
+
+/* A NULL-terminated copy list helper: appends a copy of str to *v. */
+int strv_push(char ***v, size_t *n, const char *str);
+void strv_free(char **v);
