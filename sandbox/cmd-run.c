@@ -5,37 +5,61 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "profiles/loader.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/host.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/strutil.h"
 #include "sandbox/suggest.h"
 
 enum {
-        OPT_BIND = 0x100, OPT_RO_BIND, OPT_TMPFS, OPT_HIDE, OPT_UNSETENV, OPT_CLEARENV,
-        OPT_CHDIR, OPT_HOSTNAME, OPT_UID, OPT_GID, OPT_SHARE_NET, OPT_SECCOMP, OPT_FD,
-        OPT_NO_CWD, OPT_VERSION,
+        OPT_KEY = 0x100,        /* options that are profile keys: looked up by name */
+        OPT_SHARE_NET,
+        OPT_FD,
+        OPT_PROFILE,
+        OPT_NOPROFILE,
+        OPT_VERSION,
 };
 
+#define KEYOPT(name, arg) { name, arg, NULL, OPT_KEY }
+
 static const struct option run_options[] = {
-        { "bind", required_argument, NULL, OPT_BIND },
-        { "ro-bind", required_argument, NULL, OPT_RO_BIND },
-        { "tmpfs", required_argument, NULL, OPT_TMPFS },
-        { "hide", required_argument, NULL, OPT_HIDE },
+        KEYOPT("bind", required_argument),
+        KEYOPT("ro-bind", required_argument),
+        KEYOPT("bind-try", required_argument),
+        KEYOPT("tmpfs", required_argument),
+        KEYOPT("hide", required_argument),
+        KEYOPT("home", required_argument),
+        KEYOPT("device", required_argument),
+        KEYOPT("no-cwd", no_argument),
+        KEYOPT("chdir", required_argument),
         { "env", required_argument, NULL, 'e' },
-        { "unsetenv", required_argument, NULL, OPT_UNSETENV },
-        { "clearenv", no_argument, NULL, OPT_CLEARENV },
-        { "chdir", required_argument, NULL, OPT_CHDIR },
-        { "hostname", required_argument, NULL, OPT_HOSTNAME },
-        { "uid", required_argument, NULL, OPT_UID },
-        { "gid", required_argument, NULL, OPT_GID },
+        KEYOPT("unsetenv", required_argument),
+        KEYOPT("clearenv", no_argument),
+        KEYOPT("uid", required_argument),
+        KEYOPT("gid", required_argument),
+        KEYOPT("hostname", required_argument),
+        KEYOPT("net", required_argument),
         { "share-net", no_argument, NULL, OPT_SHARE_NET },
-        { "seccomp", required_argument, NULL, OPT_SECCOMP },
+        KEYOPT("seccomp", required_argument),
+        KEYOPT("syscall-deny", required_argument),
+        KEYOPT("syscall-allow", required_argument),
+        KEYOPT("caps", required_argument),
+        KEYOPT("limit-nofile", required_argument),
+        KEYOPT("limit-processes", required_argument),
+        KEYOPT("limit-cputime", required_argument),
+        KEYOPT("limit-filesize", required_argument),
+        KEYOPT("limit-core", required_argument),
+        KEYOPT("limit-stack", required_argument),
+        KEYOPT("limit-addressspace", required_argument),
         { "fd", required_argument, NULL, OPT_FD },
-        { "no-cwd", no_argument, NULL, OPT_NO_CWD },
+        { "profile", required_argument, NULL, OPT_PROFILE },
+        { "noprofile", no_argument, NULL, OPT_NOPROFILE },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
@@ -45,17 +69,28 @@ static const struct option run_options[] = {
 void run_usage(FILE *out)
 {
         fputs("Usage: nook run [OPTIONS] [--] COMMAND [ARG...]\n"
+              "       nook run [OPTIONS] PROFILE [OPTIONS] [-- COMMAND [ARG...]]\n"
               "\n"
               "Run COMMAND in a sandbox built from the host system: /usr, /etc and /opt\n"
               "read-only, a fresh /proc and minimal /dev, private /tmp /run /var/tmp, an\n"
               "empty home, the current directory read-write, no network but lo, no\n"
               "capabilities, and a seccomp filter. The user keeps their uid and gid.\n"
+              "A PROFILE (see nook.profile(5) and 'nook profile ls') describes a sandbox\n"
+              "and its command; options override it. Without one, the 'default' profile.\n"
+              "\n"
+              "Profiles:\n"
+              "      --profile NAME|FILE   use this profile (the same as naming it first)\n"
+              "      --noprofile           use no profile at all, options only\n"
               "\n"
               "Filesystem:\n"
               "      --bind SRC[:DST]      bind host path SRC read-write at DST (default: SRC)\n"
               "      --ro-bind SRC[:DST]   the same, read-only\n"
+              "      --bind-try SRC[:DST[:ro]]  the same, skipped when SRC does not exist\n"
               "      --tmpfs DST[:size=N]  a fresh tmpfs at DST; N takes K, M, G, T\n"
               "      --hide PATH           cover PATH with an empty, unreadable, read-only node\n"
+              "      --home MODE           tmpfs (empty, the default), private (kept per\n"
+              "                            profile), host (your real home), none\n"
+              "      --device PATH         bind the host device node PATH (under /dev)\n"
               "      --no-cwd              do not bind the current directory\n"
               "      --chdir DIR           start the command in DIR (inside the sandbox)\n"
               "\n"
@@ -67,8 +102,16 @@ void run_usage(FILE *out)
               "      --hostname NAME       the sandbox's hostname\n"
               "\n"
               "Isolation:\n"
-              "      --share-net           use the host's network instead of a private lo\n"
+              "      --net MODE            none (a private lo, the default) or host\n"
+              "      --share-net           the same as --net host\n"
               "      --seccomp MODE        default (deny dangerous syscalls) or none\n"
+              "      --syscall-deny NAME   also deny this system call (EPERM)\n"
+              "      --syscall-allow NAME  allow a call the default filter denies\n"
+              "      --caps LIST           capabilities kept inside the user namespace\n"
+              "                            (e.g. CAP_NET_BIND_SERVICE), or none (default)\n"
+              "      --limit-nofile N, --limit-processes N, --limit-cputime SECONDS,\n"
+              "      --limit-filesize SIZE, --limit-core SIZE, --limit-stack SIZE,\n"
+              "      --limit-addressspace SIZE   resource limits (soft and hard); 'infinity'\n"
               "      --fd N                pass fd N to the command (every other fd above 2\n"
               "                            is closed)\n"
               "\n"
@@ -81,9 +124,28 @@ void run_usage(FILE *out)
               "when nook itself failed; 126 when COMMAND could not run; 127 when it was not\n"
               "found.\n"
               "\n"
-              "Example: nook run --ro-bind ~/music:/music --hostname box -- mpv /music\n"
-              "See nook(1) for more.\n",
+              "Examples:\n"
+              "  nook run -- sh -c 'id; ls /'\n"
+              "  nook run --ro-bind ~/music:/music --hostname box -- mpv /music\n"
+              "  nook run python3 -- python3 script.py\n"
+              "See nook(1) and nook.profile(5).\n",
               out);
+}
+
+void run_args_init(struct run_args *a)
+{
+        memset(a, 0, sizeof(*a));
+        keyfile_init(&a->cli);
+        spec_init(&a->direct);
+}
+
+void run_args_free(struct run_args *a)
+{
+        keyfile_free(&a->cli);
+        spec_free(&a->direct);
+        free(a->profile);
+        strv_free(a->command);
+        memset(a, 0, sizeof(*a));
 }
 
 static int unknown_option(const char *arg, struct nook_err *e)
@@ -103,98 +165,233 @@ static int unknown_option(const char *arg, struct nook_err *e)
         return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (see 'nook run --help')", arg);
 }
 
-static int check_hostname(const char *h, struct nook_err *e)
+static int missing_value(const char *bad, struct nook_err *e)
 {
-        size_t n = strlen(h);
+        if (optopt == 'e')
+                return nook_errf(e, EINVAL, "option '-e' needs a value (see 'nook run --help')");
+        for (const struct option *o = run_options; o->name; o++) {
+                size_t n = strlen(o->name);
+                if (strncmp(bad, "--", 2) != 0 || strncmp(bad + 2, o->name, n) != 0 ||
+                    (bad[2 + n] != '\0' && bad[2 + n] != '='))
+                        continue;
+                return nook_errf(e, EINVAL, o->has_arg ? "option '--%s' needs a value (see 'nook run --help')"
+                                                       : "option '--%s' takes no value (see 'nook run --help')",
+                                 o->name);
+        }
+        return unknown_option(bad, e);
+}
 
-        if (n == 0 || n > 64 || strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != n ||
-            h[0] == '-' || h[0] == '.')
-                return nook_errf(e, EINVAL, "hostname '%s' is not valid (1 to 64 letters, digits, '-' and '.')", h);
+static int add_key(struct run_args *a, const char *section, const char *key, const char *value, struct nook_err *e)
+{
+        if (keyfile_add(&a->cli, section, key, value, profile_cli_origin, 0) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
         return 0;
 }
 
-static int parse_one(int c, const char *arg, struct nook_spec *s, struct nook_err *e)
+static int take_option(struct run_args *a, int c, int index, const char *arg, struct nook_err *e)
 {
+        const struct key_def *def;
+
         switch (c) {
-        case OPT_BIND: return spec_add_bind(s, arg, 0, e);
-        case OPT_RO_BIND: return spec_add_bind(s, arg, SPEC_BIND_RO, e);
-        case OPT_TMPFS: return spec_add_tmpfs(s, arg, e);
-        case OPT_HIDE: return spec_add_hide(s, arg, e);
-        case 'e': return spec_add_env(s, SPEC_ENV_SET, arg, e);
-        case OPT_UNSETENV: return spec_add_env(s, SPEC_ENV_UNSET, arg, e);
-        case OPT_CLEARENV: s->clearenv = true; return 0;
-        case OPT_UID: return spec_set_id(s, false, arg, e);
-        case OPT_GID: return spec_set_id(s, true, arg, e);
-        case OPT_SHARE_NET: s->share_net = true; return 0;
-        case OPT_NO_CWD: s->no_cwd = true; return 0;
-        case OPT_FD: return spec_add_fd(s, arg, e);
-        case 'v': s->verbose++; return 0;
-        case OPT_CHDIR:
-                if (arg[0] != '/')
-                        return nook_errf(e, EINVAL, "--chdir '%s' is not an absolute path", arg);
-                free(s->chdir);
-                s->chdir = strdup(arg);
-                return s->chdir ? 0 : nook_errf(e, ENOMEM, "out of memory");
-        case OPT_HOSTNAME:
-                if (check_hostname(arg, e) < 0)
-                        return -EINVAL;
-                free(s->hostname);
-                s->hostname = strdup(arg);
-                return s->hostname ? 0 : nook_errf(e, ENOMEM, "out of memory");
-        case OPT_SECCOMP:
-                if (strcmp(arg, "default") == 0)
-                        s->seccomp = SPEC_SECCOMP_DEFAULT;
-                else if (strcmp(arg, "none") == 0)
-                        s->seccomp = SPEC_SECCOMP_NONE;
-                else
-                        return nook_errf(e, EINVAL, "--seccomp '%s' is not a mode (use 'default' or 'none')", arg);
+        case OPT_KEY:
+                def = key_by_option(run_options[index].name);
+                if (!def)
+                        return nook_errf(e, EINVAL, "option '--%s' has no key", run_options[index].name);
+                return add_key(a, def->section, def->key, arg ? arg : def->flag_value, e);
+        case 'e':
+                return add_key(a, "Run", "Environment", arg, e);
+        case OPT_SHARE_NET:
+                return add_key(a, "Network", "Mode", "host", e);
+        case OPT_FD:
+                return spec_add_fd(&a->direct, arg, e);
+        case OPT_PROFILE:
+                free(a->profile);
+                a->profile = strdup(arg);
+                return a->profile ? 0 : nook_errf(e, ENOMEM, "out of memory");
+        case OPT_NOPROFILE:
+                a->noprofile = true;
+                return 0;
+        case 'v':
+                a->direct.verbose++;
                 return 0;
         }
         return nook_errf(e, EINVAL, "unhandled option");
 }
 
-int run_parse_args(int argc, char **argv, struct nook_spec *s, struct nook_err *e)
+/* One getopt pass over argv[first..]: stops at the first word that is not
+   an option (or after "--"). Returns the index of that word, -1 when help
+   or version was printed, or a negative errno. */
+static int parse_options(struct run_args *a, int argc, char **argv, struct nook_err *e)
 {
-        int c, r;
+        int c, index = 0, r;
 
-        optind = 0;     /* full reset: this may be called more than once (tests) */
+        optind = 0;     /* a full reset: the parser runs more than once */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+e:vh", run_options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+e:vh", run_options, &index)) != -1) {
                 const char *bad = argv[optind - 1];
                 switch (c) {
                 case 'h':
                         run_usage(stdout);
-                        return 1;
+                        return -1;
                 case OPT_VERSION:
                         printf("nook %s\n", NOOK_VERSION);
-                        return 1;
+                        return -1;
                 case '?':
-                        if (optopt == 'e')
-                                return nook_errf(e, EINVAL, "option '-e' needs a value (see 'nook run --help')");
-                        /* a long option missing its value has its val in optopt */
-                        for (const struct option *o = run_options; o->name && optopt >= 0x100; o++)
-                                if (o->val == optopt)
-                                        return nook_errf(e, EINVAL, o->has_arg
-                                                         ? "option '--%s' needs a value (see 'nook run --help')"
-                                                         : "option '--%s' takes no value (see 'nook run --help')",
-                                                         o->name);
-                        return unknown_option(bad, e);
+                        if (optopt)
+                                return optopt == 'e' || optopt >= 0x100 ? missing_value(bad, e) : unknown_option(bad, e);
+                        return missing_value(bad, e);
                 default:
-                        r = parse_one(c, optarg, s, e);
+                        r = take_option(a, c, index, optarg, e);
                         if (r < 0)
                                 return r;
                 }
         }
-        if (optind >= argc)
-                return nook_errf(e, EINVAL, "no command given (usage: nook run [OPTIONS] [--] COMMAND [ARG...])");
-        s->argv = calloc((size_t)(argc - optind + 1), sizeof(char *));
-        if (!s->argv)
-                return nook_errf(e, ENOMEM, "out of memory");
-        for (int i = optind; i < argc; i++)
-                if (!(s->argv[i - optind] = strdup(argv[i])))
+        a->dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+        return optind;
+}
+
+static int copy_command(struct run_args *a, int argc, char **argv, int from, struct nook_err *e)
+{
+        size_t n = 0;
+
+        for (int i = from; i < argc; i++)
+                if (strv_push(&a->command, &n, argv[i]) < 0)
                         return nook_errf(e, ENOMEM, "out of memory");
         return 0;
 }
+
+int run_args_parse(struct run_args *a, int argc, char **argv, const struct profile_env *pe, struct nook_err *e)
+{
+        int first = parse_options(a, argc, argv, e);
+
+        if (first < 0)
+                return first == -1 ? 1 : first;
+        /* `nook run PROFILE [OPTIONS] [-- CMD...]`: a first word that names a
+           profile (and no --profile) is one, unless "--" came before it. */
+        if (!a->profile && !a->noprofile && !a->dashdash && first < argc && pe &&
+            profile_exists(pe, argv[first])) {
+                a->profile = strdup(argv[first]);
+                if (!a->profile)
+                        return nook_errf(e, ENOMEM, "out of memory");
+                /* options may follow the profile name */
+                int rest = first;
+                char *saved = argv[rest];
+                argv[rest] = argv[0];
+                int next = parse_options(a, argc - rest, argv + rest, e);
+                argv[rest] = saved;
+                if (next < 0)
+                        return next == -1 ? 1 : next;
+                first = rest + next;
+        }
+        return copy_command(a, argc, argv, first, e);
+}
+
+int run_parse_args(int argc, char **argv, struct nook_spec *s, struct nook_err *e)
+{
+        struct run_args a;
+        struct resolved res = { 0 };
+        struct diag d;
+        int r;
+
+        run_args_init(&a);
+        diag_init(&d);
+        r = run_args_parse(&a, argc, argv, NULL, e);
+        if (r == 0 && !a.command)
+                r = nook_errf(e, EINVAL, "no command given (usage: nook run [OPTIONS] [--] COMMAND [ARG...])");
+        if (r == 0) {
+                struct profile_env none = { 0 };
+                r = profile_resolve(&none, &a.cli, &res, &d);
+                if (r == 0)
+                        r = profile_apply(&res, s, &d);
+                if (r == -ENOMEM)
+                        r = nook_errf(e, ENOMEM, "out of memory");
+                else if (r < 0)
+                        r = diag_to_err(&d, e);
+        }
+        if (r == 0) {
+                s->argv = steal_ptr(&a.command);
+                s->verbose = a.direct.verbose;
+                s->keep_fds = steal_ptr(&a.direct.keep_fds);
+                s->n_keep_fds = a.direct.n_keep_fds;
+                a.direct.n_keep_fds = 0;
+        }
+        resolved_free(&res);
+        diag_free(&d);
+        run_args_free(&a);
+        return r;
+}
+
+/* The profile a run uses: the one named, else "default" (silently empty when
+   it is not installed, so a build tree works as it is). */
+static int load_profile(const struct run_args *a, const struct profile_env *pe, struct keyfile *kf, struct diag *d)
+{
+        if (a->noprofile && !a->profile)
+                return 0;
+        const char *name = a->profile ? a->profile : "default";
+        _cleanup_free_ char *path = NULL;
+        if (!a->profile && profile_find(pe, name, &path) == -ENOENT)
+                return 0;
+        return profile_load(pe, name, kf, d);
+}
+
+static char *profile_basename(const char *name)
+{
+        const char *b = strrchr(name, '/');
+        char *n = strdup(b ? b + 1 : name);
+        size_t len = n ? strlen(n) : 0;
+
+        if (n && len > 8 && strcmp(n + len - 8, ".profile") == 0)
+                n[len - 8] = '\0';
+        return n;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+        char buf[4096];
+
+        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+                return -ENAMETOOLONG;
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+/* Home=private: $XDG_DATA_HOME/nook/homes/PROFILE, made once and kept. */
+static int prepare_private_home(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e)
+{
+        char *dir = NULL;
+        struct stat st;
+
+        if (asprintf(&dir, "%s/nook/homes/%s", pe->vars.v[VAR_XDG_DATA_HOME], s->profile_name) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        s->home_source = dir;
+        int r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return nook_errf(e, -r, "cannot create the private home %s: %m (check that XDG_DATA_HOME is writable, or use Home=tmpfs)", dir);
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return nook_errf(e, ENOTDIR, "the private home %s is not a directory", dir);
+        if (access(dir, W_OK) < 0)
+                return nook_errf(e, errno, "the private home %s is not writable: %m (fix its permissions, or use Home=tmpfs)", dir);
+        return 0;
+}
+
+static const int limit_resource[SPEC_LIMIT_COUNT] = {
+        [SPEC_LIMIT_NOFILE] = RLIMIT_NOFILE, [SPEC_LIMIT_NPROC] = RLIMIT_NPROC,
+        [SPEC_LIMIT_CPU] = RLIMIT_CPU, [SPEC_LIMIT_FSIZE] = RLIMIT_FSIZE,
+        [SPEC_LIMIT_CORE] = RLIMIT_CORE, [SPEC_LIMIT_STACK] = RLIMIT_STACK,
+        [SPEC_LIMIT_AS] = RLIMIT_AS,
+};
+static const char *const limit_key[SPEC_LIMIT_COUNT] = {
+        "NoFile", "Processes", "CPUTime", "FileSize", "Core", "Stack", "AddressSpace",
+};
 
 /* Checks that need the host but must fail before anything is started. */
 static int check_host_inputs(const struct nook_spec *s, struct nook_err *e)
@@ -204,13 +401,106 @@ static int check_host_inputs(const struct nook_spec *s, struct nook_err *e)
         for (size_t i = 0; i < s->n_binds; i++) {
                 const struct spec_bind *b = &s->binds[i];
                 if (!(b->flags & SPEC_BIND_TRY) && stat(b->src, &st) < 0)
-                        return nook_errf(e, errno, "bind source %s: %m (check the path given to --%sbind)", b->src,
-                                         b->flags & SPEC_BIND_RO ? "ro-" : "");
+                        return nook_errf(e, errno, "bind source %s: %m (check the path given to --%sbind or %s=)", b->src,
+                                         b->flags & SPEC_BIND_RO ? "ro-" : "", b->flags & SPEC_BIND_RO ? "BindReadOnly" : "Bind");
         }
+        for (size_t i = 0; i < s->n_devices; i++)
+                if (stat(s->devices[i], &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+                        return nook_errf(e, errno ? errno : ENODEV, "device %s is not a device node on this host", s->devices[i]);
         for (size_t i = 0; i < s->n_keep_fds; i++)
                 if (fcntl(s->keep_fds[i], F_GETFD) < 0)
                         return nook_errf(e, EBADF, "--fd %d: no such open file descriptor", s->keep_fds[i]);
+        /* A user namespace cannot raise a hard limit: say so now, not as a
+           failure inside the sandbox. */
+        for (int i = 0; i < SPEC_LIMIT_COUNT; i++) {
+                struct rlimit rl;
+                if (!s->limits[i].set || getrlimit(limit_resource[i], &rl) < 0)
+                        continue;
+                rlim_t want = s->limits[i].value == UINT64_MAX ? RLIM_INFINITY : (rlim_t)s->limits[i].value;
+                if (rl.rlim_max != RLIM_INFINITY && (want == RLIM_INFINITY || want > rl.rlim_max))
+                        return nook_errf(e, EPERM, "%s=%s is above this session's hard limit %llu (it can only be lowered)",
+                                         limit_key[i], s->limits[i].value == UINT64_MAX ? "infinity" : "",
+                                         (unsigned long long)rl.rlim_max);
+        }
         return 0;
+}
+
+/* Profile, then options, merged into one spec. */
+static int build_spec(struct run_args *a, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e)
+{
+        struct keyfile kf;
+        struct resolved res = { 0 };
+        struct diag d;
+        int r;
+
+        keyfile_init(&kf);
+        diag_init(&d);
+        r = load_profile(a, pe, &kf, &d);
+        for (size_t i = 0; r == 0 && i < a->cli.n; i++) {
+                const struct kf_entry *en = &a->cli.v[i];
+                r = keyfile_add(&kf, en->section, en->key, en->value, profile_cli_origin, 0);
+        }
+        if (r == 0)
+                r = profile_resolve(pe, &kf, &res, &d);
+        if (r == 0)
+                r = profile_apply(&res, s, &d);
+        if (r == -ENOMEM)
+                r = nook_errf(e, ENOMEM, "out of memory");
+        else if (r < 0)
+                r = diag_to_err(&d, e);
+        resolved_free(&res);
+        keyfile_free(&kf);
+        diag_free(&d);
+        if (r < 0)
+                return r;
+        s->profile_name = profile_basename(a->profile ? a->profile : "default");
+        if (!s->profile_name)
+                return nook_errf(e, ENOMEM, "out of memory");
+        s->argv = a->command ? steal_ptr(&a->command) : steal_ptr(&s->command);
+        if (!s->argv || !s->argv[0]) {
+                if (a->profile)
+                        return nook_errf(e, EINVAL, "no command given, and profile '%s' has no Command= (give one after --)", a->profile);
+                return nook_errf(e, EINVAL, "no command given (usage: nook run [OPTIONS] [--] COMMAND [ARG...])");
+        }
+        s->verbose = a->direct.verbose;
+        s->keep_fds = steal_ptr(&a->direct.keep_fds);
+        s->n_keep_fds = a->direct.n_keep_fds;
+        a->direct.n_keep_fds = 0;
+        return 0;
+}
+
+static int prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
+                   struct seccomp_prog *prog, struct nook_err *e)
+{
+        struct profile_env pe = { 0 };
+        struct run_args a;
+        int r;
+
+        run_args_init(&a);
+        r = host_facts_read(host, e);
+        if (r == 0)
+                r = profile_env_init(&pe, host, e);
+        if (r == 0)
+                r = run_args_parse(&a, argc, argv, &pe, e);
+        if (r == 0)
+                r = build_spec(&a, &pe, spec, e);
+        if (r == 0 && spec->home == SPEC_HOME_PRIVATE)
+                r = prepare_private_home(spec, &pe, e);
+        if (r == 0)
+                r = check_host_inputs(spec, e);
+        if (r == 0)
+                r = plan_build(spec, host, plan, e);
+        /* Compiled once here, before clone: the sandbox only loads it. */
+        if (r == 0 && spec->seccomp == SPEC_SECCOMP_DEFAULT) {
+                struct seccomp_opts o = {
+                        .deny = (const char *const *)spec->syscall_deny,
+                        .allow = (const char *const *)spec->syscall_allow,
+                };
+                r = seccomp_build(&o, prog, e);
+        }
+        run_args_free(&a);
+        profile_env_free(&pe);
+        return r;
 }
 
 int cmd_run(int argc, char **argv)
@@ -224,20 +514,9 @@ int cmd_run(int argc, char **argv)
         int r;
 
         spec_init(&spec);
-        r = run_parse_args(argc, argv, &spec, &e);
-        if (r == 1) {
-                spec_free(&spec);
-                return 0;
-        }
-        if (r == 0)
-                r = host_facts_read(&host, &e);
-        if (r == 0)
-                r = check_host_inputs(&spec, &e);
-        if (r == 0)
-                r = plan_build(&spec, &host, &plan, &e);
-        /* Compiled once here, before clone: the sandbox only loads it. */
-        if (r == 0 && spec.seccomp == SPEC_SECCOMP_DEFAULT)
-                r = seccomp_build_default(&prog, &e);
+        r = prepare(argc, argv, &spec, &host, &plan, &prog, &e);
+        if (r == 1)
+                status = 0;     /* --help or --version */
         if (r == 0) {
                 struct launch_ctx c = {
                         .spec = &spec,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -72,6 +73,27 @@ static int apply_env(const struct nook_spec *s, struct nook_err *e)
         return 0;
 }
 
+static int apply_limits(const struct nook_spec *s, struct nook_err *e)
+{
+        static const int resource[SPEC_LIMIT_COUNT] = {
+                [SPEC_LIMIT_NOFILE] = RLIMIT_NOFILE, [SPEC_LIMIT_NPROC] = RLIMIT_NPROC,
+                [SPEC_LIMIT_CPU] = RLIMIT_CPU, [SPEC_LIMIT_FSIZE] = RLIMIT_FSIZE,
+                [SPEC_LIMIT_CORE] = RLIMIT_CORE, [SPEC_LIMIT_STACK] = RLIMIT_STACK,
+                [SPEC_LIMIT_AS] = RLIMIT_AS,
+        };
+
+        for (int i = 0; i < SPEC_LIMIT_COUNT; i++) {
+                if (!s->limits[i].set)
+                        continue;
+                rlim_t v = s->limits[i].value == UINT64_MAX ? RLIM_INFINITY : (rlim_t)s->limits[i].value;
+                struct rlimit rl = { v, v };
+                if (setrlimit(resource[i], &rl) < 0)
+                        return nook_errf(e, errno, "cannot set resource limit %d to %llu: %m", resource[i],
+                                         (unsigned long long)v);
+        }
+        return 0;
+}
+
 static int harden(const struct exec_ctx *x, struct nook_err *e)
 {
         int r;
@@ -80,7 +102,7 @@ static int harden(const struct exec_ctx *x, struct nook_err *e)
            capability drop nothing could set it for us. */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return nook_errf(e, errno, "cannot set no_new_privs: %m");
-        r = caps_drop_all(e);
+        r = caps_keep_only(x->spec->caps_set ? x->spec->caps_keep : 0, e);
         if (r < 0)
                 return r;
         if (x->seccomp)
@@ -96,6 +118,8 @@ _Noreturn void exec_command(const struct exec_ctx *x)
 
         sigprocmask(SIG_SETMASK, x->sigmask, NULL);
         r = apply_env(s, &e);
+        if (r == 0)
+                r = apply_limits(s, &e);
         if (r == 0)
                 r = close_other_fds(s, &e);
         if (r == 0)

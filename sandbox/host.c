@@ -68,6 +68,11 @@ int host_facts_read(struct host_facts *h, struct nook_err *e)
                 if (!h->cwd)
                         return nook_errf(e, ENOMEM, "out of memory");
         }
+        const char *xdg = getenv("XDG_CONFIG_HOME");
+        int n = xdg && xdg[0] == '/' ? asprintf(&h->nook_config, "%s/nook", xdg)
+                                     : asprintf(&h->nook_config, "%s/.config/nook", h->home);
+        if (n < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
         struct stat st;
         h->has_opt = stat("/opt", &st) == 0 && S_ISDIR(st.st_mode);
         for (size_t i = 0; i < ARRAY_SIZE(top_dirs); i++) {
@@ -82,5 +87,6 @@ void host_facts_free(struct host_facts *h)
 {
         free(h->home);
         free(h->cwd);
+        free(h->nook_config);
         memset(h, 0, sizeof(*h));
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sandbox/cmd-profile.h"
 #include "sandbox/cmd-run.h"
 
 static void usage(FILE *out)
@@ -14,6 +15,8 @@ static void usage(FILE *out)
               "\n"
               "Commands:\n"
               "  run [OPTIONS] [--] CMD [ARG...]   run CMD in a sandbox (nook run --help)\n"
+              "  run PROFILE [-- CMD [ARG...]]     run a profile's sandbox (nook.profile(5))\n"
+              "  profile ls|show|check|keys        the profile tools (nook profile --help)\n"
               "  help                              show this help\n"
               "\n"
               "Options:\n"
@@ -34,6 +37,8 @@ int main(int argc, char **argv)
         const char *cmd = argv[1];
         if (strcmp(cmd, "run") == 0)
                 return cmd_run(argc - 1, argv + 1);
+        if (strcmp(cmd, "profile") == 0)
+                return cmd_profile(argc - 1, argv + 1);
         if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
                 printf("nook %s\n", NOOK_VERSION);
                 return 0;

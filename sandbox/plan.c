@@ -158,6 +158,41 @@ static bool cwd_bindable(const char *cwd)
         return true;
 }
 
+static void add_home(struct builder *b, const struct nook_spec *spec, const struct host_facts *h)
+{
+        switch (spec->home) {
+        case SPEC_HOME_TMPFS:
+                add_tmpfs(b, h->home, 0700, 0);
+                break;
+        case SPEC_HOME_PRIVATE:
+                add(b, STEP_BIND, spec->home_source ? spec->home_source : h->home, h->home, 0);
+                break;
+        case SPEC_HOME_HOST:
+                add(b, STEP_BIND, h->home, h->home, 0);
+                break;
+        case SPEC_HOME_NONE:
+                break;
+        }
+}
+
+/* A sandbox must never rewrite the profiles that start it: wherever a bind
+   shows nook's config directory inside, it is made read-only there. */
+static void protect_config(struct builder *b, const struct host_facts *h)
+{
+        if (!h->nook_config || b->err)
+                return;
+        size_t n = b->p->n;
+        for (size_t i = 0; i < n; i++) {
+                const struct step s = b->p->steps[i];
+                if (s.kind != STEP_BIND || !s.src || !path_is_below(h->nook_config, s.src))
+                        continue;
+                char inside[8192];
+                snprintf(inside, sizeof(inside), "%s%s", strcmp(s.dst, "/") == 0 ? "" : s.dst,
+                         h->nook_config + strlen(s.src));
+                add(b, STEP_REMOUNT_RO, NULL, inside, STEP_TRY);
+        }
+}
+
 static int add_chdir(struct plan *p, const char *dir)
 {
         p->chdir[p->n_chdir] = strdup(dir);
@@ -199,12 +234,15 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
         add_tmpfs(&b, "/tmp", 01777, 0);
         add_tmpfs(&b, "/run", 0755, 0);
         add_tmpfs(&b, "/var/tmp", 01777, 0);
-        add_tmpfs(&b, h->home, 0700, 0);
+        add_home(&b, spec, h);
+        for (size_t i = 0; i < spec->n_devices; i++)
+                add(&b, STEP_BIND, spec->devices[i], spec->devices[i], STEP_DEV);
         if (!spec->no_cwd && h->cwd && cwd_bindable(h->cwd))
                 add(&b, STEP_BIND, h->cwd, h->cwd, 0);
         add_user_mounts(&b, spec);
         if (!b.err)
                 sort_by_depth(out->steps + late, out->n - late);
+        protect_config(&b, h);
         /* Hides come after every mount, so no bind can uncover them. */
         for (size_t i = 0; i < spec->n_hide; i++)
                 add(&b, STEP_MASK, NULL, spec->hide[i], 0);

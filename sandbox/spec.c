@@ -54,6 +54,7 @@ void spec_free(struct nook_spec *s)
         free(s->keep_fds);
         free(s->profile_name);
         free(s->description);
+        free(s->home_source);
         strv_free(s->command);
         strv_free(s->devices);
         strv_free(s->syscall_deny);

@@ -88,6 +88,7 @@ struct nook_spec {
         char *description;
         char **command;         /* Command=: used when no COMMAND is given */
         enum spec_home home;
+        char *home_source;      /* Home=private: the host directory bound as home */
         char **devices;         /* Device=: host device nodes bound at the same path */
         size_t n_devices;
         char **syscall_deny;    /* NULL-terminated, or NULL */

@@ -1,0 +1,58 @@
+#include "profiles/diag.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void diag_init(struct diag *d)
+{
+        memset(d, 0, sizeof(*d));
+}
+
+void diag_free(struct diag *d)
+{
+        for (size_t i = 0; i < d->n; i++)
+                free(d->msgs[i]);
+        free(d->msgs);
+        memset(d, 0, sizeof(*d));
+}
+
+int diag_add(struct diag *d, const char *file, unsigned line, const char *fmt, ...)
+{
+        char body[1024];
+        char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(body, sizeof(body), fmt, ap);
+        va_end(ap);
+        int r;
+        if (file && line)
+                r = asprintf(&msg, "%s:%u: %s", file, line, body);
+        else if (file)
+                r = asprintf(&msg, "%s: %s", file, body);
+        else
+                r = asprintf(&msg, "%s", body);
+        if (r < 0)
+                return -ENOMEM;
+        char **v = reallocarray(d->msgs, d->n + 1, sizeof(*v));
+        if (!v) {
+                free(msg);
+                return -ENOMEM;
+        }
+        d->msgs = v;
+        d->msgs[d->n++] = msg;
+        return -EINVAL;
+}
+
+int diag_to_err(const struct diag *d, struct nook_err *e)
+{
+        if (d->n == 0)
+                return 0;
+        int code = d->code ? d->code : EINVAL;
+        if (d->n == 1)
+                return nook_errf(e, code, "%s", d->msgs[0]);
+        return nook_errf(e, code, "%s (and %zu more problem%s: run 'nook profile check')", d->msgs[0], d->n - 1,
+                         d->n == 2 ? "" : "s");
+}

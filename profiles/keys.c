@@ -1,0 +1,265 @@
+#include "profiles/keys.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "sandbox/cleanup.h"
+#include "sandbox/suggest.h"
+
+static int parse_bool(const char *v, bool *out, struct nook_err *e)
+{
+        static const char *const yes[] = { "yes", "true", "on", "1" };
+        static const char *const no[] = { "no", "false", "off", "0" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+                if (strcmp(v, yes[i]) == 0) {
+                        *out = true;
+                        return 0;
+                }
+                if (strcmp(v, no[i]) == 0) {
+                        *out = false;
+                        return 0;
+                }
+        }
+        return nook_errf(e, EINVAL, "'%s' is not a boolean (use yes or no)", v);
+}
+
+static int k_description(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        free(s->description);
+        s->description = strdup(v);
+        return s->description ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
+static int k_command(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return spec_set_command(s, v, e);
+}
+
+static int k_workdir(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        if (v[0] != '/')
+                return nook_errf(e, EINVAL, "working directory '%s' is not an absolute path", v);
+        free(s->chdir);
+        s->chdir = strdup(v);
+        return s->chdir ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
+/* User=/Group=: keep (the caller's own id), root (0) or a number. */
+static int set_id(struct nook_spec *s, bool gid, const char *v, struct nook_err *e)
+{
+        if (strcmp(v, "keep") == 0) {
+                if (gid)
+                        s->gid_set = false;
+                else
+                        s->uid_set = false;
+                return 0;
+        }
+        return spec_set_id(s, gid, strcmp(v, "root") == 0 ? "0" : v, e);
+}
+
+static int k_user(struct nook_spec *s, const char *v, struct nook_err *e) { return set_id(s, false, v, e); }
+static int k_group(struct nook_spec *s, const char *v, struct nook_err *e) { return set_id(s, true, v, e); }
+
+static int k_env(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_env(s, SPEC_ENV_SET, v, e); }
+static int k_unsetenv(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_env(s, SPEC_ENV_UNSET, v, e); }
+
+static int k_clearenv(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return parse_bool(v, &s->clearenv, e);
+}
+
+static int k_hostname(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        size_t n = strlen(v);
+
+        if (n == 0 || n > 64 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != n ||
+            v[0] == '-' || v[0] == '.')
+                return nook_errf(e, EINVAL, "hostname '%s' is not valid (1 to 64 letters, digits, '-' and '.')", v);
+        free(s->hostname);
+        s->hostname = strdup(v);
+        return s->hostname ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
+static int k_bind(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_bind(s, v, 0, e); }
+static int k_bind_ro(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_bind(s, v, SPEC_BIND_RO, e); }
+
+/* BindTry=SRC[:DST[:ro]] is rare enough to share one key for both modes. */
+static int k_bind_try(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        size_t n = strlen(v);
+        if (n > 3 && strcmp(v + n - 3, ":ro") == 0) {
+                char copy[n - 2];
+                memcpy(copy, v, n - 3);
+                copy[n - 3] = '\0';
+                return spec_add_bind(s, copy, SPEC_BIND_TRY | SPEC_BIND_RO, e);
+        }
+        return spec_add_bind(s, v, SPEC_BIND_TRY, e);
+}
+
+static int k_tmpfs(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_tmpfs(s, v, e); }
+static int k_hide(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_hide(s, v, e); }
+static int k_home(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_set_home(s, v, e); }
+static int k_device(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_device(s, v, e); }
+
+static int k_cwd(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        bool yes;
+        int r = parse_bool(v, &yes, e);
+        if (r == 0)
+                s->no_cwd = !yes;
+        return r;
+}
+
+static int k_netmode(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        if (strcmp(v, "none") == 0)
+                s->share_net = false;
+        else if (strcmp(v, "host") == 0)
+                s->share_net = true;
+        else if (strcmp(v, "slirp") == 0 || strcmp(v, "pasta") == 0)
+                return nook_errf(e, ENOTSUP, "network mode '%s' is not supported yet (it arrives with networking); use none or host", v);
+        else
+                return nook_errf(e, EINVAL, "network mode '%s' is not one of none, host", v);
+        return 0;
+}
+
+static int k_seccomp(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        if (strcmp(v, "default") == 0)
+                s->seccomp = SPEC_SECCOMP_DEFAULT;
+        else if (strcmp(v, "none") == 0)
+                s->seccomp = SPEC_SECCOMP_NONE;
+        else if (strcmp(v, "strict") == 0 || strchr(v, '/'))
+                return nook_errf(e, ENOTSUP, "seccomp '%s' is not supported yet; use default or none", v);
+        else
+                return nook_errf(e, EINVAL, "seccomp '%s' is not a mode (use 'default' or 'none')", v);
+        return 0;
+}
+
+static int k_sys_deny(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_syscall(s, false, v, e); }
+static int k_sys_allow(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_syscall(s, true, v, e); }
+static int k_caps(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_set_caps(s, v, e); }
+
+#define LIMIT(name, which) \
+        static int k_##name(struct nook_spec *s, const char *v, struct nook_err *e) \
+        { return spec_set_limit(s, which, v, e); }
+LIMIT(nofile, SPEC_LIMIT_NOFILE)
+LIMIT(nproc, SPEC_LIMIT_NPROC)
+LIMIT(cpu, SPEC_LIMIT_CPU)
+LIMIT(fsize, SPEC_LIMIT_FSIZE)
+LIMIT(core, SPEC_LIMIT_CORE)
+LIMIT(stack, SPEC_LIMIT_STACK)
+LIMIT(as, SPEC_LIMIT_AS)
+
+#define IMAGES "images"
+#define NETWORKING "networking"
+#define DESKTOP "desktop integration"
+
+const struct key_def key_table[] = {
+        { "Profile", "Description", KEY_META, NULL, NULL, k_description, NULL },
+        { "Profile", "Include", KEY_META | KEY_LIST, "profile", NULL, NULL, NULL },
+
+        { "Image", "Image", KEY_LATER, NULL, NULL, NULL, IMAGES },
+        { "Image", "Overlay", KEY_LATER, NULL, NULL, NULL, IMAGES },
+        { "Image", "Persist", KEY_LATER, NULL, NULL, NULL, IMAGES },
+
+        { "Run", "Command", 0, NULL, NULL, k_command, NULL },
+        { "Run", "WorkingDirectory", 0, "chdir", NULL, k_workdir, NULL },
+        { "Run", "User", 0, "uid", NULL, k_user, NULL },
+        { "Run", "Group", 0, "gid", NULL, k_group, NULL },
+        { "Run", "Environment", KEY_LIST, "env", NULL, k_env, NULL },
+        { "Run", "UnsetEnvironment", KEY_LIST, "unsetenv", NULL, k_unsetenv, NULL },
+        { "Run", "ClearEnvironment", KEY_FLAG, "clearenv", "yes", k_clearenv, NULL },
+        { "Run", "Hostname", 0, "hostname", NULL, k_hostname, NULL },
+
+        { "Filesystem", "Bind", KEY_LIST, "bind", NULL, k_bind, NULL },
+        { "Filesystem", "BindReadOnly", KEY_LIST, "ro-bind", NULL, k_bind_ro, NULL },
+        { "Filesystem", "BindTry", KEY_LIST, "bind-try", NULL, k_bind_try, NULL },
+        { "Filesystem", "Tmpfs", KEY_LIST, "tmpfs", NULL, k_tmpfs, NULL },
+        { "Filesystem", "Hide", KEY_LIST, "hide", NULL, k_hide, NULL },
+        { "Filesystem", "Home", 0, "home", NULL, k_home, NULL },
+        { "Filesystem", "Cwd", KEY_FLAG, "no-cwd", "no", k_cwd, NULL },
+        { "Filesystem", "Device", KEY_LIST, "device", NULL, k_device, NULL },
+
+        { "Network", "Mode", 0, "net", NULL, k_netmode, NULL },
+        { "Network", "PublishPort", KEY_LATER | KEY_LIST, NULL, NULL, NULL, NETWORKING },
+        { "Network", "AllowHostLoopback", KEY_LATER, NULL, NULL, NULL, NETWORKING },
+        { "Network", "Allow", KEY_LATER | KEY_LIST, NULL, NULL, NULL, NETWORKING },
+        { "Network", "Deny", KEY_LATER | KEY_LIST, NULL, NULL, NULL, NETWORKING },
+        { "Network", "DNS", KEY_LATER | KEY_LIST, NULL, NULL, NULL, NETWORKING },
+        { "Network", "IPv6", KEY_LATER, NULL, NULL, NULL, NETWORKING },
+
+        { "Security", "Seccomp", 0, "seccomp", NULL, k_seccomp, NULL },
+        { "Security", "SyscallDeny", KEY_LIST, "syscall-deny", NULL, k_sys_deny, NULL },
+        { "Security", "SyscallAllow", KEY_LIST, "syscall-allow", NULL, k_sys_allow, NULL },
+        { "Security", "Capabilities", 0, "caps", NULL, k_caps, NULL },
+
+        { "Limits", "NoFile", 0, "limit-nofile", NULL, k_nofile, NULL },
+        { "Limits", "Processes", 0, "limit-processes", NULL, k_nproc, NULL },
+        { "Limits", "CPUTime", 0, "limit-cputime", NULL, k_cpu, NULL },
+        { "Limits", "FileSize", 0, "limit-filesize", NULL, k_fsize, NULL },
+        { "Limits", "Core", 0, "limit-core", NULL, k_core, NULL },
+        { "Limits", "Stack", 0, "limit-stack", NULL, k_stack, NULL },
+        { "Limits", "AddressSpace", 0, "limit-addressspace", NULL, k_as, NULL },
+
+        { "Desktop", "Display", KEY_LATER, NULL, NULL, NULL, DESKTOP },
+        { "Desktop", "Audio", KEY_LATER, NULL, NULL, NULL, DESKTOP },
+        { "Desktop", "DBus", KEY_LATER, NULL, NULL, NULL, DESKTOP },
+        { "Desktop", "Talk", KEY_LATER | KEY_LIST, NULL, NULL, NULL, DESKTOP },
+        { "Desktop", "GPU", KEY_LATER, NULL, NULL, NULL, DESKTOP },
+        { "Desktop", "Name", KEY_LATER, NULL, NULL, NULL, DESKTOP },
+        { "Desktop", "Icon", KEY_LATER, NULL, NULL, NULL, DESKTOP },
+};
+const size_t key_table_size = ARRAY_SIZE(key_table);
+
+static const char *const sections[] = { "Profile", "Image", "Run", "Filesystem", "Network", "Security", "Limits", "Desktop" };
+
+const struct key_def *key_lookup(const char *section, const char *key)
+{
+        for (size_t i = 0; i < key_table_size; i++)
+                if (strcmp(key_table[i].section, section) == 0 && strcmp(key_table[i].key, key) == 0)
+                        return &key_table[i];
+        return NULL;
+}
+
+bool key_section_known(const char *section)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+                if (strcmp(sections[i], section) == 0)
+                        return true;
+        return false;
+}
+
+const char *key_suggest(const char *section, const char *key)
+{
+        const char *names[ARRAY_SIZE(key_table)];
+        size_t n = 0;
+        bool known = key_section_known(section);
+
+        for (size_t i = 0; i < key_table_size; i++)
+                if (!known || strcmp(key_table[i].section, section) == 0)
+                        names[n++] = key_table[i].key;
+        return suggest_closest(key, names, n);
+}
+
+const char *key_suggest_section(const char *section)
+{
+        return suggest_closest(section, (const char *const *)sections, ARRAY_SIZE(sections));
+}
+
+const char *key_home_section(const char *key)
+{
+        for (size_t i = 0; i < key_table_size; i++)
+                if (strcmp(key_table[i].key, key) == 0)
+                        return key_table[i].section;
+        return NULL;
+}
+
+const struct key_def *key_by_option(const char *option)
+{
+        for (size_t i = 0; i < key_table_size; i++)
+                if (key_table[i].option && strcmp(key_table[i].option, option) == 0)
+                        return &key_table[i];
+        return NULL;
+}

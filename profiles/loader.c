@@ -1,0 +1,546 @@
+#include "profiles/loader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
+
+#ifndef NOOK_SYSCONF_PROFILES
+#define NOOK_SYSCONF_PROFILES "/etc/nook/profiles"
+#endif
+#ifndef NOOK_DATA_PROFILES
+#define NOOK_DATA_PROFILES "/usr/share/nook/profiles"
+#endif
+
+/* Larger than any sensible profile; keeps a hostile file from costing much. */
+#define PROFILE_MAX_SIZE (1 << 20)
+
+const char profile_cli_origin[] = "command line";
+
+bool profile_is_cli(const char *file)
+{
+        return strcmp(file, profile_cli_origin) == 0;
+}
+
+int profile_env_init(struct profile_env *pe, const struct host_facts *h, struct nook_err *e)
+{
+        int r;
+
+        memset(pe, 0, sizeof(*pe));
+        r = vars_init(&pe->vars, h, e);
+        if (r < 0)
+                return r;
+        const char *lib = getenv("NOOK_PROFILES_DIR");
+        if (asprintf(&pe->dirs[0], "%s/nook/profiles", pe->vars.v[VAR_XDG_CONFIG_HOME]) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        pe->dirs[1] = strdup(NOOK_SYSCONF_PROFILES);
+        pe->dirs[2] = strdup(lib && lib[0] == '/' ? lib : NOOK_DATA_PROFILES);
+        pe->n_dirs = 3;
+        if (!pe->dirs[1] || !pe->dirs[2])
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+void profile_env_free(struct profile_env *pe)
+{
+        for (size_t i = 0; i < pe->n_dirs; i++)
+                free(pe->dirs[i]);
+        vars_free(&pe->vars);
+        memset(pe, 0, sizeof(*pe));
+}
+
+static bool is_file(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+        size_t n = strlen(s), m = strlen(suffix);
+        return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* NAME or NAME.profile in dir. */
+static char *in_dir(const char *dir, const char *name)
+{
+        char *p = NULL;
+
+        if (asprintf(&p, "%s/%s%s", dir, name, has_suffix(name, ".profile") ? "" : ".profile") < 0)
+                return NULL;
+        if (is_file(p))
+                return p;
+        free(p);
+        return NULL;
+}
+
+static bool valid_profile_name(const char *name)
+{
+        return *name && name[0] != '.' && !strchr(name, '/');
+}
+
+int profile_find(const struct profile_env *pe, const char *name, char **path)
+{
+        if (strchr(name, '/')) {
+                if (!is_file(name))
+                        return -ENOENT;
+                *path = strdup(name);
+                return *path ? 0 : -ENOMEM;
+        }
+        if (!valid_profile_name(name))
+                return -EINVAL;
+        for (size_t i = 0; i < pe->n_dirs; i++) {
+                char *p = in_dir(pe->dirs[i], name);
+                if (p) {
+                        *path = p;
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+bool profile_exists(const struct profile_env *pe, const char *name)
+{
+        _cleanup_free_ char *p = NULL;
+
+        if (strchr(name, '/') && !has_suffix(name, ".profile"))
+                return false;
+        return profile_find(pe, name, &p) == 0;
+}
+
+static int read_file(const char *path, char **text, size_t *len)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t n = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if (st.st_size > PROFILE_MAX_SIZE)
+                return -EFBIG;
+        buf = malloc((size_t)st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t r = read(fd, buf + n, (size_t)st.st_size + 1 - n);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        break;
+                n += (size_t)r;
+                if (n > (size_t)st.st_size)
+                        return -EFBIG;   /* grew while we read */
+        }
+        *text = steal_ptr(&buf);
+        *len = n;
+        return 0;
+}
+
+struct loader {
+        const struct profile_env *pe;
+        struct keyfile *out;
+        struct diag *d;
+        char *chain[PROFILE_MAX_DEPTH + 1];     /* real paths being loaded */
+        size_t depth;
+};
+
+static void chain_text(const struct loader *L, const char *last, char *buf, size_t size)
+{
+        size_t used = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < L->depth && used < size; i++)
+                used += (size_t)snprintf(buf + used, size - used, "%s -> ", L->chain[i]);
+        if (used < size)
+                snprintf(buf + used, size - used, "%s", last);
+}
+
+static int load_file(struct loader *L, const char *path, const char *shown, const struct kf_entry *from);
+
+/* Include=NAME|PATH: next to the including file first, then the search path. */
+static int resolve_include(const struct loader *L, const char *from, const char *value, char **path)
+{
+        _cleanup_free_ char *copy = strdup(from);
+        if (!copy)
+                return -ENOMEM;
+        const char *dir = dirname(copy);
+
+        if (strchr(value, '/')) {
+                if (value[0] == '/')
+                        *path = strdup(value);
+                else if (asprintf(path, "%s/%s", dir, value) < 0)
+                        *path = NULL;
+                if (!*path)
+                        return -ENOMEM;
+                return is_file(*path) ? 0 : -ENOENT;
+        }
+        if (!valid_profile_name(value))
+                return -EINVAL;
+        if ((*path = in_dir(dir, value)))
+                return 0;
+        return profile_find(L->pe, value, path);
+}
+
+static int do_include(struct loader *L, const struct kf_entry *en)
+{
+        _cleanup_free_ char *value = NULL, *path = NULL;
+        _cleanup_free_ char *from = strdup(en->file);
+        struct nook_err e = { 0 };
+
+        if (!from)
+                return -ENOMEM;
+        if (!*en->value)
+                return 0;
+        if (vars_expand(&L->pe->vars, dirname(from), en->value, &value, &e) < 0)
+                return diag_add(L->d, en->file, en->line, "%s", e.msg);
+        int r = resolve_include(L, en->file, value, &path);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                char searched[2048];
+                size_t used = (size_t)snprintf(searched, sizeof(searched), "the including file's directory");
+                for (size_t i = 0; i < L->pe->n_dirs && used < sizeof(searched); i++)
+                        used += (size_t)snprintf(searched + used, sizeof(searched) - used, ", %s", L->pe->dirs[i]);
+                return diag_add(L->d, en->file, en->line, "Include '%s' not found (searched: %s)", value, searched);
+        }
+        return load_file(L, path, path, en);
+}
+
+/* Drop-ins NAME.profile.d/NN-name.conf from every search directory, in lexical
+   order of their file names; a name in an earlier directory shadows the
+   same name in a later one, as systemd does. */
+static int load_dropins(struct loader *L, const char *profile_path)
+{
+        _cleanup_free_ char *copy = strdup(profile_path);
+        char **names = NULL, **paths = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        char *base = basename(copy);
+        if (has_suffix(base, ".profile"))
+                base[strlen(base) - strlen(".profile")] = '\0';
+        for (size_t i = 0; i < L->pe->n_dirs && r == 0; i++) {
+                char dir[PATH_MAX];
+                snprintf(dir, sizeof(dir), "%s/%s.profile.d", L->pe->dirs[i], base);
+                DIR *dp = opendir(dir);
+                if (!dp)
+                        continue;
+                struct dirent *de;
+                while ((de = readdir(dp)) && r == 0) {
+                        if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".conf"))
+                                continue;
+                        bool seen = false;
+                        for (size_t k = 0; k < n; k++)
+                                seen |= strcmp(names[k], de->d_name) == 0;
+                        if (seen)
+                                continue;
+                        char **nn = reallocarray(names, n + 1, sizeof(*nn));
+                        char **pp = nn ? reallocarray(paths, n + 1, sizeof(*pp)) : NULL;
+                        if (nn)
+                                names = nn;
+                        if (pp)
+                                paths = pp;
+                        if (!nn || !pp) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        names[n] = strdup(de->d_name);
+                        if (asprintf(&paths[n], "%s/%s", dir, de->d_name) < 0)
+                                paths[n] = NULL;
+                        n++;
+                        if (!names[n - 1] || !paths[n - 1])
+                                r = -ENOMEM;
+                }
+                closedir(dp);
+        }
+        /* lexical order of the names, whatever directory each came from */
+        for (size_t i = 1; i < n && r == 0; i++)
+                for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+                        char *t = names[j]; names[j] = names[j - 1]; names[j - 1] = t;
+                        t = paths[j]; paths[j] = paths[j - 1]; paths[j - 1] = t;
+                }
+        for (size_t i = 0; i < n && r == 0; i++) {
+                int rr = load_file(L, paths[i], paths[i], NULL);
+                if (rr == -ENOMEM)
+                        r = rr;
+        }
+        for (size_t i = 0; i < n; i++) {
+                free(names[i]);
+                free(paths[i]);
+        }
+        free(names);
+        free(paths);
+        return r;
+}
+
+static int load_file(struct loader *L, const char *path, const char *shown, const struct kf_entry *from)
+{
+        const char *at = from ? from->file : shown;
+        unsigned at_line = from ? from->line : 0;
+        _cleanup_free_ char *text = NULL, *real = realpath(path, NULL);
+        struct keyfile kf;
+        size_t len = 0;
+        char chain[4096];
+        int r;
+
+        if (!real)
+                return diag_add(L->d, shown, 0, "cannot open: %s", strerror(errno));
+        for (size_t i = 0; i < L->depth; i++)
+                if (strcmp(L->chain[i], real) == 0) {
+                        chain_text(L, real, chain, sizeof(chain));
+                        return diag_add(L->d, at, at_line, "Include cycle: %s", chain);
+                }
+        if (L->depth >= PROFILE_MAX_DEPTH) {
+                chain_text(L, real, chain, sizeof(chain));
+                return diag_add(L->d, at, at_line, "Includes nest deeper than %d: %s", PROFILE_MAX_DEPTH, chain);
+        }
+        r = read_file(real, &text, &len);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return diag_add(L->d, shown, 0, "cannot read: %s", r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+        keyfile_init(&kf);
+        r = keyfile_parse(&kf, text, len, shown, L->d);
+        L->chain[L->depth++] = steal_ptr(&real);
+        /* Included profiles are the base the including one builds on: all
+           of them first, in order, then this file's own assignments, so
+           that its values win wherever Include= stands in it. */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < kf.n && r >= 0; i++) {
+                        const struct kf_entry *en = &kf.v[i];
+                        bool inc = strcmp(en->section, "Profile") == 0 && strcmp(en->key, "Include") == 0;
+                        int rr = 0;
+                        if (inc && pass == 0)
+                                rr = do_include(L, en);
+                        else if (!inc && pass == 1)
+                                rr = keyfile_add(L->out, en->section, en->key, en->value, en->file, en->line);
+                        if (rr == -ENOMEM)
+                                r = rr;
+                }
+        /* drop-ins belong to profiles, not to drop-ins themselves */
+        if (r >= 0 && has_suffix(path, ".profile")) {
+                int rr = load_dropins(L, path);
+                if (rr == -ENOMEM)
+                        r = rr;
+        }
+        free(L->chain[--L->depth]);
+        keyfile_free(&kf);
+        return r == -ENOMEM ? r : 0;
+}
+
+int profile_load(const struct profile_env *pe, const char *name, struct keyfile *kf, struct diag *d)
+{
+        struct loader L = { .pe = pe, .out = kf, .d = d };
+        _cleanup_free_ char *path = NULL;
+        size_t before = d->n;
+        int r = profile_find(pe, name, &path);
+
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                if (strchr(name, '/'))
+                        return diag_add(d, NULL, 0, "profile file '%s' does not exist", name);
+                return diag_add(d, NULL, 0, "no profile named '%s' (searched %s, %s, %s; 'nook profile ls' lists them)",
+                                name, pe->dirs[0], pe->dirs[1], pe->dirs[2]);
+        }
+        r = load_file(&L, path, path, NULL);
+        if (r < 0)
+                return r;
+        return d->n > before ? -EINVAL : 0;
+}
+
+/* --- merge ------------------------------------------------------------- */
+
+static void list_clear(struct resolved_list *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->v[i].value);
+                free(l->v[i].file);
+        }
+        free(l->v);
+        l->v = NULL;
+        l->n = 0;
+}
+
+void resolved_free(struct resolved *r)
+{
+        if (r->keys)
+                for (size_t k = 0; k < key_table_size; k++)
+                        list_clear(&r->keys[k]);
+        free(r->keys);
+        r->keys = NULL;
+}
+
+static int list_add(struct resolved_list *l, char *value, const char *file, unsigned line)
+{
+        struct resolved_value *v = reallocarray(l->v, l->n + 1, sizeof(*v));
+        char *f = strdup(file);
+
+        if (!v || !f) {
+                free(value);
+                free(f);
+                if (v)
+                        l->v = v;
+                return -ENOMEM;
+        }
+        l->v = v;
+        v[l->n++] = (struct resolved_value){ value, f, line };
+        return 0;
+}
+
+/* Messages about the command line carry no file:line. */
+static int report(struct diag *d, const char *file, unsigned line, const char *msg)
+{
+        if (profile_is_cli(file))
+                return diag_add(d, NULL, 0, "%s", msg);
+        return diag_add(d, file, line, "%s", msg);
+}
+
+static int unknown_key(struct diag *d, const struct kf_entry *en)
+{
+        char msg[512];
+
+        if (!key_section_known(en->section)) {
+                const char *hint = key_suggest_section(en->section);
+                if (hint)
+                        snprintf(msg, sizeof(msg), "unknown section [%s] (did you mean [%s]?)", en->section, hint);
+                else
+                        snprintf(msg, sizeof(msg), "unknown section [%s] (known: Profile Image Run Filesystem Network Security Limits Desktop)",
+                                 en->section);
+                return report(d, en->file, en->line, msg);
+        }
+        const char *home = key_home_section(en->key);
+        const char *hint = key_suggest(en->section, en->key);
+        if (home)
+                snprintf(msg, sizeof(msg), "key '%s' belongs in [%s], not [%s]", en->key, home, en->section);
+        else if (hint)
+                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s] (did you mean '%s'?)", en->key, en->section, hint);
+        else
+                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s]", en->key, en->section);
+        return report(d, en->file, en->line, msg);
+}
+
+int profile_resolve(const struct profile_env *pe, const struct keyfile *kf, struct resolved *r, struct diag *d)
+{
+        size_t before = d->n;
+
+        r->keys = calloc(key_table_size, sizeof(*r->keys));
+        if (!r->keys)
+                return -ENOMEM;
+        for (size_t i = 0; i < kf->n; i++) {
+                const struct kf_entry *en = &kf->v[i];
+                const struct key_def *def = key_lookup(en->section, en->key);
+                char msg[600];
+                int rr = 0;
+
+                if (!def) {
+                        rr = unknown_key(d, en);
+                } else if (def->flags & KEY_LATER) {
+                        snprintf(msg, sizeof(msg), "'%s' in [%s] is not supported yet (it arrives with %s)", en->key,
+                                 en->section, def->later);
+                        rr = report(d, en->file, en->line, msg);
+                } else if (strcmp(def->key, "Include") == 0) {
+                        continue;       /* already followed by the loader */
+                } else {
+                        struct resolved_list *l = &r->keys[def - key_table];
+                        char *value = NULL;
+                        struct nook_err e = { 0 };
+                        if (profile_is_cli(en->file)) {
+                                value = strdup(en->value);
+                        } else {
+                                _cleanup_free_ char *dir = strdup(en->file);
+                                if (dir && vars_expand(&pe->vars, dirname(dir), en->value, &value, &e) < 0) {
+                                        rr = report(d, en->file, en->line, e.msg);
+                                        if (rr == -ENOMEM)
+                                                return rr;
+                                        continue;
+                                }
+                        }
+                        if (!value)
+                                return -ENOMEM;
+                        /* a scalar keeps its last value; an empty one resets
+                           a key to its default, or clears a list */
+                        /* on the command line an empty value is a value
+                           (and the key's own check refuses it) */
+                        bool cli = profile_is_cli(en->file);
+                        if (!(def->flags & KEY_LIST) || (!*value && !cli))
+                                list_clear(l);
+                        if (*value || cli)
+                                rr = list_add(l, value, en->file, en->line);
+                        else
+                                free(value);
+                }
+                if (rr == -ENOMEM)
+                        return rr;
+        }
+        return d->n > before ? -EINVAL : 0;
+}
+
+int profile_apply(const struct resolved *r, struct nook_spec *spec, struct diag *d)
+{
+        size_t before = d->n;
+
+        for (size_t k = 0; k < key_table_size; k++) {
+                const struct key_def *def = &key_table[k];
+                const struct resolved_list *l = &r->keys[k];
+                for (size_t i = 0; i < l->n; i++) {
+                        struct nook_err e = { 0 };
+                        if (!def->apply || def->apply(spec, l->v[i].value, &e) == 0)
+                                continue;
+                        if (e.code == ENOMEM)
+                                return -ENOMEM;
+                        char msg[700];
+                        if (profile_is_cli(l->v[i].file))
+                                snprintf(msg, sizeof(msg), "%s", e.msg);
+                        else
+                                snprintf(msg, sizeof(msg), "%s=%s: %s", def->key, l->v[i].value, e.msg);
+                        if (!d->code)
+                                d->code = e.code;
+                        if (report(d, l->v[i].file, l->v[i].line, msg) == -ENOMEM)
+                                return -ENOMEM;
+                }
+        }
+        return d->n > before ? -EINVAL : 0;
+}
+
+void profile_print(const struct resolved *r, FILE *out)
+{
+        const char *section = NULL;
+
+        for (size_t k = 0; k < key_table_size; k++) {
+                const struct key_def *def = &key_table[k];
+                const struct resolved_list *l = &r->keys[k];
+                if (l->n == 0)
+                        continue;
+                if (!section || strcmp(section, def->section) != 0) {
+                        fprintf(out, "%s[%s]\n", section ? "\n" : "", def->section);
+                        section = def->section;
+                }
+                for (size_t i = 0; i < l->n; i++) {
+                        char line[4096];
+                        snprintf(line, sizeof(line), "%s=%s", def->key, l->v[i].value);
+                        if (profile_is_cli(l->v[i].file))
+                                fprintf(out, "%-40s # command line\n", line);
+                        else
+                                fprintf(out, "%-40s # %s:%u\n", line, l->v[i].file, l->v[i].line);
+                }
+        }
+}

@@ -1,0 +1,187 @@
+#include "profiles/vars.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox/cleanup.h"
+#include "sandbox/suggest.h"
+
+static const char *const names[VAR_COUNT + 1] = {
+        [VAR_HOME] = "HOME", [VAR_USER] = "USER", [VAR_UID] = "UID", [VAR_GID] = "GID",
+        [VAR_XDG_RUNTIME_DIR] = "XDG_RUNTIME_DIR", [VAR_XDG_CONFIG_HOME] = "XDG_CONFIG_HOME",
+        [VAR_XDG_DATA_HOME] = "XDG_DATA_HOME", [VAR_XDG_CACHE_HOME] = "XDG_CACHE_HOME",
+        [VAR_DOWNLOADS] = "DOWNLOADS", [VAR_CWD] = "CWD", [VAR_COUNT] = "PROFILE_DIR",
+};
+
+static char *xdg(const char *env, const char *home, const char *fallback)
+{
+        const char *v = getenv(env);
+        char *out = NULL;
+
+        /* the XDG spec: a relative value is invalid and is ignored */
+        if (v && v[0] == '/')
+                return strdup(v);
+        if (asprintf(&out, "%s/%s", home, fallback) < 0)
+                return NULL;
+        return out;
+}
+
+/* XDG_DOWNLOAD_DIR="$HOME/Downloads" from user-dirs.dirs, else ~/Downloads. */
+static char *downloads(const char *config, const char *home)
+{
+        char path[4096], line[4096];
+        char *out = NULL;
+
+        snprintf(path, sizeof(path), "%s/user-dirs.dirs", config);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f)) {
+                const char *key = "XDG_DOWNLOAD_DIR=\"";
+                if (strncmp(line, key, strlen(key)) != 0)
+                        continue;
+                char *v = line + strlen(key);
+                v[strcspn(v, "\"")] = '\0';
+                if (strncmp(v, "$HOME/", 6) == 0) {
+                        if (asprintf(&out, "%s/%s", home, v + 6) < 0)
+                                return NULL;
+                        return out;
+                }
+                if (v[0] == '/')
+                        return strdup(v);
+        }
+        if (asprintf(&out, "%s/Downloads", home) < 0)
+                return NULL;
+        return out;
+}
+
+int vars_init(struct vars *vs, const struct host_facts *h, struct nook_err *e)
+{
+        char buf[64];
+        const char *user = getenv("USER");
+
+        memset(vs, 0, sizeof(*vs));
+        if (!user || !*user) {
+                struct passwd *pw = getpwuid(h->uid);
+                user = pw ? pw->pw_name : NULL;
+        }
+        if (!user) {
+                snprintf(buf, sizeof(buf), "%u", (unsigned)h->uid);
+                user = buf;
+        }
+        vs->v[VAR_HOME] = strdup(h->home);
+        vs->v[VAR_USER] = strdup(user);
+        if (asprintf(&vs->v[VAR_UID], "%u", (unsigned)h->uid) < 0)
+                vs->v[VAR_UID] = NULL;
+        if (asprintf(&vs->v[VAR_GID], "%u", (unsigned)h->gid) < 0)
+                vs->v[VAR_GID] = NULL;
+        const char *rt = getenv("XDG_RUNTIME_DIR");
+        if (rt && rt[0] == '/')
+                vs->v[VAR_XDG_RUNTIME_DIR] = strdup(rt);
+        else if (asprintf(&vs->v[VAR_XDG_RUNTIME_DIR], "/run/user/%u", (unsigned)h->uid) < 0)
+                vs->v[VAR_XDG_RUNTIME_DIR] = NULL;
+        vs->v[VAR_XDG_CONFIG_HOME] = xdg("XDG_CONFIG_HOME", h->home, ".config");
+        vs->v[VAR_XDG_DATA_HOME] = xdg("XDG_DATA_HOME", h->home, ".local/share");
+        vs->v[VAR_XDG_CACHE_HOME] = xdg("XDG_CACHE_HOME", h->home, ".cache");
+        if (vs->v[VAR_XDG_CONFIG_HOME])
+                vs->v[VAR_DOWNLOADS] = downloads(vs->v[VAR_XDG_CONFIG_HOME], h->home);
+        /* CWD may be unset when the current directory is gone: then using
+           ${CWD} is the error, not starting nook */
+        if (h->cwd)
+                vs->v[VAR_CWD] = strdup(h->cwd);
+        for (int i = 0; i < VAR_COUNT; i++)
+                if (!vs->v[i] && i != VAR_CWD)
+                        return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+void vars_free(struct vars *vs)
+{
+        for (int i = 0; i < VAR_COUNT; i++)
+                free(vs->v[i]);
+        memset(vs, 0, sizeof(*vs));
+}
+
+struct buf {
+        char *s;
+        size_t n, cap;
+};
+
+static int put(struct buf *b, const char *s, size_t n)
+{
+        if (b->n + n + 1 > b->cap) {
+                size_t cap = (b->n + n + 1) * 2;
+                char *p = realloc(b->s, cap);
+                if (!p)
+                        return -ENOMEM;
+                b->s = p;
+                b->cap = cap;
+        }
+        memcpy(b->s + b->n, s, n);
+        b->n += n;
+        b->s[b->n] = '\0';
+        return 0;
+}
+
+static const char *lookup(const struct vars *vs, const char *profile_dir, const char *name, size_t n)
+{
+        for (int i = 0; i <= VAR_COUNT; i++)
+                if (strlen(names[i]) == n && strncmp(names[i], name, n) == 0)
+                        return i == VAR_COUNT ? profile_dir : vs->v[i];
+        return NULL;
+}
+
+static int unknown(const char *name, size_t n, const char *in, struct nook_err *e)
+{
+        char word[64];
+        snprintf(word, sizeof(word), "%.*s", (int)n, name);
+        const char *hint = suggest_closest(word, names, VAR_COUNT + 1);
+        if (hint)
+                return nook_errf(e, EINVAL, "unknown variable ${%s} in '%s' (did you mean ${%s}?)", word, in, hint);
+        return nook_errf(e, EINVAL, "unknown variable ${%s} in '%s' (known: HOME USER UID GID XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME DOWNLOADS CWD PROFILE_DIR)",
+                         word, in);
+}
+
+int vars_expand(const struct vars *vs, const char *profile_dir, const char *in, char **out, struct nook_err *e)
+{
+        struct buf b = { 0 };
+        const char *p = in;
+        int r = put(&b, "", 0);
+
+        while (r == 0 && *p) {
+                bool at_start = p == in || p[-1] == ':';
+                if (at_start && p[0] == '~' && (p[1] == '/' || p[1] == '\0' || p[1] == ':')) {
+                        r = put(&b, vs->v[VAR_HOME], strlen(vs->v[VAR_HOME]));
+                        p++;
+                } else if (p[0] == '$' && p[1] == '$') {
+                        r = put(&b, "$", 1);
+                        p += 2;
+                } else if (p[0] == '$' && p[1] == '{') {
+                        const char *end = strchr(p + 2, '}');
+                        if (!end) {
+                                free(b.s);
+                                return nook_errf(e, EINVAL, "unterminated ${ in '%s'", in);
+                        }
+                        size_t n = (size_t)(end - (p + 2));
+                        const char *v = lookup(vs, profile_dir, p + 2, n);
+                        if (!v) {
+                                free(b.s);
+                                if (n == 3 && strncmp(p + 2, "CWD", 3) == 0)
+                                        return nook_errf(e, ENOENT, "${CWD} in '%s' is not set: the current directory is gone", in);
+                                return unknown(p + 2, n, in, e);
+                        }
+                        r = put(&b, v, strlen(v));
+                        p = end + 1;
+                } else {
+                        r = put(&b, p, 1);
+                        p++;
+                }
+        }
+        if (r < 0) {
+                free(b.s);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        *out = b.s;
+        return 0;
+}

@@ -1,0 +1,350 @@
+#include "sandbox/cmd-profile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <sys/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profiles/loader.h"
+#include "sandbox/cleanup.h"
+#include "sandbox/cmd-run.h"
+#include "sandbox/host.h"
+
+static void usage(FILE *out)
+{
+        fputs("Usage: nook profile COMMAND\n"
+              "\n"
+              "  ls                    list every profile in the search path: name,\n"
+              "                        description, source file\n"
+              "  show NAME|FILE        print the merged profile, each line with the\n"
+              "                        file:line it came from\n"
+              "  show --json NAME|FILE print the resolved sandbox spec as JSON\n"
+              "  check NAME|FILE...    validate profiles: exit 0 when all are valid, 1\n"
+              "                        with one diagnostic a line otherwise\n"
+              "  keys                  list every key the parser knows, as Section.Key\n"
+              "\n"
+              "Search path, first match wins: $XDG_CONFIG_HOME/nook/profiles, "
+              NOOK_SYSCONF_PROFILES ",\n" NOOK_DATA_PROFILES " (or $NOOK_PROFILES_DIR).\n"
+              "See nook.profile(5).\n",
+              out);
+}
+
+struct env {
+        struct host_facts host;
+        struct profile_env pe;
+};
+
+static int env_init(struct env *v, struct nook_err *e)
+{
+        memset(v, 0, sizeof(*v));
+        int r = host_facts_read(&v->host, e);
+        if (r == 0)
+                r = profile_env_init(&v->pe, &v->host, e);
+        return r;
+}
+
+static void env_free(struct env *v)
+{
+        profile_env_free(&v->pe);
+        host_facts_free(&v->host);
+}
+
+/* Loads, merges and applies one profile; every problem goes to d. */
+static int evaluate(const struct env *v, const char *name, struct resolved *res, struct nook_spec *spec,
+                    struct diag *d)
+{
+        struct keyfile kf;
+        int r;
+
+        keyfile_init(&kf);
+        r = profile_load(&v->pe, name, &kf, d);
+        /* go on after load errors, to report the key errors too */
+        if (r != -ENOMEM) {
+                int r2 = profile_resolve(&v->pe, &kf, res, d);
+                if (r2 == 0 || r2 == -EINVAL) {
+                        int r3 = profile_apply(res, spec, d);
+                        if (r3 == -ENOMEM)
+                                r2 = r3;
+                }
+                if (r2 == -ENOMEM)
+                        r = r2;
+        }
+        keyfile_free(&kf);
+        if (r == -ENOMEM)
+                return r;
+        return d->n ? -EINVAL : 0;
+}
+
+static void print_diags(const struct diag *d)
+{
+        for (size_t i = 0; i < d->n; i++)
+                fprintf(stderr, "%s\n", d->msgs[i]);
+}
+
+static int do_check(int argc, char **argv)
+{
+        struct env v;
+        struct nook_err e = { 0 };
+        int bad = 0;
+
+        if (argc < 1) {
+                fprintf(stderr, "nook: profile check needs at least one NAME or FILE\n");
+                return 2;
+        }
+        if (env_init(&v, &e) < 0) {
+                nook_err_print(&e);
+                env_free(&v);
+                return 2;
+        }
+        for (int i = 0; i < argc; i++) {
+                struct resolved res = { 0 };
+                struct nook_spec spec;
+                struct diag d;
+                spec_init(&spec);
+                diag_init(&d);
+                int r = evaluate(&v, argv[i], &res, &spec, &d);
+                if (r < 0) {
+                        bad = 1;
+                        print_diags(&d);
+                        if (r == -ENOMEM)
+                                fprintf(stderr, "nook: out of memory\n");
+                }
+                resolved_free(&res);
+                spec_free(&spec);
+                diag_free(&d);
+        }
+        env_free(&v);
+        return bad;
+}
+
+static json_t *strv_json(char **v, size_t n)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; v && i < n; i++)
+                json_array_append_new(a, json_string(v[i]));
+        return a;
+}
+
+static json_t *argv_json(char **v)
+{
+        size_t n = 0;
+        while (v && v[n])
+                n++;
+        return v ? strv_json(v, n) : json_null();
+}
+
+static json_t *spec_json(const struct nook_spec *s)
+{
+        static const char *const homes[] = { "tmpfs", "private", "host", "none" };
+        static const char *const limits[] = { "NoFile", "Processes", "CPUTime", "FileSize", "Core", "Stack", "AddressSpace" };
+        json_t *o = json_object();
+        json_t *binds = json_array(), *tmpfs = json_array(), *env = json_array(), *lim = json_object();
+
+        json_object_set_new(o, "description", s->description ? json_string(s->description) : json_null());
+        json_object_set_new(o, "command", argv_json(s->command));
+        json_object_set_new(o, "working_directory", s->chdir ? json_string(s->chdir) : json_null());
+        json_object_set_new(o, "uid", s->uid_set ? json_integer(s->uid) : json_null());
+        json_object_set_new(o, "gid", s->gid_set ? json_integer(s->gid) : json_null());
+        json_object_set_new(o, "hostname", s->hostname ? json_string(s->hostname) : json_null());
+        json_object_set_new(o, "clear_environment", json_boolean(s->clearenv));
+        for (size_t i = 0; i < s->n_env; i++)
+                json_array_append_new(env, json_pack("{s:s,s:s}", "op", s->env[i].op == SPEC_ENV_SET ? "set" : "unset",
+                                                     "value", s->env[i].arg));
+        json_object_set_new(o, "environment", env);
+        for (size_t i = 0; i < s->n_binds; i++)
+                json_array_append_new(binds, json_pack("{s:s,s:s,s:b,s:b}", "source", s->binds[i].src, "destination",
+                                                       s->binds[i].dst, "read_only", !!(s->binds[i].flags & SPEC_BIND_RO),
+                                                       "try", !!(s->binds[i].flags & SPEC_BIND_TRY)));
+        json_object_set_new(o, "binds", binds);
+        for (size_t i = 0; i < s->n_tmpfs; i++)
+                json_array_append_new(tmpfs, json_pack("{s:s,s:I}", "destination", s->tmpfs[i].dst, "size",
+                                                       (json_int_t)s->tmpfs[i].size));
+        json_object_set_new(o, "tmpfs", tmpfs);
+        json_object_set_new(o, "hide", strv_json(s->hide, s->n_hide));
+        json_object_set_new(o, "home", json_string(homes[s->home]));
+        json_object_set_new(o, "cwd", json_boolean(!s->no_cwd));
+        json_object_set_new(o, "devices", strv_json(s->devices, s->n_devices));
+        json_object_set_new(o, "network", json_string(s->share_net ? "host" : "none"));
+        json_object_set_new(o, "seccomp", json_string(s->seccomp == SPEC_SECCOMP_NONE ? "none" : "default"));
+        json_object_set_new(o, "syscall_deny", strv_json(s->syscall_deny, s->n_syscall_deny));
+        json_object_set_new(o, "syscall_allow", strv_json(s->syscall_allow, s->n_syscall_allow));
+        json_t *caps = json_array();
+        for (int c = 0; s->caps_set && c < 64; c++)
+                if (s->caps_keep >> c & 1) {
+                        char *name = cap_to_name(c);
+                        json_array_append_new(caps, json_string(name));
+                        cap_free(name);
+                }
+        json_object_set_new(o, "capabilities", caps);
+        for (int i = 0; i < SPEC_LIMIT_COUNT; i++)
+                if (s->limits[i].set)
+                        json_object_set_new(lim, limits[i], s->limits[i].value == UINT64_MAX
+                                                                    ? json_string("infinity")
+                                                                    : json_integer((json_int_t)s->limits[i].value));
+        json_object_set_new(o, "limits", lim);
+        return o;
+}
+
+static int do_show(int argc, char **argv)
+{
+        bool json = false;
+        const char *name = NULL;
+
+        for (int i = 0; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--resolved") == 0)
+                        json = true;
+                else if (!name)
+                        name = argv[i];
+                else {
+                        fprintf(stderr, "nook: profile show takes one NAME or FILE\n");
+                        return 2;
+                }
+        }
+        if (!name) {
+                fprintf(stderr, "nook: profile show needs a NAME or FILE (see 'nook profile ls')\n");
+                return 2;
+        }
+        struct env v;
+        struct nook_err e = { 0 };
+        struct resolved res = { 0 };
+        struct nook_spec spec;
+        struct diag d;
+        int rc = 0;
+
+        spec_init(&spec);
+        diag_init(&d);
+        if (env_init(&v, &e) < 0) {
+                nook_err_print(&e);
+                rc = 2;
+        } else if (evaluate(&v, name, &res, &spec, &d) < 0) {
+                print_diags(&d);
+                rc = 1;
+        } else if (json) {
+                json_t *o = spec_json(&spec);
+                json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+                fputc('\n', stdout);
+                json_decref(o);
+        } else {
+                profile_print(&res, stdout);
+        }
+        resolved_free(&res);
+        spec_free(&spec);
+        diag_free(&d);
+        env_free(&v);
+        return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The Description= of a profile file, without following its includes. */
+static char *description_of(const struct env *v, const char *path)
+{
+        struct keyfile kf;
+        struct diag d;
+        char *desc = NULL;
+
+        keyfile_init(&kf);
+        diag_init(&d);
+        FILE *f = fopen(path, "re");
+        if (f) {
+                char buf[65536];
+                size_t n = fread(buf, 1, sizeof(buf), f);
+                fclose(f);
+                keyfile_parse(&kf, buf, n, path, &d);
+                for (size_t i = 0; i < kf.n; i++)
+                        if (strcmp(kf.v[i].section, "Profile") == 0 && strcmp(kf.v[i].key, "Description") == 0) {
+                                free(desc);
+                                desc = strdup(kf.v[i].value);
+                        }
+        }
+        (void)v;
+        keyfile_free(&kf);
+        diag_free(&d);
+        return desc;
+}
+
+static int do_ls(int argc, char **argv)
+{
+        struct env v;
+        struct nook_err e = { 0 };
+        char **names = NULL;
+        size_t n = 0;
+
+        (void)argv;
+        if (argc > 0) {
+                fprintf(stderr, "nook: profile ls takes no arguments\n");
+                return 2;
+        }
+        if (env_init(&v, &e) < 0) {
+                nook_err_print(&e);
+                env_free(&v);
+                return 2;
+        }
+        for (size_t i = 0; i < v.pe.n_dirs; i++) {
+                DIR *dp = opendir(v.pe.dirs[i]);
+                struct dirent *de;
+                while (dp && (de = readdir(dp))) {
+                        size_t len = strlen(de->d_name);
+                        if (de->d_name[0] == '.' || len <= 8 || strcmp(de->d_name + len - 8, ".profile") != 0)
+                                continue;
+                        char *name = strndup(de->d_name, len - 8);
+                        bool seen = false;
+                        for (size_t k = 0; name && k < n; k++)
+                                seen |= strcmp(names[k], name) == 0;
+                        char **nn = seen || !name ? NULL : reallocarray(names, n + 1, sizeof(*nn));
+                        if (nn) {
+                                names = nn;
+                                names[n++] = name;
+                        } else {
+                                free(name);
+                        }
+                }
+                if (dp)
+                        closedir(dp);
+        }
+        qsort(names, n, sizeof(*names), cmp_str);
+        printf("%-20s %-50s %s\n", "NAME", "DESCRIPTION", "SOURCE");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL, *desc = NULL;
+                if (profile_find(&v.pe, names[i], &path) == 0)
+                        desc = description_of(&v, path);
+                printf("%-20s %-50s %s\n", names[i], desc ? desc : "-", path ? path : "?");
+                free(names[i]);
+        }
+        free(names);
+        env_free(&v);
+        return 0;
+}
+
+static int do_keys(void)
+{
+        for (size_t i = 0; i < key_table_size; i++)
+                printf("%s.%s%s\n", key_table[i].section, key_table[i].key,
+                       key_table[i].flags & KEY_LATER ? " (not supported yet)" : "");
+        return 0;
+}
+
+int cmd_profile(int argc, char **argv)
+{
+        if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+                usage(argc < 2 ? stderr : stdout);
+                return argc < 2 ? 2 : 0;
+        }
+        const char *sub = argv[1];
+        if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
+                return do_ls(argc - 2, argv + 2);
+        if (strcmp(sub, "show") == 0)
+                return do_show(argc - 2, argv + 2);
+        if (strcmp(sub, "check") == 0)
+                return do_check(argc - 2, argv + 2);
+        if (strcmp(sub, "keys") == 0)
+                return do_keys();
+        fprintf(stderr, "nook: unknown profile command '%s' (see 'nook profile --help')\n", sub);
+        return 2;
+}
