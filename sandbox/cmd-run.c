@@ -417,10 +417,12 @@ static int check_host_inputs(const struct nook_spec *s, struct nook_err *e)
                 if (!s->limits[i].set || getrlimit(limit_resource[i], &rl) < 0)
                         continue;
                 rlim_t want = s->limits[i].value == UINT64_MAX ? RLIM_INFINITY : (rlim_t)s->limits[i].value;
+                char shown[32] = "infinity";
+                if (want != RLIM_INFINITY)
+                        snprintf(shown, sizeof(shown), "%llu", (unsigned long long)want);
                 if (rl.rlim_max != RLIM_INFINITY && (want == RLIM_INFINITY || want > rl.rlim_max))
                         return nook_errf(e, EPERM, "%s=%s is above this session's hard limit %llu (it can only be lowered)",
-                                         limit_key[i], s->limits[i].value == UINT64_MAX ? "infinity" : "",
-                                         (unsigned long long)rl.rlim_max);
+                                         limit_key[i], shown, (unsigned long long)rl.rlim_max);
         }
         return 0;
 }
@@ -439,6 +441,12 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         for (size_t i = 0; r == 0 && i < a->cli.n; i++) {
                 const struct kf_entry *en = &a->cli.v[i];
                 r = keyfile_add(&kf, en->section, en->key, en->value, profile_cli_origin, 0);
+        }
+        for (size_t i = 0; r == 0 && i < kf.n_files; i++) {
+                char *real = profile_is_cli(kf.files[i]) ? NULL : realpath(kf.files[i], NULL);
+                if (real && strv_push(&s->protect, &s->n_protect, real) < 0)
+                        r = -ENOMEM;
+                free(real);
         }
         if (r == 0)
                 r = profile_resolve(pe, &kf, &res, &d);

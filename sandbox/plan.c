@@ -175,22 +175,30 @@ static void add_home(struct builder *b, const struct nook_spec *spec, const stru
         }
 }
 
-/* A sandbox must never rewrite the profiles that start it: wherever a bind
-   shows nook's config directory inside, it is made read-only there. */
-static void protect_config(struct builder *b, const struct host_facts *h)
+/* Where a bind shows `path` inside the sandbox, make it read-only there. */
+static void protect_path(struct builder *b, const char *path, size_t n_mounts)
 {
-        if (!h->nook_config || b->err)
-                return;
-        size_t n = b->p->n;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n_mounts && !b->err; i++) {
                 const struct step s = b->p->steps[i];
-                if (s.kind != STEP_BIND || !s.src || !path_is_below(h->nook_config, s.src))
+                if (s.kind != STEP_BIND || (s.flags & STEP_RO) || !s.src || !path_is_below(path, s.src))
                         continue;
                 char inside[8192];
-                snprintf(inside, sizeof(inside), "%s%s", strcmp(s.dst, "/") == 0 ? "" : s.dst,
-                         h->nook_config + strlen(s.src));
+                snprintf(inside, sizeof(inside), "%s%s", s.dst, path + strlen(s.src));
                 add(b, STEP_REMOUNT_RO, NULL, inside, STEP_TRY);
         }
+}
+
+/* A sandbox must never rewrite the profiles that start it: nook's config
+   directory, and every profile file this run was read from, are read-only
+   wherever a read-write bind shows them. */
+static void protect_profiles(struct builder *b, const struct nook_spec *spec, const struct host_facts *h)
+{
+        size_t n = b->p->n;
+
+        if (h->nook_config)
+                protect_path(b, h->nook_config, n);
+        for (size_t i = 0; i < spec->n_protect; i++)
+                protect_path(b, spec->protect[i], n);
 }
 
 static int add_chdir(struct plan *p, const char *dir)
@@ -242,7 +250,7 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
         add_user_mounts(&b, spec);
         if (!b.err)
                 sort_by_depth(out->steps + late, out->n - late);
-        protect_config(&b, h);
+        protect_profiles(&b, spec, h);
         /* Hides come after every mount, so no bind can uncover them. */
         for (size_t i = 0; i < spec->n_hide; i++)
                 add(&b, STEP_MASK, NULL, spec->hide[i], 0);

@@ -59,6 +59,7 @@ void spec_free(struct nook_spec *s)
         strv_free(s->devices);
         strv_free(s->syscall_deny);
         strv_free(s->syscall_allow);
+        strv_free(s->protect);
         memset(s, 0, sizeof(*s));
 }
 

@@ -98,6 +98,10 @@ struct nook_spec {
         bool caps_set;          /* Capabilities= given: keep caps_keep */
         uint64_t caps_keep;     /* bit N = capability N */
         struct spec_limit_value limits[SPEC_LIMIT_COUNT];
+        /* The profile files this sandbox was started from: read-only inside
+           wherever a bind would show them. */
+        char **protect;
+        size_t n_protect;
 };
 
 void spec_init(struct nook_spec *s);
