@@ -156,7 +156,7 @@ struct loader {
         const struct profile_env *pe;
         struct keyfile *out;
         struct diag *d;
-        char *chain[PROFILE_MAX_DEPTH + 1];     /* real paths being loaded */
+        char *chain[PROFILE_MAX_DEPTH + 2];     /* real paths being loaded */
         size_t depth;
 };
 
@@ -308,7 +308,8 @@ static int load_file(struct loader *L, const char *path, const char *shown, cons
                         chain_text(L, real, chain, sizeof(chain));
                         return diag_add(L->d, at, at_line, "Include cycle: %s", chain);
                 }
-        if (L->depth >= PROFILE_MAX_DEPTH) {
+        /* the top profile plus PROFILE_MAX_DEPTH levels of Include= */
+        if (L->depth > PROFILE_MAX_DEPTH) {
                 chain_text(L, real, chain, sizeof(chain));
                 return diag_add(L->d, at, at_line, "Includes nest deeper than %d: %s", PROFILE_MAX_DEPTH, chain);
         }
@@ -451,7 +452,10 @@ int profile_resolve(const struct profile_env *pe, const struct keyfile *kf, stru
                 char msg[600];
                 int rr = 0;
 
-                if (!def) {
+                if (!def && !key_section_known(en->section) && i > 0 &&
+                    strcmp(kf->v[i - 1].section, en->section) == 0 && strcmp(kf->v[i - 1].file, en->file) == 0) {
+                        continue;       /* one report per unknown section */
+                } else if (!def) {
                         rr = unknown_key(d, en);
                 } else if (def->flags & KEY_LATER) {
                         snprintf(msg, sizeof(msg), "'%s' in [%s] is not supported yet (it arrives with %s)", en->key,
@@ -535,8 +539,17 @@ void profile_print(const struct resolved *r, FILE *out)
                         section = def->section;
                 }
                 for (size_t i = 0; i < l->n; i++) {
-                        char line[4096];
-                        snprintf(line, sizeof(line), "%s=%s", def->key, l->v[i].value);
+                        char line[4200];
+                        /* escape what would read back differently: a '#' after a blank */
+                        char esc[4096];
+                        size_t o = 0;
+                        for (const char *c = l->v[i].value; *c && o + 3 < sizeof(esc); c++) {
+                                if (*c == '#' && c > l->v[i].value && (c[-1] == ' ' || c[-1] == '\t'))
+                                        esc[o++] = '\\';
+                                esc[o++] = *c;
+                        }
+                        esc[o] = '\0';
+                        snprintf(line, sizeof(line), "%s=%s", def->key, esc);
                         if (profile_is_cli(l->v[i].file))
                                 fprintf(out, "%-40s # command line\n", line);
                         else

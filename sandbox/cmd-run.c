@@ -496,6 +496,11 @@ static int prepare(int argc, char **argv, struct nook_spec *spec, struct host_fa
                 r = prepare_private_home(spec, &pe, e);
         if (r == 0)
                 r = check_host_inputs(spec, e);
+        /* The config directory is protected by a read-only bind where a
+           sandbox can see it, which needs it to exist: otherwise a sandbox
+           with the home in view could create it and plant a profile. */
+        if (r == 0 && host->nook_config)
+                (void)mkdir_p(host->nook_config, 0700);
         if (r == 0)
                 r = plan_build(spec, host, plan, e);
         /* Compiled once here, before clone: the sandbox only loads it. */

@@ -4,9 +4,14 @@
 #include <sys/types.h>
 
 #include "sandbox/err.h"
+#include "sandbox/subid.h"
 
 /* One id inside (uid_in, gid_in) mapped to the caller's own ids: no helper
    binary is needed for this. setgroups is denied first, as the kernel
    requires before an unprivileged gid_map. */
 int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
                        struct nook_err *e);
+
+/* Root inside mapped to the caller, ids 1..N to the subordinate ranges,
+   through the setuid newuidmap/newgidmap of the uidmap package. */
+int idmap_write_range(pid_t child, uid_t uid, gid_t gid, const struct subid_pair *r, struct nook_err *e);
