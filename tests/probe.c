@@ -397,6 +397,14 @@ static long do_mknod_char(void)
         return syscall(SYS_mknodat, AT_FDCWD, "/tmp/x", S_IFCHR | 0600, makedev(1, 3));
 }
 
+static long do_setgroups(void)
+{
+        /* Setting the groups we already have: only the permission is asked. */
+        gid_t g = getgid();
+
+        return syscall(SYS_setgroups, 1, &g);
+}
+
 #if defined(__x86_64__)
 /* getpid through the i386 ABI. Returns the pid or -errno; on a kernel
    without IA32 emulation the process gets a signal instead. */
@@ -570,6 +578,8 @@ static int cmd_syscall(int argc, char **argv)
                 r = syscall(0x40000000L | 39L);
         else if (!strcmp(n, "mknod-char"))
                 r = do_mknod_char();
+        else if (!strcmp(n, "setgroups"))
+                r = do_setgroups();
         else if (!strcmp(n, "setuid0"))
                 r = syscall(SYS_setuid, 0);
         else if (!strcmp(n, "getpid"))
@@ -661,14 +671,19 @@ static int cmd_open(int argc, char **argv)
         int fd;
 
         if (argc < 1 || argc > 2)
-                return usage("open PATH [r|w|rw]");
+                return usage("open PATH [r|w|rw|trunc]");
         if (argc == 2) {
                 if (!strcmp(argv[1], "w"))
                         flags = O_WRONLY;
                 else if (!strcmp(argv[1], "rw"))
                         flags = O_RDWR;
+                else if (!strcmp(argv[1], "trunc"))
+                        /* O_TRUNC asks the mount for write access before the
+                           file's permissions are checked: EROFS tells a
+                           read-only mount apart from a file we may not write. */
+                        flags = O_WRONLY | O_TRUNC;
                 else if (strcmp(argv[1], "r"))
-                        return usage("open mode must be r, w or rw, not '%s'", argv[1]);
+                        return usage("open mode must be r, w, rw or trunc, not '%s'", argv[1]);
         }
         fd = open(argv[0], flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd >= 0)
@@ -866,6 +881,37 @@ static int cmd_mountinfo(int argc, char **argv)
         return EXIT_ASKED;
 }
 
+/* Whether PATH is itself the root of a mount (something is mounted on it). */
+static int cmd_mountpoint(int argc, char **argv)
+{
+        struct statx stx, parent;
+        char dir[PATH_MAX], *slash;
+
+        if (argc != 1)
+                return usage("mountpoint PATH");
+        if (statx(AT_FDCWD, argv[0], AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID, &stx) < 0)
+                return report(-1);
+        if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) {
+                puts(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT ? "yes" : "no");
+                return EXIT_ASKED;
+        }
+        /* Older kernels: compare with the parent directory's mount. */
+        if (!realpath(argv[0], dir))
+                return report(-1);
+        slash = strrchr(dir, '/');
+        if (slash == dir)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        if (!strcmp(argv[0], "/") || statx(AT_FDCWD, dir, 0, STATX_MNT_ID, &parent) < 0 ||
+            !(stx.stx_mask & parent.stx_mask & STATX_MNT_ID)) {
+                fprintf(stderr, "probe: cannot tell the mount of %s\n", argv[0]);
+                return EXIT_CANNOT;
+        }
+        puts(stx.stx_mnt_id != parent.stx_mnt_id ? "yes" : "no");
+        return EXIT_ASKED;
+}
+
 /* ---- processes and signals ---------------------------------------------- */
 
 static int cmd_kill(int argc, char **argv)
@@ -1019,11 +1065,11 @@ static int cmd_env(int argc, char **argv)
 
 static const char usage_text[] =
         "usage: probe COMMAND [ARG...]\n"
-        "  id | caps | fds | ifaces | hostname | cwd | waitsig\n"
+        "  id | caps | fds | ifaces | hostname | cwd | waitsig [TAG]\n"
         "  syscall NAME [ARG]     ok or the errno name (personality HEX, unshare-ns NS, ...)\n"
         "  ioctl tiocsti|tiocsti-high|tioclinux\n"
-        "  open PATH [r|w|rw] | write PATH | read PATH | ls DIR | stat PATH\n"
-        "  mountinfo PATH | env NAME | kill PID SIG | exit N | selfkill SIG\n";
+        "  open PATH [r|w|rw|trunc] | write PATH | read PATH | ls DIR | stat PATH\n"
+        "  mountinfo PATH | mountpoint PATH | env NAME | kill PID SIG | exit N | selfkill SIG\n";
 
 int main(int argc, char **argv)
 {
@@ -1044,7 +1090,9 @@ int main(int argc, char **argv)
         if (!strcmp(cmd, "ifaces")) return NOARGS(cmd_ifaces);
         if (!strcmp(cmd, "hostname")) return NOARGS(cmd_hostname);
         if (!strcmp(cmd, "cwd")) return NOARGS(cmd_cwd);
-        if (!strcmp(cmd, "waitsig")) return NOARGS(cmd_waitsig);
+        /* waitsig takes an optional TAG, ignored, that names the process in
+           `ps` so that a test can find what it started. */
+        if (!strcmp(cmd, "waitsig")) return argc <= 1 ? cmd_waitsig() : usage("waitsig [TAG]");
         if (!strcmp(cmd, "syscall")) return cmd_syscall(argc, argv);
         if (!strcmp(cmd, "ioctl")) return cmd_ioctl(argc, argv);
         if (!strcmp(cmd, "open")) return cmd_open(argc, argv);
@@ -1053,6 +1101,7 @@ int main(int argc, char **argv)
         if (!strcmp(cmd, "ls")) return cmd_ls(argc, argv);
         if (!strcmp(cmd, "stat")) return cmd_stat(argc, argv);
         if (!strcmp(cmd, "mountinfo")) return cmd_mountinfo(argc, argv);
+        if (!strcmp(cmd, "mountpoint")) return cmd_mountpoint(argc, argv);
         if (!strcmp(cmd, "env")) return cmd_env(argc, argv);
         if (!strcmp(cmd, "kill")) return cmd_kill(argc, argv);
         if (!strcmp(cmd, "exit")) return cmd_exit(argc, argv);
