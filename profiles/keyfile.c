@@ -119,6 +119,7 @@ struct parser {
         struct diag *d;
         const char *file;
         char section[128];
+        bool bad_section;
         int errors;
 };
 
@@ -144,12 +145,21 @@ static int parse_line(struct parser *p, char *s, unsigned line)
                 return 0;
         if (*s == '[') {
                 size_t n = strlen(s);
-                if (n < 3 || s[n - 1] != ']')
+                /* until the next good header, keys belong to no section,
+                   rather than to the one before the bad header */
+                if (n < 3 || s[n - 1] != ']') {
+                        p->section[0] = '\0';
+                        p->bad_section = true;
                         return report(p, line, "malformed section header '%s' (write [Name])", s);
+                }
                 s[n - 1] = '\0';
                 char *name = trim(s + 1);
-                if (!valid_name(name) || strlen(name) >= sizeof(p->section))
+                if (!valid_name(name) || strlen(name) >= sizeof(p->section)) {
+                        p->section[0] = '\0';
+                        p->bad_section = true;
                         return report(p, line, "malformed section name '%s'", name);
+                }
+                p->bad_section = false;
                 strcpy(p->section, name);
                 return 0;
         }
@@ -162,6 +172,8 @@ static int parse_line(struct parser *p, char *s, unsigned line)
         value = trim(value);
         if (!valid_name(key))
                 return report(p, line, "'%s' is not a valid key name", key);
+        if (p->bad_section)
+                return 0;       /* its header was reported already */
         if (!p->section[0])
                 return report(p, line, "key '%s' appears before any [Section]", key);
         return keyfile_add(p->kf, p->section, key, value, p->file, line);
@@ -178,6 +190,11 @@ int keyfile_parse(struct keyfile *kf, const char *text, size_t len, const char *
         if (!p.file)
                 return -ENOMEM;
         p.file = keyfile_intern(kf, file);
+        /* a UTF-8 byte order mark, as some editors write, is not content */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+                text += 3;
+                len -= 3;
+        }
         if (memchr(text, '\0', len)) {
                 diag_add(d, p.file, 0, "contains a NUL byte: not a text file");
                 return 1;
@@ -198,8 +215,16 @@ int keyfile_parse(struct keyfile *kf, const char *text, size_t len, const char *
                         size_t k = 0;
                         while (k < n && isspace((unsigned char)raw[k]))
                                 k++;
-                        if (k < n && is_comment(raw + k))
+                        if (k < n && is_comment(raw + k)) {
+                                if (i < len)
+                                        continue;
+                                /* the file ends inside a continuation: the
+                                   assignment so far still counts */
+                                if (parse_line(&p, buf, (unsigned)start_line) < 0)
+                                        return -ENOMEM;
+                                used = 0;
                                 continue;
+                        }
                 } else {
                         start_line = line;
                 }

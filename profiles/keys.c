@@ -84,16 +84,9 @@ static int k_hostname(struct nook_spec *s, const char *v, struct nook_err *e)
 static int k_bind(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_bind(s, v, 0, e); }
 static int k_bind_ro(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_bind(s, v, SPEC_BIND_RO, e); }
 
-/* BindTry=SRC[:DST[:ro]] is rare enough to share one key for both modes. */
+/* BindTry=SRC[:DST[:ro]]: one key for both modes, like Bind=. */
 static int k_bind_try(struct nook_spec *s, const char *v, struct nook_err *e)
 {
-        size_t n = strlen(v);
-        if (n > 3 && strcmp(v + n - 3, ":ro") == 0) {
-                char copy[n - 2];
-                memcpy(copy, v, n - 3);
-                copy[n - 3] = '\0';
-                return spec_add_bind(s, copy, SPEC_BIND_TRY | SPEC_BIND_RO, e);
-        }
         return spec_add_bind(s, v, SPEC_BIND_TRY, e);
 }
 

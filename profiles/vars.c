@@ -150,7 +150,8 @@ int vars_expand(const struct vars *vs, const char *profile_dir, const char *in, 
         int r = put(&b, "", 0);
 
         while (r == 0 && *p) {
-                bool at_start = p == in || p[-1] == ':';
+                /* "~/" starts a value, a PATH element or an assignment's value */
+                bool at_start = p == in || p[-1] == ':' || p[-1] == '=';
                 if (at_start && p[0] == '~' && (p[1] == '/' || p[1] == '\0' || p[1] == ':')) {
                         r = put(&b, vs->v[VAR_HOME], strlen(vs->v[VAR_HOME]));
                         p++;

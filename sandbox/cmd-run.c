@@ -145,6 +145,7 @@ void run_args_free(struct run_args *a)
         spec_free(&a->direct);
         free(a->profile);
         strv_free(a->command);
+        strv_free(a->args);
         memset(a, 0, sizeof(*a));
 }
 
@@ -273,15 +274,18 @@ int run_args_parse(struct run_args *a, int argc, char **argv, const struct profi
                 a->profile = strdup(argv[first]);
                 if (!a->profile)
                         return nook_errf(e, ENOMEM, "out of memory");
-                /* options may follow the profile name */
-                int rest = first;
-                char *saved = argv[rest];
-                argv[rest] = argv[0];
-                int next = parse_options(a, argc - rest, argv + rest, e);
-                argv[rest] = saved;
-                if (next < 0)
-                        return next == -1 ? 1 : next;
-                first = rest + next;
+                /* After the name: "-- CMD..." replaces the profile's
+                   Command=, other words are arguments appended to it
+                   (`nook run git status`); nook's own options come before
+                   the name. */
+                first++;
+                if (first < argc && strcmp(argv[first], "--") == 0)
+                        return copy_command(a, argc, argv, first + 1, e);
+                size_t n = 0;
+                for (int i = first; i < argc; i++)
+                        if (strv_push(&a->args, &n, argv[i]) < 0)
+                                return nook_errf(e, ENOMEM, "out of memory");
+                return 0;
         }
         return copy_command(a, argc, argv, first, e);
 }
@@ -404,9 +408,17 @@ static int check_host_inputs(const struct nook_spec *s, struct nook_err *e)
                         return nook_errf(e, errno, "bind source %s: %m (check the path given to --%sbind or %s=)", b->src,
                                          b->flags & SPEC_BIND_RO ? "ro-" : "", b->flags & SPEC_BIND_RO ? "BindReadOnly" : "Bind");
         }
-        for (size_t i = 0; i < s->n_devices; i++)
-                if (stat(s->devices[i], &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
-                        return nook_errf(e, errno ? errno : ENODEV, "device %s is not a device node on this host", s->devices[i]);
+        for (size_t i = 0; i < s->n_devices + s->n_devices_try; i++) {
+                bool optional = i >= s->n_devices;
+                const char *d = optional ? s->devices_try[i - s->n_devices] : s->devices[i];
+                if (stat(d, &st) < 0) {
+                        if (optional)
+                                continue;
+                        return nook_errf(e, errno, "device %s: %m (use Device=-%s to skip it when missing)", d, d);
+                }
+                if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISDIR(st.st_mode))
+                        return nook_errf(e, ENODEV, "device %s is neither a device node nor a directory of them", d);
+        }
         for (size_t i = 0; i < s->n_keep_fds; i++)
                 if (fcntl(s->keep_fds[i], F_GETFD) < 0)
                         return nook_errf(e, EBADF, "--fd %d: no such open file descriptor", s->keep_fds[i]);
@@ -464,7 +476,17 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         s->profile_name = profile_basename(a->profile ? a->profile : "default");
         if (!s->profile_name)
                 return nook_errf(e, ENOMEM, "out of memory");
-        s->argv = a->command ? steal_ptr(&a->command) : steal_ptr(&s->command);
+        if (a->command) {
+                s->argv = steal_ptr(&a->command);
+        } else {
+                s->argv = steal_ptr(&s->command);
+                size_t n = 0;
+                while (s->argv && s->argv[n])
+                        n++;
+                for (char **p = a->args; p && *p; p++)
+                        if (strv_push(&s->argv, &n, *p) < 0)
+                                return nook_errf(e, ENOMEM, "out of memory");
+        }
         if (!s->argv || !s->argv[0]) {
                 if (a->profile)
                         return nook_errf(e, EINVAL, "no command given, and profile '%s' has no Command= (give one after --)", a->profile);

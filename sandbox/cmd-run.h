@@ -19,6 +19,7 @@ struct run_args {
         bool noprofile;
         bool dashdash;          /* "--" ended the options */
         char **command;         /* NULL when none was given */
+        char **args;            /* words after PROFILE: appended to its Command= */
 };
 
 void run_args_init(struct run_args *a);

@@ -245,6 +245,8 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
         add_home(&b, spec, h);
         for (size_t i = 0; i < spec->n_devices; i++)
                 add(&b, STEP_BIND, spec->devices[i], spec->devices[i], STEP_DEV);
+        for (size_t i = 0; i < spec->n_devices_try; i++)
+                add(&b, STEP_BIND, spec->devices_try[i], spec->devices_try[i], STEP_DEV | STEP_TRY);
         if (!spec->no_cwd && h->cwd && cwd_bindable(h->cwd))
                 add(&b, STEP_BIND, h->cwd, h->cwd, 0);
         add_user_mounts(&b, spec);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <strings.h>
+#include <seccomp.h>
 #include <sys/capability.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ void spec_free(struct nook_spec *s)
         free(s->home_source);
         strv_free(s->command);
         strv_free(s->devices);
+        strv_free(s->devices_try);
         strv_free(s->syscall_deny);
         strv_free(s->syscall_allow);
         strv_free(s->protect);
@@ -114,6 +116,21 @@ int spec_add_bind(struct nook_spec *s, const char *arg, unsigned flags, struct n
         char *colon = strchr(copy, ':');
         if (colon)
                 *colon = '\0';
+        /* SRC:DST:ro and SRC:DST:rw, as podman and docker write them */
+        char *opt = colon ? strrchr(colon + 1, ':') : NULL;
+        if (colon && (strcmp(colon + 1, "ro") == 0 || strcmp(colon + 1, "rw") == 0)) {
+                /* SRC:ro, the destination being the source */
+                flags = strcmp(colon + 1, "ro") == 0 ? flags | SPEC_BIND_RO : flags & ~(unsigned)SPEC_BIND_RO;
+                colon = NULL;
+        } else if (opt) {
+                if (strcmp(opt, ":ro") == 0)
+                        flags |= SPEC_BIND_RO;
+                else if (strcmp(opt, ":rw") == 0)
+                        flags &= ~(unsigned)SPEC_BIND_RO;
+                else
+                        return nook_errf(e, EINVAL, "unknown bind option '%s' in '%s' (use :ro or :rw)", opt + 1, arg);
+                *opt = '\0';
+        }
         r = host_path(copy, arg, &src, e);
         if (r < 0)
                 return r;
@@ -265,11 +282,13 @@ void strv_free(char **v)
 
 int spec_add_device(struct nook_spec *s, const char *path, struct nook_err *e)
 {
-        _cleanup_free_ char *n = path_normalize(path);
+        /* a leading '-' makes it optional, as in systemd's EnvironmentFile=-… */
+        bool optional = path[0] == '-';
+        _cleanup_free_ char *n = path_normalize(path + optional);
 
         if (!n || !path_is_below(n, "/dev") || strcmp(n, "/dev") == 0)
                 return nook_errf(e, EINVAL, "device '%s' is not a path under /dev", path);
-        if (strv_push(&s->devices, &s->n_devices, n) < 0)
+        if (strv_push(optional ? &s->devices_try : &s->devices, optional ? &s->n_devices_try : &s->n_devices, n) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
         return 0;
 }
@@ -278,7 +297,8 @@ int spec_add_syscall(struct nook_spec *s, bool allow, const char *name, struct n
 {
         size_t n = strlen(name);
 
-        if (n == 0 || n > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+        if (n == 0 || n > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != n ||
+            seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
                 return nook_errf(e, EINVAL, "'%s' is not a system call name", name);
         int r = allow ? strv_push(&s->syscall_allow, &s->n_syscall_allow, name)
                       : strv_push(&s->syscall_deny, &s->n_syscall_deny, name);

@@ -89,8 +89,11 @@ struct nook_spec {
         char **command;         /* Command=: used when no COMMAND is given */
         enum spec_home home;
         char *home_source;      /* Home=private: the host directory bound as home */
-        char **devices;         /* Device=: host device nodes bound at the same path */
+        char **devices;         /* Device=: host device nodes (or directories of
+                                   them) bound at the same path, usable */
         size_t n_devices;
+        char **devices_try;     /* Device=-PATH: the same, skipped when missing */
+        size_t n_devices_try;
         char **syscall_deny;    /* NULL-terminated, or NULL */
         size_t n_syscall_deny;
         char **syscall_allow;

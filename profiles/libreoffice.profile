@@ -1,0 +1,26 @@
+# libreoffice.profile - the LibreOffice suite, on your documents
+#
+# LibreOffice sees ~/Documents and your Downloads directory read-write and
+# nothing else of your home; its settings live in a private home kept
+# between runs ($XDG_DATA_HOME/nook/homes/libreoffice). No network: a
+# document cannot fetch remote content or send anything. The current
+# directory is not bound; to work on files elsewhere, bind them:
+#
+#     nook run libreoffice
+#     nook run libreoffice --bind ~/work/report -- libreoffice ~/work/report/q3.odt
+#     nook run libreoffice --bind . -- libreoffice --headless --convert-to pdf letter.docx
+
+[Profile]
+Description=LibreOffice on ~/Documents, no network
+Include=base
+Include=gui-wayland
+Include=gui-x11
+
+[Run]
+Command=libreoffice
+
+[Filesystem]
+Home=private
+Cwd=no
+BindTry=~/Documents
+BindTry=${DOWNLOADS}
