@@ -6,7 +6,7 @@
 # whatever you install with --user stay there, away from your real home.
 #
 #     nook run bash
-#     nook run bash --net host          # the same, with the network
+#     nook run --net host bash          # the same, with the network
 
 [Profile]
 Description=Bash shell with a persistent private home

@@ -6,7 +6,7 @@
 # no network, so a build script can neither download nor upload anything.
 #
 #     nook run build                      # runs `make`
-#     nook run build -- make -j8 check
+#     nook run build -j8 check            # runs `make -j8 check`
 
 [Profile]
 Description=make and gcc on the current directory, no network

@@ -4,7 +4,7 @@
 # there, so a URL or a config cannot make curl read or send your files.
 # ~/.curlrc is shown read-only when you have one; ~/.netrc is not.
 #
-#     nook run curl -- curl -LO https://example.org/file.tar.gz
+#     nook run curl -LO https://example.org/file.tar.gz
 
 [Profile]
 Description=curl with the network, on the current directory

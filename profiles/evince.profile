@@ -5,8 +5,8 @@
 # can neither read your other files nor call home. The current directory is
 # not bound; to open a file elsewhere, bind it read-only:
 #
-#     nook run evince -- evince ~/Downloads/paper.pdf
-#     nook run evince --ro-bind . -- evince manual.pdf
+#     nook run evince ~/Downloads/paper.pdf
+#     nook run --ro-bind . evince manual.pdf
 
 [Profile]
 Description=Evince document viewer, read-only, no network

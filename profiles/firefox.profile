@@ -12,7 +12,7 @@
 # Debian names the program firefox-esr: use firefox-esr.profile there.
 #
 #     nook run firefox
-#     nook run firefox -- firefox https://example.org
+#     nook run firefox https://example.org
 
 [Profile]
 Description=Firefox web browser, private home

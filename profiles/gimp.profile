@@ -6,7 +6,7 @@
 # current directory is not bound; to edit files elsewhere, bind them:
 #
 #     nook run gimp
-#     nook run gimp --bind . -- gimp logo.xcf
+#     nook run --bind . gimp logo.xcf
 
 [Profile]
 Description=GIMP image editor on ~/Pictures, private home

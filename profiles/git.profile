@@ -9,7 +9,7 @@
 #     BindTry=~/.ssh:ro
 # (the SSH agent's socket is not reachable from the sandbox).
 #
-#     nook run git -- git pull
+#     nook run git pull                 # runs `git pull`
 
 [Profile]
 Description=git on the current directory, with the network

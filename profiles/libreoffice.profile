@@ -7,8 +7,8 @@
 # directory is not bound; to work on files elsewhere, bind them:
 #
 #     nook run libreoffice
-#     nook run libreoffice --bind ~/work/report -- libreoffice ~/work/report/q3.odt
-#     nook run libreoffice --bind . -- libreoffice --headless --convert-to pdf letter.docx
+#     nook run --bind ~/work/report libreoffice ~/work/report/q3.odt
+#     nook run --bind . libreoffice --headless --convert-to pdf letter.docx
 
 [Profile]
 Description=LibreOffice on ~/Documents, no network

@@ -7,8 +7,8 @@
 # sound. No network: streams need --net host. The current directory is not
 # bound; to play files elsewhere, bind them read-only:
 #
-#     nook run mpv -- mpv ~/Videos/film.mkv
-#     nook run mpv --ro-bind . -- mpv clip.webm
+#     nook run mpv ~/Videos/film.mkv
+#     nook run --ro-bind . mpv clip.webm
 
 [Profile]
 Description=mpv media player, media read-only, no network

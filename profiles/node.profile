@@ -5,8 +5,8 @@
 # a package's install hook cannot reach your files or phone home. `npm
 # install` needs the registry: give it --net host for that one run.
 #
-#     nook run node -- node server.js
-#     nook run node --net host -- npm ci
+#     nook run node server.js
+#     nook run --net host node -- npm ci
 
 [Profile]
 Description=Node.js on the current directory, no network

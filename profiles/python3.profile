@@ -6,7 +6,7 @@
 # --net host.
 #
 #     nook run python3                           # an interactive interpreter
-#     nook run python3 -- python3 script.py     # a script in this directory
+#     nook run python3 script.py                 # a script in this directory
 
 [Profile]
 Description=Python 3 on the current directory, no network

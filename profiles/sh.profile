@@ -6,7 +6,7 @@
 # directory.
 #
 #     nook run sh
-#     nook run sh -- sh -c 'ls -la ~; id'
+#     nook run sh -c 'ls -la ~; id'
 
 [Profile]
 Description=POSIX shell with an empty, throw-away home

@@ -5,7 +5,7 @@
 # is private and kept between runs ($XDG_DATA_HOME/nook/homes/vim), so the
 # viminfo history and undo files survive. No network.
 #
-#     nook run vim -- vim notes.txt
+#     nook run vim notes.txt
 
 [Profile]
 Description=Vim on the current directory, private home

@@ -7,7 +7,7 @@
 # bound; to play files elsewhere, bind them read-only:
 #
 #     nook run vlc
-#     nook run vlc --ro-bind . -- vlc clip.webm
+#     nook run --ro-bind . vlc clip.webm
 
 [Profile]
 Description=VLC media player, media read-only, no network

@@ -3,7 +3,7 @@
 # Downloads land in the current directory; the rest of your home is not
 # there. ~/.wgetrc is shown read-only when you have one; ~/.netrc is not.
 #
-#     nook run wget -- wget https://example.org/file.tar.gz
+#     nook run wget https://example.org/file.tar.gz
 
 [Profile]
 Description=wget with the network, on the current directory

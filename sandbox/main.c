@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sandbox/cmd-image.h"
 #include "sandbox/cmd-profile.h"
 #include "sandbox/cmd-run.h"
 
@@ -17,6 +18,7 @@ static void usage(FILE *out)
               "  run [OPTIONS] [--] CMD [ARG...]   run CMD in a sandbox (nook run --help)\n"
               "  run PROFILE [-- CMD [ARG...]]     run a profile's sandbox (nook.profile(5))\n"
               "  profile ls|show|check|keys        the profile tools (nook profile --help)\n"
+              "  image import|ls|inspect|rm        the image store (nook image --help)\n"
               "  help                              show this help\n"
               "\n"
               "Options:\n"
@@ -39,6 +41,8 @@ int main(int argc, char **argv)
                 return cmd_run(argc - 1, argv + 1);
         if (strcmp(cmd, "profile") == 0)
                 return cmd_profile(argc - 1, argv + 1);
+        if (strcmp(cmd, "image") == 0)
+                return cmd_image(argc - 1, argv + 1);
         if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
                 printf("nook %s\n", NOOK_VERSION);
                 return 0;

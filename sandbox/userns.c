@@ -53,10 +53,11 @@ int userns_map_write(pid_t child, const struct userns_map *m, struct nook_err *e
 struct reply {
         int rc;
         struct nook_err err;
+        char out[USERNS_OUT_MAX];
 };
 
-int userns_run(const struct userns_map *m, int (*fn)(void *arg, struct nook_err *e), void *arg,
-               struct nook_err *e)
+int userns_run(const struct userns_map *m, int (*fn)(void *arg, char *out, struct nook_err *e), void *arg,
+               char *out, struct nook_err *e)
 {
         int go[2], back[2];
         struct reply rep = { 0 };
@@ -86,7 +87,7 @@ int userns_run(const struct userns_map *m, int (*fn)(void *arg, struct nook_err 
                 if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
                         rep.rc = nook_errf(&rep.err, errno, "cannot become root in the user namespace: %m");
                 } else {
-                        rep.rc = fn(arg, &rep.err);
+                        rep.rc = fn(arg, rep.out, &rep.err);
                 }
                 ssize_t n = write(back[1], &rep, sizeof(rep));
                 _exit(n == (ssize_t)sizeof(rep) && rep.rc == 0 ? 0 : 1);
@@ -111,5 +112,9 @@ int userns_run(const struct userns_map *m, int (*fn)(void *arg, struct nook_err 
                                  WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
         if (rep.rc < 0)
                 *e = rep.err;
+        if (out) {
+                rep.out[USERNS_OUT_MAX - 1] = '\0';
+                memcpy(out, rep.out, USERNS_OUT_MAX);
+        }
         return rep.rc;
 }

@@ -27,7 +27,10 @@ int userns_map_choose(struct userns_map *m, enum userns_mode mode, struct nook_e
 /* Writes the mapping of a child created with CLONE_NEWUSER. */
 int userns_map_write(pid_t child, const struct userns_map *m, struct nook_err *e);
 
+#define USERNS_OUT_MAX 256
+
 /* Runs fn in a child in a new user and mount namespace mapped as m says,
-   and waits for it. Returns fn's result; its message comes back in e. */
-int userns_run(const struct userns_map *m, int (*fn)(void *arg, struct nook_err *e), void *arg,
-               struct nook_err *e);
+   and waits for it. Returns fn's result; its message comes back in e, and
+   what it writes to out (a string of at most USERNS_OUT_MAX bytes) in out. */
+int userns_run(const struct userns_map *m, int (*fn)(void *arg, char *out, struct nook_err *e), void *arg,
+               char *out, struct nook_err *e);

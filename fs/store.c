@@ -1,0 +1,354 @@
+#include "fs/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/cleanup.h"
+
+static const char *const store_dirs[] = { "blobs", "blobs/sha256", "layers", "images", "tmp", "containers" };
+
+char *store_default_root(void)
+{
+        const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+        char *out = NULL;
+
+        if (xdg && xdg[0] == '/')
+                return asprintf(&out, "%s/nook", xdg) < 0 ? NULL : out;
+        if (home && home[0] == '/')
+                return asprintf(&out, "%s/.local/share/nook", home) < 0 ? NULL : out;
+        return NULL;
+}
+
+static int mkdir_parents(const char *path)
+{
+        char buf[4096];
+
+        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+                return -ENAMETOOLONG;
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int store_open(struct store *s, const char *root, struct nook_err *e)
+{
+        int r;
+
+        memset(s, 0, sizeof(*s));
+        s->dfd = -1;
+        s->root = root ? strdup(root) : store_default_root();
+        if (!s->root)
+                return nook_errf(e, ENOENT, "cannot find the image store: set XDG_DATA_HOME or HOME, or use --store DIR");
+        r = mkdir_parents(s->root);
+        if (r < 0)
+                return nook_errf(e, -r, "cannot create the image store %s: %m", s->root);
+        s->dfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (s->dfd < 0)
+                return nook_errf(e, errno, "cannot open the image store %s: %m", s->root);
+        for (size_t i = 0; i < ARRAY_SIZE(store_dirs); i++)
+                if (mkdirat(s->dfd, store_dirs[i], 0700) < 0 && errno != EEXIST)
+                        return nook_errf(e, errno, "cannot create %s/%s: %m", s->root, store_dirs[i]);
+        return 0;
+}
+
+void store_close(struct store *s)
+{
+        if (s->dfd >= 0)
+                close(s->dfd);
+        free(s->root);
+        memset(s, 0, sizeof(*s));
+        s->dfd = -1;
+}
+
+int store_lock(const struct store *s, bool exclusive, struct nook_err *e)
+{
+        int fd = openat(s->dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+        if (fd < 0)
+                return nook_errf(e, errno, "cannot open the store lock %s/lock: %m", s->root);
+        while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
+                if (errno == EINTR)
+                        continue;
+                int err = errno;
+                close(fd);
+                return nook_errf(e, err, "cannot lock the image store %s: %m", s->root);
+        }
+        return fd;
+}
+
+int store_put_blob(const struct store *s, int fd, const char *expected, char out[DIGEST_STR_LEN + 1],
+                   uint64_t *size, struct nook_err *e)
+{
+        char tmp[64] = "tmp/blob-XXXXXX", final[128];
+        _cleanup_free_ char *buf = malloc(1 << 20);
+        struct digest_ctx *d = digest_new();
+        uint64_t total = 0;
+
+        if (!buf || !d) {
+                digest_free(d);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        /* mkstemp works on a path: build it under the store root */
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", s->root, tmp);
+        _cleanup_close_ int w = mkostemp(path, O_CLOEXEC);
+        if (w < 0) {
+                digest_free(d);
+                return nook_errf(e, errno, "cannot write to the image store %s: %m", s->root);
+        }
+        for (;;) {
+                ssize_t n = read(fd, buf, 1 << 20);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int err = errno;
+                        digest_free(d);
+                        unlink(path);
+                        return nook_errf(e, err, "cannot read a blob: %m");
+                }
+                if (n == 0)
+                        break;
+                digest_update(d, buf, (size_t)n);
+                for (ssize_t off = 0; off < n;) {
+                        ssize_t m = write(w, buf + off, (size_t)(n - off));
+                        if (m < 0 && errno == EINTR)
+                                continue;
+                        if (m < 0) {
+                                int err = errno;
+                                digest_free(d);
+                                unlink(path);
+                                return nook_errf(e, err, "cannot write to the image store %s: %m", s->root);
+                        }
+                        off += m;
+                }
+                total += (uint64_t)n;
+        }
+        digest_final(d, out);
+        if (expected && strcmp(expected, out) != 0) {
+                unlink(path);
+                return nook_errf(e, EBADMSG, "digest mismatch: expected %s, got %s (the image is corrupt or was tampered with)",
+                                 expected, out);
+        }
+        snprintf(final, sizeof(final), "%s/blobs/sha256/%s", s->root, digest_hex(out));
+        if (rename(path, final) < 0) {
+                int err = errno;
+                unlink(path);
+                return nook_errf(e, err, "cannot store blob %s: %m", out);
+        }
+        if (size)
+                *size = total;
+        return 0;
+}
+
+bool store_has_blob(const struct store *s, const char *digest)
+{
+        char rel[128];
+        struct stat st;
+
+        if (!digest_valid(digest))
+                return false;
+        snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_hex(digest));
+        return fstatat(s->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+int store_open_blob(const struct store *s, const char *digest, struct nook_err *e)
+{
+        char rel[128];
+
+        if (!digest_valid(digest))
+                return nook_errf(e, EINVAL, "'%s' is not a sha256 digest", digest);
+        snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_hex(digest));
+        int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return nook_errf(e, errno, "blob %s is missing from the store: %m (import the image again)", digest);
+        return fd;
+}
+
+void store_layer_rel(const char *diff_id, char *buf, size_t size)
+{
+        snprintf(buf, size, "layers/%s", digest_hex(diff_id));
+}
+
+bool store_has_layer(const struct store *s, const char *diff_id)
+{
+        char rel[128];
+        struct stat st;
+
+        if (!digest_valid(diff_id))
+                return false;
+        store_layer_rel(diff_id, rel, sizeof(rel));
+        return fstatat(s->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e)
+{
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/tmp/%sXXXXXX", s->root, prefix);
+        if (!mkdtemp(path))
+                return nook_errf(e, errno, "cannot create a temporary directory in %s/tmp: %m", s->root);
+        snprintf(buf, size, "%s", path + strlen(s->root) + 1);
+        return 0;
+}
+
+static int remove_at(int dfd, const char *name)
+{
+        if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != EISDIR && errno != EPERM)
+                return -errno;
+        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        /* a layer may hold read-only directories: make them writable first */
+        fchmod(fd, 0700);
+        DIR *dp = fdopendir(fd);
+        if (!dp) {
+                close(fd);
+                return -errno;
+        }
+        struct dirent *de;
+        int r = 0;
+        while ((de = readdir(dp)))
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && r == 0)
+                        r = remove_at(dirfd(dp), de->d_name);
+        closedir(dp);
+        if (r == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                r = -errno;
+        return r;
+}
+
+int store_remove_tree(const struct store *s, const char *rel)
+{
+        return remove_at(s->dfd, rel);
+}
+
+int store_normalize_name(const char *in, char *out, size_t size, struct nook_err *e)
+{
+        size_t n = strlen(in);
+
+        if (n == 0 || n > 200 || strspn(in, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") != n ||
+            in[0] == '.' || in[0] == '/' || strstr(in, "..") || strstr(in, "//"))
+                return nook_errf(e, EINVAL, "'%s' is not a valid image name (letters, digits, '._-/:@', no '..')", in);
+        const char *slash = strrchr(in, '/');
+        bool tagged = strchr(slash ? slash : in, ':') != NULL || strchr(in, '@') != NULL;
+        if ((size_t)snprintf(out, size, "%s%s", in, tagged ? "" : ":latest") >= size)
+                return nook_errf(e, ENAMETOOLONG, "image name '%s' is too long", in);
+        return 0;
+}
+
+/* "repo/x:tag" → "repo%2Fx:tag": one file per record, no subdirectories. */
+static void record_file(const char *name, char *buf, size_t size)
+{
+        size_t o = (size_t)snprintf(buf, size, "images/");
+        for (const char *p = name; *p && o + 4 < size; p++) {
+                if (*p == '/') {
+                        memcpy(buf + o, "%2F", 3);
+                        o += 3;
+                } else {
+                        buf[o++] = *p;
+                }
+        }
+        snprintf(buf + o, size - o, ".json");
+}
+
+int store_image_save(const struct store *s, const char *name, json_t *record, struct nook_err *e)
+{
+        char rel[512], tmp[4096], final[4096];
+
+        record_file(name, rel, sizeof(rel));
+        snprintf(tmp, sizeof(tmp), "%s/tmp/record-XXXXXX", s->root);
+        snprintf(final, sizeof(final), "%s/%s", s->root, rel);
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return nook_errf(e, errno, "cannot write the image record of %s: %m", name);
+        int r = json_dumpfd(record, fd, JSON_INDENT(2) | JSON_SORT_KEYS);
+        if (r == 0 && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
+                r = -1;
+        close(fd);
+        if (r < 0 || rename(tmp, final) < 0) {
+                int err = errno ? errno : EIO;
+                unlink(tmp);
+                return nook_errf(e, err, "cannot write the image record of %s: %m", name);
+        }
+        return 0;
+}
+
+int store_image_load(const struct store *s, const char *name, json_t **record, struct nook_err *e)
+{
+        char rel[512];
+        json_error_t je;
+
+        record_file(name, rel, sizeof(rel));
+        _cleanup_close_ int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return nook_errf(e, errno, "no image named %s in the store (see 'nook image ls')", name);
+        *record = json_loadfd(fd, 0, &je);
+        if (!*record)
+                return nook_errf(e, EINVAL, "the image record of %s is damaged: %s (run 'nook image rm %s' and import it again)",
+                                 name, je.text, name);
+        return 0;
+}
+
+int store_image_remove(const struct store *s, const char *name, struct nook_err *e)
+{
+        char rel[512];
+
+        record_file(name, rel, sizeof(rel));
+        if (unlinkat(s->dfd, rel, 0) < 0)
+                return nook_errf(e, errno, "cannot remove image %s: %m", name);
+        return 0;
+}
+
+int store_image_each(const struct store *s, int (*fn)(const char *name, json_t *rec, void *arg), void *arg)
+{
+        int fd = openat(s->dfd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        int r = 0;
+
+        if (!dp) {
+                if (fd >= 0)
+                        close(fd);
+                return 0;
+        }
+        while (r == 0 && (de = readdir(dp))) {
+                size_t n = strlen(de->d_name);
+                if (de->d_name[0] == '.' || n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+                        continue;
+                char name[512];
+                size_t o = 0;
+                for (size_t i = 0; i + 5 < n && o + 1 < sizeof(name); i++) {
+                        if (strncmp(de->d_name + i, "%2F", 3) == 0) {
+                                name[o++] = '/';
+                                i += 2;
+                        } else {
+                                name[o++] = de->d_name[i];
+                        }
+                }
+                name[o] = '\0';
+                struct nook_err e = { 0 };
+                json_t *rec = NULL;
+                if (store_image_load(s, name, &rec, &e) == 0) {
+                        r = fn(name, rec, arg);
+                        json_decref(rec);
+                }
+        }
+        closedir(dp);
+        return r;
+}
