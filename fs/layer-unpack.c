@@ -27,7 +27,8 @@ struct unpack {
         int root;
         const char *name;
         unsigned flags;
-        char buf[BLOCK];
+        char pipe[BLOCK];       /* decompressed bytes on their way to the tar reader */
+        char buf[BLOCK];        /* file data on its way to disk */
         /* every path seen, to refuse duplicates; and directories whose
            mode is applied last, so a read-only one does not block its own
            entries */
@@ -42,14 +43,13 @@ struct unpack {
 static la_ssize_t pull(struct archive *a, void *arg, const void **out)
 {
         struct unpack *u = arg;
-        la_ssize_t n = archive_read_data(u->raw, u->buf, sizeof(u->buf));
+        la_ssize_t n = archive_read_data(u->raw, u->pipe, sizeof(u->pipe));
 
-        (void)a;
         if (n > 0)
-                digest_update(u->diff, u->buf, (size_t)n);
+                digest_update(u->diff, u->pipe, (size_t)n);
         if (n < 0)
                 archive_set_error(a, EIO, "%s", archive_error_string(u->raw));
-        *out = u->buf;
+        *out = u->pipe;
         return n;
 }
 

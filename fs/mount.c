@@ -115,6 +115,26 @@ int mnt_new_devpts(struct nook_err *e)
         return fs_mount(fs, "devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 }
 
+int mnt_new_overlay(const char *lower, const char *upper, const char *work, struct nook_err *e)
+{
+        _cleanup_close_ int fs = fs_open("overlay", e);
+        int r;
+
+        if (fs < 0)
+                return fs;
+        r = fs_set(fs, "overlay", "lowerdir", lower, e);
+        if (r == 0)
+                r = fs_set(fs, "overlay", "upperdir", upper, e);
+        if (r == 0)
+                r = fs_set(fs, "overlay", "workdir", work, e);
+        /* the only xattrs a user namespace may write: user.overlay.* */
+        if (r == 0)
+                r = fs_set(fs, "overlay", "userxattr", NULL, e);
+        if (r < 0)
+                return r;
+        return fs_mount(fs, "overlay", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+}
+
 int mnt_make_rslave(struct nook_err *e)
 {
         /* Before any mount of ours: nothing we do may propagate to the host,

@@ -22,6 +22,9 @@ int mnt_attach(int mntfd, int targetfd, const char *where, struct nook_err *e);
 int mnt_new_tmpfs(uint64_t size, mode_t mode, uint64_t attrs, struct nook_err *e);
 int mnt_new_proc(struct nook_err *e);
 int mnt_new_devpts(struct nook_err *e);
+/* Kernel overlayfs in a user namespace (userxattr); lower is "a:b:c",
+   top-most first. */
+int mnt_new_overlay(const char *lower, const char *upper, const char *work, struct nook_err *e);
 
 /* mount(2) and friends, for the few steps the fd API does not cover. */
 int mnt_make_rslave(struct nook_err *e);

@@ -16,6 +16,9 @@
 #include "sandbox/seccomp.h"
 #include "sandbox/strutil.h"
 #include "sandbox/suggest.h"
+#include "sandbox/userns.h"
+#include "fs/store.h"
+#include "sandbox/image-spec.h"
 
 enum {
         OPT_KEY = 0x100,        /* options that are profile keys: looked up by name */
@@ -23,6 +26,8 @@ enum {
         OPT_FD,
         OPT_PROFILE,
         OPT_NOPROFILE,
+        OPT_STORE,
+        OPT_MAP,
         OPT_VERSION,
 };
 
@@ -58,6 +63,10 @@ static const struct option run_options[] = {
         KEYOPT("limit-stack", required_argument),
         KEYOPT("limit-addressspace", required_argument),
         { "fd", required_argument, NULL, OPT_FD },
+        KEYOPT("image", required_argument),
+        KEYOPT("overlay", required_argument),
+        { "store", required_argument, NULL, OPT_STORE },
+        { "map", required_argument, NULL, OPT_MAP },
         { "profile", required_argument, NULL, OPT_PROFILE },
         { "noprofile", no_argument, NULL, OPT_NOPROFILE },
         { "verbose", no_argument, NULL, 'v' },
@@ -71,6 +80,7 @@ void run_usage(FILE *out)
         fputs("Usage: nook run [OPTIONS] [--] COMMAND [ARG...]\n"
               "       nook run [OPTIONS] PROFILE [ARG...]\n"
               "       nook run [OPTIONS] PROFILE -- COMMAND [ARG...]\n"
+              "       nook run [OPTIONS] IMAGE [-- COMMAND [ARG...]]\n"
               "\n"
               "Run COMMAND in a sandbox built from the host system: /usr, /etc and /opt\n"
               "read-only, a fresh /proc and minimal /dev, private /tmp /run /var/tmp, an\n"
@@ -80,6 +90,13 @@ void run_usage(FILE *out)
               "and its command: ARGs are appended to its Command=, '-- COMMAND' replaces\n"
               "it. Options come before the profile's name and override it. Without a\n"
               "profile, the 'default' one.\n"
+              "\n"
+              "Images:\n"
+              "      --image NAME          run the image NAME from the store (nook image ls);\n"
+              "                            a bare name that is no profile is looked up there\n"
+              "      --overlay MODE        auto or kernel (kernel overlayfs)\n"
+              "      --map MODE            auto, range (/etc/subuid) or single\n"
+              "      --store DIR           the image store (default $XDG_DATA_HOME/nook)\n"
               "\n"
               "Profiles:\n"
               "      --profile NAME|FILE   use this profile (the same as naming it first)\n"
@@ -217,6 +234,20 @@ static int take_option(struct run_args *a, int c, int index, const char *arg, st
         case OPT_NOPROFILE:
                 a->noprofile = true;
                 return 0;
+        case OPT_STORE:
+                free(a->direct.store);
+                a->direct.store = strdup(arg);
+                return a->direct.store ? 0 : nook_errf(e, ENOMEM, "out of memory");
+        case OPT_MAP:
+                if (strcmp(arg, "auto") == 0)
+                        a->direct.map_mode = USERNS_AUTO;
+                else if (strcmp(arg, "single") == 0)
+                        a->direct.map_mode = USERNS_SINGLE;
+                else if (strcmp(arg, "range") == 0)
+                        a->direct.map_mode = USERNS_RANGE;
+                else
+                        return nook_errf(e, EINVAL, "--map '%s' is not one of auto, range, single", arg);
+                return 0;
         case 'v':
                 a->direct.verbose++;
                 return 0;
@@ -274,6 +305,16 @@ int run_args_parse(struct run_args *a, int argc, char **argv, const struct profi
                 return first == -1 ? 1 : first;
         /* `nook run PROFILE [OPTIONS] [-- CMD...]`: a first word that names a
            profile (and no --profile) is one, unless "--" came before it. */
+        if (!a->profile && !a->dashdash && first < argc && pe && !profile_exists(pe, argv[first]) &&
+            image_exists(a->direct.store, argv[first])) {
+                /* `nook run IMAGE [-- CMD...]`: a name in the store */
+                if (add_key(a, "Image", "Image", argv[first], e) < 0)
+                        return -ENOMEM;
+                first++;
+                if (first < argc && strcmp(argv[first], "--") == 0)
+                        first++;
+                return first < argc ? copy_command(a, argc, argv, first, e) : 0;
+        }
         if (!a->profile && !a->noprofile && !a->dashdash && first < argc && pe &&
             profile_exists(pe, argv[first])) {
                 a->profile = strdup(argv[first]);
@@ -492,6 +533,13 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
                         if (strv_push(&s->argv, &n, *p) < 0)
                                 return nook_errf(e, ENOMEM, "out of memory");
         }
+        s->store = steal_ptr(&a->direct.store);
+        s->map_mode = a->direct.map_mode;
+        if (s->image) {
+                r = image_spec_resolve(s, e);
+                if (r < 0)
+                        return r;
+        }
         if (!s->argv || !s->argv[0]) {
                 if (a->profile)
                         return nook_errf(e, EINVAL, "no command given, and profile '%s' has no Command= (give one after --)", a->profile);
@@ -557,12 +605,20 @@ int cmd_run(int argc, char **argv)
         r = prepare(argc, argv, &spec, &host, &plan, &prog, &e);
         if (r == 1)
                 status = 0;     /* --help or --version */
+        /* an image keeps its files' owners through the subordinate ids */
+        struct userns_map map;
+        if (r == 0 && spec.image) {
+                r = userns_map_choose(&map, (enum userns_mode)spec.map_mode, &e);
+                if (r == 0 && !map.range && spec.map_mode == USERNS_AUTO && spec.verbose)
+                        fprintf(stderr, "nook: no /etc/subuid range: the image's files all belong to you inside\n");
+        }
         if (r == 0) {
                 struct launch_ctx c = {
                         .spec = &spec,
                         .host = &host,
                         .plan = &plan,
                         .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
+                        .map = spec.image ? &map : NULL,
                 };
                 r = launch_run(&c, &status, &e);
         }

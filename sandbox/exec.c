@@ -6,12 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sandbox/caps.h"
+#include "sandbox/cleanup.h"
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -51,8 +54,47 @@ static int close_other_fds(const struct nook_spec *s, struct nook_err *e)
         return 0;
 }
 
+/* An image sandbox starts from the image's Env, not the host's: only TERM
+   comes along, and HOME and PATH get defaults when the image has none. */
+static int image_env(const struct nook_spec *s, uid_t uid, struct nook_err *e)
+{
+        const char *term = getenv("TERM");
+        char *keep = term ? strdup(term) : NULL;
+
+        clearenv();
+        for (size_t i = 0; i < s->n_image_env; i++) {
+                const char *eq = strchr(s->image_env[i], '=');
+                if (!eq || eq == s->image_env[i])
+                        continue;
+                char name[eq - s->image_env[i] + 1];
+                memcpy(name, s->image_env[i], sizeof(name) - 1);
+                name[sizeof(name) - 1] = '\0';
+                setenv(name, eq + 1, 1);
+        }
+        if (keep)
+                setenv("TERM", keep, 0);
+        free(keep);
+        setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);
+        setenv("HOME", uid == 0 ? "/root" : "/", 0);
+        setenv("HOSTNAME", s->hostname ? s->hostname : "nook", 0);
+        (void)e;
+        return 0;
+}
+
+static uid_t run_uid(const struct nook_spec *s)
+{
+        return s->uid_set ? s->uid : s->run_as_set ? s->run_uid : 0;
+}
+
+static gid_t run_gid(const struct nook_spec *s)
+{
+        return s->gid_set ? s->gid : s->run_as_set ? s->run_gid : 0;
+}
+
 static int apply_env(const struct nook_spec *s, struct nook_err *e)
 {
+        if (s->n_layers && image_env(s, run_uid(s), e) < 0)
+                return -EINVAL;
         if (s->clearenv && clearenv() != 0)
                 return nook_errf(e, ENOMEM, "cannot clear the environment");
         for (size_t i = 0; i < s->n_env; i++) {
@@ -94,6 +136,54 @@ static int apply_limits(const struct nook_spec *s, struct nook_err *e)
         return 0;
 }
 
+/* The capabilities container users expect of root in an image (podman's
+   default set); they act only inside the sandbox's user namespace. */
+static const int image_root_caps[] = {
+        CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_NET_BIND_SERVICE,
+        CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
+};
+
+/* An image's user: pid 1 is root of the namespace; the command becomes the
+   image's User= (or --uid), keeping its capabilities across the change so
+   that it can still drop them. */
+static int become_image_user(const struct nook_spec *s, struct nook_err *e)
+{
+        uid_t uid = run_uid(s);
+        gid_t gid = run_gid(s);
+
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return nook_errf(e, errno, "cannot keep capabilities: %m");
+        /* denied under a single-id map (setgroups is "deny" there) */
+        if (setgroups(0, NULL) < 0 && errno != EPERM)
+                return nook_errf(e, errno, "cannot clear supplementary groups: %m");
+        if (setresgid(gid, gid, gid) < 0)
+                return nook_errf(e, errno, "cannot run as gid %u: %m (is it mapped? see --map)", (unsigned)gid);
+        if (setresuid(uid, uid, uid) < 0)
+                return nook_errf(e, errno, "cannot run as uid %u: %m (is it mapped? see --map)", (unsigned)uid);
+        /* setresuid() emptied the effective set: take back what we may
+           still need for dropping the rest */
+        cap_t c = cap_get_proc();
+        if (c) {
+                cap_value_t v = CAP_SETPCAP;
+                cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
+                cap_set_proc(c);
+                cap_free(c);
+        }
+        return 0;
+}
+
+static uint64_t caps_to_keep(const struct nook_spec *s)
+{
+        uint64_t keep = 0;
+
+        if (s->caps_set)
+                return s->caps_keep;
+        if (s->n_layers && run_uid(s) == 0)
+                for (size_t i = 0; i < ARRAY_SIZE(image_root_caps); i++)
+                        keep |= UINT64_C(1) << image_root_caps[i];
+        return keep;
+}
+
 static int harden(const struct exec_ctx *x, struct nook_err *e)
 {
         int r;
@@ -102,7 +192,12 @@ static int harden(const struct exec_ctx *x, struct nook_err *e)
            capability drop nothing could set it for us. */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return nook_errf(e, errno, "cannot set no_new_privs: %m");
-        r = caps_keep_only(x->spec->caps_set ? x->spec->caps_keep : 0, e);
+        if (x->spec->n_layers) {
+                r = become_image_user(x->spec, e);
+                if (r < 0)
+                        return r;
+        }
+        r = caps_keep_only(caps_to_keep(x->spec), e);
         if (r < 0)
                 return r;
         if (x->seccomp)

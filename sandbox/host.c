@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,6 +74,15 @@ int host_facts_read(struct host_facts *h, struct nook_err *e)
                                      : asprintf(&h->nook_config, "%s/.config/nook", h->home);
         if (n < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
+        /* bounded: it is only ever a few lines */
+        FILE *rc = fopen("/etc/resolv.conf", "re");
+        if (rc) {
+                char buf[8192];
+                size_t got = fread(buf, 1, sizeof(buf) - 1, rc);
+                buf[got] = '\0';
+                fclose(rc);
+                h->resolv_conf = strdup(buf);
+        }
         struct stat st;
         h->has_opt = stat("/opt", &st) == 0 && S_ISDIR(st.st_mode);
         for (size_t i = 0; i < ARRAY_SIZE(top_dirs); i++) {
@@ -88,5 +98,6 @@ void host_facts_free(struct host_facts *h)
         free(h->home);
         free(h->cwd);
         free(h->nook_config);
+        free(h->resolv_conf);
         memset(h, 0, sizeof(*h));
 }

@@ -22,6 +22,7 @@ struct host_facts {
         gid_t gid;
         char *home;                     /* absolute, normalised */
         char *cwd;                      /* absolute, or NULL when unreachable */
+        char *resolv_conf;              /* the host's /etc/resolv.conf, for images */
         char *nook_config;              /* $XDG_CONFIG_HOME/nook: never writable inside */
         bool has_opt;
         struct host_top top[6];

@@ -22,6 +22,7 @@
 #include "sandbox/exec.h"
 #include "sandbox/idmap.h"
 #include "sandbox/init.h"
+#include "sandbox/userns.h"
 
 /* Where the sandbox is assembled, inside its own mount namespace: a small
    tmpfs holding the new root, the old root (the host) and an empty file used
@@ -30,6 +31,8 @@ struct roots {
         int old;        /* the host's root, for bind sources */
         int new;        /* the sandbox's root */
         int empty;      /* an empty mode-0000 file */
+        int stage;      /* the staging tmpfs, for files nook writes */
+        unsigned files; /* how many it holds */
 };
 
 static int mount_point(const struct roots *r, const char *dst, bool dir, struct nook_err *e)
@@ -160,7 +163,30 @@ static int apply_seal(const struct step *s, const struct roots *r, struct nook_e
         return 0;
 }
 
-static int apply_step(const struct step *s, const struct roots *r, struct nook_err *e)
+/* A file whose text nook decides (/etc/hosts of an image), written in the
+   staging tmpfs and bound read-only where the plan says. */
+static int apply_file(const struct step *s, struct roots *r, struct nook_err *e)
+{
+        char name[32];
+        size_t len = strlen(s->src);
+
+        snprintf(name, sizeof(name), "file-%u", r->files++);
+        _cleanup_close_ int fd = openat(r->stage, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, s->src, len) != (ssize_t)len)
+                return nook_errf(e, errno, "cannot write %s: %m", s->dst);
+        _cleanup_close_ int src = openat(r->stage, name, O_PATH | O_CLOEXEC);
+        _cleanup_close_ int tgt = mount_point(r, s->dst, false, e);
+        if (src < 0 || tgt < 0)
+                return tgt < 0 ? tgt : nook_errf(e, errno, "cannot open %s: %m", name);
+        _cleanup_close_ int m = mnt_clone(src, s->dst, e);
+        if (m < 0)
+                return m;
+        if (mnt_set_attrs(m, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true, e) < 0)
+                return nook_err_prefix(e, "%s", s->dst);
+        return mnt_attach(m, tgt, s->dst, e);
+}
+
+static int apply_step(const struct step *s, struct roots *r, struct nook_err *e)
 {
         switch (s->kind) {
         case STEP_BIND:
@@ -180,6 +206,8 @@ static int apply_step(const struct step *s, const struct roots *r, struct nook_e
                 return apply_mask(s, r, e);
         case STEP_SEAL_RO:
                 return apply_seal(s, r, e);
+        case STEP_FILE:
+                return apply_file(s, r, e);
         }
         return nook_errf(e, EINVAL, "unknown setup step %d", (int)s->kind);
 }
@@ -187,7 +215,43 @@ static int apply_step(const struct step *s, const struct roots *r, struct nook_e
 /* Mounts a small tmpfs over /tmp (of our own mount namespace only), moves the
    host's root under it and prepares the empty new root there, as bubblewrap
    does: from then on host paths are read under r->old, resolved in it. */
-static int make_staging(struct roots *r, struct nook_err *e)
+/* The root of an image sandbox: kernel overlayfs of the image's layers (the
+   host paths, now under /oldroot) with a fresh writable layer on a tmpfs of
+   its own, which vanishes with the sandbox's mount namespace, so that
+   throwing it away costs nothing and no crash leaves it behind. */
+static int overlay_root(const struct nook_spec *spec, struct nook_err *e)
+{
+        char link[32], target[4200], lower[4096];
+        size_t used = 0;
+
+        /* fsconfig takes at most 256 bytes a value: short links name the
+           layers, top-most first, as overlayfs wants them */
+        if (mkdir("/l", 0755) < 0)
+                return nook_errf(e, errno, "cannot prepare the image layers: %m");
+        lower[0] = '\0';
+        for (size_t i = spec->n_layers; i-- > 0;) {
+                snprintf(link, sizeof(link), "/l/%zu", i);
+                snprintf(target, sizeof(target), "/oldroot%s", spec->layers[i]);
+                if (symlink(target, link) < 0)
+                        return nook_errf(e, errno, "cannot prepare the image layers: %m");
+                used += (size_t)snprintf(lower + used, sizeof(lower) - used, "%s%s", used ? ":" : "", link);
+        }
+        if (used >= 255)
+                return nook_errf(e, E2BIG, "the image has too many layers (%zu) for one overlay mount", spec->n_layers);
+        _cleanup_close_ int rw = mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+        if (rw < 0)
+                return rw;
+        if (mkdir("/rw", 0755) < 0)
+                return nook_errf(e, errno, "cannot prepare the writable layer: %m");
+        _cleanup_close_ int rwdir = open("/rw", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rwdir < 0 || mnt_attach(rw, rwdir, "/rw", e) < 0)
+                return rwdir < 0 ? nook_errf(e, errno, "cannot open /rw: %m") : -e->code;
+        if (mkdir("/rw/upper", 0755) < 0 || mkdir("/rw/work", 0755) < 0)
+                return nook_errf(e, errno, "cannot prepare the writable layer: %m");
+        return mnt_new_overlay(lower, "/rw/upper", "/rw/work", e);
+}
+
+static int make_staging(const struct nook_spec *spec, struct roots *r, struct nook_err *e)
 {
         _cleanup_close_ int stage = mnt_new_tmpfs(1 << 20, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
         _cleanup_close_ int tmp = -1, newmnt = -1;
@@ -211,9 +275,10 @@ static int make_staging(struct roots *r, struct nook_err *e)
                 return nook_errf(e, errno, "cannot move the host root aside: %m");
         r->old = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
         r->empty = open("/empty", O_PATH | O_CLOEXEC);
+        r->stage = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (r->old < 0 || r->empty < 0)
                 return nook_errf(e, errno, "cannot prepare the sandbox root: %m");
-        newmnt = mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+        newmnt = spec->n_layers ? overlay_root(spec, e) : mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
         if (newmnt < 0)
                 return newmnt;
         _cleanup_close_ int newdir = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -247,11 +312,13 @@ static int enter_workdir(const struct plan *p, struct nook_err *e)
 
 static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
 {
-        struct roots r = { -1, -1, -1 };
+        struct roots r = { -1, -1, -1, -1, 0 };
         int rc = 0;
 
-        if (c->spec->hostname && sethostname(c->spec->hostname, strlen(c->spec->hostname)) < 0)
-                return nook_errf(e, errno, "cannot set hostname '%s': %m", c->spec->hostname);
+        /* an image sandbox is a machine of its own, named as its /etc/hostname */
+        const char *hostname = c->spec->hostname ? c->spec->hostname : c->spec->n_layers ? "nook" : NULL;
+        if (hostname && sethostname(hostname, strlen(hostname)) < 0)
+                return nook_errf(e, errno, "cannot set hostname '%s': %m", hostname);
         if (!c->spec->share_net) {
                 rc = loopback_up(e);
                 if (rc < 0)
@@ -259,7 +326,7 @@ static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
         }
         rc = mnt_make_rslave(e);
         if (rc == 0)
-                rc = make_staging(&r, e);
+                rc = make_staging(c->spec, &r, e);
         for (size_t i = 0; rc == 0 && i < c->plan->n; i++) {
                 const struct step *s = &c->plan->steps[i];
                 if (c->spec->verbose) {
@@ -274,6 +341,7 @@ static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
         closep(&r.old);
         closep(&r.new);
         closep(&r.empty);
+        closep(&r.stage);
         if (rc == 0)
                 rc = enter_workdir(c->plan, e);
         return rc;
@@ -392,7 +460,10 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         close(sync[0]);
         uid_t uid_in = c->spec->uid_set ? c->spec->uid : c->host->uid;
         gid_t gid_in = c->spec->gid_set ? c->spec->gid : c->host->gid;
-        rc = idmap_write_single(child, uid_in, c->host->uid, gid_in, c->host->gid, e);
+        if (c->map)
+                rc = userns_map_write(child, c->map, e);
+        else
+                rc = idmap_write_single(child, uid_in, c->host->uid, gid_in, c->host->gid, e);
         if (rc == 0 && write(sync[1], "g", 1) != 1)
                 rc = nook_errf(e, errno, "cannot start the sandbox: %m");
         close(sync[1]);

@@ -7,12 +7,15 @@
 #include "sandbox/plan.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/spec.h"
+#include "sandbox/userns.h"
 
 struct launch_ctx {
         const struct nook_spec *spec;
         const struct host_facts *host;
         const struct plan *plan;
         const struct seccomp_prog *seccomp;     /* NULL: no filter */
+        const struct userns_map *map;           /* images: the id mapping; NULL: the
+                                                   caller's own ids, single */
 };
 
 /* Runs the sandbox to its end. On success *status is the exit status for

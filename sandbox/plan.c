@@ -129,6 +129,21 @@ static void sort_by_depth(struct step *v, size_t n)
         }
 }
 
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf of an image sandbox, made
+   by nook and bound read-only over the image's, so that nothing is written
+   into its layers. */
+static void add_image_files(struct builder *b, const struct nook_spec *spec, const struct host_facts *h)
+{
+        const char *name = spec->hostname ? spec->hostname : "nook";
+        char hosts[512], hostname[128];
+
+        snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", name);
+        snprintf(hostname, sizeof(hostname), "%s\n", name);
+        add(b, STEP_FILE, hosts, "/etc/hosts", 0);
+        add(b, STEP_FILE, hostname, "/etc/hostname", 0);
+        add(b, STEP_FILE, h->resolv_conf ? h->resolv_conf : "", "/etc/resolv.conf", 0);
+}
+
 static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
 {
         for (size_t i = 0; i < spec->n_binds; i++) {
@@ -235,13 +250,20 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
         struct builder b = { .p = out };
 
         memset(out, 0, sizeof(*out));
-        add_system(&b, h);
+        bool image = spec->n_layers > 0;
+        /* an image is its own system; the host sandbox borrows the host's */
+        if (!image)
+                add_system(&b, h);
         add_dev(&b);
         add_proc(&b);
+        if (image)
+                add_image_files(&b, spec, h);
         size_t late = out->n;
-        add_tmpfs(&b, "/tmp", 01777, 0);
-        add_tmpfs(&b, "/run", 0755, 0);
-        add_tmpfs(&b, "/var/tmp", 01777, 0);
+        if (!image) {
+                add_tmpfs(&b, "/tmp", 01777, 0);
+                add_tmpfs(&b, "/run", 0755, 0);
+                add_tmpfs(&b, "/var/tmp", 01777, 0);
+        }
         add_home(&b, spec, h);
         for (size_t i = 0; i < spec->n_devices; i++)
                 add(&b, STEP_BIND, spec->devices[i], spec->devices[i], STEP_DEV);
@@ -258,7 +280,9 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
                 add(&b, STEP_MASK, NULL, spec->hide[i], 0);
         /* Sealed last, so later steps could still create mount points there. */
         add(&b, STEP_SEAL_RO, NULL, "/dev", 0);
-        add(&b, STEP_SEAL_RO, NULL, "/", 0);
+        /* an image's root is its writable layer */
+        if (!image)
+                add(&b, STEP_SEAL_RO, NULL, "/", 0);
         if (!b.err && plan_chdir(out, spec, h) < 0)
                 b.err = ENOMEM;
         if (b.err) {
@@ -291,6 +315,7 @@ const char *step_kind_name(enum step_kind k)
         case STEP_REMOUNT_RO: return "remount-ro";
         case STEP_MASK: return "mask";
         case STEP_SEAL_RO: return "seal-ro";
+        case STEP_FILE: return "file";
         }
         return "?";
 }
@@ -314,6 +339,9 @@ void step_describe(const struct step *s, char *buf, size_t size)
                                  (unsigned long long)s->size);
                 else
                         snprintf(buf, size, "tmpfs %s mode=%04o", s->dst, (unsigned)s->mode);
+                break;
+        case STEP_FILE:
+                snprintf(buf, size, "file %s (%zu bytes, read-only)", s->dst, strlen(s->src));
                 break;
         case STEP_MASK:
                 snprintf(buf, size, "mask %s%s%s", s->dst, s->flags & STEP_NULL ? " with /dev/null" : "", try);

@@ -19,6 +19,7 @@ enum step_kind {
         STEP_REMOUNT_RO, /* dst bound onto itself, read-only, recursively */
         STEP_MASK,       /* dst hidden under an empty read-only node */
         STEP_SEAL_RO,    /* the mount at dst made read-only, once populated */
+        STEP_FILE,       /* a read-only file at dst holding the text src (/etc/hosts) */
 };
 
 enum step_flags {

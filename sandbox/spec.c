@@ -62,6 +62,10 @@ void spec_free(struct nook_spec *s)
         strv_free(s->syscall_deny);
         strv_free(s->syscall_allow);
         strv_free(s->protect);
+        free(s->image);
+        free(s->store);
+        strv_free(s->layers);
+        strv_free(s->image_env);
         memset(s, 0, sizeof(*s));
 }
 
@@ -360,6 +364,7 @@ int spec_set_home(struct nook_spec *s, const char *mode, struct nook_err *e)
         for (size_t i = 0; i < ARRAY_SIZE(names); i++)
                 if (strcmp(mode, names[i]) == 0) {
                         s->home = (enum spec_home)i;
+                        s->home_set = true;
                         return 0;
                 }
         return nook_errf(e, EINVAL, "home mode '%s' is not one of tmpfs, private, host, none", mode);

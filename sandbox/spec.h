@@ -105,6 +105,19 @@ struct nook_spec {
            wherever a bind would show them. */
         char **protect;
         size_t n_protect;
+
+        /* Images. */
+        char *image;            /* --image, Image=, or a bare name found in the store */
+        char *store;            /* --store: the image store, NULL = the default */
+        int map_mode;           /* enum userns_mode: --map */
+        bool home_set, cwd_set; /* given explicitly (images default to neither) */
+        char **layers;          /* resolved: host paths of the layers, bottom first */
+        size_t n_layers;
+        char **image_env;       /* resolved: the image config's Env */
+        size_t n_image_env;
+        bool run_as_set;        /* resolved: the image's User=, when no --uid */
+        uid_t run_uid;
+        gid_t run_gid;
 };
 
 void spec_init(struct nook_spec *s);

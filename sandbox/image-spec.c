@@ -1,0 +1,176 @@
+#include "sandbox/image-spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs/store.h"
+#include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
+
+bool image_exists(const char *store_root, const char *name)
+{
+        char norm[512], path[4096];
+        struct nook_err e = { 0 };
+        _cleanup_free_ char *root = store_root ? strdup(store_root) : store_default_root();
+        struct stat st;
+
+        if (!root || strchr(name, '/') == name || store_normalize_name(name, norm, sizeof(norm), &e) < 0)
+                return false;
+        /* the record's file name, as store.c escapes it */
+        size_t o = (size_t)snprintf(path, sizeof(path), "%s/images/", root);
+        for (const char *p = norm; *p && o + 4 < sizeof(path); p++) {
+                if (*p == '/') {
+                        memcpy(path + o, "%2F", 3);
+                        o += 3;
+                } else {
+                        path[o++] = *p;
+                }
+        }
+        snprintf(path + o, sizeof(path) - o, ".json");
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int strv_from_json(json_t *a, char ***out, size_t *n)
+{
+        size_t i;
+        json_t *v;
+
+        json_array_foreach(a, i, v)
+                if (json_is_string(v) && strv_push(out, n, json_string_value(v)) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* A user name from the image's own /etc/passwd (or group), read inside the
+   layers without following their symlinks and without NSS. */
+static int lookup_id(const struct nook_spec *s, const char *file, const char *name, unsigned *id, unsigned *gid)
+{
+        for (size_t i = s->n_layers; i-- > 0;) {
+                _cleanup_close_ int root = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+                struct open_how how = {
+                        .flags = O_RDONLY | O_CLOEXEC,
+                        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+                };
+                int fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, file, &how, sizeof(how));
+                if (fd < 0)
+                        continue;
+                FILE *f = fdopen(fd, "r");
+                char line[1024];
+                int found = -ENOENT;
+                while (f && fgets(line, sizeof(line), f)) {
+                        char *save = NULL, *n = strtok_r(line, ":", &save);
+                        strtok_r(NULL, ":", &save);
+                        char *u = strtok_r(NULL, ":", &save), *g = strtok_r(NULL, ":", &save);
+                        if (n && u && strcmp(n, name) == 0) {
+                                *id = (unsigned)strtoul(u, NULL, 10);
+                                if (gid)
+                                        *gid = g ? (unsigned)strtoul(g, NULL, 10) : 0;
+                                found = 0;
+                                break;
+                        }
+                }
+                if (f)
+                        fclose(f);
+                else
+                        close(fd);
+                return found;
+        }
+        return -ENOENT;
+}
+
+/* User= of the config: "", "uid", "uid:gid", "name", "name:group". */
+static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *e)
+{
+        char buf[256];
+        uint64_t v;
+
+        if (!user || !*user)
+                return 0;
+        snprintf(buf, sizeof(buf), "%s", user);
+        char *colon = strchr(buf, ':');
+        if (colon)
+                *colon++ = '\0';
+        unsigned uid = 0, gid = 0;
+        if (parse_u64(buf, UINT32_MAX - 1, &v) == 0) {
+                uid = (unsigned)v;
+                gid = uid;
+                lookup_id(s, "etc/passwd", buf, &uid, &gid);
+                uid = (unsigned)v;
+        } else if (lookup_id(s, "etc/passwd", buf, &uid, &gid) < 0) {
+                return nook_errf(e, ENOENT, "the image's user '%s' is not in its /etc/passwd (use --uid)", buf);
+        }
+        if (colon && parse_u64(colon, UINT32_MAX - 1, &v) == 0)
+                gid = (unsigned)v;
+        else if (colon && lookup_id(s, "etc/group", colon, &gid, NULL) < 0)
+                return nook_errf(e, ENOENT, "the image's group '%s' is not in its /etc/group (use --gid)", colon);
+        s->run_as_set = true;
+        s->run_uid = uid;
+        s->run_gid = gid;
+        return 0;
+}
+
+int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
+{
+        struct store st;
+        char name[512];
+        json_t *rec = NULL;
+        size_t i, n = 0;
+        json_t *l;
+        int r;
+
+        r = store_open(&st, s->store, e);
+        if (r == 0)
+                r = store_normalize_name(s->image, name, sizeof(name), e);
+        if (r == 0)
+                r = store_image_load(&st, name, &rec, e);
+        json_array_foreach(json_object_get(rec, "layers"), i, l) {
+                const char *id = json_string_value(json_object_get(l, "diff_id"));
+                char rel[128], *path = NULL;
+                if (r < 0)
+                        break;
+                if (!store_has_layer(&st, id ? id : "")) {
+                        r = nook_errf(e, ENOENT, "layer %s of image %s is missing from the store (import the image again)",
+                                      id ? id : "?", name);
+                        break;
+                }
+                store_layer_rel(id, rel, sizeof(rel));
+                if (asprintf(&path, "%s/%s", st.root, rel) < 0 || strv_push(&s->layers, &n, path) < 0)
+                        r = nook_errf(e, ENOMEM, "out of memory");
+                free(path);
+        }
+        s->n_layers = n;
+        if (r == 0 && n == 0)
+                r = nook_errf(e, EINVAL, "image %s has no layers", name);
+        json_t *cfg = json_object_get(json_object_get(rec, "config"), "config");
+        if (r == 0 && strv_from_json(json_object_get(cfg, "Env"), &s->image_env, &s->n_image_env) < 0)
+                r = nook_errf(e, ENOMEM, "out of memory");
+        if (r == 0 && !s->command) {
+                size_t m = 0;
+                if (strv_from_json(json_object_get(cfg, "Entrypoint"), &s->command, &m) < 0 ||
+                    strv_from_json(json_object_get(cfg, "Cmd"), &s->command, &m) < 0)
+                        r = nook_errf(e, ENOMEM, "out of memory");
+        }
+        const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
+        if (r == 0 && !s->chdir && wd && wd[0] == '/' && !(s->chdir = strdup(wd)))
+                r = nook_errf(e, ENOMEM, "out of memory");
+        if (r == 0 && !s->uid_set)
+                r = resolve_user(s, json_string_value(json_object_get(cfg, "User")), e);
+        /* an image is its own system: the user's home and directory are
+           shown only when asked for */
+        if (!s->home_set)
+                s->home = SPEC_HOME_NONE;
+        if (!s->cwd_set)
+                s->no_cwd = true;
+        json_decref(rec);
+        store_close(&st);
+        return r;
+}
+

@@ -1,0 +1,20 @@
+/* What an image brings to a spec: its layers, and the config's Env,
+   Entrypoint, Cmd, WorkingDir and User, under whatever the profile and the
+   options said. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "sandbox/err.h"
+#include "sandbox/spec.h"
+
+/* True when name (NAME[:TAG]) is an image in the store at store_root (the
+   default store when NULL). Reads only; never creates the store. */
+bool image_exists(const char *store_root, const char *name);
+
+/* Loads spec->image from the store and fills the image fields of spec:
+   layers (all must be unpacked), image_env, run_uid/run_gid, and the
+   defaults it brings: Command= (Entrypoint + Cmd) when none was given,
+   WorkingDirectory, no home and no bound cwd unless asked for. */
+int image_spec_resolve(struct nook_spec *s, struct nook_err *e);
+
