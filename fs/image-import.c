@@ -628,12 +628,14 @@ int image_import(struct store *s, const char *path, const struct import_opts *o,
         char spool[4096] = "", name[512];
         _cleanup_json_ json_t *rec = NULL;
         _cleanup_free_ char *found = NULL, *fallback = NULL;
-        int lock = store_lock(s, true, e);
+        int lock = o->locked ? -1 : store_lock(s, true, e);
         int r;
 
-        if (lock < 0)
-                return lock;
-        image_clean_tmp(s, o->map);
+        if (!o->locked) {
+                if (lock < 0)
+                        return lock;
+                image_clean_tmp(s, o->map);
+        }
         if (strcmp(path, "-") == 0) {
                 r = spool_stdin(s, spool, sizeof(spool), e);
                 if (r < 0)
@@ -664,7 +666,8 @@ int image_import(struct store *s, const char *path, const struct import_opts *o,
 out:
         if (spool[0])
                 unlink(spool);
-        close(lock);
+        if (lock >= 0)
+                close(lock);
         return r;
 }
 

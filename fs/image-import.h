@@ -17,6 +17,8 @@ struct import_opts {
         const char *name;               /* NAME[:TAG], or NULL to take it from the input */
         const struct userns_map *map;   /* how layers are unpacked */
         bool progress;                  /* a progress line on stderr */
+        bool locked;                    /* the caller holds the exclusive store lock
+                                           (and has cleaned tmp/) */
 };
 
 /* Imports path ("-" for standard input). On success *out_name is the stored

@@ -315,6 +315,24 @@ int store_image_remove(const struct store *s, const char *name, struct nook_err 
         return 0;
 }
 
+int store_image_lock(const struct store *s, const char *name, bool exclusive, struct nook_err *e)
+{
+        char rel[512];
+
+        record_file(name, rel, sizeof(rel));
+        int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return nook_errf(e, errno, "no image named %s in the store (see 'nook image ls')", name);
+        if (flock(fd, (exclusive ? LOCK_EX | LOCK_NB : LOCK_SH)) < 0) {
+                int err = errno;
+                close(fd);
+                if (err == EWOULDBLOCK)
+                        return nook_errf(e, EBUSY, "image %s is in use by a running sandbox (stop it first)", name);
+                return nook_errf(e, err, "cannot lock image %s: %m", name);
+        }
+        return fd;
+}
+
 int store_image_each(const struct store *s, int (*fn)(const char *name, json_t *rec, void *arg), void *arg)
 {
         int fd = openat(s->dfd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

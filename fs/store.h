@@ -46,6 +46,9 @@ int store_remove_tree(const struct store *s, const char *rel);
 int store_image_save(const struct store *s, const char *name, json_t *record, struct nook_err *e);
 int store_image_load(const struct store *s, const char *name, json_t **record, struct nook_err *e);
 int store_image_remove(const struct store *s, const char *name, struct nook_err *e);
+/* A lock on an image record: shared for as long as a sandbox runs it,
+   exclusive (never waiting) to remove it. Returns the fd holding it. */
+int store_image_lock(const struct store *s, const char *name, bool exclusive, struct nook_err *e);
 /* Calls fn for each image record; stops at the first non-zero return. */
 int store_image_each(const struct store *s, int (*fn)(const char *name, json_t *rec, void *arg), void *arg);
 

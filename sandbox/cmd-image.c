@@ -1,11 +1,14 @@
 #include "sandbox/cmd-image.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs/image-import.h"
@@ -20,6 +23,8 @@ static void usage(FILE *out)
               "  import PATH|- [--name NAME[:TAG]]   import an OCI layout directory, an OCI\n"
               "                        archive, a 'docker save' archive, a rootfs tarball\n"
               "                        (plain, gzip, zstd or xz) or a rootfs directory\n"
+              "  pull REF [--tls-verify=false]  fetch REF (e.g. docker.io/library/alpine:3.19)\n"
+              "                        with skopeo, then import it under that name\n"
               "  ls [--json]           list the images in the store\n"
               "  inspect NAME          print an image's record (config, layers) as JSON\n"
               "  rm NAME               remove an image (its layers stay until prune)\n"
@@ -40,6 +45,7 @@ struct image_args {
         const char *name;
         enum userns_mode map;
         bool json;
+        bool no_tls_verify;
         char **pos;
         int n_pos;
 };
@@ -51,6 +57,7 @@ static int parse(int argc, char **argv, struct image_args *a)
                 { "name", required_argument, NULL, 'n' },
                 { "map", required_argument, NULL, 'm' },
                 { "json", no_argument, NULL, 'j' },
+                { "tls-verify", required_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
@@ -63,6 +70,13 @@ static int parse(int argc, char **argv, struct image_args *a)
                 case 's': a->store = optarg; break;
                 case 'n': a->name = optarg; break;
                 case 'j': a->json = true; break;
+                case 't':
+                        if (strcmp(optarg, "true") && strcmp(optarg, "false")) {
+                                fprintf(stderr, "nook: --tls-verify takes true or false\n");
+                                return -1;
+                        }
+                        a->no_tls_verify = strcmp(optarg, "false") == 0;
+                        break;
                 case 'm':
                         if (strcmp(optarg, "auto") == 0)
                                 a->map = USERNS_AUTO;
@@ -93,6 +107,83 @@ static int fail(const struct nook_err *e)
 {
         nook_err_print(e);
         return 125;
+}
+
+/* Runs skopeo to copy ref into an OCI layout at dir. */
+static int skopeo_copy(const char *ref, const char *dir, bool no_tls_verify, struct nook_err *e)
+{
+        char src[1024], dst[4300];
+
+        snprintf(src, sizeof(src), "%s%s", strstr(ref, "://") ? "" : "docker://", ref);
+        snprintf(dst, sizeof(dst), "oci:%s:latest", dir);
+        pid_t pid = fork();
+        if (pid < 0)
+                return nook_errf(e, errno, "cannot start skopeo: %m");
+        if (pid == 0) {
+                char *argv[] = { "skopeo", "copy", "--quiet",
+                                 no_tls_verify ? "--src-tls-verify=false" : "--src-tls-verify=true",
+                                 src, dst, NULL };
+                execvp(argv[0], argv);
+                _exit(errno == ENOENT ? 127 : 126);
+        }
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+                return nook_errf(e, ENOENT, "cannot pull %s: skopeo is not installed (apt-get install skopeo)", ref);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return nook_errf(e, EIO, "cannot pull %s: skopeo failed (see its message above)", ref);
+        return 0;
+}
+
+static int do_pull(struct image_args *a)
+{
+        struct store s;
+        struct userns_map m;
+        struct nook_err e = { 0 };
+        _cleanup_free_ char *name = NULL;
+        char tmp[256] = "", norm[512];
+        int r;
+
+        if (a->n_pos != 1) {
+                fprintf(stderr, "nook: image pull takes one REF\n");
+                return 125;
+        }
+        const char *ref = a->pos[0];
+        const char *plain = strstr(ref, "://") ? strstr(ref, "://") + 3 : ref;
+        r = store_normalize_name(a->name ? a->name : plain, norm, sizeof(norm), &e);
+        if (r == 0)
+                r = store_open(&s, a->store, &e);
+        if (r < 0)
+                return fail(&e);
+        r = userns_map_choose(&m, a->map, &e);
+        /* skopeo writes into the store's tmp, under the store lock, so that
+           no other import takes it for a crashed one's leftovers */
+        int lock = r == 0 ? store_lock(&s, true, &e) : -1;
+        if (lock < 0)
+                r = -1;
+        if (r == 0) {
+                image_clean_tmp(&s, &m);
+                r = store_mkdtemp(&s, "pull-", tmp, sizeof(tmp), &e);
+        }
+        if (r == 0) {
+                char dir[4200];
+                snprintf(dir, sizeof(dir), "%s/%s", s.root, tmp);
+                r = skopeo_copy(ref, dir, a->no_tls_verify, &e);
+                if (r == 0) {
+                        struct import_opts o = { .name = norm, .map = &m, .progress = isatty(2), .locked = true };
+                        r = image_import(&s, dir, &o, &name, &e);
+                }
+        }
+        if (tmp[0])
+                store_remove_tree(&s, tmp);
+        if (lock >= 0)
+                close(lock);
+        store_close(&s);
+        if (r < 0)
+                return fail(&e);
+        printf("%s\n", name);
+        return 0;
 }
 
 static int do_import(struct image_args *a)
@@ -208,8 +299,13 @@ static int do_rm(struct image_args *a)
         int lock = store_lock(&s, true, &e);
         for (int i = 0; lock >= 0 && i < a->n_pos && r == 0; i++) {
                 r = store_normalize_name(a->pos[i], name, sizeof(name), &e);
+                int busy = r == 0 ? store_image_lock(&s, name, true, &e) : -1;
+                if (busy < 0)
+                        r = busy;
                 if (r == 0)
                         r = store_image_remove(&s, name, &e);
+                if (busy >= 0)
+                        close(busy);
                 if (r == 0)
                         printf("%s\n", name);
         }
@@ -217,6 +313,101 @@ static int do_rm(struct image_args *a)
                 close(lock);
         store_close(&s);
         return lock < 0 || r < 0 ? fail(&e) : 0;
+}
+
+struct refs {
+        json_t *set;    /* object used as a set of digests */
+};
+
+static int collect_refs(const char *name, json_t *rec, void *arg)
+{
+        struct refs *r = arg;
+        json_t *l;
+        size_t i;
+
+        (void)name;
+        json_array_foreach(json_object_get(rec, "layers"), i, l) {
+                const char *d = json_string_value(json_object_get(l, "digest"));
+                const char *id = json_string_value(json_object_get(l, "diff_id"));
+                if (d)
+                        json_object_set_new(r->set, d, json_true());
+                if (id)
+                        json_object_set_new(r->set, id, json_true());
+        }
+        const char *keys[] = { "config_digest", "manifest_digest" };
+        for (size_t k = 0; k < 2; k++) {
+                const char *d = json_string_value(json_object_get(rec, keys[k]));
+                if (d)
+                        json_object_set_new(r->set, d, json_true());
+        }
+        return 0;
+}
+
+struct prune_job {
+        struct store *s;
+        const char *rel;
+};
+
+static int remove_job(void *arg, char *out, struct nook_err *e)
+{
+        struct prune_job *j = arg;
+        (void)out;
+        int r = store_remove_tree(j->s, j->rel);
+        return r < 0 ? nook_errf(e, -r, "cannot remove %s: %m", j->rel) : 0;
+}
+
+/* Removes what no image record references: layers (as the mapped ids that
+   own their files) and blobs. */
+static int do_prune(struct image_args *a)
+{
+        struct store s;
+        struct userns_map m;
+        struct nook_err e = { 0 };
+        struct refs refs = { json_object() };
+        unsigned layers = 0, blobs = 0;
+
+        if (store_open(&s, a->store, &e) < 0 || userns_map_choose(&m, a->map, &e) < 0)
+                return fail(&e);
+        int lock = store_lock(&s, true, &e);
+        if (lock < 0) {
+                store_close(&s);
+                return fail(&e);
+        }
+        store_image_each(&s, collect_refs, &refs);
+        image_clean_tmp(&s, &m);
+        const char *dirs[] = { "layers", "blobs/sha256" };
+        for (size_t k = 0; k < 2; k++) {
+                int fd = openat(s.dfd, dirs[k], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+                struct dirent *de;
+                while (dp && (de = readdir(dp))) {
+                        char digest[300], rel[300];
+                        if (de->d_name[0] == '.')
+                                continue;
+                        snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
+                        if (json_object_get(refs.set, digest))
+                                continue;
+                        snprintf(rel, sizeof(rel), "%s/%s", dirs[k], de->d_name);
+                        if (k == 0) {
+                                struct prune_job j = { &s, rel };
+                                if (userns_run(&m, remove_job, &j, NULL, &e) == 0)
+                                        layers++;
+                                else
+                                        nook_err_print(&e);
+                        } else if (unlinkat(s.dfd, rel, 0) == 0) {
+                                blobs++;
+                        }
+                }
+                if (dp)
+                        closedir(dp);
+                else if (fd >= 0)
+                        close(fd);
+        }
+        close(lock);
+        json_decref(refs.set);
+        store_close(&s);
+        printf("removed %u layer%s and %u blob%s\n", layers, layers == 1 ? "" : "s", blobs, blobs == 1 ? "" : "s");
+        return 0;
 }
 
 int cmd_image(int argc, char **argv)
@@ -237,12 +428,16 @@ int cmd_image(int argc, char **argv)
                 return r > 0 ? 0 : 125;
         if (strcmp(sub, "import") == 0)
                 return do_import(&a);
+        if (strcmp(sub, "pull") == 0)
+                return do_pull(&a);
         if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
                 return do_ls(&a);
         if (strcmp(sub, "inspect") == 0)
                 return do_inspect(&a);
         if (strcmp(sub, "rm") == 0)
                 return do_rm(&a);
+        if (strcmp(sub, "prune") == 0)
+                return do_prune(&a);
         fprintf(stderr, "nook: unknown image command '%s' (see 'nook image --help')\n", sub);
         return 125;
 }

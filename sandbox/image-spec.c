@@ -129,6 +129,14 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         r = store_open(&st, s->store, e);
         if (r == 0)
                 r = store_normalize_name(s->image, name, sizeof(name), e);
+        /* held until nook exits, so that `image rm` waits for this run */
+        if (r == 0) {
+                int lock = store_image_lock(&st, name, false, e);
+                if (lock < 0)
+                        r = lock;
+                else
+                        s->image_lock = lock;
+        }
         if (r == 0)
                 r = store_image_load(&st, name, &rec, e);
         json_array_foreach(json_object_get(rec, "layers"), i, l) {

@@ -64,6 +64,8 @@ void spec_free(struct nook_spec *s)
         strv_free(s->protect);
         free(s->image);
         free(s->store);
+        if (s->image_lock > 0)
+                close(s->image_lock);
         strv_free(s->layers);
         strv_free(s->image_env);
         memset(s, 0, sizeof(*s));
