@@ -99,9 +99,45 @@ static int k_cwd(struct nook_spec *s, const char *v, struct nook_err *e)
 {
         bool yes;
         int r = parse_bool(v, &yes, e);
-        if (r == 0)
+        if (r == 0) {
                 s->no_cwd = !yes;
+                s->cwd_set = true;
+        }
         return r;
+}
+
+static int k_image(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        free(s->image);
+        s->image = strdup(v);
+        return s->image ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
+static int k_overlay(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        (void)s;
+        if (strcmp(v, "auto") == 0 || strcmp(v, "kernel") == 0)
+                return 0;
+        if (strcmp(v, "fuse") == 0)
+                return nook_errf(e, ENOTSUP, "Overlay=fuse is not supported yet (kernel overlayfs is used); use auto or kernel");
+        return nook_errf(e, EINVAL, "overlay '%s' is not one of auto, kernel, fuse", v);
+}
+
+static int k_persist(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return parse_bool(v, &s->persist, e);
+}
+
+static int k_name(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        size_t n = strlen(v);
+
+        if (n == 0 || n > 64 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n ||
+            v[0] == '.' || v[0] == '-')
+                return nook_errf(e, EINVAL, "sandbox name '%s' is not valid (1 to 64 letters, digits, '_', '.', '-')", v);
+        free(s->name);
+        s->name = strdup(v);
+        return s->name ? 0 : nook_errf(e, ENOMEM, "out of memory");
 }
 
 static int k_netmode(struct nook_spec *s, const char *v, struct nook_err *e)
@@ -153,9 +189,10 @@ const struct key_def key_table[] = {
         { "Profile", "Description", KEY_META, NULL, NULL, k_description, NULL },
         { "Profile", "Include", KEY_META | KEY_LIST, "profile", NULL, NULL, NULL },
 
-        { "Image", "Image", KEY_LATER, NULL, NULL, NULL, IMAGES },
-        { "Image", "Overlay", KEY_LATER, NULL, NULL, NULL, IMAGES },
-        { "Image", "Persist", KEY_LATER, NULL, NULL, NULL, IMAGES },
+        { "Image", "Image", 0, "image", NULL, k_image, NULL },
+        { "Image", "Overlay", 0, "overlay", NULL, k_overlay, NULL },
+        { "Image", "Persist", KEY_FLAG, "persist", "yes", k_persist, NULL },
+        { "Image", "Name", 0, "name", NULL, k_name, NULL },
 
         { "Run", "Command", 0, NULL, NULL, k_command, NULL },
         { "Run", "WorkingDirectory", 0, "chdir", NULL, k_workdir, NULL },

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -408,6 +409,53 @@ static int do_prune(struct image_args *a)
         store_close(&s);
         printf("removed %u layer%s and %u blob%s\n", layers, layers == 1 ? "" : "s", blobs, blobs == 1 ? "" : "s");
         return 0;
+}
+
+/* `nook rm NAME...`: deletes persistent sandboxes, as the mapped ids that
+   own their files; refused while one runs. */
+int cmd_rm(int argc, char **argv)
+{
+        struct image_args a = { 0 };
+        struct store s;
+        struct userns_map m;
+        struct nook_err e = { 0 };
+        int r = parse(argc, argv, &a);
+
+        if (r != 0)
+                return r > 0 ? 0 : 125;
+        if (a.n_pos < 1) {
+                fprintf(stderr, "nook: rm takes the NAME of a persistent sandbox (see nook run --persist)\n");
+                return 125;
+        }
+        if (store_open(&s, a.store, &e) < 0 || userns_map_choose(&m, a.map, &e) < 0)
+                return fail(&e);
+        for (int i = 0; i < a.n_pos && r == 0; i++) {
+                char rel[256], lockrel[300];
+                const char *name = a.pos[i];
+                if (!*name || strchr(name, '/') || name[0] == '.') {
+                        r = nook_errf(&e, EINVAL, "'%s' is not a sandbox name", name);
+                        break;
+                }
+                snprintf(rel, sizeof(rel), "containers/%s", name);
+                snprintf(lockrel, sizeof(lockrel), "%s/lock", rel);
+                int lock = openat(s.dfd, lockrel, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+                if (lock < 0) {
+                        r = nook_errf(&e, ENOENT, "no persistent sandbox named %s", name);
+                        break;
+                }
+                if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+                        close(lock);
+                        r = nook_errf(&e, EBUSY, "sandbox %s is running (stop it first)", name);
+                        break;
+                }
+                struct prune_job j = { &s, rel };
+                r = userns_run(&m, remove_job, &j, NULL, &e);
+                close(lock);
+                if (r == 0)
+                        printf("%s\n", name);
+        }
+        store_close(&s);
+        return r < 0 ? fail(&e) : 0;
 }
 
 int cmd_image(int argc, char **argv)

@@ -2,3 +2,6 @@
 #pragma once
 
 int cmd_image(int argc, char **argv);
+
+/* `nook rm NAME...`: delete persistent sandboxes. */
+int cmd_rm(int argc, char **argv);

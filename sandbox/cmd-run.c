@@ -65,6 +65,8 @@ static const struct option run_options[] = {
         { "fd", required_argument, NULL, OPT_FD },
         KEYOPT("image", required_argument),
         KEYOPT("overlay", required_argument),
+        KEYOPT("name", required_argument),
+        KEYOPT("persist", no_argument),
         { "store", required_argument, NULL, OPT_STORE },
         { "map", required_argument, NULL, OPT_MAP },
         { "profile", required_argument, NULL, OPT_PROFILE },
@@ -95,6 +97,10 @@ void run_usage(FILE *out)
               "      --image NAME          run the image NAME from the store (nook image ls);\n"
               "                            a bare name that is no profile is looked up there\n"
               "      --overlay MODE        auto or kernel (kernel overlayfs)\n"
+              "      --name NAME           name the sandbox\n"
+              "      --persist             keep its writable layer (with --name): the next\n"
+              "                            run with that name resumes it; 'nook rm NAME'\n"
+              "                            deletes it\n"
               "      --map MODE            auto, range (/etc/subuid) or single\n"
               "      --store DIR           the image store (default $XDG_DATA_HOME/nook)\n"
               "\n"

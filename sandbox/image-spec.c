@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -117,6 +118,57 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
         return 0;
 }
 
+/* store/containers/NAME of a persistent sandbox: its writable layer
+   (upper, work) and the image it belongs to, locked for the run. */
+static int open_persistent(struct nook_spec *s, struct store *st, const char *image, struct nook_err *e)
+{
+        char rel[256], path[512];
+
+        if (!s->name)
+                return nook_errf(e, EINVAL, "--persist needs --name NAME (or Name= in [Image])");
+        snprintf(rel, sizeof(rel), "containers/%s", s->name);
+        if (mkdirat(st->dfd, rel, 0700) < 0 && errno != EEXIST)
+                return nook_errf(e, errno, "cannot create %s/%s: %m", st->root, rel);
+        for (const char *d = "upper\0work\0"; *d; d += strlen(d) + 1) {
+                snprintf(path, sizeof(path), "%s/%s", rel, d);
+                if (mkdirat(st->dfd, path, 0755) < 0 && errno != EEXIST)
+                        return nook_errf(e, errno, "cannot create %s/%s: %m", st->root, path);
+        }
+        snprintf(path, sizeof(path), "%s/lock", rel);
+        int lock = openat(st->dfd, path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+                int err = errno;
+                if (lock >= 0)
+                        close(lock);
+                return err == EWOULDBLOCK ? nook_errf(e, EBUSY, "sandbox %s is already running", s->name)
+                                          : nook_errf(e, err, "cannot lock sandbox %s: %m", s->name);
+        }
+        s->persist_lock = lock;
+        /* a name belongs to one image: resuming it on another would mix
+           a writable layer with layers it was not made on */
+        snprintf(path, sizeof(path), "%s/image", rel);
+        char was[512] = "";
+        int fd = openat(st->dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+                ssize_t n = read(fd, was, sizeof(was) - 1);
+                was[n > 0 ? n : 0] = '\0';
+                close(fd);
+                if (*was && strcmp(was, image) != 0)
+                        return nook_errf(e, EEXIST, "sandbox %s was made from image %s, not %s ('nook rm %s' to start over)",
+                                         s->name, was, image, s->name);
+        } else {
+                fd = openat(st->dfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (fd >= 0) {
+                        if (write(fd, image, strlen(image)) < 0)
+                                (void)0;
+                        close(fd);
+                }
+        }
+        if (asprintf(&s->persist_dir, "%s/%s", st->root, rel) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
 int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
 {
         struct store st;
@@ -171,6 +223,8 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
                 r = nook_errf(e, ENOMEM, "out of memory");
         if (r == 0 && !s->uid_set)
                 r = resolve_user(s, json_string_value(json_object_get(cfg, "User")), e);
+        if (r == 0 && s->persist)
+                r = open_persistent(s, &st, name, e);
         /* an image is its own system: the user's home and directory are
            shown only when asked for */
         if (!s->home_set)

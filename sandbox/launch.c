@@ -238,6 +238,14 @@ static int overlay_root(const struct nook_spec *spec, struct nook_err *e)
         }
         if (used >= 255)
                 return nook_errf(e, E2BIG, "the image has too many layers (%zu) for one overlay mount", spec->n_layers);
+        /* a persistent sandbox writes to its directory in the store (never
+           "volatile": a crash must not lose it) */
+        if (spec->persist_dir) {
+                snprintf(target, sizeof(target), "/oldroot%s", spec->persist_dir);
+                if (symlink(target, "/rw") < 0)
+                        return nook_errf(e, errno, "cannot prepare the writable layer: %m");
+                return mnt_new_overlay(lower, "/rw/upper", "/rw/work", e);
+        }
         _cleanup_close_ int rw = mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
         if (rw < 0)
                 return rw;

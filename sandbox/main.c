@@ -18,7 +18,8 @@ static void usage(FILE *out)
               "  run [OPTIONS] [--] CMD [ARG...]   run CMD in a sandbox (nook run --help)\n"
               "  run PROFILE [-- CMD [ARG...]]     run a profile's sandbox (nook.profile(5))\n"
               "  profile ls|show|check|keys        the profile tools (nook profile --help)\n"
-              "  image import|ls|inspect|rm        the image store (nook image --help)\n"
+              "  image import|pull|ls|inspect|rm|prune   the image store (nook image --help)\n"
+              "  rm NAME...                        delete persistent sandboxes (run --persist)\n"
               "  help                              show this help\n"
               "\n"
               "Options:\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
                 return cmd_profile(argc - 1, argv + 1);
         if (strcmp(cmd, "image") == 0)
                 return cmd_image(argc - 1, argv + 1);
+        if (strcmp(cmd, "rm") == 0)
+                return cmd_rm(argc - 1, argv + 1);
         if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
                 printf("nook %s\n", NOOK_VERSION);
                 return 0;

@@ -66,6 +66,10 @@ void spec_free(struct nook_spec *s)
         free(s->store);
         if (s->image_lock > 0)
                 close(s->image_lock);
+        if (s->persist_lock > 0)
+                close(s->persist_lock);
+        free(s->name);
+        free(s->persist_dir);
         strv_free(s->layers);
         strv_free(s->image_env);
         memset(s, 0, sizeof(*s));

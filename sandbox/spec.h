@@ -110,6 +110,10 @@ struct nook_spec {
         char *image;            /* --image, Image=, or a bare name found in the store */
         char *store;            /* --store: the image store, NULL = the default */
         int image_lock;         /* fd of the shared lock on the image record, or 0 */
+        char *name;             /* --name: a named sandbox */
+        bool persist;           /* Persist=yes: its writable layer is kept */
+        char *persist_dir;      /* resolved: store/containers/NAME (host path) */
+        int persist_lock;       /* fd of the exclusive lock on it, or 0 */
         int map_mode;           /* enum userns_mode: --map */
         bool home_set, cwd_set; /* given explicitly (images default to neither) */
         char **layers;          /* resolved: host paths of the layers, bottom first */
