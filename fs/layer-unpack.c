@@ -217,8 +217,11 @@ static int whiteout(struct unpack *u, int dirfd, const char *base, const char *p
         const char *victim = base + 4;
 
         if (strcmp(base, ".wh..wh..opq") == 0) {
+                /* kernel overlayfs (userxattr) and fuse-overlayfs each read
+                   their own name */
                 _cleanup_close_ int d = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (d < 0 || fsetxattr(d, "user.overlay.opaque", "y", 1, 0) < 0)
+                if (d < 0 || fsetxattr(d, "user.overlay.opaque", "y", 1, 0) < 0 ||
+                    fsetxattr(d, "user.fuseoverlayfs.opaque", "y", 1, 0) < 0)
                         return nook_errf(e, errno, "layer %s: cannot mark '%s' opaque: %m (does this filesystem keep user xattrs?)",
                                          u->name, path);
                 return 0;

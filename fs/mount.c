@@ -26,6 +26,15 @@ int mnt_set_attrs(int mntfd, uint64_t set, bool recursive, struct nook_err *e)
         return 0;
 }
 
+int mnt_set_propagation(int mntfd, unsigned long how, struct nook_err *e)
+{
+        struct mount_attr attr = { .propagation = how };
+
+        if (syscall(SYS_mount_setattr, mntfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                return nook_errf(e, errno, "cannot set mount propagation: %m");
+        return 0;
+}
+
 int mnt_clone(int fd, const char *what, struct nook_err *e)
 {
         int m = (int)syscall(SYS_open_tree, fd, "",

@@ -9,6 +9,9 @@
 
 #include "sandbox/err.h"
 
+/* Propagation of the mount at fd: MS_SHARED, MS_PRIVATE or MS_SLAVE. */
+int mnt_set_propagation(int mntfd, unsigned long how, struct nook_err *e);
+
 /* MOUNT_ATTR_* bits from <linux/mount.h> */
 int mnt_set_attrs(int mntfd, uint64_t set, bool recursive, struct nook_err *e);
 

@@ -115,11 +115,13 @@ static int k_image(struct nook_spec *s, const char *v, struct nook_err *e)
 
 static int k_overlay(struct nook_spec *s, const char *v, struct nook_err *e)
 {
-        (void)s;
-        if (strcmp(v, "auto") == 0 || strcmp(v, "kernel") == 0)
-                return 0;
-        if (strcmp(v, "fuse") == 0)
-                return nook_errf(e, ENOTSUP, "Overlay=fuse is not supported yet (kernel overlayfs is used); use auto or kernel");
+        static const char *const modes[] = { "auto", "kernel", "fuse" };
+
+        for (int i = 0; i < 3; i++)
+                if (strcmp(v, modes[i]) == 0) {
+                        s->overlay = i;
+                        return 0;
+                }
         return nook_errf(e, EINVAL, "overlay '%s' is not one of auto, kernel, fuse", v);
 }
 

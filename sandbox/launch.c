@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fs/fuse-overlay.h"
 #include "fs/mount.h"
 #include "fs/resolve.h"
 #include "netns/loopback.h"
@@ -23,6 +24,42 @@
 #include "sandbox/idmap.h"
 #include "sandbox/init.h"
 #include "sandbox/userns.h"
+
+/* The sandbox's ends of its pipes to nook, while it sets itself up: nook
+   starts fuse-overlayfs on request. */
+static int child_sync = -1, child_req = -1;
+
+/* fuse-overlayfs mounts from a mount namespace of its own (a copy of ours),
+   so that our pivot and the detaching of our staging tree leave its paths
+   intact; /newroot is made shared for that one mount to reach us, and
+   private again once it has. */
+static int request_fuse(struct nook_err *e)
+{
+        char ack = 0;
+        int r;
+
+        _cleanup_close_ int dir = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return nook_errf(e, errno, "cannot open /newroot: %m");
+        _cleanup_close_ int self = mnt_clone(dir, "/newroot", e);
+        if (self < 0)
+                return self;
+        r = mnt_attach(self, dir, "/newroot", e);
+        _cleanup_close_ int bound = r < 0 ? -1 : open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (r == 0)
+                r = mnt_set_propagation(bound, MS_SHARED, e);
+        if (r < 0)
+                return r;
+        if (write(child_req, "F", 1) != 1 || read(child_sync, &ack, 1) != 1 || ack != 'k')
+                return nook_errf(e, EIO, "cannot start fuse-overlayfs (see the message above)");
+        r = fuse_overlay_wait("/newroot", e);
+        _cleanup_close_ int top = r < 0 ? -1 : open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (r == 0)
+                r = mnt_set_propagation(top, MS_PRIVATE, e);
+        if (r == 0)
+                r = mnt_set_propagation(bound, MS_PRIVATE, e);
+        return r;
+}
 
 /* Where the sandbox is assembled, inside its own mount namespace: a small
    tmpfs holding the new root, the old root (the host) and an empty file used
@@ -215,6 +252,23 @@ static int apply_step(const struct step *s, struct roots *r, struct nook_err *e)
 /* Mounts a small tmpfs over /tmp (of our own mount namespace only), moves the
    host's root under it and prepares the empty new root there, as bubblewrap
    does: from then on host paths are read under r->old, resolved in it. */
+/* Kernel overlayfs, or fuse-overlayfs when asked for or when the kernel
+   refuses (auto). FUSE_MOUNTED: fuse-overlayfs already sits on /newroot. */
+#define FUSE_MOUNTED (-EALREADY)
+
+static int mount_overlay(const struct nook_spec *spec, const char *lower, struct nook_err *e)
+{
+        if (spec->overlay != 2) {
+                int m = mnt_new_overlay(lower, "/rw/upper", "/rw/work", e);
+                if (m >= 0 || spec->overlay == 1)
+                        return m;
+                if (spec->verbose)
+                        fprintf(stderr, "nook: kernel overlayfs refused (%s): using fuse-overlayfs\n", e->msg);
+        }
+        int r = request_fuse(e);
+        return r < 0 ? r : FUSE_MOUNTED;
+}
+
 /* The root of an image sandbox: kernel overlayfs of the image's layers (the
    host paths, now under /oldroot) with a fresh writable layer on a tmpfs of
    its own, which vanishes with the sandbox's mount namespace, so that
@@ -224,6 +278,15 @@ static int overlay_root(const struct nook_spec *spec, struct nook_err *e)
         char link[32], target[4200], lower[4096];
         size_t used = 0;
 
+        /* fuse-overlayfs runs with this staging tmpfs as its root: show it
+           the host's programs and devices through links into /oldroot */
+        static const char *const host_dirs[] = { "usr", "bin", "sbin", "lib", "lib64", "lib32", "libx32", "etc", "dev", "proc" };
+        for (size_t i = 0; i < ARRAY_SIZE(host_dirs); i++) {
+                snprintf(target, sizeof(target), "/oldroot/%s", host_dirs[i]);
+                snprintf(link, sizeof(link), "/%s", host_dirs[i]);
+                if (symlink(target, link) < 0 && errno != EEXIST)
+                        return nook_errf(e, errno, "cannot prepare the staging root: %m");
+        }
         /* fsconfig takes at most 256 bytes a value: short links name the
            layers, top-most first, as overlayfs wants them */
         if (mkdir("/l", 0755) < 0)
@@ -236,15 +299,16 @@ static int overlay_root(const struct nook_spec *spec, struct nook_err *e)
                         return nook_errf(e, errno, "cannot prepare the image layers: %m");
                 used += (size_t)snprintf(lower + used, sizeof(lower) - used, "%s%s", used ? ":" : "", link);
         }
-        if (used >= 255)
-                return nook_errf(e, E2BIG, "the image has too many layers (%zu) for one overlay mount", spec->n_layers);
+        if (used >= 255 && spec->overlay != 2)
+                return nook_errf(e, E2BIG, "the image has too many layers (%zu) for one kernel overlay mount (use --overlay fuse)",
+                                 spec->n_layers);
         /* a persistent sandbox writes to its directory in the store (never
            "volatile": a crash must not lose it) */
         if (spec->persist_dir) {
                 snprintf(target, sizeof(target), "/oldroot%s", spec->persist_dir);
                 if (symlink(target, "/rw") < 0)
                         return nook_errf(e, errno, "cannot prepare the writable layer: %m");
-                return mnt_new_overlay(lower, "/rw/upper", "/rw/work", e);
+                return mount_overlay(spec, lower, e);
         }
         _cleanup_close_ int rw = mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
         if (rw < 0)
@@ -256,7 +320,7 @@ static int overlay_root(const struct nook_spec *spec, struct nook_err *e)
                 return rwdir < 0 ? nook_errf(e, errno, "cannot open /rw: %m") : -e->code;
         if (mkdir("/rw/upper", 0755) < 0 || mkdir("/rw/work", 0755) < 0)
                 return nook_errf(e, errno, "cannot prepare the writable layer: %m");
-        return mnt_new_overlay(lower, "/rw/upper", "/rw/work", e);
+        return mount_overlay(spec, lower, e);
 }
 
 static int make_staging(const struct nook_spec *spec, struct roots *r, struct nook_err *e)
@@ -287,14 +351,18 @@ static int make_staging(const struct nook_spec *spec, struct roots *r, struct no
         if (r->old < 0 || r->empty < 0)
                 return nook_errf(e, errno, "cannot prepare the sandbox root: %m");
         newmnt = spec->n_layers ? overlay_root(spec, e) : mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
-        if (newmnt < 0)
+        if (newmnt < 0 && newmnt != FUSE_MOUNTED)
                 return newmnt;
-        _cleanup_close_ int newdir = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (newdir < 0)
-                return nook_errf(e, errno, "cannot prepare the sandbox root: %m");
-        rc = mnt_attach(newmnt, newdir, "the new root", e);
-        if (rc < 0)
-                return rc;
+        if (newmnt != FUSE_MOUNTED) {
+                _cleanup_close_ int newdir = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (newdir < 0)
+                        return nook_errf(e, errno, "cannot prepare the sandbox root: %m");
+                rc = mnt_attach(newmnt, newdir, "the new root", e);
+                if (rc < 0)
+                        return rc;
+        } else {
+                newmnt = -1;
+        }
         r->new = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (r->new < 0)
                 return nook_errf(e, errno, "cannot open the new root: %m");
@@ -356,7 +424,7 @@ static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
 }
 
 /* pid 1 of the sandbox: sets it up, starts the command, then waits. */
-_Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, const sigset_t *cmd_mask)
+_Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int reqfd, const sigset_t *cmd_mask)
 {
         struct nook_err e = { 0 };
         char go;
@@ -366,8 +434,13 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, const
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (read(syncfd, &go, 1) != 1)
                 _exit(125);     /* the launcher failed or died; it says why */
+        child_sync = syncfd;
+        child_req = reqfd;
+        int rc = setup_sandbox(c, &e);
+        /* nook waits on these until setup is over */
         close(syncfd);
-        if (setup_sandbox(c, &e) < 0) {
+        close(reqfd);
+        if (rc < 0) {
                 nook_err_print(&e);
                 _exit(125);
         }
@@ -450,22 +523,32 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         sigaddset(&block, SIGCHLD);
         sigprocmask(SIG_BLOCK, &block, &old);
         prctl(PR_SET_CHILD_SUBREAPER, 1);
+        int req[2];
         if (pipe2(sync, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot create a pipe: %m");
+        if (pipe2(req, O_CLOEXEC) < 0) {
+                close(sync[0]);
+                close(sync[1]);
+                return nook_errf(e, errno, "cannot create a pipe: %m");
+        }
         fflush(NULL);
         pid_t child = (pid_t)syscall(SYS_clone, clone_flags(c->spec) | SIGCHLD, NULL, NULL, NULL, NULL);
         if (child < 0) {
                 int err = errno;
                 close(sync[0]);
                 close(sync[1]);
+                close(req[0]);
+                close(req[1]);
                 sigprocmask(SIG_SETMASK, &old, NULL);
                 return clone_error(err, e);
         }
         if (child == 0) {
                 close(sync[1]);
-                sandbox_main(c, sync[0], &old);
+                close(req[0]);
+                sandbox_main(c, sync[0], req[1], &old);
         }
         close(sync[0]);
+        close(req[1]);
         uid_t uid_in = c->spec->uid_set ? c->spec->uid : c->host->uid;
         gid_t gid_in = c->spec->gid_set ? c->spec->gid : c->host->gid;
         if (c->map)
@@ -474,11 +557,31 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 rc = idmap_write_single(child, uid_in, c->host->uid, gid_in, c->host->gid, e);
         if (rc == 0 && write(sync[1], "g", 1) != 1)
                 rc = nook_errf(e, errno, "cannot start the sandbox: %m");
+        pid_t fuse = -1;
+        /* the sandbox's requests while it sets up; EOF when it is done */
+        char req_byte;
+        while (rc == 0 && read(req[0], &req_byte, 1) == 1) {
+                if (req_byte == 'F' && fuse < 0) {
+                        struct nook_err fe = { 0 };
+                        fuse = fuse_overlay_start(child, c->spec, &fe);
+                        if (fuse < 0)
+                                nook_err_print(&fe);
+                }
+                if (write(sync[1], fuse > 0 ? "k" : "x", 1) != 1)
+                        break;
+        }
+        close(req[0]);
         close(sync[1]);
         if (rc < 0) {
                 kill(child, SIGKILL);
                 waitpid(child, NULL, 0);
                 return rc;
         }
-        return supervise(child, status, e);
+        rc = supervise(child, status, e);
+        if (fuse > 0) {
+                /* the mount namespace ends with its last process: this one */
+                kill(fuse, SIGTERM);
+                waitpid(fuse, NULL, 0);
+        }
+        return rc;
 }

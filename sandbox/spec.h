@@ -115,6 +115,7 @@ struct nook_spec {
         char *persist_dir;      /* resolved: store/containers/NAME (host path) */
         int persist_lock;       /* fd of the exclusive lock on it, or 0 */
         int map_mode;           /* enum userns_mode: --map */
+        int overlay;            /* 0 auto, 1 kernel, 2 fuse */
         bool home_set, cwd_set; /* given explicitly (images default to neither) */
         char **layers;          /* resolved: host paths of the layers, bottom first */
         size_t n_layers;

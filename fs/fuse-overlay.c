@@ -1,0 +1,86 @@
+#include "fs/fuse-overlay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FUSE_SUPER_MAGIC 0x65735546
+
+pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_err *e)
+{
+        char opts[4096], path[64];
+        size_t used;
+        int userns, mntns;
+
+        used = (size_t)snprintf(opts, sizeof(opts), "lowerdir=");
+        for (size_t i = spec->n_layers; i-- > 0;)
+                used += (size_t)snprintf(opts + used, sizeof(opts) - used, "%s/l/%zu", i + 1 < spec->n_layers ? ":" : "", i);
+        snprintf(opts + used, sizeof(opts) - used, ",upperdir=/rw/upper,workdir=/rw/work");
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+        userns = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
+        mntns = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0 || mntns < 0) {
+                int err = errno;
+                if (userns >= 0)
+                        close(userns);
+                if (mntns >= 0)
+                        close(mntns);
+                return nook_errf(e, err, "cannot join the sandbox to start fuse-overlayfs: %m");
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(userns);
+                close(mntns);
+                return nook_errf(e, errno, "cannot start fuse-overlayfs: %m");
+        }
+        if (pid == 0) {
+                /* dies with nook, whatever kills it */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                if (setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0 ||
+                    unshare(CLONE_NEWNS) < 0 || chdir("/") < 0) {
+                        fprintf(stderr, "nook: cannot join the sandbox to start fuse-overlayfs: %s\n", strerror(errno));
+                        _exit(125);
+                }
+                /* it chats ("unknown argument ignored"); -v shows it */
+                if (!spec->verbose) {
+                        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                        if (null >= 0)
+                                dup3(null, 2, 0);
+                }
+                char *argv[] = { "fuse-overlayfs", "-f", "-o", opts, "/newroot", NULL };
+                execvp(argv[0], argv);
+                if (errno == ENOENT)
+                        fprintf(stderr, "nook: fuse-overlayfs is not installed (apt-get install fuse-overlayfs)\n");
+                else
+                        fprintf(stderr, "nook: cannot run fuse-overlayfs: %s\n", strerror(errno));
+                _exit(127);
+        }
+        close(userns);
+        close(mntns);
+        return pid;
+}
+
+int fuse_overlay_wait(const char *target, struct nook_err *e)
+{
+        struct timespec step = { 0, 5 * 1000 * 1000 };
+
+        /* 5 s in 5 ms steps: fuse-overlayfs mounts in milliseconds */
+        for (int i = 0; i < 1000; i++) {
+                struct statfs sf;
+                if (statfs(target, &sf) == 0 && (unsigned)sf.f_type == FUSE_SUPER_MAGIC)
+                        return 0;
+                nanosleep(&step, NULL);
+        }
+        return nook_errf(e, ETIMEDOUT, "fuse-overlayfs did not mount the image root (is /dev/fuse usable? run with -v to see its messages)");
+}

@@ -1,0 +1,20 @@
+/* The image root through fuse-overlayfs, for kernels that do not allow
+   overlayfs in a user namespace (or on request). The daemon is started by
+   nook itself, joined to the sandbox's user and mount namespaces, so it
+   lives in nook's pid namespace: the sandbox can neither see nor signal it,
+   and it dies with nook. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "sandbox/err.h"
+#include "sandbox/spec.h"
+
+/* In nook: mounts the image root of `spec` at /newroot of the staging root
+   of `child` (whose layers are linked at /l/N and writable layer at /rw).
+   Returns the daemon's pid. */
+pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_err *e);
+
+/* In the sandbox: waits (a few seconds at most) until target is the fuse
+   mount. */
+int fuse_overlay_wait(const char *target, struct nook_err *e);
