@@ -246,15 +246,21 @@ static int remove_in_ns(void *arg, char *out, struct nook_err *e)
         return 0;
 }
 
-/* "unpacking layer 2 of 5" on a terminal, rewritten in place; i == 0 ends it */
-static void progress(const struct import_opts *o, size_t i, size_t n)
+/* "unpacking layer 2 of 5 (3.1 MiB)" on a terminal, rewritten in place;
+   i == 0 ends it */
+static void progress(const struct import_opts *o, size_t i, size_t n, const struct store *s, const char *digest)
 {
         if (!o->progress)
                 return;
-        if (i == 0)
+        if (i == 0) {
                 fputc('\n', stderr);
-        else
-                fprintf(stderr, "\rnook: unpacking layer %zu of %zu ", i, n);
+        } else {
+                char rel[128];
+                struct stat st = { 0 };
+                snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_valid(digest) ? digest_hex(digest) : "x");
+                fstatat(s->dfd, rel, &st, 0);
+                fprintf(stderr, "\rnook: unpacking layer %zu of %zu (%.1f MiB)   ", i, n, (double)st.st_size / (1 << 20));
+        }
         fflush(stderr);
 }
 
@@ -313,15 +319,15 @@ int image_unpack_layers(struct store *s, json_t *rec, const struct import_opts *
                 const char *digest = json_string_value(json_object_get(l, "digest"));
                 const char *expected = json_string_value(json_object_get(l, "diff_id"));
                 char diff_id[DIGEST_STR_LEN + 1];
-                progress(o, i + 1, n);
+                progress(o, i + 1, n, s, digest);
                 int r = unpack_layer(s, digest, expected, diff_id, o, e);
                 if (r < 0) {
-                        progress(o, 0, 0);
+                        progress(o, 0, 0, s, NULL);
                         return r;
                 }
                 json_object_set_new(l, "diff_id", json_string(diff_id));
         }
-        progress(o, 0, 0);
+        progress(o, 0, 0, s, NULL);
         /* the config names the layers by diff_id: keep them in step */
         json_t *cfg = json_object_get(rec, "config");
         json_t *ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");

@@ -202,8 +202,10 @@ static int do_import(struct image_args *a)
         r = store_open(&s, a->store, &e);
         if (r == 0)
                 r = userns_map_choose(&m, a->map, &e);
-        if (r == 0 && !m.range && a->map == USERNS_AUTO)
-                fprintf(stderr, "nook: no /etc/subuid range for you: file ownership in the image is squashed to your own id (ask an admin for a range, see nook(1))\n");
+        /* said once per store, not at every import */
+        if (r == 0 && !m.range && a->map == USERNS_AUTO &&
+            mkdirat(s.dfd, "noted-single-id", 0700) == 0)
+                fprintf(stderr, "nook: no /etc/subuid range for you: file ownership in images is squashed to your own id (ask an admin for a range, see nook(1))\n");
         if (r == 0) {
                 struct import_opts o = { .name = a->name, .map = &m, .progress = isatty(2) };
                 r = image_import(&s, a->pos[0], &o, &name, &e);

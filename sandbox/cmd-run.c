@@ -531,7 +531,15 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         if (!s->profile_name)
                 return nook_errf(e, ENOMEM, "out of memory");
         if (a->command) {
-                s->argv = steal_ptr(&a->command);
+                /* as docker and podman do: a command given to an image
+                   replaces its Cmd, after its Entrypoint */
+                size_t n = 0;
+                for (char **p = s->image_entrypoint; p && *p; p++)
+                        if (strv_push(&s->argv, &n, *p) < 0)
+                                return nook_errf(e, ENOMEM, "out of memory");
+                for (char **p = a->command; *p; p++)
+                        if (strv_push(&s->argv, &n, *p) < 0)
+                                return nook_errf(e, ENOMEM, "out of memory");
         } else {
                 s->argv = steal_ptr(&s->command);
                 size_t n = 0;

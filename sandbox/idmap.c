@@ -59,7 +59,12 @@ static int run_map_helper(char *const argv[], struct nook_err *e)
                 return nook_errf(e, errno, "cannot map ids: fork: %m");
         }
         if (pid == 0) {
+                char path[64];
                 dup2(pipefd[1], 2);
+                /* the distribution's setuid helper first: not whatever a
+                   PATH entry might hold */
+                snprintf(path, sizeof(path), "/usr/bin/%s", argv[0]);
+                execv(path, argv);
                 execvp(argv[0], argv);
                 _exit(errno == ENOENT ? 127 : 126);
         }

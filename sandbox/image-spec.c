@@ -212,6 +212,9 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         json_t *cfg = json_object_get(json_object_get(rec, "config"), "config");
         if (r == 0 && strv_from_json(json_object_get(cfg, "Env"), &s->image_env, &s->n_image_env) < 0)
                 r = nook_errf(e, ENOMEM, "out of memory");
+        size_t ne = 0;
+        if (r == 0 && strv_from_json(json_object_get(cfg, "Entrypoint"), &s->image_entrypoint, &ne) < 0)
+                r = nook_errf(e, ENOMEM, "out of memory");
         if (r == 0 && !s->command) {
                 size_t m = 0;
                 if (strv_from_json(json_object_get(cfg, "Entrypoint"), &s->command, &m) < 0 ||

@@ -72,6 +72,7 @@ void spec_free(struct nook_spec *s)
         free(s->persist_dir);
         strv_free(s->layers);
         strv_free(s->image_env);
+        strv_free(s->image_entrypoint);
         memset(s, 0, sizeof(*s));
 }
 

@@ -119,6 +119,7 @@ struct nook_spec {
         bool home_set, cwd_set; /* given explicitly (images default to neither) */
         char **layers;          /* resolved: host paths of the layers, bottom first */
         size_t n_layers;
+        char **image_entrypoint;/* resolved: the image config's Entrypoint */
         char **image_env;       /* resolved: the image config's Env */
         size_t n_image_env;
         bool run_as_set;        /* resolved: the image's User=, when no --uid */
