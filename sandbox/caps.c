@@ -7,17 +7,19 @@
 
 int caps_drop_all(struct nook_err *e)
 {
-        return caps_keep_only(0, e);
+        return caps_keep_only(0, true, e);
 }
 
-int caps_keep_only(uint64_t keep, struct nook_err *e)
+int caps_keep_only(uint64_t keep, bool lock, struct nook_err *e)
 {
-        /* Needs CAP_SETPCAP, so it comes before the sets are emptied. */
+        /* Needs CAP_SETPCAP, so it comes before the sets are emptied. An
+           image's root keeps the usual rules instead, so that setuid() to
+           _apt drops its capabilities as programs expect. */
         unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
                              SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED;
 
-        if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
-                return nook_errf(e, errno, "cannot lock securebits: %m");
+        if (prctl(PR_SET_SECUREBITS, lock ? bits : 0UL, 0, 0, 0) < 0)
+                return nook_errf(e, errno, "cannot set securebits: %m");
         for (int c = 0; c <= (int)cap_max_bits() + 1 && c < 64; c++)
                 if (!(keep >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
                         return nook_errf(e, errno, "cannot drop capability %d from the bounding set: %m", c);

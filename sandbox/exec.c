@@ -197,7 +197,7 @@ static int harden(const struct exec_ctx *x, struct nook_err *e)
                 if (r < 0)
                         return r;
         }
-        r = caps_keep_only(caps_to_keep(x->spec), e);
+        r = caps_keep_only(caps_to_keep(x->spec), !(x->spec->n_layers && run_uid(x->spec) == 0), e);
         if (r < 0)
                 return r;
         if (x->seccomp)
