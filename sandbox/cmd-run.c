@@ -503,6 +503,10 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
 
         keyfile_init(&kf);
         diag_init(&d);
+        /* NOOK_OVERLAY: the default backend, under profiles and options */
+        const char *ov = getenv("NOOK_OVERLAY");
+        if (ov && *ov)
+                keyfile_add(&kf, "Image", "Overlay", ov, profile_cli_origin, 0);
         r = load_profile(a, pe, &kf, &d);
         for (size_t i = 0; r == 0 && i < a->cli.n; i++) {
                 const struct kf_entry *en = &a->cli.v[i];
