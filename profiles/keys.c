@@ -144,15 +144,25 @@ static int k_name(struct nook_spec *s, const char *v, struct nook_err *e)
 
 static int k_netmode(struct nook_spec *s, const char *v, struct nook_err *e)
 {
-        if (strcmp(v, "none") == 0)
-                s->share_net = false;
-        else if (strcmp(v, "host") == 0)
-                s->share_net = true;
-        else if (strcmp(v, "slirp") == 0 || strcmp(v, "pasta") == 0)
-                return nook_errf(e, ENOTSUP, "network mode '%s' is not supported yet (it arrives with networking); use none or host", v);
-        else
-                return nook_errf(e, EINVAL, "network mode '%s' is not one of none, host", v);
+        bool none = strcmp(v, "none") == 0, host = strcmp(v, "host") == 0;
+        bool slirp = strcmp(v, "slirp") == 0, pasta = strcmp(v, "pasta") == 0;
+
+        if (!none && !host && !slirp && !pasta)
+                return nook_errf(e, EINVAL, "network mode '%s' is not one of none, host, slirp, pasta", v);
+        s->share_net = host;
+        s->slirp = slirp;
+        s->pasta = pasta;
         return 0;
+}
+
+static int k_publish(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_port(s, v, e); }
+static int k_allow(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_net_rule(s, true, v, e); }
+static int k_deny(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_net_rule(s, false, v, e); }
+static int k_dns(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_dns(s, v, e); }
+
+static int k_host_loopback(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return parse_bool(v, &s->host_loopback, e);
 }
 
 static int k_seccomp(struct nook_spec *s, const char *v, struct nook_err *e)
@@ -215,11 +225,11 @@ const struct key_def key_table[] = {
         { "Filesystem", "Device", KEY_LIST, "device", NULL, k_device, NULL },
 
         { "Network", "Mode", 0, "net", NULL, k_netmode, NULL },
-        { "Network", "PublishPort", KEY_LATER | KEY_LIST, NULL, NULL, NULL, NETWORKING },
-        { "Network", "AllowHostLoopback", KEY_LATER, NULL, NULL, NULL, NETWORKING },
-        { "Network", "Allow", KEY_LATER | KEY_LIST, NULL, NULL, NULL, NETWORKING },
-        { "Network", "Deny", KEY_LATER | KEY_LIST, NULL, NULL, NULL, NETWORKING },
-        { "Network", "DNS", KEY_LATER | KEY_LIST, NULL, NULL, NULL, NETWORKING },
+        { "Network", "PublishPort", KEY_LIST, "publish", NULL, k_publish, NULL },
+        { "Network", "AllowHostLoopback", KEY_FLAG, "allow-host-loopback", "yes", k_host_loopback, NULL },
+        { "Network", "Allow", KEY_LIST, "allow", NULL, k_allow, NULL },
+        { "Network", "Deny", KEY_LIST, "deny", NULL, k_deny, NULL },
+        { "Network", "DNS", KEY_LIST, "dns", NULL, k_dns, NULL },
         { "Network", "IPv6", KEY_LATER, NULL, NULL, NULL, NETWORKING },
 
         { "Security", "Seccomp", 0, "seccomp", NULL, k_seccomp, NULL },

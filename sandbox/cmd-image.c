@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -121,6 +123,8 @@ static int skopeo_copy(const char *ref, const char *dir, bool no_tls_verify, str
         if (pid < 0)
                 return nook_errf(e, errno, "cannot start skopeo: %m");
         if (pid == 0) {
+                /* a killed pull must not leave skopeo writing into tmp/ */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 char *argv[] = { "skopeo", "copy", "--quiet",
                                  no_tls_verify ? "--src-tls-verify=false" : "--src-tls-verify=true",
                                  src, dst, NULL };
@@ -392,11 +396,19 @@ static int do_prune(struct image_args *a)
                                 continue;
                         snprintf(rel, sizeof(rel), "%s/%s", dirs[k], de->d_name);
                         if (k == 0) {
-                                struct prune_job j = { &s, rel };
-                                if (userns_run(&m, remove_job, &j, NULL, &e) == 0)
-                                        layers++;
-                                else
-                                        nook_err_print(&e);
+                                /* a running sandbox holds its layers' locks */
+                                int lfd = openat(s.dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                                bool busy = lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) < 0;
+                                if (!busy) {
+                                        /* removed with the lock held, so no run starts on it */
+                                        struct prune_job j = { &s, rel };
+                                        if (userns_run(&m, remove_job, &j, NULL, &e) == 0)
+                                                layers++;
+                                        else
+                                                nook_err_print(&e);
+                                }
+                                if (lfd >= 0)
+                                        close(lfd);
                         } else if (unlinkat(s.dfd, rel, 0) == 0) {
                                 blobs++;
                         }

@@ -50,6 +50,11 @@ static const struct option run_options[] = {
         KEYOPT("gid", required_argument),
         KEYOPT("hostname", required_argument),
         KEYOPT("net", required_argument),
+        { "publish", required_argument, NULL, 'p' },
+        KEYOPT("allow", required_argument),
+        KEYOPT("deny", required_argument),
+        KEYOPT("dns", required_argument),
+        KEYOPT("allow-host-loopback", no_argument),
         { "share-net", no_argument, NULL, OPT_SHARE_NET },
         KEYOPT("seccomp", required_argument),
         KEYOPT("syscall-deny", required_argument),
@@ -132,7 +137,15 @@ void run_usage(FILE *out)
               "      --hostname NAME       the sandbox's hostname\n"
               "\n"
               "Isolation:\n"
-              "      --net MODE            none (a private lo, the default) or host\n"
+              "      --net MODE            none (a private lo, the default), host, slirp\n"
+              "                            (slirp4netns: outbound access) or pasta\n"
+              "  -p, --publish [IP:]HOST_PORT:PORT[/tcp|/udp]  publish a port of the sandbox\n"
+              "                            on the host (IP defaults to 127.0.0.1)\n"
+              "      --allow CIDR[:PORT[-PORT]][/tcp|/udp]  allow this outbound traffic and\n"
+              "                            drop the rest (slirp, pasta; host: TCP ports)\n"
+              "      --deny CIDR[:PORT[-PORT]][/tcp|/udp]   drop this outbound traffic\n"
+              "      --dns IP              the sandbox's DNS server (repeatable)\n"
+              "      --allow-host-loopback  let 10.0.2.2 reach the host's 127.0.0.1\n"
               "      --share-net           the same as --net host\n"
               "      --seccomp MODE        default (deny dangerous syscalls) or none\n"
               "      --syscall-deny NAME   also deny this system call (EPERM)\n"
@@ -198,8 +211,8 @@ static int unknown_option(const char *arg, struct nook_err *e)
 
 static int missing_value(const char *bad, struct nook_err *e)
 {
-        if (optopt == 'e')
-                return nook_errf(e, EINVAL, "option '-e' needs a value (see 'nook run --help')");
+        if (optopt == 'e' || optopt == 'p')
+                return nook_errf(e, EINVAL, "option '-%c' needs a value (see 'nook run --help')", optopt);
         for (const struct option *o = run_options; o->name; o++) {
                 size_t n = strlen(o->name);
                 if (strncmp(bad, "--", 2) != 0 || strncmp(bad + 2, o->name, n) != 0 ||
@@ -231,6 +244,8 @@ static int take_option(struct run_args *a, int c, int index, const char *arg, st
                 return add_key(a, def->section, def->key, arg ? arg : def->flag_value, e);
         case 'e':
                 return add_key(a, "Run", "Environment", arg, e);
+        case 'p':
+                return add_key(a, "Network", "PublishPort", arg, e);
         case OPT_SHARE_NET:
                 return add_key(a, "Network", "Mode", "host", e);
         case OPT_FD:
@@ -272,7 +287,7 @@ static int parse_options(struct run_args *a, int argc, char **argv, struct nook_
 
         optind = 0;     /* a full reset: the parser runs more than once */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+e:vh", run_options, &index)) != -1) {
+        while ((c = getopt_long(argc, argv, "+e:p:vh", run_options, &index)) != -1) {
                 const char *bad = argv[optind - 1];
                 switch (c) {
                 case 'h':
@@ -283,7 +298,8 @@ static int parse_options(struct run_args *a, int argc, char **argv, struct nook_
                         return -1;
                 case '?':
                         if (optopt)
-                                return optopt == 'e' || optopt >= 0x100 ? missing_value(bad, e) : unknown_option(bad, e);
+                                return optopt == 'e' || optopt == 'p' || optopt >= 0x100 ? missing_value(bad, e)
+                                                                                           : unknown_option(bad, e);
                         return missing_value(bad, e);
                 default:
                         r = take_option(a, c, index, optarg, e);
@@ -313,6 +329,10 @@ int run_args_parse(struct run_args *a, int argc, char **argv, const struct profi
                 return first == -1 ? 1 : first;
         /* `nook run PROFILE [OPTIONS] [-- CMD...]`: a first word that names a
            profile (and no --profile) is one, unless "--" came before it. */
+        /* with --image, the first word is the command, never a profile */
+        for (size_t i = 0; i < a->cli.n; i++)
+                if (strcmp(a->cli.v[i].section, "Image") == 0 && strcmp(a->cli.v[i].key, "Image") == 0)
+                        return copy_command(a, argc, argv, first, e);
         if (!a->profile && !a->dashdash && first < argc && pe && !profile_exists(pe, argv[first]) &&
             image_exists(a->direct.store, argv[first])) {
                 /* `nook run IMAGE [-- CMD...]`: a name in the store */
@@ -559,6 +579,8 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
                 r = image_spec_resolve(s, e);
                 if (r < 0)
                         return r;
+        } else if (s->persist) {
+                return nook_errf(e, EINVAL, "--persist keeps the writable layer of an image: give one (nook run --name NAME --persist IMAGE)");
         }
         if (!s->argv || !s->argv[0]) {
                 if (a->profile)
@@ -599,6 +621,10 @@ static int prepare(int argc, char **argv, struct nook_spec *spec, struct host_fa
         if (r == 0)
                 r = plan_build(spec, host, plan, e);
         /* Compiled once here, before clone: the sandbox only loads it. */
+        /* root in an image holds CAP_SYS_CHROOT, as in podman: let it use it */
+        if (r == 0 && spec->n_layers && !spec->uid_set && !(spec->run_as_set && spec->run_uid != 0) &&
+            !spec->caps_set && strv_push(&spec->syscall_allow, &spec->n_syscall_allow, "chroot") < 0)
+                r = nook_errf(e, ENOMEM, "out of memory");
         if (r == 0 && spec->seccomp == SPEC_SECCOMP_DEFAULT) {
                 struct seccomp_opts o = {
                         .deny = (const char *const *)spec->syscall_deny,

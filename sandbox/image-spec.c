@@ -87,6 +87,38 @@ static int lookup_id(const struct nook_spec *s, const char *file, const char *na
         return -ENOENT;
 }
 
+/* The primary group of a numeric uid, from the image's /etc/passwd. */
+static void lookup_by_uid(const struct nook_spec *s, unsigned uid, unsigned *gid)
+{
+        for (size_t i = s->n_layers; i-- > 0;) {
+                _cleanup_close_ int root = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+                struct open_how how = {
+                        .flags = O_RDONLY | O_CLOEXEC,
+                        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+                };
+                int fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, "etc/passwd", &how, sizeof(how));
+                if (fd < 0)
+                        continue;
+                FILE *f = fdopen(fd, "r");
+                char line[1024];
+                while (f && fgets(line, sizeof(line), f)) {
+                        char *save = NULL;
+                        strtok_r(line, ":", &save);
+                        strtok_r(NULL, ":", &save);
+                        char *u = strtok_r(NULL, ":", &save), *g = strtok_r(NULL, ":", &save);
+                        if (u && g && strtoul(u, NULL, 10) == uid) {
+                                *gid = (unsigned)strtoul(g, NULL, 10);
+                                break;
+                        }
+                }
+                if (f)
+                        fclose(f);
+                else
+                        close(fd);
+                return;
+        }
+}
+
 /* User= of the config: "", "uid", "uid:gid", "name", "name:group". */
 static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *e)
 {
@@ -103,8 +135,7 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
         if (parse_u64(buf, UINT32_MAX - 1, &v) == 0) {
                 uid = (unsigned)v;
                 gid = uid;
-                lookup_id(s, "etc/passwd", buf, &uid, &gid);
-                uid = (unsigned)v;
+                lookup_by_uid(s, uid, &gid);
         } else if (lookup_id(s, "etc/passwd", buf, &uid, &gid) < 0) {
                 return nook_errf(e, ENOENT, "the image's user '%s' is not in its /etc/passwd (use --uid)", buf);
         }
@@ -120,8 +151,11 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
 
 /* store/containers/NAME of a persistent sandbox: its writable layer
    (upper, work) and the image it belongs to, locked for the run. */
-static int open_persistent(struct nook_spec *s, struct store *st, const char *image, struct nook_err *e)
+static int open_persistent(struct nook_spec *s, struct store *st, const char *name, const char *config,
+                           struct nook_err *e)
 {
+        char image[600];
+        snprintf(image, sizeof(image), "%s %s", name, config ? config : "");
         char rel[256], path[512];
 
         if (!s->name)
@@ -154,15 +188,21 @@ static int open_persistent(struct nook_spec *s, struct store *st, const char *im
                 was[n > 0 ? n : 0] = '\0';
                 close(fd);
                 if (*was && strcmp(was, image) != 0)
-                        return nook_errf(e, EEXIST, "sandbox %s was made from image %s, not %s ('nook rm %s' to start over)",
-                                         s->name, was, image, s->name);
+                        return nook_errf(e, EEXIST, "sandbox %s was made from another image than %s as it is now ('nook rm %s' to start over)",
+                                         s->name, name, s->name);
         } else {
-                fd = openat(st->dfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-                if (fd >= 0) {
-                        if (write(fd, image, strlen(image)) < 0)
-                                (void)0;
-                        close(fd);
+                /* written aside, then renamed: a kill never leaves it empty */
+                char tmp[300];
+                snprintf(tmp, sizeof(tmp), "%s/image.tmp", rel);
+                fd = openat(st->dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0 || write(fd, image, strlen(image)) != (ssize_t)strlen(image) || fsync(fd) < 0 ||
+                    renameat(st->dfd, tmp, st->dfd, path) < 0) {
+                        int err = errno;
+                        if (fd >= 0)
+                                close(fd);
+                        return nook_errf(e, err, "cannot record the image of sandbox %s: %m", s->name);
                 }
+                close(fd);
         }
         if (asprintf(&s->persist_dir, "%s/%s", st->root, rel) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
@@ -205,6 +245,13 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
                 if (asprintf(&path, "%s/%s", st.root, rel) < 0 || strv_push(&s->layers, &n, path) < 0)
                         r = nook_errf(e, ENOMEM, "out of memory");
                 free(path);
+                /* held while nook runs: prune leaves a layer in use alone */
+                int lfd = openat(st.dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (lfd >= 0 && flock(lfd, LOCK_SH) < 0) {
+                        close(lfd);
+                        lfd = -1;
+                }
+                (void)lfd;      /* deliberately kept open until exit */
         }
         s->n_layers = n;
         if (r == 0 && n == 0)
@@ -227,7 +274,7 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         if (r == 0 && !s->uid_set)
                 r = resolve_user(s, json_string_value(json_object_get(cfg, "User")), e);
         if (r == 0 && s->persist)
-                r = open_persistent(s, &st, name, e);
+                r = open_persistent(s, &st, name, json_string_value(json_object_get(rec, "config_digest")), e);
         /* an image is its own system: the user's home and directory are
            shown only when asked for */
         if (!s->home_set)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <strings.h>
+#include <arpa/inet.h>
 #include <seccomp.h>
 #include <sys/capability.h>
 #include <stdlib.h>
@@ -62,6 +63,9 @@ void spec_free(struct nook_spec *s)
         strv_free(s->syscall_deny);
         strv_free(s->syscall_allow);
         strv_free(s->protect);
+        free(s->ports);
+        free(s->net_rules);
+        strv_free(s->dns);
         free(s->image);
         free(s->store);
         if (s->image_lock > 0)
@@ -421,5 +425,139 @@ int spec_set_command(struct nook_spec *s, const char *line, struct nook_err *e)
         }
         strv_free(s->command);
         s->command = argv;      /* NULL for an empty Command= */
+        return 0;
+}
+
+static int parse_port(const char *s, unsigned *out)
+{
+        uint64_t v;
+
+        if (parse_u64(s, 65535, &v) < 0 || v == 0)
+                return -EINVAL;
+        *out = (unsigned)v;
+        return 0;
+}
+
+/* "tcp"/"udp" after a '/': cut from the value, returned as a protocol */
+static int cut_proto(char *v, int *proto)
+{
+        char *slash = strrchr(v, '/');
+
+        *proto = 0;
+        if (!slash)
+                return 0;
+        if (strcmp(slash, "/tcp") == 0)
+                *proto = 6;
+        else if (strcmp(slash, "/udp") == 0)
+                *proto = 17;
+        else
+                return 0;       /* a CIDR's "/24": not a protocol */
+        *slash = '\0';
+        return 1;
+}
+
+int spec_add_port(struct nook_spec *s, const char *arg, struct nook_err *e)
+{
+        struct spec_port p = { .host_ip = "127.0.0.1" };
+        char buf[128], *fields[3];
+        int n = 0, proto;
+
+        if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+                return nook_errf(e, EINVAL, "published port '%s' is too long", arg);
+        cut_proto(buf, &proto);
+        p.udp = proto == 17;
+        for (char *save = NULL, *t = strtok_r(buf, ":", &save); t && n < 3; t = strtok_r(NULL, ":", &save))
+                fields[n++] = t;
+        if (n < 2 || (strchr(arg, '/') && !proto))
+                return nook_errf(e, EINVAL, "published port '%s' is not [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]", arg);
+        if (n == 3) {
+                struct in_addr a;
+                if (inet_pton(AF_INET, fields[0], &a) != 1)
+                        return nook_errf(e, EINVAL, "'%s' in published port '%s' is not an IPv4 address", fields[0], arg);
+                snprintf(p.host_ip, sizeof(p.host_ip), "%s", fields[0]);
+        }
+        if (parse_port(fields[n - 2], &p.host_port) < 0 || parse_port(fields[n - 1], &p.guest_port) < 0)
+                return nook_errf(e, EINVAL, "published port '%s' has a port that is not 1 to 65535", arg);
+        struct spec_port *v = VEC_GROW(s->ports, s->n_ports);
+        if (!v)
+                return nook_errf(e, ENOMEM, "out of memory");
+        *v = p;
+        return 0;
+}
+
+int spec_add_net_rule(struct nook_spec *s, bool allow, const char *arg, struct nook_err *e)
+{
+        struct spec_net_rule r = { .allow = allow };
+        char buf[128], addr[128];
+        const char *what = allow ? "Allow" : "Deny";
+
+        if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+                return nook_errf(e, EINVAL, "%s rule '%s' is too long", what, arg);
+        cut_proto(buf, &r.proto);
+        /* the port follows the last ':' of an IPv4 address, or "]:" of [v6] */
+        char *port = NULL;
+        if (buf[0] == '[') {
+                char *end = strchr(buf, ']');
+                if (!end)
+                        return nook_errf(e, EINVAL, "%s rule '%s': unterminated [", what, arg);
+                *end = '\0';
+                if (end[1] == ':')
+                        port = end + 2;
+                memmove(buf, buf + 1, strlen(buf + 1) + 1);
+        } else if (!strchr(buf, ':') || strchr(buf, '.')) {
+                port = strchr(buf, ':');
+                if (port)
+                        *port++ = '\0';
+        }
+        snprintf(addr, sizeof(addr), "%s", buf);
+        char *slash = strchr(addr, '/');
+        unsigned plen = 0;
+        if (slash) {
+                *slash = '\0';
+                uint64_t v;
+                if (parse_u64(slash + 1, 128, &v) < 0)
+                        return nook_errf(e, EINVAL, "%s rule '%s': '%s' is not a prefix length", what, arg, slash + 1);
+                plen = (unsigned)v;
+        }
+        unsigned char bin[16];
+        if (inet_pton(AF_INET, addr, bin) == 1) {
+                if (!slash)
+                        plen = 32;
+                if (plen > 32)
+                        return nook_errf(e, EINVAL, "%s rule '%s': an IPv4 prefix is at most /32", what, arg);
+        } else if (inet_pton(AF_INET6, addr, bin) == 1) {
+                r.v6 = true;
+                if (!slash)
+                        plen = 128;
+        } else {
+                return nook_errf(e, EINVAL, "%s rule '%s' does not start with an IP address or CIDR", what, arg);
+        }
+        if ((size_t)snprintf(r.cidr, sizeof(r.cidr), "%.50s/%u", addr, plen) >= sizeof(r.cidr))
+                return nook_errf(e, EINVAL, "%s rule '%s' is too long", what, arg);
+        if (port && *port) {
+                char *dash = strchr(port, '-');
+                if (dash)
+                        *dash++ = '\0';
+                if (parse_port(port, &r.port_lo) < 0 || (dash && parse_port(dash, &r.port_hi) < 0) ||
+                    (dash && r.port_hi < r.port_lo))
+                        return nook_errf(e, EINVAL, "%s rule '%s' has a port range that is not 1 to 65535", what, arg);
+                if (!dash)
+                        r.port_hi = r.port_lo;
+        }
+        struct spec_net_rule *v = VEC_GROW(s->net_rules, s->n_net_rules);
+        if (!v)
+                return nook_errf(e, ENOMEM, "out of memory");
+        *v = r;
+        return 0;
+}
+
+int spec_add_dns(struct nook_spec *s, const char *addr, struct nook_err *e)
+{
+        unsigned char bin[16];
+
+        if (inet_pton(AF_INET, addr, bin) != 1 && inet_pton(AF_INET6, addr, bin) != 1)
+                return nook_errf(e, EINVAL, "DNS server '%s' is not an IP address", addr);
+        if (strv_push(&s->dns, &s->n_dns, addr) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
         return 0;
 }

@@ -53,6 +53,22 @@ struct spec_env {
         char *arg;      /* "K=V" for SET, "K" for UNSET */
 };
 
+/* PublishPort=[HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp] */
+struct spec_port {
+        char host_ip[48];
+        unsigned host_port, guest_port;
+        bool udp;
+};
+
+/* Allow=/Deny=CIDR[:PORT[-PORT]][/tcp|/udp] */
+struct spec_net_rule {
+        bool allow;
+        char cidr[64];          /* "10.0.2.2/32", "0.0.0.0/0", "fd00::/64" */
+        bool v6;
+        unsigned port_lo, port_hi; /* 0 = any port */
+        int proto;              /* 0 both, 6 tcp, 17 udp */
+};
+
 struct nook_spec {
         char **argv;            /* the command; NULL-terminated */
 
@@ -74,7 +90,16 @@ struct nook_spec {
         uid_t uid;              /* inside; default: the caller's own */
         gid_t gid;
 
-        bool share_net;
+        bool share_net;         /* Mode=host */
+        bool slirp;             /* Mode=slirp: slirp4netns gives the netns a way out */
+        bool pasta;             /* Mode=pasta: the same through pasta */
+        bool host_loopback;     /* AllowHostLoopback=yes: 10.0.2.2 is the host's 127.0.0.1 */
+        struct spec_port *ports;/* PublishPort= */
+        size_t n_ports;
+        struct spec_net_rule *net_rules; /* Allow= and Deny=, in order */
+        size_t n_net_rules;
+        char **dns;             /* DNS=: replaces the resolv.conf servers */
+        size_t n_dns;
         bool no_cwd;
         enum spec_seccomp seccomp;
 
@@ -143,6 +168,9 @@ int spec_add_syscall(struct nook_spec *s, bool allow, const char *name, struct n
 int spec_set_caps(struct nook_spec *s, const char *list, struct nook_err *e);
 int spec_set_limit(struct nook_spec *s, enum spec_limit which, const char *value, struct nook_err *e);
 int spec_set_home(struct nook_spec *s, const char *mode, struct nook_err *e);
+int spec_add_port(struct nook_spec *s, const char *arg, struct nook_err *e);
+int spec_add_net_rule(struct nook_spec *s, bool allow, const char *arg, struct nook_err *e);
+int spec_add_dns(struct nook_spec *s, const char *addr, struct nook_err *e);
 /* Splits a command line with shell-like quoting ('...', "...", \) into argv. */
 int spec_set_command(struct nook_spec *s, const char *line, struct nook_err *e);
 
