@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fs/image-import.h"
 #include "fs/store.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/strutil.h"
@@ -209,8 +210,66 @@ static int open_persistent(struct nook_spec *s, struct store *st, const char *na
         return 0;
 }
 
+/* Image=/path: a rootfs directory is the one layer as it is (the user's
+   files are root's inside); an OCI layout is imported into the store
+   (cheap when its blobs and layers are there already) and run from it. */
+static int resolve_path(struct nook_spec *s, struct nook_err *e)
+{
+        _cleanup_free_ char *real = realpath(s->image, NULL);
+        char probe[4200];
+        struct stat st;
+        size_t n = 0;
+
+        if (!real || stat(real, &st) < 0)
+                return nook_errf(e, errno ? errno : ENOENT, "image %s: %m", s->image);
+        if (!S_ISDIR(st.st_mode))
+                return nook_errf(e, EINVAL, "image %s is a file: Image= takes a store name, an OCI layout directory or a rootfs directory (import archives with 'nook image import')",
+                                 s->image);
+        snprintf(probe, sizeof(probe), "%s/oci-layout", real);
+        if (access(probe, F_OK) < 0) {
+                if (strv_push(&s->layers, &n, real) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+                s->n_layers = n;
+                size_t m = 0;
+                if (!s->command && strv_push(&s->command, &m, "/bin/sh") < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+                if (!s->home_set)
+                        s->home = SPEC_HOME_NONE;
+                if (!s->cwd_set)
+                        s->no_cwd = true;
+                return 0;
+        }
+        struct store st_;
+        struct userns_map m;
+        char name[300];
+        _cleanup_free_ char *stored = NULL;
+        const char *base = strrchr(real, '/');
+        snprintf(name, sizeof(name), "local/%s", base && base[1] ? base + 1 : "image");
+        for (char *p = name; *p; p++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789._-/", *p))
+                        *p = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : '-';
+        int r = store_open(&st_, s->store, e);
+        if (r == 0)
+                r = userns_map_choose(&m, (enum userns_mode)s->map_mode, e);
+        if (r == 0) {
+                struct import_opts o = { .name = name, .map = &m, .progress = isatty(2) };
+                r = image_import(&st_, real, &o, &stored, e);
+        }
+        store_close(&st_);
+        if (r < 0)
+                return r;
+        free(s->image);
+        s->image = steal_ptr(&stored);
+        return 1;       /* now a store name */
+}
+
 int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
 {
+        if (strchr(s->image, '/') && (s->image[0] == '/' || s->image[0] == '.')) {
+                int r = resolve_path(s, e);
+                if (r <= 0)
+                        return r;
+        }
         struct store st;
         char name[512];
         json_t *rec = NULL;
