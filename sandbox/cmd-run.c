@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "netns/egress.h"
+#include "netns/resolv.h"
 #include "profiles/loader.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/host.h"
@@ -513,6 +515,32 @@ static int check_host_inputs(const struct nook_spec *s, struct nook_err *e)
         return 0;
 }
 
+/* What the network keys ask for must fit the mode; the files and rules
+   they need are made here, once. */
+static int check_network(struct nook_spec *s, const struct host_facts *h, struct nook_err *e)
+{
+        bool out = s->slirp || s->pasta;
+
+        if (s->n_ports && !out)
+                return nook_errf(e, EINVAL, "publishing ports needs a network of the sandbox's own with a way out: use --net slirp (or Mode=slirp)");
+        if (s->host_loopback && !out)
+                return nook_errf(e, EINVAL, "AllowHostLoopback= needs Mode=slirp or pasta");
+        if (s->n_net_rules && !out)
+                return nook_errf(e, s->share_net ? ENOTSUP : EINVAL,
+                                 s->share_net ? "Allow=/Deny= with Mode=host are not supported yet (use Mode=slirp)"
+                                              : "Allow=/Deny= need a network to allow into: use --net slirp (or Mode=slirp)");
+        if (s->pasta)
+                return nook_errf(e, ENOTSUP, "network mode pasta is not supported yet; use slirp");
+        if (out) {
+                s->resolv_conf = resolv_conf_make(s, h->resolv_conf, h->resolved_upstream);
+                if (!s->resolv_conf)
+                        return nook_errf(e, ENOMEM, "out of memory");
+        }
+        if (s->n_net_rules && !(s->egress = egress_ruleset(s)))
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
 /* Profile, then options, merged into one spec. */
 static int build_spec(struct run_args *a, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e)
 {
@@ -611,6 +639,8 @@ static int prepare(int argc, char **argv, struct nook_spec *spec, struct host_fa
                 r = build_spec(&a, &pe, spec, e);
         if (r == 0 && spec->home == SPEC_HOME_PRIVATE)
                 r = prepare_private_home(spec, &pe, e);
+        if (r == 0)
+                r = check_network(spec, host, e);
         if (r == 0)
                 r = check_host_inputs(spec, e);
         /* The config directory is protected by a read-only bind where a

@@ -51,6 +51,19 @@ static int read_home(struct host_facts *h, struct nook_err *e)
         return 0;
 }
 
+static char *read_small(const char *path)
+{
+        char buf[8192];
+        FILE *f = fopen(path, "re");
+
+        if (!f)
+                return NULL;
+        size_t got = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[got] = '\0';
+        fclose(f);
+        return strdup(buf);
+}
+
 int host_facts_read(struct host_facts *h, struct nook_err *e)
 {
         char cwd[PATH_MAX];
@@ -75,14 +88,10 @@ int host_facts_read(struct host_facts *h, struct nook_err *e)
         if (n < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
         /* bounded: it is only ever a few lines */
-        FILE *rc = fopen("/etc/resolv.conf", "re");
-        if (rc) {
-                char buf[8192];
-                size_t got = fread(buf, 1, sizeof(buf) - 1, rc);
-                buf[got] = '\0';
-                fclose(rc);
-                h->resolv_conf = strdup(buf);
-        }
+        h->resolv_conf = read_small("/etc/resolv.conf");
+        if (gethostname(h->hostname, sizeof(h->hostname) - 1) < 0)
+                snprintf(h->hostname, sizeof(h->hostname), "localhost");
+        h->resolved_upstream = read_small("/run/systemd/resolve/resolv.conf");
         struct stat st;
         h->has_opt = stat("/opt", &st) == 0 && S_ISDIR(st.st_mode);
         for (size_t i = 0; i < ARRAY_SIZE(top_dirs); i++) {
@@ -99,5 +108,6 @@ void host_facts_free(struct host_facts *h)
         free(h->cwd);
         free(h->nook_config);
         free(h->resolv_conf);
+        free(h->resolved_upstream);
         memset(h, 0, sizeof(*h));
 }

@@ -23,6 +23,8 @@ struct host_facts {
         char *home;                     /* absolute, normalised */
         char *cwd;                      /* absolute, or NULL when unreachable */
         char *resolv_conf;              /* the host's /etc/resolv.conf, for images */
+        char *resolved_upstream;        /* systemd-resolved's upstream servers, or NULL */
+        char hostname[65];
         char *nook_config;              /* $XDG_CONFIG_HOME/nook: never writable inside */
         bool has_opt;
         struct host_top top[6];

@@ -17,7 +17,10 @@
 #include "fs/fuse-overlay.h"
 #include "fs/mount.h"
 #include "fs/resolve.h"
+#include "netns/egress.h"
 #include "netns/loopback.h"
+#include "netns/rundir.h"
+#include "netns/slirp.h"
 #include "sandbox/caps.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/exec.h"
@@ -400,6 +403,13 @@ static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
                 if (rc < 0)
                         return rc;
         }
+        /* before any capability is dropped, into our own netns: the
+           command can never change it */
+        if (c->spec->egress) {
+                rc = egress_apply(c->spec->egress, e);
+                if (rc < 0)
+                        return rc;
+        }
         rc = mnt_make_rslave(e);
         if (rc == 0)
                 rc = make_staging(c->spec, &r, e);
@@ -463,6 +473,18 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
                 _exit(125);
         }
         _exit(init_wait(cmd));
+}
+
+static void print_file(const char *path)
+{
+        char buf[4096];
+        FILE *f = fopen(path, "re");
+        size_t n;
+
+        while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+                fwrite(buf, 1, n, stderr);
+        if (f)
+                fclose(f);
 }
 
 static int clone_flags(const struct nook_spec *s)
@@ -555,6 +577,18 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 rc = userns_map_write(child, c->map, e);
         else
                 rc = idmap_write_single(child, uid_in, c->host->uid, gid_in, c->host->gid, e);
+        /* the way out is up before the sandbox starts its command */
+        struct slirp slirp = { .exit_fd = -1 };
+        char *rundir = NULL;
+        if (rc == 0 && c->spec->slirp) {
+                rc = rundir_create(&rundir, e);
+                if (rc == 0)
+                        rc = slirp_start(child, c->spec, c->map != NULL, rundir, &slirp, e);
+                if (rc < 0 && c->spec->verbose && slirp.log)
+                        print_file(slirp.log);
+                for (size_t i = 0; rc == 0 && i < c->spec->n_ports; i++)
+                        rc = slirp_publish(&slirp, &c->spec->ports[i], e);
+        }
         if (rc == 0 && write(sync[1], "g", 1) != 1)
                 rc = nook_errf(e, errno, "cannot start the sandbox: %m");
         pid_t fuse = -1;
@@ -575,9 +609,20 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         if (rc < 0) {
                 kill(child, SIGKILL);
                 waitpid(child, NULL, 0);
+                slirp_stop(&slirp);
+                if (rundir) {
+                        rundir_remove(rundir);
+                        free(rundir);
+                }
                 return rc;
         }
         rc = supervise(child, status, e);
+        /* slirp4netns ends by itself once its exit fd is closed */
+        slirp_stop(&slirp);
+        if (rundir) {
+                rundir_remove(rundir);
+                free(rundir);
+        }
         if (fuse > 0) {
                 /* the mount namespace ends with its last process: this one */
                 kill(fuse, SIGTERM);

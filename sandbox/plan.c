@@ -141,7 +141,24 @@ static void add_image_files(struct builder *b, const struct nook_spec *spec, con
         snprintf(hostname, sizeof(hostname), "%s\n", name);
         add(b, STEP_FILE, hosts, "/etc/hosts", 0);
         add(b, STEP_FILE, hostname, "/etc/hostname", 0);
-        add(b, STEP_FILE, h->resolv_conf ? h->resolv_conf : "", "/etc/resolv.conf", 0);
+        if (!spec->resolv_conf)
+                add(b, STEP_FILE, h->resolv_conf ? h->resolv_conf : "", "/etc/resolv.conf", 0);
+}
+
+/* A sandbox with its own way out (slirp, pasta) gets nook's resolv.conf and
+   hosts, over the image's or the host's. */
+static void add_net_files(struct builder *b, const struct nook_spec *spec, const struct host_facts *h, bool image)
+{
+        char hosts[512];
+        const char *name = spec->hostname ? spec->hostname : h->hostname[0] ? h->hostname : "localhost";
+
+        if (!spec->resolv_conf)
+                return;
+        add(b, STEP_FILE, spec->resolv_conf, "/etc/resolv.conf", 0);
+        if (!image) {
+                snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", name);
+                add(b, STEP_FILE, hosts, "/etc/hosts", 0);
+        }
 }
 
 static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
@@ -258,6 +275,7 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
         add_proc(&b);
         if (image)
                 add_image_files(&b, spec, h);
+        add_net_files(&b, spec, h, image);
         size_t late = out->n;
         if (!image) {
                 add_tmpfs(&b, "/tmp", 01777, 0);

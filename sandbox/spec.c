@@ -64,6 +64,8 @@ void spec_free(struct nook_spec *s)
         strv_free(s->syscall_allow);
         strv_free(s->protect);
         free(s->ports);
+        free(s->resolv_conf);
+        free(s->egress);
         free(s->net_rules);
         strv_free(s->dns);
         free(s->image);

@@ -100,6 +100,8 @@ struct nook_spec {
         size_t n_net_rules;
         char **dns;             /* DNS=: replaces the resolv.conf servers */
         size_t n_dns;
+        char *resolv_conf;      /* resolved: the sandbox's /etc/resolv.conf, or NULL */
+        char *egress;           /* resolved: the nftables ruleset, or NULL */
         bool no_cwd;
         enum spec_seccomp seccomp;
 

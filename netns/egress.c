@@ -1,0 +1,83 @@
+#include "netns/egress.h"
+
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void rule_text(const struct spec_net_rule *r, char *buf, size_t size)
+{
+        char port[96] = "";
+        const char *fam = r->v6 ? "ip6" : "ip";
+
+        if (r->port_lo) {
+                char range[32];
+                if (r->port_hi > r->port_lo)
+                        snprintf(range, sizeof(range), "%u-%u", r->port_lo, r->port_hi);
+                else
+                        snprintf(range, sizeof(range), "%u", r->port_lo);
+                if (r->proto == 6)
+                        snprintf(port, sizeof(port), " tcp dport %s", range);
+                else if (r->proto == 17)
+                        snprintf(port, sizeof(port), " udp dport %s", range);
+                else
+                        snprintf(port, sizeof(port), " meta l4proto { tcp, udp } th dport %s", range);
+        } else if (r->proto) {
+                snprintf(port, sizeof(port), " meta l4proto %s", r->proto == 6 ? "tcp" : "udp");
+        }
+        snprintf(buf, size, "                %s daddr %s%s %s\n", fam, r->cidr, port, r->allow ? "accept" : "drop");
+}
+
+char *egress_ruleset(const struct nook_spec *s)
+{
+        bool any_allow = false;
+        char *out = NULL;
+        size_t size = 0;
+
+        if (s->n_net_rules == 0)
+                return NULL;
+        FILE *f = open_memstream(&out, &size);
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < s->n_net_rules; i++)
+                any_allow |= s->net_rules[i].allow;
+        fprintf(f, "table inet nook {\n"
+                   "        chain egress {\n"
+                   "                type filter hook output priority filter; policy %s;\n"
+                   "                oifname \"lo\" accept\n"
+                   "                ct state established,related accept\n",
+                any_allow ? "drop" : "accept");
+        /* a Deny= wins over an Allow= that would let the same through */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < s->n_net_rules; i++) {
+                        char line[256];
+                        if (s->net_rules[i].allow != (pass == 1))
+                                continue;
+                        rule_text(&s->net_rules[i], line, sizeof(line));
+                        fputs(line, f);
+                }
+        fputs("        }\n}\n", f);
+        fclose(f);
+        return out;
+}
+
+int egress_apply(const char *ruleset, struct nook_err *e)
+{
+        struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+        int r = 0;
+
+        if (!nft)
+                return nook_errf(e, ENOMEM, "cannot load the egress rules: out of memory");
+        nft_ctx_buffer_error(nft);
+        if (nft_run_cmd_from_buffer(nft, ruleset) != 0) {
+                const char *msg = nft_ctx_get_error_buffer(nft);
+                char first[256];
+                snprintf(first, sizeof(first), "%s", msg ? msg : "");
+                first[strcspn(first, "\n")] = '\0';
+                r = nook_errf(e, EINVAL, "cannot load the egress rules (Allow=, Deny=): %s", first[0] ? first : "nftables refused them");
+        }
+        nft_ctx_free(nft);
+        return r;
+}

@@ -1,0 +1,14 @@
+/* The egress allowlist (Allow=, Deny=) as an nftables ruleset, loaded into
+   the sandbox's own network namespace before its capabilities are dropped,
+   so that the command cannot change it. */
+#pragma once
+
+#include "sandbox/err.h"
+#include "sandbox/spec.h"
+
+/* The ruleset text, or NULL when the spec has no rule. Pure. Deny rules
+   come first; with any Allow=, everything else outbound is dropped. */
+char *egress_ruleset(const struct nook_spec *s);
+
+/* Loads it with libnftables, in the calling process's network namespace. */
+int egress_apply(const char *ruleset, struct nook_err *e);

@@ -1,0 +1,64 @@
+#include "netns/rundir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A directory we own, mode 0700, not a symlink: anything else in a shared
+   place like /tmp could be another user's trap. */
+static int own_dir(const char *path, struct nook_err *e)
+{
+        struct stat st;
+
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return nook_errf(e, errno, "cannot create %s: %m", path);
+        if (lstat(path, &st) < 0)
+                return nook_errf(e, errno, "cannot use %s: %m", path);
+        if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
+                return nook_errf(e, EPERM, "%s is not a private directory of yours (remove it, or set XDG_RUNTIME_DIR)", path);
+        return 0;
+}
+
+int rundir_create(char **out, struct nook_err *e)
+{
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        char base[4096], dir[4200];
+        int r;
+
+        if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
+                snprintf(base, sizeof(base), "%s/nook", xdg);
+        else
+                snprintf(base, sizeof(base), "/tmp/nook-%u", (unsigned)getuid());
+        r = own_dir(base, e);
+        if (r < 0)
+                return r;
+        snprintf(dir, sizeof(dir), "%s/%d", base, (int)getpid());
+        /* a stale one of a dead nook with our pid: its files are ours */
+        rundir_remove(dir);
+        r = own_dir(dir, e);
+        if (r < 0)
+                return r;
+        *out = strdup(dir);
+        return *out ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
+void rundir_remove(const char *dir)
+{
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+
+        while (dp && (de = readdir(dp)))
+                if (de->d_name[0] != '.' || (de->d_name[1] && strcmp(de->d_name, "..")))
+                        unlinkat(dirfd(dp), de->d_name, 0);
+        if (dp)
+                closedir(dp);
+        else if (fd >= 0)
+                close(fd);
+        rmdir(dir);
+}

@@ -1,0 +1,226 @@
+#include "netns/slirp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/cleanup.h"
+
+/* The last thing slirp4netns said before it failed, for our message. */
+static void first_log_line(const char *log, char *buf, size_t size)
+{
+        char line[512];
+        FILE *f = fopen(log, "re");
+
+        buf[0] = '\0';
+        while (f && fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                /* skip its routine warnings */
+                if (!strstr(line, "WARNING") && line[0])
+                        snprintf(buf, size, "%.200s", line);
+        }
+        if (f)
+                fclose(f);
+}
+
+int slirp_start(pid_t child, const struct nook_spec *spec, bool root_inside, const char *rundir, struct slirp *s,
+                struct nook_err *e)
+{
+        char userns_arg[80];
+        int ready[2], exitp[2];
+        char userns[64], netns[64], readyarg[32], exitarg[32], apiarg[4200];
+
+        memset(s, 0, sizeof(*s));
+        s->exit_fd = -1;
+        if (asprintf(&s->api, "%s/slirp.sock", rundir) < 0 || asprintf(&s->log, "%s/slirp.log", rundir) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        if (pipe2(ready, O_CLOEXEC) < 0)
+                return nook_errf(e, errno, "cannot start slirp4netns: %m");
+        if (pipe2(exitp, O_CLOEXEC) < 0) {
+                close(ready[0]);
+                close(ready[1]);
+                return nook_errf(e, errno, "cannot start slirp4netns: %m");
+        }
+        snprintf(userns, sizeof(userns), "/proc/%d/ns/user", (int)child);
+        int userns_fd = open(userns, O_RDONLY);         /* inherited on purpose */
+        if (userns_fd < 0) {
+                int err = errno;
+                close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
+                return nook_errf(e, err, "cannot join the sandbox to start slirp4netns: %m");
+        }
+        /* the network namespace travels as an fd of ours: once slirp4netns
+           is in the sandbox's user namespace, the child's /proc entries are
+           no longer its to open */
+        snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)child);
+        int netns_fd = open(netns, O_RDONLY);   /* inherited on purpose */
+        if (netns_fd < 0) {
+                int err = errno;
+                close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
+                return nook_errf(e, err, "cannot join the sandbox to start slirp4netns: %m");
+        }
+        snprintf(netns, sizeof(netns), "/proc/self/fd/%d", netns_fd);
+        snprintf(userns_arg, sizeof(userns_arg), "--userns-path=/proc/self/fd/%d", userns_fd);
+        snprintf(readyarg, sizeof(readyarg), "--ready-fd=%d", ready[1]);
+        snprintf(exitarg, sizeof(exitarg), "--exit-fd=%d", exitp[0]);
+        snprintf(apiarg, sizeof(apiarg), "--api-socket=%s", s->api);
+        pid_t pid = fork();
+        if (pid < 0) {
+                int err = errno;
+                close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
+                close(userns_fd);
+                close(netns_fd);
+                return nook_errf(e, err, "cannot start slirp4netns: %m");
+        }
+        if (pid == 0) {
+                int log = open(s->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                if (log >= 0) {
+                        dup2(log, 1);
+                        dup2(log, 2);
+                }
+                /* Where root inside is the user (images), slirp4netns runs
+                   as that root, as podman runs it, and sandboxes itself.
+                   Where the user keeps their own uid inside (the host
+                   sandbox), it has no root to become: it joins by path. */
+                if (root_inside && setns(userns_fd, CLONE_NEWUSER) < 0)
+                        _exit(126);
+                /* the two fds it is told about must survive exec */
+                fcntl(ready[1], F_SETFD, 0);
+                fcntl(exitp[0], F_SETFD, 0);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                char *argv[16];
+                int n = 0;
+                argv[n++] = "slirp4netns";
+                argv[n++] = "--configure";
+                argv[n++] = "--mtu=65520";
+                if (root_inside)
+                        argv[n++] = "--enable-sandbox";
+                argv[n++] = "--enable-seccomp";
+                /* 10.0.2.2 reaches the host's loopback only when asked */
+                if (!spec->host_loopback)
+                        argv[n++] = "--disable-host-loopback";
+                argv[n++] = readyarg;
+                argv[n++] = exitarg;
+                argv[n++] = apiarg;
+                argv[n++] = "--netns-type=path";
+                if (!root_inside)
+                        argv[n++] = userns_arg;
+                argv[n++] = netns;
+                argv[n++] = "tap0";
+                argv[n] = NULL;
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        close(userns_fd);
+        close(netns_fd);
+        close(ready[1]);
+        close(exitp[0]);
+        s->pid = pid;
+        s->exit_fd = exitp[1];
+        /* "1" once the tap is configured; EOF when it died first */
+        struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
+        char c = 0;
+        int n = poll(&pfd, 1, 10000);
+        ssize_t got = n > 0 ? read(ready[0], &c, 1) : -1;
+        close(ready[0]);
+        if (got == 1 && c == '1')
+                return 0;
+        int st = 0;
+        bool exited = waitpid(pid, &st, WNOHANG) == pid || (n > 0 && waitpid(pid, &st, 0) == pid);
+        slirp_stop(s);
+        if (exited && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+                return nook_errf(e, ENOENT, "network mode slirp needs slirp4netns, which is not installed (apt-get install slirp4netns)");
+        char line[256];
+        first_log_line(s->log, line, sizeof(line));
+        if (n == 0)
+                return nook_errf(e, ETIMEDOUT, "slirp4netns did not come up within 10 s%s%s", line[0] ? ": " : "", line);
+        return nook_errf(e, EIO, "slirp4netns failed%s%s (run with -v for its log)", line[0] ? ": " : "", line);
+}
+
+/* One request, one reply: slirp4netns's API is a JSON object a connection. */
+static json_t *api_call(const char *path, json_t *req, struct nook_err *e)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        char buf[4096];
+        size_t used = 0;
+
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                nook_errf(e, ENAMETOOLONG, "the slirp4netns API socket path %s is too long", path);
+                return NULL;
+        }
+        strcpy(sa.sun_path, path);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                nook_errf(e, errno, "cannot reach slirp4netns's API socket: %m");
+                return NULL;
+        }
+        char *text = json_dumps(req, JSON_COMPACT);
+        ssize_t w = text ? write(fd, text, strlen(text)) : -1;
+        free(text);
+        shutdown(fd, SHUT_WR);
+        if (w < 0) {
+                nook_errf(e, errno, "cannot talk to slirp4netns: %m");
+                return NULL;
+        }
+        for (;;) {
+                ssize_t r = read(fd, buf + used, sizeof(buf) - 1 - used);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                used += (size_t)r;
+                if (used == sizeof(buf) - 1)
+                        break;
+        }
+        buf[used] = '\0';
+        json_error_t je;
+        json_t *reply = json_loads(buf, 0, &je);
+        if (!reply)
+                nook_errf(e, EIO, "slirp4netns answered something that is not JSON: %.100s", buf);
+        return reply;
+}
+
+int slirp_publish(const struct slirp *s, const struct spec_port *p, struct nook_err *e)
+{
+        json_t *req = json_pack("{s:s,s:{s:s,s:s,s:i,s:i}}", "execute", "add_hostfwd", "arguments", "proto",
+                                p->udp ? "udp" : "tcp", "host_addr", p->host_ip, "host_port", (int)p->host_port,
+                                "guest_port", (int)p->guest_port);
+        json_t *reply = req ? api_call(s->api, req, e) : NULL;
+        int r = 0;
+
+        json_decref(req);
+        if (!reply)
+                return -EIO;
+        json_t *err = json_object_get(reply, "error");
+        if (err) {
+                const char *desc = json_string_value(json_object_get(err, "desc"));
+                r = nook_errf(e, EADDRINUSE, "cannot publish %s:%u (%s): %s (is the port in use on the host?)",
+                              p->host_ip, p->host_port, p->udp ? "udp" : "tcp", desc ? desc : "refused");
+        } else if (!json_object_get(reply, "return")) {
+                r = nook_errf(e, EIO, "slirp4netns gave no answer to publishing %s:%u", p->host_ip, p->host_port);
+        }
+        json_decref(reply);
+        return r;
+}
+
+void slirp_stop(struct slirp *s)
+{
+        if (s->exit_fd >= 0)
+                close(s->exit_fd);
+        s->exit_fd = -1;
+        free(s->api);
+        free(s->log);
+        s->api = s->log = NULL;
+}
