@@ -105,20 +105,40 @@ static int clean_path(const struct unpack *u, const char *in, char *out, size_t 
         return 0;
 }
 
+static size_t hash(const char *s)
+{
+        size_t h = 14695981039346656037ULL;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        return h;
+}
+
+/* Every path seen, in an open-addressing set: layers of 20k entries and
+   more must not cost a quadratic search. */
 static int remember(struct unpack *u, const char *path, struct nook_err *e)
 {
-        for (size_t i = 0; i < u->n_seen; i++)
-                if (strcmp(u->seen[i], path) == 0)
-                        return nook_errf(e, EEXIST, "layer %s: entry '%s' appears twice", u->name, path);
-        if (u->n_seen == u->cap_seen) {
-                size_t cap = u->cap_seen ? u->cap_seen * 2 : 256;
-                char **v = reallocarray(u->seen, cap, sizeof(*v));
+        if (u->n_seen * 2 >= u->cap_seen) {
+                size_t cap = u->cap_seen ? u->cap_seen * 2 : 1024;
+                char **v = calloc(cap, sizeof(*v));
                 if (!v)
                         return nook_errf(e, ENOMEM, "out of memory");
+                for (size_t i = 0; i < u->cap_seen; i++) {
+                        if (!u->seen[i])
+                                continue;
+                        size_t k = hash(u->seen[i]) & (cap - 1);
+                        while (v[k])
+                                k = (k + 1) & (cap - 1);
+                        v[k] = u->seen[i];
+                }
+                free(u->seen);
                 u->seen = v;
                 u->cap_seen = cap;
         }
-        if (!(u->seen[u->n_seen] = strdup(path)))
+        size_t k = hash(path) & (u->cap_seen - 1);
+        for (; u->seen[k]; k = (k + 1) & (u->cap_seen - 1))
+                if (strcmp(u->seen[k], path) == 0)
+                        return nook_errf(e, EEXIST, "layer %s: entry '%s' appears twice", u->name, path);
+        if (!(u->seen[k] = strdup(path)))
                 return nook_errf(e, ENOMEM, "out of memory");
         u->n_seen++;
         return 0;
@@ -228,6 +248,11 @@ static int whiteout(struct unpack *u, int dirfd, const char *base, const char *p
         }
         if (!*victim || strcmp(victim, ".") == 0 || strcmp(victim, "..") == 0)
                 return nook_errf(e, EPERM, "layer %s: whiteout '%s' names no file", u->name, path);
+        /* A whiteout hides the layers below: an entry of the same name made
+           by this very layer already does, and stays (the OCI image spec). */
+        struct stat st;
+        if (fstatat(dirfd, victim, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                return 0;
         /* the overlay form of a deleted file: a 0/0 character device, which
            a user namespace may create */
         if (mknodat(dirfd, victim, S_IFCHR | 0, 0) < 0)
@@ -256,6 +281,16 @@ static int hardlink(struct unpack *u, int dirfd, const char *base, struct archiv
         return 0;
 }
 
+/* Removes a 0/0 whiteout this layer created at base; true when it did. */
+static bool drop_own_whiteout(int dir, const char *base)
+{
+        struct stat st;
+
+        if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != 0)
+                return false;
+        return unlinkat(dir, base, 0) == 0;
+}
+
 static int extract_one(struct unpack *u, struct archive_entry *ae, struct nook_err *e)
 {
         char path[4096];
@@ -275,11 +310,21 @@ static int extract_one(struct unpack *u, struct archive_entry *ae, struct nook_e
         r = remember(u, path, e);
         if (r < 0)
                 return r;
+        const char *slash = strrchr(path, '/');
+        bool is_whiteout = strncmp(slash ? slash + 1 : path, ".wh.", 4) == 0;
         _cleanup_close_ int dir = open_parent(u, path, &base, e);
-        if (dir < 0)
+        if (dir < 0) {
+                /* under a path this layer made a file: nothing below to hide */
+                if (is_whiteout && e->code == ENOTDIR)
+                        return 0;
                 return dir;
-        if (strncmp(base, ".wh.", 4) == 0)
+        }
+        if (is_whiteout)
                 return whiteout(u, dir, base, path, e);
+        /* an entry where this layer put a whiteout: the entry replaces the
+           lower one; a directory that does so must not show the lower's
+           content, so it becomes opaque */
+        bool replaced = drop_own_whiteout(dir, base);
         if (archive_entry_hardlink(ae))
                 return hardlink(u, dir, base, ae, path, e);
 
@@ -313,6 +358,10 @@ static int extract_one(struct unpack *u, struct archive_entry *ae, struct nook_e
                 r = set_owner(u, dir, base, ae, fd, path, e);
                 if (r == 0)
                         r = set_xattrs(u, fd, ae, path, e);
+                if (r == 0 && replaced &&
+                    (fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0 ||
+                     fsetxattr(fd, "user.fuseoverlayfs.opaque", "y", 1, 0) < 0))
+                        r = nook_errf(e, errno, "layer %s: cannot mark '%s' opaque: %m", u->name, path);
                 if (r < 0)
                         return r;
                 struct dirmeta *v = reallocarray(u->dirs, u->n_dirs + 1, sizeof(*v));
@@ -368,7 +417,7 @@ static void unpack_free(struct unpack *u)
         if (u->raw)
                 archive_read_free(u->raw);
         digest_free(u->diff);
-        for (size_t i = 0; i < u->n_seen; i++)
+        for (size_t i = 0; i < u->cap_seen; i++)
                 free(u->seen[i]);
         free(u->seen);
         for (size_t i = 0; i < u->n_dirs; i++)

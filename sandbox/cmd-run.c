@@ -582,6 +582,16 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         s->profile_name = profile_basename(a->profile ? a->profile : "default");
         if (!s->profile_name)
                 return nook_errf(e, ENOMEM, "out of memory");
+        /* the image first: its Entrypoint and Cmd are defaults of the command */
+        s->store = steal_ptr(&a->direct.store);
+        s->map_mode = a->direct.map_mode;
+        if (s->image) {
+                r = image_spec_resolve(s, e);
+                if (r < 0)
+                        return r;
+        } else if (s->persist) {
+                return nook_errf(e, EINVAL, "--persist keeps the writable layer of an image: give one (nook run --name NAME --persist IMAGE)");
+        }
         if (a->command) {
                 /* as docker and podman do: a command given to an image
                    replaces its Cmd, after its Entrypoint */
@@ -600,15 +610,6 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
                 for (char **p = a->args; p && *p; p++)
                         if (strv_push(&s->argv, &n, *p) < 0)
                                 return nook_errf(e, ENOMEM, "out of memory");
-        }
-        s->store = steal_ptr(&a->direct.store);
-        s->map_mode = a->direct.map_mode;
-        if (s->image) {
-                r = image_spec_resolve(s, e);
-                if (r < 0)
-                        return r;
-        } else if (s->persist) {
-                return nook_errf(e, EINVAL, "--persist keeps the writable layer of an image: give one (nook run --name NAME --persist IMAGE)");
         }
         if (!s->argv || !s->argv[0]) {
                 if (a->profile)

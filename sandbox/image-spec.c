@@ -332,6 +332,14 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
                 r = nook_errf(e, ENOMEM, "out of memory");
         if (r == 0 && !s->uid_set)
                 r = resolve_user(s, json_string_value(json_object_get(cfg, "User")), e);
+        /* --uid alone: the group is that user's own in the image */
+        if (r == 0 && s->uid_set && !s->gid_set) {
+                unsigned gid = 0;
+                lookup_by_uid(s, s->uid, &gid);
+                s->run_as_set = true;
+                s->run_uid = s->uid;
+                s->run_gid = gid;
+        }
         if (r == 0 && s->persist)
                 r = open_persistent(s, &st, name, json_string_value(json_object_get(rec, "config_digest")), e);
         /* an image is its own system: the user's home and directory are

@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# Hostile and broken input to nook image import: one hand-made tarball per
+# rule of layer unpacking, each refused by nook itself (125, one line naming
+# the entry) with nothing written outside the store, no new layer and no
+# image record; device nodes skipped; damaged archives failing fast; blobs
+# and diff_ids that do not match their digests refused.
+
+load images-helpers
+
+setup_file() { images_setup_file hostile; }
+
+setup() {
+        images_setup
+        # What a hardlink to ../../../outside-target would reach from a layer:
+        # a file of the user's next to the store.
+        echo original >"$CANARY/outside-target"
+        "$NOOK" image ls >/dev/null # creates the store
+}
+
+teardown() { images_teardown; }
+
+# Nothing appeared next to the store or in the fixtures' canary directory,
+# and the file next to the store was not linked into a layer.
+assert_nothing_escaped() {
+        local next
+        next=$(ls -A "$CANARY" | tr '\n' ' ')
+        [ "$next" = "nook outside-target " ] || fail "written next to the store: $next"
+        [ -z "$(ls -A "$FIX/canary")" ] || fail "written outside the store:" "$(ls -A "$FIX/canary")"
+        [ "$(stat -c %h "$CANARY/outside-target")" -eq 1 ] || fail "the file next to the store was hardlinked"
+        [ "$(cat "$CANARY/outside-target")" = original ] || fail "the file next to the store was changed"
+}
+
+# refused FILE WORD...: importing FILE fails by nook itself, within 20 s,
+# naming one of WORDs, and leaves no trace but blobs in the store.
+refused() {
+        local file=$1 before
+        shift
+        before=$(store_entries layers)
+        run --separate-stderr timeout 20 "$NOOK" image import "$file"
+        assert_nook_error "$@"
+        assert_nothing_escaped
+        [ "$(store_entries layers)" = "$before" ] || fail "a layer appeared:" "$(store_entries layers)"
+        [ -z "$(image_names)" ] || fail "an image record appeared: $(image_names)"
+        assert_store_tmp_empty
+}
+
+# fixture_json LAYOUT WHAT: reads the first manifest of an OCI layout:
+# "layer" (the first layer's digest) or "diff_id" (the config's first).
+fixture_json() {
+        py '
+import json, os, sys
+l, what = sys.argv[1], sys.argv[2]
+blob = lambda d: json.load(open(os.path.join(l, "blobs", "sha256", d.split(":", 1)[1])))
+m = blob(json.load(open(os.path.join(l, "index.json")))["manifests"][0]["digest"])
+print(m["layers"][0]["digest"] if what == "layer" else blob(m["config"]["digest"])["rootfs"]["diff_ids"][0])
+' "$1" "$2"
+}
+
+# ---- one tarball per rule ------------------------------------------------------
+
+@test "an absolute path is refused" {
+        refused "$FIX/hostile/absolute.tar" "$FIX/canary/absolute-written"
+}
+
+@test "a '..' that climbs out of the layer is refused" {
+        refused "$FIX/hostile/dotdot.tar" "ok/../../../../dotdot-written"
+}
+
+@test "a file written through a symlink to / is refused" {
+        refused "$FIX/hostile/symlink-through.tar" "dir/link/"
+}
+
+@test "a hardlink to a file outside the layer is refused" {
+        refused "$FIX/hostile/hardlink-out.tar" "ok/hard"
+}
+
+@test "'.' as a regular file is refused" {
+        refused "$FIX/hostile/dot-file.tar" "'.'"
+}
+
+@test "a forged trusted.overlay.* xattr is refused" {
+        refused "$FIX/hostile/forged-trusted-overlay.tar" "trusted.overlay.opaque"
+        [[ "${stderr_lines[0]}" == *"ok/dir"* ]] || fail "the error does not name the entry"
+}
+
+@test "a forged user.overlay.* xattr is refused" {
+        refused "$FIX/hostile/forged-user-overlay.tar" "user.overlay.redirect"
+        [[ "${stderr_lines[0]}" == *"ok/redirected"* ]] || fail "the error does not name the entry"
+}
+
+@test "a forged user.fuseoverlayfs.* xattr is refused" {
+        refused "$FIX/hostile/forged-fuseoverlayfs.tar" "user.fuseoverlayfs.x"
+        [[ "${stderr_lines[0]}" == *"ok/fuse"* ]] || fail "the error does not name the entry"
+}
+
+@test "an entry that appears twice is refused" {
+        refused "$FIX/hostile/duplicate.tar" "ok/twice"
+}
+
+@test "a '..' in an OCI archive is refused before any of it is read" {
+        refused "$FIX/hostile/dotdot-oci-archive.tar" "archive-dotdot-written"
+}
+
+@test "a hostile layer in a well-formed OCI image is refused, and only good layers are kept" {
+        local base
+        base=$(fixture_json "$FIX/busybox-oci" diff_id)
+        run --separate-stderr timeout 20 "$NOOK" image import "$FIX/hostile/dotdot-layer-oci"
+        assert_nook_error "dotdot-written"
+        assert_nothing_escaped
+        [ -z "$(image_names)" ] || fail "an image record appeared: $(image_names)"
+        local l
+        for l in $(store_entries layers); do
+                [ "sha256:$l" = "$base" ] || fail "layer $l was kept"
+        done
+        assert_store_tmp_empty
+}
+
+@test "device nodes are skipped, not refused: the rest of the tarball imports" {
+        run --separate-stderr timeout 20 "$NOOK" image import --name devices "$FIX/hostile/device.tar"
+        assert_answer devices:latest
+        local l
+        l=$(layer_dir devices 1)
+        [ -f "$l/after-devices" ] || fail "the entry after the devices is missing"
+        [ ! -e "$l/dev/null-copy" ] && [ ! -L "$l/dev/null-copy" ] || fail "the character device was created"
+        [ ! -e "$l/dev/disk-copy" ] && [ ! -L "$l/dev/disk-copy" ] || fail "the block device was created"
+        in_image devices /bin/sh -c 'cat /after-devices; test -e /dev/disk-copy && echo disk-present; true'
+        assert_answer imported
+        assert_nothing_escaped
+}
+
+@test "the store still imports good images after refusing hostile ones" {
+        refused "$FIX/hostile/dotdot.tar" "dotdot-written"
+        refused "$FIX/hostile/symlink-through.tar" "dir/link/"
+        import_ok "$FIX/busybox-oci"
+        in_image busybox-oci:1.35 /bin/busybox echo ok
+        assert_answer ok
+        assert_store_tmp_empty
+}
+
+# ---- damaged input -----------------------------------------------------------
+
+@test "a truncated gzip fails quickly, naming the file" {
+        refused "$FIX/hostile/truncated.tar.gz" "truncated.tar.gz"
+}
+
+@test "a truncated gzip on standard input fails quickly" {
+        run --separate-stderr timeout 20 "$NOOK" image import - <"$FIX/hostile/truncated.tar.gz"
+        assert_nook_error
+        [ -z "$(image_names)" ] || fail "an image record appeared: $(image_names)"
+        assert_store_tmp_empty
+}
+
+@test "random bytes fail quickly, naming the file" {
+        refused "$FIX/hostile/garbage.bin" "garbage.bin"
+}
+
+@test "empty standard input fails" {
+        run --separate-stderr timeout 20 "$NOOK" image import - </dev/null
+        assert_nook_error
+        assert_store_tmp_empty
+}
+
+@test "a path that does not exist fails naming it" {
+        run --separate-stderr "$NOOK" image import "$BATS_TEST_TMPDIR/no-such-image.tar"
+        assert_nook_error "no-such-image.tar"
+}
+
+# ---- digests -----------------------------------------------------------------
+
+@test "a blob whose content does not match its digest is refused and not kept" {
+        local layer
+        layer=$(fixture_json "$FIX/hostile/bad-blob-digest-oci" layer)
+        refused "$FIX/hostile/bad-blob-digest-oci" "$layer"
+        [ ! -e "$STORE/blobs/sha256/${layer#sha256:}" ] || fail "the damaged blob was stored"
+        assert_blobs_match_names
+}
+
+@test "a layer whose content does not match the config's diff_id is refused" {
+        local layer
+        layer=$(fixture_json "$FIX/hostile/bad-diff-ids-oci" layer)
+        refused "$FIX/hostile/bad-diff-ids-oci" "$layer"
+}
