@@ -13,6 +13,7 @@
 #include "profiles/loader.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/host.h"
+#include "sandbox/landlock.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
 #include "sandbox/seccomp.h"
@@ -525,10 +526,10 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
                 return nook_errf(e, EINVAL, "publishing ports needs a network of the sandbox's own with a way out: use --net slirp (or Mode=slirp)");
         if (s->host_loopback && !out)
                 return nook_errf(e, EINVAL, "AllowHostLoopback= needs Mode=slirp or pasta");
+        if (s->n_net_rules && s->share_net)
+                return landlock_check_net(s, e);        /* applied at exec */
         if (s->n_net_rules && !out)
-                return nook_errf(e, s->share_net ? ENOTSUP : EINVAL,
-                                 s->share_net ? "Allow=/Deny= with Mode=host are not supported yet (use Mode=slirp)"
-                                              : "Allow=/Deny= need a network to allow into: use --net slirp (or Mode=slirp)");
+                return nook_errf(e, EINVAL, "Allow=/Deny= need a network to allow into: use --net slirp (or Mode=slirp)");
         if (s->pasta)
                 return nook_errf(e, ENOTSUP, "network mode pasta is not supported yet; use slirp");
         if (out) {
@@ -536,7 +537,7 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
                 if (!s->resolv_conf)
                         return nook_errf(e, ENOMEM, "out of memory");
         }
-        if (s->n_net_rules && !(s->egress = egress_ruleset(s)))
+        if (s->n_net_rules && out && !(s->egress = egress_ruleset(s)))
                 return nook_errf(e, ENOMEM, "out of memory");
         return 0;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sandbox/caps.h"
+#include "sandbox/landlock.h"
 #include "sandbox/cleanup.h"
 
 static int cmp_int(const void *a, const void *b)
@@ -194,6 +195,13 @@ static int harden(const struct exec_ctx *x, struct nook_err *e)
                 return nook_errf(e, errno, "cannot set no_new_privs: %m");
         if (x->spec->n_layers) {
                 r = become_image_user(x->spec, e);
+                if (r < 0)
+                        return r;
+        }
+        /* Mode=host with Allow=: Landlock, the only thing that can limit
+           the host's own network stack for one process tree */
+        if (x->spec->share_net && x->spec->n_net_rules) {
+                r = landlock_restrict_net(x->spec, e);
                 if (r < 0)
                         return r;
         }

@@ -1,0 +1,101 @@
+#include "sandbox/landlock.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The kernel's ABI, spelled here: Debian 12's headers predate ABI 4. */
+struct ll_ruleset_attr {
+        uint64_t handled_access_fs;
+        uint64_t handled_access_net;    /* ABI 4 */
+        uint64_t scoped;                /* ABI 6 */
+};
+
+struct ll_net_port_attr {
+        uint64_t allowed_access;
+        uint64_t port;
+} __attribute__((packed));
+
+#define LL_CREATE_RULESET_VERSION (1U << 0)
+#define LL_RULE_NET_PORT 2
+#define LL_ACCESS_NET_BIND_TCP (1ULL << 0)
+#define LL_ACCESS_NET_CONNECT_TCP (1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+
+/* Ranges are expanded port by port: keep a rule set sane. */
+#define MAX_PORTS 4096
+
+int landlock_abi(void)
+{
+        long v = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
+        return v < 0 ? 0 : (int)v;
+}
+
+static bool any_address(const char *cidr)
+{
+        return strcmp(cidr, "0.0.0.0/0") == 0 || strcmp(cidr, "::/0") == 0;
+}
+
+int landlock_check_net(const struct nook_spec *s, struct nook_err *e)
+{
+        int abi = landlock_abi();
+        unsigned ports = 0;
+
+        if (abi < 4)
+                return nook_errf(e, ENOTSUP, "Allow= with Mode=host needs Landlock network rules (ABI 4, Linux 6.7); this kernel has %s (use Mode=slirp)",
+                                 abi ? "an older ABI" : "no Landlock");
+        for (size_t i = 0; i < s->n_net_rules; i++) {
+                const struct spec_net_rule *r = &s->net_rules[i];
+                if (!r->allow)
+                        return nook_errf(e, ENOTSUP, "Deny= with Mode=host cannot be enforced (Landlock only allows); use Mode=slirp");
+                if (!any_address(r->cidr))
+                        return nook_errf(e, ENOTSUP, "Allow=%s with Mode=host: Landlock limits ports, not addresses (write 0.0.0.0/0:PORT, or use Mode=slirp)",
+                                         r->cidr);
+                if (r->proto == 17 || !r->port_lo)
+                        return nook_errf(e, ENOTSUP, "Allow= with Mode=host takes TCP ports only (0.0.0.0/0:PORT/tcp), or use Mode=slirp");
+                ports += r->port_hi - r->port_lo + 1;
+        }
+        if (ports > MAX_PORTS)
+                return nook_errf(e, E2BIG, "Allow= with Mode=host names %u ports; at most %d", ports, MAX_PORTS);
+        return 0;
+}
+
+int landlock_restrict_net(const struct nook_spec *s, struct nook_err *e)
+{
+        int r = landlock_check_net(s, e);
+        if (r < 0)
+                return r;
+        struct ll_ruleset_attr attr = {
+                .handled_access_net = LL_ACCESS_NET_BIND_TCP | LL_ACCESS_NET_CONNECT_TCP,
+                .scoped = landlock_abi() >= 6 ? LL_SCOPE_ABSTRACT_UNIX_SOCKET : 0,
+        };
+        size_t size = attr.scoped ? sizeof(attr) : offsetof(struct ll_ruleset_attr, scoped);
+        int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+        if (fd < 0)
+                return nook_errf(e, errno, "cannot create the Landlock rules: %m");
+        for (size_t i = 0; i < s->n_net_rules; i++)
+                for (unsigned p = s->net_rules[i].port_lo; p <= s->net_rules[i].port_hi; p++) {
+                        struct ll_net_port_attr na = { LL_ACCESS_NET_BIND_TCP | LL_ACCESS_NET_CONNECT_TCP, p };
+                        if (syscall(SYS_landlock_add_rule, fd, LL_RULE_NET_PORT, &na, 0) < 0) {
+                                int err = errno;
+                                close(fd);
+                                return nook_errf(e, err, "cannot add the Landlock rule for port %u: %m", p);
+                        }
+                }
+        if (syscall(SYS_landlock_restrict_self, fd, 0) < 0) {
+                int err = errno;
+                close(fd);
+                return nook_errf(e, err, "cannot apply the Landlock rules: %m");
+        }
+        close(fd);
+        return 0;
+}
