@@ -240,7 +240,7 @@ EOF
 @test "a profile with a key of a later feature starts nothing" {
         profile bad <<'EOF'
 [Network]
-DNS=192.0.2.1
+IPv6=yes
 EOF
         mkdir -p "$TMP/work" && cd "$TMP/work"
         run --separate-stderr nook run bad -- /usr/bin/touch "$TMP/work/marker"
