@@ -18,3 +18,6 @@ int resolve_mkfile(int rootfd, const char *path);
 
 /* Splits "/a/b/c" into a parent "/a/b" (in buf) and returns "c". */
 const char *path_split(const char *path, char *parent, size_t size);
+
+/* mkdir -p of a host path; the directories it makes get mode. */
+int mkdir_p(const char *path, mode_t mode);

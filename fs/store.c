@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/resolve.h"
 #include "sandbox/cleanup.h"
 
 static const char *const store_dirs[] = { "blobs", "blobs/sha256", "layers", "images", "tmp", "containers" };
@@ -26,25 +27,6 @@ char *store_default_root(void)
         return NULL;
 }
 
-static int mkdir_parents(const char *path)
-{
-        char buf[4096];
-
-        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-                return -ENAMETOOLONG;
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
 int store_open(struct store *s, const char *root, struct nook_err *e)
 {
         int r;
@@ -54,7 +36,7 @@ int store_open(struct store *s, const char *root, struct nook_err *e)
         s->root = root ? strdup(root) : store_default_root();
         if (!s->root)
                 return nook_errf(e, ENOENT, "cannot find the image store: set XDG_DATA_HOME or HOME, or use --store DIR");
-        r = mkdir_parents(s->root);
+        r = mkdir_p(s->root, 0700);
         if (r < 0)
                 return nook_errf(e, -r, "cannot create the image store %s: %m", s->root);
         s->dfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "fs/resolve.h"
 #include "netns/egress.h"
 #include "netns/resolv.h"
 #include "profiles/loader.h"
@@ -424,25 +425,6 @@ static char *profile_basename(const char *name)
         if (n && len > 8 && strcmp(n + len - 8, ".profile") == 0)
                 n[len - 8] = '\0';
         return n;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-        char buf[4096];
-
-        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-                return -ENAMETOOLONG;
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
 }
 
 /* Home=private: $XDG_DATA_HOME/nook/homes/PROFILE, made once and kept. */

@@ -51,9 +51,9 @@ static int strv_from_json(json_t *a, char ***out, size_t *n)
         return 0;
 }
 
-/* A user name from the image's own /etc/passwd (or group), read inside the
-   layers without following their symlinks and without NSS. */
-static int lookup_id(const struct nook_spec *s, const char *file, const char *name, unsigned *id, unsigned *gid)
+/* A file of the image (its top-most copy), read inside the layers without
+   following their symlinks: the host never trusts an image's links. */
+static FILE *open_image_file(const struct nook_spec *s, const char *file)
 {
         for (size_t i = s->n_layers; i-- > 0;) {
                 _cleanup_close_ int root = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -65,59 +65,43 @@ static int lookup_id(const struct nook_spec *s, const char *file, const char *na
                 if (fd < 0)
                         continue;
                 FILE *f = fdopen(fd, "r");
-                char line[1024];
-                int found = -ENOENT;
-                while (f && fgets(line, sizeof(line), f)) {
-                        char *save = NULL, *n = strtok_r(line, ":", &save);
-                        strtok_r(NULL, ":", &save);
-                        char *u = strtok_r(NULL, ":", &save), *g = strtok_r(NULL, ":", &save);
-                        if (n && u && strcmp(n, name) == 0) {
-                                *id = (unsigned)strtoul(u, NULL, 10);
-                                if (gid)
-                                        *gid = g ? (unsigned)strtoul(g, NULL, 10) : 0;
-                                found = 0;
-                                break;
-                        }
-                }
-                if (f)
-                        fclose(f);
-                else
+                if (!f)
                         close(fd);
-                return found;
+                return f;
         }
-        return -ENOENT;
+        return NULL;
 }
 
-/* The primary group of a numeric uid, from the image's /etc/passwd. */
+/* An entry of the image's own /etc/passwd or /etc/group, without NSS: the
+   one named name, or, when name is NULL, the one whose id is *id. Fills
+   *id and, for passwd, *gid. */
+static int lookup_entry(const struct nook_spec *s, const char *file, const char *name, unsigned *id, unsigned *gid)
+{
+        FILE *f = open_image_file(s, file);
+        char line[1024];
+        int found = -ENOENT;
+
+        while (f && fgets(line, sizeof(line), f)) {
+                char *save = NULL, *n = strtok_r(line, ":", &save);
+                strtok_r(NULL, ":", &save);
+                char *u = strtok_r(NULL, ":", &save), *g = strtok_r(NULL, ":", &save);
+                if (!n || !u || (name ? strcmp(n, name) != 0 : strtoul(u, NULL, 10) != *id))
+                        continue;
+                *id = (unsigned)strtoul(u, NULL, 10);
+                if (gid)
+                        *gid = g ? (unsigned)strtoul(g, NULL, 10) : 0;
+                found = 0;
+                break;
+        }
+        if (f)
+                fclose(f);
+        return found;
+}
+
+/* The primary group of a numeric uid (unchanged when it has no entry). */
 static void lookup_by_uid(const struct nook_spec *s, unsigned uid, unsigned *gid)
 {
-        for (size_t i = s->n_layers; i-- > 0;) {
-                _cleanup_close_ int root = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-                struct open_how how = {
-                        .flags = O_RDONLY | O_CLOEXEC,
-                        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-                };
-                int fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, "etc/passwd", &how, sizeof(how));
-                if (fd < 0)
-                        continue;
-                FILE *f = fdopen(fd, "r");
-                char line[1024];
-                while (f && fgets(line, sizeof(line), f)) {
-                        char *save = NULL;
-                        strtok_r(line, ":", &save);
-                        strtok_r(NULL, ":", &save);
-                        char *u = strtok_r(NULL, ":", &save), *g = strtok_r(NULL, ":", &save);
-                        if (u && g && strtoul(u, NULL, 10) == uid) {
-                                *gid = (unsigned)strtoul(g, NULL, 10);
-                                break;
-                        }
-                }
-                if (f)
-                        fclose(f);
-                else
-                        close(fd);
-                return;
-        }
+        lookup_entry(s, "etc/passwd", NULL, &uid, gid);
 }
 
 /* User= of the config: "", "uid", "uid:gid", "name", "name:group". */
@@ -137,12 +121,12 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
                 uid = (unsigned)v;
                 gid = uid;
                 lookup_by_uid(s, uid, &gid);
-        } else if (lookup_id(s, "etc/passwd", buf, &uid, &gid) < 0) {
+        } else if (lookup_entry(s, "etc/passwd", buf, &uid, &gid) < 0) {
                 return nook_errf(e, ENOENT, "the image's user '%s' is not in its /etc/passwd (use --uid)", buf);
         }
         if (colon && parse_u64(colon, UINT32_MAX - 1, &v) == 0)
                 gid = (unsigned)v;
-        else if (colon && lookup_id(s, "etc/group", colon, &gid, NULL) < 0)
+        else if (colon && lookup_entry(s, "etc/group", colon, &gid, NULL) < 0)
                 return nook_errf(e, ENOENT, "the image's group '%s' is not in its /etc/group (use --gid)", colon);
         s->run_as_set = true;
         s->run_uid = uid;
