@@ -33,10 +33,11 @@ static void rule_text(const struct spec_net_rule *r, char *buf, size_t size)
 char *egress_ruleset(const struct nook_spec *s)
 {
         bool any_allow = false;
+        bool guard_gateway = (s->slirp || s->pasta) && !s->host_loopback;
         char *out = NULL;
         size_t size = 0;
 
-        if (s->n_net_rules == 0)
+        if (s->n_net_rules == 0 && !guard_gateway)
                 return NULL;
         FILE *f = open_memstream(&out, &size);
         if (!f)
@@ -49,6 +50,11 @@ char *egress_ruleset(const struct nook_spec *s)
                    "                oifname \"lo\" accept\n"
                    "                ct state established,related accept\n",
                 any_allow ? "drop" : "accept");
+        /* 10.0.2.2 is the host's loopback only when asked: otherwise no
+           packet to it leaves the sandbox (pasta would send it on to a real
+           10.0.2.2 beyond the host), refused at once rather than dropped */
+        if (guard_gateway)
+                fputs("                ip daddr 10.0.2.2 reject with icmpx type admin-prohibited\n", f);
         /* a Deny= wins over an Allow= that would let the same through */
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < s->n_net_rules; i++) {

@@ -6,8 +6,10 @@
 #include "sandbox/err.h"
 #include "sandbox/spec.h"
 
-/* The ruleset text, or NULL when the spec has no rule. Pure. Deny rules
-   come first; with any Allow=, everything else outbound is dropped. */
+/* The ruleset text, or NULL when there is nothing to enforce. Pure.
+   Traffic to the gateway 10.0.2.2 is refused unless AllowHostLoopback=;
+   Deny rules come next; with any Allow=, everything else outbound is
+   dropped. */
 char *egress_ruleset(const struct nook_spec *s);
 
 /* Loads it with libnftables, in the calling process's network namespace. */

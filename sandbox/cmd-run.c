@@ -505,21 +505,19 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
         bool out = s->slirp || s->pasta;
 
         if (s->n_ports && !out)
-                return nook_errf(e, EINVAL, "publishing ports needs a network of the sandbox's own with a way out: use --net slirp (or Mode=slirp)");
+                return nook_errf(e, EINVAL, "publishing ports needs a network of the sandbox's own with a way out: use --net slirp or pasta (Mode=slirp)");
         if (s->host_loopback && !out)
                 return nook_errf(e, EINVAL, "AllowHostLoopback= needs Mode=slirp or pasta");
         if (s->n_net_rules && s->share_net)
                 return landlock_check_net(s, e);        /* applied at exec */
         if (s->n_net_rules && !out)
                 return nook_errf(e, EINVAL, "Allow=/Deny= need a network to allow into: use --net slirp (or Mode=slirp)");
-        if (s->pasta)
-                return nook_errf(e, ENOTSUP, "network mode pasta is not supported yet; use slirp");
         if (out) {
                 s->resolv_conf = resolv_conf_make(s, h->resolv_conf, h->resolved_upstream);
                 if (!s->resolv_conf)
                         return nook_errf(e, ENOMEM, "out of memory");
         }
-        if (s->n_net_rules && out && !(s->egress = egress_ruleset(s)))
+        if (out && !(s->egress = egress_ruleset(s)) && (s->n_net_rules || !s->host_loopback))
                 return nook_errf(e, ENOMEM, "out of memory");
         return 0;
 }

@@ -20,6 +20,7 @@
 #include "netns/egress.h"
 #include "netns/loopback.h"
 #include "netns/rundir.h"
+#include "netns/pasta.h"
 #include "netns/slirp.h"
 #include "sandbox/caps.h"
 #include "sandbox/cleanup.h"
@@ -580,6 +581,20 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         /* the way out is up before the sandbox starts its command */
         struct slirp slirp = { .exit_fd = -1 };
         char *rundir = NULL;
+        pid_t pasta = -1;
+        if (rc == 0 && c->spec->pasta) {
+                rc = rundir_create(&rundir, e);
+                if (rc == 0) {
+                        pasta = pasta_start(child, c->spec, rundir, e);
+                        if (pasta < 0)
+                                rc = pasta;
+                }
+                if (rc < 0 && c->spec->verbose && rundir) {
+                        char log[4200];
+                        snprintf(log, sizeof(log), "%s/pasta.log", rundir);
+                        print_file(log);
+                }
+        }
         if (rc == 0 && c->spec->slirp) {
                 rc = rundir_create(&rundir, e);
                 if (rc == 0)
@@ -610,6 +625,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 kill(child, SIGKILL);
                 waitpid(child, NULL, 0);
                 slirp_stop(&slirp);
+                pasta_stop(pasta);
                 if (rundir) {
                         rundir_remove(rundir);
                         free(rundir);
@@ -619,6 +635,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         rc = supervise(child, status, e);
         /* slirp4netns ends by itself once its exit fd is closed */
         slirp_stop(&slirp);
+        pasta_stop(pasta);
         if (rundir) {
                 rundir_remove(rundir);
                 free(rundir);

@@ -1,0 +1,161 @@
+#include "netns/pasta.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ARGS 64
+
+/* True once the namespace has a default route: pasta is done configuring. */
+static bool has_route(pid_t child)
+{
+        char path[64], line[256];
+        bool found = false;
+
+        snprintf(path, sizeof(path), "/proc/%d/net/route", (int)child);
+        FILE *f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f)) {
+                char ifname[32], dest[16];
+                if (sscanf(line, "%31s %15s", ifname, dest) == 2 && strcmp(dest, "00000000") == 0)
+                        found = true;
+        }
+        if (f)
+                fclose(f);
+        return found;
+}
+
+static void last_line(const char *log, char *buf, size_t size)
+{
+        char line[512];
+        FILE *f = fopen(log, "re");
+
+        buf[0] = '\0';
+        while (f && fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (line[0])
+                        snprintf(buf, size, "%.200s", line);
+        }
+        if (f)
+                fclose(f);
+}
+
+pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct nook_err *e)
+{
+        char path[64], netns[64], userns[64], log[4200];
+        char ports[32][96];
+        char *argv[MAX_ARGS];
+        int n = 0;
+
+        snprintf(log, sizeof(log), "%s/pasta.log", rundir);
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+        int netfd = open(path, O_RDONLY);       /* inherited on purpose */
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+        int userfd = open(path, O_RDONLY);
+        if (netfd < 0 || userfd < 0) {
+                int err = errno;
+                if (netfd >= 0)
+                        close(netfd);
+                if (userfd >= 0)
+                        close(userfd);
+                return nook_errf(e, err, "cannot join the sandbox to start pasta: %m");
+        }
+        snprintf(netns, sizeof(netns), "/proc/self/fd/%d", netfd);
+        snprintf(userns, sizeof(userns), "/proc/self/fd/%d", userfd);
+        argv[n++] = "pasta";
+        argv[n++] = "--foreground";
+        argv[n++] = "--quiet";
+        argv[n++] = "--config-net";
+        argv[n++] = "--ns-ifname";
+        argv[n++] = "tap0";
+        argv[n++] = "--address";
+        argv[n++] = "10.0.2.100";
+        argv[n++] = "--netmask";
+        argv[n++] = "24";
+        argv[n++] = "--gateway";
+        argv[n++] = "10.0.2.2";
+        argv[n++] = "--dns-forward";
+        argv[n++] = "10.0.2.3";
+        argv[n++] = "--mtu";
+        argv[n++] = "65520";
+        /* 10.0.2.2 is mapped to the host's loopback; the sandbox's own
+           nftables rules refuse it unless AllowHostLoopback= (with
+           --no-map-gw pasta would send it on to a real 10.0.2.2) */
+        argv[n++] = "--userns";
+        argv[n++] = userns;
+        argv[n++] = "--netns";
+        argv[n++] = netns;
+        for (size_t i = 0; i < spec->n_ports && i < 32 && n + 3 < MAX_ARGS; i++) {
+                const struct spec_port *p = &spec->ports[i];
+                snprintf(ports[i], sizeof(ports[i]), "%s/%u:%u", p->host_ip, p->host_port, p->guest_port);
+                argv[n++] = p->udp ? "--udp-ports" : "--tcp-ports";
+                argv[n++] = ports[i];
+        }
+        if (!spec->n_ports) {
+                /* pasta forwards every bound port by default: publish none */
+                argv[n++] = "--tcp-ports";
+                argv[n++] = "none";
+                argv[n++] = "--udp-ports";
+                argv[n++] = "none";
+        }
+        argv[n++] = "--tcp-ns";
+        argv[n++] = "none";
+        argv[n++] = "--udp-ns";
+        argv[n++] = "none";
+        argv[n] = NULL;
+
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(netfd);
+                close(userfd);
+                return nook_errf(e, errno, "cannot start pasta: %m");
+        }
+        if (pid == 0) {
+                /* in the foreground so that it dies with nook */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                if (fd >= 0) {
+                        dup2(fd, 1);
+                        dup2(fd, 2);
+                }
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        close(netfd);
+        close(userfd);
+        struct timespec step = { 0, 2 * 1000 * 1000 };
+        for (int i = 0; i < 2500; i++) {        /* 5 s */
+                int st;
+                if (waitpid(pid, &st, WNOHANG) == pid) {
+                        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+                                return nook_errf(e, ENOENT, "network mode pasta needs pasta, which is not installed (apt-get install passt)");
+                        char line[256];
+                        last_line(log, line, sizeof(line));
+                        return nook_errf(e, EIO, "pasta failed%s%s (is a published port in use? run with -v for its log)",
+                                         line[0] ? ": " : "", line);
+                }
+                if (has_route(child))
+                        return pid;
+                nanosleep(&step, NULL);
+        }
+        pasta_stop(pid);
+        return nook_errf(e, ETIMEDOUT, "pasta did not configure the sandbox's network within 5 s");
+}
+
+void pasta_stop(pid_t pid)
+{
+        if (pid <= 0)
+                return;
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+}

@@ -1,0 +1,18 @@
+/* Mode=pasta: the same way out through pasta (Debian's passt package),
+   addressed like slirp4netns (10.0.2.100/24, gateway 10.0.2.2, DNS
+   10.0.2.3) so that profiles and rules read the same for both. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "sandbox/err.h"
+#include "sandbox/spec.h"
+
+/* Starts pasta in the foreground for child's network namespace (dying with
+   nook), with spec's published ports, and waits until the namespace has its
+   route out. Returns pasta's pid. */
+pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct nook_err *e);
+
+/* Ends it and reaps it. */
+void pasta_stop(pid_t pid);
