@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
 /* A directory we own, mode 0700, not a symlink: anything else in a shared
@@ -24,6 +25,25 @@ static int own_dir(const char *path, struct nook_err *e)
         return 0;
 }
 
+/* Run directories of nooks that died without cleaning up (SIGKILL). */
+static void clean_stale(const char *base)
+{
+        DIR *dp = opendir(base);
+        struct dirent *de;
+        char path[4400];
+
+        while (dp && (de = readdir(dp))) {
+                char *end;
+                long pid = strtol(de->d_name, &end, 10);
+                if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+                rundir_remove(path);
+        }
+        if (dp)
+                closedir(dp);
+}
+
 int rundir_create(char **out, struct nook_err *e)
 {
         const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -37,6 +57,7 @@ int rundir_create(char **out, struct nook_err *e)
         r = own_dir(base, e);
         if (r < 0)
                 return r;
+        clean_stale(base);
         snprintf(dir, sizeof(dir), "%s/%d", base, (int)getpid());
         /* a stale one of a dead nook with our pid: its files are ours */
         rundir_remove(dir);

@@ -1,23 +1,20 @@
 # network-client.profile - a block for programs that connect out
 #
-# For now this shares the host's network (Mode=host): the sandbox sees the
-# host's interfaces, can reach every address the host can, including
-# services listening on the host's loopback, and can connect to abstract
-# Unix sockets in the host's network namespace (an X server's, for one).
-# A private user-mode network (Mode=slirp) with an egress allowlist will
-# replace it when nook's networking arrives.
+# A network of the sandbox's own through slirp4netns (Mode=slirp): outbound
+# connections work, the host's loopback services and abstract Unix sockets
+# stay out of reach (10.0.2.2 is refused unless AllowHostLoopback=yes), and
+# nothing listens on the host unless a PublishPort= says so. Names resolve
+# through slirp's DNS (10.0.2.3) and the host's own servers: nook writes
+# the sandbox's /etc/resolv.conf itself.
 #
-# /etc/resolv.conf is visible with the rest of /etc. On hosts where it is a
-# link into /run (systemd-resolved, NetworkManager), the link's target is
-# bound as well, read-only, since /run is private in the sandbox.
+# Limit where a program may connect with Allow= in its own profile or a
+# drop-in, e.g. for git over HTTPS only:
+#     [Network]
+#     Allow=0.0.0.0/0:443/tcp
+#     Allow=10.0.2.3:53/udp
 
 [Profile]
-Description=Network access (the host's network, for now)
-
-[Filesystem]
-BindTry=/run/systemd/resolve:ro
-BindTry=/run/NetworkManager/resolv.conf:ro
-BindTry=/run/NetworkManager/no-stub-resolv.conf:ro
+Description=Network access through a private user-mode network (slirp4netns)
 
 [Network]
-Mode=host
+Mode=slirp

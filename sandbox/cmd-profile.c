@@ -168,7 +168,7 @@ static json_t *spec_json(const struct nook_spec *s)
         json_object_set_new(o, "cwd", json_boolean(!s->no_cwd));
         json_object_set_new(o, "devices", strv_json(s->devices, s->n_devices));
         json_object_set_new(o, "devices_if_present", strv_json(s->devices_try, s->n_devices_try));
-        json_object_set_new(o, "network", json_string(s->share_net ? "host" : "none"));
+        json_object_set_new(o, "network", json_string(s->share_net ? "host" : s->slirp ? "slirp" : s->pasta ? "pasta" : "none"));
         json_object_set_new(o, "seccomp", json_string(s->seccomp == SPEC_SECCOMP_NONE ? "none" : "default"));
         json_object_set_new(o, "syscall_deny", strv_json(s->syscall_deny, s->n_syscall_deny));
         json_object_set_new(o, "syscall_allow", strv_json(s->syscall_allow, s->n_syscall_allow));

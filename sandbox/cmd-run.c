@@ -508,6 +508,11 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
                 return nook_errf(e, EINVAL, "publishing ports needs a network of the sandbox's own with a way out: use --net slirp or pasta (Mode=slirp)");
         if (s->host_loopback && !out)
                 return nook_errf(e, EINVAL, "AllowHostLoopback= needs Mode=slirp or pasta");
+        if (s->n_dns && !out)
+                return nook_errf(e, EINVAL, "DNS= needs Mode=slirp or pasta (with Mode=host the host's own resolv.conf is used)");
+        /* the rules hold because the command cannot change them */
+        if ((s->n_net_rules || (out && !s->host_loopback)) && s->caps_set && (s->caps_keep >> 12 & 1))
+                return nook_errf(e, EPERM, "CAP_NET_ADMIN would let the sandbox remove its egress rules: drop it from Capabilities= or the rules");
         if (s->n_net_rules && s->share_net)
                 return landlock_check_net(s, e);        /* applied at exec */
         if (s->n_net_rules && !out)

@@ -163,11 +163,11 @@ app_runs() {
         assert_output_has '"home": "none"'
 }
 
-@test "network-client shares the host's network" {
+@test "network-client gives a private network with a way out (slirp)" {
         [ -f "$LIB/network-client.profile" ] || fail "the library has no network-client.profile"
         run --separate-stderr nook profile show --json network-client
         assert_status 0
-        assert_output_has '"network": "host"'
+        assert_output_has '"network": "slirp"'
 }
 
 # ---- each app in its profile ---------------------------------------------------------
