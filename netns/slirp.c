@@ -108,9 +108,10 @@ int slirp_start(pid_t child, const struct nook_spec *spec, bool root_inside, con
                 if (root_inside)
                         argv[n++] = "--enable-sandbox";
                 argv[n++] = "--enable-seccomp";
-                /* 10.0.2.2 reaches the host's loopback only when asked */
-                if (!spec->host_loopback)
-                        argv[n++] = "--disable-host-loopback";
+                /* 10.0.2.2 stays mapped to the host's loopback: without it
+                   libslirp drops the replies of published UDP ports to a host
+                   client on 127.0.0.1. The sandbox's own nftables rules
+                   refuse 10.0.2.2 unless AllowHostLoopback=yes. */
                 argv[n++] = readyarg;
                 argv[n++] = exitarg;
                 argv[n++] = apiarg;

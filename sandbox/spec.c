@@ -468,9 +468,15 @@ int spec_add_port(struct nook_spec *s, const char *arg, struct nook_err *e)
                 return nook_errf(e, EINVAL, "published port '%s' is too long", arg);
         cut_proto(buf, &proto);
         p.udp = proto == 17;
-        for (char *save = NULL, *t = strtok_r(buf, ":", &save); t && n < 3; t = strtok_r(NULL, ":", &save))
+        bool extra = false;
+        for (char *save = NULL, *t = strtok_r(buf, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
+                if (n == 3) {
+                        extra = true;
+                        break;
+                }
                 fields[n++] = t;
-        if (n < 2 || (strchr(arg, '/') && !proto))
+        }
+        if (n < 2 || extra || (strchr(arg, '/') && !proto))
                 return nook_errf(e, EINVAL, "published port '%s' is not [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]", arg);
         if (n == 3) {
                 struct in_addr a;

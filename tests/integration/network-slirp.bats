@@ -1,0 +1,489 @@
+#!/usr/bin/env bats
+# --net slirp: a network of the sandbox's own with a way out through
+# slirp4netns; published ports, resolv.conf and hosts, the egress rules
+# (Allow=, Deny=), and nothing left behind.
+#
+# All traffic stays on this machine: the servers on the host listen on
+# 127.0.0.1 only, on ports picked at random in 20000-40000; the sandbox
+# reaches them through 10.0.2.2 (slirp's alias of the host's loopback); the
+# host reaches a sandbox's servers through ports published on 127.0.0.1.
+# No name is ever resolved. The servers and clients are netserver.py.
+
+load helpers
+
+# The suite runs this file once per helper: NOOK_TEST_NET=slirp (default)
+# and pasta. Tests of slirp4netns's own process and run directory say so.
+NET=${NOOK_TEST_NET:-slirp}
+
+slirp_only() { [ "$NET" = slirp ] || skip "about slirp4netns's own process; pasta runs in the foreground, ended by nook"; }
+
+setup() {
+        common_setup
+        if [ "$NET" = pasta ]; then
+                command -v pasta >/dev/null || skip "host: pasta is not installed (apt-get install passt)"
+        else
+                command -v slirp4netns >/dev/null || skip "host: slirp4netns is not installed (apt-get install slirp4netns)"
+        fi
+        [ -c /dev/net/tun ] && [ -r /dev/net/tun ] && [ -w /dev/net/tun ] ||
+                skip "host: /dev/net/tun is missing or not usable by $(id -un) (it must be mode 0666)"
+        # /usr is in every host sandbox; a python3 elsewhere would not be
+        PY=/usr/bin/python3
+        [ -x "$PY" ] || skip "host: the network tests need /usr/bin/python3"
+        NETSERVER="$BATS_TEST_DIRNAME/netserver.py"
+        [ -f "$NETSERVER" ] || fail "tests/integration/netserver.py is missing"
+}
+
+teardown() {
+        common_teardown
+        # an image's layers may belong to subordinate ids: removed as root
+        # of a user namespace with the same mapping
+        if [ -n "${TMP:-}" ] && [ -d "$TMP/data" ]; then
+                rm -rf -- "$TMP/data" 2>/dev/null ||
+                        unshare --map-auto --map-root-user rm -rf -- "$TMP/data" 2>/dev/null || true
+        fi
+}
+
+# ---- helpers -----------------------------------------------------------------
+
+# in_slirp [NOOK-RUN-OPTION...] -- COMMAND...: nook run --net slirp, with
+# netserver.py at its own path; sets status, output and stderr.
+in_slirp() {
+        run --separate-stderr "$NOOK" run --net "$NET" --ro-bind "$NETSERVER" "$@"
+}
+
+# sh_slirp [NOOK-RUN-OPTION...] SCRIPT: a bash script in such a sandbox, with
+# $NS standing for "python3 netserver.py".
+sh_slirp() {
+        local script=${!#}
+        in_slirp "${@:1:$#-1}" -- /bin/bash -c "NS='$PY $NETSERVER'; $script"
+}
+
+# bg LOG COMMAND...: starts COMMAND in the background with its output in LOG
+# and records it for teardown; BG is its pid. A shell function that ends in
+# `exec` keeps the pid.
+bg() {
+        local log=$1
+        shift
+        "$@" >"$log" 2>&1 </dev/null 3>&- &
+        BG=$!
+        proc_stat "$BG" && STARTED_PIDS+=("$BG:$STAT_START")
+        # no "Killed" from bash when teardown ends it; bash still reaps it
+        disown "$BG"
+}
+
+# gone PID: no such process, or only its zombie.
+gone() { ! proc_stat "$1" || [ "$STAT_STATE" = Z ] || [ "$STAT_STATE" = X ]; }
+
+# port_free PORT: nothing on the host holds PORT, TCP or UDP, on 127.0.0.1
+# or on every address (a bind to 127.0.0.1 collides with either).
+port_free() {
+        "$PY" - "$1" <<'PY'
+import socket, sys
+for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind(("127.0.0.1", int(sys.argv[1])))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+PY
+}
+
+# free_port: a port in 20000-40000 that is free now.
+free_port() {
+        local p
+        for _ in $(seq 50); do
+                p=$((20000 + RANDOM % 20001))
+                port_free "$p" && { echo "$p"; return 0; }
+        done
+        fail "no free port in 20000-40000 after 50 tries"
+}
+
+# host_server VAR: a "hello" server on the host's 127.0.0.1 (it ends by
+# itself after 30 s); its port goes into the variable VAR.
+host_server() {
+        local f="$TMP/port-$1"
+        bg "$TMP/server-$1.log" "$PY" "$NETSERVER" hello "$f" 30
+        wait_until 50 test -s "$f" || fail "the hello server did not start:" "$(cat "$TMP/server-$1.log")"
+        printf -v "$1" '%s' "$(cat "$f")"
+}
+
+# listening PROTO PORT: what listens on the host's PORT (ss's local
+# addresses, one a line).
+listening() {
+        local flag=-Htln
+        [ "$1" = udp ] && flag=-Huln
+        ss "$flag" "( sport = :$2 )" | awk '{ print $4 }'
+}
+
+# published_or_gone PROTO PORT PID: slirp4netns holds PORT on the host, or
+# nook (PID) has ended.
+published_or_gone() {
+        local flag=-Htlnp
+        [ "$1" = udp ] && flag=-Hulnp
+        local who
+        who=$(ss "$flag" "( sport = :$2 )")
+        # pasta isolates itself: ss cannot name it, a listener is enough
+        [[ "$who" == *'"slirp4netns"'* || ( "$NET" = pasta && -n "$who" ) ]] || gone "$3"
+}
+
+# publish_bg PROTO COMMAND...: starts COMMAND (nook, or a function that execs
+# it) in the background, every "@HPORT@" in its words replaced by a free
+# host port, and waits until that port is open on the host. Another port is
+# tried when the one picked was taken in between. Sets HPORT, NOOKPID and
+# NOOKLOG.
+publish_bg() {
+        local proto=$1 a args
+        shift
+        command -v ss >/dev/null || skip "host: ss (iproute2) is needed to see published ports"
+        NOOKLOG="$TMP/nook.log"
+        for _ in 1 2 3; do
+                HPORT=$(free_port) || return 1
+                args=()
+                for a in "$@"; do args+=("${a//@HPORT@/$HPORT}"); done
+                bg "$NOOKLOG" "${args[@]}"
+                NOOKPID=$BG
+                wait_until 50 published_or_gone "$proto" "$HPORT" "$NOOKPID" ||
+                        fail "port $HPORT/$proto was not published within 5 s:" "$(cat "$NOOKLOG")"
+                gone "$NOOKPID" || return 0
+                grep -q "cannot publish.*:$HPORT " "$NOOKLOG" ||
+                        fail "nook ended before its port was published:" "$(cat "$NOOKLOG")"
+        done
+        fail "three host ports in a row were taken before nook could publish them"
+}
+
+# wait_for SECONDS COMMAND...: retries COMMAND (quiet) every 0.1 s until it
+# succeeds, for at most SECONDS (and 100 tries); OUT is its last output.
+wait_for() {
+        local end=$(($(date +%s%N) + $1 * 1000000000)) n=100
+        shift
+        while [ "$n" -gt 0 ]; do
+                OUT=$("$@" 2>&1) && return 0
+                [ "$(date +%s%N)" -lt "$end" ] || return 1
+                sleep 0.1
+                n=$((n - 1))
+        done
+        return 1
+}
+
+# http_ok PORT PATH: an HTTP GET on the host's 127.0.0.1:PORT answers 200.
+http_ok() {
+        local r
+        r=$("$PY" "$NETSERVER" http-get 127.0.0.1 "$1" "$2" 1)
+        echo "$r"
+        [[ "$r" == "ok 200 "* ]]
+}
+
+# our_slirps: live slirp4netns processes of this test's sandboxes, as
+# PID:START: their API socket lies in this test's XDG_RUNTIME_DIR. (One that
+# has exited may stay a zombie until whoever inherited it reaps it: gone.)
+our_slirps() {
+        local p
+        for p in $(marked_procs "$XDG_RUNTIME_DIR/nook/"); do
+                [ "$(cat "/proc/${p%%:*}/comm" 2>/dev/null)" = slirp4netns ] && echo "$p"
+        done
+        return 0
+}
+
+no_slirp_left() { [ -z "$(our_slirps)" ]; }
+
+# Nothing in the run directories of this test's sandboxes.
+run_dirs_left() { find "$XDG_RUNTIME_DIR" -mindepth 2 2>/dev/null; }
+
+# The nameserver lines nook derives from the host: the non-loopback ones of
+# /etc/resolv.conf, and, when that points at a local stub, those of
+# systemd-resolved's upstream file.
+host_nameservers() {
+        local kw addr rest stub=0
+        while read -r kw addr rest; do
+                [ "$kw" = nameserver ] || continue
+                case $addr in
+                127.* | ::1) stub=1 ;;
+                *) echo "nameserver $addr" ;;
+                esac
+        done </etc/resolv.conf
+        [ "$stub" = 1 ] && [ -r /run/systemd/resolve/resolv.conf ] || return 0
+        while read -r kw addr rest; do
+                [ "$kw" = nameserver ] || continue
+                case $addr in 127.* | ::1) ;; *) echo "nameserver $addr" ;; esac
+        done </run/systemd/resolve/resolv.conf
+}
+
+# ---- the interfaces and the files of names --------------------------------------------
+
+@test "--net slirp gives tap0 and lo, both up" {
+        ask --net "$NET" -- ifaces
+        assert_answer "lo:UP tap0:UP"
+}
+
+@test "tap0 has slirp's address 10.0.2.100/24" {
+        in_slirp -- "$PY" "$NETSERVER" ifaddr tap0
+        assert_answer "10.0.2.100/255.255.255.0"
+}
+
+@test "resolv.conf inside names slirp's DNS first, then the host's non-loopback servers" {
+        in_slirp -- /bin/grep '^nameserver' /etc/resolv.conf
+        assert_status 0
+        assert_output "$(printf 'nameserver 10.0.2.3\n'; host_nameservers)"
+}
+
+@test "--dns replaces every nameserver, slirp's included" {
+        in_slirp --dns 192.0.2.53 --dns 2001:db8::53 -- /bin/grep '^nameserver' /etc/resolv.conf
+        assert_status 0
+        assert_output "$(printf 'nameserver 192.0.2.53\nnameserver 2001:db8::53')"
+}
+
+@test "/etc/hosts inside names the sandbox's hostname, and the host's is untouched" {
+        local before
+        before=$(sha256sum /etc/hosts /etc/resolv.conf)
+        in_slirp --hostname box -- /bin/cat /etc/hosts
+        assert_status 0
+        grep -Eq '^127\.0\.1\.1[[:space:]]+box$' <<<"$output" || { show_run; fail "no line for 'box'"; }
+        grep -Eq '^127\.0\.0\.1[[:space:]]+localhost' <<<"$output" || { show_run; fail "no line for localhost"; }
+        [ "$(sha256sum /etc/hosts /etc/resolv.conf)" = "$before" ] || fail "the host's /etc/hosts or /etc/resolv.conf changed"
+}
+
+# ---- the host's loopback -------------------------------------------------------------
+
+@test "the host's 127.0.0.1 is out of reach through 10.0.2.2 without --allow-host-loopback" {
+        host_server A
+        in_slirp -- "$PY" "$NETSERVER" connect 10.0.2.2 "$A" 2
+        assert_status 0
+        [[ "$output" == "error "* ]] || { show_run; fail "the sandbox reached the host's loopback"; }
+}
+
+@test "--allow-host-loopback lets the sandbox reach the host's 127.0.0.1 through 10.0.2.2" {
+        host_server A
+        in_slirp --allow-host-loopback -- "$PY" "$NETSERVER" connect 10.0.2.2 "$A" 2
+        assert_answer "ok hello $A"
+}
+
+# ---- published ports ----------------------------------------------------------------
+
+@test "a TCP server in the sandbox is reached from the host through -p 127.0.0.1:HPORT:PORT" {
+        mkdir "$TMP/www"
+        echo "served from the sandbox" >"$TMP/www/page"
+        publish_bg tcp "$NOOK" run --net "$NET" -p 127.0.0.1:@HPORT@:8080 --ro-bind "$TMP/www" -- \
+                timeout 20 "$PY" -m http.server --bind 0.0.0.0 8080 --directory "$TMP/www"
+        wait_for 5 http_ok "$HPORT" /page || fail "no answer on 127.0.0.1:$HPORT: $OUT" "$(cat "$NOOKLOG")"
+        [ "$OUT" = "ok 200 served from the sandbox" ] || fail "unexpected answer: $OUT"
+}
+
+@test "a UDP server in the sandbox is reached from the host through -p HPORT:PORT/udp" {
+        # checked by hand: `pasta --config-net -u P:5353 -- <udp echo>` gets no
+        # reply back to a client on 127.0.0.1 either, with Debian 12's pasta
+        [ "$NET" != pasta ] || skip "pasta (passt 2023-03-09) returns no UDP reply to a host loopback client, with or without nook"
+        mkdir "$TMP/shared"
+        publish_bg udp "$NOOK" run --net "$NET" -p @HPORT@:5353/udp --ro-bind "$NETSERVER" --bind "$TMP/shared" -- \
+                "$PY" "$NETSERVER" udp-echo 0.0.0.0 5353 20 "$TMP/shared/ready"
+        wait_until 50 test -e "$TMP/shared/ready" || fail "the UDP server did not start:" "$(cat "$NOOKLOG")"
+        run "$PY" "$NETSERVER" udp-ask 127.0.0.1 "$HPORT" "ping-$TEST_MARKER" 2
+        assert_answer "ok echo ping-$TEST_MARKER"
+}
+
+@test "a published port listens on the host's 127.0.0.1 by default, not on every address" {
+        publish_bg tcp "$NOOK" run --net "$NET" -p @HPORT@:8080 -- sleep "$TEST_MARKER"
+        run listening tcp "$HPORT"
+        assert_output "127.0.0.1:$HPORT"
+}
+
+@test "a host port already in use: exit 125, one line naming it, nothing left running or on disk" {
+        slirp_only
+        host_server A
+        run --separate-stderr "$NOOK" run --net "$NET" -p "$A:8080" -- /bin/true
+        assert_nook_error "$A"
+        wait_until 10 no_slirp_left || fail "slirp4netns still running:" "$(our_slirps)"
+        [ -z "$(run_dirs_left)" ] || fail "left in the run directory:" "$(run_dirs_left)"
+}
+
+@test "when the sandbox ends, its slirp4netns, run directory and published port are gone" {
+        slirp_only
+        local p
+        p=$(free_port)
+        run --separate-stderr "$NOOK" run --net "$NET" -p "$p:8080" -- /bin/true
+        assert_status 0
+        wait_until 10 no_slirp_left || fail "slirp4netns still running:" "$(our_slirps)"
+        [ -z "$(run_dirs_left)" ] || fail "left in the run directory:" "$(run_dirs_left)"
+        wait_until 10 port_free "$p" || fail "host port $p is still held"
+}
+
+# ---- the egress rules ------------------------------------------------------------------
+
+@test "--allow 10.0.2.2:PORT_A/tcp lets port A through and drops port B" {
+        host_server A
+        host_server B
+        sh_slirp --allow-host-loopback --allow "10.0.2.2:$A/tcp" \
+                "\$NS connect 10.0.2.2 $A 2; \$NS connect 10.0.2.2 $B 2"
+        assert_status 0
+        [ "${lines[0]}" = "ok hello $A" ] || { show_run; fail "port $A was not let through"; }
+        [[ "${lines[1]}" == "error "* ]] || { show_run; fail "port $B was not dropped"; }
+}
+
+@test "--deny 10.0.2.2:PORT_A drops port A and lets port B through" {
+        host_server A
+        host_server B
+        sh_slirp --allow-host-loopback --deny "10.0.2.2:$A" \
+                "\$NS connect 10.0.2.2 $A 2; \$NS connect 10.0.2.2 $B 2"
+        assert_status 0
+        [[ "${lines[0]}" == "error "* ]] || { show_run; fail "port $A was not dropped"; }
+        [ "${lines[1]}" = "ok hello $B" ] || { show_run; fail "port $B was not let through"; }
+}
+
+@test "nft flush ruleset fails inside, and the rules still hold after it" {
+        [ -x /usr/sbin/nft ] || skip "host: /usr/sbin/nft is not installed (apt-get install nftables)"
+        host_server A
+        host_server B
+        sh_slirp --allow-host-loopback --allow "10.0.2.2:$A/tcp" \
+                "/usr/sbin/nft flush ruleset 2>/dev/null; echo flush=\$?; \$NS connect 10.0.2.2 $A 2; \$NS connect 10.0.2.2 $B 2"
+        assert_status 0
+        [ "${lines[0]}" != flush=0 ] || { show_run; fail "nft flush ruleset succeeded inside"; }
+        [ "${lines[1]}" = "ok hello $A" ] || { show_run; fail "port $A is no longer let through"; }
+        [[ "${lines[2]}" == "error "* ]] || { show_run; fail "port $B is no longer dropped"; }
+}
+
+@test "nft list ruleset fails inside (no CAP_NET_ADMIN)" {
+        [ -x /usr/sbin/nft ] || skip "host: /usr/sbin/nft is not installed (apt-get install nftables)"
+        in_slirp --allow 10.0.2.2:80/tcp -- /usr/sbin/nft list ruleset
+        [ "$status" -ne 0 ] || { show_run; fail "nft list ruleset succeeded inside"; }
+        [ "$status" -ne 125 ] || { show_run; fail "nook itself failed"; }
+}
+
+# ---- SIGKILL ----------------------------------------------------------------------------
+
+# The command of this test's sandbox (sleep MARKER), as PID:START.
+marked_sleep() {
+        local p
+        for p in $(marked_procs "$TEST_MARKER"); do
+                [ "$(cat "/proc/${p%%:*}/comm" 2>/dev/null)" = sleep ] && { echo "$p"; return 0; }
+        done
+        return 1
+}
+
+@test "SIGKILL to nook ends slirp4netns and the command within a second" {
+        slirp_only
+        local nookpid slirp cmd p
+        bg "$TMP/nook.log" "$NOOK" run --net "$NET" -- sleep "$TEST_MARKER"
+        nookpid=$BG
+        wait_until 50 marked_sleep >/dev/null || fail "the command did not start:" "$(cat "$TMP/nook.log")"
+        cmd=$(marked_sleep)
+        p=$(pgrep -P "$nookpid" -x slirp4netns) || fail "no slirp4netns child of nook ($nookpid)"
+        proc_stat "$p"
+        slirp="$p:$STAT_START"
+        # the way the other tests find this test's slirp4netns finds it too
+        [ "$(our_slirps)" = "$slirp" ] || fail "our_slirps: '$(our_slirps)', expected '$slirp'"
+        kill -KILL "$nookpid"
+        wait_until 10 none_alive "$slirp" "$cmd" ||
+                fail "still running 1 s after SIGKILL:" "$(ps -o pid,stat,comm -p "${slirp%%:*},${cmd%%:*}" 2>&1)"
+}
+
+# ---- refused before anything starts -------------------------------------------------------
+
+@test "a malformed --publish is refused with one line naming it" {
+        local v
+        for v in 99999:80 abc 1:2:3:4 8080:0 :80 8080: 300.1.1.1:8080:80 8080:80/sctp; do
+                run --separate-stderr "$NOOK" run --net "$NET" -p "$v" -- /bin/true
+                assert_nook_error "$v" || fail "for --publish '$v'"
+        done
+}
+
+@test "a --publish with a field after HOST_IP:HOST_PORT:PORT is refused" {
+        run --separate-stderr "$NOOK" run --net "$NET" -p 127.0.0.1:8080:80:9 -- /bin/true
+        assert_nook_error "127.0.0.1:8080:80:9"
+}
+
+@test "a malformed --allow or --deny is refused with one line naming it" {
+        local v
+        for v in 10.0.2.2:0 300.1.1.1 10.0.2.0/40 10.0.2.2:80-70 10.0.2.2:http 10.0.2.2:70000 host.example; do
+                run --separate-stderr "$NOOK" run --net "$NET" --allow "$v" -- /bin/true
+                assert_nook_error "$v" || fail "for --allow '$v'"
+        done
+        run --separate-stderr "$NOOK" run --net "$NET" --deny 10.0.2.0/40 -- /bin/true
+        assert_nook_error 10.0.2.0/40
+}
+
+@test "-p without --net slirp is refused, saying it needs slirp" {
+        run --separate-stderr "$NOOK" run -p 8080:80 -- /bin/true
+        assert_nook_error slirp
+}
+
+@test "--allow without a network of the sandbox's own is refused, saying it needs slirp" {
+        run --separate-stderr "$NOOK" run --allow 10.0.2.2:80 -- /bin/true
+        assert_nook_error slirp
+}
+
+@test "--net pasta gives the same addresses as slirp" {
+        command -v pasta >/dev/null || skip "host: pasta is not installed (apt-get install passt)"
+        run --separate-stderr "$NOOK" run --net pasta -- /bin/sh -c 'cat /proc/net/route | tail -n +2'
+        assert_status 0
+        assert_output_has "tap0"
+}
+
+@test "without slirp4netns on PATH, --net slirp fails naming the package, leaving nothing behind" {
+        slirp_only
+        mkdir "$TMP/emptybin"
+        # the same PATH works without slirp: the failure is slirp's alone
+        run --separate-stderr env PATH="$TMP/emptybin" "$NOOK" run -- /bin/true
+        assert_status 0
+        run --separate-stderr env PATH="$TMP/emptybin" "$NOOK" run --net "$NET" -- /bin/true
+        assert_nook_error "apt-get install slirp4netns"
+        no_slirp_left || fail "slirp4netns running:" "$(our_slirps)"
+        [ -z "$(run_dirs_left)" ] || fail "left in the run directory:" "$(run_dirs_left)"
+}
+
+# ---- an image, and a profile ----------------------------------------------------------------
+
+@test "an image sandbox with --net slirp --allow-host-loopback reaches 10.0.2.2" {
+        local script
+        for script in "${NOOK_SRCDIR:-/nonexistent}/tests/fixtures/make-images" \
+                "$BATS_TEST_DIRNAME/../fixtures/make-images"; do
+                [ -f "$script" ] && break
+        done
+        [ -f "$script" ] || skip "tests/fixtures/make-images is missing"
+        local tool
+        for tool in umoci skopeo tar gzip xz; do
+                command -v "$tool" >/dev/null || skip "host: the image fixture needs $tool"
+        done
+        [ -x /bin/busybox ] || skip "host: the image fixture needs a static busybox (apt-get install busybox-static)"
+        bash "$script" "$TMP/fix" oci >"$TMP/make-images.log" 2>&1 || fail "make-images failed:" "$(cat "$TMP/make-images.log")"
+        export XDG_DATA_HOME="$TMP/data"
+        run --separate-stderr "$NOOK" image import "$TMP/fix/busybox-oci"
+        assert_status 0
+        host_server A
+        run --separate-stderr "$NOOK" run --net "$NET" --allow-host-loopback busybox-oci:1.35 -- \
+                /bin/sh -c "/bin/busybox timeout 5 /bin/busybox nc 10.0.2.2 $A </dev/null"
+        [[ "$stderr" != *"applet not found"* ]] || skip "the fixture's busybox has no nc or timeout"
+        assert_answer "hello $A"
+}
+
+# A profile that publishes a port (@HPORT@ in the template) and lets one
+# host port through, then execs nook with it.
+run_profile() {
+        sed "s/@HPORT@/$1/" "$TMP/app.profile.in" >"$TMP/app.profile"
+        exec "$NOOK" run --profile "$TMP/app.profile" --ro-bind "$NETSERVER" --ro-bind "$TMP/www" --bind "$TMP/shared"
+}
+
+@test "a profile's [Network] Mode=slirp, AllowHostLoopback=, Allow= and PublishPort= work as the options do" {
+        host_server A
+        host_server B
+        mkdir "$TMP/www" "$TMP/shared"
+        echo "served under a profile" >"$TMP/www/page"
+        cat >"$TMP/app.profile.in" <<EOF
+[Network]
+Mode=slirp
+AllowHostLoopback=yes
+Allow=10.0.2.2:$A/tcp
+PublishPort=@HPORT@:8080/tcp
+
+[Run]
+Command=/bin/bash -c "$PY $NETSERVER connect 10.0.2.2 $A 2 >$TMP/shared/out; $PY $NETSERVER connect 10.0.2.2 $B 2 >>$TMP/shared/out; exec timeout 20 $PY -m http.server --bind 0.0.0.0 8080 --directory $TMP/www"
+EOF
+        publish_bg tcp run_profile @HPORT@
+        run listening tcp "$HPORT"
+        assert_output "127.0.0.1:$HPORT"
+        wait_for 5 http_ok "$HPORT" /page || fail "no answer on 127.0.0.1:$HPORT: $OUT" "$(cat "$NOOKLOG")"
+        [ "$OUT" = "ok 200 served under a profile" ] || fail "unexpected answer: $OUT"
+        run cat "$TMP/shared/out"
+        [ "${lines[0]}" = "ok hello $A" ] || { show_run; fail "port $A was not let through"; }
+        [[ "${lines[1]}" == "error "* ]] || { show_run; fail "port $B was not dropped"; }
+}
