@@ -453,7 +453,10 @@ marked_sleep() {
         run --separate-stderr "$NOOK" run --net "$NET" --allow-host-loopback busybox-oci:1.35 -- \
                 /bin/sh -c "/bin/busybox timeout 5 /bin/busybox nc 10.0.2.2 $A </dev/null"
         [[ "$stderr" != *"applet not found"* ]] || skip "the fixture's busybox has no nc or timeout"
-        assert_answer "hello $A"
+        # reached is what counts: nc may wait for a close that pasta's
+        # splice passes on later than slirp does, until its timeout (143)
+        [ "$status" -eq 0 ] || [ "$status" -eq 143 ] || fail "status $status:" "$stderr"
+        [ "$output" = "hello $A" ] || fail "unexpected answer: $output"
 }
 
 # A profile that publishes a port (@HPORT@ in the template) and lets one

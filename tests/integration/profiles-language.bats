@@ -439,15 +439,6 @@ EOF
         [ "${#bad[@]}" -eq 0 ] || fail "not refused as 'not supported yet':" "${bad[@]}"
 }
 
-@test "Mode=pasta is refused at run time with 'not supported yet'" {
-        profile later <<'EOF'
-[Network]
-Mode=pasta
-EOF
-        run --separate-stderr "$NOOK" run later -- /bin/true
-        [ "$status" -eq 125 ] || fail "status $status"
-        [[ "$stderr" == *"not supported yet"* ]] || fail "stderr: $stderr"
-}
 
 @test "Seccomp=strict is refused with 'not supported yet'" {
         profile later <<'EOF'
