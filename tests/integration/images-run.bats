@@ -184,7 +184,3 @@ CapAmb:	0000000000000000"
         *) assert_answer_in overlay fuse.fuse-overlayfs ;;
         esac
 }
-
-@test "the fuse-overlayfs daemon is invisible inside and dies with the sandbox" {
-        skip "the fuse daemon's visibility and lifetime are tested later"
-}
