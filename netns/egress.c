@@ -1,6 +1,8 @@
 #include "netns/egress.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdint.h>
 #include <nftables/libnftables.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -69,21 +71,50 @@ char *egress_ruleset(const struct nook_spec *s)
         return out;
 }
 
+/* libnftables is opened only for a sandbox with rules: linked, it would
+   be loaded (with libxtables and libgmp) at every start of nook. */
+struct nft_api {
+        struct nft_ctx *(*ctx_new)(uint32_t);
+        int (*buffer_error)(struct nft_ctx *);
+        int (*run)(struct nft_ctx *, const char *);
+        const char *(*error)(struct nft_ctx *);
+        void (*ctx_free)(struct nft_ctx *);
+};
+
+static int load_nft(struct nft_api *api, struct nook_err *e)
+{
+        void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+
+        if (!h)
+                return nook_errf(e, ENOENT, "cannot load the egress rules: libnftables is missing (apt-get install libnftables1)");
+        api->ctx_new = (struct nft_ctx *(*)(uint32_t))dlsym(h, "nft_ctx_new");
+        api->buffer_error = (int (*)(struct nft_ctx *))dlsym(h, "nft_ctx_buffer_error");
+        api->run = (int (*)(struct nft_ctx *, const char *))dlsym(h, "nft_run_cmd_from_buffer");
+        api->error = (const char *(*)(struct nft_ctx *))dlsym(h, "nft_ctx_get_error_buffer");
+        api->ctx_free = (void (*)(struct nft_ctx *))dlsym(h, "nft_ctx_free");
+        if (!api->ctx_new || !api->buffer_error || !api->run || !api->error || !api->ctx_free)
+                return nook_errf(e, ENOENT, "cannot load the egress rules: libnftables.so.1 lacks its functions");
+        return 0;
+}
+
 int egress_apply(const char *ruleset, struct nook_err *e)
 {
-        struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-        int r = 0;
+        struct nft_api api = { 0 };
+        int r = load_nft(&api, e);
 
+        if (r < 0)
+                return r;
+        struct nft_ctx *nft = api.ctx_new(NFT_CTX_DEFAULT);
         if (!nft)
                 return nook_errf(e, ENOMEM, "cannot load the egress rules: out of memory");
-        nft_ctx_buffer_error(nft);
-        if (nft_run_cmd_from_buffer(nft, ruleset) != 0) {
-                const char *msg = nft_ctx_get_error_buffer(nft);
+        api.buffer_error(nft);
+        if (api.run(nft, ruleset) != 0) {
+                const char *msg = api.error(nft);
                 char first[256];
                 snprintf(first, sizeof(first), "%s", msg ? msg : "");
                 first[strcspn(first, "\n")] = '\0';
                 r = nook_errf(e, EINVAL, "cannot load the egress rules (Allow=, Deny=): %s", first[0] ? first : "nftables refused them");
         }
-        nft_ctx_free(nft);
+        api.ctx_free(nft);
         return r;
 }

@@ -10,11 +10,12 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "fs/image-import.h"
 #include "fs/store.h"
 #include "sandbox/cleanup.h"
+#include "sandbox/helper.h"
 #include "sandbox/strutil.h"
 
 bool image_exists(const char *store_root, const char *name)
@@ -194,6 +195,63 @@ static int open_persistent(struct nook_spec *s, struct store *st, const char *na
         return 0;
 }
 
+/* Imports path through nook-image (which has libarchive and libcrypto;
+   nook itself loads neither) and returns the stored name. */
+static int import_with_helper(const struct nook_spec *s, const char *path, const char *name, char **stored,
+                              struct nook_err *e)
+{
+        static const char *const maps[] = { "auto", "single", "range" };
+        char *argv[12];
+        int n = 0, out[2];
+        _cleanup_free_ char *helper = helper_path("nook-image");
+
+        if (!helper)
+                return nook_errf(e, ENOENT, "nook-image is missing: reinstall nook");
+        argv[n++] = "nook-image";
+        argv[n++] = "import";
+        argv[n++] = "--name";
+        argv[n++] = (char *)name;
+        if (s->store) {
+                argv[n++] = "--store";
+                argv[n++] = s->store;
+        }
+        argv[n++] = "--map";
+        argv[n++] = (char *)maps[s->map_mode >= 0 && s->map_mode < 3 ? s->map_mode : 0];
+        argv[n++] = (char *)path;
+        argv[n] = NULL;
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return nook_errf(e, errno, "cannot import %s: %m", path);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(out[0]);
+                close(out[1]);
+                return nook_errf(e, errno, "cannot import %s: %m", path);
+        }
+        if (pid == 0) {
+                dup2(out[1], 1);
+                execv(helper, argv);
+                _exit(127);
+        }
+        close(out[1]);
+        char buf[512];
+        size_t used = 0;
+        ssize_t got;
+        while (used < sizeof(buf) - 1 && (got = read(out[0], buf + used, sizeof(buf) - 1 - used)) > 0)
+                used += (size_t)got;
+        close(out[0]);
+        buf[used] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        /* nook-image has said why on stderr */
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !buf[0])
+                return nook_errf(e, EIO, "cannot import %s (see above)", path);
+        *stored = strdup(buf);
+        return *stored ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
 /* Image=/path: a rootfs directory is the one layer as it is (the user's
    files are root's inside); an OCI layout is imported into the store
    (cheap when its blobs and layers are there already) and run from it. */
@@ -223,23 +281,14 @@ static int resolve_path(struct nook_spec *s, struct nook_err *e)
                         s->no_cwd = true;
                 return 0;
         }
-        struct store st_;
-        struct userns_map m;
         char name[300];
-        _cleanup_free_ char *stored = NULL;
         const char *base = strrchr(real, '/');
         snprintf(name, sizeof(name), "local/%s", base && base[1] ? base + 1 : "image");
         for (char *p = name; *p; p++)
                 if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789._-/", *p))
                         *p = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : '-';
-        int r = store_open(&st_, s->store, e);
-        if (r == 0)
-                r = userns_map_choose(&m, (enum userns_mode)s->map_mode, e);
-        if (r == 0) {
-                struct import_opts o = { .name = name, .map = &m, .progress = isatty(2) };
-                r = image_import(&st_, real, &o, &stored, e);
-        }
-        store_close(&st_);
+        _cleanup_free_ char *stored = NULL;
+        int r = import_with_helper(s, real, name, &stored, e);
         if (r < 0)
                 return r;
         free(s->image);

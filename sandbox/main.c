@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sandbox/cmd-image.h"
+#include "sandbox/helper.h"
 #include "sandbox/cmd-profile.h"
 #include "sandbox/cmd-run.h"
 
@@ -42,10 +42,19 @@ int main(int argc, char **argv)
                 return cmd_run(argc - 1, argv + 1);
         if (strcmp(cmd, "profile") == 0)
                 return cmd_profile(argc - 1, argv + 1);
-        if (strcmp(cmd, "image") == 0)
-                return cmd_image(argc - 1, argv + 1);
-        if (strcmp(cmd, "rm") == 0)
-                return cmd_rm(argc - 1, argv + 1);
+        /* the store's commands live in nook-image (libarchive, libcrypto) */
+        if (strcmp(cmd, "image") == 0 || strcmp(cmd, "rm") == 0) {
+                struct nook_err e = { 0 };
+                argv[0] = "nook-image";
+                if (strcmp(cmd, "rm") == 0)
+                        argv[1] = "rm-sandbox";
+                else
+                        argv++;         /* argv[1] "image" becomes argv[0] */
+                argv[0] = "nook-image";
+                helper_exec("nook-image", argv, &e);
+                nook_err_print(&e);
+                return NOOK_EXIT_FAILURE;
+        }
         if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
                 printf("nook %s\n", NOOK_VERSION);
                 return 0;

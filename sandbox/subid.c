@@ -1,6 +1,8 @@
 #include "sandbox/subid.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <shadow/subid.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,17 +28,43 @@ static int pick(struct subid_range *r, int n, unsigned long own, const char *wha
         return 0;
 }
 
+/* libsubid is opened only when an image needs ids: linked, it would bring
+   PAM, SELinux and audit libraries into every start of nook. */
+struct subid_api {
+        bool (*init)(const char *, FILE *);
+        int (*uid_ranges)(const char *, struct subid_range **);
+        int (*gid_ranges)(const char *, struct subid_range **);
+};
+
+static int load_subid(struct subid_api *api, struct nook_err *e)
+{
+        void *h = dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
+
+        if (!h)
+                return nook_errf(e, ENOENT, "cannot look up subordinate ids: libsubid is missing (apt-get install libsubid4)");
+        api->init = (bool (*)(const char *, FILE *))dlsym(h, "subid_init");
+        api->uid_ranges = (int (*)(const char *, struct subid_range **))dlsym(h, "subid_get_uid_ranges");
+        api->gid_ranges = (int (*)(const char *, struct subid_range **))dlsym(h, "subid_get_gid_ranges");
+        if (!api->init || !api->uid_ranges || !api->gid_ranges)
+                return nook_errf(e, ENOENT, "cannot look up subordinate ids: libsubid.so.4 lacks its functions");
+        return 0;
+}
+
 int subid_lookup(const char *user, uid_t uid, gid_t gid, struct subid_pair *out, struct nook_err *e)
 {
         struct subid_range *ur = NULL, *gr = NULL;
+        struct subid_api api = { 0 };
         int nu, ng, r;
 
         memset(out, 0, sizeof(*out));
+        r = load_subid(&api, e);
+        if (r < 0)
+                return r;
         /* libsubid logs to stderr by default; we report ourselves */
         FILE *devnull = fopen("/dev/null", "we");
-        subid_init("nook", devnull ? devnull : stderr);
-        nu = subid_get_uid_ranges(user, &ur);
-        ng = subid_get_gid_ranges(user, &gr);
+        api.init("nook", devnull ? devnull : stderr);
+        nu = api.uid_ranges(user, &ur);
+        ng = api.gid_ranges(user, &gr);
         r = pick(ur, nu > 0 ? nu : 0, uid, "subuid", user, &out->uid_start, &out->uid_count, e);
         if (r == 0)
                 r = pick(gr, ng > 0 ? ng : 0, gid, "subgid", user, &out->gid_start, &out->gid_count, e);
