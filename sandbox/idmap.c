@@ -43,22 +43,28 @@ int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, g
         return write_at(dir, "gid_map", line, e);
 }
 
-/* Runs a setuid helper (newuidmap/newgidmap) and waits for it; its first
-   line of complaint becomes our message. */
-static int run_map_helper(char *const argv[], struct nook_err *e)
+/* A running setuid helper (newuidmap/newgidmap) and the pipe of its
+   complaints. */
+struct map_helper {
+        pid_t pid;
+        int err;        /* read end of its stderr */
+        const char *name;
+};
+
+static int start_map_helper(char *const argv[], struct map_helper *h, struct nook_err *e)
 {
         int pipefd[2];
-        char msg[256] = "";
 
+        h->name = argv[0];
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot map ids: pipe: %m");
-        pid_t pid = fork();
-        if (pid < 0) {
+        h->pid = fork();
+        if (h->pid < 0) {
                 close(pipefd[0]);
                 close(pipefd[1]);
                 return nook_errf(e, errno, "cannot map ids: fork: %m");
         }
-        if (pid == 0) {
+        if (h->pid == 0) {
                 char path[64];
                 dup2(pipefd[1], 2);
                 /* the distribution's setuid helper first: not whatever a
@@ -69,19 +75,28 @@ static int run_map_helper(char *const argv[], struct nook_err *e)
                 _exit(errno == ENOENT ? 127 : 126);
         }
         close(pipefd[1]);
-        ssize_t n = read(pipefd[0], msg, sizeof(msg) - 1);
-        close(pipefd[0]);
+        h->err = pipefd[0];
+        return 0;
+}
+
+/* Waits for it; its first line of complaint becomes our message. */
+static int finish_map_helper(struct map_helper *h, struct nook_err *e)
+{
+        char msg[256] = "";
+        ssize_t n = read(h->err, msg, sizeof(msg) - 1);
+        int st;
+
+        close(h->err);
         msg[n > 0 ? n : 0] = '\0';
         msg[strcspn(msg, "\n")] = '\0';
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        while (waitpid(h->pid, &st, 0) < 0 && errno == EINTR)
                 ;
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
                 return 0;
         if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-                return nook_errf(e, ENOENT, "cannot map ids: %s is not installed (apt-get install uidmap, or use --map=single)", argv[0]);
+                return nook_errf(e, ENOENT, "cannot map ids: %s is not installed (apt-get install uidmap, or use --map=single)", h->name);
         return nook_errf(e, EPERM, "cannot map ids: %s failed%s%s (check /etc/subuid and /etc/subgid, or use --map=single)",
-                         argv[0], msg[0] ? ": " : "", msg);
+                         h->name, msg[0] ? ": " : "", msg);
 }
 
 int idmap_write_range(pid_t child, uid_t uid, gid_t gid, const struct subid_pair *r, struct nook_err *e)
@@ -95,12 +110,28 @@ int idmap_write_range(pid_t child, uid_t uid, gid_t gid, const struct subid_pair
         snprintf(count, sizeof(count), "%lu", r->uid_count);
         /* root inside is the user; 1..N inside are the subordinate ids */
         char *uidmap[] = { "newuidmap", pid, "0", own, "1", "1", start, count, NULL };
-        rc = run_map_helper(uidmap, e);
+        char gown[16], gstart[24], gcount[24];
+        snprintf(gown, sizeof(gown), "%u", (unsigned)gid);
+        snprintf(gstart, sizeof(gstart), "%lu", r->gid_start);
+        snprintf(gcount, sizeof(gcount), "%lu", r->gid_count);
+        char *gidmap[] = { "newgidmap", pid, "0", gown, "1", "1", gstart, gcount, NULL };
+        /* both at once: each is a setuid exec of a few milliseconds */
+        struct map_helper hu, hg;
+        rc = start_map_helper(uidmap, &hu, e);
         if (rc < 0)
                 return rc;
-        snprintf(own, sizeof(own), "%u", (unsigned)gid);
-        snprintf(start, sizeof(start), "%lu", r->gid_start);
-        snprintf(count, sizeof(count), "%lu", r->gid_count);
-        char *gidmap[] = { "newgidmap", pid, "0", own, "1", "1", start, count, NULL };
-        return run_map_helper(gidmap, e);
+        rc = start_map_helper(gidmap, &hg, e);
+        if (rc < 0) {
+                struct nook_err ignored = { 0 };
+                finish_map_helper(&hu, &ignored);
+                return rc;
+        }
+        struct nook_err eg = { 0 };
+        int rg = finish_map_helper(&hg, &eg);
+        rc = finish_map_helper(&hu, e);
+        if (rc == 0 && rg < 0) {
+                *e = eg;
+                rc = rg;
+        }
+        return rc;
 }
