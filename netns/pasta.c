@@ -156,6 +156,8 @@ void pasta_stop(pid_t pid)
 {
         if (pid <= 0)
                 return;
+        /* it exits within milliseconds; the user does not wait for it
+           (nook's subreaper, or pid 1 once nook is gone, reaps it) */
         kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
+        waitpid(pid, NULL, WNOHANG);
 }

@@ -14,5 +14,5 @@
    route out. Returns pasta's pid. */
 pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct nook_err *e);
 
-/* Ends it and reaps it. */
+/* Ends it, without waiting for it to be gone. */
 void pasta_stop(pid_t pid);
