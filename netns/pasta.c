@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netns/rundir.h"
+
 #define MAX_ARGS 64
 
 /* True once the namespace has a default route: pasta is done configuring. */
@@ -30,21 +32,6 @@ static bool has_route(pid_t child)
         if (f)
                 fclose(f);
         return found;
-}
-
-static void last_line(const char *log, char *buf, size_t size)
-{
-        char line[512];
-        FILE *f = fopen(log, "re");
-
-        buf[0] = '\0';
-        while (f && fgets(line, sizeof(line), f)) {
-                line[strcspn(line, "\n")] = '\0';
-                if (line[0])
-                        snprintf(buf, size, "%.200s", line);
-        }
-        if (f)
-                fclose(f);
 }
 
 pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct nook_err *e)
@@ -140,7 +127,7 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
                         if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
                                 return nook_errf(e, ENOENT, "network mode pasta needs pasta, which is not installed (apt-get install passt)");
                         char line[256];
-                        last_line(log, line, sizeof(line));
+                        rundir_last_line(log, NULL, line, sizeof(line));
                         return nook_errf(e, EIO, "pasta failed%s%s (is a published port in use? run with -v for its log)",
                                          line[0] ? ": " : "", line);
                 }

@@ -83,3 +83,18 @@ void rundir_remove(const char *dir)
                 close(fd);
         rmdir(dir);
 }
+
+void rundir_last_line(const char *log, const char *skip, char *buf, size_t size)
+{
+        char line[512];
+        FILE *f = fopen(log, "re");
+
+        buf[0] = '\0';
+        while (f && fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (line[0] && !(skip && strstr(line, skip)))
+                        snprintf(buf, size, "%.200s", line);
+        }
+        if (f)
+                fclose(f);
+}

@@ -3,8 +3,14 @@
    /tmp/nook-<uid> whose owner and mode are checked before use. */
 #pragma once
 
+#include <stddef.h>
+
 #include "sandbox/err.h"
 
 int rundir_create(char **out, struct nook_err *e);
 /* Removes the directory and the files in it (no subdirectories). */
 void rundir_remove(const char *dir);
+
+/* The last non-empty line of a helper's log (that is, what it said just
+   before it failed), skipping lines that contain skip (may be NULL). */
+void rundir_last_line(const char *log, const char *skip, char *buf, size_t size);

@@ -15,24 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "netns/rundir.h"
 #include "sandbox/cleanup.h"
-
-/* The last thing slirp4netns said before it failed, for our message. */
-static void first_log_line(const char *log, char *buf, size_t size)
-{
-        char line[512];
-        FILE *f = fopen(log, "re");
-
-        buf[0] = '\0';
-        while (f && fgets(line, sizeof(line), f)) {
-                line[strcspn(line, "\n")] = '\0';
-                /* skip its routine warnings */
-                if (!strstr(line, "WARNING") && line[0])
-                        snprintf(buf, size, "%.200s", line);
-        }
-        if (f)
-                fclose(f);
-}
 
 int slirp_start(pid_t child, const struct nook_spec *spec, bool root_inside, const char *rundir, struct slirp *s,
                 struct nook_err *e)
@@ -144,7 +128,8 @@ int slirp_start(pid_t child, const struct nook_spec *spec, bool root_inside, con
         if (exited && WIFEXITED(st) && WEXITSTATUS(st) == 127)
                 return nook_errf(e, ENOENT, "network mode slirp needs slirp4netns, which is not installed (apt-get install slirp4netns)");
         char line[256];
-        first_log_line(s->log, line, sizeof(line));
+        /* the last thing it said, past its routine warnings */
+        rundir_last_line(s->log, "WARNING", line, sizeof(line));
         if (n == 0)
                 return nook_errf(e, ETIMEDOUT, "slirp4netns did not come up within 10 s%s%s", line[0] ? ": " : "", line);
         return nook_errf(e, EIO, "slirp4netns failed%s%s (run with -v for its log)", line[0] ? ": " : "", line);
