@@ -1,5 +1,6 @@
-/* Subordinate id ranges (/etc/subuid, /etc/subgid, or an NSS source such as
-   sssd), looked up through libsubid. */
+/* Subordinate id ranges: /etc/subuid and /etc/subgid, read directly when
+   nsswitch.conf names no subid source; through libsubid when it does (an
+   NSS source such as sssd). */
 #pragma once
 
 #include <stdbool.h>
