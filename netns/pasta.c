@@ -75,6 +75,8 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         /* 10.0.2.2 is mapped to the host's loopback; the sandbox's own
            nftables rules refuse it unless AllowHostLoopback= (with
            --no-map-gw pasta would send it on to a real 10.0.2.2) */
+        if (!spec->ipv6)
+                argv[n++] = "--ipv4-only";
         argv[n++] = "--userns";
         argv[n++] = userns;
         argv[n++] = "--netns";

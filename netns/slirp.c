@@ -96,6 +96,8 @@ int slirp_start(pid_t child, const struct nook_spec *spec, bool root_inside, con
                    libslirp drops the replies of published UDP ports to a host
                    client on 127.0.0.1. The sandbox's own nftables rules
                    refuse 10.0.2.2 unless AllowHostLoopback=yes. */
+                if (spec->ipv6)
+                        argv[n++] = "--enable-ipv6";
                 argv[n++] = readyarg;
                 argv[n++] = exitarg;
                 argv[n++] = apiarg;

@@ -165,6 +165,11 @@ static int k_host_loopback(struct nook_spec *s, const char *v, struct nook_err *
         return parse_bool(v, &s->host_loopback, e);
 }
 
+static int k_ipv6(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return parse_bool(v, &s->ipv6, e);
+}
+
 static int k_seccomp(struct nook_spec *s, const char *v, struct nook_err *e)
 {
         if (strcmp(v, "default") == 0)
@@ -230,7 +235,7 @@ const struct key_def key_table[] = {
         { "Network", "Allow", KEY_LIST, "allow", NULL, k_allow, NULL },
         { "Network", "Deny", KEY_LIST, "deny", NULL, k_deny, NULL },
         { "Network", "DNS", KEY_LIST, "dns", NULL, k_dns, NULL },
-        { "Network", "IPv6", KEY_LATER, NULL, NULL, NULL, NETWORKING },
+        { "Network", "IPv6", 0, "ipv6", NULL, k_ipv6, NULL },
 
         { "Security", "Seccomp", 0, "seccomp", NULL, k_seccomp, NULL },
         { "Security", "SyscallDeny", KEY_LIST, "syscall-deny", NULL, k_sys_deny, NULL },

@@ -59,6 +59,7 @@ static const struct option run_options[] = {
         KEYOPT("deny", required_argument),
         KEYOPT("dns", required_argument),
         KEYOPT("allow-host-loopback", no_argument),
+        KEYOPT("ipv6", required_argument),
         { "share-net", no_argument, NULL, OPT_SHARE_NET },
         KEYOPT("seccomp", required_argument),
         KEYOPT("syscall-deny", required_argument),
@@ -150,6 +151,7 @@ void run_usage(FILE *out)
               "      --deny CIDR[:PORT[-PORT]][/tcp|/udp]   drop this outbound traffic\n"
               "      --dns IP              the sandbox's DNS server (repeatable)\n"
               "      --allow-host-loopback  let 10.0.2.2 reach the host's 127.0.0.1\n"
+              "      --ipv6 yes|no         IPv6 in a slirp or pasta network (default no)\n"
               "      --share-net           the same as --net host\n"
               "      --seccomp MODE        default (deny dangerous syscalls) or none\n"
               "      --syscall-deny NAME   also deny this system call (EPERM)\n"
@@ -508,6 +510,8 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
                 return nook_errf(e, EINVAL, "publishing ports needs a network of the sandbox's own with a way out: use --net slirp or pasta (Mode=slirp)");
         if (s->host_loopback && !out)
                 return nook_errf(e, EINVAL, "AllowHostLoopback= needs Mode=slirp or pasta");
+        if (s->ipv6 && !out)
+                return nook_errf(e, EINVAL, "IPv6= needs Mode=slirp or pasta (Mode=host has the host's own)");
         if (s->n_dns && !out)
                 return nook_errf(e, EINVAL, "DNS= needs Mode=slirp or pasta (with Mode=host the host's own resolv.conf is used)");
         /* the rules hold because the command cannot change them */

@@ -94,6 +94,7 @@ struct nook_spec {
         bool slirp;             /* Mode=slirp: slirp4netns gives the netns a way out */
         bool pasta;             /* Mode=pasta: the same through pasta */
         bool host_loopback;     /* AllowHostLoopback=yes: 10.0.2.2 is the host's 127.0.0.1 */
+        bool ipv6;              /* IPv6=yes: slirp/pasta give the sandbox IPv6 too */
         struct spec_port *ports;/* PublishPort= */
         size_t n_ports;
         struct spec_net_rule *net_rules; /* Allow= and Deny=, in order */

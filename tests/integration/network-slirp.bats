@@ -217,6 +217,15 @@ host_nameservers() {
         assert_answer "lo:UP tap0:UP"
 }
 
+@test "--ipv6 yes gives tap0 an address in fd00::/64, and the default is none" {
+        sh_slirp --ipv6 yes 'i=0; while [ $i -lt 50 ]; do /usr/sbin/ip -6 -br addr show dev tap0 | grep -q "fd00:" && break; sleep 0.1; i=$((i+1)); done; /usr/sbin/ip -6 -br addr show dev tap0'
+        assert_status 0
+        assert_output_has "fd00:"
+        sh_slirp '/usr/sbin/ip -6 -br addr show dev tap0'
+        assert_status 0
+        assert_output_lacks "fd00:"
+}
+
 @test "tap0 has slirp's address 10.0.2.100/24" {
         in_slirp -- "$PY" "$NETSERVER" ifaddr tap0
         assert_answer "10.0.2.100/255.255.255.0"

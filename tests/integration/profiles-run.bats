@@ -239,8 +239,8 @@ EOF
 
 @test "a profile with a key of a later feature starts nothing" {
         profile bad <<'EOF'
-[Network]
-IPv6=yes
+[Desktop]
+Display=wayland
 EOF
         mkdir -p "$TMP/work" && cd "$TMP/work"
         run --separate-stderr nook run bad -- /usr/bin/touch "$TMP/work/marker"
