@@ -5,25 +5,9 @@
 # Checked through `nook profile check` and `nook profile show [--json]`;
 # nothing here starts a sandbox.
 
-load helpers
+load profiles-helpers
 
-setup() {
-        common_setup
-        # nothing of the real home is read or written: every directory nook
-        # looks at belongs to this test
-        export HOME="$TMP/home"
-        export XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" XDG_CACHE_HOME="$TMP/cache"
-        P="$TMP/lib"
-        C="$XDG_CONFIG_HOME/nook/profiles"
-        mkdir -p "$HOME" "$P" "$C" "$XDG_DATA_HOME"
-        export NOOK_PROFILES_DIR="$P"
-}
-
-# profile NAME: stdin becomes $P/NAME.profile; F is its path.
-profile() {
-        F="$P/$1.profile"
-        cat >"$F"
-}
+setup() { profiles_setup; }
 
 # write_file PATH: stdin becomes PATH (directories made as needed).
 write_file() {

@@ -3,23 +3,13 @@
 # profiles combine, every key this version implements doing what it says,
 # and a sandbox never being able to rewrite the profiles that start it.
 
-load helpers
+load profiles-helpers
 
+# nook's config directory starts absent here, as for a new user: some tests
+# are about who may create it
 setup() {
-        common_setup
-        # nothing of the real home is read or written: every directory nook
-        # looks at belongs to this test
-        export HOME="$TMP/home"
-        export XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" XDG_CACHE_HOME="$TMP/cache"
-        P="$TMP/lib"
-        mkdir -p "$HOME" "$P" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME"
-        export NOOK_PROFILES_DIR="$P"
-}
-
-# profile NAME: stdin becomes $P/NAME.profile; F is its path.
-profile() {
-        F="$P/$1.profile"
-        cat >"$F"
+        profiles_setup
+        rmdir "$C" "${C%/profiles}"
 }
 
 # prun NAME [OPTION...] -- PROBE-ARG...: asks the probe a question in a
