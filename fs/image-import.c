@@ -629,6 +629,64 @@ static int spool_stdin(struct store *s, char *path, size_t size, struct nook_err
         return 0;
 }
 
+static int collect_digests(const char *name, json_t *rec, void *arg)
+{
+        json_t *set = arg, *l;
+        size_t i;
+        const char *keys[] = { "config_digest", "manifest_digest" };
+
+        (void)name;
+        json_array_foreach(json_object_get(rec, "layers"), i, l)
+                if (json_is_string(json_object_get(l, "digest")))
+                        json_object_set(set, json_string_value(json_object_get(l, "digest")), json_true());
+        for (size_t k = 0; k < 2; k++)
+                if (json_is_string(json_object_get(rec, keys[k])))
+                        json_object_set(set, json_string_value(json_object_get(rec, keys[k])), json_true());
+        return 0;
+}
+
+/* Removes the blobs no image record names (with the store lock held). */
+static void drop_unreferenced_blobs(struct store *s)
+{
+        json_t *set = json_object();
+        int fd = openat(s->dfd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+
+        store_image_each(s, collect_digests, set);
+        while (dp && (de = readdir(dp))) {
+                char digest[300];
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
+                if (!json_object_get(set, digest))
+                        unlinkat(dirfd(dp), de->d_name, 0);
+        }
+        if (dp)
+                closedir(dp);
+        else if (fd >= 0)
+                close(fd);
+        json_decref(set);
+}
+
+/* Replaces every occurrence of from in e's message by to. */
+static void rename_in_message(struct nook_err *e, const char *from, const char *to)
+{
+        char out[sizeof(e->msg)];
+        size_t o = 0, n = strlen(from);
+
+        for (const char *p = e->msg; *p && o + 1 < sizeof(out);) {
+                if (strncmp(p, from, n) == 0) {
+                        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", to);
+                        p += n;
+                } else {
+                        out[o++] = *p++;
+                }
+        }
+        out[o < sizeof(out) ? o : sizeof(out) - 1] = '\0';
+        memcpy(e->msg, out, sizeof(out));
+}
+
 int image_import(struct store *s, const char *path, const struct import_opts *o, char **out_name, struct nook_err *e)
 {
         char spool[4096] = "", name[512];
@@ -670,6 +728,14 @@ int image_import(struct store *s, const char *path, const struct import_opts *o,
                         r = nook_errf(e, ENOMEM, "out of memory");
         }
 out:
+        if (r < 0) {
+                /* a refused import keeps no blob of its own; layers it did
+                   unpack stay, shared by digest, for the next try */
+                drop_unreferenced_blobs(s);
+                /* the spool is a name the user never gave */
+                if (spool[0])
+                        rename_in_message(e, spool, "standard input");
+        }
         if (spool[0])
                 unlink(spool);
         if (lock >= 0)

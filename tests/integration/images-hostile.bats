@@ -31,16 +31,19 @@ assert_nothing_escaped() {
 }
 
 # refused FILE WORD...: importing FILE fails by nook itself, within 20 s,
-# naming one of WORDs, and leaves no trace but blobs in the store.
+# naming one of WORDs, and leaves no trace in the store: no layer, no
+# record, no blob of its own, nothing in tmp/.
 refused() {
-        local file=$1 before
+        local file=$1 before blobs
         shift
         before=$(store_entries layers)
+        blobs=$(store_entries blobs/sha256)
         run --separate-stderr timeout 20 "$NOOK" image import "$file"
         assert_nook_error "$@"
         assert_nothing_escaped
         [ "$(store_entries layers)" = "$before" ] || fail "a layer appeared:" "$(store_entries layers)"
         [ -z "$(image_names)" ] || fail "an image record appeared: $(image_names)"
+        [ "$(store_entries blobs/sha256)" = "$blobs" ] || fail "a blob was kept:" "$(store_entries blobs/sha256)"
         assert_store_tmp_empty
 }
 
@@ -179,4 +182,17 @@ print(m["layers"][0]["digest"] if what == "layer" else blob(m["config"]["digest"
         local layer
         layer=$(fixture_json "$FIX/hostile/bad-diff-ids-oci" layer)
         refused "$FIX/hostile/bad-diff-ids-oci" "$layer"
+}
+
+@test "a refused import from standard input never names its spool file" {
+        run --separate-stderr timeout 20 "$NOOK" image import - <"$FIX/hostile/absolute.tar"
+        assert_nook_error "absolute"
+        [[ "$stderr" != *"/tmp/stdin-"* ]] || fail "the spool file is named: $stderr"
+        assert_store_tmp_empty
+}
+
+@test "garbage on standard input is named as standard input" {
+        run --separate-stderr timeout 20 "$NOOK" image import - <"$FIX/hostile/garbage.bin"
+        assert_nook_error "standard input"
+        assert_store_tmp_empty
 }
