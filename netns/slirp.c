@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -16,14 +17,57 @@
 #include <unistd.h>
 
 #include "netns/rundir.h"
+#include "sandbox/caps.h"
 #include "sandbox/cleanup.h"
 
-int slirp_start(pid_t child, const struct nook_spec *spec, bool root_inside, const char *rundir, struct slirp *s,
-                struct nook_err *e)
+/* What slirp4netns needs to sandbox itself (a mount namespace and a
+   pivot_root: SYS_ADMIN; dropping its bounding set: SETPCAP), to open and
+   configure its tap (NET_ADMIN) and what it keeps (NET_BIND_SERVICE). */
+#define SLIRP_CAPS ((1ULL << CAP_SYS_ADMIN) | (1ULL << CAP_SETPCAP) | (1ULL << CAP_NET_ADMIN) | \
+                    (1ULL << CAP_NET_BIND_SERVICE))
+
+/* 10.0.2.2 is the host's loopback only when the profile allows it. libslirp
+   refuses it by itself with --disable-host-loopback, but then also drops the
+   replies of a published UDP port to a host client (they come from
+   10.0.2.2's side); there the sandbox's own nftables rules, which let
+   replies through, are the only guard. */
+static bool slirp_refuses_loopback(const struct nook_spec *spec)
 {
-        char userns_arg[80];
+        if (spec->host_loopback)
+                return false;
+        for (size_t i = 0; i < spec->n_ports; i++)
+                if (spec->ports[i].udp)
+                        return false;
+        return true;
+}
+
+/* In the forked child: become a process of the sandbox's user namespace,
+   with the capabilities slirp4netns needs there kept across exec even when
+   the user is not root inside (a host sandbox keeps the user's uid), and
+   exec it. The capabilities act only on the sandbox's namespaces. */
+_Noreturn static void slirp_exec(int userns_fd, char **argv)
+{
+        struct nook_err e = { 0 };
+
+        if (setns(userns_fd, CLONE_NEWUSER) < 0) {
+                fprintf(stderr, "nook: cannot join the sandbox's user namespace: %m\n");
+                _exit(126);
+        }
+        if (getuid() != 0 && caps_keep_only(SLIRP_CAPS, false, &e) < 0) {
+                nook_err_print(&e);
+                _exit(126);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execvp(argv[0], argv);
+        _exit(127);
+}
+
+int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct slirp *s, struct nook_err *e)
+{
         int ready[2], exitp[2];
-        char userns[64], netns[64], readyarg[32], exitarg[32], apiarg[4200];
+        char path[64], netns[64], readyarg[32], exitarg[32], apiarg[4200];
 
         memset(s, 0, sizeof(*s));
         s->exit_fd = -1;
@@ -36,34 +80,44 @@ int slirp_start(pid_t child, const struct nook_spec *spec, bool root_inside, con
                 close(ready[1]);
                 return nook_errf(e, errno, "cannot start slirp4netns: %m");
         }
-        snprintf(userns, sizeof(userns), "/proc/%d/ns/user", (int)child);
-        int userns_fd = open(userns, O_RDONLY);         /* inherited on purpose */
-        if (userns_fd < 0) {
-                int err = errno;
-                close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
-                return nook_errf(e, err, "cannot join the sandbox to start slirp4netns: %m");
-        }
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+        _cleanup_close_ int userns_fd = open(path, O_RDONLY | O_CLOEXEC);
         /* the network namespace travels as an fd of ours: once slirp4netns
            is in the sandbox's user namespace, the child's /proc entries are
            no longer its to open */
-        snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)child);
-        int netns_fd = open(netns, O_RDONLY);   /* inherited on purpose */
-        if (netns_fd < 0) {
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+        _cleanup_close_ int netns_fd = open(path, O_RDONLY);    /* inherited on purpose */
+        if (userns_fd < 0 || netns_fd < 0) {
                 int err = errno;
                 close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
                 return nook_errf(e, err, "cannot join the sandbox to start slirp4netns: %m");
         }
         snprintf(netns, sizeof(netns), "/proc/self/fd/%d", netns_fd);
-        snprintf(userns_arg, sizeof(userns_arg), "--userns-path=/proc/self/fd/%d", userns_fd);
         snprintf(readyarg, sizeof(readyarg), "--ready-fd=%d", ready[1]);
         snprintf(exitarg, sizeof(exitarg), "--exit-fd=%d", exitp[0]);
         snprintf(apiarg, sizeof(apiarg), "--api-socket=%s", s->api);
+        char *argv[16];
+        int n = 0;
+        argv[n++] = "slirp4netns";
+        argv[n++] = "--configure";
+        argv[n++] = "--mtu=65520";
+        argv[n++] = "--enable-sandbox";
+        argv[n++] = "--enable-seccomp";
+        if (slirp_refuses_loopback(spec))
+                argv[n++] = "--disable-host-loopback";
+        if (spec->ipv6)
+                argv[n++] = "--enable-ipv6";
+        argv[n++] = readyarg;
+        argv[n++] = exitarg;
+        argv[n++] = apiarg;
+        argv[n++] = "--netns-type=path";
+        argv[n++] = netns;
+        argv[n++] = "tap0";
+        argv[n] = NULL;
         pid_t pid = fork();
         if (pid < 0) {
                 int err = errno;
                 close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
-                close(userns_fd);
-                close(netns_fd);
                 return nook_errf(e, err, "cannot start slirp4netns: %m");
         }
         if (pid == 0) {
@@ -72,46 +126,11 @@ int slirp_start(pid_t child, const struct nook_spec *spec, bool root_inside, con
                         dup2(log, 1);
                         dup2(log, 2);
                 }
-                /* Where root inside is the user (images), slirp4netns runs
-                   as that root, as podman runs it, and sandboxes itself.
-                   Where the user keeps their own uid inside (the host
-                   sandbox), it has no root to become: it joins by path. */
-                if (root_inside && setns(userns_fd, CLONE_NEWUSER) < 0)
-                        _exit(126);
                 /* the two fds it is told about must survive exec */
                 fcntl(ready[1], F_SETFD, 0);
                 fcntl(exitp[0], F_SETFD, 0);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                char *argv[16];
-                int n = 0;
-                argv[n++] = "slirp4netns";
-                argv[n++] = "--configure";
-                argv[n++] = "--mtu=65520";
-                if (root_inside)
-                        argv[n++] = "--enable-sandbox";
-                argv[n++] = "--enable-seccomp";
-                /* 10.0.2.2 stays mapped to the host's loopback: without it
-                   libslirp drops the replies of published UDP ports to a host
-                   client on 127.0.0.1. The sandbox's own nftables rules
-                   refuse 10.0.2.2 unless AllowHostLoopback=yes. */
-                if (spec->ipv6)
-                        argv[n++] = "--enable-ipv6";
-                argv[n++] = readyarg;
-                argv[n++] = exitarg;
-                argv[n++] = apiarg;
-                argv[n++] = "--netns-type=path";
-                if (!root_inside)
-                        argv[n++] = userns_arg;
-                argv[n++] = netns;
-                argv[n++] = "tap0";
-                argv[n] = NULL;
-                execvp(argv[0], argv);
-                _exit(127);
+                slirp_exec(userns_fd, argv);
         }
-        close(userns_fd);
-        close(netns_fd);
         close(ready[1]);
         close(exitp[0]);
         s->pid = pid;
@@ -119,20 +138,22 @@ int slirp_start(pid_t child, const struct nook_spec *spec, bool root_inside, con
         /* "1" once the tap is configured; EOF when it died first */
         struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
         char c = 0;
-        int n = poll(&pfd, 1, 10000);
-        ssize_t got = n > 0 ? read(ready[0], &c, 1) : -1;
+        int got_n = poll(&pfd, 1, 10000);
+        ssize_t got = got_n > 0 ? read(ready[0], &c, 1) : -1;
         close(ready[0]);
         if (got == 1 && c == '1')
                 return 0;
         int st = 0;
-        bool exited = waitpid(pid, &st, WNOHANG) == pid || (n > 0 && waitpid(pid, &st, 0) == pid);
-        slirp_stop(s);
+        bool exited = waitpid(pid, &st, WNOHANG) == pid || (got_n > 0 && waitpid(pid, &st, 0) == pid);
+        /* ends it; its log stays for --verbose until the caller's slirp_stop */
+        close(s->exit_fd);
+        s->exit_fd = -1;
         if (exited && WIFEXITED(st) && WEXITSTATUS(st) == 127)
                 return nook_errf(e, ENOENT, "network mode slirp needs slirp4netns, which is not installed (apt-get install slirp4netns)");
         char line[256];
         /* the last thing it said, past its routine warnings */
         rundir_last_line(s->log, "WARNING", line, sizeof(line));
-        if (n == 0)
+        if (got_n == 0)
                 return nook_errf(e, ETIMEDOUT, "slirp4netns did not come up within 10 s%s%s", line[0] ? ": " : "", line);
         return nook_errf(e, EIO, "slirp4netns failed%s%s (run with -v for its log)", line[0] ? ": " : "", line);
 }
@@ -200,6 +221,71 @@ int slirp_publish(const struct slirp *s, const struct spec_port *p, struct nook_
                 r = nook_errf(e, EIO, "slirp4netns gave no answer to publishing %s:%u", p->host_ip, p->host_port);
         }
         json_decref(reply);
+        return r;
+}
+
+/* The entries of a list_hostfwd reply: {"return": {"entries": [...]}}, as
+   slirp4netns's manual shows it, or {"entries": [...]}, as released
+   versions answer. */
+static json_t *hostfwd_entries(json_t *reply)
+{
+        json_t *ret = json_object_get(reply, "return");
+        json_t *entries = json_object_get(ret ? ret : reply, "entries");
+
+        return json_is_array(entries) ? entries : NULL;
+}
+
+static bool hostfwd_listed(json_t *entries, const struct spec_port *p)
+{
+        size_t i;
+        json_t *en;
+
+        json_array_foreach(entries, i, en) {
+                const char *proto = json_string_value(json_object_get(en, "proto"));
+                const char *addr = json_string_value(json_object_get(en, "host_addr"));
+                json_int_t hport = json_integer_value(json_object_get(en, "host_port"));
+                json_int_t gport = json_integer_value(json_object_get(en, "guest_port"));
+                if (proto && strcmp(proto, p->udp ? "udp" : "tcp") == 0 && addr && strcmp(addr, p->host_ip) == 0 &&
+                    hport == p->host_port && gport == p->guest_port)
+                        return true;
+        }
+        return false;
+}
+
+int slirp_check_listed(const char *reply_text, const struct spec_port *ports, size_t n, struct nook_err *e)
+{
+        json_error_t je;
+        json_t *reply = json_loads(reply_text, 0, &je);
+        json_t *entries = reply ? hostfwd_entries(reply) : NULL;
+        int r = 0;
+
+        if (!entries) {
+                r = nook_errf(e, EIO, "slirp4netns's list of published ports makes no sense: %.100s", reply_text);
+        } else {
+                for (size_t i = 0; r == 0 && i < n; i++)
+                        if (!hostfwd_listed(entries, &ports[i]))
+                                r = nook_errf(e, EIO, "slirp4netns does not list %s:%u:%u/%s as published",
+                                              ports[i].host_ip, ports[i].host_port, ports[i].guest_port,
+                                              ports[i].udp ? "udp" : "tcp");
+        }
+        json_decref(reply);
+        return r;
+}
+
+int slirp_verify_published(const struct slirp *s, const struct spec_port *ports, size_t n, struct nook_err *e)
+{
+        json_t *req = json_pack("{s:s}", "execute", "list_hostfwd");
+        json_t *reply = req ? api_call(s->api, req, e) : NULL;
+
+        json_decref(req);
+        if (!reply)
+                return -EIO;
+        char *text = json_dumps(reply, JSON_COMPACT);
+        json_decref(reply);
+        if (!text)
+                return nook_errf(e, ENOMEM, "out of memory");
+        int r = slirp_check_listed(text, ports, n, e);
+        free(text);
         return r;
 }
 

@@ -517,6 +517,11 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
         /* the rules hold because the command cannot change them */
         if ((s->n_net_rules || (out && !s->host_loopback)) && s->caps_set && (s->caps_keep >> 12 & 1))
                 return nook_errf(e, EPERM, "CAP_NET_ADMIN would let the sandbox remove its egress rules: drop it from Capabilities= or the rules");
+        /* the command's user namespace then sits below the one that owns
+           the sandbox's network and mounts (launch.c): what it kept would
+           act on nothing there */
+        if (launch_nests_userns(s, h, s->image != NULL) && s->caps_set && s->caps_keep)
+                return nook_errf(e, EINVAL, "Capabilities= cannot be kept in a host sandbox with Mode=slirp: they would not reach its network or mounts (use Mode=pasta, an image, or --uid 0)");
         if (s->n_net_rules && s->share_net)
                 return landlock_check_net(s, e);        /* applied at exec */
         if (s->n_net_rules && !out)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sandbox/caps.h"
+#include "sandbox/idmap.h"
 #include "sandbox/landlock.h"
 #include "sandbox/cleanup.h"
 
@@ -189,6 +190,11 @@ static int harden(const struct exec_ctx *x, struct nook_err *e)
 {
         int r;
 
+        if (x->nest) {
+                r = idmap_nest_self(x->nest_uid, x->nest_gid, e);
+                if (r < 0)
+                        return r;
+        }
         /* no_new_privs first: unprivileged seccomp needs it, and after the
            capability drop nothing could set it for us. */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

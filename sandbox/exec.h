@@ -2,6 +2,8 @@
 #pragma once
 
 #include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "sandbox/seccomp.h"
 #include "sandbox/spec.h"
@@ -10,6 +12,10 @@ struct exec_ctx {
         const struct nook_spec *spec;           /* argv, environment, kept fds */
         const struct seccomp_prog *seccomp;     /* NULL: no filter */
         const sigset_t *sigmask;                /* the mask to run the command with */
+        bool nest;                              /* the command gets a user namespace of
+                                                   its own, with these ids (see launch.c) */
+        uid_t nest_uid;
+        gid_t nest_gid;
 };
 
 /* Never returns: execs the command, or prints why not and exits 125 (nook's

@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,10 +24,24 @@ static int write_at(int dirfd, const char *file, const char *text, struct nook_e
         return 0;
 }
 
+/* One uid and one gid, into the /proc/PID directory procdir. */
+static int write_single_maps(int procdir, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
+                             struct nook_err *e)
+{
+        char line[64];
+
+        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)uid_in, (unsigned)uid_out);
+        int r = write_at(procdir, "uid_map", line, e);
+        if (r < 0)
+                return r;
+        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)gid_in, (unsigned)gid_out);
+        return write_at(procdir, "gid_map", line, e);
+}
+
 int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
                        struct nook_err *e)
 {
-        char path[64], line[64];
+        char path[64];
         int r;
 
         snprintf(path, sizeof(path), "/proc/%d", (int)child);
@@ -33,14 +49,24 @@ int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, g
         if (dir < 0)
                 return nook_errf(e, errno, "cannot map ids: %s: %m", path);
         r = write_at(dir, "setgroups", "deny", e);
-        if (r < 0)
-                return r;
-        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)uid_in, (unsigned)uid_out);
-        r = write_at(dir, "uid_map", line, e);
-        if (r < 0)
-                return r;
-        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)gid_in, (unsigned)gid_out);
-        return write_at(dir, "gid_map", line, e);
+        return r < 0 ? r : write_single_maps(dir, uid_in, uid_out, gid_in, gid_out, e);
+}
+
+int idmap_nest_self(uid_t uid_in, gid_t gid_in, struct nook_err *e)
+{
+        uid_t uid_out = getuid();
+        gid_t gid_out = getgid();
+
+        /* pid 1 made itself (and so us) undumpable, which hands our /proc
+           files to the host's root: they are the command's own again */
+        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return nook_errf(e, errno, "cannot set the command's process dumpable: %m");
+        if (unshare(CLONE_NEWUSER) < 0)
+                return nook_errf(e, errno, "cannot create the command's user namespace: %m");
+        _cleanup_close_ int dir = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return nook_errf(e, errno, "cannot map ids: /proc/self: %m");
+        return write_single_maps(dir, uid_in, uid_out, gid_in, gid_out, e);
 }
 
 /* A running setuid helper (newuidmap/newgidmap) and the pipe of its

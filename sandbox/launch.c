@@ -434,6 +434,21 @@ static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
         return rc;
 }
 
+static uid_t uid_inside(const struct launch_ctx *c)
+{
+        return c->spec->uid_set ? c->spec->uid : c->host->uid;
+}
+
+static gid_t gid_inside(const struct launch_ctx *c)
+{
+        return c->spec->gid_set ? c->spec->gid : c->host->gid;
+}
+
+bool launch_nests_userns(const struct nook_spec *spec, const struct host_facts *host, bool mapped)
+{
+        return !mapped && spec->slirp && (spec->uid_set ? spec->uid : host->uid) != 0;
+}
+
 /* pid 1 of the sandbox: sets it up, starts the command, then waits. */
 _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int reqfd, const sigset_t *cmd_mask)
 {
@@ -465,7 +480,9 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
                 _exit(125);
         }
         if (cmd == 0) {
-                struct exec_ctx x = { .spec = c->spec, .seccomp = c->seccomp, .sigmask = cmd_mask };
+                struct exec_ctx x = { .spec = c->spec, .seccomp = c->seccomp, .sigmask = cmd_mask,
+                                      .nest = launch_nests_userns(c->spec, c->host, c->map != NULL),
+                                      .nest_uid = uid_inside(c), .nest_gid = gid_inside(c) };
                 exec_command(&x);
         }
         if (caps_drop_all(&e) < 0) {
@@ -572,12 +589,13 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         }
         close(sync[0]);
         close(req[1]);
-        uid_t uid_in = c->spec->uid_set ? c->spec->uid : c->host->uid;
-        gid_t gid_in = c->spec->gid_set ? c->spec->gid : c->host->gid;
+        /* nested: root here, the command's ids one namespace down */
+        bool nest = launch_nests_userns(c->spec, c->host, c->map != NULL);
         if (c->map)
                 rc = userns_map_write(child, c->map, e);
         else
-                rc = idmap_write_single(child, uid_in, c->host->uid, gid_in, c->host->gid, e);
+                rc = idmap_write_single(child, nest ? 0 : uid_inside(c), c->host->uid, nest ? 0 : gid_inside(c),
+                                        c->host->gid, e);
         /* the way out is up before the sandbox starts its command */
         struct slirp slirp = { .exit_fd = -1 };
         char *rundir = NULL;
@@ -598,11 +616,13 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         if (rc == 0 && c->spec->slirp) {
                 rc = rundir_create(&rundir, e);
                 if (rc == 0)
-                        rc = slirp_start(child, c->spec, c->map != NULL, rundir, &slirp, e);
+                        rc = slirp_start(child, c->spec, rundir, &slirp, e);
                 if (rc < 0 && c->spec->verbose && slirp.log)
                         print_file(slirp.log);
                 for (size_t i = 0; rc == 0 && i < c->spec->n_ports; i++)
                         rc = slirp_publish(&slirp, &c->spec->ports[i], e);
+                if (rc == 0 && c->spec->n_ports)
+                        rc = slirp_verify_published(&slirp, c->spec->ports, c->spec->n_ports, e);
         }
         if (rc == 0 && write(sync[1], "g", 1) != 1)
                 rc = nook_errf(e, errno, "cannot start the sandbox: %m");

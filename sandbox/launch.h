@@ -18,6 +18,13 @@ struct launch_ctx {
                                                    caller's own ids, single */
 };
 
+/* Whether the sandbox's user namespace maps root to the caller and the
+   command moves into a namespace of its own below it, with the ids it would
+   have had: a host sandbox (the caller keeps their uid inside) with
+   Mode=slirp, where slirp4netns must be root in a namespace that owns the
+   sandbox's network to sandbox itself (--enable-sandbox). */
+bool launch_nests_userns(const struct nook_spec *spec, const struct host_facts *host, bool mapped);
+
 /* Runs the sandbox to its end. On success *status is the exit status for
    `nook run` (the command's, 128+N, or 125/126/127 reported by the sandbox
    itself, which then has printed its own message). */

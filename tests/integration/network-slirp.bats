@@ -386,6 +386,88 @@ marked_sleep() {
                 fail "still running 1 s after SIGKILL:" "$(ps -o pid,stat,comm -p "${slirp%%:*},${cmd%%:*}" 2>&1)"
 }
 
+# ---- slirp4netns's own confinement ---------------------------------------------------------
+
+# slirp_of [NOOK-RUN-OPTION...] [IMAGE]: starts nook run --net slirp with
+# them and `sleep MARKER` in the background and waits for its command; SLIRP
+# is nook's slirp4netns, NOOKPID nook.
+slirp_of() {
+        bg "$TMP/nook.log" "$NOOK" run --net "$NET" "$@" -- sleep "$TEST_MARKER"
+        NOOKPID=$BG
+        wait_until 50 marked_sleep >/dev/null || fail "the command did not start:" "$(cat "$TMP/nook.log")"
+        SLIRP=$(pgrep -P "$NOOKPID" -x slirp4netns) || fail "no slirp4netns child of nook ($NOOKPID)"
+}
+
+# slirp_args: the arguments slirp4netns was started with, one a line.
+slirp_args() { tr '\0' '\n' <"/proc/$SLIRP/cmdline"; }
+
+# assert_slirp_confined: it runs with --enable-sandbox (a mount namespace
+# of its own whose root holds only /etc and /run), under seccomp and
+# no_new_privs, with no capability but NET_BIND_SERVICE in any set.
+assert_slirp_confined() {
+        local args status root
+        args=$(slirp_args)
+        grep -qx -- --enable-sandbox <<<"$args" || fail "slirp4netns runs without --enable-sandbox:" "$args"
+        grep -qx -- --enable-seccomp <<<"$args" || fail "slirp4netns runs without --enable-seccomp:" "$args"
+        status=$(cat "/proc/$SLIRP/status")
+        grep -qx $'Seccomp:\t2' <<<"$status" || fail "slirp4netns has no seccomp filter:" "$status"
+        grep -qx $'NoNewPrivs:\t1' <<<"$status" || fail "slirp4netns can gain privileges:" "$status"
+        local set
+        for set in CapEff CapPrm CapBnd CapInh CapAmb; do
+                grep -Eqx "$set:"$'\t''0000000000000(400|000)' <<<"$status" ||
+                        fail "slirp4netns keeps more than NET_BIND_SERVICE in $set:" "$(grep ^Cap <<<"$status")"
+        done
+        [ "$(readlink "/proc/$SLIRP/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] ||
+                fail "slirp4netns shares the host's mount namespace"
+        root=$(ls -A "/proc/$SLIRP/root/" | tr '\n' ' ')
+        [ "$root" = "etc run " ] || fail "slirp4netns sees more than /etc and /run: $root"
+}
+
+@test "slirp4netns of a host sandbox confines itself: --enable-sandbox, seccomp, no capabilities" {
+        slirp_only
+        slirp_of
+        assert_slirp_confined
+        # the user keeps their uid inside, all the same
+        run --separate-stderr "$NOOK" run --net "$NET" -- /usr/bin/id -u
+        assert_status 0
+        [ "$output" = "$(id -u)" ] || fail "uid inside: $output, expected $(id -u)"
+}
+
+@test "slirp4netns refuses 10.0.2.2 itself (--disable-host-loopback) unless allowed or a UDP port needs it" {
+        slirp_only
+        local hport
+        slirp_of
+        slirp_args | grep -qx -- --disable-host-loopback || fail "no --disable-host-loopback by default:" "$(slirp_args)"
+        kill "$NOOKPID"; wait_until 50 gone "$NOOKPID"
+        hport=$(free_port)
+        slirp_of -p "127.0.0.1:$hport:80/tcp"
+        slirp_args | grep -qx -- --disable-host-loopback || fail "no --disable-host-loopback with a TCP port:" "$(slirp_args)"
+        kill "$NOOKPID"; wait_until 50 gone "$NOOKPID"
+        slirp_of --allow-host-loopback
+        ! slirp_args | grep -qx -- --disable-host-loopback || fail "--disable-host-loopback with --allow-host-loopback"
+        kill "$NOOKPID"; wait_until 50 gone "$NOOKPID"
+        # libslirp would drop the replies to a host client: the sandbox's
+        # nftables rules alone refuse 10.0.2.2 then (tested above)
+        hport=$(free_port)
+        slirp_of -p "127.0.0.1:$hport:53/udp"
+        ! slirp_args | grep -qx -- --disable-host-loopback || fail "--disable-host-loopback with a UDP port published"
+}
+
+@test "the command of a host sandbox with slirp cannot become root over its network, even in a user namespace of its own" {
+        [ -x /usr/sbin/nft ] || skip "host: /usr/sbin/nft is not installed (apt-get install nftables)"
+        command -v unshare >/dev/null || skip "host: unshare (util-linux) is needed"
+        host_server A
+        # root in a new user namespace below the sandbox's holds no power
+        # over the sandbox's network namespace, which belongs above (the
+        # default seccomp policy would refuse the unshare itself: off here)
+        sh_slirp --seccomp none --allow-host-loopback --allow "10.0.2.2:9/tcp" \
+                "unshare --user --map-root-user sh -c 'echo uid=\$(id -u); /usr/sbin/nft flush ruleset 2>/dev/null; echo flush=\$?'; \$NS connect 10.0.2.2 $A 2"
+        assert_status 0
+        [ "${lines[0]}" = uid=0 ] || { show_run; fail "could not become root of a nested user namespace"; }
+        [ "${lines[1]}" != flush=0 ] || { show_run; fail "nft flush ruleset succeeded as root of a nested user namespace"; }
+        [[ "${lines[2]}" == "error "* ]] || { show_run; fail "port $A is no longer dropped"; }
+}
+
 # ---- refused before anything starts -------------------------------------------------------
 
 @test "a malformed --publish is refused with one line naming it" {
@@ -409,6 +491,14 @@ marked_sleep() {
         done
         run --separate-stderr "$NOOK" run --net "$NET" --deny 10.0.2.0/40 -- /bin/true
         assert_nook_error 10.0.2.0/40
+}
+
+@test "--caps in a host sandbox with --net slirp is refused, naming the ways out; --caps none is not" {
+        slirp_only
+        run --separate-stderr "$NOOK" run --net "$NET" --caps CAP_NET_BIND_SERVICE -- /bin/true
+        assert_nook_error "Mode=pasta"
+        run --separate-stderr "$NOOK" run --net "$NET" --caps none -- /bin/true
+        assert_status 0
 }
 
 @test "-p without --net slirp is refused, saying it needs slirp" {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 
 #include "netns/egress.h"
 #include "netns/resolv.h"
+#include "netns/slirp.h"
 #include "sandbox/spec.h"
 
 static int setup(void **state)
@@ -122,6 +124,38 @@ static void test_published_ports_parse_and_default_to_loopback(void **state)
         }
 }
 
+/* slirp4netns's list_hostfwd: both reply shapes, and a port missing from
+   either is an error naming it. */
+static void test_hostfwd_list_is_read_in_both_shapes(void **state)
+{
+        struct nook_err e = { 0 };
+        struct nook_spec *s = *state;
+        assert_int_equal(spec_add_port(s, "8080:80", &e), 0);
+        assert_int_equal(spec_add_port(s, "0.0.0.0:5353:53/udp", &e), 0);
+        const char *entries = "[{\"id\":1,\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":8080,"
+                              "\"guest_addr\":\"10.0.2.100\",\"guest_port\":80},"
+                              "{\"id\":2,\"proto\":\"udp\",\"host_addr\":\"0.0.0.0\",\"host_port\":5353,"
+                              "\"guest_addr\":\"10.0.2.100\",\"guest_port\":53}]";
+        char text[1024];
+        snprintf(text, sizeof(text), "{\"return\":{\"entries\":%s}}", entries);
+        assert_int_equal(slirp_check_listed(text, s->ports, s->n_ports, &e), 0);
+        snprintf(text, sizeof(text), "{\"entries\":%s}", entries);
+        assert_int_equal(slirp_check_listed(text, s->ports, s->n_ports, &e), 0);
+        /* the UDP one missing, or listed as TCP */
+        assert_true(slirp_check_listed("{\"entries\":[{\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\","
+                                       "\"host_port\":8080,\"guest_port\":80},{\"proto\":\"tcp\",\"host_addr\":"
+                                       "\"0.0.0.0\",\"host_port\":5353,\"guest_port\":53}]}",
+                                       s->ports, s->n_ports, &e) < 0);
+        assert_non_null(strstr(e.msg, "0.0.0.0:5353:53/udp"));
+        memset(&e, 0, sizeof(e));
+        assert_true(slirp_check_listed("{\"return\":{}}", s->ports, s->n_ports, &e) < 0);
+        assert_non_null(strstr(e.msg, "makes no sense"));
+        memset(&e, 0, sizeof(e));
+        assert_true(slirp_check_listed("not json", s->ports, s->n_ports, &e) < 0);
+        /* nothing asked, an empty list is fine */
+        assert_int_equal(slirp_check_listed("{\"entries\":[]}", NULL, 0, &e), 0);
+}
+
 static void test_resolv_conf_starts_with_slirp_dns_then_host_servers(void **state)
 {
         struct nook_spec *s = *state;
@@ -180,6 +214,7 @@ int main(void)
                 T(test_bad_rules_are_refused_naming_them),
                 T(test_ipv6_rules_use_ip6),
                 T(test_published_ports_parse_and_default_to_loopback),
+                T(test_hostfwd_list_is_read_in_both_shapes),
                 T(test_resolv_conf_starts_with_slirp_dns_then_host_servers),
                 T(test_resolv_conf_reads_resolved_upstream_behind_the_stub),
                 T(test_dns_replaces_every_server),
