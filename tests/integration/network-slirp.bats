@@ -518,6 +518,20 @@ assert_slirp_confined() {
         assert_output_has "tap0"
 }
 
+@test "a failing slirp4netns: one line with its last word, its whole log with -v, nothing left behind" {
+        slirp_only
+        mkdir "$TMP/fakebin"
+        printf '#!/bin/sh\necho "routine chatter"\necho "fake slirp4netns: the tap broke" >&2\nexit 1\n' >"$TMP/fakebin/slirp4netns"
+        chmod +x "$TMP/fakebin/slirp4netns"
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net "$NET" -- /bin/true
+        assert_nook_error "the tap broke"
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run -v --net "$NET" -- /bin/true
+        assert_status 125
+        [[ "$stderr" == *"routine chatter"* ]] || { show_run; fail "-v did not print slirp4netns's log"; }
+        [[ "${stderr_lines[-1]}" == "nook: slirp4netns failed"* ]] || { show_run; fail "the last line is not nook's error"; }
+        [ -z "$(run_dirs_left)" ] || fail "left in the run directory:" "$(run_dirs_left)"
+}
+
 @test "without slirp4netns on PATH, --net slirp fails naming the package, leaving nothing behind" {
         slirp_only
         mkdir "$TMP/emptybin"
