@@ -36,12 +36,13 @@ static bool has_route(pid_t child)
 
 pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct nook_err *e)
 {
-        char path[64], netns[64], userns[64], log[4200];
+        char path[64], netns[64], userns[64], log[4200], pidfile[4200];
         char ports[32][96];
         char *argv[MAX_ARGS];
         int n = 0;
 
         snprintf(log, sizeof(log), "%s/pasta.log", rundir);
+        snprintf(pidfile, sizeof(pidfile), "%s/pasta.pid", rundir);
         snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
         int netfd = open(path, O_RDONLY);       /* inherited on purpose */
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
@@ -77,6 +78,9 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
            --no-map-gw pasta would send it on to a real 10.0.2.2) */
         if (!spec->ipv6)
                 argv[n++] = "--ipv4-only";
+        /* its pid in the run directory, which also names whose it is */
+        argv[n++] = "--pid";
+        argv[n++] = pidfile;
         argv[n++] = "--userns";
         argv[n++] = userns;
         argv[n++] = "--netns";

@@ -15,7 +15,10 @@ load helpers
 # and pasta. Tests of slirp4netns's own process and run directory say so.
 NET=${NOOK_TEST_NET:-slirp}
 
-slirp_only() { [ "$NET" = slirp ] || skip "about slirp4netns's own process; pasta runs in the foreground, ended by nook"; }
+slirp_only() { [ "$NET" = slirp ] || skip "about slirp4netns's own flags and confinement"; }
+
+# The helper program and its Debian package.
+if [ "$NET" = pasta ]; then HELPER=pasta PKG=passt; else HELPER=slirp4netns PKG=slirp4netns; fi
 
 setup() {
         common_setup
@@ -175,18 +178,16 @@ http_ok() {
         [[ "$r" == "ok 200 "* ]]
 }
 
-# our_slirps: live slirp4netns processes of this test's sandboxes, as
-# PID:START: their API socket lies in this test's XDG_RUNTIME_DIR. (One that
+# our_helpers: live slirp4netns or pasta processes of this test's
+# sandboxes, as PID:START: their arguments name a file in this test's
+# XDG_RUNTIME_DIR (slirp4netns's API socket, pasta's pid file). (One that
 # has exited may stay a zombie until whoever inherited it reaps it: gone.)
-our_slirps() {
-        local p
-        for p in $(marked_procs "$XDG_RUNTIME_DIR/nook/"); do
-                [ "$(cat "/proc/${p%%:*}/comm" 2>/dev/null)" = slirp4netns ] && echo "$p"
-        done
+our_helpers() {
+        marked_procs "$XDG_RUNTIME_DIR/nook/"
         return 0
 }
 
-no_slirp_left() { [ -z "$(our_slirps)" ]; }
+no_helper_left() { [ -z "$(our_helpers)" ]; }
 
 # Nothing in the run directories of this test's sandboxes.
 run_dirs_left() { find "$XDG_RUNTIME_DIR" -mindepth 2 2>/dev/null; }
@@ -298,21 +299,19 @@ host_nameservers() {
 }
 
 @test "a host port already in use: exit 125, one line naming it, nothing left running or on disk" {
-        slirp_only
         host_server A
         run --separate-stderr "$NOOK" run --net "$NET" -p "$A:8080" -- /bin/true
         assert_nook_error "$A"
-        wait_until 10 no_slirp_left || fail "slirp4netns still running:" "$(our_slirps)"
+        wait_until 10 no_helper_left || fail "$HELPER still running:" "$(our_helpers)"
         [ -z "$(run_dirs_left)" ] || fail "left in the run directory:" "$(run_dirs_left)"
 }
 
-@test "when the sandbox ends, its slirp4netns, run directory and published port are gone" {
-        slirp_only
+@test "when the sandbox ends, its network helper, run directory and published port are gone" {
         local p
         p=$(free_port)
         run --separate-stderr "$NOOK" run --net "$NET" -p "$p:8080" -- /bin/true
         assert_status 0
-        wait_until 10 no_slirp_left || fail "slirp4netns still running:" "$(our_slirps)"
+        wait_until 10 no_helper_left || fail "$HELPER still running:" "$(our_helpers)"
         [ -z "$(run_dirs_left)" ] || fail "left in the run directory:" "$(run_dirs_left)"
         wait_until 10 port_free "$p" || fail "host port $p is still held"
 }
@@ -369,21 +368,19 @@ marked_sleep() {
         return 1
 }
 
-@test "SIGKILL to nook ends slirp4netns and the command within a second" {
-        slirp_only
-        local nookpid slirp cmd p
+@test "SIGKILL to nook ends its network helper and the command within a second" {
+        local nookpid helper cmd
         bg "$TMP/nook.log" "$NOOK" run --net "$NET" -- sleep "$TEST_MARKER"
         nookpid=$BG
         wait_until 50 marked_sleep >/dev/null || fail "the command did not start:" "$(cat "$TMP/nook.log")"
         cmd=$(marked_sleep)
-        p=$(pgrep -P "$nookpid" -x slirp4netns) || fail "no slirp4netns child of nook ($nookpid)"
-        proc_stat "$p"
-        slirp="$p:$STAT_START"
-        # the way the other tests find this test's slirp4netns finds it too
-        [ "$(our_slirps)" = "$slirp" ] || fail "our_slirps: '$(our_slirps)', expected '$slirp'"
+        helper=$(our_helpers)
+        [ -n "$helper" ] && [ "$(wc -w <<<"$helper")" -eq 1 ] || fail "not one $HELPER of this test: '$helper'"
+        proc_stat "${helper%%:*}"
+        [ "$STAT_PPID" = "$nookpid" ] || fail "$HELPER ($helper) is not nook's child"
         kill -KILL "$nookpid"
-        wait_until 10 none_alive "$slirp" "$cmd" ||
-                fail "still running 1 s after SIGKILL:" "$(ps -o pid,stat,comm -p "${slirp%%:*},${cmd%%:*}" 2>&1)"
+        wait_until 10 none_alive "$helper" "$cmd" ||
+                fail "still running 1 s after SIGKILL:" "$(ps -o pid,stat,comm -p "${helper%%:*},${cmd%%:*}" 2>&1)"
 }
 
 # ---- slirp4netns's own confinement ---------------------------------------------------------
@@ -431,6 +428,18 @@ assert_slirp_confined() {
         run --separate-stderr "$NOOK" run --net "$NET" -- /usr/bin/id -u
         assert_status 0
         [ "$output" = "$(id -u)" ] || fail "uid inside: $output, expected $(id -u)"
+}
+
+@test "pasta confines itself: seccomp and no_new_privs" {
+        [ "$NET" = pasta ] || skip "about pasta's own confinement"
+        local helper status
+        bg "$TMP/nook.log" "$NOOK" run --net "$NET" -- sleep "$TEST_MARKER"
+        wait_until 50 marked_sleep >/dev/null || fail "the command did not start:" "$(cat "$TMP/nook.log")"
+        helper=$(our_helpers)
+        [ -n "$helper" ] || fail "no pasta of this test is running"
+        status=$(cat "/proc/${helper%%:*}/status")
+        grep -qx $'Seccomp:\t2' <<<"$status" || fail "pasta has no seccomp filter:" "$status"
+        grep -qx $'NoNewPrivs:\t1' <<<"$status" || fail "pasta can gain privileges:" "$status"
 }
 
 @test "slirp4netns refuses 10.0.2.2 itself (--disable-host-loopback) unless allowed or a UDP port needs it" {
@@ -518,29 +527,27 @@ assert_slirp_confined() {
         assert_output_has "tap0"
 }
 
-@test "a failing slirp4netns: one line with its last word, its whole log with -v, nothing left behind" {
-        slirp_only
+@test "a failing network helper: one line with its last word, its whole log with -v, nothing left behind" {
         mkdir "$TMP/fakebin"
-        printf '#!/bin/sh\necho "routine chatter"\necho "fake slirp4netns: the tap broke" >&2\nexit 1\n' >"$TMP/fakebin/slirp4netns"
-        chmod +x "$TMP/fakebin/slirp4netns"
+        printf '#!/bin/sh\necho "routine chatter"\necho "fake helper: the tap broke" >&2\nexit 1\n' >"$TMP/fakebin/$HELPER"
+        chmod +x "$TMP/fakebin/$HELPER"
         run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net "$NET" -- /bin/true
         assert_nook_error "the tap broke"
         run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run -v --net "$NET" -- /bin/true
         assert_status 125
-        [[ "$stderr" == *"routine chatter"* ]] || { show_run; fail "-v did not print slirp4netns's log"; }
-        [[ "${stderr_lines[-1]}" == "nook: slirp4netns failed"* ]] || { show_run; fail "the last line is not nook's error"; }
+        [[ "$stderr" == *"routine chatter"* ]] || { show_run; fail "-v did not print $HELPER's log"; }
+        [[ "${stderr_lines[-1]}" == "nook: $HELPER failed"* ]] || { show_run; fail "the last line is not nook's error"; }
         [ -z "$(run_dirs_left)" ] || fail "left in the run directory:" "$(run_dirs_left)"
 }
 
-@test "without slirp4netns on PATH, --net slirp fails naming the package, leaving nothing behind" {
-        slirp_only
+@test "without its helper on PATH, the network mode fails naming the package, leaving nothing behind" {
         mkdir "$TMP/emptybin"
         # the same PATH works without slirp: the failure is slirp's alone
         run --separate-stderr env PATH="$TMP/emptybin" "$NOOK" run -- /bin/true
         assert_status 0
         run --separate-stderr env PATH="$TMP/emptybin" "$NOOK" run --net "$NET" -- /bin/true
-        assert_nook_error "apt-get install slirp4netns"
-        no_slirp_left || fail "slirp4netns running:" "$(our_slirps)"
+        assert_nook_error "apt-get install $PKG"
+        no_helper_left || fail "$HELPER running:" "$(our_helpers)"
         [ -z "$(run_dirs_left)" ] || fail "left in the run directory:" "$(run_dirs_left)"
 }
 
