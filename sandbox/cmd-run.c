@@ -684,6 +684,9 @@ int cmd_run(int argc, char **argv)
                 if (r == 0 && !map.range && spec.map_mode == USERNS_AUTO && spec.verbose)
                         fprintf(stderr, "nook: no /etc/subuid range: the image's files all belong to you inside\n");
         }
+        if (r == 0 && spec.share_net && spec.verbose)
+                fprintf(stderr, "nook: warning: --net host shares the host's network: every address it reaches, the services on its loopback%s\n",
+                        spec.n_net_rules ? "" : " and its abstract unix sockets");
         if (r == 0) {
                 struct launch_ctx c = {
                         .spec = &spec,

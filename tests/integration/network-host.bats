@@ -93,3 +93,13 @@ except OSError as e:
         run --separate-stderr "$NOOK" run --net host --allow 0.0.0.0/0:53/udp -- /bin/true
         assert_nook_error "TCP"
 }
+
+@test "--net host says, with -v only, in one line, that the host's network is shared" {
+        run --separate-stderr "$NOOK" run -v --net host -- /bin/true
+        assert_status 0
+        [ "$(grep -c "^nook: warning: --net host shares the host's network" <<<"$stderr")" -eq 1 ] ||
+                { show_run; fail "no one-line warning with -v"; }
+        run --separate-stderr "$NOOK" run --net host -- /bin/true
+        assert_status 0
+        [ -z "$stderr" ] || { show_run; fail "something said without -v"; }
+}
