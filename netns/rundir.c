@@ -44,16 +44,34 @@ static void clean_stale(const char *base)
                 closedir(dp);
 }
 
-int rundir_create(char **out, struct nook_err *e)
+void rundir_base(char *buf, size_t size)
 {
         const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+        if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
+                snprintf(buf, size, "%s/nook", xdg);
+        else
+                snprintf(buf, size, "/tmp/nook-%u", (unsigned)getuid());
+}
+
+int rundir_open_base(struct nook_err *e)
+{
+        char base[4096];
+
+        rundir_base(base, sizeof(base));
+        int r = own_dir(base, e);
+        if (r < 0)
+                return r;
+        int fd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return fd >= 0 ? fd : nook_errf(e, errno, "cannot open %s: %m", base);
+}
+
+int rundir_create(char **out, struct nook_err *e)
+{
         char base[4096], dir[4200];
         int r;
 
-        if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
-                snprintf(base, sizeof(base), "%s/nook", xdg);
-        else
-                snprintf(base, sizeof(base), "/tmp/nook-%u", (unsigned)getuid());
+        rundir_base(base, sizeof(base));
         r = own_dir(base, e);
         if (r < 0)
                 return r;

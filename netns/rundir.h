@@ -8,6 +8,10 @@
 #include "sandbox/err.h"
 
 int rundir_create(char **out, struct nook_err *e);
+/* Where the run directories are (not checked), and that directory opened
+   (created and checked: ours, 0700, not a link). */
+void rundir_base(char *buf, size_t size);
+int rundir_open_base(struct nook_err *e);
 /* Removes the directory and the files in it (no subdirectories). */
 void rundir_remove(const char *dir);
 

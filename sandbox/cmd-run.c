@@ -17,6 +17,7 @@
 #include "sandbox/landlock.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
+#include "sandbox/runstate.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/strutil.h"
 #include "sandbox/suggest.h"
@@ -109,7 +110,8 @@ void run_usage(FILE *out)
               "      --overlay MODE        auto (kernel overlayfs when the kernel allows it\n"
               "                            in a user namespace, else fuse-overlayfs),\n"
               "                            kernel or fuse\n"
-              "      --name NAME           name the sandbox\n"
+              "      --name NAME           name the sandbox (nook ps, stop, enter know it\n"
+              "                            by it; unique among running sandboxes)\n"
               "      --persist             keep its writable layer (with --name): the next\n"
               "                            run with that name resumes it; 'nook rm NAME'\n"
               "                            deletes it\n"
@@ -618,8 +620,8 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         return 0;
 }
 
-static int prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
-                   struct seccomp_prog *prog, struct nook_err *e)
+int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
+                struct seccomp_prog *prog, struct nook_err *e)
 {
         struct profile_env pe = { 0 };
         struct run_args a;
@@ -674,7 +676,7 @@ int cmd_run(int argc, char **argv)
         int r;
 
         spec_init(&spec);
-        r = prepare(argc, argv, &spec, &host, &plan, &prog, &e);
+        r = run_prepare(argc, argv, &spec, &host, &plan, &prog, &e);
         if (r == 1)
                 status = 0;     /* --help or --version */
         /* an image keeps its files' owners through the subordinate ids */
@@ -687,6 +689,8 @@ int cmd_run(int argc, char **argv)
         if (r == 0 && spec.share_net && spec.verbose)
                 fprintf(stderr, "nook: warning: --net host shares the host's network: every address it reaches, the services on its loopback%s\n",
                         spec.n_net_rules ? "" : " and its abstract unix sockets");
+        if (r == 0)
+                r = runstate_claim_name(&spec, &e);
         if (r == 0) {
                 struct launch_ctx c = {
                         .spec = &spec,
@@ -694,8 +698,11 @@ int cmd_run(int argc, char **argv)
                         .plan = &plan,
                         .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
                         .map = spec.image ? &map : NULL,
+                        .run_argc = argc,
+                        .run_argv = argv,
                 };
                 r = launch_run(&c, &status, &e);
+                runstate_release_name(&spec);
         }
         if (r < 0) {
                 nook_err_print(&e);

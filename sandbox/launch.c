@@ -19,7 +19,6 @@
 #include "fs/resolve.h"
 #include "netns/egress.h"
 #include "netns/loopback.h"
-#include "netns/rundir.h"
 #include "netns/pasta.h"
 #include "netns/slirp.h"
 #include "sandbox/caps.h"
@@ -27,6 +26,8 @@
 #include "sandbox/exec.h"
 #include "sandbox/idmap.h"
 #include "sandbox/init.h"
+#include "netns/rundir.h"
+#include "sandbox/runstate.h"
 #include "sandbox/userns.h"
 
 /* The sandbox's ends of its pipes to nook, while it sets itself up: nook
@@ -596,27 +597,25 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         else
                 rc = idmap_write_single(child, nest ? 0 : uid_inside(c), c->host->uid, nest ? 0 : gid_inside(c),
                                         c->host->gid, e);
-        /* the way out is up before the sandbox starts its command */
+        /* the way out is up before the sandbox starts its command; its
+           helpers' sockets and logs go to the run directory */
         struct slirp slirp = { .exit_fd = -1 };
         char *rundir = NULL;
         pid_t pasta = -1;
-        if (rc == 0 && c->spec->pasta) {
+        if (rc == 0 && (c->spec->pasta || c->spec->slirp))
                 rc = rundir_create(&rundir, e);
-                if (rc == 0) {
-                        pasta = pasta_start(child, c->spec, rundir, e);
-                        if (pasta < 0)
-                                rc = pasta;
-                }
-                if (rc < 0 && c->spec->verbose && rundir) {
+        if (rc == 0 && c->spec->pasta) {
+                pasta = pasta_start(child, c->spec, rundir, e);
+                if (pasta < 0)
+                        rc = pasta;
+                if (rc < 0 && c->spec->verbose) {
                         char log[4200];
                         snprintf(log, sizeof(log), "%s/pasta.log", rundir);
                         print_file(log);
                 }
         }
         if (rc == 0 && c->spec->slirp) {
-                rc = rundir_create(&rundir, e);
-                if (rc == 0)
-                        rc = slirp_start(child, c->spec, rundir, &slirp, e);
+                rc = slirp_start(child, c->spec, rundir, &slirp, e);
                 if (rc < 0 && c->spec->verbose && slirp.log)
                         print_file(slirp.log);
                 for (size_t i = 0; rc == 0 && i < c->spec->n_ports; i++)
@@ -626,6 +625,11 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         }
         if (rc == 0 && write(sync[1], "g", 1) != 1)
                 rc = nook_errf(e, errno, "cannot start the sandbox: %m");
+        /* what nook ps, stop and enter read: written while pid 1 sets up */
+        if (rc == 0 && !rundir)
+                rc = rundir_create(&rundir, e);
+        if (rc == 0)
+                rc = runstate_record(rundir, c->spec, child, c->run_argc, c->run_argv, e);
         pid_t fuse = -1;
         /* the sandbox's requests while it sets up; EOF when it is done */
         char req_byte;
@@ -646,20 +650,17 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 waitpid(child, NULL, 0);
                 slirp_stop(&slirp);
                 pasta_stop(pasta);
-                if (rundir) {
+                if (rundir)
                         rundir_remove(rundir);
-                        free(rundir);
-                }
+                free(rundir);
                 return rc;
         }
         rc = supervise(child, status, e);
         /* slirp4netns ends by itself once its exit fd is closed */
         slirp_stop(&slirp);
         pasta_stop(pasta);
-        if (rundir) {
-                rundir_remove(rundir);
-                free(rundir);
-        }
+        rundir_remove(rundir);
+        free(rundir);
         if (fuse > 0) {
                 /* the mount namespace ends with its last process: this one */
                 kill(fuse, SIGTERM);

@@ -16,6 +16,9 @@ struct launch_ctx {
         const struct seccomp_prog *seccomp;     /* NULL: no filter */
         const struct userns_map *map;           /* images: the id mapping; NULL: the
                                                    caller's own ids, single */
+        int run_argc;                           /* nook run's arguments, for the run
+                                                   state (runstate.h) */
+        char **run_argv;
 };
 
 /* Whether the sandbox's user namespace maps root to the caller and the

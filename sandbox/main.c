@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "sandbox/helper.h"
+#include "sandbox/cmd-enter.h"
 #include "sandbox/cmd-profile.h"
+#include "sandbox/cmd-ps.h"
 #include "sandbox/cmd-run.h"
 
 static void usage(FILE *out)
@@ -19,6 +21,9 @@ static void usage(FILE *out)
               "  run PROFILE [-- CMD [ARG...]]     run a profile's sandbox (nook.profile(5))\n"
               "  profile ls|show|check|keys        the profile tools (nook profile --help)\n"
               "  image import|pull|ls|inspect|rm|prune   the image store (nook image --help)\n"
+              "  ps [--json]                       list your running sandboxes\n"
+              "  enter NAME|ID [-- CMD [ARG...]]   run CMD in a running sandbox\n"
+              "  stop [-t SECONDS] NAME|ID...      stop running sandboxes\n"
               "  rm NAME...                        delete persistent sandboxes (run --persist)\n"
               "  help                              show this help\n"
               "\n"
@@ -42,6 +47,12 @@ int main(int argc, char **argv)
                 return cmd_run(argc - 1, argv + 1);
         if (strcmp(cmd, "profile") == 0)
                 return cmd_profile(argc - 1, argv + 1);
+        if (strcmp(cmd, "ps") == 0)
+                return cmd_ps(argc - 1, argv + 1);
+        if (strcmp(cmd, "stop") == 0)
+                return cmd_stop(argc - 1, argv + 1);
+        if (strcmp(cmd, "enter") == 0)
+                return cmd_enter(argc - 1, argv + 1);
         /* the store's commands live in nook-image (libarchive, libcrypto) */
         if (strcmp(cmd, "image") == 0 || strcmp(cmd, "rm") == 0) {
                 struct nook_err e = { 0 };

@@ -158,6 +158,25 @@ CapAmb:	0000000000000000"
         assert_answer "CapEff:	0000000000000000"
 }
 
+# ---- nook enter -----------------------------------------------------------------
+
+@test "nook enter into an image sandbox: the image's root, its files, the same capabilities as its command" {
+        "$NOOK" run --name img busybox-oci:1.35 -- /bin/sh -c "echo from-run >/tmp/mark; exec /bin/sleep 30" \
+                >"$TMP/nook.out" 2>&1 </dev/null 3>&- &
+        local nook=$!
+        proc_stat "$nook" && STARTED_PIDS+=("$nook:$STAT_START")
+        wait_until 50 "$NOOK" enter img -- /bin/busybox test -e /tmp/mark || fail "cannot enter:" "$(cat "$TMP/nook.out")"
+        run --separate-stderr "$NOOK" enter img -- /bin/busybox sh -c 'cat /tmp/mark; id -u; grep -E "^Cap(Eff|Bnd)" /proc/self/status; cat /etc/os-release 2>/dev/null | head -1; test -e /bin/busybox && echo busybox'
+        assert_status 0
+        [ "${lines[0]}" = from-run ] || { show_run; fail "enter does not see the sandbox's writable layer"; }
+        [ "${lines[1]}" = 0 ] || { show_run; fail "enter is not the image's root"; }
+        [ "${lines[2]}" = $'CapEff:\t00000000800405fb' ] || { show_run; fail "not the command's capabilities"; }
+        [ "${lines[3]}" = $'CapBnd:\t00000000800405fb' ] || { show_run; fail "not the command's bounding set"; }
+        [ "${lines[-1]}" = busybox ] || { show_run; fail "not the image's root file system"; }
+        run --separate-stderr "$NOOK" stop -t 2 img
+        assert_status 0
+}
+
 # ---- missing images -----------------------------------------------------------
 
 @test "a bare name that is neither a profile nor an image runs as a command: 127" {

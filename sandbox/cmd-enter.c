@@ -1,0 +1,274 @@
+#include "sandbox/cmd-enter.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/caps.h"
+#include "sandbox/cleanup.h"
+#include "sandbox/cmd-run.h"
+#include "sandbox/exec.h"
+#include "sandbox/host.h"
+#include "sandbox/init.h"
+#include "sandbox/plan.h"
+#include "sandbox/runstate.h"
+#include "sandbox/seccomp.h"
+
+static void usage(FILE *out)
+{
+        fputs("Usage: nook enter NAME|ID [-- COMMAND [ARG...]]\n"
+              "\n"
+              "Run COMMAND (default /bin/sh) inside a running sandbox (nook ps lists\n"
+              "them): in its namespaces, its root and its network, as its command runs:\n"
+              "the same user, environment, limits, capabilities, Landlock rules and\n"
+              "seccomp filter, rebuilt from the options and profile the sandbox was\n"
+              "started with. It starts in the command's working directory. The exit\n"
+              "status is COMMAND's; 125 when nook enter itself fails.\n"
+              "\n"
+              "  -h, --help    show this help\n"
+              "See nook(1).\n",
+              out);
+}
+
+/* The sandbox's command, as the host sees it: the oldest child of pid 1. */
+static pid_t find_command(pid_t pid1)
+{
+        DIR *dp = opendir("/proc");
+        struct dirent *de;
+        pid_t best = -1;
+        unsigned long long best_start = 0;
+
+        while (dp && (de = readdir(dp))) {
+                char *end;
+                long pid = strtol(de->d_name, &end, 10);
+                pid_t ppid;
+                unsigned long long start;
+                if (pid <= 0 || *end || runstate_proc_stat((pid_t)pid, &ppid, &start) < 0 || ppid != pid1)
+                        continue;
+                if (best < 0 || start < best_start) {
+                        best = (pid_t)pid;
+                        best_start = start;
+                }
+        }
+        if (dp)
+                closedir(dp);
+        return best;
+}
+
+/* The namespaces of a process, opened before any is joined: once in the
+   sandbox's, the host's /proc paths no longer mean the same. */
+struct ns_set {
+        int owner;      /* the user namespace that owns its mounts and network */
+        int own_user;   /* its own user namespace (below owner when nested) */
+        int fds[6];
+};
+
+static const struct {
+        const char *name;
+        int type;
+} ns_kinds[] = {
+        { "mnt", CLONE_NEWNS }, { "net", CLONE_NEWNET }, { "ipc", CLONE_NEWIPC },
+        { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID },
+};
+
+static bool same_as_ours(int fd, const char *name)
+{
+        char path[64];
+        struct stat a, b;
+
+        snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+        return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+static int open_namespaces(pid_t pid, struct ns_set *ns, struct nook_err *e)
+{
+        char path[64];
+
+        ns->owner = ns->own_user = -1;
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++)
+                ns->fds[i] = -1;
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
+                snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_kinds[i].name);
+                ns->fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+                if (ns->fds[i] < 0)
+                        return nook_errf(e, errno, "cannot open the sandbox's %s namespace: %m", ns_kinds[i].name);
+        }
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+        ns->own_user = open(path, O_RDONLY | O_CLOEXEC);
+        if (ns->own_user < 0)
+                return nook_errf(e, errno, "cannot open the sandbox's user namespace: %m");
+        ns->owner = ioctl(ns->fds[0], NS_GET_USERNS);
+        if (ns->owner < 0)
+                return nook_errf(e, errno, "cannot find the user namespace of the sandbox's mounts: %m");
+        return 0;
+}
+
+static void close_namespaces(struct ns_set *ns)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++)
+                closep(&ns->fds[i]);
+        closep(&ns->owner);
+        closep(&ns->own_user);
+}
+
+static int join_namespaces(const struct ns_set *ns, struct nook_err *e)
+{
+        if (setns(ns->owner, CLONE_NEWUSER) < 0)
+                return nook_errf(e, errno, "cannot join the sandbox's user namespace: %m");
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
+                /* --net host: the host's own, joined already */
+                if (same_as_ours(ns->fds[i], ns_kinds[i].name))
+                        continue;
+                if (setns(ns->fds[i], ns_kinds[i].type) < 0)
+                        return nook_errf(e, errno, "cannot join the sandbox's %s namespace: %m", ns_kinds[i].name);
+        }
+        return 0;
+}
+
+/* Forwards what a process sends us to the entered command, and returns its
+   exit status, as nook run does. */
+static int wait_entered(pid_t child, const sigset_t *set)
+{
+        _cleanup_close_ int sfd = signalfd(-1, set, SFD_CLOEXEC);
+
+        for (;;) {
+                int st;
+                pid_t p = waitpid(child, &st, sfd >= 0 ? WNOHANG : 0);
+                if (p == child)
+                        return init_exit_status(st);
+                if (p < 0 && errno != EINTR)
+                        return NOOK_EXIT_FAILURE;
+                struct signalfd_siginfo si;
+                if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && si.ssi_signo != SIGCHLD &&
+                    si.ssi_code != SI_KERNEL)
+                        kill(child, (int)si.ssi_signo);
+        }
+}
+
+static int enter(const struct run_state *st, char **command, struct nook_err *e)
+{
+        struct nook_spec spec;
+        struct host_facts host = { 0 };
+        struct plan plan = { 0 };
+        struct seccomp_prog prog = { 0 };
+        struct ns_set ns = { .owner = -1, .own_user = -1, .fds = { -1, -1, -1, -1, -1, -1 } };
+        int argc = 0, status = NOOK_EXIT_FAILURE;
+
+        while (st->run_args[argc])
+                argc++;
+        spec_init(&spec);
+        /* the sandbox's own options, again: the same filter, the same user */
+        int r = run_prepare(argc, st->run_args, &spec, &host, &plan, &prog, e);
+        if (r > 0)
+                r = nook_errf(e, EINVAL, "the sandbox's recorded options print help: nothing to enter with");
+        if (r < 0)
+                nook_err_prefix(e, "cannot rebuild the sandbox's settings");
+        pid_t cmd = r < 0 ? -1 : find_command(st->pid1);
+        if (r == 0 && cmd < 0)
+                r = nook_errf(e, ESRCH, "the sandbox's command is gone (it is ending)");
+        if (r == 0)
+                r = open_namespaces(cmd, &ns, e);
+        char cwd_link[64];
+        snprintf(cwd_link, sizeof(cwd_link), "/proc/%d/cwd", (int)cmd);
+        _cleanup_close_ int cwd = r == 0 ? open(cwd_link, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+        /* nested: the command unshared a user namespace below the one that
+           owns the sandbox; so does what enters */
+        struct stat a, b;
+        bool nested = r == 0 && fstat(ns.owner, &a) == 0 && fstat(ns.own_user, &b) == 0 && a.st_ino != b.st_ino;
+        if (r == 0)
+                r = join_namespaces(&ns, e);
+        if (r == 0 && (cwd < 0 || fchdir(cwd) < 0) && chdir("/") < 0)
+                r = nook_errf(e, errno, "cannot change directory in the sandbox: %m");
+        /* the --fd of the sandbox's start mean nothing here */
+        spec.n_keep_fds = 0;
+        if (r == 0) {
+                strv_free(spec.argv);
+                spec.argv = NULL;
+                size_t n = 0;
+                for (char **p = command; p && *p; p++)
+                        if (strv_push(&spec.argv, &n, *p) < 0)
+                                r = nook_errf(e, ENOMEM, "out of memory");
+                if (!command && strv_push(&spec.argv, &n, "/bin/sh") < 0)
+                        r = nook_errf(e, ENOMEM, "out of memory");
+        }
+        if (r == 0) {
+                sigset_t block, old;
+                init_forwarded_signals(&block);
+                sigaddset(&block, SIGCHLD);
+                sigprocmask(SIG_BLOCK, &block, &old);
+                fflush(NULL);
+                pid_t child = fork();   /* into the sandbox's pid namespace */
+                if (child == 0) {
+                        prctl(PR_SET_PDEATHSIG, SIGKILL);
+                        struct exec_ctx x = { .spec = &spec, .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
+                                              .sigmask = &old, .nest = nested,
+                                              .nest_uid = spec.uid_set ? spec.uid : host.uid,
+                                              .nest_gid = spec.gid_set ? spec.gid : host.gid };
+                        exec_command(&x);
+                }
+                if (child < 0) {
+                        r = nook_errf(e, errno, "cannot start the command: %m");
+                } else {
+                        /* what stays outside holds nothing the sandbox could use */
+                        prctl(PR_SET_DUMPABLE, 0);
+                        struct nook_err ce = { 0 };
+                        if (caps_drop_all(&ce) < 0) {
+                                kill(child, SIGKILL);
+                                nook_err_print(&ce);
+                        }
+                        status = wait_entered(child, &block);
+                }
+        }
+        close_namespaces(&ns);
+        seccomp_prog_free(&prog);
+        plan_free(&plan);
+        host_facts_free(&host);
+        spec_free(&spec);
+        return r < 0 ? r : status;
+}
+
+int cmd_enter(int argc, char **argv)
+{
+        struct nook_err e = { 0 };
+        int first = 1;
+
+        if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+                usage(stdout);
+                return 0;
+        }
+        if (argc < 2 || argv[1][0] == '-') {
+                fprintf(stderr, "nook: enter: name the sandbox to enter (nook enter NAME|ID [-- COMMAND...]; nook ps lists them)\n");
+                return NOOK_EXIT_FAILURE;
+        }
+        char **command = NULL;
+        if (argc > 2) {
+                if (strcmp(argv[2], "--") != 0 || argc == 3) {
+                        fprintf(stderr, "nook: enter: the command comes after '--' (nook enter %s -- COMMAND...)\n", argv[1]);
+                        return NOOK_EXIT_FAILURE;
+                }
+                command = argv + 3;
+        }
+        struct run_state st;
+        int r = runstate_find(argv[first], &st, &e);
+        if (r == 0) {
+                r = enter(&st, command, &e);
+                run_state_free(&st);
+        }
+        if (r < 0) {
+                nook_err_print(&e);
+                return NOOK_EXIT_FAILURE;
+        }
+        return r;
+}

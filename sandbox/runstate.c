@@ -1,0 +1,335 @@
+#include "sandbox/runstate.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netns/rundir.h"
+#include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
+
+void run_state_free(struct run_state *st)
+{
+        free(st->name);
+        free(st->image);
+        free(st->profile);
+        free(st->net);
+        strv_free(st->ports);
+        strv_free(st->command);
+        strv_free(st->run_args);
+        free(st->dir);
+        memset(st, 0, sizeof(*st));
+}
+
+int runstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
+{
+        char path[64], buf[1024];
+        int pp;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        if (n <= 0)
+                return -ESRCH;
+        buf[n] = '\0';
+        /* after the command's name, which may hold anything: field 3 on */
+        char *p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                         &pp, start) != 2)
+                return -EIO;
+        if (ppid)
+                *ppid = (pid_t)pp;
+        return 0;
+}
+
+unsigned long long runstate_proc_start(pid_t pid)
+{
+        unsigned long long start = 0;
+
+        return runstate_proc_stat(pid, NULL, &start) == 0 ? start : 0;
+}
+
+static const char *net_mode(const struct nook_spec *s)
+{
+        if (s->share_net)
+                return "host";
+        return s->slirp ? "slirp" : s->pasta ? "pasta" : "none";
+}
+
+static json_t *strv_json(char *const *v, size_t n)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && v && (n == (size_t)-1 ? v[i] != NULL : i < n); i++)
+                json_array_append_new(a, json_string(v[i]));
+        return a;
+}
+
+static char **json_strv(json_t *a)
+{
+        size_t i, n = json_array_size(a);
+        char **v = calloc(n + 1, sizeof(*v));
+        json_t *it;
+
+        if (!v)
+                return NULL;
+        json_array_foreach(a, i, it) {
+                const char *t = json_string_value(it);
+                v[i] = strdup(t ? t : "");
+                if (!v[i]) {
+                        strv_free(v);
+                        return NULL;
+                }
+        }
+        return v;
+}
+
+/* "name-NAME" in the base directory, pointing at "<pid>": a live sandbox's
+   claim on its name. */
+static int claim_name(int base, const char *name, struct nook_err *e)
+{
+        char link[96], me[32], target[32];
+
+        snprintf(link, sizeof(link), "name-%s", name);
+        snprintf(me, sizeof(me), "%d", (int)getpid());
+        for (int tries = 0; tries < 2; tries++) {
+                if (symlinkat(me, base, link) == 0)
+                        return 0;
+                if (errno != EEXIST)
+                        return nook_errf(e, errno, "cannot record the sandbox's name %s: %m", name);
+                ssize_t n = readlinkat(base, link, target, sizeof(target) - 1);
+                target[n > 0 ? n : 0] = '\0';
+                char *end;
+                long pid = strtol(target, &end, 10);
+                /* alive: its nook runs (its run directory may not be made
+                   yet) */
+                if (n > 0 && !*end && pid > 0 && runstate_proc_start((pid_t)pid))
+                        return nook_errf(e, EEXIST, "a sandbox named %s is running already (nook ps; nook stop %s)", name, name);
+                unlinkat(base, link, 0);
+        }
+        return nook_errf(e, EEXIST, "cannot claim the sandbox name %s: another nook took it meanwhile", name);
+}
+
+int runstate_claim_name(const struct nook_spec *s, struct nook_err *e)
+{
+        if (!s->name)
+                return 0;
+        _cleanup_close_ int base = rundir_open_base(e);
+        return base < 0 ? base : claim_name(base, s->name, e);
+}
+
+int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int argc, char **argv,
+                    struct nook_err *e)
+{
+        char path[4200], tmp[4200];
+        char **ports = calloc(s->n_ports + 1, sizeof(*ports));
+
+        if (!ports)
+                return nook_errf(e, ENOMEM, "out of memory");
+        for (size_t i = 0; i < s->n_ports; i++)
+                if (asprintf(&ports[i], "%s:%u:%u/%s", s->ports[i].host_ip, s->ports[i].host_port,
+                             s->ports[i].guest_port, s->ports[i].udp ? "udp" : "tcp") < 0)
+                        ports[i] = NULL;
+        json_t *o = json_pack("{s:i,s:I,s:i,s:I,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o}", "nook_pid", (int)getpid(),
+                              "nook_start", (json_int_t)runstate_proc_start(getpid()), "pid1", (int)pid1, "started",
+                              (json_int_t)time(NULL), "name", s->name, "image", s->image, "profile",
+                              s->profile_name, "net", net_mode(s), "ports", strv_json(ports, s->n_ports),
+                              "command", strv_json(s->argv, (size_t)-1), "run_args", strv_json(argv, (size_t)argc));
+        strv_free(ports);
+        if (!o)
+                return nook_errf(e, ENOMEM, "out of memory");
+        snprintf(path, sizeof(path), "%s/state", dir);
+        snprintf(tmp, sizeof(tmp), "%s/state.tmp", dir);
+        int r = json_dump_file(o, tmp, JSON_COMPACT);
+        json_decref(o);
+        if (r < 0 || rename(tmp, path) < 0) {
+                unlink(tmp);
+                return nook_errf(e, EIO, "cannot write the run state in %s", dir);
+        }
+        return 0;
+}
+
+void runstate_release_name(const struct nook_spec *s)
+{
+        char link[96], target[32], me[32];
+        struct nook_err e = { 0 };
+
+        if (!s->name)
+                return;
+        _cleanup_close_ int base = rundir_open_base(&e);
+        snprintf(link, sizeof(link), "name-%s", s->name);
+        snprintf(me, sizeof(me), "%d", (int)getpid());
+        ssize_t n = base >= 0 ? readlinkat(base, link, target, sizeof(target) - 1) : -1;
+        /* ours only: never another sandbox's claim */
+        if (n > 0 && (target[n] = '\0', strcmp(target, me) == 0))
+                unlinkat(base, link, 0);
+}
+
+/* Reads one run directory's state; -ESRCH when its nook is gone (the
+   directory is then removed), -ENOENT while it has no state yet. */
+static int read_state(int base, const char *entry, struct run_state *st)
+{
+        char path[4200];
+        json_error_t je;
+
+        memset(st, 0, sizeof(*st));
+        _cleanup_close_ int fd = openat(base, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int sfd = fd >= 0 ? openat(fd, "state", O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        FILE *f = sfd >= 0 ? fdopen(sfd, "re") : NULL;
+        json_t *o = f ? json_loadf(f, 0, &je) : NULL;
+        if (f)
+                fclose(f);
+        else if (sfd >= 0)
+                close(sfd);
+        char *end;
+        long pid = strtol(entry, &end, 10);
+        unsigned long long now = runstate_proc_start((pid_t)pid);
+        if (!o) {
+                if (now)
+                        return -ENOENT;
+                goto stale;
+        }
+        st->nook_pid = (pid_t)json_integer_value(json_object_get(o, "nook_pid"));
+        st->nook_start = (unsigned long long)json_integer_value(json_object_get(o, "nook_start"));
+        if (st->nook_pid != pid || !now || now != st->nook_start) {
+                json_decref(o);
+                goto stale;
+        }
+        st->pid1 = (pid_t)json_integer_value(json_object_get(o, "pid1"));
+        st->started = json_integer_value(json_object_get(o, "started"));
+        const char *v;
+        if ((v = json_string_value(json_object_get(o, "name"))))
+                st->name = strdup(v);
+        if ((v = json_string_value(json_object_get(o, "image"))))
+                st->image = strdup(v);
+        if ((v = json_string_value(json_object_get(o, "profile"))))
+                st->profile = strdup(v);
+        v = json_string_value(json_object_get(o, "net"));
+        st->net = strdup(v ? v : "none");
+        st->ports = json_strv(json_object_get(o, "ports"));
+        st->command = json_strv(json_object_get(o, "command"));
+        st->run_args = json_strv(json_object_get(o, "run_args"));
+        rundir_base(path, sizeof(path));
+        if (asprintf(&st->dir, "%s/%s", path, entry) < 0)
+                st->dir = NULL;
+        json_decref(o);
+        if (!st->net || !st->ports || !st->command || !st->run_args || !st->dir) {
+                run_state_free(st);
+                return -ENOMEM;
+        }
+        return 0;
+stale:
+        rundir_base(path, sizeof(path));
+        size_t l = strlen(path);
+        snprintf(path + l, sizeof(path) - l, "/%s", entry);
+        rundir_remove(path);
+        return -ESRCH;
+}
+
+static int by_start(const void *a, const void *b)
+{
+        const struct run_state *x = a, *y = b;
+        return x->nook_start < y->nook_start ? -1 : x->nook_start > y->nook_start;
+}
+
+int runstate_list(struct run_state **out, size_t *n, struct nook_err *e)
+{
+        *out = NULL;
+        *n = 0;
+        int base = rundir_open_base(e);
+        if (base < 0)
+                return base;
+        DIR *dp = fdopendir(base);
+        if (!dp) {
+                close(base);
+                return nook_errf(e, errno, "cannot read the run directories: %m");
+        }
+        struct dirent *de;
+        size_t cap = 0;
+        int r = 0;
+        while (r == 0 && (de = readdir(dp))) {
+                char *end;
+                if (strtol(de->d_name, &end, 10) <= 0 || *end)
+                        continue;
+                struct run_state st;
+                int rr = read_state(dirfd(dp), de->d_name, &st);
+                if (rr == -ENOMEM)
+                        r = nook_errf(e, ENOMEM, "out of memory");
+                if (rr < 0)
+                        continue;
+                if (*n == cap) {
+                        cap = cap ? 2 * cap : 8;
+                        struct run_state *nv = realloc(*out, cap * sizeof(**out));
+                        if (!nv) {
+                                run_state_free(&st);
+                                r = nook_errf(e, ENOMEM, "out of memory");
+                                break;
+                        }
+                        *out = nv;
+                }
+                (*out)[(*n)++] = st;
+        }
+        /* a name whose nook is gone (killed before its end) */
+        rewinddir(dp);
+        while ((de = readdir(dp))) {
+                char target[32], *end;
+                if (strncmp(de->d_name, "name-", 5) != 0)
+                        continue;
+                ssize_t len = readlinkat(dirfd(dp), de->d_name, target, sizeof(target) - 1);
+                target[len > 0 ? len : 0] = '\0';
+                long pid = strtol(target, &end, 10);
+                if (len <= 0 || *end || pid <= 0 || !runstate_proc_start((pid_t)pid))
+                        unlinkat(dirfd(dp), de->d_name, 0);
+        }
+        closedir(dp);
+        if (*n)
+                qsort(*out, *n, sizeof(**out), by_start);
+        return r;
+}
+
+void runstate_clear_stale(void)
+{
+        struct nook_err e = { 0 };
+        struct run_state *all;
+        size_t n;
+
+        if (runstate_list(&all, &n, &e) < 0)
+                return;
+        for (size_t i = 0; i < n; i++)
+                run_state_free(&all[i]);
+        free(all);
+}
+
+int runstate_find(const char *what, struct run_state *out, struct nook_err *e)
+{
+        struct run_state *all;
+        size_t n;
+        int r = runstate_list(&all, &n, e);
+        ssize_t hit = -1;
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                char id[32];
+                snprintf(id, sizeof(id), "%d", (int)all[i].nook_pid);
+                if ((all[i].name && strcmp(all[i].name, what) == 0) || strcmp(id, what) == 0)
+                        hit = (ssize_t)i;
+        }
+        for (size_t i = 0; i < n; i++)
+                if ((ssize_t)i != hit)
+                        run_state_free(&all[i]);
+        if (hit < 0) {
+                free(all);
+                return nook_errf(e, ESRCH, "no running sandbox is named or numbered '%s' (nook ps lists them)", what);
+        }
+        *out = all[hit];
+        free(all);
+        return 0;
+}

@@ -1,0 +1,58 @@
+/* Run state: what `nook ps`, `nook stop` and `nook enter` know of the
+   sandboxes running for this user. Each has its run directory
+   ($XDG_RUNTIME_DIR/nook/<nook's pid>, see netns/rundir.h) with a file
+   "state" (JSON, written once pid 1 exists, replaced atomically), and a
+   named one also a link "name-NAME" -> "<pid>" beside it, which is how a
+   second sandbox of the same name is refused. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sandbox/err.h"
+#include "sandbox/spec.h"
+
+struct run_state {
+        pid_t nook_pid;                 /* the launcher: its id, and whom to signal */
+        unsigned long long nook_start;  /* its start time (clock ticks after boot) */
+        pid_t pid1;                     /* the sandbox's pid 1, as the host sees it */
+        long long started;              /* seconds since the epoch */
+        char *name;                     /* NULL: unnamed */
+        char *image;                    /* NULL: a host sandbox */
+        char *profile;
+        char *net;                      /* none, host, slirp or pasta */
+        char **ports;                   /* [IP:]HOST:PORT/PROTO, NULL-terminated */
+        char **command;                 /* the command, NULL-terminated */
+        char **run_args;                /* nook run's own arguments, for enter */
+        char *dir;                      /* its run directory */
+};
+
+void run_state_free(struct run_state *st);
+
+/* The start time of a process (field 22 of /proc/PID/stat), 0 when it is
+   gone; and with its parent's pid (ppid may be NULL), 0 or -errno. */
+unsigned long long runstate_proc_start(pid_t pid);
+int runstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start);
+
+/* Before clone: claims the sandbox's name, when it has one; a live
+   sandbox of that name is an error. */
+int runstate_claim_name(const struct nook_spec *s, struct nook_err *e);
+
+/* Once pid 1 exists: writes the state file into the run directory dir.
+   argv: nook run's arguments (argv[0] is "run"). */
+int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int argc, char **argv,
+                    struct nook_err *e);
+
+/* At the end: the name's link goes (the run directory is launch's). */
+void runstate_release_name(const struct nook_spec *s);
+
+/* The running sandboxes, oldest first; stale ones (their nook is gone)
+   are cleared on the way. */
+int runstate_list(struct run_state **out, size_t *n, struct nook_err *e);
+
+/* Clears what sandboxes that ended without cleaning up left behind. */
+void runstate_clear_stale(void);
+
+/* The running sandbox named, or with the id (nook's pid), what. */
+int runstate_find(const char *what, struct run_state *out, struct nook_err *e);

@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# Run state: nook ps lists running sandboxes, nook stop ends them, nook
+# enter runs a command inside one, confined as its own command is; names
+# are unique among running sandboxes; a killed nook leaves nothing that
+# ps shows or that keeps its name.
+
+load helpers
+
+# start_bg NOOK-RUN-ARGS...: nook run in the background (its output in
+# $TMP/nook.out, $TMP/nook.err), recorded for teardown; NOOK_PID is its pid.
+start_bg() {
+        env --default-signal=INT,QUIT "$NOOK" run "$@" >"$TMP/nook.out" 2>"$TMP/nook.err" </dev/null 3>&- &
+        NOOK_PID=$!
+        proc_stat "$NOOK_PID" && STARTED_PIDS+=("$NOOK_PID:$STAT_START")
+}
+
+# listed ID: nook ps --json lists a sandbox with that id.
+listed() { "$NOOK" ps --json | python3 -c 'import json, sys; sys.exit(0 if any(s["id"] == int(sys.argv[1]) for s in json.load(sys.stdin)) else 1)' "$1"; }
+
+# running_named NAME: start a sandbox named NAME whose command sleeps (with
+# this test's marker) and wait until ps lists it.
+running_named() {
+        start_bg --name "$1" "${@:2}" -- sleep "$TEST_MARKER"
+        wait_until 50 listed "$NOOK_PID" || fail "nook ps does not list the sandbox:" "$(cat "$TMP/nook.err")"
+}
+
+# nook_status: waits (at most 5 s) for NOOK_PID and sets status to its exit status.
+nook_status() {
+        local i
+        for i in $(seq 50); do
+                proc_alive "$NOOK_PID:$STAT_START" || break
+                sleep 0.1
+        done
+        status=0
+        wait "$NOOK_PID" || status=$?
+}
+
+run_dirs() { find "$XDG_RUNTIME_DIR/nook" -mindepth 1 2>/dev/null; }
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "nook ps lists a running sandbox: id, name, network, command; --json too" {
+        command -v python3 >/dev/null || skip "host: python3 is needed to read --json"
+        running_named web
+        run --separate-stderr "$NOOK" ps
+        assert_status 0
+        [[ "${lines[0]}" == "ID "*"NAME"*"COMMAND" ]] || { show_run; fail "no header"; }
+        [[ "$output" == *"$NOOK_PID "*" web "*"none"*"sleep $TEST_MARKER"* ]] || { show_run; fail "the sandbox is not listed"; }
+        run --separate-stderr "$NOOK" ps --json
+        assert_status 0
+        python3 -c '
+import json, sys
+s = [x for x in json.loads(sys.argv[1]) if x["id"] == int(sys.argv[2])][0]
+assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", sys.argv[3]], s
+' "$output" "$NOOK_PID" "$TEST_MARKER" || fail "unexpected JSON: $output"
+}
+
+@test "when a sandbox ends, nook ps no longer lists it and its run directory is gone" {
+        run --separate-stderr "$NOOK" run -- /bin/true
+        assert_status 0
+        run --separate-stderr "$NOOK" ps --json
+        assert_output "[]"
+        [ -z "$(run_dirs)" ] || fail "left behind:" "$(run_dirs)"
+}
+
+@test "a second sandbox of a running one's name is refused in one line; the name is free once it ends" {
+        running_named web
+        run --separate-stderr "$NOOK" run --name web -- /bin/true
+        assert_nook_error "web"
+        [[ "$stderr" == *"running already"* ]] || { show_run; fail "the error does not say why"; }
+        proc_alive "$NOOK_PID:$STAT_START" || fail "the first sandbox ended"
+        run --separate-stderr "$NOOK" stop web
+        assert_status 0
+        run --separate-stderr "$NOOK" run --name web -- /bin/true
+        assert_status 0
+}
+
+@test "nook stop NAME ends the sandbox with SIGTERM to its command and returns once it is gone" {
+        running_named web
+        run --separate-stderr "$NOOK" stop web
+        assert_status 0
+        ! proc_alive "$NOOK_PID:$STAT_START" || fail "nook still runs after nook stop returned"
+        [ -z "$(marked_procs "$TEST_MARKER")" ] || fail "the command still runs"
+        nook_status
+        [ "$status" -eq 143 ] || fail "nook run ended with $status, not 143 (SIGTERM to the command)"
+        [ -z "$(run_dirs)" ] || fail "left behind:" "$(run_dirs)"
+}
+
+@test "nook stop ID works as well as the name" {
+        start_bg -- sleep "$TEST_MARKER"
+        wait_until 50 listed "$NOOK_PID" || fail "not listed"
+        run --separate-stderr "$NOOK" stop "$NOOK_PID"
+        assert_status 0
+        ! proc_alive "$NOOK_PID:$STAT_START" || fail "nook still runs"
+}
+
+@test "nook stop -t 1 kills a command that ignores SIGTERM, and nothing is left" {
+        start_bg --name stubborn -- /bin/sh -c "trap '' TERM; sleep $TEST_MARKER & wait; wait"
+        wait_until 50 listed "$NOOK_PID" || fail "not listed"
+        wait_until 50 test -n "$(marked_procs "$TEST_MARKER")" || fail "the command did not start"
+        local t0=$SECONDS
+        run --separate-stderr "$NOOK" stop -t 1 stubborn
+        assert_status 0
+        [ $((SECONDS - t0)) -le 4 ] || fail "nook stop took $((SECONDS - t0)) s"
+        wait_until 10 test -z "$(marked_procs "$TEST_MARKER")" || fail "the command still runs:" "$(marked_procs "$TEST_MARKER")"
+        ! proc_alive "$NOOK_PID:$STAT_START" || fail "nook still runs"
+        run --separate-stderr "$NOOK" ps --json
+        assert_output "[]"
+        [ -z "$(run_dirs)" ] || fail "left behind:" "$(run_dirs)"
+}
+
+@test "a nook killed by SIGKILL: ps does not list it, clears its run directory, and its name is free" {
+        running_named web
+        kill -KILL "$NOOK_PID"
+        wait_until 20 test -z "$(marked_procs "$TEST_MARKER")" || fail "the command outlived nook"
+        run --separate-stderr "$NOOK" ps --json
+        assert_output "[]"
+        [ -z "$(run_dirs)" ] || fail "left behind:" "$(run_dirs)"
+        run --separate-stderr "$NOOK" run --name web -- /bin/true
+        assert_status 0
+}
+
+@test "stop and enter of a sandbox that does not run: exit 125, one line naming it" {
+        run --separate-stderr "$NOOK" stop nothere
+        assert_nook_error nothere
+        run --separate-stderr "$NOOK" enter nothere -- /bin/true
+        assert_nook_error nothere
+}
+
+@test "bad options of ps, stop and enter are refused in one line" {
+        run --separate-stderr "$NOOK" ps --bogus
+        assert_nook_error -- --bogus
+        run --separate-stderr "$NOOK" stop -t soon web
+        assert_nook_error soon
+        run --separate-stderr "$NOOK" stop -s SIGFOO web
+        assert_nook_error SIGFOO
+        run --separate-stderr "$NOOK" stop
+        assert_nook_error "name the sandbox"
+        run --separate-stderr "$NOOK" enter web /bin/true
+        assert_nook_error "after '--'"
+}
+
+@test "nook enter runs a command in the sandbox: its files, its uid, its working directory, its exit status" {
+        start_bg --name box --chdir /tmp -- /bin/sh -c "echo inside-only >/tmp/note; exec sleep $TEST_MARKER"
+        wait_until 50 listed "$NOOK_PID" || fail "not listed"
+        wait_until 50 test -n "$(marked_procs "$TEST_MARKER")" || fail "the command did not start"
+        run --separate-stderr "$NOOK" enter box -- /bin/sh -c 'cat /tmp/note; id -u; pwd'
+        assert_status 0
+        [ "${lines[0]}" = inside-only ] || { show_run; fail "the sandbox's /tmp is not what enter sees"; }
+        [ "${lines[1]}" = "$(id -u)" ] || { show_run; fail "enter runs as another uid"; }
+        [ "${lines[2]}" = /tmp ] || { show_run; fail "enter does not start in the command's directory"; }
+        [ ! -e /tmp/note ] || [ "$(cat /tmp/note 2>/dev/null)" != inside-only ] || fail "the sandbox's /tmp is the host's"
+        run --separate-stderr "$NOOK" enter box -- /bin/sh -c 'exit 7'
+        assert_status 7
+}
+
+@test "what nook enter runs is confined as the command: no capabilities, no_new_privs, seccomp, its pid namespace" {
+        running_named box
+        run --separate-stderr "$NOOK" enter box -- /bin/sh -c 'grep -E "^(CapEff|CapPrm|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; echo pid=$$'
+        assert_status 0
+        [[ "$output" == *$'CapEff:\t0000000000000000'* ]] || { show_run; fail "capabilities left"; }
+        [[ "$output" == *$'CapBnd:\t0000000000000000'* ]] || { show_run; fail "bounding set left"; }
+        [[ "$output" == *$'NoNewPrivs:\t1'* ]] || { show_run; fail "no no_new_privs"; }
+        [[ "$output" == *$'Seccomp:\t2'* ]] || { show_run; fail "no seccomp filter"; }
+        local pid=${lines[-1]#pid=}
+        [ "$pid" -lt 100 ] || { show_run; fail "not in the sandbox's pid namespace (pid $pid)"; }
+        # the host's processes are out of sight, the sandbox's in sight
+        run --separate-stderr "$NOOK" enter box -- /bin/sh -c 'ls /proc | grep -c "^[0-9]"'
+        assert_status 0
+        [ "$output" -lt 10 ] || { show_run; fail "enter sees $output processes"; }
+}
+
+@test "nook enter into a sandbox with --net slirp: its network, and no power over it" {
+        command -v slirp4netns >/dev/null || skip "host: slirp4netns is not installed (apt-get install slirp4netns)"
+        [ -c /dev/net/tun ] && [ -r /dev/net/tun ] && [ -w /dev/net/tun ] || skip "host: /dev/net/tun is not usable"
+        running_named netbox --net slirp --allow 10.0.2.2:9/tcp
+        run --separate-stderr "$NOOK" enter netbox -- /bin/sh -c 'grep -q "^ *tap0:" /proc/net/dev && echo tap0; /usr/sbin/nft flush ruleset 2>/dev/null; echo flush=$?'
+        assert_status 0
+        [ "${lines[0]}" = tap0 ] || { show_run; fail "enter does not see the sandbox's tap0"; }
+        [ "${lines[1]}" != flush=0 ] || { show_run; fail "nft flush ruleset succeeded from enter"; }
+}
