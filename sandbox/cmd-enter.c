@@ -169,6 +169,7 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
         while (st->run_args[argc])
                 argc++;
         spec_init(&spec);
+        spec.entering = true;
         /* the sandbox's own options, again: the same filter, the same user */
         int r = run_prepare(argc, st->run_args, &spec, &host, &plan, &prog, e);
         if (r > 0)

@@ -161,7 +161,8 @@ CapAmb:	0000000000000000"
 # ---- nook enter -----------------------------------------------------------------
 
 @test "nook enter into an image sandbox: the image's root, its files, the same capabilities as its command" {
-        "$NOOK" run --name img busybox-oci:1.35 -- /bin/sh -c "echo from-run >/tmp/mark; exec /bin/sleep 30" \
+        # --persist: the running sandbox holds its layer's lock, enter must not want it
+        "$NOOK" run --name img --persist busybox-oci:1.35 -- /bin/sh -c "echo from-run >/tmp/mark; exec /bin/sleep 30" \
                 >"$TMP/nook.out" 2>&1 </dev/null 3>&- &
         local nook=$!
         proc_stat "$nook" && STARTED_PIDS+=("$nook:$STAT_START")
@@ -174,6 +175,8 @@ CapAmb:	0000000000000000"
         [ "${lines[3]}" = $'CapBnd:\t00000000800405fb' ] || { show_run; fail "not the command's bounding set"; }
         [ "${lines[-1]}" = busybox ] || { show_run; fail "not the image's root file system"; }
         run --separate-stderr "$NOOK" stop -t 2 img
+        assert_status 0
+        run --separate-stderr "$NOOK" rm img
         assert_status 0
 }
 
