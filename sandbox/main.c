@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sandbox/helper.h"
+#include "sandbox/cmd-doctor.h"
 #include "sandbox/cmd-enter.h"
 #include "sandbox/cmd-profile.h"
 #include "sandbox/cmd-ps.h"
@@ -25,6 +26,7 @@ static void usage(FILE *out)
               "  enter NAME|ID [-- CMD [ARG...]]   run CMD in a running sandbox\n"
               "  stop [-t SECONDS] NAME|ID...      stop running sandboxes\n"
               "  rm NAME...                        delete persistent sandboxes (run --persist)\n"
+              "  doctor                            check what this host lets nook do\n"
               "  help                              show this help\n"
               "\n"
               "Options:\n"
@@ -53,6 +55,8 @@ int main(int argc, char **argv)
                 return cmd_stop(argc - 1, argv + 1);
         if (strcmp(cmd, "enter") == 0)
                 return cmd_enter(argc - 1, argv + 1);
+        if (strcmp(cmd, "doctor") == 0)
+                return cmd_doctor(argc - 1, argv + 1);
         /* the store's commands live in nook-image (libarchive, libcrypto) */
         if (strcmp(cmd, "image") == 0 || strcmp(cmd, "rm") == 0) {
                 struct nook_err e = { 0 };
