@@ -137,7 +137,7 @@ static void check_userns(struct report *r)
                     e > 0 ? strerror(e) : "the test failed");
         if (restricted)
                 say(r, WARN, "AppArmor", "kernel.apparmor_restrict_unprivileged_userns=1: user namespaces lose their "
-                    "capabilities unless an AppArmor profile allows nook (see contrib/ in nook's sources)");
+                    "capabilities unless an AppArmor profile allows nook (install contrib/apparmor/nook from nook's sources)");
 }
 
 static void check_kernel(struct report *r)
