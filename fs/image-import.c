@@ -669,6 +669,26 @@ static void drop_unreferenced_blobs(struct store *s)
         json_decref(set);
 }
 
+/* Once an image's layers are unpacked and its record saved, their blobs
+   (compressed or plain tars, as big as the layers themselves) serve no
+   one: nook runs the unpacked layers, and an import that needs a blob again
+   brings it again. Manifests and configs stay. */
+static void drop_layer_blobs(struct store *s, json_t *rec)
+{
+        json_t *l;
+        size_t i;
+
+        json_array_foreach(json_object_get(rec, "layers"), i, l) {
+                const char *digest = json_string_value(json_object_get(l, "digest"));
+                const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
+                char rel[128];
+                if (!digest || !digest_valid(digest) || !diff_id || !store_has_layer(s, diff_id))
+                        continue;
+                snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_hex(digest));
+                unlinkat(s->dfd, rel, 0);
+        }
+}
+
 /* Replaces every occurrence of from in e's message by to. */
 static void rename_in_message(struct nook_err *e, const char *from, const char *to)
 {
@@ -722,6 +742,8 @@ int image_import(struct store *s, const char *path, const struct import_opts *o,
         }
         if (r == 0)
                 r = store_image_save(s, name, rec, e);
+        if (r == 0)
+                drop_layer_blobs(s, rec);
         if (r == 0) {
                 *out_name = strdup(name);
                 if (!*out_name)

@@ -50,6 +50,29 @@ teardown() { images_teardown; }
 hand"
 }
 
+@test "an import keeps the unpacked layers but not their blobs; the config stays; a second import works" {
+        local f digest
+        for f in "$FIX/busybox-oci" "$FIX/rootfs.tar"; do
+                import_ok "$f"
+                "$NOOK" image inspect "$IMAGE" >"$TMP/rec.json" || fail "cannot inspect $IMAGE"
+                for digest in $(py 'import json, sys; print(" ".join(l["digest"].split(":")[1] for l in json.load(open(sys.argv[1]))["layers"]))' "$TMP/rec.json"); do
+                        [ ! -e "$STORE/blobs/sha256/$digest" ] || fail "$IMAGE: the layer blob $digest is still stored"
+                done
+                for d in $(layer_dirs "$IMAGE"); do [ -d "$d" ] || fail "$IMAGE: no layer $d"; done
+                in_image "$IMAGE" /bin/busybox echo ok
+                assert_answer ok
+        done
+        "$NOOK" image inspect busybox-oci:1.35 >"$TMP/rec.json" || fail "cannot inspect busybox-oci"
+        digest=$(py 'import json, sys; print(json.load(open(sys.argv[1])).get("config_digest", "").split(":")[-1])' "$TMP/rec.json")
+        [ -f "$STORE/blobs/sha256/$digest" ] || fail "the config blob of busybox-oci is gone"
+        # again: the layer is there, the blob comes and goes
+        import_ok "$FIX/rootfs.tar" --name again:1
+        in_image again:1 /bin/busybox echo ok
+        assert_answer ok
+        assert_store_tmp_empty
+        assert_blobs_match_names
+}
+
 @test "a plain rootfs tarball is named after its file, and runs" {
         import_ok "$FIX/rootfs.tar"
         [ "$IMAGE" = rootfs:latest ] || fail "imported as '$IMAGE'"
