@@ -1,14 +1,12 @@
 # audio.profile - a block for programs that play or record sound
 #
-# Binds the PipeWire socket and the PulseAudio directory (served by
-# pipewire-pulse or by PulseAudio itself) from ${XDG_RUNTIME_DIR}, when
-# they exist. Both servers accept a client of the same user without a
-# cookie. Raw ALSA devices (/dev/snd) are not bound. The [Desktop] Audio=
-# key will replace this block when it arrives.
+# Audio=auto: PipeWire's socket ($XDG_RUNTIME_DIR/pipewire-0) when the
+# session has one, with PulseAudio's (served by pipewire-pulse), else
+# PulseAudio's socket and cookie; no sound, and no error, when the session
+# has neither. Raw ALSA devices (/dev/snd) are not bound.
 
 [Profile]
 Description=PipeWire and PulseAudio sockets
 
-[Filesystem]
-BindTry=${XDG_RUNTIME_DIR}/pipewire-0:ro
-BindTry=${XDG_RUNTIME_DIR}/pulse:ro
+[Desktop]
+Audio=auto

@@ -16,8 +16,7 @@
 [Profile]
 Description=Chromium web browser, private home
 Include=base
-Include=gui-wayland
-Include=gui-x11
+Include=gui
 Include=audio
 Include=gpu
 Include=network-client
@@ -34,3 +33,7 @@ BindTry=${DOWNLOADS}
 SyscallAllow=clone
 SyscallAllow=unshare
 SyscallAllow=chroot
+
+[Desktop]
+Name=Chromium (sandboxed)
+Icon=chromium

@@ -11,8 +11,7 @@
 [Profile]
 Description=Evince document viewer, read-only, no network
 Include=base
-Include=gui-wayland
-Include=gui-x11
+Include=gui
 
 [Run]
 Command=evince
@@ -22,3 +21,7 @@ Home=tmpfs
 Cwd=no
 BindTry=~/Documents:ro
 BindTry=${DOWNLOADS}:ro
+
+[Desktop]
+Name=Document Viewer (sandboxed)
+Icon=org.gnome.Evince

@@ -11,3 +11,7 @@ Include=firefox
 
 [Run]
 Command=firefox-esr
+
+[Desktop]
+Name=Firefox ESR (sandboxed)
+Icon=firefox-esr

@@ -17,8 +17,7 @@
 [Profile]
 Description=Firefox web browser, private home
 Include=base
-Include=gui-wayland
-Include=gui-x11
+Include=gui
 Include=audio
 Include=gpu
 Include=network-client
@@ -30,3 +29,7 @@ Command=firefox
 Home=private
 Cwd=no
 BindTry=${DOWNLOADS}
+
+[Desktop]
+Name=Firefox (sandboxed)
+Icon=firefox

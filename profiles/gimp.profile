@@ -11,8 +11,7 @@
 [Profile]
 Description=GIMP image editor on ~/Pictures, private home
 Include=base
-Include=gui-wayland
-Include=gui-x11
+Include=gui
 
 [Run]
 Command=gimp
@@ -22,3 +21,7 @@ Home=private
 Cwd=no
 BindTry=~/Pictures
 BindTry=${DOWNLOADS}
+
+[Desktop]
+Name=GIMP (sandboxed)
+Icon=gimp

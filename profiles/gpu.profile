@@ -1,14 +1,15 @@
 # gpu.profile - a block for programs that render with the GPU
 #
-# Binds /dev/dri, when the host has it, with its device nodes usable
-# (Device=, where a leading '-' skips it on a host without one), and the
-# parts of /sys that Mesa reads to tell which driver a device needs,
-# read-only.
+# GPU=auto: the GPU's device nodes the host has (/dev/dri, NVIDIA's
+# /dev/nvidia*), usable, and none on a host without them; and the parts of
+# /sys that Mesa reads to tell which driver a device needs, read-only.
 
 [Profile]
-Description=GPU device directory and the sysfs Mesa needs
+Description=GPU device nodes and the sysfs Mesa needs
+
+[Desktop]
+GPU=auto
 
 [Filesystem]
-Device=-/dev/dri
 BindTry=/sys/dev/char:ro
 BindTry=/sys/devices:ro

@@ -1,19 +1,16 @@
 # gui-x11.profile - a block for programs that draw on an X11 display
 #
-# Binds the X server's socket directory /tmp/.X11-unix read-only (the
-# sandbox's own network namespace cannot reach the server's abstract
-# socket) and the usual X authority files, when they exist. DISPLAY is
-# inherited from the caller's environment, as is XAUTHORITY; a session whose
-# authority file lives elsewhere needs a drop-in that binds it.
+# Display=x11: the X server's socket for $DISPLAY (/tmp/.X11-unix/XN) and
+# its cookie ($XAUTHORITY, or ~/.Xauthority), bound read-only, with DISPLAY
+# and XAUTHORITY set to match. A session without a local X server is an
+# error naming what is missing.
 #
 # Beware: any X11 client can read the screen and the keyboard of every other
-# client on the same server. Prefer Wayland where the program supports it.
-# The [Desktop] Display= key will replace this block when it arrives.
+# client on the same server. Prefer Wayland where the program supports it
+# (gui.profile picks Wayland when the session has it).
 
 [Profile]
 Description=X11 display socket and authority
 
-[Filesystem]
-BindTry=/tmp/.X11-unix:ro
-BindTry=~/.Xauthority:ro
-BindTry=${XDG_RUNTIME_DIR}/gdm/Xauthority:ro
+[Desktop]
+Display=x11

@@ -198,9 +198,90 @@ LIMIT(core, SPEC_LIMIT_CORE)
 LIMIT(stack, SPEC_LIMIT_STACK)
 LIMIT(as, SPEC_LIMIT_AS)
 
+static int k_display(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        if (strcmp(v, "none") == 0)
+                s->display = SPEC_DISPLAY_NONE;
+        else if (strcmp(v, "x11") == 0)
+                s->display = SPEC_DISPLAY_X11;
+        else if (strcmp(v, "wayland") == 0)
+                s->display = SPEC_DISPLAY_WAYLAND;
+        else if (strcmp(v, "auto") == 0)
+                s->display = SPEC_DISPLAY_AUTO;
+        else
+                return nook_errf(e, EINVAL, "display '%s' is not one of wayland, x11, auto, none", v);
+        return 0;
+}
+
+static int k_audio(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        if (strcmp(v, "none") == 0)
+                s->audio = SPEC_AUDIO_NONE;
+        else if (strcmp(v, "pulseaudio") == 0)
+                s->audio = SPEC_AUDIO_PULSEAUDIO;
+        else if (strcmp(v, "pipewire") == 0)
+                s->audio = SPEC_AUDIO_PIPEWIRE;
+        else if (strcmp(v, "auto") == 0)
+                s->audio = SPEC_AUDIO_AUTO;
+        else
+                return nook_errf(e, EINVAL, "audio '%s' is not one of pipewire, pulseaudio, auto, none", v);
+        return 0;
+}
+
+static int k_dbus(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        if (strcmp(v, "none") == 0)
+                s->dbus = SPEC_DBUS_NONE;
+        else if (strcmp(v, "filtered") == 0)
+                s->dbus = SPEC_DBUS_FILTERED;
+        else
+                return nook_errf(e, EINVAL, "D-Bus mode '%s' is not one of filtered, none", v);
+        return 0;
+}
+
+/* A well-known bus name (org.example.App), or a prefix of them with .* */
+static int k_talk(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        size_t n = strlen(v), body = n >= 2 && strcmp(v + n - 2, ".*") == 0 ? n - 2 : n;
+
+        if (body == 0 || n > 255 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") < body ||
+            !strchr(v, '.') || v[0] == '.' || v[0] == ':' || (v[0] >= '0' && v[0] <= '9') || strstr(v, ".."))
+                return nook_errf(e, EINVAL, "'%s' is not a D-Bus name (like org.freedesktop.Notifications, or org.example.*)", v);
+        if (strv_push(&s->talk, &s->n_talk, v) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+static int k_gpu(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        bool on;
+
+        if (strcmp(v, "auto") == 0) {
+                s->gpu = SPEC_GPU_AUTO;
+                return 0;
+        }
+        int r = parse_bool(v, &on, e);
+        if (r == 0)
+                s->gpu = on ? SPEC_GPU_YES : SPEC_GPU_NO;
+        return r;
+}
+
+static int k_desktop_name(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        free(s->desktop_name);
+        s->desktop_name = strdup(v);
+        return s->desktop_name ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
+static int k_icon(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        free(s->icon);
+        s->icon = strdup(v);
+        return s->icon ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
 #define IMAGES "images"
 #define NETWORKING "networking"
-#define DESKTOP "desktop integration"
 
 const struct key_def key_table[] = {
         { "Profile", "Description", KEY_META, NULL, NULL, k_description, NULL },
@@ -250,13 +331,13 @@ const struct key_def key_table[] = {
         { "Limits", "Stack", 0, "limit-stack", NULL, k_stack, NULL },
         { "Limits", "AddressSpace", 0, "limit-addressspace", NULL, k_as, NULL },
 
-        { "Desktop", "Display", KEY_LATER, NULL, NULL, NULL, DESKTOP },
-        { "Desktop", "Audio", KEY_LATER, NULL, NULL, NULL, DESKTOP },
-        { "Desktop", "DBus", KEY_LATER, NULL, NULL, NULL, DESKTOP },
-        { "Desktop", "Talk", KEY_LATER | KEY_LIST, NULL, NULL, NULL, DESKTOP },
-        { "Desktop", "GPU", KEY_LATER, NULL, NULL, NULL, DESKTOP },
-        { "Desktop", "Name", KEY_LATER, NULL, NULL, NULL, DESKTOP },
-        { "Desktop", "Icon", KEY_LATER, NULL, NULL, NULL, DESKTOP },
+        { "Desktop", "Display", 0, "display", NULL, k_display, NULL },
+        { "Desktop", "Audio", 0, "audio", NULL, k_audio, NULL },
+        { "Desktop", "DBus", 0, "dbus", NULL, k_dbus, NULL },
+        { "Desktop", "Talk", KEY_LIST, "talk", NULL, k_talk, NULL },
+        { "Desktop", "GPU", 0, "gpu", NULL, k_gpu, NULL },
+        { "Desktop", "Name", 0, "desktop-name", NULL, k_desktop_name, NULL },
+        { "Desktop", "Icon", 0, "icon", NULL, k_icon, NULL },
 };
 const size_t key_table_size = ARRAY_SIZE(key_table);
 

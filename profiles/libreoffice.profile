@@ -13,8 +13,7 @@
 [Profile]
 Description=LibreOffice on ~/Documents, no network
 Include=base
-Include=gui-wayland
-Include=gui-x11
+Include=gui
 
 [Run]
 Command=libreoffice
@@ -24,3 +23,7 @@ Home=private
 Cwd=no
 BindTry=~/Documents
 BindTry=${DOWNLOADS}
+
+[Desktop]
+Name=LibreOffice (sandboxed)
+Icon=libreoffice-startcenter

@@ -13,8 +13,7 @@
 [Profile]
 Description=mpv media player, media read-only, no network
 Include=base
-Include=gui-wayland
-Include=gui-x11
+Include=gui
 Include=audio
 Include=gpu
 
@@ -28,3 +27,7 @@ BindTry=~/Videos:ro
 BindTry=~/Music:ro
 BindTry=${DOWNLOADS}:ro
 BindTry=${XDG_CONFIG_HOME}/mpv:ro
+
+[Desktop]
+Name=mpv (sandboxed)
+Icon=mpv

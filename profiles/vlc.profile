@@ -12,8 +12,7 @@
 [Profile]
 Description=VLC media player, media read-only, no network
 Include=base
-Include=gui-wayland
-Include=gui-x11
+Include=gui
 Include=audio
 Include=gpu
 
@@ -26,3 +25,7 @@ Cwd=no
 BindTry=~/Videos:ro
 BindTry=~/Music:ro
 BindTry=${DOWNLOADS}:ro
+
+[Desktop]
+Name=VLC (sandboxed)
+Icon=vlc

@@ -55,7 +55,8 @@ static void usage(FILE *out)
               "Check what this host lets nook do for you: user namespaces, the kernel,\n"
               "subordinate id ranges and newuidmap, kernel overlayfs in a user namespace\n"
               "and fuse-overlayfs, slirp4netns, pasta, /dev/net/tun, nftables, Landlock,\n"
-              "seccomp, the run directory and the image store. One line a check: ok,\n"
+              "xdg-dbus-proxy, the session's display, seccomp, the run directory and the\n"
+              "image store. One line a check: ok,\n"
               "warn (a feature that will not work, and what to do) or FAIL (nook run\n"
               "cannot work). Changes nothing; leaves nothing behind.\n"
               "\n"
@@ -286,6 +287,22 @@ static void check_network(struct report *r)
                     abi ? "ABI too old" : "not available");
 }
 
+static void check_desktop(struct report *r)
+{
+        const char *w = getenv("WAYLAND_DISPLAY"), *d = getenv("DISPLAY");
+
+        if (on_path("xdg-dbus-proxy"))
+                say(r, OK, "xdg-dbus-proxy", "installed: --dbus filtered");
+        else
+                say(r, WARN, "xdg-dbus-proxy", "not installed: --dbus filtered will not work (apt-get install xdg-dbus-proxy)");
+        if ((w && *w) || (d && *d))
+                say(r, OK, "display", "%s%s%s%s: --display auto uses %s", w && *w ? "WAYLAND_DISPLAY=" : "",
+                    w && *w ? w : "", w && *w && d && *d ? ", DISPLAY=" : d && *d ? "DISPLAY=" : "",
+                    d && *d ? d : "", w && *w ? "Wayland" : "X11");
+        else
+                say(r, OK, "display", "none in this session (--display needs a desktop session)");
+}
+
 static void check_rest(struct report *r)
 {
         const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -354,6 +371,7 @@ int cmd_doctor(int argc, char **argv)
         check_ids(&r, name);
         check_overlay(&r);
         check_network(&r);
+        check_desktop(&r);
         check_rest(&r);
         printf("%u failed, %u warning%s\n", r.fails, r.warns, r.warns == 1 ? "" : "s");
         host_facts_free(&h);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs/resolve.h"
 #include "profiles/loader.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/cmd-run.h"
@@ -25,6 +26,10 @@ static void usage(FILE *out)
               "  check NAME|FILE...    validate profiles: exit 0 when all are valid, 1\n"
               "                        with one diagnostic a line otherwise\n"
               "  keys                  list every key the parser knows, as Section.Key\n"
+              "  desktop-entry [--install] NAME\n"
+              "                        print a launcher (.desktop file) that runs the\n"
+              "                        profile, or write it to\n"
+              "                        $XDG_DATA_HOME/applications/nook-NAME.desktop\n"
               "\n"
               "Search path, first match wins: $XDG_CONFIG_HOME/nook/profiles, "
               NOOK_SYSCONF_PROFILES ",\n" NOOK_DATA_PROFILES " (or $NOOK_PROFILES_DIR).\n"
@@ -76,6 +81,45 @@ static int evaluate(const struct env *v, const char *name, struct resolved *res,
         if (r == -ENOMEM)
                 return r;
         return d->n ? -EINVAL : 0;
+}
+
+/* One profile, loaded for a command that shows it: the environment, the
+   resolved files and the spec. */
+struct loaded {
+        struct env v;
+        struct resolved res;
+        struct nook_spec spec;
+        struct diag d;
+};
+
+static void print_diags(const struct diag *d);
+
+/* 0, or the command's exit status after saying why not (2: no environment,
+   1: the profile is not valid). */
+static int load_one(const char *name, struct loaded *l)
+{
+        struct nook_err e = { 0 };
+
+        memset(&l->res, 0, sizeof(l->res));
+        spec_init(&l->spec);
+        diag_init(&l->d);
+        if (env_init(&l->v, &e) < 0) {
+                nook_err_print(&e);
+                return 2;
+        }
+        if (evaluate(&l->v, name, &l->res, &l->spec, &l->d) < 0) {
+                print_diags(&l->d);
+                return 1;
+        }
+        return 0;
+}
+
+static void loaded_free(struct loaded *l)
+{
+        resolved_free(&l->res);
+        spec_free(&l->spec);
+        diag_free(&l->d);
+        env_free(&l->v);
 }
 
 static void print_diags(const struct diag *d)
@@ -186,6 +230,14 @@ static json_t *spec_json(const struct nook_spec *s)
                                                                     ? json_string("infinity")
                                                                     : json_integer((json_int_t)s->limits[i].value));
         json_object_set_new(o, "limits", lim);
+        static const char *const displays[] = { "none", "x11", "wayland", "auto" };
+        static const char *const audios[] = { "none", "pulseaudio", "pipewire", "auto" };
+        static const char *const gpus[] = { "no", "yes", "auto" };
+        json_object_set_new(o, "desktop", json_pack("{s:s,s:s,s:s,s:o,s:s,s:s?,s:s?}", "display", displays[s->display],
+                                                    "audio", audios[s->audio], "dbus",
+                                                    s->dbus == SPEC_DBUS_FILTERED ? "filtered" : "none", "talk",
+                                                    strv_json(s->talk, s->n_talk), "gpu", gpus[s->gpu], "name",
+                                                    s->desktop_name, "icon", s->icon));
         return o;
 }
 
@@ -208,33 +260,18 @@ static int do_show(int argc, char **argv)
                 fprintf(stderr, "nook: profile show needs a NAME or FILE (see 'nook profile ls')\n");
                 return 2;
         }
-        struct env v;
-        struct nook_err e = { 0 };
-        struct resolved res = { 0 };
-        struct nook_spec spec;
-        struct diag d;
-        int rc = 0;
+        struct loaded l;
+        int rc = load_one(name, &l);
 
-        spec_init(&spec);
-        diag_init(&d);
-        if (env_init(&v, &e) < 0) {
-                nook_err_print(&e);
-                rc = 2;
-        } else if (evaluate(&v, name, &res, &spec, &d) < 0) {
-                print_diags(&d);
-                rc = 1;
-        } else if (json) {
-                json_t *o = spec_json(&spec);
+        if (rc == 0 && json) {
+                json_t *o = spec_json(&l.spec);
                 json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
                 fputc('\n', stdout);
                 json_decref(o);
-        } else {
-                profile_print(&res, stdout);
+        } else if (rc == 0) {
+                profile_print(&l.res, stdout);
         }
-        resolved_free(&res);
-        spec_free(&spec);
-        diag_free(&d);
-        env_free(&v);
+        loaded_free(&l);
         return rc;
 }
 
@@ -323,6 +360,94 @@ static int do_ls(int argc, char **argv)
         return 0;
 }
 
+/* A desktop entry's string: no newline, and \ escaped as the spec asks. */
+static void put_entry_string(FILE *f, const char *key, const char *v)
+{
+        fprintf(f, "%s=", key);
+        for (; *v; v++) {
+                if (*v == '\n')
+                        fputs("\\n", f);
+                else if (*v == '\\')
+                        fputs("\\\\", f);
+                else
+                        fputc(*v, f);
+        }
+        fputc('\n', f);
+}
+
+static void write_entry(FILE *f, const char *profile, const struct nook_spec *s, const char *nook)
+{
+        fputs("[Desktop Entry]\nType=Application\n", f);
+        put_entry_string(f, "Name", s->desktop_name ? s->desktop_name : s->description ? s->description : profile);
+        if (s->description)
+                put_entry_string(f, "Comment", s->description);
+        if (s->icon)
+                put_entry_string(f, "Icon", s->icon);
+        /* Exec's arguments are quoted as the spec says: every word in "" */
+        fprintf(f, "Exec=\"%s\" run \"%s\" %%U\n", nook, profile);
+        /* a program that draws on nothing wants a terminal */
+        fprintf(f, "Terminal=%s\n", s->display == SPEC_DISPLAY_NONE ? "true" : "false");
+        fputs("Categories=Utility;\nX-Nook-Profile=", f);
+        fprintf(f, "%s\n", profile);
+}
+
+/* nook profile desktop-entry [--install] NAME: a launcher for the profile,
+   printed, or written to $XDG_DATA_HOME/applications/nook-NAME.desktop. */
+static int do_desktop_entry(int argc, char **argv)
+{
+        bool install = false;
+        const char *name = NULL;
+
+        for (int i = 0; i < argc; i++) {
+                if (strcmp(argv[i], "--install") == 0)
+                        install = true;
+                else if (!name && argv[i][0] != '-')
+                        name = argv[i];
+                else {
+                        fprintf(stderr, "nook: profile desktop-entry takes [--install] and one NAME, not '%s'\n", argv[i]);
+                        return 2;
+                }
+        }
+        if (!name || strchr(name, '/')) {
+                fprintf(stderr, "nook: profile desktop-entry needs the NAME of a profile (see 'nook profile ls')\n");
+                return 2;
+        }
+        char nook[4096];
+        ssize_t n = readlink("/proc/self/exe", nook, sizeof(nook) - 1);
+        nook[n > 0 ? n : 0] = '\0';
+        if (n <= 0 || strchr(nook, '"') || strchr(nook, '\n'))
+                snprintf(nook, sizeof(nook), "nook");
+        struct loaded l;
+        int status = load_one(name, &l);
+        if (status == 0 && !install) {
+                write_entry(stdout, name, &l.spec, nook);
+        } else if (status == 0) {
+                const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+                char dir[4096], path[4200], tmp[4300];
+                if (data && data[0] == '/')
+                        snprintf(dir, sizeof(dir), "%s/applications", data);
+                else
+                        snprintf(dir, sizeof(dir), "%s/.local/share/applications", home ? home : "");
+                snprintf(path, sizeof(path), "%s/nook-%s.desktop", dir, name);
+                snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+                FILE *f = mkdir_p(dir, 0755) == 0 ? fopen(tmp, "we") : NULL;
+                if (f) {
+                        write_entry(f, name, &l.spec, nook);
+                        if (fclose(f) != 0 || rename(tmp, path) < 0)
+                                f = NULL;
+                }
+                if (!f) {
+                        fprintf(stderr, "nook: cannot write %s: %s\n", path, strerror(errno));
+                        unlink(tmp);
+                        status = 1;
+                } else {
+                        printf("%s\n", path);
+                }
+        }
+        loaded_free(&l);
+        return status;
+}
+
 static int do_keys(void)
 {
         for (size_t i = 0; i < key_table_size; i++)
@@ -346,6 +471,8 @@ int cmd_profile(int argc, char **argv)
                 return do_check(argc - 2, argv + 2);
         if (strcmp(sub, "keys") == 0)
                 return do_keys();
+        if (strcmp(sub, "desktop-entry") == 0)
+                return do_desktop_entry(argc - 2, argv + 2);
         fprintf(stderr, "nook: unknown profile command '%s' (see 'nook profile --help')\n", sub);
         return 2;
 }

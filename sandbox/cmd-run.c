@@ -13,6 +13,7 @@
 #include "netns/resolv.h"
 #include "profiles/loader.h"
 #include "sandbox/cleanup.h"
+#include "sandbox/desktop.h"
 #include "sandbox/host.h"
 #include "sandbox/landlock.h"
 #include "sandbox/launch.h"
@@ -74,6 +75,13 @@ static const struct option run_options[] = {
         KEYOPT("limit-stack", required_argument),
         KEYOPT("limit-addressspace", required_argument),
         { "fd", required_argument, NULL, OPT_FD },
+        KEYOPT("display", required_argument),
+        KEYOPT("audio", required_argument),
+        KEYOPT("dbus", required_argument),
+        KEYOPT("talk", required_argument),
+        KEYOPT("gpu", required_argument),
+        KEYOPT("desktop-name", required_argument),
+        KEYOPT("icon", required_argument),
         KEYOPT("image", required_argument),
         KEYOPT("overlay", required_argument),
         KEYOPT("name", required_argument),
@@ -165,6 +173,19 @@ void run_usage(FILE *out)
               "      --limit-addressspace SIZE   resource limits (soft and hard); 'infinity'\n"
               "      --fd N                pass fd N to the command (every other fd above 2\n"
               "                            is closed)\n"
+              "\n"
+              "Desktop:\n"
+              "      --display MODE        wayland (your Wayland socket), x11 (your X\n"
+              "                            server's socket and cookie), auto (Wayland,\n"
+              "                            else X11, else none) or none (default)\n"
+              "      --audio MODE          pipewire, pulseaudio, auto or none (default)\n"
+              "      --dbus MODE           filtered (your session bus through\n"
+              "                            xdg-dbus-proxy, only --talk names) or none\n"
+              "      --talk NAME           a bus name the sandbox may talk to (repeatable;\n"
+              "                            org.example.* for a prefix)\n"
+              "      --gpu yes|auto|no     the GPU's device nodes (/dev/dri, NVIDIA's)\n"
+              "      --desktop-name NAME, --icon ICON   for launchers (nook profile\n"
+              "                            desktop-entry)\n"
               "\n"
               "Other:\n"
               "  -v, --verbose             print each setup step\n"
@@ -467,7 +488,7 @@ static int check_host_inputs(const struct nook_spec *s, struct nook_err *e)
 
         for (size_t i = 0; i < s->n_binds; i++) {
                 const struct spec_bind *b = &s->binds[i];
-                if (!(b->flags & SPEC_BIND_TRY) && stat(b->src, &st) < 0)
+                if (!(b->flags & (SPEC_BIND_TRY | SPEC_BIND_NOOKS)) && stat(b->src, &st) < 0)
                         return nook_errf(e, errno, "bind source %s: %m (check the path given to --%sbind or %s=)", b->src,
                                          b->flags & SPEC_BIND_RO ? "ro-" : "", b->flags & SPEC_BIND_RO ? "BindReadOnly" : "Bind");
         }
@@ -637,6 +658,11 @@ int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts
                 r = build_spec(&a, &pe, spec, e);
         if (r == 0 && spec->home == SPEC_HOME_PRIVATE)
                 r = prepare_private_home(spec, &pe, e);
+        if (r == 0) {
+                /* the command's uid: an image's User= (root by default), else the caller's */
+                uid_t uid = spec->uid_set ? spec->uid : spec->n_layers ? (spec->run_as_set ? spec->run_uid : 0) : host->uid;
+                r = desktop_resolve(spec, uid, e);
+        }
         if (r == 0)
                 r = check_network(spec, host, e);
         if (r == 0)

@@ -22,6 +22,7 @@
 #include "netns/pasta.h"
 #include "netns/slirp.h"
 #include "sandbox/caps.h"
+#include "sandbox/dbus-proxy.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/exec.h"
 #include "sandbox/idmap.h"
@@ -602,8 +603,18 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         struct slirp slirp = { .exit_fd = -1 };
         char *rundir = NULL;
         pid_t pasta = -1;
-        if (rc == 0 && (c->spec->pasta || c->spec->slirp))
+        struct dbus_proxy dbus = { .pid = -1, .keep_fd = -1 };
+        if (rc == 0 && (c->spec->pasta || c->spec->slirp || c->spec->dbus == SPEC_DBUS_FILTERED))
                 rc = rundir_create(&rundir, e);
+        /* its socket is bound into the sandbox: there before pid 1 sets up */
+        if (rc == 0 && c->spec->dbus == SPEC_DBUS_FILTERED) {
+                rc = dbus_proxy_start(c->spec, rundir, &dbus, e);
+                if (rc < 0 && c->spec->verbose) {
+                        char log[4200];
+                        snprintf(log, sizeof(log), "%s/dbus-proxy.log", rundir);
+                        print_file(log);
+                }
+        }
         if (rc == 0 && c->spec->pasta) {
                 pasta = pasta_start(child, c->spec, rundir, e);
                 if (pasta < 0)
@@ -650,6 +661,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 waitpid(child, NULL, 0);
                 slirp_stop(&slirp);
                 pasta_stop(pasta);
+                dbus_proxy_stop(&dbus);
                 if (rundir)
                         rundir_remove(rundir);
                 free(rundir);
@@ -659,6 +671,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         /* slirp4netns ends by itself once its exit fd is closed */
         slirp_stop(&slirp);
         pasta_stop(pasta);
+        dbus_proxy_stop(&dbus);
         rundir_remove(rundir);
         free(rundir);
         if (fuse > 0) {

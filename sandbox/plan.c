@@ -170,7 +170,8 @@ static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
                 add(b, STEP_BIND, sb->src, sb->dst, f);
         }
         for (size_t i = 0; i < spec->n_tmpfs; i++)
-                add_tmpfs(b, spec->tmpfs[i].dst, 0755, spec->tmpfs[i].size);
+                add_tmpfs(b, spec->tmpfs[i].dst, spec->tmpfs[i].mode ? spec->tmpfs[i].mode : 0755,
+                          spec->tmpfs[i].size);
 }
 
 /* The current directory is bound read-write unless it is the root or lies in

@@ -75,6 +75,11 @@ void spec_free(struct nook_spec *s)
         if (s->persist_lock > 0)
                 close(s->persist_lock);
         free(s->name);
+        strv_free(s->talk);
+        free(s->desktop_name);
+        free(s->icon);
+        free(s->runtime_dir);
+        free(s->dbus_socket);
         free(s->persist_dir);
         strv_free(s->layers);
         strv_free(s->image_env);
@@ -217,6 +222,37 @@ int spec_add_hide(struct nook_spec *s, const char *path, struct nook_err *e)
                 return nook_errf(e, ENOMEM, "out of memory");
         }
         *h = dst;
+        return 0;
+}
+
+int spec_push_bind(struct nook_spec *s, const char *src, const char *dst, unsigned flags, struct nook_err *e)
+{
+        char *a = strdup(src), *b = strdup(dst);
+        struct spec_bind *v = a && b ? VEC_GROW(s->binds, s->n_binds) : NULL;
+
+        if (!v) {
+                free(a);
+                free(b);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        v->src = a;
+        v->dst = b;
+        v->flags = flags;
+        return 0;
+}
+
+int spec_push_tmpfs(struct nook_spec *s, const char *dst, uint64_t size, mode_t mode, struct nook_err *e)
+{
+        char *d = strdup(dst);
+        struct spec_tmpfs *t = d ? VEC_GROW(s->tmpfs, s->n_tmpfs) : NULL;
+
+        if (!t) {
+                free(d);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        t->dst = d;
+        t->size = size;
+        t->mode = mode;
         return 0;
 }
 

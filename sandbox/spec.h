@@ -33,6 +33,8 @@ struct spec_limit_value {
 enum spec_bind_flags {
         SPEC_BIND_RO = 1 << 0,    /* read-only */
         SPEC_BIND_TRY = 1 << 1,   /* skip when the source is missing */
+        SPEC_BIND_NOOKS = 1 << 2, /* the source is nook's, made after the checks
+                                     (the D-Bus proxy's socket) */
 };
 
 struct spec_bind {
@@ -44,7 +46,15 @@ struct spec_bind {
 struct spec_tmpfs {
         char *dst;
         uint64_t size;  /* bytes; 0 = the kernel's default (half of RAM) */
+        mode_t mode;    /* of its root; 0 = 0755 */
 };
+
+/* auto: what the session has (Wayland before X11; PipeWire before
+   PulseAudio, and no sound without an error; the GPU's nodes that exist) */
+enum spec_display { SPEC_DISPLAY_NONE = 0, SPEC_DISPLAY_X11, SPEC_DISPLAY_WAYLAND, SPEC_DISPLAY_AUTO };
+enum spec_audio { SPEC_AUDIO_NONE = 0, SPEC_AUDIO_PULSEAUDIO, SPEC_AUDIO_PIPEWIRE, SPEC_AUDIO_AUTO };
+enum spec_gpu { SPEC_GPU_NO = 0, SPEC_GPU_YES, SPEC_GPU_AUTO };
+enum spec_dbus { SPEC_DBUS_NONE = 0, SPEC_DBUS_FILTERED };
 
 enum spec_env_op { SPEC_ENV_SET, SPEC_ENV_UNSET };
 
@@ -155,6 +165,18 @@ struct nook_spec {
         bool run_as_set;        /* resolved: the image's User=, when no --uid */
         uid_t run_uid;
         gid_t run_gid;
+
+        /* [Desktop] */
+        enum spec_display display;
+        enum spec_audio audio;
+        enum spec_dbus dbus;
+        char **talk;            /* Talk=: bus names the sandbox may talk to */
+        size_t n_talk;
+        enum spec_gpu gpu;
+        char *desktop_name;     /* Name=, Icon=: for launchers */
+        char *icon;
+        char *runtime_dir;      /* resolved: XDG_RUNTIME_DIR inside, or NULL */
+        char *dbus_socket;      /* resolved: the host's session bus socket (filtered) */
 };
 
 void spec_init(struct nook_spec *s);
@@ -166,6 +188,9 @@ int spec_add_bind(struct nook_spec *s, const char *arg, unsigned flags, struct n
 int spec_add_tmpfs(struct nook_spec *s, const char *arg, struct nook_err *e);
 int spec_add_hide(struct nook_spec *s, const char *path, struct nook_err *e);
 int spec_add_env(struct nook_spec *s, enum spec_env_op op, const char *arg, struct nook_err *e);
+/* For paths nook itself decided (absolute, normalised): no checks. */
+int spec_push_bind(struct nook_spec *s, const char *src, const char *dst, unsigned flags, struct nook_err *e);
+int spec_push_tmpfs(struct nook_spec *s, const char *dst, uint64_t size, mode_t mode, struct nook_err *e);
 int spec_add_fd(struct nook_spec *s, const char *arg, struct nook_err *e);
 int spec_set_id(struct nook_spec *s, bool is_gid, const char *arg, struct nook_err *e);
 int spec_add_device(struct nook_spec *s, const char *path, struct nook_err *e);

@@ -21,6 +21,13 @@ TIMEOUT seconds. Nothing here resolves a name: addresses are numeric.
       with the status code and the body's first line, or "error REASON".
   ifaddr IFACE
       Prints the IPv4 address and netmask of IFACE as ADDR/MASK.
+  unix-hello PATH SECONDS
+      A Unix stream socket at PATH (a stand-in for a session's display or
+      sound server); each connection gets the line "hello PATH", then is
+      closed. PATH exists once listening; it is removed at the end.
+  unix-ask PATH [TIMEOUT]
+      Prints "ok LINE" with the first line the socket's server sent, or
+      "error REASON".
 
 The clients exit 0 whatever the answer (the answer is the output), 2 on a
 usage error.
@@ -175,6 +182,36 @@ def ifaddr(name):
     print("%s/%s" % (socket.inet_ntoa(addr[20:24]), socket.inet_ntoa(mask[20:24])))
 
 
+def unix_hello(path, seconds):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path + ".tmp")
+    os.rename(path + ".tmp", path)
+    s.listen(8)
+    end = time.time() + seconds
+    try:
+        while time.time() < end:
+            s.settimeout(max(0.1, end - time.time()))
+            try:
+                c, _ = s.accept()
+            except socket.timeout:
+                continue
+            c.sendall(("hello %s\n" % path).encode())
+            c.close()
+    finally:
+        os.unlink(path)
+
+
+def unix_ask(path, timeout):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+        line = s.makefile().readline().strip()
+        print("ok " + line if line else "error closed")
+    except OSError as exc:
+        print("error " + reason(exc))
+
+
 def main(argv):
     if len(argv) < 2:
         usage()
@@ -192,6 +229,10 @@ def main(argv):
             http_get(args[0], int(args[1]), args[2], float(args[3]) if len(args) == 4 else 2.0)
         elif cmd == "ifaddr" and len(args) == 1:
             ifaddr(args[0])
+        elif cmd == "unix-hello" and len(args) == 2:
+            unix_hello(args[0], float(args[1]))
+        elif cmd == "unix-ask" and len(args) in (1, 2):
+            unix_ask(args[0], float(args[1]) if len(args) == 2 else 2.0)
         else:
             usage()
     except ValueError:

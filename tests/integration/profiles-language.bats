@@ -419,7 +419,7 @@ EOF
                         [[ "${stderr_lines[0]}" == "$P/later.profile:2: '$name' in [$section] is not supported yet"* ]] ||
                         bad+=("$key: status $status: $stderr")
         done
-        [ "$n" -gt 0 ] || fail "nook profile keys listed no key as '(not supported yet)'"
+        [ "$n" -gt 0 ] || skip "no key is reserved for a later release now"
         [ "${#bad[@]}" -eq 0 ] || fail "not refused as 'not supported yet':" "${bad[@]}"
 }
 

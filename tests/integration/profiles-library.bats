@@ -20,7 +20,7 @@ setup() {
         export NOOK_PROFILES_DIR="$LIB"
 }
 
-BLOCKS=(default base no-home network-client gui-wayland gui-x11 audio gpu dev-tools)
+BLOCKS=(default base no-home network-client gui gui-wayland gui-x11 audio gpu dev-tools)
 APPS=(bash sh python3 node build curl wget git firefox chromium libreoffice mpv vlc evince gimp vim)
 
 # library_files: every NAME.profile of the library, one a line.

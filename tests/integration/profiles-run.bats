@@ -227,14 +227,15 @@ EOF
         [ ! -e "$TMP/work/marker" ] || fail "the command ran"
 }
 
-@test "a profile with a key of a later feature starts nothing" {
+@test "a profile that asks for a display the session lacks starts nothing" {
         profile bad <<'EOF'
 [Desktop]
 Display=wayland
 EOF
         mkdir -p "$TMP/work" && cd "$TMP/work"
+        unset WAYLAND_DISPLAY
         run --separate-stderr nook run bad -- /usr/bin/touch "$TMP/work/marker"
-        assert_nook_error "not supported yet"
+        assert_nook_error "WAYLAND_DISPLAY"
         [ ! -e "$TMP/work/marker" ] || fail "the command ran"
 }
 

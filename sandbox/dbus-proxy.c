@@ -1,0 +1,100 @@
+#include "sandbox/dbus-proxy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "netns/rundir.h"
+
+#define MAX_TALK 256
+
+int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct dbus_proxy *p, struct nook_err *e)
+{
+        char bus[4200], sock[4200], log[4200], fdarg[32];
+        char *argv[MAX_TALK + 8];
+        char *talk[MAX_TALK];
+        int ready[2], n = 0;
+
+        p->pid = -1;
+        p->keep_fd = -1;
+        if (spec->n_talk > MAX_TALK)
+                return nook_errf(e, E2BIG, "DBus=filtered: at most %d Talk= names", MAX_TALK);
+        if (pipe2(ready, O_CLOEXEC) < 0)
+                return nook_errf(e, errno, "cannot start xdg-dbus-proxy: %m");
+        snprintf(bus, sizeof(bus), "unix:path=%s", spec->dbus_socket);
+        snprintf(sock, sizeof(sock), "%s/bus", rundir);
+        snprintf(log, sizeof(log), "%s/dbus-proxy.log", rundir);
+        snprintf(fdarg, sizeof(fdarg), "--fd=%d", ready[1]);
+        argv[n++] = "xdg-dbus-proxy";
+        argv[n++] = fdarg;
+        argv[n++] = bus;
+        argv[n++] = sock;
+        argv[n++] = "--filter";
+        for (size_t i = 0; i < spec->n_talk; i++) {
+                if (asprintf(&talk[i], "--talk=%s", spec->talk[i]) < 0) {
+                        for (size_t j = 0; j < i; j++)
+                                free(talk[j]);
+                        close(ready[0]);
+                        close(ready[1]);
+                        return nook_errf(e, ENOMEM, "out of memory");
+                }
+                argv[n++] = talk[i];
+        }
+        argv[n] = NULL;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                if (fd >= 0) {
+                        dup2(fd, 1);
+                        dup2(fd, 2);
+                }
+                fcntl(ready[1], F_SETFD, 0);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        int err = errno;
+        for (size_t i = 0; i < spec->n_talk; i++)
+                free(talk[i]);
+        close(ready[1]);
+        if (pid < 0) {
+                close(ready[0]);
+                return nook_errf(e, err, "cannot start xdg-dbus-proxy: %m");
+        }
+        p->pid = pid;
+        p->keep_fd = ready[0];
+        /* a byte once it listens; EOF when it died first */
+        struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
+        char c;
+        if (poll(&pfd, 1, 5000) == 1 && read(ready[0], &c, 1) == 1)
+                return 0;
+        int st = 0;
+        bool exited = waitpid(pid, &st, WNOHANG) == pid;
+        dbus_proxy_stop(p);
+        if (exited && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+                return nook_errf(e, ENOENT, "DBus=filtered needs xdg-dbus-proxy, which is not installed (apt-get install xdg-dbus-proxy)");
+        char line[256];
+        rundir_last_line(log, NULL, line, sizeof(line));
+        return nook_errf(e, EIO, "xdg-dbus-proxy failed%s%s", line[0] ? ": " : "", line);
+}
+
+void dbus_proxy_stop(struct dbus_proxy *p)
+{
+        if (p->keep_fd >= 0)
+                close(p->keep_fd);
+        p->keep_fd = -1;
+        /* it exits on its own; nook's subreaper, or whoever inherits it, reaps */
+        if (p->pid > 0)
+                waitpid(p->pid, NULL, WNOHANG);
+        p->pid = -1;
+}

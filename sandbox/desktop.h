@@ -1,0 +1,14 @@
+/* [Desktop]: the session's display, sound, bus and GPU, turned into the
+   binds, environment and devices of the sandbox. Reads the caller's
+   environment (DISPLAY, WAYLAND_DISPLAY, XDG_RUNTIME_DIR, ...) and checks
+   that each socket is there; a missing one is an error naming it. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "sandbox/err.h"
+#include "sandbox/spec.h"
+
+/* uid: the command's uid inside, whose XDG_RUNTIME_DIR (/run/user/UID, a
+   small tmpfs) receives the sockets. */
+int desktop_resolve(struct nook_spec *s, uid_t uid, struct nook_err *e);

@@ -1,0 +1,335 @@
+#!/usr/bin/env bats
+# [Desktop]: the session's X server (a real Xvfb), Wayland, PulseAudio and
+# PipeWire sockets (stand-in servers on Unix sockets in a runtime directory
+# of the test's own), the GPU's nodes; what is not asked for stays out of
+# reach, what is bound cannot be changed, and what is missing is an error
+# that names it.
+
+load helpers
+
+setup() {
+        common_setup
+        PY=/usr/bin/python3
+        [ -x "$PY" ] || skip "host: the desktop tests need /usr/bin/python3"
+        NETSERVER="$BATS_TEST_DIRNAME/netserver.py"
+        # a session runtime directory of the test's own, as a desktop has
+        export XDG_RUNTIME_DIR="$TMP/xdg-run"
+        unset DISPLAY WAYLAND_DISPLAY XAUTHORITY PIPEWIRE_REMOTE PULSE_SERVER DBUS_SESSION_BUS_ADDRESS
+}
+
+teardown() {
+        # Xvfb removes its socket and lock file on SIGTERM, not on SIGKILL
+        if [ -n "${XVFB:-}" ] && proc_alive "$XVFB"; then
+                kill -TERM "${XVFB%%:*}" 2>/dev/null || true
+                wait_until 30 eval '! proc_alive "$XVFB"' || true
+        fi
+        common_teardown
+}
+
+# bg_rec COMMAND...: in the background, recorded for teardown.
+bg_rec() {
+        "$@" >"$TMP/bg.log" 2>&1 </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+}
+
+# unix_server PATH: a stand-in server on a Unix socket (20 s).
+unix_server() {
+        mkdir -p "${1%/*}"
+        bg_rec "$PY" "$NETSERVER" unix-hello "$1" 20
+        wait_until 50 test -S "$1" || fail "the stand-in server at $1 did not start:" "$(cat "$TMP/bg.log")"
+}
+
+# xvfb [XVFB-OPTION...]: a real X server on a free display; sets XNUM.
+xvfb() {
+        command -v Xvfb >/dev/null || skip "host: Xvfb is not installed (apt-get install xvfb)"
+        command -v xdpyinfo >/dev/null || skip "host: xdpyinfo is not installed (apt-get install x11-utils)"
+        local n
+        for n in $(seq 40 99 | shuf -n 20); do
+                [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] && continue
+                XNUM=$n
+                bg_rec Xvfb ":$n" -nolisten tcp -nolisten local "$@"
+                XVFB=${STARTED_PIDS[-1]}
+                wait_until 50 test -S "/tmp/.X11-unix/X$n" && return 0
+                fail "Xvfb :$n did not start:" "$(cat "$TMP/bg.log")"
+        done
+        fail "no free X display number"
+}
+
+inside() { run --separate-stderr "$NOOK" run --ro-bind "$NETSERVER" "$@"; }
+
+# ---- X11 ------------------------------------------------------------------------
+
+@test "--display x11: a client inside reaches the X server, which is out of reach without it" {
+        xvfb
+        export DISPLAY=":$XNUM"
+        inside --display x11 -- /bin/sh -c 'xdpyinfo | head -1; echo "DISPLAY=$DISPLAY"'
+        assert_status 0
+        [[ "${lines[0]}" == "name of display:"*":$XNUM"* ]] || { show_run; fail "xdpyinfo did not reach the server"; }
+        [ "${lines[1]}" = "DISPLAY=:$XNUM" ] || { show_run; fail "DISPLAY inside"; }
+        inside -- /bin/sh -c 'xdpyinfo >/dev/null 2>&1 && echo reached || echo unreachable'
+        assert_answer unreachable
+}
+
+@test "--display x11 with a cookie: XAUTHORITY is bound read-only and the server accepts it" {
+        command -v xauth >/dev/null || skip "host: xauth is not installed (apt-get install xauth)"
+        command -v mcookie >/dev/null || skip "host: mcookie (util-linux) is missing"
+        export XAUTHORITY="$TMP/xauth"
+        touch "$XAUTHORITY"
+        local cookie
+        cookie=$(mcookie)
+        # the display number is only known once Xvfb runs: add it after
+        xvfb -auth "$XAUTHORITY"
+        xauth -f "$XAUTHORITY" add ":$XNUM" . "$cookie"
+        export DISPLAY=":$XNUM"
+        inside --display x11 -- /bin/sh -c 'xdpyinfo >/dev/null && echo reached; echo "XAUTHORITY=$XAUTHORITY"; echo x >>"$XAUTHORITY" 2>/dev/null || echo read-only'
+        assert_status 0
+        [ "${lines[0]}" = reached ] || { show_run; fail "the server refused the cookie"; }
+        [ "${lines[1]}" = "XAUTHORITY=/run/user/$(id -u)/Xauthority" ] || { show_run; fail "XAUTHORITY inside"; }
+        [ "${lines[2]}" = read-only ] || { show_run; fail "the cookie file is writable inside"; }
+}
+
+@test "the X socket inside cannot be changed or removed" {
+        xvfb
+        export DISPLAY=":$XNUM"
+        inside --display x11 -- /bin/sh -c "chmod 0700 /tmp/.X11-unix/X$XNUM 2>/dev/null && echo chmod; rm -f /tmp/.X11-unix/X$XNUM 2>/dev/null && echo rm; true"
+        assert_status 0
+        [ -z "$output" ] || { show_run; fail "changed: $output"; }
+        [ -S "/tmp/.X11-unix/X$XNUM" ] && [ "$(stat -c %a "/tmp/.X11-unix/X$XNUM")" = 777 ] || fail "the host's socket changed"
+}
+
+@test "--display x11 without a usable DISPLAY fails in one line naming it" {
+        inside --display x11 -- /bin/true
+        assert_nook_error DISPLAY
+        DISPLAY=otherhost:0 inside --display x11 -- /bin/true
+        assert_nook_error otherhost:0
+        DISPLAY=:7 inside --display x11 -- /bin/true
+        [ -e /tmp/.X11-unix/X7 ] || assert_nook_error /tmp/.X11-unix/X7
+}
+
+# ---- Wayland, PulseAudio, PipeWire ----------------------------------------------------
+
+@test "--display wayland: the Wayland socket is at \$XDG_RUNTIME_DIR/wayland-0 inside, DISPLAY is unset" {
+        unix_server "$XDG_RUNTIME_DIR/wayland-7"
+        export WAYLAND_DISPLAY=wayland-7 DISPLAY=:0
+        inside --display wayland -- /bin/sh -c \
+                "echo \$WAYLAND_DISPLAY \$XDG_RUNTIME_DIR \${DISPLAY:-unset}; $PY $NETSERVER unix-ask \"\$XDG_RUNTIME_DIR/\$WAYLAND_DISPLAY\""
+        assert_status 0
+        [ "${lines[0]}" = "wayland-0 /run/user/$(id -u) unset" ] || { show_run; fail "environment inside"; }
+        [ "${lines[1]}" = "ok hello $XDG_RUNTIME_DIR/wayland-7" ] || { show_run; fail "the compositor was not reached"; }
+}
+
+@test "without --display wayland the session's runtime directory is not there" {
+        unix_server "$XDG_RUNTIME_DIR/wayland-7"
+        export WAYLAND_DISPLAY=wayland-7
+        inside -- /bin/sh -c "$PY $NETSERVER unix-ask $XDG_RUNTIME_DIR/wayland-7"
+        assert_status 0
+        [[ "$output" == "error "* ]] || { show_run; fail "the compositor was reached"; }
+}
+
+@test "--audio pulseaudio: PULSE_SERVER and the cookie inside, the server reached" {
+        unix_server "$XDG_RUNTIME_DIR/pulse/native"
+        export XDG_CONFIG_HOME="$TMP/config"
+        mkdir -p "$XDG_CONFIG_HOME/pulse"
+        echo cookie-of-the-test >"$XDG_CONFIG_HOME/pulse/cookie"
+        inside --audio pulseaudio -- /bin/sh -c \
+                "echo \$PULSE_SERVER; cat \$PULSE_COOKIE; $PY $NETSERVER unix-ask \${PULSE_SERVER#unix:}"
+        assert_status 0
+        [ "${lines[0]}" = "unix:/run/user/$(id -u)/pulse/native" ] || { show_run; fail "PULSE_SERVER inside"; }
+        [ "${lines[1]}" = cookie-of-the-test ] || { show_run; fail "the cookie inside"; }
+        [ "${lines[2]}" = "ok hello $XDG_RUNTIME_DIR/pulse/native" ] || { show_run; fail "the sound server was not reached"; }
+}
+
+@test "--audio pipewire: its socket at \$XDG_RUNTIME_DIR/pipewire-0, and pipewire-pulse's when there is one" {
+        unix_server "$XDG_RUNTIME_DIR/pipewire-0"
+        unix_server "$XDG_RUNTIME_DIR/pulse/native"
+        inside --audio pipewire -- /bin/sh -c \
+                "echo \$PIPEWIRE_REMOTE; $PY $NETSERVER unix-ask \$XDG_RUNTIME_DIR/pipewire-0; $PY $NETSERVER unix-ask \${PULSE_SERVER#unix:}"
+        assert_status 0
+        [ "${lines[0]}" = pipewire-0 ] || { show_run; fail "PIPEWIRE_REMOTE inside"; }
+        [ "${lines[1]}" = "ok hello $XDG_RUNTIME_DIR/pipewire-0" ] || { show_run; fail "PipeWire was not reached"; }
+        [ "${lines[2]}" = "ok hello $XDG_RUNTIME_DIR/pulse/native" ] || { show_run; fail "pipewire-pulse was not reached"; }
+}
+
+@test "a missing display or sound socket fails in one line naming it, and nothing runs" {
+        mkdir -p "$XDG_RUNTIME_DIR"
+        WAYLAND_DISPLAY=wayland-9 inside --display wayland -- /bin/true
+        assert_nook_error "$XDG_RUNTIME_DIR/wayland-9"
+        inside --display wayland -- /bin/true
+        assert_nook_error WAYLAND_DISPLAY
+        inside --audio pulseaudio -- /bin/true
+        assert_nook_error "$XDG_RUNTIME_DIR/pulse/native"
+        inside --audio pipewire -- /bin/true
+        assert_nook_error "$XDG_RUNTIME_DIR/pipewire-0"
+        env -u XDG_RUNTIME_DIR "$NOOK" run --audio pipewire -- /bin/true 2>"$TMP/err" && fail "ran without XDG_RUNTIME_DIR"
+        grep -q XDG_RUNTIME_DIR "$TMP/err" || fail "the error does not name XDG_RUNTIME_DIR: $(cat "$TMP/err")"
+}
+
+@test "bad [Desktop] values are refused in one line naming them" {
+        inside --display mir -- /bin/true
+        assert_nook_error mir
+        inside --audio alsa -- /bin/true
+        assert_nook_error alsa
+        inside --gpu maybe -- /bin/true
+        assert_nook_error maybe
+        inside --dbus open -- /bin/true
+        assert_nook_error open
+        inside --talk 'not a name' -- /bin/true
+        assert_nook_error 'not a name'
+}
+
+@test "a profile's [Desktop] Display= and Audio= work as the options do" {
+        unix_server "$XDG_RUNTIME_DIR/wayland-3"
+        unix_server "$XDG_RUNTIME_DIR/pipewire-0"
+        export WAYLAND_DISPLAY=wayland-3
+        printf '[Desktop]\nDisplay=wayland\nAudio=pipewire\nName=Test app\nIcon=test-icon\n' >"$TMP/app.profile"
+        run --separate-stderr "$NOOK" run --profile "$TMP/app.profile" --ro-bind "$NETSERVER" -- /bin/sh -c \
+                "$PY $NETSERVER unix-ask \$XDG_RUNTIME_DIR/\$WAYLAND_DISPLAY; $PY $NETSERVER unix-ask \$XDG_RUNTIME_DIR/pipewire-0"
+        assert_status 0
+        [ "${lines[0]}" = "ok hello $XDG_RUNTIME_DIR/wayland-3" ] || { show_run; fail "Display=wayland"; }
+        [ "${lines[1]}" = "ok hello $XDG_RUNTIME_DIR/pipewire-0" ] || { show_run; fail "Audio=pipewire"; }
+}
+
+# ---- GPU ------------------------------------------------------------------------------
+
+@test "--gpu yes binds the GPU's device nodes, or says the host has none" {
+        if [ -e /dev/dri ]; then
+                inside --gpu yes -- /bin/sh -c 'ls /dev/dri >/dev/null && echo dri'
+                assert_answer dri
+        else
+                inside --gpu yes -- /bin/true
+                assert_nook_error "no GPU device nodes"
+        fi
+        inside -- /bin/sh -c 'test -e /dev/dri && echo dri || echo none'
+        assert_answer none
+}
+
+# ---- D-Bus ------------------------------------------------------------------------------
+
+# session_bus: a session bus of the test's own at $XDG_RUNTIME_DIR/bus, with
+# two echo services on it: org.example.Allowed and org.example.Denied.
+session_bus() {
+        command -v dbus-daemon >/dev/null || skip "host: dbus-daemon is not installed (apt-get install dbus-daemon)"
+        command -v dbus-send >/dev/null || skip "host: dbus-send is not installed (apt-get install dbus-bin)"
+        command -v dbus-test-tool >/dev/null || skip "host: dbus-test-tool is not installed (apt-get install dbus-tests)"
+        command -v xdg-dbus-proxy >/dev/null || skip "host: xdg-dbus-proxy is not installed (apt-get install xdg-dbus-proxy)"
+        export DBUS_SESSION_BUS_ADDRESS="unix:path=$XDG_RUNTIME_DIR/bus"
+        bg_rec dbus-daemon --session --address="$DBUS_SESSION_BUS_ADDRESS" --nofork --nopidfile
+        wait_until 50 test -S "$XDG_RUNTIME_DIR/bus" || fail "dbus-daemon did not start:" "$(cat "$TMP/bg.log")"
+        local name
+        for name in org.example.Allowed org.example.Denied; do
+                bg_rec dbus-test-tool echo --name="$name"
+                wait_until 50 dbus-send --session --print-reply --dest="$name" / org.example.Ping >/dev/null 2>&1 ||
+                        fail "the echo service $name did not start"
+        done
+}
+
+# live_proxies: xdg-dbus-proxy processes of the test user that still run
+# (an exited one may wait as a zombie for whoever inherited it).
+live_proxies() {
+        local p
+        for p in $(pgrep -u "$(id -u)" -x xdg-dbus-proxy); do
+                proc_stat "$p" && [ "$STAT_STATE" != Z ] && echo "$p"
+        done
+        return 0
+}
+
+# call NAME: a method call to NAME on the bus, inside; prints ok or the error.
+CALL='r=$(dbus-send --session --print-reply --dest="$1" / org.example.Ping 2>&1) && echo ok || echo "${r%%:*}"'
+
+@test "--dbus filtered: the names of --talk are reached through xdg-dbus-proxy, the others are not even seen" {
+        session_bus
+        inside --dbus filtered --talk org.example.Allowed -- /bin/sh -c "
+                call() { $CALL; }
+                echo \$DBUS_SESSION_BUS_ADDRESS
+                call org.example.Allowed
+                call org.example.Denied
+                dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.ListNames | grep -c org.example"
+        assert_status 0
+        [ "${lines[0]}" = "unix:path=/run/user/$(id -u)/bus" ] || { show_run; fail "DBUS_SESSION_BUS_ADDRESS inside"; }
+        [ "${lines[1]}" = ok ] || { show_run; fail "org.example.Allowed was not reached"; }
+        [ "${lines[2]}" = "Error org.freedesktop.DBus.Error.ServiceUnknown" ] || { show_run; fail "org.example.Denied was reached"; }
+        [ "${lines[3]}" = 1 ] || { show_run; fail "ListNames shows more than the allowed name"; }
+}
+
+@test "--talk org.example.* lets a whole prefix through" {
+        session_bus
+        inside --dbus filtered --talk 'org.example.*' -- /bin/sh -c "call() { $CALL; }; call org.example.Allowed; call org.example.Denied"
+        assert_status 0
+        [ "$output" = "ok
+ok" ] || { show_run; fail "the prefix did not let both through"; }
+}
+
+@test "without --dbus the session bus is out of reach, and the proxy is gone when the sandbox ends" {
+        session_bus
+        inside -- /bin/sh -c "call() { $CALL; }; call org.example.Allowed"
+        assert_status 0
+        [ "$output" != ok ] || { show_run; fail "the session bus was reached without --dbus"; }
+        inside --dbus filtered --talk org.example.Allowed -- /bin/true
+        assert_status 0
+        wait_until 20 test -z "$(live_proxies)" || fail "xdg-dbus-proxy still runs after the sandbox ended:" "$(live_proxies)"
+}
+
+@test "--dbus filtered without a session bus fails in one line naming the socket" {
+        mkdir -p "$XDG_RUNTIME_DIR"
+        inside --dbus filtered -- /bin/true
+        assert_nook_error "$XDG_RUNTIME_DIR/bus"
+        DBUS_SESSION_BUS_ADDRESS=unix:abstract=/tmp/dbus-x inside --dbus filtered -- /bin/true
+        assert_nook_error "unix:abstract=/tmp/dbus-x"
+}
+
+# ---- auto ------------------------------------------------------------------------------
+
+@test "--display auto: Wayland when there is a compositor, else X11, else nothing and no error" {
+        unix_server "$XDG_RUNTIME_DIR/wayland-5"
+        xvfb
+        WAYLAND_DISPLAY=wayland-5 DISPLAY=":$XNUM" inside --display auto -- /bin/sh -c 'echo ${WAYLAND_DISPLAY:-none} ${DISPLAY:-none}'
+        assert_answer "wayland-0 none"
+        DISPLAY=":$XNUM" inside --display auto -- /bin/sh -c 'xdpyinfo >/dev/null && echo ${WAYLAND_DISPLAY:-none} $DISPLAY'
+        assert_answer "none :$XNUM"
+        inside --display auto -- /bin/sh -c 'echo ${WAYLAND_DISPLAY:-none} ${DISPLAY:-none}'
+        assert_answer "none none"
+}
+
+@test "--audio auto: PipeWire, else PulseAudio, else no sound and no error" {
+        inside --audio auto -- /bin/sh -c 'echo ${PIPEWIRE_REMOTE:-none} ${PULSE_SERVER:-none}'
+        assert_answer "none none"
+        unix_server "$XDG_RUNTIME_DIR/pulse/native"
+        inside --audio auto -- /bin/sh -c 'echo ${PIPEWIRE_REMOTE:-none} ${PULSE_SERVER:-none}'
+        assert_answer "none unix:/run/user/$(id -u)/pulse/native"
+        unix_server "$XDG_RUNTIME_DIR/pipewire-0"
+        inside --audio auto -- /bin/sh -c 'echo ${PIPEWIRE_REMOTE:-none}'
+        assert_answer pipewire-0
+}
+
+@test "--gpu auto binds what the host has, and never fails for it" {
+        inside --gpu auto -- /bin/sh -c 'test -e /dev/dri && echo dri || echo none'
+        assert_status 0
+        if [ -e /dev/dri ]; then assert_output dri; else assert_output none; fi
+}
+
+# ---- launchers -------------------------------------------------------------------------
+
+@test "nook profile desktop-entry prints a launcher from Name= and Icon=, and --install writes it" {
+        mkdir -p "$TMP/config/nook/profiles"
+        export XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data"
+        printf '[Profile]\nDescription=A test app\n\n[Run]\nCommand=/bin/true\n\n[Desktop]\nDisplay=auto\nName=Test App\nIcon=test-icon\n' \
+                >"$TMP/config/nook/profiles/testapp.profile"
+        run --separate-stderr "$NOOK" profile desktop-entry testapp
+        assert_status 0
+        [ "${lines[0]}" = "[Desktop Entry]" ] || { show_run; fail "no group header"; }
+        [[ "$output" == *$'\nName=Test App\n'* ]] || { show_run; fail "Name"; }
+        [[ "$output" == *$'\nIcon=test-icon\n'* ]] || { show_run; fail "Icon"; }
+        [[ "$output" == *$'\nComment=A test app\n'* ]] || { show_run; fail "Comment"; }
+        [[ "$output" == *"Exec=\"$(readlink -f "$NOOK")\" run \"testapp\" %U"* ]] || { show_run; fail "Exec"; }
+        [[ "$output" == *$'\nTerminal=false\n'* ]] || { show_run; fail "a display app gets a terminal"; }
+        run --separate-stderr "$NOOK" profile desktop-entry --install testapp
+        assert_status 0
+        assert_output "$XDG_DATA_HOME/applications/nook-testapp.desktop"
+        [ -f "$output" ] || fail "not written"
+        if command -v desktop-file-validate >/dev/null; then
+                desktop-file-validate "$XDG_DATA_HOME/applications/nook-testapp.desktop" || fail "not a valid desktop entry"
+        fi
+        run --separate-stderr "$NOOK" profile desktop-entry nosuchprofile
+        [ "$status" -ne 0 ] && [[ "$stderr" == *nosuchprofile* ]] || { show_run; fail "a missing profile"; }
+}
