@@ -32,9 +32,10 @@ static void usage(FILE *out)
               "\n"
               "Run COMMAND (default /bin/sh) inside a running sandbox (nook ps lists\n"
               "them): in its namespaces, its root and its network, as its command runs:\n"
-              "the same user, environment, limits, capabilities, Landlock rules and\n"
-              "seccomp filter, rebuilt from the options and profile the sandbox was\n"
-              "started with. It starts in the command's working directory. The exit\n"
+              "the same user, limits, capabilities, Landlock rules and seccomp filter,\n"
+              "rebuilt from the options and profile the sandbox was started with, and\n"
+              "the environment the command started with (your TERM). It starts in the\n"
+              "command's working directory. The exit\n"
               "status is COMMAND's; 125 when nook enter itself fails.\n"
               "\n"
               "  -h, --help    show this help\n"
@@ -65,6 +66,54 @@ static pid_t find_command(pid_t pid1)
         if (dp)
                 closedir(dp);
         return best;
+}
+
+/* The environment a process started with (/proc/PID/environ). */
+static char **read_environ(pid_t pid)
+{
+        char path[64];
+        size_t cap = 1 << 16, used = 0, n = 0;
+        char *buf = malloc(cap);
+
+        snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (!buf || fd < 0) {
+                free(buf);
+                return NULL;
+        }
+        for (;;) {
+                if (used == cap) {
+                        char *nb = cap < (1 << 24) ? realloc(buf, cap *= 2) : NULL;
+                        if (!nb) {
+                                free(buf);
+                                return NULL;
+                        }
+                        buf = nb;
+                }
+                ssize_t r = read(fd, buf + used, cap - used);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                used += (size_t)r;
+        }
+        char **env = NULL;
+        for (size_t i = 0; i < used;) {
+                size_t len = strnlen(buf + i, used - i);
+                char *one = strndup(buf + i, len);
+                if (!one || strv_push(&env, &n, one) < 0) {
+                        free(one);
+                        strv_free(env);
+                        free(buf);
+                        return NULL;
+                }
+                free(one);
+                i += len + 1;
+        }
+        free(buf);
+        if (!env)
+                env = calloc(1, sizeof(*env));
+        return env;
 }
 
 /* The namespaces of a process, opened before any is joined: once in the
@@ -179,6 +228,9 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
         pid_t cmd = r < 0 ? -1 : find_command(st->pid1);
         if (r == 0 && cmd < 0)
                 r = nook_errf(e, ESRCH, "the sandbox's command is gone (it is ending)");
+        char **cmd_env = r == 0 ? read_environ(cmd) : NULL;
+        if (r == 0 && !cmd_env)
+                r = nook_errf(e, errno ? errno : ENOMEM, "cannot read the environment of the sandbox's command: %m");
         if (r == 0)
                 r = open_namespaces(cmd, &ns, e);
         char cwd_link[64];
@@ -216,7 +268,8 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
                         struct exec_ctx x = { .spec = &spec, .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
                                               .sigmask = &old, .nest = nested,
                                               .nest_uid = spec.uid_set ? spec.uid : host.uid,
-                                              .nest_gid = spec.gid_set ? spec.gid : host.gid };
+                                              .nest_gid = spec.gid_set ? spec.gid : host.gid,
+                                              .environ = cmd_env };
                         exec_command(&x);
                 }
                 if (child < 0) {
@@ -233,6 +286,7 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
                 }
         }
         close_namespaces(&ns);
+        strv_free(cmd_env);
         seccomp_prog_free(&prog);
         plan_free(&plan);
         host_facts_free(&host);

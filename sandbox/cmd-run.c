@@ -658,7 +658,9 @@ int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts
                 r = build_spec(&a, &pe, spec, e);
         if (r == 0 && spec->home == SPEC_HOME_PRIVATE)
                 r = prepare_private_home(spec, &pe, e);
-        if (r == 0) {
+        /* nook enter takes the running command's environment; the session's
+           sockets are in the sandbox already */
+        if (r == 0 && !spec->entering) {
                 /* the command's uid: an image's User= (root by default), else the caller's */
                 uid_t uid = spec->uid_set ? spec->uid : spec->n_layers ? (spec->run_as_set ? spec->run_uid : 0) : host->uid;
                 r = desktop_resolve(spec, uid, e);

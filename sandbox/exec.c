@@ -117,6 +117,32 @@ static int apply_env(const struct nook_spec *s, struct nook_err *e)
         return 0;
 }
 
+/* nook enter: the environment the sandbox's command started with, with the
+   caller's terminal type. */
+static int copy_env(char **env, struct nook_err *e)
+{
+        const char *term = getenv("TERM");
+        char *keep = term ? strdup(term) : NULL;
+
+        clearenv();
+        for (size_t i = 0; env[i]; i++) {
+                const char *eq = strchr(env[i], '=');
+                if (!eq || eq == env[i])
+                        continue;
+                char name[eq - env[i] + 1];
+                memcpy(name, env[i], sizeof(name) - 1);
+                name[sizeof(name) - 1] = '\0';
+                if (setenv(name, eq + 1, 1) < 0) {
+                        free(keep);
+                        return nook_errf(e, errno, "cannot set the environment: %m");
+                }
+        }
+        if (keep)
+                setenv("TERM", keep, 1);
+        free(keep);
+        return 0;
+}
+
 static int apply_limits(const struct nook_spec *s, struct nook_err *e)
 {
         static const int resource[SPEC_LIMIT_COUNT] = {
@@ -226,7 +252,7 @@ _Noreturn void exec_command(const struct exec_ctx *x)
         int r;
 
         sigprocmask(SIG_SETMASK, x->sigmask, NULL);
-        r = apply_env(s, &e);
+        r = x->environ ? copy_env(x->environ, &e) : apply_env(s, &e);
         if (r == 0)
                 r = apply_limits(s, &e);
         if (r == 0)

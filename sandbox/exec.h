@@ -16,6 +16,9 @@ struct exec_ctx {
                                                    its own, with these ids (see launch.c) */
         uid_t nest_uid;
         gid_t nest_gid;
+        char **environ;                         /* NULL: the spec's environment;
+                                                   else exactly this one (nook enter:
+                                                   the command's), TERM kept */
 };
 
 /* Never returns: execs the command, or prints why not and exits 125 (nook's
