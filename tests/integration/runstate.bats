@@ -155,6 +155,13 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         assert_status 7
 }
 
+@test "nook enter runs with the environment the command started with (TERM the caller's)" {
+        start_bg --name envbox -e NOOK_TEST_VAR=from-run -- sleep "$TEST_MARKER"
+        wait_until 50 listed "$NOOK_PID" || fail "not listed"
+        NOOK_TEST_VAR=from-enter TERM=xterm-test run --separate-stderr "$NOOK" enter envbox -- /bin/sh -c 'echo "$NOOK_TEST_VAR $TERM"'
+        assert_answer "from-run xterm-test"
+}
+
 @test "what nook enter runs is confined as the command: no capabilities, no_new_privs, seccomp, its pid namespace" {
         running_named box
         run --separate-stderr "$NOOK" enter box -- /bin/sh -c 'grep -E "^(CapEff|CapPrm|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; echo pid=$$'
