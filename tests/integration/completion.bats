@@ -31,6 +31,8 @@ complete_words() {
         assert_output --limit-processes
         run complete_words run --net s
         assert_output slirp
+        run complete_words run --display w
+        assert_output wayland
 }
 
 @test "nook stop and enter complete the names and ids of running sandboxes" {
