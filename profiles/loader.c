@@ -173,7 +173,26 @@ static void chain_text(const struct loader *L, const char *last, char *buf, size
 
 static int load_file(struct loader *L, const char *path, const char *shown, const struct kf_entry *from);
 
-/* Include=NAME|PATH: next to the including file first, then the search path. */
+/* Whether dir is one of the search path's directories (which no sandbox
+   can write: nook's config directory is read-only inside, the others are
+   the system's). */
+static bool searched_dir(const struct loader *L, const char *dir)
+{
+        _cleanup_free_ char *real = realpath(dir, NULL);
+
+        for (size_t i = 0; real && i < L->pe->n_dirs; i++) {
+                _cleanup_free_ char *d = realpath(L->pe->dirs[i], NULL);
+                if (d && strcmp(d, real) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Include=NAME|PATH: a PATH relative to the including file; a NAME next to
+   the including file first when that is in the search path, then the search
+   path. A file elsewhere (given by path, in a project's directory, say)
+   never includes a neighbour by name: a sandbox with that directory in view
+   could have put one there since, for the next run to read. */
 static int resolve_include(const struct loader *L, const char *from, const char *value, char **path)
 {
         _cleanup_free_ char *copy = strdup(from);
@@ -192,7 +211,7 @@ static int resolve_include(const struct loader *L, const char *from, const char 
         }
         if (!valid_profile_name(value))
                 return -EINVAL;
-        if ((*path = in_dir(dir, value)))
+        if (searched_dir(L, dir) && (*path = in_dir(dir, value)))
                 return 0;
         return profile_find(L->pe, value, path);
 }
@@ -214,9 +233,11 @@ static int do_include(struct loader *L, const struct kf_entry *en)
                 return r;
         if (r < 0) {
                 char searched[2048];
-                size_t used = (size_t)snprintf(searched, sizeof(searched), "the including file's directory");
+                size_t used = 0;
+                searched[0] = '\0';
                 for (size_t i = 0; i < L->pe->n_dirs && used < sizeof(searched); i++)
-                        used += (size_t)snprintf(searched + used, sizeof(searched) - used, ", %s", L->pe->dirs[i]);
+                        used += (size_t)snprintf(searched + used, sizeof(searched) - used, "%s%s", i ? ", " : "",
+                                                 L->pe->dirs[i]);
                 return diag_add(L->d, en->file, en->line, "Include '%s' not found (searched: %s)", value, searched);
         }
         return load_file(L, path, path, en);

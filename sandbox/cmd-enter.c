@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,9 +22,7 @@
 #include "sandbox/cleanup.h"
 #include "sandbox/cmd-run.h"
 #include "sandbox/exec.h"
-#include "sandbox/host.h"
 #include "sandbox/init.h"
-#include "sandbox/plan.h"
 #include "sandbox/runstate.h"
 #include "sandbox/seccomp.h"
 
@@ -206,36 +206,66 @@ static int wait_entered(pid_t child, const sigset_t *set)
         }
 }
 
+/* The sandbox's pid 1 is still the one the state names (a child of its
+   nook, started when recorded), and cmd its child. */
+static bool identities_hold(const struct run_state *st, unsigned long long pid1_start, pid_t cmd)
+{
+        pid_t ppid;
+        unsigned long long start;
+
+        if (runstate_proc_stat(st->pid1, &ppid, &start) < 0 || ppid != st->nook_pid || start != pid1_start)
+                return false;
+        return cmd < 0 || (runstate_proc_stat(cmd, &ppid, &start) == 0 && ppid == st->pid1);
+}
+
+/* Still running: while it does, no other process can have its pid, so what
+   was opened under /proc/PID was its. */
+static bool still_running(int pidfd)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        return poll(&p, 1, 0) == 0;
+}
+
 static int enter(const struct run_state *st, char **command, struct nook_err *e)
 {
         struct nook_spec spec;
-        struct host_facts host = { 0 };
-        struct plan plan = { 0 };
+        struct run_confine c = { 0 };
         struct seccomp_prog prog = { 0 };
         struct ns_set ns = { .owner = -1, .own_user = -1, .fds = { -1, -1, -1, -1, -1, -1 } };
-        int argc = 0, status = NOOK_EXIT_FAILURE;
+        int status = NOOK_EXIT_FAILURE;
+        char **cmd_env = NULL;
+        _cleanup_close_ int pidfd = -1, cwd = -1;
 
-        while (st->run_args[argc])
-                argc++;
         spec_init(&spec);
-        spec.entering = true;
-        /* the sandbox's own options, again: the same filter, the same user */
-        int r = run_prepare(argc, st->run_args, &spec, &host, &plan, &prog, e);
-        if (r > 0)
-                r = nook_errf(e, EINVAL, "the sandbox's recorded options print help: nothing to enter with");
-        if (r < 0)
-                nook_err_prefix(e, "cannot rebuild the sandbox's settings");
+        /* the confinement recorded when the command started: no profile is
+           read again, since the sandbox may have written one since */
+        int r = runstate_confinement(st, &spec, &c, e);
+        if (r == 0 && spec.seccomp == SPEC_SECCOMP_DEFAULT) {
+                struct seccomp_opts o = {
+                        .deny = (const char *const *)spec.syscall_deny,
+                        .allow = (const char *const *)spec.syscall_allow,
+                };
+                r = seccomp_build(&o, &prog, e);
+        }
         pid_t cmd = r < 0 ? -1 : find_command(st->pid1);
-        if (r == 0 && cmd < 0)
+        if (r == 0 && (cmd < 0 || !identities_hold(st, c.pid1_start, -1)))
                 r = nook_errf(e, ESRCH, "the sandbox's command is gone (it is ending)");
-        char **cmd_env = r == 0 ? read_environ(cmd) : NULL;
-        if (r == 0 && !cmd_env)
+        if (r == 0) {
+                pidfd = (int)syscall(SYS_pidfd_open, cmd, 0);
+                if (pidfd < 0 || !identities_hold(st, c.pid1_start, cmd))
+                        r = nook_errf(e, ESRCH, "the sandbox's command is gone (it is ending)");
+        }
+        if (r == 0 && !(cmd_env = read_environ(cmd)))
                 r = nook_errf(e, errno ? errno : ENOMEM, "cannot read the environment of the sandbox's command: %m");
         if (r == 0)
                 r = open_namespaces(cmd, &ns, e);
-        char cwd_link[64];
-        snprintf(cwd_link, sizeof(cwd_link), "/proc/%d/cwd", (int)cmd);
-        _cleanup_close_ int cwd = r == 0 ? open(cwd_link, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (r == 0) {
+                char cwd_link[64];
+                snprintf(cwd_link, sizeof(cwd_link), "/proc/%d/cwd", (int)cmd);
+                cwd = open(cwd_link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (!still_running(pidfd))
+                        r = nook_errf(e, ESRCH, "the sandbox's command ended meanwhile");
+        }
         /* nested: the command unshared a user namespace below the one that
            owns the sandbox; so does what enters */
         struct stat a, b;
@@ -244,39 +274,34 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
                 r = join_namespaces(&ns, e);
         if (r == 0 && (cwd < 0 || fchdir(cwd) < 0) && chdir("/") < 0)
                 r = nook_errf(e, errno, "cannot change directory in the sandbox: %m");
-        /* the --fd of the sandbox's start mean nothing here */
-        spec.n_keep_fds = 0;
-        if (r == 0) {
-                strv_free(spec.argv);
-                spec.argv = NULL;
-                size_t n = 0;
-                for (char **p = command; p && *p; p++)
-                        if (strv_push(&spec.argv, &n, *p) < 0)
-                                r = nook_errf(e, ENOMEM, "out of memory");
-                if (!command && strv_push(&spec.argv, &n, "/bin/sh") < 0)
+        size_t n = 0;
+        for (char **p = command; r == 0 && p && *p; p++)
+                if (strv_push(&spec.argv, &n, *p) < 0)
                         r = nook_errf(e, ENOMEM, "out of memory");
-        }
+        if (r == 0 && !command && strv_push(&spec.argv, &n, "/bin/sh") < 0)
+                r = nook_errf(e, ENOMEM, "out of memory");
         if (r == 0) {
                 sigset_t block, old;
                 init_forwarded_signals(&block);
                 sigaddset(&block, SIGCHLD);
                 sigprocmask(SIG_BLOCK, &block, &old);
+                /* Before the fork: the child holds the sandbox's capabilities
+                   until it drops them, and the sandbox's processes must not
+                   trace it meanwhile. exec makes the command dumpable again. */
+                prctl(PR_SET_DUMPABLE, 0);
                 fflush(NULL);
                 pid_t child = fork();   /* into the sandbox's pid namespace */
                 if (child == 0) {
                         prctl(PR_SET_PDEATHSIG, SIGKILL);
                         struct exec_ctx x = { .spec = &spec, .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
-                                              .sigmask = &old, .nest = nested,
-                                              .nest_uid = spec.uid_set ? spec.uid : host.uid,
-                                              .nest_gid = spec.gid_set ? spec.gid : host.gid,
-                                              .environ = cmd_env };
+                                              .sigmask = &old, .image = c.image, .nest = nested,
+                                              .nest_uid = c.nest_uid, .nest_gid = c.nest_gid, .environ = cmd_env };
                         exec_command(&x);
                 }
                 if (child < 0) {
                         r = nook_errf(e, errno, "cannot start the command: %m");
                 } else {
                         /* what stays outside holds nothing the sandbox could use */
-                        prctl(PR_SET_DUMPABLE, 0);
                         struct nook_err ce = { 0 };
                         if (caps_drop_all(&ce) < 0) {
                                 kill(child, SIGKILL);
@@ -288,8 +313,6 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
         close_namespaces(&ns);
         strv_free(cmd_env);
         seccomp_prog_free(&prog);
-        plan_free(&plan);
-        host_facts_free(&host);
         spec_free(&spec);
         return r < 0 ? r : status;
 }

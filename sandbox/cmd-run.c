@@ -11,6 +11,7 @@
 #include "fs/resolve.h"
 #include "netns/egress.h"
 #include "netns/resolv.h"
+#include "netns/rundir.h"
 #include "profiles/loader.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/desktop.h"
@@ -641,8 +642,8 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         return 0;
 }
 
-int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
-                struct seccomp_prog *prog, struct nook_err *e)
+static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
+                       struct seccomp_prog *prog, struct nook_err *e)
 {
         struct profile_env pe = { 0 };
         struct run_args a;
@@ -658,9 +659,7 @@ int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts
                 r = build_spec(&a, &pe, spec, e);
         if (r == 0 && spec->home == SPEC_HOME_PRIVATE)
                 r = prepare_private_home(spec, &pe, e);
-        /* nook enter takes the running command's environment; the session's
-           sockets are in the sandbox already */
-        if (r == 0 && !spec->entering) {
+        if (r == 0) {
                 /* the command's uid: an image's User= (root by default), else the caller's */
                 uid_t uid = spec->uid_set ? spec->uid : spec->n_layers ? (spec->run_as_set ? spec->run_uid : 0) : host->uid;
                 r = desktop_resolve(spec, uid, e);
@@ -674,6 +673,14 @@ int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts
            with the home in view could create it and plant a profile. */
         if (r == 0 && host->nook_config)
                 (void)mkdir_p(host->nook_config, 0700);
+        /* the run directories hold what nook enter and stop trust: read-only
+           wherever a bind would show them */
+        if (r == 0) {
+                char base[4096];
+                rundir_base(base, sizeof(base));
+                if (strv_push(&spec->protect, &spec->n_protect, base) < 0)
+                        r = nook_errf(e, ENOMEM, "out of memory");
+        }
         if (r == 0)
                 r = plan_build(spec, host, plan, e);
         /* Compiled once here, before clone: the sandbox only loads it. */

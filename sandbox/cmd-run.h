@@ -32,17 +32,6 @@ int run_args_parse(struct run_args *a, int argc, char **argv, const struct profi
    when --help was printed, or a negative errno with e filled. */
 int run_parse_args(int argc, char **argv, struct nook_spec *spec, struct nook_err *e);
 
-struct host_facts;
-struct plan;
-struct seccomp_prog;
-
-/* nook run's arguments (argv[0] is "run") to everything a launch needs:
-   the spec, the host's facts, the plan and the compiled seccomp filter.
-   Returns 0, 1 after --help/--version, or a negative errno. nook enter
-   uses it too, on the arguments a running sandbox was started with. */
-int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
-                struct seccomp_prog *prog, struct nook_err *e);
-
 /* The whole subcommand; returns the process exit status. */
 int cmd_run(int argc, char **argv);
 

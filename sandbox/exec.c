@@ -200,13 +200,13 @@ static int become_image_user(const struct nook_spec *s, struct nook_err *e)
         return 0;
 }
 
-static uint64_t caps_to_keep(const struct nook_spec *s)
+static uint64_t caps_to_keep(const struct nook_spec *s, bool image)
 {
         uint64_t keep = 0;
 
         if (s->caps_set)
                 return s->caps_keep;
-        if (s->n_layers && run_uid(s) == 0)
+        if (image && run_uid(s) == 0)
                 for (size_t i = 0; i < ARRAY_SIZE(image_root_caps); i++)
                         keep |= UINT64_C(1) << image_root_caps[i];
         return keep;
@@ -225,7 +225,7 @@ static int harden(const struct exec_ctx *x, struct nook_err *e)
            capability drop nothing could set it for us. */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return nook_errf(e, errno, "cannot set no_new_privs: %m");
-        if (x->spec->n_layers) {
+        if (x->image) {
                 r = become_image_user(x->spec, e);
                 if (r < 0)
                         return r;
@@ -237,7 +237,7 @@ static int harden(const struct exec_ctx *x, struct nook_err *e)
                 if (r < 0)
                         return r;
         }
-        r = caps_keep_only(caps_to_keep(x->spec), !(x->spec->n_layers && run_uid(x->spec) == 0), e);
+        r = caps_keep_only(caps_to_keep(x->spec, x->image), !(x->image && run_uid(x->spec) == 0), e);
         if (r < 0)
                 return r;
         if (x->seccomp)

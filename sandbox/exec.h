@@ -12,6 +12,8 @@ struct exec_ctx {
         const struct nook_spec *spec;           /* argv, environment, kept fds */
         const struct seccomp_prog *seccomp;     /* NULL: no filter */
         const sigset_t *sigmask;                /* the mask to run the command with */
+        bool image;                             /* an image's sandbox: its User=, root's
+                                                   capabilities */
         bool nest;                              /* the command gets a user namespace of
                                                    its own, with these ids (see launch.c) */
         uid_t nest_uid;

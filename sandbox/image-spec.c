@@ -155,8 +155,6 @@ static int open_persistent(struct nook_spec *s, struct store *st, const char *na
                         return nook_errf(e, errno, "cannot create %s/%s: %m", st->root, path);
         }
         snprintf(path, sizeof(path), "%s/lock", rel);
-        if (s->entering)
-                goto locked;
         int lock = openat(st->dfd, path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
                 int err = errno;
@@ -166,7 +164,6 @@ static int open_persistent(struct nook_spec *s, struct store *st, const char *na
                                           : nook_errf(e, err, "cannot lock sandbox %s: %m", s->name);
         }
         s->persist_lock = lock;
-locked:
         /* a name belongs to one image: resuming it on another would mix
            a writable layer with layers it was not made on */
         snprintf(path, sizeof(path), "%s/image", rel);

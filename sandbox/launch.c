@@ -483,6 +483,7 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
         }
         if (cmd == 0) {
                 struct exec_ctx x = { .spec = c->spec, .seccomp = c->seccomp, .sigmask = cmd_mask,
+                                      .image = c->spec->n_layers > 0,
                                       .nest = launch_nests_userns(c->spec, c->host, c->map != NULL),
                                       .nest_uid = uid_inside(c), .nest_gid = gid_inside(c) };
                 exec_command(&x);

@@ -125,6 +125,35 @@ int runstate_claim_name(const struct nook_spec *s, struct nook_err *e)
         return base < 0 ? base : claim_name(base, s->name, e);
 }
 
+/* What confines the command, as the spec said after every profile and
+   option: nook enter confines what it runs with exactly this, and reads no
+   profile again (a sandbox may have written one since). */
+static json_t *confine_json(const struct nook_spec *s)
+{
+        json_t *lim = json_array(), *rules = json_array();
+
+        for (int i = 0; i < SPEC_LIMIT_COUNT; i++)
+                json_array_append_new(lim, s->limits[i].set ? json_integer(s->limits[i].value == UINT64_MAX
+                                                                                   ? -1
+                                                                                   : (json_int_t)s->limits[i].value)
+                                                            : json_null());
+        for (size_t i = 0; i < s->n_net_rules; i++) {
+                const struct spec_net_rule *r = &s->net_rules[i];
+                json_array_append_new(rules, json_pack("{s:b,s:s,s:b,s:i,s:i,s:i}", "allow", r->allow, "cidr", r->cidr,
+                                                       "v6", r->v6, "port_lo", (int)r->port_lo, "port_hi",
+                                                       (int)r->port_hi, "proto", r->proto));
+        }
+        return json_pack("{s:b,s:b,s:o,s:o,s:b,s:I,s:o,s:b,s:I,s:b,s:I,s:b,s:I,s:I,s:b,s:o,s:I,s:I}", "image",
+                         s->n_layers > 0, "seccomp", s->seccomp == SPEC_SECCOMP_DEFAULT, "syscall_deny",
+                         strv_json(s->syscall_deny, s->n_syscall_deny), "syscall_allow",
+                         strv_json(s->syscall_allow, s->n_syscall_allow), "caps_set", s->caps_set, "caps_keep",
+                         (json_int_t)s->caps_keep, "limits", lim, "uid_set", s->uid_set, "uid", (json_int_t)s->uid,
+                         "gid_set", s->gid_set, "gid", (json_int_t)s->gid, "run_as_set", s->run_as_set, "run_uid",
+                         (json_int_t)s->run_uid, "run_gid", (json_int_t)s->run_gid, "share_net", s->share_net,
+                         "net_rules", rules, "nest_uid", (json_int_t)(s->uid_set ? s->uid : getuid()), "nest_gid",
+                         (json_int_t)(s->gid_set ? s->gid : getgid()));
+}
+
 int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int argc, char **argv,
                     struct nook_err *e)
 {
@@ -137,11 +166,13 @@ int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int 
                 if (asprintf(&ports[i], "%s:%u:%u/%s", s->ports[i].host_ip, s->ports[i].host_port,
                              s->ports[i].guest_port, s->ports[i].udp ? "udp" : "tcp") < 0)
                         ports[i] = NULL;
-        json_t *o = json_pack("{s:i,s:I,s:i,s:I,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o}", "nook_pid", (int)getpid(),
-                              "nook_start", (json_int_t)runstate_proc_start(getpid()), "pid1", (int)pid1, "started",
+        json_t *o = json_pack("{s:i,s:I,s:i,s:I,s:I,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o}", "nook_pid", (int)getpid(),
+                              "nook_start", (json_int_t)runstate_proc_start(getpid()), "pid1", (int)pid1,
+                              "pid1_start", (json_int_t)runstate_proc_start(pid1), "started",
                               (json_int_t)time(NULL), "name", s->name, "image", s->image, "profile",
                               s->profile_name, "net", net_mode(s), "ports", strv_json(ports, s->n_ports),
-                              "command", strv_json(s->argv, (size_t)-1), "run_args", strv_json(argv, (size_t)argc));
+                              "command", strv_json(s->argv, (size_t)-1), "run_args", strv_json(argv, (size_t)argc),
+                              "confine", confine_json(s));
         strv_free(ports);
         if (!o)
                 return nook_errf(e, ENOMEM, "out of memory");
@@ -305,6 +336,68 @@ void runstate_clear_stale(void)
         for (size_t i = 0; i < n; i++)
                 run_state_free(&all[i]);
         free(all);
+}
+
+int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct run_confine *c, struct nook_err *e)
+{
+        char path[4200];
+        json_error_t je;
+
+        snprintf(path, sizeof(path), "%s/state", st->dir);
+        json_t *o = json_load_file(path, 0, &je);
+        json_t *k = json_object_get(o, "confine");
+        if (!json_is_object(k)) {
+                json_decref(o);
+                return nook_errf(e, EIO, "the state of sandbox %d says nothing of its confinement (%s)", (int)st->nook_pid,
+                                 path);
+        }
+        c->image = json_is_true(json_object_get(k, "image"));
+        c->nest_uid = (uid_t)json_integer_value(json_object_get(k, "nest_uid"));
+        c->nest_gid = (gid_t)json_integer_value(json_object_get(k, "nest_gid"));
+        c->pid1_start = (unsigned long long)json_integer_value(json_object_get(o, "pid1_start"));
+        s->seccomp = json_is_true(json_object_get(k, "seccomp")) ? SPEC_SECCOMP_DEFAULT : SPEC_SECCOMP_NONE;
+        int r = 0;
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(k, "syscall_deny"), i, v)
+                if (r == 0 && json_is_string(v))
+                        r = strv_push(&s->syscall_deny, &s->n_syscall_deny, json_string_value(v));
+        json_array_foreach(json_object_get(k, "syscall_allow"), i, v)
+                if (r == 0 && json_is_string(v))
+                        r = strv_push(&s->syscall_allow, &s->n_syscall_allow, json_string_value(v));
+        s->caps_set = json_is_true(json_object_get(k, "caps_set"));
+        s->caps_keep = (uint64_t)json_integer_value(json_object_get(k, "caps_keep"));
+        json_array_foreach(json_object_get(k, "limits"), i, v)
+                if (i < SPEC_LIMIT_COUNT && json_is_integer(v)) {
+                        s->limits[i].set = true;
+                        s->limits[i].value = json_integer_value(v) < 0 ? UINT64_MAX : (uint64_t)json_integer_value(v);
+                }
+        s->uid_set = json_is_true(json_object_get(k, "uid_set"));
+        s->uid = (uid_t)json_integer_value(json_object_get(k, "uid"));
+        s->gid_set = json_is_true(json_object_get(k, "gid_set"));
+        s->gid = (gid_t)json_integer_value(json_object_get(k, "gid"));
+        s->run_as_set = json_is_true(json_object_get(k, "run_as_set"));
+        s->run_uid = (uid_t)json_integer_value(json_object_get(k, "run_uid"));
+        s->run_gid = (gid_t)json_integer_value(json_object_get(k, "run_gid"));
+        s->share_net = json_is_true(json_object_get(k, "share_net"));
+        json_array_foreach(json_object_get(k, "net_rules"), i, v) {
+                struct spec_net_rule *nr = r == 0 ? reallocarray(s->net_rules, s->n_net_rules + 1, sizeof(*nr)) : NULL;
+                if (!nr) {
+                        r = -ENOMEM;
+                        break;
+                }
+                s->net_rules = nr;
+                nr = &s->net_rules[s->n_net_rules++];
+                memset(nr, 0, sizeof(*nr));
+                nr->allow = json_is_true(json_object_get(v, "allow"));
+                snprintf(nr->cidr, sizeof(nr->cidr), "%s", json_string_value(json_object_get(v, "cidr")) ?: "");
+                nr->v6 = json_is_true(json_object_get(v, "v6"));
+                nr->port_lo = (unsigned)json_integer_value(json_object_get(v, "port_lo"));
+                nr->port_hi = (unsigned)json_integer_value(json_object_get(v, "port_hi"));
+                nr->proto = (int)json_integer_value(json_object_get(v, "proto"));
+        }
+        json_decref(o);
+        return r < 0 ? nook_errf(e, ENOMEM, "out of memory") : 0;
 }
 
 int runstate_find(const char *what, struct run_state *out, struct nook_err *e)

@@ -54,5 +54,19 @@ int runstate_list(struct run_state **out, size_t *n, struct nook_err *e);
 /* Clears what sandboxes that ended without cleaning up left behind. */
 void runstate_clear_stale(void);
 
+/* What nook enter needs besides the spec: what the state recorded of the
+   command's identity. */
+struct run_confine {
+        bool image;                     /* an image's sandbox */
+        uid_t nest_uid;                 /* the command's ids, for a nested namespace */
+        gid_t nest_gid;
+        unsigned long long pid1_start;  /* pid 1's start time */
+};
+
+/* Fills s (spec_init()ed) with the command's confinement as recorded when
+   it started: seccomp and its lists, capabilities, limits, ids, Landlock's
+   network rules. */
+int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct run_confine *c, struct nook_err *e);
+
 /* The running sandbox named, or with the id (nook's pid), what. */
 int runstate_find(const char *what, struct run_state *out, struct nook_err *e);

@@ -152,8 +152,6 @@ struct nook_spec {
         bool persist;           /* Persist=yes: its writable layer is kept */
         char *persist_dir;      /* resolved: store/containers/NAME (host path) */
         int persist_lock;       /* fd of the exclusive lock on it, or 0 */
-        bool entering;          /* rebuilt for nook enter: the sandbox runs, and
-                                   holds that lock itself */
         int map_mode;           /* enum userns_mode: --map */
         int overlay;            /* 0 auto, 1 kernel, 2 fuse */
         bool home_set, cwd_set; /* given explicitly (images default to neither) */

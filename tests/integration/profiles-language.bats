@@ -307,7 +307,7 @@ Description=x
 Include=gui
 EOF
         check bad
-        assert_one_diag "$F:3: Include 'gui' not found (searched: " "the including file's directory" "$C" "$P"
+        assert_one_diag "$F:3: Include 'gui' not found (searched: " "$C" "$P"
 }
 
 @test "an Include cycle is refused, naming the whole chain" {
@@ -563,16 +563,37 @@ EOF
         assert_json '[j["hostname"], j["home"]]' '[null, "tmpfs"]'
 }
 
-@test "an Include is found next to the including file before the search path" {
+@test "an Include is found next to the including file first in the search path's directories" {
+        # the user's directory comes before the library in the search path,
+        # but a library profile's include is its neighbour
+        printf '[Run]\nHostname=user\n' >"$C/inc.profile"
+        printf '[Run]\nHostname=library\n' >"$P/inc.profile"
+        write_file "$P/top.profile" <<'EOF'
+[Profile]
+Include=inc
+EOF
+        show_json "$P/top.profile"
+        assert_json 'j["hostname"]' library
+}
+
+@test "a profile outside the search path includes a neighbour only by path, never by name" {
+        # a sandbox that sees that directory could plant a neighbour for the
+        # next run: a name goes to the search path
         mkdir -p "$TMP/elsewhere"
-        printf '[Run]\nHostname=sibling\n' >"$TMP/elsewhere/inc.profile"
+        printf '[Run]\nHostname=planted\n' >"$TMP/elsewhere/inc.profile"
         printf '[Run]\nHostname=library\n' >"$P/inc.profile"
         write_file "$TMP/elsewhere/top.profile" <<'EOF'
 [Profile]
 Include=inc
 EOF
         show_json "$TMP/elsewhere/top.profile"
-        assert_json 'j["hostname"]' sibling
+        assert_json 'j["hostname"]' library
+        write_file "$TMP/elsewhere/top.profile" <<'EOF'
+[Profile]
+Include=./inc.profile
+EOF
+        show_json "$TMP/elsewhere/top.profile"
+        assert_json 'j["hostname"]' planted
 }
 
 @test "an Include with a / is a path relative to the including file" {
