@@ -674,11 +674,16 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
         if (r == 0 && host->nook_config)
                 (void)mkdir_p(host->nook_config, 0700);
         /* the run directories hold what nook enter and stop trust: read-only
-           wherever a bind would show them */
+           wherever a bind would show them, so there (made) before the plan */
         if (r == 0) {
                 char base[4096];
+                int fd = rundir_open_base(e);
                 rundir_base(base, sizeof(base));
-                if (strv_push(&spec->protect, &spec->n_protect, base) < 0)
+                if (fd < 0)
+                        r = fd;
+                else
+                        close(fd);
+                if (r == 0 && strv_push(&spec->protect, &spec->n_protect, base) < 0)
                         r = nook_errf(e, ENOMEM, "out of memory");
         }
         if (r == 0)

@@ -187,3 +187,39 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         [ "${lines[0]}" = tap0 ] || { show_run; fail "enter does not see the sandbox's tap0"; }
         [ "${lines[1]}" != flush=0 ] || { show_run; fail "nft flush ruleset succeeded from enter"; }
 }
+
+@test "nook enter confines with what the sandbox started with, not with what its profile says now" {
+        mkdir -p "$TMP/proj"
+        printf '[Security]\nSeccomp=default\nSyscallDeny=mkdir\n' >"$TMP/proj/app.profile"
+        start_bg --profile "$TMP/proj/app.profile" --name prof -- sleep "$TEST_MARKER"
+        wait_until 50 listed "$NOOK_PID" || fail "not listed:" "$(cat "$TMP/nook.err")"
+        # changed behind its back: enter must not read it again
+        printf '[Security]\nSeccomp=none\n' >"$TMP/proj/app.profile"
+        run --separate-stderr "$NOOK" enter prof -- /bin/sh -c 'grep "^Seccomp:" /proc/self/status; mkdir /tmp/x 2>/dev/null && echo mkdir-worked || echo mkdir-denied'
+        assert_status 0
+        [ "${lines[0]}" = $'Seccomp:\t2' ] || { show_run; fail "the filter is gone"; }
+        [ "${lines[1]}" = mkdir-denied ] || { show_run; fail "SyscallDeny=mkdir no longer holds"; }
+}
+
+@test "nook enter works whatever the start's --fd and relative --bind, from any directory" {
+        mkdir -p "$TMP/proj/data"
+        cd "$TMP/proj"
+        env --default-signal=INT,QUIT "$NOOK" run --name fdb --fd 5 --bind data:/mnt/data -- sleep "$TEST_MARKER" \
+                5</dev/null >"$TMP/nook.out" 2>"$TMP/nook.err" </dev/null 3>&- &
+        NOOK_PID=$!
+        proc_stat "$NOOK_PID" && STARTED_PIDS+=("$NOOK_PID:$STAT_START")
+        wait_until 50 listed "$NOOK_PID" || fail "not listed:" "$(cat "$TMP/nook.err")"
+        cd /
+        run --separate-stderr "$NOOK" enter fdb -- /bin/sh -c 'test -d /mnt/data && echo ok'
+        assert_answer ok
+}
+
+
+@test "a sandbox that binds the runtime directory cannot write the run state" {
+        run --separate-stderr "$NOOK" run --bind "$XDG_RUNTIME_DIR" -- /bin/sh -c \
+                "touch '$XDG_RUNTIME_DIR/other' && echo other-ok; touch '$XDG_RUNTIME_DIR/nook/planted' 2>/dev/null && echo planted || echo refused"
+        assert_status 0
+        [ "${lines[0]}" = other-ok ] || { show_run; fail "the bind is not read-write"; }
+        [ "${lines[1]}" = refused ] || { show_run; fail "the run directories are writable inside"; }
+        [ ! -e "$XDG_RUNTIME_DIR/nook/planted" ] || fail "planted"
+}
