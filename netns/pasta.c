@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "netns/rundir.h"
+#include "sandbox/cleanup.h"
 
-#define MAX_ARGS 64
+/* its fixed arguments, without the ports */
+#define FIXED_ARGS 48
 
 /* True once the namespace has a default route: pasta is done configuring. */
 static bool has_route(pid_t child)
@@ -37,10 +39,13 @@ static bool has_route(pid_t child)
 pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct nook_err *e)
 {
         char path[64], netns[64], userns[64], log[4200], pidfile[4200];
-        char ports[32][96];
-        char *argv[MAX_ARGS];
+        /* every published port, two words each */
+        _cleanup_free_ char (*ports)[96] = calloc(spec->n_ports + 1, sizeof(*ports));
+        _cleanup_free_ char **argv = calloc(FIXED_ARGS + 2 * spec->n_ports, sizeof(*argv));
         int n = 0;
 
+        if (!ports || !argv)
+                return nook_errf(e, ENOMEM, "out of memory");
         snprintf(log, sizeof(log), "%s/pasta.log", rundir);
         snprintf(pidfile, sizeof(pidfile), "%s/pasta.pid", rundir);
         snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
@@ -85,7 +90,7 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         argv[n++] = userns;
         argv[n++] = "--netns";
         argv[n++] = netns;
-        for (size_t i = 0; i < spec->n_ports && i < 32 && n + 3 < MAX_ARGS; i++) {
+        for (size_t i = 0; i < spec->n_ports; i++) {
                 const struct spec_port *p = &spec->ports[i];
                 snprintf(ports[i], sizeof(ports[i]), "%s/%u:%u", p->host_ip, p->host_port, p->guest_port);
                 argv[n++] = p->udp ? "--udp-ports" : "--tcp-ports";

@@ -163,8 +163,8 @@ static json_t *api_call(const char *path, json_t *req, struct nook_err *e)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        char buf[4096];
-        size_t used = 0;
+        _cleanup_free_ char *buf = NULL;
+        size_t used = 0, cap = 0;
 
         if (strlen(path) >= sizeof(sa.sun_path)) {
                 nook_errf(e, ENAMETOOLONG, "the slirp4netns API socket path %s is too long", path);
@@ -183,15 +183,25 @@ static json_t *api_call(const char *path, json_t *req, struct nook_err *e)
                 nook_errf(e, errno, "cannot talk to slirp4netns: %m");
                 return NULL;
         }
+        /* the whole reply, however long (list_hostfwd grows with the ports) */
         for (;;) {
-                ssize_t r = read(fd, buf + used, sizeof(buf) - 1 - used);
+                if (cap - used < 4096) {
+                        char *nb = cap < (1 << 22) ? realloc(buf, cap + 65536) : NULL;
+                        if (!nb)
+                                break;
+                        buf = nb;
+                        cap += 65536;
+                }
+                ssize_t r = read(fd, buf + used, cap - 1 - used);
                 if (r < 0 && errno == EINTR)
                         continue;
                 if (r <= 0)
                         break;
                 used += (size_t)r;
-                if (used == sizeof(buf) - 1)
-                        break;
+        }
+        if (!buf) {
+                nook_errf(e, ENOMEM, "out of memory");
+                return NULL;
         }
         buf[used] = '\0';
         json_error_t je;

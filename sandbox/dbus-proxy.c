@@ -78,8 +78,16 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         char c;
         if (poll(&pfd, 1, 5000) == 1 && read(ready[0], &c, 1) == 1)
                 return 0;
+        /* EOF: it has closed its end, which it does by exiting */
         int st = 0;
-        bool exited = waitpid(pid, &st, WNOHANG) == pid;
+        bool exited = false;
+        for (int i = 0; i < 100 && !exited; i++) {
+                exited = waitpid(pid, &st, WNOHANG) == pid;
+                if (!exited)
+                        usleep(10000);
+        }
+        if (exited)
+                p->pid = -1;
         dbus_proxy_stop(p);
         if (exited && WIFEXITED(st) && WEXITSTATUS(st) == 127)
                 return nook_errf(e, ENOENT, "DBus=filtered needs xdg-dbus-proxy, which is not installed (apt-get install xdg-dbus-proxy)");

@@ -292,6 +292,22 @@ host_nameservers() {
         assert_answer "ok echo ping-$TEST_MARKER"
 }
 
+@test "forty published ports are all there (the helper's long answers and argument lists)" {
+        command -v ss >/dev/null || skip "host: ss (iproute2) is needed to see published ports"
+        local ports=() args=() p n
+        while [ ${#ports[@]} -lt 40 ]; do
+                p=$(free_port) || fail "no free port"
+                [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+        done
+        n=0
+        for p in "${ports[@]}"; do args+=(-p "$p:$((8000 + n))"); n=$((n + 1)); done
+        bg "$TMP/nook.log" "$NOOK" run --net "$NET" "${args[@]}" -- sleep "$TEST_MARKER"
+        wait_until 50 marked_sleep >/dev/null || fail "the command did not start:" "$(cat "$TMP/nook.log")"
+        for p in "${ports[@]}"; do
+                [ -n "$(listening tcp "$p")" ] || fail "port $p is not published"
+        done
+}
+
 @test "a published port listens on the host's 127.0.0.1 by default, not on every address" {
         publish_bg tcp "$NOOK" run --net "$NET" -p @HPORT@:8080 -- sleep "$TEST_MARKER"
         run listening tcp "$HPORT"
