@@ -137,6 +137,9 @@ static int k_name(struct nook_spec *s, const char *v, struct nook_err *e)
         if (n == 0 || n > 64 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n ||
             v[0] == '.' || v[0] == '-')
                 return nook_errf(e, EINVAL, "sandbox name '%s' is not valid (1 to 64 letters, digits, '_', '.', '-')", v);
+        /* ids are numbers: nook stop 4242 must mean one sandbox */
+        if (strspn(v, "0123456789") == n)
+                return nook_errf(e, EINVAL, "sandbox name '%s' is only digits, which nook ps uses for ids (put a letter in it)", v);
         free(s->name);
         s->name = strdup(v);
         return s->name ? 0 : nook_errf(e, ENOMEM, "out of memory");

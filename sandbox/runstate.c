@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,30 +92,54 @@ static char **json_strv(json_t *a)
         return v;
 }
 
-/* "name-NAME" in the base directory, pointing at "<pid>": a live sandbox's
-   claim on its name. */
+/* "name-NAME" in the base directory, pointing at "<pid>:<start time>" of
+   the nook that holds the name: a claim whose nook is gone (or whose pid a
+   later process got) is stale. Claims and the clearing of stale ones
+   happen under an flock of the base directory, so that two nooks never
+   both take a name. */
+static void claim_target(pid_t pid, char *buf, size_t size)
+{
+        snprintf(buf, size, "%d:%llu", (int)pid, runstate_proc_start(pid));
+}
+
+static bool claim_alive(int base, const char *link)
+{
+        char target[64], now[64];
+        ssize_t n = readlinkat(base, link, target, sizeof(target) - 1);
+        char *end;
+
+        if (n <= 0)
+                return false;
+        target[n] = '\0';
+        long pid = strtol(target, &end, 10);
+        if (pid <= 0 || *end != ':')
+                return false;
+        claim_target((pid_t)pid, now, sizeof(now));
+        return strcmp(now, target) == 0 && runstate_proc_start((pid_t)pid) != 0;
+}
+
 static int claim_name(int base, const char *name, struct nook_err *e)
 {
-        char link[96], me[32], target[32];
+        char link[96], me[64];
+        int r = 0;
 
         snprintf(link, sizeof(link), "name-%s", name);
-        snprintf(me, sizeof(me), "%d", (int)getpid());
-        for (int tries = 0; tries < 2; tries++) {
-                if (symlinkat(me, base, link) == 0)
-                        return 0;
-                if (errno != EEXIST)
-                        return nook_errf(e, errno, "cannot record the sandbox's name %s: %m", name);
-                ssize_t n = readlinkat(base, link, target, sizeof(target) - 1);
-                target[n > 0 ? n : 0] = '\0';
-                char *end;
-                long pid = strtol(target, &end, 10);
-                /* alive: its nook runs (its run directory may not be made
-                   yet) */
-                if (n > 0 && !*end && pid > 0 && runstate_proc_start((pid_t)pid))
-                        return nook_errf(e, EEXIST, "a sandbox named %s is running already (nook ps; nook stop %s)", name, name);
-                unlinkat(base, link, 0);
+        claim_target(getpid(), me, sizeof(me));
+        if (flock(base, LOCK_EX) < 0)
+                return nook_errf(e, errno, "cannot lock the run directories: %m");
+        if (symlinkat(me, base, link) < 0) {
+                int err = errno;
+                if (err == EEXIST && !claim_alive(base, link)) {
+                        unlinkat(base, link, 0);
+                        err = symlinkat(me, base, link) == 0 ? 0 : errno;
+                }
+                if (err == EEXIST)
+                        r = nook_errf(e, EEXIST, "a sandbox named %s is running already (nook ps; nook stop %s)", name, name);
+                else if (err)
+                        r = nook_errf(e, err, "cannot record the sandbox's name %s: %s", name, strerror(err));
         }
-        return nook_errf(e, EEXIST, "cannot claim the sandbox name %s: another nook took it meanwhile", name);
+        flock(base, LOCK_UN);
+        return r;
 }
 
 int runstate_claim_name(const struct nook_spec *s, struct nook_err *e)
@@ -189,18 +214,22 @@ int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int 
 
 void runstate_release_name(const struct nook_spec *s)
 {
-        char link[96], target[32], me[32];
+        char link[96], target[64], me[64];
         struct nook_err e = { 0 };
 
         if (!s->name)
                 return;
         _cleanup_close_ int base = rundir_open_base(&e);
+        if (base < 0)
+                return;
         snprintf(link, sizeof(link), "name-%s", s->name);
-        snprintf(me, sizeof(me), "%d", (int)getpid());
-        ssize_t n = base >= 0 ? readlinkat(base, link, target, sizeof(target) - 1) : -1;
+        claim_target(getpid(), me, sizeof(me));
+        flock(base, LOCK_EX);
+        ssize_t n = readlinkat(base, link, target, sizeof(target) - 1);
         /* ours only: never another sandbox's claim */
         if (n > 0 && (target[n] = '\0', strcmp(target, me) == 0))
                 unlinkat(base, link, 0);
+        flock(base, LOCK_UN);
 }
 
 /* Reads one run directory's state; -ESRCH when its nook is gone (the
@@ -308,17 +337,12 @@ int runstate_list(struct run_state **out, size_t *n, struct nook_err *e)
                 (*out)[(*n)++] = st;
         }
         /* a name whose nook is gone (killed before its end) */
+        flock(dirfd(dp), LOCK_EX);
         rewinddir(dp);
-        while ((de = readdir(dp))) {
-                char target[32], *end;
-                if (strncmp(de->d_name, "name-", 5) != 0)
-                        continue;
-                ssize_t len = readlinkat(dirfd(dp), de->d_name, target, sizeof(target) - 1);
-                target[len > 0 ? len : 0] = '\0';
-                long pid = strtol(target, &end, 10);
-                if (len <= 0 || *end || pid <= 0 || !runstate_proc_start((pid_t)pid))
+        while ((de = readdir(dp)))
+                if (strncmp(de->d_name, "name-", 5) == 0 && !claim_alive(dirfd(dp), de->d_name))
                         unlinkat(dirfd(dp), de->d_name, 0);
-        }
+        flock(dirfd(dp), LOCK_UN);
         closedir(dp);
         if (*n)
                 qsort(*out, *n, sizeof(**out), by_start);

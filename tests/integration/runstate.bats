@@ -110,6 +110,16 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         [ -z "$(run_dirs)" ] || fail "left behind:" "$(run_dirs)"
 }
 
+@test "a name claimed by a nook whose pid was reused is free again" {
+        # a claim as a killed nook leaves it, naming a live process that is
+        # not that nook (this shell, with another start time)
+        mkdir -m 0700 -p "$XDG_RUNTIME_DIR/nook"
+        ln -s "$$:1" "$XDG_RUNTIME_DIR/nook/name-web"
+        run --separate-stderr "$NOOK" run --name web -- /bin/true
+        assert_status 0
+        [ ! -e "$XDG_RUNTIME_DIR/nook/name-web" ] && [ ! -L "$XDG_RUNTIME_DIR/nook/name-web" ] || fail "the claim was left"
+}
+
 @test "a nook killed by SIGKILL: ps does not list it, clears its run directory, and its name is free" {
         running_named web
         kill -KILL "$NOOK_PID"
@@ -139,6 +149,8 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         assert_nook_error "name the sandbox"
         run --separate-stderr "$NOOK" enter web /bin/true
         assert_nook_error "after '--'"
+        run --separate-stderr "$NOOK" run --name 4242 -- /bin/true
+        assert_nook_error 4242
 }
 
 @test "nook enter runs a command in the sandbox: its files, its uid, its working directory, its exit status" {
