@@ -41,7 +41,8 @@ static void stop_usage(FILE *out)
               "\n"
               "  -t, --time SECONDS    how long to wait before killing (0 to 3600)\n"
               "  -s, --signal SIGNAL   the first signal: TERM, INT, HUP, QUIT, USR1, USR2\n"
-              "                        or KILL (by name, with or without SIG, or number)\n"
+              "                        (by name, with or without SIG, or number), or\n"
+              "                        KILL, which ends the whole sandbox at once\n"
               "  -h, --help            show this help\n"
               "See nook(1).\n",
               out);
@@ -208,6 +209,17 @@ static int stop_one(const char *what, int sig, int seconds, struct nook_err *e)
                 run_state_free(&st);
                 return fd;
         }
+        /* its helpers end by themselves once nook is gone: wait for them
+           too (those the state names, checked as nook is) */
+        int helper_fd[ARRAY_SIZE(st.helpers)];
+        size_t nh = 0;
+        for (size_t i = 0; i < st.n_helpers; i++) {
+                int h = (int)syscall(SYS_pidfd_open, st.helpers[i], 0);
+                if (h >= 0 && runstate_proc_start(st.helpers[i]) == st.helper_start[i])
+                        helper_fd[nh++] = h;
+                else if (h >= 0)
+                        close(h);
+        }
         r = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
         if (r < 0 && errno != ESRCH)
                 r = nook_errf(e, errno, "cannot signal the sandbox %s: %m", what);
@@ -219,6 +231,11 @@ static int stop_one(const char *what, int sig, int seconds, struct nook_err *e)
                 r = 0;
         }
         close(fd);
+        for (size_t i = 0; i < nh; i++) {
+                if (!wait_gone(helper_fd[i], 5000))
+                        (void)syscall(SYS_pidfd_send_signal, helper_fd[i], SIGKILL, NULL, 0);
+                close(helper_fd[i]);
+        }
         /* a nook killed outright leaves its run directory: cleared here */
         if (r == 0)
                 runstate_clear_stale();

@@ -640,8 +640,16 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         /* what nook ps, stop and enter read: written while pid 1 sets up */
         if (rc == 0 && !rundir)
                 rc = rundir_create(&rundir, e);
+        pid_t helpers[3];
+        size_t n_helpers = 0;
+        if (slirp.pid > 0)
+                helpers[n_helpers++] = slirp.pid;
+        if (pasta > 0)
+                helpers[n_helpers++] = pasta;
+        if (dbus.pid > 0)
+                helpers[n_helpers++] = dbus.pid;
         if (rc == 0)
-                rc = runstate_record(rundir, c->spec, child, c->run_argc, c->run_argv, e);
+                rc = runstate_record(rundir, c->spec, child, c->run_argc, c->run_argv, helpers, n_helpers, e);
         pid_t fuse = -1;
         /* the sandbox's requests while it sets up; EOF when it is done */
         char req_byte;

@@ -180,8 +180,12 @@ static json_t *confine_json(const struct nook_spec *s)
 }
 
 int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int argc, char **argv,
-                    struct nook_err *e)
+                    const pid_t *helpers, size_t n_helpers, struct nook_err *e)
 {
+        json_t *hs = json_array();
+        for (size_t i = 0; hs && i < n_helpers; i++)
+                json_array_append_new(hs, json_pack("{s:i,s:I}", "pid", (int)helpers[i], "start",
+                                                    (json_int_t)runstate_proc_start(helpers[i])));
         char path[4200], tmp[4200];
         char **ports = calloc(s->n_ports + 1, sizeof(*ports));
 
@@ -191,13 +195,13 @@ int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int 
                 if (asprintf(&ports[i], "%s:%u:%u/%s", s->ports[i].host_ip, s->ports[i].host_port,
                              s->ports[i].guest_port, s->ports[i].udp ? "udp" : "tcp") < 0)
                         ports[i] = NULL;
-        json_t *o = json_pack("{s:i,s:I,s:i,s:I,s:I,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o}", "nook_pid", (int)getpid(),
+        json_t *o = json_pack("{s:i,s:I,s:i,s:I,s:I,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o,s:o}", "nook_pid", (int)getpid(),
                               "nook_start", (json_int_t)runstate_proc_start(getpid()), "pid1", (int)pid1,
                               "pid1_start", (json_int_t)runstate_proc_start(pid1), "started",
                               (json_int_t)time(NULL), "name", s->name, "image", s->image, "profile",
                               s->profile_name, "net", net_mode(s), "ports", strv_json(ports, s->n_ports),
                               "command", strv_json(s->argv, (size_t)-1), "run_args", strv_json(argv, (size_t)argc),
-                              "confine", confine_json(s));
+                              "confine", confine_json(s), "helpers", hs);
         strv_free(ports);
         if (!o)
                 return nook_errf(e, ENOMEM, "out of memory");
@@ -276,6 +280,13 @@ static int read_state(int base, const char *entry, struct run_state *st)
         st->ports = json_strv(json_object_get(o, "ports"));
         st->command = json_strv(json_object_get(o, "command"));
         st->run_args = json_strv(json_object_get(o, "run_args"));
+        json_t *h;
+        size_t hi;
+        json_array_foreach(json_object_get(o, "helpers"), hi, h)
+                if (st->n_helpers < ARRAY_SIZE(st->helpers)) {
+                        st->helpers[st->n_helpers] = (pid_t)json_integer_value(json_object_get(h, "pid"));
+                        st->helper_start[st->n_helpers++] = (unsigned long long)json_integer_value(json_object_get(h, "start"));
+                }
         rundir_base(path, sizeof(path));
         if (asprintf(&st->dir, "%s/%s", path, entry) < 0)
                 st->dir = NULL;

@@ -26,6 +26,9 @@ struct run_state {
         char **command;                 /* the command, NULL-terminated */
         char **run_args;                /* nook run's own arguments, for enter */
         char *dir;                      /* its run directory */
+        pid_t helpers[4];               /* slirp4netns, pasta, xdg-dbus-proxy */
+        unsigned long long helper_start[4];
+        size_t n_helpers;
 };
 
 void run_state_free(struct run_state *st);
@@ -42,7 +45,7 @@ int runstate_claim_name(const struct nook_spec *s, struct nook_err *e);
 /* Once pid 1 exists: writes the state file into the run directory dir.
    argv: nook run's arguments (argv[0] is "run"). */
 int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int argc, char **argv,
-                    struct nook_err *e);
+                    const pid_t *helpers, size_t n_helpers, struct nook_err *e);
 
 /* At the end: the name's link goes (the run directory is launch's). */
 void runstate_release_name(const struct nook_spec *s);

@@ -235,3 +235,15 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         [ "${lines[1]}" = refused ] || { show_run; fail "the run directories are writable inside"; }
         [ ! -e "$XDG_RUNTIME_DIR/nook/planted" ] || fail "planted"
 }
+
+@test "nook stop returns once the network helper is gone too" {
+        command -v slirp4netns >/dev/null || skip "host: slirp4netns is not installed (apt-get install slirp4netns)"
+        [ -c /dev/net/tun ] && [ -r /dev/net/tun ] && [ -w /dev/net/tun ] || skip "host: /dev/net/tun is not usable"
+        running_named netstop --net slirp
+        local helper
+        helper=$(marked_procs "$XDG_RUNTIME_DIR/nook/")
+        [ -n "$helper" ] || fail "no slirp4netns of this sandbox"
+        run --separate-stderr "$NOOK" stop netstop
+        assert_status 0
+        ! proc_alive "$helper" || fail "slirp4netns ($helper) still runs after nook stop returned"
+}
