@@ -18,6 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "netns/rundir.h"
 #include "sandbox/cmd-run.h"
 #include "sandbox/helper.h"
 #include "sandbox/host.h"
@@ -311,11 +312,17 @@ static void check_rest(struct report *r)
                 say(r, OK, "seccomp", "available");
         else
                 say(r, FAIL, "seccomp", "not available in this kernel");
-        if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
-                say(r, OK, "run directory", "%s/nook", xdg);
+        char base[4096];
+        struct stat st;
+        rundir_base(base, sizeof(base));
+        /* looked at, not made: doctor changes nothing */
+        if (lstat(base, &st) == 0 && (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)))
+                say(r, FAIL, "run directory", "%s is not a private directory of yours: every sandbox will fail "
+                    "(remove it, or set XDG_RUNTIME_DIR)", base);
+        else if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
+                say(r, OK, "run directory", "%s", base);
         else
-                say(r, WARN, "run directory", "XDG_RUNTIME_DIR is unset or not writable: run state goes to /tmp/nook-%u",
-                    (unsigned)getuid());
+                say(r, WARN, "run directory", "XDG_RUNTIME_DIR is unset or not writable: run state goes to %s", base);
         char *img = helper_path("nook-image");
         if (img)
                 say(r, OK, "nook-image", "%s: the image store's commands", img);

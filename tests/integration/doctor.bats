@@ -44,6 +44,18 @@ teardown() { common_teardown; }
         [[ "$output" == *"warn  run directory: XDG_RUNTIME_DIR is unset"*"/tmp/nook-$(id -u)"* ]] || { show_run; fail "no warning"; }
 }
 
+@test "nook doctor fails a run directory that is not private, and changes nothing" {
+        mkdir -m 0755 "$XDG_RUNTIME_DIR/nook"
+        run --separate-stderr "$NOOK" doctor
+        assert_status 1
+        [[ "$output" == *"FAIL  run directory: $XDG_RUNTIME_DIR/nook is not a private directory"* ]] || { show_run; fail "not reported"; }
+        [ "$(stat -c %a "$XDG_RUNTIME_DIR/nook")" = 755 ] || fail "doctor changed it"
+        rmdir "$XDG_RUNTIME_DIR/nook"
+        run --separate-stderr "$NOOK" doctor
+        assert_status 0
+        [ ! -e "$XDG_RUNTIME_DIR/nook" ] || fail "doctor made the run directory"
+}
+
 @test "nook doctor with an argument is refused in one line" {
         run --separate-stderr "$NOOK" doctor --fix
         assert_nook_error -- --fix
