@@ -80,6 +80,11 @@ static int fs_mount(int fs, const char *type, uint64_t attrs, struct nook_err *e
 
 int mnt_new_tmpfs(uint64_t size, mode_t mode, uint64_t attrs, struct nook_err *e)
 {
+        return mnt_new_tmpfs_owned(size, mode, (uid_t)-1, (gid_t)-1, attrs, e);
+}
+
+int mnt_new_tmpfs_owned(uint64_t size, mode_t mode, uid_t uid, gid_t gid, uint64_t attrs, struct nook_err *e)
+{
         _cleanup_close_ int fs = fs_open("tmpfs", e);
         char buf[32];
         int r;
@@ -91,6 +96,14 @@ int mnt_new_tmpfs(uint64_t size, mode_t mode, uint64_t attrs, struct nook_err *e
         if (r == 0 && size) {
                 snprintf(buf, sizeof(buf), "%llu", (unsigned long long)size);
                 r = fs_set(fs, "tmpfs", "size", buf, e);
+        }
+        if (r == 0 && uid != (uid_t)-1) {
+                snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
+                r = fs_set(fs, "tmpfs", "uid", buf, e);
+        }
+        if (r == 0 && gid != (gid_t)-1) {
+                snprintf(buf, sizeof(buf), "%u", (unsigned)gid);
+                r = fs_set(fs, "tmpfs", "gid", buf, e);
         }
         if (r < 0)
                 return r;

@@ -23,6 +23,9 @@ int mnt_attach(int mntfd, int targetfd, const char *where, struct nook_err *e);
 
 /* New detached filesystems. size 0 = default; attrs are MOUNT_ATTR_*. */
 int mnt_new_tmpfs(uint64_t size, mode_t mode, uint64_t attrs, struct nook_err *e);
+/* The same, its root owned by uid:gid (as the sandbox's user namespace
+   names them; -1: the mounter's). */
+int mnt_new_tmpfs_owned(uint64_t size, mode_t mode, uid_t uid, gid_t gid, uint64_t attrs, struct nook_err *e);
 int mnt_new_proc(struct nook_err *e);
 int mnt_new_devpts(struct nook_err *e);
 /* Kernel overlayfs in a user namespace (userxattr); lower is "a:b:c",

@@ -662,7 +662,8 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
         if (r == 0) {
                 /* the command's uid: an image's User= (root by default), else the caller's */
                 uid_t uid = spec->uid_set ? spec->uid : spec->n_layers ? (spec->run_as_set ? spec->run_uid : 0) : host->uid;
-                r = desktop_resolve(spec, uid, e);
+                gid_t gid = spec->gid_set ? spec->gid : spec->n_layers ? (spec->run_as_set ? spec->run_gid : 0) : host->gid;
+                r = desktop_resolve(spec, uid, gid, e);
         }
         if (r == 0)
                 r = check_network(spec, host, e);

@@ -271,7 +271,7 @@ static void choose_audio(struct nook_spec *s)
                 s->audio = SPEC_AUDIO_PULSEAUDIO;
 }
 
-int desktop_resolve(struct nook_spec *s, uid_t uid, struct nook_err *e)
+int desktop_resolve(struct nook_spec *s, uid_t uid, gid_t gid, struct nook_err *e)
 {
         int r = 0;
 
@@ -288,8 +288,15 @@ int desktop_resolve(struct nook_spec *s, uid_t uid, struct nook_err *e)
                 s->runtime_dir = NULL;
                 return nook_errf(e, ENOMEM, "out of memory");
         }
-        /* an image's other users may pass into it, not list it */
-        r = spec_push_tmpfs(s, s->runtime_dir, 1 << 20, uid == 0 || !s->n_layers ? 0700 : 0711, e);
+        /* the command's own, as a session's is: in an image the command's
+           user may not be the sandbox's root, who mounts it */
+        r = spec_push_tmpfs(s, s->runtime_dir, 1 << 20, 0700, e);
+        if (r == 0 && s->n_layers && uid != 0) {
+                struct spec_tmpfs *t = &s->tmpfs[s->n_tmpfs - 1];
+                t->owned = true;
+                t->uid = uid;
+                t->gid = gid;
+        }
         if (r == 0)
                 r = set_env(s, e, "XDG_RUNTIME_DIR=%s", s->runtime_dir);
         if (r == 0 && s->display == SPEC_DISPLAY_X11)

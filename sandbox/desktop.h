@@ -9,6 +9,6 @@
 #include "sandbox/err.h"
 #include "sandbox/spec.h"
 
-/* uid: the command's uid inside, whose XDG_RUNTIME_DIR (/run/user/UID, a
-   small tmpfs) receives the sockets. */
-int desktop_resolve(struct nook_spec *s, uid_t uid, struct nook_err *e);
+/* uid, gid: the command's ids inside; its XDG_RUNTIME_DIR (/run/user/UID,
+   a small tmpfs of its own) receives the sockets. */
+int desktop_resolve(struct nook_spec *s, uid_t uid, gid_t gid, struct nook_err *e);

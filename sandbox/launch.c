@@ -229,14 +229,28 @@ static int apply_file(const struct step *s, struct roots *r, struct nook_err *e)
         return mnt_attach(m, tgt, s->dst, e);
 }
 
+/* A tmpfs of the plan; one owned by an id the sandbox's map lacks (an
+   image's user under --map=single) is the mounter's instead, open to pass
+   through (0711), as the command could not own it anyway. */
+static int new_tmpfs(const struct step *s, struct nook_err *e)
+{
+        uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        int m = mnt_new_tmpfs_owned(s->size, s->mode, s->uid, s->gid, attrs, e);
+
+        if (m < 0 && (s->uid != (uid_t)-1 || s->gid != (gid_t)-1)) {
+                memset(e, 0, sizeof(*e));
+                m = mnt_new_tmpfs(s->size, s->mode | 0711, attrs, e);
+        }
+        return m;
+}
+
 static int apply_step(const struct step *s, struct roots *r, struct nook_err *e)
 {
         switch (s->kind) {
         case STEP_BIND:
                 return apply_bind(s, r, e);
         case STEP_TMPFS:
-                return attach_new(mnt_new_tmpfs(s->size, s->mode, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e), r,
-                                  s->dst, e);
+                return attach_new(new_tmpfs(s, e), r, s->dst, e);
         case STEP_PROC:
                 return attach_new(mnt_new_proc(e), r, s->dst, e);
         case STEP_DEVPTS:

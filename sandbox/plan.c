@@ -37,6 +37,8 @@ static struct step *add(struct builder *b, enum step_kind kind, const char *src,
         }
         struct step *s = &b->p->steps[b->p->n];
         memset(s, 0, sizeof(*s));
+        s->uid = (uid_t)-1;
+        s->gid = (gid_t)-1;
         s->kind = kind;
         s->flags = flags;
         s->src = src ? strdup(src) : NULL;
@@ -57,6 +59,17 @@ static void add_tmpfs(struct builder *b, const char *dst, mode_t mode, uint64_t 
         if (s) {
                 s->mode = mode;
                 s->size = size;
+        }
+}
+
+static void add_owned_tmpfs(struct builder *b, const struct spec_tmpfs *t)
+{
+        struct step *s = add(b, STEP_TMPFS, NULL, t->dst, 0);
+        if (s) {
+                s->mode = t->mode ? t->mode : 0755;
+                s->size = t->size;
+                s->uid = t->uid;
+                s->gid = t->gid;
         }
 }
 
@@ -170,8 +183,11 @@ static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
                 add(b, STEP_BIND, sb->src, sb->dst, f);
         }
         for (size_t i = 0; i < spec->n_tmpfs; i++)
-                add_tmpfs(b, spec->tmpfs[i].dst, spec->tmpfs[i].mode ? spec->tmpfs[i].mode : 0755,
-                          spec->tmpfs[i].size);
+                if (spec->tmpfs[i].owned)
+                        add_owned_tmpfs(b, &spec->tmpfs[i]);
+                else
+                        add_tmpfs(b, spec->tmpfs[i].dst, spec->tmpfs[i].mode ? spec->tmpfs[i].mode : 0755,
+                                  spec->tmpfs[i].size);
 }
 
 /* The current directory is bound read-write unless it is the root or lies in

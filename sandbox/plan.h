@@ -36,6 +36,8 @@ struct step {
         unsigned flags;
         uint64_t size;          /* tmpfs bytes, 0 = kernel default */
         mode_t mode;            /* tmpfs root mode */
+        uid_t uid;              /* tmpfs root owner; -1: the mounter */
+        gid_t gid;
 };
 
 struct plan {

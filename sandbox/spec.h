@@ -47,6 +47,9 @@ struct spec_tmpfs {
         char *dst;
         uint64_t size;  /* bytes; 0 = the kernel's default (half of RAM) */
         mode_t mode;    /* of its root; 0 = 0755 */
+        bool owned;     /* its root belongs to uid:gid (inside) */
+        uid_t uid;
+        gid_t gid;
 };
 
 /* auto: what the session has (Wayland before X11; PipeWire before

@@ -180,6 +180,22 @@ CapAmb:	0000000000000000"
         assert_status 0
 }
 
+@test "an image's non-root user owns the XDG_RUNTIME_DIR that --display gives it, and can write there" {
+        require_subids 1000
+        # a stand-in compositor socket
+        python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(20)' \
+                "$XDG_RUNTIME_DIR/wayland-9" </dev/null >/dev/null 2>&1 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 test -S "$XDG_RUNTIME_DIR/wayland-9" || fail "the stand-in socket did not appear"
+        WAYLAND_DISPLAY=wayland-9 run --separate-stderr "$NOOK" run --uid 1000 --gid 1000 --display wayland busybox-oci:1.35 -- \
+                /bin/busybox sh -c 'stat -c "%u:%g %a" $XDG_RUNTIME_DIR; touch $XDG_RUNTIME_DIR/lock && echo writable; test -S $XDG_RUNTIME_DIR/wayland-0 && echo socket'
+        assert_status 0
+        [ "$output" = "1000:1000 700
+writable
+socket" ] || { show_run; fail "unexpected: $output"; }
+}
+
 # ---- missing images -----------------------------------------------------------
 
 @test "a bare name that is neither a profile nor an image runs as a command: 127" {
