@@ -31,12 +31,11 @@ static void usage(FILE *out)
         fputs("Usage: nook enter NAME|ID [-- COMMAND [ARG...]]\n"
               "\n"
               "Run COMMAND (default /bin/sh) inside a running sandbox (nook ps lists\n"
-              "them): in its namespaces, its root and its network, as its command runs:\n"
-              "the same user, limits, capabilities, Landlock rules and seccomp filter,\n"
-              "rebuilt from the options and profile the sandbox was started with, and\n"
-              "the environment the command started with (your TERM). It starts in the\n"
-              "command's working directory. The exit\n"
-              "status is COMMAND's; 125 when nook enter itself fails.\n"
+              "them): in its namespaces, its root and its network, confined as its\n"
+              "command is: the same user, limits, capabilities, Landlock rules and\n"
+              "seccomp filter, as recorded when the sandbox started; with the command's\n"
+              "environment (your TERM) and in its working directory. The exit status\n"
+              "is COMMAND's; 125 when nook enter itself fails.\n"
               "\n"
               "  -h, --help    show this help\n"
               "See nook(1).\n",
@@ -68,7 +67,8 @@ static pid_t find_command(pid_t pid1)
         return best;
 }
 
-/* The environment a process started with (/proc/PID/environ). */
+/* A process's environment, as /proc/PID/environ shows it (the process can
+   have changed it: it is only ever used inside its own sandbox). */
 static char **read_environ(pid_t pid)
 {
         char path[64];

@@ -211,8 +211,18 @@ static int stop_one(const char *what, int sig, int seconds, struct nook_err *e)
         }
         /* its helpers end by themselves once nook is gone: wait for them
            too (those the state names, checked as nook is) */
-        int helper_fd[ARRAY_SIZE(st.helpers)];
+        int helper_fd[ARRAY_SIZE(st.helpers) + 1];
         size_t nh = 0;
+        /* pid 1 too: it holds the mounts and a persistent layer's lock
+           until its last moment */
+        int p1 = (int)syscall(SYS_pidfd_open, st.pid1, 0);
+        pid_t ppid;
+        unsigned long long start;
+        if (p1 >= 0 && runstate_proc_stat(st.pid1, &ppid, &start) == 0 && ppid == st.nook_pid &&
+            start == st.pid1_start)
+                helper_fd[nh++] = p1;
+        else if (p1 >= 0)
+                close(p1);
         for (size_t i = 0; i < st.n_helpers; i++) {
                 int h = (int)syscall(SYS_pidfd_open, st.helpers[i], 0);
                 if (h >= 0 && runstate_proc_start(st.helpers[i]) == st.helper_start[i])

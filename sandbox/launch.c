@@ -651,19 +651,9 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         }
         if (rc == 0 && write(sync[1], "g", 1) != 1)
                 rc = nook_errf(e, errno, "cannot start the sandbox: %m");
-        /* what nook ps, stop and enter read: written while pid 1 sets up */
+        /* made while pid 1 sets up */
         if (rc == 0 && !rundir)
                 rc = rundir_create(&rundir, e);
-        pid_t helpers[3];
-        size_t n_helpers = 0;
-        if (slirp.pid > 0)
-                helpers[n_helpers++] = slirp.pid;
-        if (pasta > 0)
-                helpers[n_helpers++] = pasta;
-        if (dbus.pid > 0)
-                helpers[n_helpers++] = dbus.pid;
-        if (rc == 0)
-                rc = runstate_record(rundir, c->spec, child, c->run_argc, c->run_argv, helpers, n_helpers, e);
         pid_t fuse = -1;
         /* the sandbox's requests while it sets up; EOF when it is done */
         char req_byte;
@@ -679,6 +669,20 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         }
         close(req[0]);
         close(sync[1]);
+        /* what nook ps, stop and enter read, the helpers included: written
+           while the command starts */
+        pid_t helpers[4];
+        size_t n_helpers = 0;
+        if (slirp.pid > 0)
+                helpers[n_helpers++] = slirp.pid;
+        if (pasta > 0)
+                helpers[n_helpers++] = pasta;
+        if (dbus.pid > 0)
+                helpers[n_helpers++] = dbus.pid;
+        if (fuse > 0)
+                helpers[n_helpers++] = fuse;
+        if (rc == 0)
+                rc = runstate_record(rundir, c->spec, child, c->run_argc, c->run_argv, helpers, n_helpers, e);
         if (rc < 0) {
                 kill(child, SIGKILL);
                 waitpid(child, NULL, 0);

@@ -118,6 +118,22 @@ static bool claim_alive(int base, const char *link)
         return strcmp(now, target) == 0 && runstate_proc_start((pid_t)pid) != 0;
 }
 
+/* The base directory's lock, never waited on for long: any process that
+   can open the directory (a sandbox with it bound in, read-only) can take
+   it, and must not be able to stall nook. */
+static bool lock_base(int base, int tenths)
+{
+        for (int i = 0; i <= tenths; i++) {
+                if (flock(base, LOCK_EX | LOCK_NB) == 0)
+                        return true;
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        return false;
+                if (i < tenths)
+                        usleep(100000);
+        }
+        return false;
+}
+
 static int claim_name(int base, const char *name, struct nook_err *e)
 {
         char link[96], me[64];
@@ -125,8 +141,8 @@ static int claim_name(int base, const char *name, struct nook_err *e)
 
         snprintf(link, sizeof(link), "name-%s", name);
         claim_target(getpid(), me, sizeof(me));
-        if (flock(base, LOCK_EX) < 0)
-                return nook_errf(e, errno, "cannot lock the run directories: %m");
+        if (!lock_base(base, 20))
+                return nook_errf(e, EWOULDBLOCK, "cannot claim the name %s: the run directories stay locked (by a process that has them in view?)", name);
         if (symlinkat(me, base, link) < 0) {
                 int err = errno;
                 if (err == EEXIST && !claim_alive(base, link)) {
@@ -228,12 +244,11 @@ void runstate_release_name(const struct nook_spec *s)
                 return;
         snprintf(link, sizeof(link), "name-%s", s->name);
         claim_target(getpid(), me, sizeof(me));
-        flock(base, LOCK_EX);
+        /* no lock: while we live no one takes our claim for stale */
         ssize_t n = readlinkat(base, link, target, sizeof(target) - 1);
         /* ours only: never another sandbox's claim */
         if (n > 0 && (target[n] = '\0', strcmp(target, me) == 0))
                 unlinkat(base, link, 0);
-        flock(base, LOCK_UN);
 }
 
 /* Reads one run directory's state; -ESRCH when its nook is gone (the
@@ -267,6 +282,7 @@ static int read_state(int base, const char *entry, struct run_state *st)
                 goto stale;
         }
         st->pid1 = (pid_t)json_integer_value(json_object_get(o, "pid1"));
+        st->pid1_start = (unsigned long long)json_integer_value(json_object_get(o, "pid1_start"));
         st->started = json_integer_value(json_object_get(o, "started"));
         const char *v;
         if ((v = json_string_value(json_object_get(o, "name"))))
@@ -347,13 +363,15 @@ int runstate_list(struct run_state **out, size_t *n, struct nook_err *e)
                 }
                 (*out)[(*n)++] = st;
         }
-        /* a name whose nook is gone (killed before its end) */
-        flock(dirfd(dp), LOCK_EX);
-        rewinddir(dp);
-        while ((de = readdir(dp)))
-                if (strncmp(de->d_name, "name-", 5) == 0 && !claim_alive(dirfd(dp), de->d_name))
-                        unlinkat(dirfd(dp), de->d_name, 0);
-        flock(dirfd(dp), LOCK_UN);
+        /* a name whose nook is gone (killed before its end); another time
+           when the lock is busy */
+        if (lock_base(dirfd(dp), 0)) {
+                rewinddir(dp);
+                while ((de = readdir(dp)))
+                        if (strncmp(de->d_name, "name-", 5) == 0 && !claim_alive(dirfd(dp), de->d_name))
+                                unlinkat(dirfd(dp), de->d_name, 0);
+                flock(dirfd(dp), LOCK_UN);
+        }
         closedir(dp);
         if (*n)
                 qsort(*out, *n, sizeof(**out), by_start);

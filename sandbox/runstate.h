@@ -17,6 +17,7 @@ struct run_state {
         pid_t nook_pid;                 /* the launcher: its id, and whom to signal */
         unsigned long long nook_start;  /* its start time (clock ticks after boot) */
         pid_t pid1;                     /* the sandbox's pid 1, as the host sees it */
+        unsigned long long pid1_start;
         long long started;              /* seconds since the epoch */
         char *name;                     /* NULL: unnamed */
         char *image;                    /* NULL: a host sandbox */
@@ -26,7 +27,8 @@ struct run_state {
         char **command;                 /* the command, NULL-terminated */
         char **run_args;                /* nook run's own arguments, for enter */
         char *dir;                      /* its run directory */
-        pid_t helpers[4];               /* slirp4netns, pasta, xdg-dbus-proxy */
+        pid_t helpers[4];               /* slirp4netns, pasta, xdg-dbus-proxy,
+                                           fuse-overlayfs */
         unsigned long long helper_start[4];
         size_t n_helpers;
 };

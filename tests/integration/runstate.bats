@@ -247,3 +247,33 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         assert_status 0
         ! proc_alive "$helper" || fail "slirp4netns ($helper) still runs after nook stop returned"
 }
+
+@test "a sandbox that locks the run directories stalls neither ps, nor stop, nor a named run for long" {
+        command -v flock >/dev/null || skip "host: flock (util-linux) is needed"
+        mkdir -p -m 0700 "$XDG_RUNTIME_DIR/nook"
+        running_named locker --bind "$XDG_RUNTIME_DIR:/rt1" --seccomp none
+        # the lock is taken from inside, on the base directory it sees
+        "$NOOK" enter locker -- flock /rt1/nook sleep 30 </dev/null >/dev/null 2>&1 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        sleep 1
+        local t0=$SECONDS
+        run --separate-stderr timeout 10 "$NOOK" ps
+        assert_status 0
+        run --separate-stderr timeout 10 "$NOOK" run --name other -- /bin/true
+        [ "$status" -ne 124 ] || fail "nook run --name hung on the lock"
+        run --separate-stderr timeout 10 "$NOOK" stop -t 1 locker
+        assert_status 0
+        [ $((SECONDS - t0)) -le 8 ] || fail "took $((SECONDS - t0)) s"
+}
+
+@test "nook stop -s KILL returns once pid 1 is gone too" {
+        running_named killme
+        local pid1
+        pid1=$("$NOOK" ps --json | python3 -c 'import json, sys; print([s["pid"] for s in json.load(sys.stdin) if s["name"] == "killme"][0])')
+        proc_stat "$pid1" || fail "no pid 1"
+        local p1="$pid1:$STAT_START"
+        run --separate-stderr "$NOOK" stop -s KILL killme
+        assert_status 0
+        ! proc_alive "$p1" || fail "pid 1 still runs after nook stop returned"
+}
