@@ -642,6 +642,41 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         return 0;
 }
 
+/* A path to keep read-only inside, as the plan compares it with bind
+   sources: without symlinks (/var/run -> /run) or "..". */
+static int protect_real(struct nook_spec *s, const char *path, struct nook_err *e)
+{
+        _cleanup_free_ char *real = realpath(path, NULL);
+
+        if (strv_push(&s->protect, &s->n_protect, real ? real : path) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* Bind sources without symlinks, as the kernel will follow them anyway:
+   the plan finds what a bind shows by comparing paths. */
+static int canonical_sources(struct nook_spec *s, struct nook_err *e)
+{
+        for (size_t i = 0; i < s->n_binds; i++) {
+                char *real = realpath(s->binds[i].src, NULL);
+                if (!real) {
+                        if (errno == ENOMEM)
+                                return nook_errf(e, ENOMEM, "out of memory");
+                        continue;       /* missing: a BindTry=, or nook's own (made later) */
+                }
+                free(s->binds[i].src);
+                s->binds[i].src = real;
+        }
+        if (s->home_source) {
+                char *real = realpath(s->home_source, NULL);
+                if (real) {
+                        free(s->home_source);
+                        s->home_source = real;
+                }
+        }
+        return 0;
+}
+
 static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
                        struct seccomp_prog *prog, struct nook_err *e)
 {
@@ -684,9 +719,13 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                         r = fd;
                 else
                         close(fd);
-                if (r == 0 && strv_push(&spec->protect, &spec->n_protect, base) < 0)
-                        r = nook_errf(e, ENOMEM, "out of memory");
+                if (r == 0)
+                        r = protect_real(spec, base, e);
         }
+        if (r == 0 && host->nook_config)
+                r = protect_real(spec, host->nook_config, e);
+        if (r == 0)
+                r = canonical_sources(spec, e);
         if (r == 0)
                 r = plan_build(spec, host, plan, e);
         /* Compiled once here, before clone: the sandbox only loads it. */

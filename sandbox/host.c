@@ -73,6 +73,8 @@ int host_facts_read(struct host_facts *h, struct nook_err *e)
         h->uid = getuid();
         h->gid = getgid();
         r = read_home(h, e);
+        if (r == 0)
+                h->home_real = realpath(h->home, NULL);
         if (r < 0)
                 return r;
         /* getcwd() fails or says "(unreachable)" when the directory is gone or
@@ -105,6 +107,7 @@ int host_facts_read(struct host_facts *h, struct nook_err *e)
 void host_facts_free(struct host_facts *h)
 {
         free(h->home);
+        free(h->home_real);
         free(h->cwd);
         free(h->nook_config);
         free(h->resolv_conf);

@@ -21,6 +21,7 @@ struct host_facts {
         uid_t uid;
         gid_t gid;
         char *home;                     /* absolute, normalised */
+        char *home_real;                /* the same without symlinks, or NULL */
         char *cwd;                      /* absolute, or NULL when unreachable */
         char *resolv_conf;              /* the host's /etc/resolv.conf, for images */
         char *resolved_upstream;        /* systemd-resolved's upstream servers, or NULL */

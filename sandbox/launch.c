@@ -157,6 +157,20 @@ static int apply_remount_ro(const struct step *s, const struct roots *r, struct 
         return mnt_attach(m, t, s->dst, e);
 }
 
+static int apply_pin(const struct step *s, const struct roots *r, struct nook_err *e)
+{
+        _cleanup_close_ int t = resolve_open(r->new, s->dst, O_PATH | O_DIRECTORY);
+
+        if (t == -ENOENT && (s->flags & STEP_TRY))
+                return 0;
+        if (t < 0)
+                return nook_errf(e, -t, "cannot pin %s: %m", s->dst);
+        _cleanup_close_ int m = mnt_clone(t, s->dst, e);
+        if (m < 0)
+                return m;
+        return mnt_attach(m, t, s->dst, e);
+}
+
 static int apply_mask(const struct step *s, const struct roots *r, struct nook_err *e)
 {
         _cleanup_close_ int t = resolve_open(r->new, s->dst, O_PATH);
@@ -259,6 +273,8 @@ static int apply_step(const struct step *s, struct roots *r, struct nook_err *e)
                 return apply_symlink(s, r, e);
         case STEP_REMOUNT_RO:
                 return apply_remount_ro(s, r, e);
+        case STEP_PIN:
+                return apply_pin(s, r, e);
         case STEP_MASK:
                 return apply_mask(s, r, e);
         case STEP_SEAL_RO:

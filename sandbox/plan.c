@@ -217,7 +217,8 @@ static void add_home(struct builder *b, const struct nook_spec *spec, const stru
                 add(b, STEP_BIND, spec->home_source ? spec->home_source : h->home, h->home, 0);
                 break;
         case SPEC_HOME_HOST:
-                add(b, STEP_BIND, h->home, h->home, 0);
+                /* the source without symlinks, as bind sources are */
+                add(b, STEP_BIND, h->home_real ? h->home_real : h->home, h->home, 0);
                 break;
         case SPEC_HOME_NONE:
                 break;
@@ -225,6 +226,10 @@ static void add_home(struct builder *b, const struct nook_spec *spec, const stru
 }
 
 /* Where a bind shows `path` inside the sandbox, make it read-only there. */
+/* path read-only wherever a read-write bind shows it, and every directory
+   between the bind and path pinned (made a mount point, still writable),
+   so that no one inside can move a parent aside and put another path in
+   its place for the next run to read. */
 static void protect_path(struct builder *b, const char *path, size_t n_mounts)
 {
         for (size_t i = 0; i < n_mounts && !b->err; i++) {
@@ -232,7 +237,14 @@ static void protect_path(struct builder *b, const char *path, size_t n_mounts)
                 if (s.kind != STEP_BIND || (s.flags & STEP_RO) || !s.src || !path_is_below(path, s.src))
                         continue;
                 char inside[8192];
-                snprintf(inside, sizeof(inside), "%s%s", s.dst, path + strlen(s.src));
+                size_t root = strlen(s.src);
+                const char *rest = path + root;
+                /* each ancestor below the bind's root, shallowest first */
+                for (const char *p = strchr(rest + (*rest == '/'), '/'); p && !b->err; p = strchr(p + 1, '/')) {
+                        snprintf(inside, sizeof(inside), "%s%.*s", s.dst, (int)(p - rest), rest);
+                        add(b, STEP_PIN, NULL, inside, STEP_TRY);
+                }
+                snprintf(inside, sizeof(inside), "%s%s", s.dst, rest);
                 add(b, STEP_REMOUNT_RO, NULL, inside, STEP_TRY);
         }
 }
@@ -348,6 +360,7 @@ const char *step_kind_name(enum step_kind k)
         case STEP_DEVPTS: return "devpts";
         case STEP_SYMLINK: return "symlink";
         case STEP_REMOUNT_RO: return "remount-ro";
+        case STEP_PIN: return "pin";
         case STEP_MASK: return "mask";
         case STEP_SEAL_RO: return "seal-ro";
         case STEP_FILE: return "file";

@@ -17,6 +17,8 @@ enum step_kind {
         STEP_DEVPTS,     /* a new devpts instance at dst */
         STEP_SYMLINK,    /* dst -> src */
         STEP_REMOUNT_RO, /* dst bound onto itself, read-only, recursively */
+        STEP_PIN,        /* dst bound onto itself, recursively, as it is: a mount
+                            point cannot be renamed or removed */
         STEP_MASK,       /* dst hidden under an empty read-only node */
         STEP_SEAL_RO,    /* the mount at dst made read-only, once populated */
         STEP_FILE,       /* a read-only file at dst holding the text src (/etc/hosts) */

@@ -800,6 +800,39 @@ EOF
         [ "$status" -ne 0 ] || fail "the write succeeded inside"
 }
 
+@test "with Home=host, moving ~/.config aside to plant a profile fails, and ~/.config stays writable" {
+        unset XDG_CONFIG_HOME
+        mkdir -p "$HOME/.config/nook/profiles"
+        profile app <<'EOF'
+[Filesystem]
+Home=host
+EOF
+        sh_in app 'mv "$HOME/.config" "$HOME/.config.old" 2>/dev/null && echo moved; mkdir -p "$HOME/.config/nook/profiles" 2>/dev/null; echo "[Run]" >"$HOME/.config/nook/profiles/default.profile" 2>/dev/null; touch "$HOME/.config/app-setting" && echo writable'
+        [[ "$output" != *moved* ]] || fail "~/.config was moved aside from inside"
+        [[ "$output" == *writable* ]] || fail "~/.config is not writable inside: $output"
+        [ ! -e "$HOME/.config.old" ] || fail "~/.config.old exists"
+        [ ! -e "$HOME/.config/nook/profiles/default.profile" ] || fail "a profile was planted"
+}
+
+@test "a profile in a subdirectory of the working directory: its directory cannot be moved aside" {
+        mkdir -p "$TMP/work/conf" && cd "$TMP/work"
+        printf '[Run]\nHostname=x\n' >"$TMP/work/conf/mine.profile"
+        run --separate-stderr nook run --profile "$TMP/work/conf/mine.profile" -- /bin/sh -c \
+                'mv conf conf.old 2>/dev/null && echo moved; touch conf/other && echo writable'
+        [[ "$output" != *moved* ]] || fail "the profile's directory was moved aside from inside"
+        [[ "$output" == *writable* ]] || fail "its directory is not writable inside: $output"
+}
+
+@test "a bind through a symlink does not uncover what is protected" {
+        unset XDG_CONFIG_HOME
+        mkdir -p "$HOME/.config/nook/profiles"
+        ln -s "$HOME/.config" "$TMP/cfglink"
+        run --separate-stderr nook run --bind "$TMP/cfglink:/cfg" -- /bin/sh -c \
+                'touch /cfg/nook/profiles/evil.profile 2>/dev/null && echo written || echo refused'
+        assert_answer refused
+        [ ! -e "$HOME/.config/nook/profiles/evil.profile" ] || fail "a profile was written through the symlinked bind"
+}
+
 @test "the profile file itself is read-only when a bind shows it" {
         mkdir -p "$TMP/work" && cd "$TMP/work"
         printf '[Run]\nHostname=x\n' >"$TMP/work/mine.profile"

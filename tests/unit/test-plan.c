@@ -762,6 +762,31 @@ static void test_building_twice_gives_the_same_plan(void **state)
         assert_null(first.steps);
 }
 
+/* A protected path below a read-write bind: read-only, and each directory
+   between the bind and it pinned, shallowest first, before it. */
+static void test_protected_paths_are_read_only_with_their_parents_pinned(void **state)
+{
+        struct ctx *c = *state;
+        char *config = "/home/u/.config/nook";
+
+        c->host.nook_config = config;
+        c->spec.home = SPEC_HOME_HOST;
+        build(c);
+        ssize_t pin = find(c, STEP_PIN, "/home/u/.config");
+        ssize_t ro = find(c, STEP_REMOUNT_RO, "/home/u/.config/nook");
+        assert_true(pin >= 0);
+        assert_true(ro > pin);
+        assert_true(c->plan.steps[pin].flags & STEP_TRY);
+        assert_int_equal(find(c, STEP_PIN, "/home/u"), -1);    /* the bind's root is a mount already */
+        /* nothing protected below a read-write bind: nothing pinned */
+        c->spec.home = SPEC_HOME_TMPFS;
+        set_cwd(c, "/srv/work");
+        build(c);
+        for (size_t i = 0; i < c->plan.n; i++)
+                assert_int_not_equal(c->plan.steps[i].kind, STEP_PIN);
+        c->host.nook_config = NULL;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -808,6 +833,7 @@ int main(void)
                 T(test_step_describe_names_each_kind),
                 T(test_step_describe_truncates_to_the_buffer),
                 T(test_building_twice_gives_the_same_plan),
+                T(test_protected_paths_are_read_only_with_their_parents_pinned),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
