@@ -18,11 +18,15 @@ setup() {
 }
 
 teardown() {
-        # Xvfb removes its socket and lock file on SIGTERM, not on SIGKILL
-        if [ -n "${XVFB:-}" ] && proc_alive "$XVFB"; then
-                kill -TERM "${XVFB%%:*}" 2>/dev/null || true
-                wait_until 30 eval '! proc_alive "$XVFB"' || true
-        fi
+        # Xvfb and weston remove their sockets and lock files on SIGTERM,
+        # not on SIGKILL
+        local p
+        for p in ${XVFB:-} ${WESTON:-}; do
+                if proc_alive "$p"; then
+                        kill -TERM "${p%%:*}" 2>/dev/null || true
+                        wait_until 30 eval '! proc_alive "$p"' || true
+                fi
+        done
         common_teardown
 }
 
@@ -117,6 +121,19 @@ inside() { run --separate-stderr "$NOOK" run --ro-bind "$NETSERVER" "$@"; }
         assert_status 0
         [ "${lines[0]}" = "wayland-0 /run/user/$(id -u) unset" ] || { show_run; fail "environment inside"; }
         [ "${lines[1]}" = "ok hello $XDG_RUNTIME_DIR/wayland-7" ] || { show_run; fail "the compositor was not reached"; }
+}
+
+@test "--display wayland with a real compositor (weston, headless): a client inside sees its globals" {
+        command -v weston >/dev/null || skip "host: weston is not installed (apt-get install weston)"
+        command -v wayland-info >/dev/null || skip "host: wayland-info is not installed (apt-get install wayland-utils)"
+        bg_rec weston --backend=headless-backend.so --socket=wayland-nook --idle-time=0 --no-config
+        WESTON=${STARTED_PIDS[-1]}
+        wait_until 100 test -S "$XDG_RUNTIME_DIR/wayland-nook" || fail "weston did not start:" "$(cat "$TMP/bg.log")"
+        WAYLAND_DISPLAY=wayland-nook inside --display wayland -- wayland-info
+        assert_status 0
+        [[ "$output" == *"interface: 'wl_compositor'"* ]] || { show_run; fail "no wl_compositor seen"; }
+        inside -- /bin/sh -c 'WAYLAND_DISPLAY=wayland-nook XDG_RUNTIME_DIR='"$XDG_RUNTIME_DIR"' wayland-info >/dev/null 2>&1 && echo reached || echo unreachable'
+        assert_answer unreachable
 }
 
 @test "without --display wayland the session's runtime directory is not there" {
