@@ -25,7 +25,7 @@ Environment=XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR}
 
 [Filesystem]
 Home=tmpfs
-Tmpfs=${XDG_RUNTIME_DIR}
+Tmpfs=${XDG_RUNTIME_DIR}:mode=0700
 BindTry=/var/cache/fontconfig:ro
 
 [Network]

@@ -248,8 +248,19 @@ static int k_talk(struct nook_spec *s, const char *v, struct nook_err *e)
         size_t n = strlen(v), body = n >= 2 && strcmp(v + n - 2, ".*") == 0 ? n - 2 : n;
 
         if (body == 0 || n > 255 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") < body ||
-            !strchr(v, '.') || v[0] == '.' || v[0] == ':' || (v[0] >= '0' && v[0] <= '9') || strstr(v, ".."))
+            !memchr(v, '.', body) || v[0] == '.' || v[0] == ':' || (v[0] >= '0' && v[0] <= '9') || strstr(v, "..") ||
+            v[body - 1] == '.')
                 return nook_errf(e, EINVAL, "'%s' is not a D-Bus name (like org.freedesktop.Notifications, or org.example.*)", v);
+        /* a prefix that covers the services that run programs outside any
+           sandbox (systemd's, Flatpak's) is one nook will not hand out;
+           name those one by one if you must */
+        static const char *const wide[] = { "org.freedesktop", "org.freedesktop.systemd1", "org.freedesktop.Flatpak",
+                                            "org.freedesktop.portal" };
+        for (size_t i = 0; body < n && i < sizeof(wide) / sizeof(wide[0]); i++) {
+                size_t l = strlen(wide[i]);
+                if (body <= l && strncmp(wide[i], v, body) == 0 && (body == l || wide[i][body] == '.'))
+                        return nook_errf(e, EPERM, "Talk=%s covers %s, which can run programs outside the sandbox: name the services you need one by one", v, wide[i]);
+        }
         if (strv_push(&s->talk, &s->n_talk, v) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
         return 0;

@@ -136,7 +136,8 @@ void run_usage(FILE *out)
               "                            read-write unless :ro\n"
               "      --ro-bind SRC[:DST]   the same, read-only\n"
               "      --bind-try SRC[:DST][:ro]  the same, skipped when SRC does not exist\n"
-              "      --tmpfs DST[:size=N]  a fresh tmpfs at DST; N takes K, M, G, T\n"
+              "      --tmpfs DST[:size=N][,mode=0NNN]  a fresh tmpfs at DST; N takes K,\n"
+              "                            M, G, T; its root's mode (default 0755)\n"
               "      --hide PATH           cover PATH with an empty, unreadable, read-only node\n"
               "      --home MODE           tmpfs (empty, the default), private (kept per\n"
               "                            profile), host (your real home), none\n"
@@ -538,6 +539,10 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
                 return nook_errf(e, EINVAL, "IPv6= needs Mode=slirp or pasta (Mode=host has the host's own)");
         if (s->n_dns && !out)
                 return nook_errf(e, EINVAL, "DNS= needs Mode=slirp or pasta (with Mode=host the host's own resolv.conf is used)");
+        /* the mounts that keep nook's profiles and state out of reach hold
+           because the command cannot undo them */
+        if (s->caps_set && (s->caps_keep >> 21 & 1) && s->seccomp == SPEC_SECCOMP_NONE)
+                return nook_errf(e, EPERM, "CAP_SYS_ADMIN with Seccomp=none would let the sandbox unmount what keeps nook's profiles out of its reach: keep the filter or drop the capability");
         /* the rules hold because the command cannot change them */
         if ((s->n_net_rules || (out && !s->host_loopback)) && s->caps_set && (s->caps_keep >> 12 & 1))
                 return nook_errf(e, EPERM, "CAP_NET_ADMIN would let the sandbox remove its egress rules: drop it from Capabilities= or the rules");
@@ -677,6 +682,39 @@ static int canonical_sources(struct nook_spec *s, struct nook_err *e)
         return 0;
 }
 
+/* A symbolic link on the way to a protected directory, in a place a
+   read-write bind shows: the sandbox could replace the link with a
+   directory of its own, which the next run would read. Refused, naming the
+   way out. */
+static int check_protected_links(const struct plan *p, const char *path, const char *what, struct nook_err *e)
+{
+        char prefix[4096];
+
+        for (const char *c = strchr(path + 1, '/'); ; c = strchr(c + 1, '/')) {
+                size_t n = c ? (size_t)(c - path) : strlen(path);
+                snprintf(prefix, sizeof(prefix), "%.*s", (int)n, path);
+                struct stat st;
+                if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode)) {
+                        /* where the link itself lies, without symlinks */
+                        char parent[4096];
+                        const char *base = path_split(prefix, parent, sizeof(parent));
+                        _cleanup_free_ char *real = realpath(parent, NULL);
+                        char entry[8200];
+                        snprintf(entry, sizeof(entry), "%s/%s", real ? real : parent, base);
+                        for (size_t i = 0; i < p->n; i++) {
+                                const struct step *s = &p->steps[i];
+                                if (s->kind == STEP_BIND && !(s->flags & STEP_RO) && s->src && path_is_below(entry, s->src))
+                                        return nook_errf(e, EPERM, "%s %s is reached through the symbolic link %s, which this sandbox could replace (it may write %s): point %s at the real directory, or bind %s read-only",
+                                                         what, path, prefix, s->src,
+                                                         strcmp(what, "nook's config directory") == 0 ? "XDG_CONFIG_HOME" : "XDG_RUNTIME_DIR",
+                                                         s->src);
+                        }
+                }
+                if (!c)
+                        return 0;
+        }
+}
+
 static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
                        struct seccomp_prog *prog, struct nook_err *e)
 {
@@ -728,6 +766,13 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                 r = canonical_sources(spec, e);
         if (r == 0)
                 r = plan_build(spec, host, plan, e);
+        if (r == 0 && host->nook_config)
+                r = check_protected_links(plan, host->nook_config, "nook's config directory", e);
+        if (r == 0) {
+                char base[4096];
+                rundir_base(base, sizeof(base));
+                r = check_protected_links(plan, base, "nook's run directory", e);
+        }
         /* Compiled once here, before clone: the sandbox only loads it. */
         /* root in an image holds CAP_SYS_CHROOT, as in podman: let it use it */
         if (r == 0 && spec->n_layers && !spec->uid_set && !(spec->run_as_set && spec->run_uid != 0) &&

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,8 +77,12 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         /* a byte once it listens; EOF when it died first */
         struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
         char c;
-        if (poll(&pfd, 1, 5000) == 1 && read(ready[0], &c, 1) == 1)
+        if (poll(&pfd, 1, 5000) == 1 && read(ready[0], &c, 1) == 1) {
+                /* an image's User= is not its root, who owns the socket; the
+                   run directory (0700) keeps everyone else out */
+                chmod(sock, 0666);
                 return 0;
+        }
         /* EOF: it has closed its end, which it does by exiting */
         int st = 0;
         bool exited = false;

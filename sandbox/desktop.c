@@ -1,6 +1,7 @@
 #include "sandbox/desktop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,96 @@ static bool is_file(const char *path)
         return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The command's files nook writes (run directory, bound read-only): 0600,
+   or 0644 where the command is another user than the sandbox's root (an
+   image's User=), who could not read them otherwise. */
+static bool other_user;
+
+static int bind_nook_file(struct nook_spec *s, const char *name, const void *data, size_t len, const char *dst,
+                          struct nook_err *e)
+{
+        char base[4096], src[4200];
+
+        rundir_base(base, sizeof(base));
+        snprintf(src, sizeof(src), "%s/%d/%s", base, (int)getpid(), name);
+        int r = spec_push_nook_file(s, name, data, len, other_user ? 0644 : 0600, e);
+        return r < 0 ? r : spec_push_bind(s, src, dst, SPEC_BIND_RO | SPEC_BIND_NOOKS, e);
+}
+
+/* A small file of the session (a cookie), whole; NULL when unreadable. */
+static char *slurp(const char *path, size_t *len)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        size_t cap = 4096, n = 0;
+        char *buf = fd >= 0 ? malloc(cap) : NULL;
+
+        while (buf) {
+                ssize_t r = read(fd, buf + n, cap - n);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                n += (size_t)r;
+                if (n == cap) {
+                        char *nb = cap < (1 << 20) ? realloc(buf, cap *= 2) : NULL;
+                        if (!nb) {
+                                free(buf);
+                                return NULL;
+                        }
+                        buf = nb;
+                }
+        }
+        *len = n;
+        return buf;
+}
+
+/* The entries of an X authority file for display number, rewritten to
+   match any host (FamilyWild), as Flatpak does: the sandbox's hostname
+   (an image's is "nook") is not the host's, and no other display's cookie
+   goes in. Entries: family, address, number, name, data; each but the
+   family a 16-bit big-endian length and its bytes. */
+static size_t xauth_filter(const unsigned char *in, size_t len, long number, unsigned char *out)
+{
+        char want[16];
+        size_t o = 0, i = 0;
+
+        snprintf(want, sizeof(want), "%ld", number);
+        while (i + 2 <= len) {
+                size_t start = i, field[4][2];
+                unsigned family = (unsigned)in[i] << 8 | in[i + 1];
+                i += 2;
+                bool ok = true;
+                for (int f = 0; f < 4 && ok; f++) {
+                        if (i + 2 > len) {
+                                ok = false;
+                                break;
+                        }
+                        size_t l = (size_t)in[i] << 8 | in[i + 1];
+                        field[f][0] = i + 2;
+                        field[f][1] = l;
+                        i += 2 + l;
+                        ok = i <= len;
+                }
+                if (!ok)
+                        break;
+                (void)start;
+                bool local = family == 256 || family == 65535;
+                if (!local || field[1][1] != strlen(want) || memcmp(in + field[1][0], want, field[1][1]) != 0)
+                        continue;
+                out[o++] = 0xff;        /* FamilyWild, no address */
+                out[o++] = 0xff;
+                out[o++] = 0;
+                out[o++] = 0;
+                for (int f = 1; f < 4; f++) {
+                        out[o++] = (unsigned char)(field[f][1] >> 8);
+                        out[o++] = (unsigned char)field[f][1];
+                        memcpy(out + o, in + field[f][0], field[f][1]);
+                        o += field[f][1];
+                }
+        }
+        return o;
+}
+
 /* The session's runtime directory on the host, for sockets named in it. */
 static const char *host_runtime_dir(const char *what, struct nook_err *e)
 {
@@ -76,17 +167,25 @@ static int resolve_x11(struct nook_spec *s, struct nook_err *e)
         int r = add_bind(s, sock, sock, e);
         if (r == 0)
                 r = set_env(s, e, "DISPLAY=:%ld", n);
-        /* the server's cookie, when the session has one */
+        if (r == 0)
+                r = spec_add_env(s, SPEC_ENV_UNSET, "WAYLAND_DISPLAY", e);
+        /* this display's cookie, when the session has one: a copy with that
+           entry alone */
         const char *xa = getenv("XAUTHORITY");
         const char *home = getenv("HOME");
         if (xa && *xa)
                 snprintf(auth, sizeof(auth), "%s", xa);
         else
                 snprintf(auth, sizeof(auth), "%s/.Xauthority", home ? home : "");
-        if (r == 0 && auth[0] == '/' && is_file(auth)) {
+        size_t len = 0, kept = 0;
+        _cleanup_free_ char *all = r == 0 && auth[0] == '/' && is_file(auth) ? slurp(auth, &len) : NULL;
+        _cleanup_free_ unsigned char *mine = all ? malloc(len + 16) : NULL;
+        if (mine)
+                kept = xauth_filter((const unsigned char *)all, len, n, mine);
+        if (r == 0 && kept) {
                 char dst[128];
                 snprintf(dst, sizeof(dst), "%s/Xauthority", s->runtime_dir);
-                r = add_bind(s, auth, dst, e);
+                r = bind_nook_file(s, "Xauthority", mine, kept, dst, e);
                 if (r == 0)
                         r = set_env(s, e, "XAUTHORITY=%s", dst);
         } else if (r == 0) {
@@ -112,6 +211,9 @@ static int resolve_wayland(struct nook_spec *s, struct nook_err *e)
         }
         if (!is_socket(sock))
                 return nook_errf(e, ENOENT, "Display=wayland: no Wayland socket %s", sock);
+        struct stat st;
+        if (other_user && stat(sock, &st) == 0 && !(st.st_mode & S_IWOTH))
+                return nook_errf(e, EACCES, "Display=wayland: the image's user cannot use your compositor's socket %s (it is yours, root's inside): run as root inside (--uid 0) or use Display=x11", sock);
         snprintf(dst, sizeof(dst), "%s/wayland-0", s->runtime_dir);
         int r = add_bind(s, sock, dst, e);
         if (r == 0)
@@ -119,6 +221,8 @@ static int resolve_wayland(struct nook_spec *s, struct nook_err *e)
         /* toolkits that can do both should not wander off to X */
         if (r == 0)
                 r = spec_add_env(s, SPEC_ENV_UNSET, "DISPLAY", e);
+        if (r == 0)
+                r = spec_add_env(s, SPEC_ENV_UNSET, "XAUTHORITY", e);
         return r;
 }
 
@@ -141,9 +245,11 @@ static int bind_pulse(struct nook_spec *s, const char *rt, bool required, struct
                 snprintf(cookie, sizeof(cookie), "%s/pulse/cookie", cfg);
         else
                 snprintf(cookie, sizeof(cookie), "%s/.config/pulse/cookie", home ? home : "");
-        if (r == 0 && cookie[0] == '/' && is_file(cookie)) {
-                snprintf(dst, sizeof(dst), "%s/pulse/cookie", s->runtime_dir);
-                r = add_bind(s, cookie, dst, e);
+        size_t len = 0;
+        _cleanup_free_ char *data = r == 0 && cookie[0] == '/' && is_file(cookie) ? slurp(cookie, &len) : NULL;
+        if (data) {
+                snprintf(dst, sizeof(dst), "%s/pulse-cookie", s->runtime_dir);
+                r = bind_nook_file(s, "pulse-cookie", data, len, dst, e);
                 if (r == 0)
                         r = set_env(s, e, "PULSE_COOKIE=%s", dst);
         }
@@ -247,12 +353,28 @@ static void choose_display(struct nook_spec *s)
                         return;
                 }
         }
-        s->display = d && *d ? SPEC_DISPLAY_X11 : SPEC_DISPLAY_NONE;
+        /* X11 only for a local server that is there (not ssh -X's
+           localhost:10, not a stale :3) */
+        long n = -1;
+        char *end;
+        if (d && d[0] == ':')
+                n = strtol(d + 1, &end, 10);
+        else if (d && strncmp(d, "unix:", 5) == 0)
+                n = strtol(d + 5, &end, 10);
+        if (n >= 0 && (*end == '\0' || *end == '.')) {
+                snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%ld", n);
+                s->display = is_socket(sock) ? SPEC_DISPLAY_X11 : SPEC_DISPLAY_NONE;
+        } else {
+                s->display = SPEC_DISPLAY_NONE;
+        }
         if (s->verbose && s->display == SPEC_DISPLAY_NONE)
-                fprintf(stderr, "nook: Display=auto: the session has no display (neither WAYLAND_DISPLAY nor DISPLAY names one)\n");
+                fprintf(stderr, "nook: Display=auto: the session has no display nook can pass (no Wayland socket, no local X server)\n");
 }
 
-/* auto: PipeWire, else PulseAudio, else no sound (not an error). */
+/* auto: PulseAudio's socket (which pipewire-pulse serves on PipeWire
+   desktops) before PipeWire's own, which gives a client the whole media
+   graph (cameras, screen casts, other programs' streams); else no sound
+   (not an error). */
 static void choose_audio(struct nook_spec *s)
 {
         const char *rt = getenv("XDG_RUNTIME_DIR");
@@ -261,26 +383,47 @@ static void choose_audio(struct nook_spec *s)
         s->audio = SPEC_AUDIO_NONE;
         if (!rt || rt[0] != '/')
                 return;
-        snprintf(sock, sizeof(sock), "%s/pipewire-0", rt);
+        snprintf(sock, sizeof(sock), "%s/pulse/native", rt);
         if (is_socket(sock)) {
-                s->audio = SPEC_AUDIO_PIPEWIRE;
+                s->audio = SPEC_AUDIO_PULSEAUDIO;
                 return;
         }
-        snprintf(sock, sizeof(sock), "%s/pulse/native", rt);
+        snprintf(sock, sizeof(sock), "%s/pipewire-0", rt);
         if (is_socket(sock))
-                s->audio = SPEC_AUDIO_PULSEAUDIO;
+                s->audio = SPEC_AUDIO_PIPEWIRE;
+}
+
+/* The session's variables of the parts not granted: without them a program
+   does not go looking (through the host's abstract sockets, with
+   --net host) for what it was not given. */
+static int unset_not_granted(struct nook_spec *s, struct nook_err *e)
+{
+        static const char *const display[] = { "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "WAYLAND_SOCKET" };
+        static const char *const audio[] = { "PULSE_SERVER", "PULSE_COOKIE", "PIPEWIRE_REMOTE" };
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && s->display == SPEC_DISPLAY_NONE && i < ARRAY_SIZE(display); i++)
+                r = spec_add_env(s, SPEC_ENV_UNSET, display[i], e);
+        for (size_t i = 0; r == 0 && s->audio == SPEC_AUDIO_NONE && i < ARRAY_SIZE(audio); i++)
+                r = spec_add_env(s, SPEC_ENV_UNSET, audio[i], e);
+        if (r == 0 && s->dbus == SPEC_DBUS_NONE)
+                r = spec_add_env(s, SPEC_ENV_UNSET, "DBUS_SESSION_BUS_ADDRESS", e);
+        return r;
 }
 
 int desktop_resolve(struct nook_spec *s, uid_t uid, gid_t gid, struct nook_err *e)
 {
         int r = 0;
 
+        other_user = s->n_layers && uid != 0;
         if (s->display == SPEC_DISPLAY_AUTO)
                 choose_display(s);
         if (s->audio == SPEC_AUDIO_AUTO)
                 choose_audio(s);
         if (r == 0 && s->gpu != SPEC_GPU_NO)
                 r = resolve_gpu(s, e);
+        if (r == 0)
+                r = unset_not_granted(s, e);
         if (r < 0 || (s->display == SPEC_DISPLAY_NONE && s->audio == SPEC_AUDIO_NONE && s->dbus == SPEC_DBUS_NONE))
                 return r;
         /* XDG_RUNTIME_DIR inside: a small tmpfs of the command's own */

@@ -526,6 +526,17 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
         _exit(init_wait(cmd));
 }
 
+static int write_nook_file(const char *dir, const struct spec_nook_file *f, struct nook_err *e)
+{
+        char path[4200];
+
+        snprintf(path, sizeof(path), "%s/%s", dir, f->name);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 || (f->len && write(fd, f->data, f->len) != (ssize_t)f->len) || fchmod(fd, f->mode) < 0)
+                return nook_errf(e, errno, "cannot write %s: %m", path);
+        return 0;
+}
+
 static void print_file(const char *path)
 {
         char buf[4096];
@@ -635,8 +646,11 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         char *rundir = NULL;
         pid_t pasta = -1;
         struct dbus_proxy dbus = { .pid = -1, .keep_fd = -1 };
-        if (rc == 0 && (c->spec->pasta || c->spec->slirp || c->spec->dbus == SPEC_DBUS_FILTERED))
+        if (rc == 0 && (c->spec->pasta || c->spec->slirp || c->spec->dbus == SPEC_DBUS_FILTERED ||
+                        c->spec->n_nook_files))
                 rc = rundir_create(&rundir, e);
+        for (size_t i = 0; rc == 0 && i < c->spec->n_nook_files; i++)
+                rc = write_nook_file(rundir, &c->spec->nook_files[i], e);
         /* its socket is bound into the sandbox: there before pid 1 sets up */
         if (rc == 0 && c->spec->dbus == SPEC_DBUS_FILTERED) {
                 rc = dbus_proxy_start(c->spec, rundir, &dbus, e);

@@ -234,11 +234,18 @@ static void protect_path(struct builder *b, const char *path, size_t n_mounts)
 {
         for (size_t i = 0; i < n_mounts && !b->err; i++) {
                 const struct step s = b->p->steps[i];
-                if (s.kind != STEP_BIND || (s.flags & STEP_RO) || !s.src || !path_is_below(path, s.src))
+                if (s.kind != STEP_BIND || (s.flags & STEP_RO) || !s.src)
+                        continue;
+                /* a bind of something inside it: read-only as a whole */
+                if (path_is_below(s.src, path) && strcmp(s.src, path) != 0) {
+                        add(b, STEP_REMOUNT_RO, NULL, s.dst, STEP_TRY);
+                        continue;
+                }
+                if (!path_is_below(path, s.src))
                         continue;
                 char inside[8192];
-                size_t root = strlen(s.src);
-                const char *rest = path + root;
+                /* "/" bound: the rest keeps its leading slash */
+                const char *rest = strcmp(s.src, "/") == 0 ? path : path + strlen(s.src);
                 /* each ancestor below the bind's root, shallowest first */
                 for (const char *p = strchr(rest + (*rest == '/'), '/'); p && !b->err; p = strchr(p + 1, '/')) {
                         snprintf(inside, sizeof(inside), "%s%.*s", s.dst, (int)(p - rest), rest);
@@ -256,7 +263,10 @@ static void protect_profiles(struct builder *b, const struct nook_spec *spec, co
 {
         size_t n = b->p->n;
 
-        if (h->nook_config)
+        bool listed = false;
+        for (size_t i = 0; h->nook_config && i < spec->n_protect; i++)
+                listed |= strcmp(spec->protect[i], h->nook_config) == 0;
+        if (h->nook_config && !listed)
                 protect_path(b, h->nook_config, n);
         for (size_t i = 0; i < spec->n_protect; i++)
                 protect_path(b, spec->protect[i], n);

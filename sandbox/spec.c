@@ -80,6 +80,11 @@ void spec_free(struct nook_spec *s)
         free(s->icon);
         free(s->runtime_dir);
         free(s->dbus_socket);
+        for (size_t i = 0; i < s->n_nook_files; i++) {
+                free(s->nook_files[i].name);
+                free(s->nook_files[i].data);
+        }
+        free(s->nook_files);
         free(s->persist_dir);
         strv_free(s->layers);
         strv_free(s->image_env);
@@ -186,9 +191,20 @@ int spec_add_tmpfs(struct nook_spec *s, const char *arg, struct nook_err *e)
                 return r;
         if (strcmp(dst, "/") == 0)
                 return nook_errf(e, EINVAL, "tmpfs destination '/' is already the sandbox root (in '%s')", arg);
+        mode_t mode = 0;
         for (char *o = opts ? strtok(opts, ",") : NULL; o; o = strtok(NULL, ",")) {
+                if (str_has_prefix(o, "mode=")) {
+                        char *end;
+                        unsigned long m = strtoul(o + 5, &end, 8);
+                        if (end == o + 5 || *end || m > 07777)
+                                return nook_errf(e, EINVAL, "tmpfs mode '%s' is not an octal mode like 0700 in '%s'", o + 5, arg);
+                        mode = m ? (mode_t)m : 0;
+                        if (!m)
+                                return nook_errf(e, EINVAL, "tmpfs mode 0 is not allowed in '%s' (nothing could enter it)", arg);
+                        continue;
+                }
                 if (!str_has_prefix(o, "size="))
-                        return nook_errf(e, EINVAL, "unknown tmpfs option '%s' in '%s' (only size=N is known)", o, arg);
+                        return nook_errf(e, EINVAL, "unknown tmpfs option '%s' in '%s' (size=N and mode=0NNN are known)", o, arg);
                 r = parse_size(o + 5, &size);
                 if (r == -ERANGE)
                         return nook_errf(e, ERANGE, "tmpfs size '%s' is too large (at most 2^63 bytes) in '%s'", o + 5, arg);
@@ -202,6 +218,7 @@ int spec_add_tmpfs(struct nook_spec *s, const char *arg, struct nook_err *e)
                 return nook_errf(e, ENOMEM, "out of memory");
         t->dst = steal_ptr(&dst);
         t->size = size;
+        t->mode = mode;
         return 0;
 }
 
@@ -238,6 +255,25 @@ int spec_push_bind(struct nook_spec *s, const char *src, const char *dst, unsign
         v->src = a;
         v->dst = b;
         v->flags = flags;
+        return 0;
+}
+
+int spec_push_nook_file(struct nook_spec *s, const char *name, const void *data, size_t len, mode_t mode,
+                        struct nook_err *e)
+{
+        char *n = strdup(name), *d = malloc(len ? len : 1);
+        struct spec_nook_file *f = n && d ? VEC_GROW(s->nook_files, s->n_nook_files) : NULL;
+
+        if (!f) {
+                free(n);
+                free(d);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        memcpy(d, data, len);
+        f->name = n;
+        f->data = d;
+        f->len = len;
+        f->mode = mode;
         return 0;
 }
 

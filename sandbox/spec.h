@@ -61,6 +61,15 @@ enum spec_dbus { SPEC_DBUS_NONE = 0, SPEC_DBUS_FILTERED };
 
 enum spec_env_op { SPEC_ENV_SET, SPEC_ENV_UNSET };
 
+/* A file nook writes into the run directory before the sandbox sets up,
+   bound read-only from there (a filtered X authority, a copied cookie). */
+struct spec_nook_file {
+        char *name;     /* in the run directory */
+        char *data;
+        size_t len;
+        mode_t mode;
+};
+
 struct spec_env {
         enum spec_env_op op;
         char *arg;      /* "K=V" for SET, "K" for UNSET */
@@ -178,6 +187,8 @@ struct nook_spec {
         char *icon;
         char *runtime_dir;      /* resolved: XDG_RUNTIME_DIR inside, or NULL */
         char *dbus_socket;      /* resolved: the host's session bus socket (filtered) */
+        struct spec_nook_file *nook_files;
+        size_t n_nook_files;
 };
 
 void spec_init(struct nook_spec *s);
@@ -192,6 +203,8 @@ int spec_add_env(struct nook_spec *s, enum spec_env_op op, const char *arg, stru
 /* For paths nook itself decided (absolute, normalised): no checks. */
 int spec_push_bind(struct nook_spec *s, const char *src, const char *dst, unsigned flags, struct nook_err *e);
 int spec_push_tmpfs(struct nook_spec *s, const char *dst, uint64_t size, mode_t mode, struct nook_err *e);
+int spec_push_nook_file(struct nook_spec *s, const char *name, const void *data, size_t len, mode_t mode,
+                        struct nook_err *e);
 int spec_add_fd(struct nook_spec *s, const char *arg, struct nook_err *e);
 int spec_set_id(struct nook_spec *s, bool is_gid, const char *arg, struct nook_err *e);
 int spec_add_device(struct nook_spec *s, const char *path, struct nook_err *e);

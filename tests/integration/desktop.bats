@@ -86,11 +86,17 @@ inside() { run --separate-stderr "$NOOK" run --ro-bind "$NETSERVER" "$@"; }
         xvfb -auth "$XAUTHORITY"
         xauth -f "$XAUTHORITY" add ":$XNUM" . "$cookie"
         export DISPLAY=":$XNUM"
-        inside --display x11 -- /bin/sh -c 'xdpyinfo >/dev/null && echo reached; echo "XAUTHORITY=$XAUTHORITY"; echo x >>"$XAUTHORITY" 2>/dev/null || echo read-only'
+        # another display's cookie, which must not go in
+        xauth -f "$XAUTHORITY" add ":$((XNUM + 1))" . "$(mcookie)"
+        inside --display x11 -- /bin/sh -c 'xdpyinfo >/dev/null && echo reached; echo "XAUTHORITY=$XAUTHORITY"; echo x >>"$XAUTHORITY" 2>/dev/null || echo read-only; xauth -f "$XAUTHORITY" list | wc -l'
         assert_status 0
         [ "${lines[0]}" = reached ] || { show_run; fail "the server refused the cookie"; }
         [ "${lines[1]}" = "XAUTHORITY=/run/user/$(id -u)/Xauthority" ] || { show_run; fail "XAUTHORITY inside"; }
         [ "${lines[2]}" = read-only ] || { show_run; fail "the cookie file is writable inside"; }
+        [ "${lines[3]}" = 1 ] || { show_run; fail "more than this display's cookie inside"; }
+        # the cookie holds under another hostname (an image's is "nook")
+        inside --display x11 --hostname box -- /bin/sh -c 'xdpyinfo >/dev/null && echo reached'
+        assert_answer reached
 }
 
 @test "the X socket inside cannot be changed or removed" {
@@ -100,6 +106,22 @@ inside() { run --separate-stderr "$NOOK" run --ro-bind "$NETSERVER" "$@"; }
         assert_status 0
         [ -z "$output" ] || { show_run; fail "changed: $output"; }
         [ -S "/tmp/.X11-unix/X$XNUM" ] && [ "$(stat -c %a "/tmp/.X11-unix/X$XNUM")" = 777 ] || fail "the host's socket changed"
+}
+
+@test "what is not granted is not in the environment: DISPLAY, WAYLAND_DISPLAY, PULSE_SERVER, DBUS_SESSION_BUS_ADDRESS" {
+        DISPLAY=:99 WAYLAND_DISPLAY=wayland-x XAUTHORITY=/x PULSE_SERVER=unix:/x PIPEWIRE_REMOTE=x \
+                DBUS_SESSION_BUS_ADDRESS=unix:path=/x inside -- /bin/sh -c \
+                'echo ${DISPLAY:-u}${WAYLAND_DISPLAY:-u}${XAUTHORITY:-u}${PULSE_SERVER:-u}${PIPEWIRE_REMOTE:-u}${DBUS_SESSION_BUS_ADDRESS:-u}'
+        assert_answer uuuuuu
+}
+
+@test "--display auto passes over a DISPLAY that is remote or stale, without an error" {
+        DISPLAY=localhost:10.0 inside --display auto -- /bin/sh -c 'echo ${DISPLAY:-none}'
+        assert_answer none
+        local n=7
+        while [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+        DISPLAY=":$n" inside --display auto -- /bin/sh -c 'echo ${DISPLAY:-none}'
+        assert_answer none
 }
 
 @test "--display x11 without a usable DISPLAY fails in one line naming it" {
@@ -193,6 +215,10 @@ inside() { run --separate-stderr "$NOOK" run --ro-bind "$NETSERVER" "$@"; }
         assert_nook_error open
         inside --talk 'not a name' -- /bin/true
         assert_nook_error 'not a name'
+        inside --talk 'org.*' -- /bin/true
+        assert_nook_error 'org.*'
+        inside --talk 'org.freedesktop.*' -- /bin/true
+        assert_nook_error 'can run programs outside the sandbox'
 }
 
 @test "a profile's [Desktop] Display= and Audio= work as the options do" {
@@ -308,13 +334,18 @@ ok" ] || { show_run; fail "the prefix did not let both through"; }
         assert_answer "none none"
 }
 
-@test "--audio auto: PipeWire, else PulseAudio, else no sound and no error" {
+@test "--audio auto: PulseAudio's socket, else PipeWire's, else no sound and no error" {
         inside --audio auto -- /bin/sh -c 'echo ${PIPEWIRE_REMOTE:-none} ${PULSE_SERVER:-none}'
         assert_answer "none none"
         unix_server "$XDG_RUNTIME_DIR/pulse/native"
         inside --audio auto -- /bin/sh -c 'echo ${PIPEWIRE_REMOTE:-none} ${PULSE_SERVER:-none}'
         assert_answer "none unix:/run/user/$(id -u)/pulse/native"
+        # PulseAudio's socket first (pipewire-pulse's on a PipeWire desktop):
+        # PipeWire's own gives the whole media graph
         unix_server "$XDG_RUNTIME_DIR/pipewire-0"
+        inside --audio auto -- /bin/sh -c 'echo ${PIPEWIRE_REMOTE:-none} ${PULSE_SERVER:-none}'
+        assert_answer "none unix:/run/user/$(id -u)/pulse/native"
+        rm -f "$XDG_RUNTIME_DIR/pulse/native"
         inside --audio auto -- /bin/sh -c 'echo ${PIPEWIRE_REMOTE:-none}'
         assert_answer pipewire-0
 }

@@ -188,6 +188,11 @@ CapAmb:	0000000000000000"
         proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
         disown "$!"
         wait_until 50 test -S "$XDG_RUNTIME_DIR/wayland-9" || fail "the stand-in socket did not appear"
+        # a compositor's socket is its user's (root's inside): refused, saying why
+        chmod 0755 "$XDG_RUNTIME_DIR/wayland-9"
+        WAYLAND_DISPLAY=wayland-9 run --separate-stderr "$NOOK" run --uid 1000 --display wayland busybox-oci:1.35 -- /bin/busybox true
+        assert_nook_error "--uid 0"
+        chmod 0777 "$XDG_RUNTIME_DIR/wayland-9"
         WAYLAND_DISPLAY=wayland-9 run --separate-stderr "$NOOK" run --uid 1000 --gid 1000 --display wayland busybox-oci:1.35 -- \
                 /bin/busybox sh -c 'stat -c "%u:%g %a" $XDG_RUNTIME_DIR; touch $XDG_RUNTIME_DIR/lock && echo writable; test -S $XDG_RUNTIME_DIR/wayland-0 && echo socket'
         assert_status 0

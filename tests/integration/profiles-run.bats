@@ -823,6 +823,21 @@ EOF
         [[ "$output" == *writable* ]] || fail "its directory is not writable inside: $output"
 }
 
+@test "a symlinked ~/.config in view of a read-write home is refused, naming the way out" {
+        unset XDG_CONFIG_HOME
+        mkdir -p "$TMP/realcfg/nook/profiles"
+        rm -rf "$HOME/.config"
+        ln -s "$TMP/realcfg" "$HOME/.config"
+        # not in view: fine
+        run --separate-stderr nook run -- /bin/true
+        assert_status 0
+        run --separate-stderr nook run --home host -- /bin/true
+        assert_nook_error XDG_CONFIG_HOME
+        [[ "$stderr" == *"$HOME/.config"* ]] || { show_run; fail "the link is not named"; }
+        XDG_CONFIG_HOME="$TMP/realcfg" run --separate-stderr nook run --home host -- /bin/true
+        assert_status 0
+}
+
 @test "a bind through a symlink does not uncover what is protected" {
         unset XDG_CONFIG_HOME
         mkdir -p "$HOME/.config/nook/profiles"

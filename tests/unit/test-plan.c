@@ -787,6 +787,25 @@ static void test_protected_paths_are_read_only_with_their_parents_pinned(void **
         c->host.nook_config = NULL;
 }
 
+/* A bind of / protects under its own destination; a bind of something
+   inside a protected path is read-only as a whole. */
+static void test_protection_under_a_bind_of_root_and_of_an_inside_path(void **state)
+{
+        struct ctx *c = *state;
+        char *config = "/home/u/.config/nook";
+        struct nook_err e = { 0 };
+
+        c->host.nook_config = config;
+        assert_int_equal(spec_add_bind(&c->spec, "/:/host", 0, &e), 0);
+        assert_int_equal(spec_add_bind(&c->spec, "/home/u/.config/nook/profiles:/p", 0, &e), 0);
+        build(c);
+        assert_true(find(c, STEP_REMOUNT_RO, "/host/home/u/.config/nook") >= 0);
+        assert_true(find(c, STEP_PIN, "/host/home/u/.config") >= 0);
+        assert_true(find(c, STEP_PIN, "/host/home") >= 0);
+        assert_true(find(c, STEP_REMOUNT_RO, "/p") >= 0);
+        c->host.nook_config = NULL;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -834,6 +853,7 @@ int main(void)
                 T(test_step_describe_truncates_to_the_buffer),
                 T(test_building_twice_gives_the_same_plan),
                 T(test_protected_paths_are_read_only_with_their_parents_pinned),
+                T(test_protection_under_a_bind_of_root_and_of_an_inside_path),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
