@@ -577,11 +577,24 @@ static void test_tmpfs_unknown_option_is_refused_naming_it(void **state)
 {
         struct ctx *c = *state;
 
-        assert_int_equal(spec_add_tmpfs(&c->spec, "/scratch:mode=0700", &c->err), -EINVAL);
-        assert_contains(c->err.msg, "unknown tmpfs option 'mode=0700'");
+        assert_int_equal(spec_add_tmpfs(&c->spec, "/scratch:uid=5", &c->err), -EINVAL);
+        assert_contains(c->err.msg, "unknown tmpfs option 'uid=5'");
         assert_int_equal(spec_add_tmpfs(&c->spec, "/scratch:size=1M,noexec", &c->err), -EINVAL);
         assert_contains(c->err.msg, "'noexec'");
+        assert_int_equal(spec_add_tmpfs(&c->spec, "/scratch:mode=0", &c->err), -EINVAL);
+        assert_int_equal(spec_add_tmpfs(&c->spec, "/scratch:mode=0800", &c->err), -EINVAL);
+        assert_contains(c->err.msg, "0800");
         assert_int_equal(c->spec.n_tmpfs, 0);
+}
+
+static void test_tmpfs_mode_is_kept(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(spec_add_tmpfs(&c->spec, "/scratch:mode=0700,size=1M", &c->err), 0);
+        assert_int_equal(c->spec.n_tmpfs, 1);
+        assert_int_equal(c->spec.tmpfs[0].mode, 0700);
+        assert_int_equal(c->spec.tmpfs[0].size, 1 << 20);
 }
 
 static void test_tmpfs_dst_must_be_absolute_and_not_root(void **state)
@@ -1075,6 +1088,7 @@ int main(void)
                 T(test_tmpfs_size_over_2_to_63_is_refused_naming_it),
                 T(test_tmpfs_bad_size_is_refused_naming_it),
                 T(test_tmpfs_unknown_option_is_refused_naming_it),
+                T(test_tmpfs_mode_is_kept),
                 T(test_tmpfs_dst_must_be_absolute_and_not_root),
                 T(test_hide_keeps_a_normalized_absolute_path),
                 T(test_hide_refuses_a_relative_path),
