@@ -1,6 +1,7 @@
 #include "sandbox/cmd-ps.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <poll.h>
@@ -79,9 +80,10 @@ static json_t *state_json(const struct run_state *st)
                 json_array_append_new(ports, json_string(st->ports[i]));
         for (size_t i = 0; st->command[i]; i++)
                 json_array_append_new(cmd, json_string(st->command[i]));
-        return json_pack("{s:i,s:s?,s:I,s:s,s:o,s:s?,s:s?,s:o,s:i,s:s}", "id", (int)st->nook_pid, "name", st->name,
+        return json_pack("{s:i,s:s?,s:I,s:s,s:o,s:s?,s:s?,s:o,s:i,s:s,s:s?}", "id", (int)st->nook_pid, "name", st->name,
                          "started", (json_int_t)st->started, "net", st->net, "ports", ports, "image", st->image,
-                         "profile", st->profile, "command", cmd, "pid", (int)st->pid1, "run_dir", st->dir);
+                         "profile", st->profile, "command", cmd, "pid", (int)st->pid1, "run_dir", st->dir, "log",
+                         st->log);
 }
 
 int cmd_ps(int argc, char **argv)
@@ -308,3 +310,105 @@ int cmd_stop(int argc, char **argv)
         }
         return status;
 }
+
+static void logs_usage(FILE *out)
+{
+        fputs("Usage: nook logs [-f] NAME|ID\n"
+              "\n"
+              "Print the output of a sandbox started with nook run -d: while it runs by\n"
+              "its name or ID, and by its ID once it has ended (the file stays, in\n"
+              "$XDG_STATE_HOME/nook/logs/ID.log).\n"
+              "\n"
+              "  -f, --follow  go on printing what it writes, until it ends\n"
+              "  -h, --help    show this help\n"
+              "See nook(1).\n",
+              out);
+}
+
+/* Copies what fd has from its current offset to stdout. */
+static void pump(int fd)
+{
+        char buf[65536];
+        ssize_t n;
+
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                fwrite(buf, 1, (size_t)n, stdout);
+        fflush(stdout);
+}
+
+int cmd_logs(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "follow", no_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        struct nook_err e = { 0 };
+        bool follow = false;
+        int c;
+
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+                if (c == 'f') {
+                        follow = true;
+                } else if (c == 'h') {
+                        logs_usage(stdout);
+                        return 0;
+                } else {
+                        fprintf(stderr, "nook: logs: unknown option '%s' (see nook logs --help)\n", argv[optind - 1]);
+                        return NOOK_EXIT_FAILURE;
+                }
+        }
+        if (optind != argc - 1) {
+                fprintf(stderr, "nook: logs: name one sandbox (nook logs [-f] NAME|ID)\n");
+                return NOOK_EXIT_FAILURE;
+        }
+        const char *what = argv[optind];
+        struct run_state st;
+        char path[4200], dir[4096];
+        int pidfd = -1;
+        if (runstate_find(what, &st, &e) == 0) {
+                if (!st.log) {
+                        fprintf(stderr, "nook: sandbox %s was not started with -d: its output went where its nook run's did\n", what);
+                        run_state_free(&st);
+                        return NOOK_EXIT_FAILURE;
+                }
+                snprintf(path, sizeof(path), "%s", st.log);
+                if (follow) {
+                        pidfd = (int)syscall(SYS_pidfd_open, st.nook_pid, 0);
+                        if (pidfd >= 0 && runstate_proc_start(st.nook_pid) != st.nook_start) {
+                                close(pidfd);
+                                pidfd = -1;
+                        }
+                }
+                run_state_free(&st);
+        } else {
+                char *end;
+                long id = strtol(what, &end, 10);
+                runstate_logs_dir(dir, sizeof(dir));
+                snprintf(path, sizeof(path), "%s/%ld.log", dir, id);
+                if (*end || id <= 0 || access(path, R_OK) != 0) {
+                        fprintf(stderr, "nook: no running sandbox is named or numbered '%s', and %s/%s.log does not exist (an ended one's log is found by its ID)\n",
+                                what, dir, what);
+                        return NOOK_EXIT_FAILURE;
+                }
+        }
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                fprintf(stderr, "nook: cannot read %s: %s\n", path, strerror(errno));
+                if (pidfd >= 0)
+                        close(pidfd);
+                return NOOK_EXIT_FAILURE;
+        }
+        pump(fd);
+        /* -f: every 0.2 s, until the sandbox's nook is gone, then the rest */
+        while (pidfd >= 0 && !wait_gone(pidfd, 200))
+                pump(fd);
+        if (pidfd >= 0) {
+                pump(fd);
+                close(pidfd);
+        }
+        return 0;
+}
+

@@ -3,3 +3,4 @@
 
 int cmd_ps(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_logs(int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "fs/resolve.h"
 #include "netns/egress.h"
@@ -36,6 +37,7 @@ enum {
         OPT_STORE,
         OPT_MAP,
         OPT_VERSION,
+        OPT_DETACH,
 };
 
 #define KEYOPT(name, arg) { name, arg, NULL, OPT_KEY }
@@ -92,6 +94,7 @@ static const struct option run_options[] = {
         { "profile", required_argument, NULL, OPT_PROFILE },
         { "noprofile", no_argument, NULL, OPT_NOPROFILE },
         { "verbose", no_argument, NULL, 'v' },
+        { "detach", no_argument, NULL, 'd' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -190,6 +193,8 @@ void run_usage(FILE *out)
               "                            desktop-entry)\n"
               "\n"
               "Other:\n"
+              "  -d, --detach              run in the background: print the sandbox's ID\n"
+              "                            once it runs, its output to a log (nook logs)\n"
               "  -v, --verbose             print each setup step\n"
               "  -h, --help                show this help\n"
               "      --version             show nook's version\n"
@@ -305,6 +310,9 @@ static int take_option(struct run_args *a, int c, int index, const char *arg, st
         case 'v':
                 a->direct.verbose++;
                 return 0;
+        case 'd':
+                a->direct.detach = true;
+                return 0;
         }
         return nook_errf(e, EINVAL, "unhandled option");
 }
@@ -318,7 +326,7 @@ static int parse_options(struct run_args *a, int argc, char **argv, struct nook_
 
         optind = 0;     /* a full reset: the parser runs more than once */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+e:p:vh", run_options, &index)) != -1) {
+        while ((c = getopt_long(argc, argv, "+e:p:vdh", run_options, &index)) != -1) {
                 const char *bad = argv[optind - 1];
                 switch (c) {
                 case 'h':
@@ -420,6 +428,7 @@ int run_parse_args(int argc, char **argv, struct nook_spec *s, struct nook_err *
         if (r == 0) {
                 s->argv = steal_ptr(&a.command);
                 s->verbose = a.direct.verbose;
+                s->detach = a.direct.detach;
                 s->keep_fds = steal_ptr(&a.direct.keep_fds);
                 s->n_keep_fds = a.direct.n_keep_fds;
                 a.direct.n_keep_fds = 0;
@@ -641,6 +650,7 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
                 return nook_errf(e, EINVAL, "no command given (usage: nook run [OPTIONS] [--] COMMAND [ARG...])");
         }
         s->verbose = a->direct.verbose;
+        s->detach = a->direct.detach;
         s->keep_fds = steal_ptr(&a->direct.keep_fds);
         s->n_keep_fds = a->direct.n_keep_fds;
         a->direct.n_keep_fds = 0;
@@ -790,6 +800,94 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
         return r;
 }
 
+/* -d: whether these arguments ask for it (a quick parse; any error is the
+   full parse's to report). */
+static bool wants_detach(int argc, char **argv)
+{
+        struct run_args a;
+        struct nook_err e = { 0 };
+
+        run_args_init(&a);
+        bool d = run_args_parse(&a, argc, argv, NULL, &e) == 0 && a.direct.detach;
+        run_args_free(&a);
+        return d;
+}
+
+/* The sandbox's output file for -d: $XDG_STATE_HOME/nook/logs/ID.log. */
+static int detach_log(pid_t id, char *path, size_t size, struct nook_err *e)
+{
+        char dir[4096];
+
+        runstate_logs_dir(dir, sizeof(dir));
+        if (mkdir_p(dir, 0700) < 0)
+                return nook_errf(e, errno, "cannot create %s: %m", dir);
+        snprintf(path, size, "%s/%d.log", dir, (int)id);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        return fd >= 0 ? fd : nook_errf(e, errno, "cannot create %s: %m", path);
+}
+
+/* nook run -d: the sandbox runs on in a child of its own session, its
+   output in a log; this process waits until it has started (or failed),
+   says which, and returns. */
+static int run_detached(int argc, char **argv, char *log, size_t log_size, int *ready_fd)
+{
+        int ready[2];
+
+        if (pipe2(ready, O_CLOEXEC) < 0) {
+                perror("nook: cannot start in the background");
+                return NOOK_EXIT_FAILURE;
+        }
+        fflush(NULL);
+        pid_t child = fork();
+        if (child < 0) {
+                perror("nook: cannot start in the background");
+                return NOOK_EXIT_FAILURE;
+        }
+        if (child == 0) {
+                struct nook_err e = { 0 };
+                close(ready[0]);
+                setsid();
+                int fd = detach_log(getpid(), log, log_size, &e);
+                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd < 0 || null < 0) {
+                        nook_err_print(&e);
+                        _exit(NOOK_EXIT_FAILURE);
+                }
+                dup2(null, 0);
+                dup2(fd, 1);
+                dup2(fd, 2);
+                close(fd);
+                close(null);
+                *ready_fd = ready[1];
+                return -1;      /* go on as the sandbox's nook */
+        }
+        (void)argc;
+        (void)argv;
+        close(ready[1]);
+        char c = 0;
+        ssize_t n;
+        do
+                n = read(ready[0], &c, 1);
+        while (n < 0 && errno == EINTR);
+        close(ready[0]);
+        if (n == 1) {
+                printf("%d\n", (int)child);
+                return 0;
+        }
+        /* it failed before its command started: what it said is in the log */
+        int st = 0;
+        waitpid(child, &st, 0);
+        char dir[4096], path[4200], line[1024];
+        runstate_logs_dir(dir, sizeof(dir));
+        snprintf(path, sizeof(path), "%s/%d.log", dir, (int)child);
+        FILE *f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f))
+                fputs(line, stderr);
+        if (f)
+                fclose(f);
+        return WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : NOOK_EXIT_FAILURE;
+}
+
 int cmd_run(int argc, char **argv)
 {
         struct nook_spec spec;
@@ -798,8 +896,14 @@ int cmd_run(int argc, char **argv)
         struct seccomp_prog prog = { 0 };
         struct nook_err e = { 0 };
         int status = NOOK_EXIT_FAILURE;
-        int r;
+        int r, ready_fd = -1;
+        char log[4200] = "";
 
+        if (wants_detach(argc, argv)) {
+                int d = run_detached(argc, argv, log, sizeof(log), &ready_fd);
+                if (d >= 0)
+                        return d;
+        }
         spec_init(&spec);
         r = run_prepare(argc, argv, &spec, &host, &plan, &prog, &e);
         if (r == 1)
@@ -825,6 +929,8 @@ int cmd_run(int argc, char **argv)
                         .map = spec.image ? &map : NULL,
                         .run_argc = argc,
                         .run_argv = argv,
+                        .ready_fd = ready_fd,
+                        .log = log[0] ? log : NULL,
                 };
                 r = launch_run(&c, &status, &e);
                 runstate_release_name(&spec);

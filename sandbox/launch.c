@@ -495,7 +495,9 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
         child_sync = syncfd;
         child_req = reqfd;
         int rc = setup_sandbox(c, &e);
-        /* nook waits on these until setup is over */
+        /* nook waits on these until setup is over; "S": it went well */
+        if (rc == 0 && write(reqfd, "S", 1) != 1)
+                rc = nook_errf(&e, errno, "cannot tell nook the sandbox is set up: %m");
         close(syncfd);
         close(reqfd);
         if (rc < 0) {
@@ -687,7 +689,12 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         pid_t fuse = -1;
         /* the sandbox's requests while it sets up; EOF when it is done */
         char req_byte;
+        bool set_up = false;
         while (rc == 0 && read(req[0], &req_byte, 1) == 1) {
+                if (req_byte == 'S') {
+                        set_up = true;
+                        continue;
+                }
                 if (req_byte == 'F' && fuse < 0) {
                         struct nook_err fe = { 0 };
                         fuse = fuse_overlay_start(child, c->spec, &fe);
@@ -712,7 +719,14 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         if (fuse > 0)
                 helpers[n_helpers++] = fuse;
         if (rc == 0)
-                rc = runstate_record(rundir, c->spec, child, c->run_argc, c->run_argv, helpers, n_helpers, e);
+                rc = runstate_record(rundir, c->spec, child, c->run_argc, c->run_argv, helpers, n_helpers, c->log, e);
+        /* -d: the caller may go now (or, when pid 1 failed to set up and
+           said why, learn it from the log) */
+        if (rc == 0 && c->ready_fd >= 0) {
+                if (set_up && write(c->ready_fd, "1", 1) != 1)
+                        rc = nook_errf(e, errno, "cannot tell the caller the sandbox runs: %m");
+                close(c->ready_fd);
+        }
         if (rc < 0) {
                 kill(child, SIGKILL);
                 waitpid(child, NULL, 0);

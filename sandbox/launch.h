@@ -16,6 +16,9 @@ struct launch_ctx {
         const struct seccomp_prog *seccomp;     /* NULL: no filter */
         const struct userns_map *map;           /* images: the id mapping; NULL: the
                                                    caller's own ids, single */
+        int ready_fd;                           /* -d: "1" written there once the
+                                                   sandbox runs; -1: none */
+        const char *log;                        /* -d: where its output goes, or NULL */
         int run_argc;                           /* nook run's arguments, for the run
                                                    state (runstate.h) */
         char **run_argv;

@@ -25,6 +25,7 @@ static void usage(FILE *out)
               "  ps [--json]                       list your running sandboxes\n"
               "  enter NAME|ID [-- CMD [ARG...]]   run CMD in a running sandbox\n"
               "  stop [-t SECONDS] NAME|ID...      stop running sandboxes\n"
+              "  logs [-f] NAME|ID                 the output of a sandbox run with -d\n"
               "  rm NAME...                        delete persistent sandboxes (run --persist)\n"
               "  doctor                            check what this host lets nook do\n"
               "  help                              show this help\n"
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
                 return cmd_ps(argc - 1, argv + 1);
         if (strcmp(cmd, "stop") == 0)
                 return cmd_stop(argc - 1, argv + 1);
+        if (strcmp(cmd, "logs") == 0)
+                return cmd_logs(argc - 1, argv + 1);
         if (strcmp(cmd, "enter") == 0)
                 return cmd_enter(argc - 1, argv + 1);
         if (strcmp(cmd, "doctor") == 0)

@@ -26,6 +26,7 @@ void run_state_free(struct run_state *st)
         strv_free(st->command);
         strv_free(st->run_args);
         free(st->dir);
+        free(st->log);
         memset(st, 0, sizeof(*st));
 }
 
@@ -195,8 +196,18 @@ static json_t *confine_json(const struct nook_spec *s)
                          (json_int_t)(s->gid_set ? s->gid : getgid()));
 }
 
+void runstate_logs_dir(char *buf, size_t size)
+{
+        const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+        if (state && state[0] == '/')
+                snprintf(buf, size, "%s/nook/logs", state);
+        else
+                snprintf(buf, size, "%s/.local/state/nook/logs", home && home[0] == '/' ? home : "/tmp");
+}
+
 int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int argc, char **argv,
-                    const pid_t *helpers, size_t n_helpers, struct nook_err *e)
+                    const pid_t *helpers, size_t n_helpers, const char *log, struct nook_err *e)
 {
         json_t *hs = json_array();
         for (size_t i = 0; hs && i < n_helpers; i++)
@@ -211,13 +222,13 @@ int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int 
                 if (asprintf(&ports[i], "%s:%u:%u/%s", s->ports[i].host_ip, s->ports[i].host_port,
                              s->ports[i].guest_port, s->ports[i].udp ? "udp" : "tcp") < 0)
                         ports[i] = NULL;
-        json_t *o = json_pack("{s:i,s:I,s:i,s:I,s:I,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o,s:o}", "nook_pid", (int)getpid(),
+        json_t *o = json_pack("{s:i,s:I,s:i,s:I,s:I,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o,s:o,s:s?}", "nook_pid", (int)getpid(),
                               "nook_start", (json_int_t)runstate_proc_start(getpid()), "pid1", (int)pid1,
                               "pid1_start", (json_int_t)runstate_proc_start(pid1), "started",
                               (json_int_t)time(NULL), "name", s->name, "image", s->image, "profile",
                               s->profile_name, "net", net_mode(s), "ports", strv_json(ports, s->n_ports),
                               "command", strv_json(s->argv, (size_t)-1), "run_args", strv_json(argv, (size_t)argc),
-                              "confine", confine_json(s), "helpers", hs);
+                              "confine", confine_json(s), "helpers", hs, "log", log);
         strv_free(ports);
         if (!o)
                 return nook_errf(e, ENOMEM, "out of memory");
@@ -291,6 +302,8 @@ static int read_state(int base, const char *entry, struct run_state *st)
                 st->image = strdup(v);
         if ((v = json_string_value(json_object_get(o, "profile"))))
                 st->profile = strdup(v);
+        if ((v = json_string_value(json_object_get(o, "log"))))
+                st->log = strdup(v);
         v = json_string_value(json_object_get(o, "net"));
         st->net = strdup(v ? v : "none");
         st->ports = json_strv(json_object_get(o, "ports"));

@@ -27,6 +27,7 @@ struct run_state {
         char **command;                 /* the command, NULL-terminated */
         char **run_args;                /* nook run's own arguments, for enter */
         char *dir;                      /* its run directory */
+        char *log;                      /* -d: its output, or NULL */
         pid_t helpers[4];               /* slirp4netns, pasta, xdg-dbus-proxy,
                                            fuse-overlayfs */
         unsigned long long helper_start[4];
@@ -47,7 +48,11 @@ int runstate_claim_name(const struct nook_spec *s, struct nook_err *e);
 /* Once pid 1 exists: writes the state file into the run directory dir.
    argv: nook run's arguments (argv[0] is "run"). */
 int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int argc, char **argv,
-                    const pid_t *helpers, size_t n_helpers, struct nook_err *e);
+                    const pid_t *helpers, size_t n_helpers, const char *log, struct nook_err *e);
+
+/* Where nook run -d keeps the output of its sandboxes:
+   $XDG_STATE_HOME/nook/logs, or ~/.local/state/nook/logs. */
+void runstate_logs_dir(char *buf, size_t size);
 
 /* At the end: the name's link goes (the run directory is launch's). */
 void runstate_release_name(const struct nook_spec *s);

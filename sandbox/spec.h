@@ -132,6 +132,7 @@ struct nook_spec {
         size_t n_keep_fds;
 
         int verbose;
+        bool detach;            /* -d: run in the background, output to a log */
 
         /* From profiles (and their matching options). */
         char *profile_name;     /* the profile that started this, for Home=private */

@@ -277,3 +277,54 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         assert_status 0
         ! proc_alive "$p1" || fail "pid 1 still runs after nook stop returned"
 }
+
+# ---- nook run -d, nook logs ---------------------------------------------------------
+
+@test "nook run -d returns once the sandbox runs, printing its ID; nook logs shows its output, also after it ended" {
+        export XDG_STATE_HOME="$TMP/state"
+        run --separate-stderr "$NOOK" run -d --name bgbox -- /bin/sh -c "echo first; sleep $TEST_MARKER"
+        assert_status 0
+        local id=$output
+        [[ "$id" =~ ^[0-9]+$ ]] || { show_run; fail "not an ID: $id"; }
+        proc_stat "$id" && STARTED_PIDS+=("$id:$STAT_START")
+        listed "$id" || fail "nook ps does not list $id"
+        # in a session of its own: the terminal's end does not end it
+        [ "$(ps -o sid= -p "$id" | tr -d ' ')" = "$id" ] || fail "not the leader of its own session"
+        wait_until 50 bash -c '"$1" logs bgbox | grep -qx first' _ "$NOOK" || fail "nook logs: $("$NOOK" logs bgbox 2>&1)"
+        run --separate-stderr "$NOOK" stop bgbox
+        assert_status 0
+        run --separate-stderr "$NOOK" logs "$id"
+        assert_status 0
+        [[ "$output" == first* ]] || { show_run; fail "the log is gone once the sandbox ended"; }
+        [ -f "$XDG_STATE_HOME/nook/logs/$id.log" ] || fail "no log under \$XDG_STATE_HOME/nook/logs"
+}
+
+@test "nook logs -f follows the output until the sandbox ends" {
+        export XDG_STATE_HOME="$TMP/state"
+        run --separate-stderr "$NOOK" run -d -- /bin/sh -c 'echo one; sleep 1; echo two'
+        assert_status 0
+        local id=$output
+        proc_stat "$id" && STARTED_PIDS+=("$id:$STAT_START")
+        run --separate-stderr timeout 10 "$NOOK" logs -f "$id"
+        assert_status 0
+        [ "$output" = "one
+two" ] || { show_run; fail "unexpected: $output"; }
+}
+
+@test "nook run -d of a sandbox that cannot start: its one-line error, exit 125, nothing left running" {
+        export XDG_STATE_HOME="$TMP/state"
+        run --separate-stderr "$NOOK" run -d --chdir /nonexistent-dir -- /bin/true
+        [ "$status" -eq 125 ] || { show_run; fail "status $status"; }
+        [[ "$stderr" == *"nook: "*"/nonexistent-dir"* ]] || { show_run; fail "the error is not shown"; }
+        run --separate-stderr "$NOOK" ps --json
+        assert_output "[]"
+}
+
+@test "nook logs of a sandbox not started with -d, or of nothing, says so in one line" {
+        export XDG_STATE_HOME="$TMP/state"
+        running_named fg
+        run --separate-stderr "$NOOK" logs fg
+        assert_nook_error "-d"
+        run --separate-stderr "$NOOK" logs nothere
+        assert_nook_error nothere
+}
