@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "fs/resolve.h"
@@ -800,36 +801,69 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
         return r;
 }
 
+/* Whether --fd N is among these arguments. */
+static bool keeps_fd(int argc, char **argv, int fd)
+{
+        struct run_args a;
+        struct nook_err e = { 0 };
+        bool kept = false;
+
+        run_args_init(&a);
+        if (run_args_parse(&a, argc, argv, NULL, &e) == 0)
+                for (size_t i = 0; i < a.direct.n_keep_fds; i++)
+                        kept |= a.direct.keep_fds[i] == fd;
+        run_args_free(&a);
+        return kept;
+}
+
 /* -d: whether these arguments ask for it (a quick parse; any error is the
    full parse's to report). */
-static bool wants_detach(int argc, char **argv)
+static bool wants_detach(int argc, char **argv, int *max_fd)
 {
         struct run_args a;
         struct nook_err e = { 0 };
 
         run_args_init(&a);
         bool d = run_args_parse(&a, argc, argv, NULL, &e) == 0 && a.direct.detach;
+        *max_fd = 2;
+        for (size_t i = 0; d && i < a.direct.n_keep_fds; i++) {
+                /* one that is not open: the full parse says so, in the foreground */
+                if (fcntl(a.direct.keep_fds[i], F_GETFD) < 0)
+                        d = false;
+                if (a.direct.keep_fds[i] > *max_fd)
+                        *max_fd = a.direct.keep_fds[i];
+        }
         run_args_free(&a);
         return d;
 }
 
-/* The sandbox's output file for -d: $XDG_STATE_HOME/nook/logs/ID.log. */
+/* The sandbox's output file for -d: $XDG_STATE_HOME/nook/logs/ID.log, in a
+   directory of the user's own (0700, not a link), a new regular file (an
+   old one of a reused ID is replaced, never written through). */
 static int detach_log(pid_t id, char *path, size_t size, struct nook_err *e)
 {
         char dir[4096];
+        struct stat st;
 
         runstate_logs_dir(dir, sizeof(dir));
         if (mkdir_p(dir, 0700) < 0)
                 return nook_errf(e, errno, "cannot create %s: %m", dir);
+        if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
+                return nook_errf(e, EPERM, "%s is not a private directory of yours (remove it, or set XDG_STATE_HOME)", dir);
         snprintf(path, size, "%s/%d.log", dir, (int)id);
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-        return fd >= 0 ? fd : nook_errf(e, errno, "cannot create %s: %m", path);
+        unlink(path);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return nook_errf(e, errno, "cannot create %s: %m", path);
+        /* back to blocking writes: a full disk must not look like EAGAIN */
+        fcntl(fd, F_SETFL, O_APPEND);
+        return fd;
 }
 
 /* nook run -d: the sandbox runs on in a child of its own session, its
    output in a log; this process waits until it has started (or failed),
    says which, and returns. */
-static int run_detached(int argc, char **argv, char *log, size_t log_size, int *ready_fd)
+static int run_detached(int argc, char **argv, int max_fd, char *log, size_t log_size, int *ready_fd)
 {
         int ready[2];
 
@@ -837,6 +871,13 @@ static int run_detached(int argc, char **argv, char *log, size_t log_size, int *
                 perror("nook: cannot start in the background");
                 return NOOK_EXIT_FAILURE;
         }
+        /* above every --fd, so that none of them is taken for it */
+        for (int i = 0; i < 2; i++)
+                if (ready[i] <= max_fd) {
+                        int moved = fcntl(ready[i], F_DUPFD_CLOEXEC, max_fd + 1);
+                        close(ready[i]);
+                        ready[i] = moved;
+                }
         fflush(NULL);
         pid_t child = fork();
         if (child < 0) {
@@ -858,6 +899,14 @@ static int run_detached(int argc, char **argv, char *log, size_t log_size, int *
                 dup2(fd, 2);
                 close(fd);
                 close(null);
+                /* nothing of the caller's but what --fd passes (a pipe
+                   held open here would keep the caller's reader waiting) */
+                if (ready[1] > max_fd + 1)
+                        syscall(SYS_close_range, (unsigned)max_fd + 1, (unsigned)ready[1] - 1, 0);
+                syscall(SYS_close_range, (unsigned)ready[1] + 1, ~0U, 0);
+                for (int f = 3; f <= max_fd; f++)
+                        if (fcntl(f, F_GETFD) >= 0 && !keeps_fd(argc, argv, f))
+                                close(f);
                 *ready_fd = ready[1];
                 return -1;      /* go on as the sandbox's nook */
         }
@@ -885,6 +934,8 @@ static int run_detached(int argc, char **argv, char *log, size_t log_size, int *
                 fputs(line, stderr);
         if (f)
                 fclose(f);
+        /* it never ran: its log was only this */
+        unlink(path);
         return WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : NOOK_EXIT_FAILURE;
 }
 
@@ -899,8 +950,9 @@ int cmd_run(int argc, char **argv)
         int r, ready_fd = -1;
         char log[4200] = "";
 
-        if (wants_detach(argc, argv)) {
-                int d = run_detached(argc, argv, log, sizeof(log), &ready_fd);
+        int max_fd;
+        if (wants_detach(argc, argv, &max_fd)) {
+                int d = run_detached(argc, argv, max_fd, log, sizeof(log), &ready_fd);
                 if (d >= 0)
                         return d;
         }

@@ -32,22 +32,25 @@ static int close_ranges(unsigned lo, unsigned hi)
 
 /* Closes every fd above 2 except those passed with --fd, which lose
    close-on-exec so that they reach the command. */
-static int close_other_fds(const struct nook_spec *s, struct nook_err *e)
+static int close_other_fds(const struct nook_spec *s, int spare, struct nook_err *e)
 {
-        int keep[s->n_keep_fds + 1];
+        int keep[s->n_keep_fds + 2];
         size_t n = 0;
         unsigned next = 3;
 
         for (size_t i = 0; i < s->n_keep_fds; i++)
                 if (s->keep_fds[i] > 2)
                         keep[n++] = s->keep_fds[i];
+        /* spare: kept open until exec, which closes it (close-on-exec) */
+        if (spare > 2)
+                keep[n++] = spare;
         qsort(keep, n, sizeof(int), cmp_int);
         for (size_t i = 0; i < n; i++) {
                 if ((unsigned)keep[i] < next)
                         continue;
                 if (close_ranges(next, (unsigned)keep[i] - 1) < 0)
                         return nook_errf(e, errno, "cannot close inherited fds: %m");
-                if (fcntl(keep[i], F_SETFD, 0) < 0)
+                if (keep[i] != spare && fcntl(keep[i], F_SETFD, 0) < 0)
                         return nook_errf(e, errno, "cannot pass fd %d: %m", keep[i]);
                 next = (unsigned)keep[i] + 1;
         }
@@ -256,11 +259,13 @@ _Noreturn void exec_command(const struct exec_ctx *x)
         if (r == 0)
                 r = apply_limits(s, &e);
         if (r == 0)
-                r = close_other_fds(s, &e);
+                r = close_other_fds(s, x->exec_fail_fd, &e);
         if (r == 0)
                 r = harden(x, &e);
         if (r < 0) {
                 nook_err_print(&e);
+                if (x->exec_fail_fd > 2 && write(x->exec_fail_fd, "x", 1) < 0)
+                        _exit(125);
                 _exit(125);
         }
         execvp(s->argv[0], s->argv);
@@ -269,5 +274,7 @@ _Noreturn void exec_command(const struct exec_ctx *x)
                 fprintf(stderr, "nook: cannot run '%s': command not found in the sandbox's PATH\n", s->argv[0]);
         else
                 fprintf(stderr, "nook: cannot run '%s': %s\n", s->argv[0], strerror(err));
+        if (x->exec_fail_fd > 2 && write(x->exec_fail_fd, "x", 1) < 0)
+                _exit(err == ENOENT ? 127 : 126);
         _exit(err == ENOENT ? 127 : 126);
 }

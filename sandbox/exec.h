@@ -18,6 +18,9 @@ struct exec_ctx {
                                                    its own, with these ids (see launch.c) */
         uid_t nest_uid;
         gid_t nest_gid;
+        int exec_fail_fd;                       /* written to when the command cannot
+                                                   start (close-on-exec: EOF means it
+                                                   did); 0 or -1: none */
         char **environ;                         /* NULL: the spec's environment;
                                                    else exactly this one (nook enter:
                                                    the command's), TERM kept */

@@ -492,21 +492,27 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (read(syncfd, &go, 1) != 1)
                 _exit(125);     /* the launcher failed or died; it says why */
+        /* -d's pipe to the caller is nook's, never the sandbox's */
+        if (c->ready_fd >= 0)
+                close(c->ready_fd);
         child_sync = syncfd;
         child_req = reqfd;
         int rc = setup_sandbox(c, &e);
-        /* nook waits on these until setup is over; "S": it went well */
-        if (rc == 0 && write(reqfd, "S", 1) != 1)
-                rc = nook_errf(&e, errno, "cannot tell nook the sandbox is set up: %m");
         close(syncfd);
-        close(reqfd);
         if (rc < 0) {
+                close(reqfd);
                 nook_err_print(&e);
                 _exit(125);
         }
         /* The command runs as the same uid: keep it from reading or tracing
            the setup process. */
         prctl(PR_SET_DUMPABLE, 0);
+        int execp[2];
+        if (pipe2(execp, O_CLOEXEC) < 0) {
+                nook_errf(&e, errno, "cannot start the command: %m");
+                nook_err_print(&e);
+                _exit(125);
+        }
         pid_t cmd = fork();
         if (cmd < 0) {
                 nook_errf(&e, errno, "cannot start the command: %m");
@@ -517,9 +523,24 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
                 struct exec_ctx x = { .spec = c->spec, .seccomp = c->seccomp, .sigmask = cmd_mask,
                                       .image = c->spec->n_layers > 0,
                                       .nest = launch_nests_userns(c->spec, c->host, c->map != NULL),
-                                      .nest_uid = uid_inside(c), .nest_gid = gid_inside(c) };
+                                      .nest_uid = uid_inside(c), .nest_gid = gid_inside(c),
+                                      .exec_fail_fd = execp[1] };
                 exec_command(&x);
         }
+        /* nook waits on reqfd until the command runs: "S" when its exec
+           went through (the pipe closed by it), nothing when it failed */
+        close(execp[1]);
+        char failed;
+        ssize_t got;
+        do
+                got = read(execp[0], &failed, 1);
+        while (got < 0 && errno == EINTR);
+        close(execp[0]);
+        if (cmd > 0 && got == 0 && write(reqfd, "S", 1) != 1) {
+                nook_errf(&e, errno, "cannot tell nook the command runs: %m");
+                nook_err_print(&e);
+        }
+        close(reqfd);
         if (caps_drop_all(&e) < 0) {
                 nook_err_print(&e);
                 kill(cmd, SIGKILL);
@@ -723,8 +744,13 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         /* -d: the caller may go now (or, when pid 1 failed to set up and
            said why, learn it from the log) */
         if (rc == 0 && c->ready_fd >= 0) {
+                /* a caller gone meanwhile (^C, a hangup) must not end the
+                   sandbox through SIGPIPE: it runs on, and its log says so */
+                void (*was)(int) = signal(SIGPIPE, SIG_IGN);
                 if (set_up && write(c->ready_fd, "1", 1) != 1)
-                        rc = nook_errf(e, errno, "cannot tell the caller the sandbox runs: %m");
+                        fprintf(stderr, "nook: the caller of nook run -d went away (%s); the sandbox runs on\n",
+                                strerror(errno));
+                signal(SIGPIPE, was);
                 close(c->ready_fd);
         }
         if (rc < 0) {

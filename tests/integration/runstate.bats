@@ -328,3 +328,19 @@ two" ] || { show_run; fail "unexpected: $output"; }
         run --separate-stderr "$NOOK" logs nothere
         assert_nook_error nothere
 }
+
+@test "nook run -d of a command that cannot run: exit 127 or 126 and its error, as without -d" {
+        export XDG_STATE_HOME="$TMP/state"
+        run -127 --separate-stderr "$NOOK" run -d -- /nonexistent-command
+        assert_status 127
+        [[ "$stderr" == *"/nonexistent-command"* ]] || { show_run; fail "the error is not shown"; }
+        [ -z "$(ls -A "$XDG_STATE_HOME/nook/logs" 2>/dev/null)" ] || fail "the log of a run that never ran was kept"
+}
+
+@test "nook run -d holds none of the caller's other fds: a pipe reader is not kept waiting" {
+        export XDG_STATE_HOME="$TMP/state"
+        local t0=$SECONDS
+        run bash -c '"$1" run -d -- sleep "$2" 5>&1 | cat >/dev/null; echo done' _ "$NOOK" "$TEST_MARKER"
+        [ "$output" = done ] || { show_run; fail "unexpected: $output"; }
+        [ $((SECONDS - t0)) -le 5 ] || fail "the caller's pipe was held open ($((SECONDS - t0)) s)"
+}
