@@ -315,9 +315,9 @@ static void logs_usage(FILE *out)
 {
         fputs("Usage: nook logs [-f] NAME|ID\n"
               "\n"
-              "Print the output of a sandbox started with nook run -d: while it runs by\n"
-              "its name or ID, and by its ID once it has ended (the file stays, in\n"
-              "$XDG_STATE_HOME/nook/logs/ID.log).\n"
+              "Print the output of a sandbox started with nook run -d, by its name or\n"
+              "ID, while it runs and after (the file stays, in\n"
+              "$XDG_STATE_HOME/nook/logs/ID.log; NAME.log names the latest run of NAME).\n"
               "\n"
               "  -f, --follow  go on printing what it writes, until it ends\n"
               "  -h, --help    show this help\n"
@@ -384,13 +384,23 @@ int cmd_logs(int argc, char **argv)
                 }
                 run_state_free(&st);
         } else {
-                char *end;
-                long id = strtol(what, &end, 10);
+                /* ended: ID.log, or NAME.log (a link to its latest run's) */
                 runstate_logs_dir(dir, sizeof(dir));
-                snprintf(path, sizeof(path), "%s/%ld.log", dir, id);
-                if (*end || id <= 0 || access(path, R_OK) != 0) {
-                        fprintf(stderr, "nook: no running sandbox is named or numbered '%s', and %s/%s.log does not exist (an ended one's log is found by its ID)\n",
-                                what, dir, what);
+                bool plain = strspn(what, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(what) &&
+                             what[0] != '.' && strlen(what) <= 64;
+                char target[64];
+                snprintf(path, sizeof(path), "%s/%s.log", dir, plain ? what : "-");
+                ssize_t tl = plain ? readlink(path, target, sizeof(target) - 1) : -1;
+                if (tl > 0) {
+                        target[tl] = '\0';
+                        if (strchr(target, '/'))
+                                tl = -1;
+                        else
+                                snprintf(path, sizeof(path), "%s/%s", dir, target);
+                }
+                if (!plain || access(path, R_OK) != 0) {
+                        fprintf(stderr, "nook: no running sandbox is named or numbered '%s', and %s has no log of that name or ID\n",
+                                what, dir);
                         return NOOK_EXIT_FAILURE;
                 }
         }

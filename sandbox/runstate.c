@@ -240,6 +240,16 @@ int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int 
                 unlink(tmp);
                 return nook_errf(e, EIO, "cannot write the run state in %s", dir);
         }
+        /* a named sandbox's log is found by its name too, once it has
+           ended: NAME.log -> ID.log, the latest run of that name */
+        if (log && s->name) {
+                char link[4200], ltmp[4300];
+                const char *slash = strrchr(log, '/');
+                snprintf(link, sizeof(link), "%.*s/%s.log", (int)(slash - log), log, s->name);
+                snprintf(ltmp, sizeof(ltmp), "%s.%d", link, (int)getpid());
+                if (symlink(slash + 1, ltmp) == 0 && rename(ltmp, link) < 0)
+                        unlink(ltmp);
+        }
         return 0;
 }
 

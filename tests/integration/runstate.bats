@@ -296,6 +296,9 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         run --separate-stderr "$NOOK" logs "$id"
         assert_status 0
         [[ "$output" == first* ]] || { show_run; fail "the log is gone once the sandbox ended"; }
+        run --separate-stderr "$NOOK" logs bgbox
+        assert_status 0
+        [[ "$output" == first* ]] || { show_run; fail "an ended sandbox's log is not found by its name"; }
         [ -f "$XDG_STATE_HOME/nook/logs/$id.log" ] || fail "no log under \$XDG_STATE_HOME/nook/logs"
 }
 
