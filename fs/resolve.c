@@ -103,3 +103,35 @@ int mkdir_p(const char *path, mode_t mode)
                 return -errno;
         return 0;
 }
+
+char *read_all(int fd, size_t max, size_t *len)
+{
+        size_t cap = 4096, used = 0;
+        char *buf = malloc(cap);
+
+        while (buf) {
+                if (used + 1 == cap) {
+                        if (cap > max)
+                                break;
+                        char *nb = realloc(buf, cap * 2);
+                        if (!nb) {
+                                free(buf);
+                                return NULL;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                ssize_t r = read(fd, buf + used, cap - 1 - used);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                used += (size_t)r;
+        }
+        if (!buf)
+                return NULL;
+        buf[used] = '\0';
+        *len = used;
+        return buf;
+}
+

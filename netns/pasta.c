@@ -118,16 +118,8 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         if (pid == 0) {
                 /* in the foreground so that it dies with nook */
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
-                int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                if (fd >= 0) {
-                        dup2(fd, 1);
-                        dup2(fd, 2);
-                }
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                execvp(argv[0], argv);
-                _exit(127);
+                rundir_log_output(log);
+                rundir_exec_helper(argv);
         }
         close(netfd);
         close(userfd);

@@ -102,6 +102,26 @@ void rundir_remove(const char *dir)
         rmdir(dir);
 }
 
+void rundir_log_output(const char *log)
+{
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        if (fd >= 0) {
+                dup2(fd, 1);
+                dup2(fd, 2);
+        }
+}
+
+_Noreturn void rundir_exec_helper(char **argv)
+{
+        sigset_t none;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execvp(argv[0], argv);
+        _exit(127);
+}
+
 void rundir_last_line(const char *log, const char *skip, char *buf, size_t size)
 {
         char line[512];

@@ -15,6 +15,14 @@ int rundir_open_base(struct nook_err *e);
 /* Removes the directory and the files in it (no subdirectories). */
 void rundir_remove(const char *dir);
 
+/* In a helper's forked child: its standard output and error go to its log
+   in the run directory (left as they are when the log cannot be made). */
+void rundir_log_output(const char *log);
+
+/* Then: every signal unblocked (nook blocks some), and the helper run;
+   exit status 127 when it is not installed. */
+_Noreturn void rundir_exec_helper(char **argv);
+
 /* The last non-empty line of a helper's log (that is, what it said just
    before it failed), skipping lines that contain skip (may be NULL). */
 void rundir_last_line(const char *log, const char *skip, char *buf, size_t size);

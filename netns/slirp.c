@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fs/resolve.h"
 #include "netns/rundir.h"
 #include "sandbox/caps.h"
 #include "sandbox/cleanup.h"
@@ -57,11 +58,7 @@ _Noreturn static void slirp_exec(int userns_fd, char **argv)
                 nook_err_print(&e);
                 _exit(126);
         }
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execvp(argv[0], argv);
-        _exit(127);
+        rundir_exec_helper(argv);
 }
 
 int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct slirp *s, struct nook_err *e)
@@ -121,11 +118,7 @@ int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, s
                 return nook_errf(e, err, "cannot start slirp4netns: %m");
         }
         if (pid == 0) {
-                int log = open(s->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                if (log >= 0) {
-                        dup2(log, 1);
-                        dup2(log, 2);
-                }
+                rundir_log_output(s->log);
                 /* the two fds it is told about must survive exec */
                 fcntl(ready[1], F_SETFD, 0);
                 fcntl(exitp[0], F_SETFD, 0);
@@ -164,7 +157,7 @@ static json_t *api_call(const char *path, json_t *req, struct nook_err *e)
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         _cleanup_free_ char *buf = NULL;
-        size_t used = 0, cap = 0;
+        size_t used = 0;
 
         if (strlen(path) >= sizeof(sa.sun_path)) {
                 nook_errf(e, ENAMETOOLONG, "the slirp4netns API socket path %s is too long", path);
@@ -184,26 +177,11 @@ static json_t *api_call(const char *path, json_t *req, struct nook_err *e)
                 return NULL;
         }
         /* the whole reply, however long (list_hostfwd grows with the ports) */
-        for (;;) {
-                if (cap - used < 4096) {
-                        char *nb = cap < (1 << 22) ? realloc(buf, cap + 65536) : NULL;
-                        if (!nb)
-                                break;
-                        buf = nb;
-                        cap += 65536;
-                }
-                ssize_t r = read(fd, buf + used, cap - 1 - used);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0)
-                        break;
-                used += (size_t)r;
-        }
+        buf = read_all(fd, 1 << 22, &used);
         if (!buf) {
                 nook_errf(e, ENOMEM, "out of memory");
                 return NULL;
         }
-        buf[used] = '\0';
         json_error_t je;
         json_t *reply = json_loads(buf, 0, &je);
         if (!reply)

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fs/resolve.h"
 #include "sandbox/caps.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/cmd-run.h"
@@ -72,47 +73,20 @@ static pid_t find_command(pid_t pid1)
 static char **read_environ(pid_t pid)
 {
         char path[64];
-        size_t cap = 1 << 16, used = 0, n = 0;
-        char *buf = malloc(cap);
+        size_t used = 0, n = 0;
 
         snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (!buf || fd < 0) {
-                free(buf);
+        _cleanup_free_ char *buf = fd >= 0 ? read_all(fd, 1 << 24, &used) : NULL;
+        if (!buf)
                 return NULL;
-        }
-        for (;;) {
-                if (used == cap) {
-                        char *nb = cap < (1 << 24) ? realloc(buf, cap *= 2) : NULL;
-                        if (!nb) {
-                                free(buf);
-                                return NULL;
-                        }
-                        buf = nb;
-                }
-                ssize_t r = read(fd, buf + used, cap - used);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0)
-                        break;
-                used += (size_t)r;
-        }
-        char **env = NULL;
-        for (size_t i = 0; i < used;) {
-                size_t len = strnlen(buf + i, used - i);
-                char *one = strndup(buf + i, len);
-                if (!one || strv_push(&env, &n, one) < 0) {
-                        free(one);
+        /* NUL-separated, and read_all ends the last one */
+        char **env = calloc(1, sizeof(*env));
+        for (size_t i = 0; env && i < used; i += strlen(buf + i) + 1)
+                if (strv_push(&env, &n, buf + i) < 0) {
                         strv_free(env);
-                        free(buf);
                         return NULL;
                 }
-                free(one);
-                i += len + 1;
-        }
-        free(buf);
-        if (!env)
-                env = calloc(1, sizeof(*env));
         return env;
 }
 

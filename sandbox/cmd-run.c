@@ -697,7 +697,8 @@ static int canonical_sources(struct nook_spec *s, struct nook_err *e)
    read-write bind shows: the sandbox could replace the link with a
    directory of its own, which the next run would read. Refused, naming the
    way out. */
-static int check_protected_links(const struct plan *p, const char *path, const char *what, struct nook_err *e)
+static int check_protected_links(const struct plan *p, const char *path, const char *what, const char *var,
+                                 struct nook_err *e)
 {
         char prefix[4096];
 
@@ -716,9 +717,7 @@ static int check_protected_links(const struct plan *p, const char *path, const c
                                 const struct step *s = &p->steps[i];
                                 if (s->kind == STEP_BIND && !(s->flags & STEP_RO) && s->src && path_is_below(entry, s->src))
                                         return nook_errf(e, EPERM, "%s %s is reached through the symbolic link %s, which this sandbox could replace (it may write %s): point %s at the real directory, or bind %s read-only",
-                                                         what, path, prefix, s->src,
-                                                         strcmp(what, "nook's config directory") == 0 ? "XDG_CONFIG_HOME" : "XDG_RUNTIME_DIR",
-                                                         s->src);
+                                                         what, path, prefix, s->src, var, s->src);
                         }
                 }
                 if (!c)
@@ -744,10 +743,7 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
         if (r == 0 && spec->home == SPEC_HOME_PRIVATE)
                 r = prepare_private_home(spec, &pe, e);
         if (r == 0) {
-                /* the command's uid: an image's User= (root by default), else the caller's */
-                uid_t uid = spec->uid_set ? spec->uid : spec->n_layers ? (spec->run_as_set ? spec->run_uid : 0) : host->uid;
-                gid_t gid = spec->gid_set ? spec->gid : spec->n_layers ? (spec->run_as_set ? spec->run_gid : 0) : host->gid;
-                r = desktop_resolve(spec, uid, gid, e);
+                r = desktop_resolve(spec, spec_command_uid(spec, host->uid), spec_command_gid(spec, host->gid), e);
         }
         if (r == 0)
                 r = check_network(spec, host, e);
@@ -760,10 +756,10 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                 (void)mkdir_p(host->nook_config, 0700);
         /* the run directories hold what nook enter and stop trust: read-only
            wherever a bind would show them, so there (made) before the plan */
+        char base[4096];
+        rundir_base(base, sizeof(base));
         if (r == 0) {
-                char base[4096];
                 int fd = rundir_open_base(e);
-                rundir_base(base, sizeof(base));
                 if (fd < 0)
                         r = fd;
                 else
@@ -778,12 +774,9 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
         if (r == 0)
                 r = plan_build(spec, host, plan, e);
         if (r == 0 && host->nook_config)
-                r = check_protected_links(plan, host->nook_config, "nook's config directory", e);
-        if (r == 0) {
-                char base[4096];
-                rundir_base(base, sizeof(base));
-                r = check_protected_links(plan, base, "nook's run directory", e);
-        }
+                r = check_protected_links(plan, host->nook_config, "nook's config directory", "XDG_CONFIG_HOME", e);
+        if (r == 0)
+                r = check_protected_links(plan, base, "nook's run directory", "XDG_RUNTIME_DIR", e);
         /* Compiled once here, before clone: the sandbox only loads it. */
         /* root in an image holds CAP_SYS_CHROOT, as in podman: let it use it */
         if (r == 0 && spec->n_layers && !spec->uid_set && !(spec->run_as_set && spec->run_uid != 0) &&
@@ -801,40 +794,43 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
         return r;
 }
 
-/* Whether --fd N is among these arguments. */
-static bool keeps_fd(int argc, char **argv, int fd)
+/* What -d needs to know before anything else: whether it is asked for (a
+   quick parse; any error is the full parse's to report, in the foreground),
+   and the --fd it must pass on. */
+struct detach {
+        int *keep;
+        size_t n_keep;
+        int max_fd;     /* the highest of them, or 2 */
+};
+
+static bool wants_detach(int argc, char **argv, struct detach *d)
 {
         struct run_args a;
         struct nook_err e = { 0 };
-        bool kept = false;
 
         run_args_init(&a);
-        if (run_args_parse(&a, argc, argv, NULL, &e) == 0)
-                for (size_t i = 0; i < a.direct.n_keep_fds; i++)
-                        kept |= a.direct.keep_fds[i] == fd;
+        bool on = run_args_parse(&a, argc, argv, NULL, &e) == 0 && a.direct.detach;
+        d->max_fd = 2;
+        for (size_t i = 0; on && i < a.direct.n_keep_fds; i++) {
+                /* one that is not open: the full parse says so */
+                if (fcntl(a.direct.keep_fds[i], F_GETFD) < 0)
+                        on = false;
+                if (a.direct.keep_fds[i] > d->max_fd)
+                        d->max_fd = a.direct.keep_fds[i];
+        }
+        d->keep = steal_ptr(&a.direct.keep_fds);
+        d->n_keep = a.direct.n_keep_fds;
+        a.direct.n_keep_fds = 0;
         run_args_free(&a);
-        return kept;
+        return on;
 }
 
-/* -d: whether these arguments ask for it (a quick parse; any error is the
-   full parse's to report). */
-static bool wants_detach(int argc, char **argv, int *max_fd)
+static bool kept(const struct detach *d, int fd)
 {
-        struct run_args a;
-        struct nook_err e = { 0 };
-
-        run_args_init(&a);
-        bool d = run_args_parse(&a, argc, argv, NULL, &e) == 0 && a.direct.detach;
-        *max_fd = 2;
-        for (size_t i = 0; d && i < a.direct.n_keep_fds; i++) {
-                /* one that is not open: the full parse says so, in the foreground */
-                if (fcntl(a.direct.keep_fds[i], F_GETFD) < 0)
-                        d = false;
-                if (a.direct.keep_fds[i] > *max_fd)
-                        *max_fd = a.direct.keep_fds[i];
-        }
-        run_args_free(&a);
-        return d;
+        for (size_t i = 0; i < d->n_keep; i++)
+                if (d->keep[i] == fd)
+                        return true;
+        return false;
 }
 
 /* The sandbox's output file for -d: $XDG_STATE_HOME/nook/logs/ID.log, in a
@@ -863,8 +859,9 @@ static int detach_log(pid_t id, char *path, size_t size, struct nook_err *e)
 /* nook run -d: the sandbox runs on in a child of its own session, its
    output in a log; this process waits until it has started (or failed),
    says which, and returns. */
-static int run_detached(int argc, char **argv, int max_fd, char *log, size_t log_size, int *ready_fd)
+static int run_detached(const struct detach *d, char *log, size_t log_size, int *ready_fd)
 {
+        int max_fd = d->max_fd;
         int ready[2];
 
         if (pipe2(ready, O_CLOEXEC) < 0) {
@@ -905,13 +902,11 @@ static int run_detached(int argc, char **argv, int max_fd, char *log, size_t log
                         syscall(SYS_close_range, (unsigned)max_fd + 1, (unsigned)ready[1] - 1, 0);
                 syscall(SYS_close_range, (unsigned)ready[1] + 1, ~0U, 0);
                 for (int f = 3; f <= max_fd; f++)
-                        if (fcntl(f, F_GETFD) >= 0 && !keeps_fd(argc, argv, f))
+                        if (!kept(d, f))
                                 close(f);
                 *ready_fd = ready[1];
                 return -1;      /* go on as the sandbox's nook */
         }
-        (void)argc;
-        (void)argv;
         close(ready[1]);
         char c = 0;
         ssize_t n;
@@ -950,12 +945,12 @@ int cmd_run(int argc, char **argv)
         int r, ready_fd = -1;
         char log[4200] = "";
 
-        int max_fd;
-        if (wants_detach(argc, argv, &max_fd)) {
-                int d = run_detached(argc, argv, max_fd, log, sizeof(log), &ready_fd);
-                if (d >= 0)
-                        return d;
-        }
+        struct detach d = { 0 };
+        bool detach = wants_detach(argc, argv, &d);
+        int dr = detach ? run_detached(&d, log, sizeof(log), &ready_fd) : -1;
+        free(d.keep);
+        if (dr >= 0)
+                return dr;
         spec_init(&spec);
         r = run_prepare(argc, argv, &spec, &host, &plan, &prog, &e);
         if (r == 1)

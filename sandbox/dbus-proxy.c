@@ -52,17 +52,9 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         fflush(NULL);
         pid_t pid = fork();
         if (pid == 0) {
-                int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                if (fd >= 0) {
-                        dup2(fd, 1);
-                        dup2(fd, 2);
-                }
+                rundir_log_output(log);
                 fcntl(ready[1], F_SETFD, 0);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                execvp(argv[0], argv);
-                _exit(127);
+                rundir_exec_helper(argv);
         }
         int err = errno;
         for (size_t i = 0; i < spec->n_talk; i++)

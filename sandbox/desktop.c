@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/resolve.h"
 #include "netns/rundir.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/strutil.h"
@@ -64,27 +65,8 @@ static int bind_nook_file(struct nook_spec *s, const char *name, const void *dat
 static char *slurp(const char *path, size_t *len)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        size_t cap = 4096, n = 0;
-        char *buf = fd >= 0 ? malloc(cap) : NULL;
 
-        while (buf) {
-                ssize_t r = read(fd, buf + n, cap - n);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0)
-                        break;
-                n += (size_t)r;
-                if (n == cap) {
-                        char *nb = cap < (1 << 20) ? realloc(buf, cap *= 2) : NULL;
-                        if (!nb) {
-                                free(buf);
-                                return NULL;
-                        }
-                        buf = nb;
-                }
-        }
-        *len = n;
-        return buf;
+        return fd >= 0 ? read_all(fd, 1 << 20, len) : NULL;
 }
 
 /* The entries of an X authority file for display number, rewritten to

@@ -466,19 +466,9 @@ static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
         return rc;
 }
 
-static uid_t uid_inside(const struct launch_ctx *c)
-{
-        return c->spec->uid_set ? c->spec->uid : c->host->uid;
-}
-
-static gid_t gid_inside(const struct launch_ctx *c)
-{
-        return c->spec->gid_set ? c->spec->gid : c->host->gid;
-}
-
 bool launch_nests_userns(const struct nook_spec *spec, const struct host_facts *host, bool mapped)
 {
-        return !mapped && spec->slirp && (spec->uid_set ? spec->uid : host->uid) != 0;
+        return !mapped && spec->slirp && spec_command_uid(spec, host->uid) != 0;
 }
 
 /* pid 1 of the sandbox: sets it up, starts the command, then waits. */
@@ -523,7 +513,8 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
                 struct exec_ctx x = { .spec = c->spec, .seccomp = c->seccomp, .sigmask = cmd_mask,
                                       .image = c->spec->n_layers > 0,
                                       .nest = launch_nests_userns(c->spec, c->host, c->map != NULL),
-                                      .nest_uid = uid_inside(c), .nest_gid = gid_inside(c),
+                                      .nest_uid = spec_command_uid(c->spec, c->host->uid),
+                                      .nest_gid = spec_command_gid(c->spec, c->host->gid),
                                       .exec_fail_fd = execp[1] };
                 exec_command(&x);
         }
@@ -560,12 +551,16 @@ static int write_nook_file(const char *dir, const struct spec_nook_file *f, stru
         return 0;
 }
 
-static void print_file(const char *path)
+/* -v: a helper that failed shows its whole log (name, in the run directory). */
+static void print_helper_log(const struct launch_ctx *c, const char *rundir, const char *name)
 {
-        char buf[4096];
-        FILE *f = fopen(path, "re");
+        char path[4200], buf[4096];
         size_t n;
 
+        if (!c->spec->verbose)
+                return;
+        snprintf(path, sizeof(path), "%s/%s", rundir, name);
+        FILE *f = fopen(path, "re");
         while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
                 fwrite(buf, 1, n, stderr);
         if (f)
@@ -661,8 +656,8 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         if (c->map)
                 rc = userns_map_write(child, c->map, e);
         else
-                rc = idmap_write_single(child, nest ? 0 : uid_inside(c), c->host->uid, nest ? 0 : gid_inside(c),
-                                        c->host->gid, e);
+                rc = idmap_write_single(child, nest ? 0 : spec_command_uid(c->spec, c->host->uid), c->host->uid,
+                                        nest ? 0 : spec_command_gid(c->spec, c->host->gid), c->host->gid, e);
         /* the way out is up before the sandbox starts its command; its
            helpers' sockets and logs go to the run directory */
         struct slirp slirp = { .exit_fd = -1 };
@@ -677,26 +672,20 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         /* its socket is bound into the sandbox: there before pid 1 sets up */
         if (rc == 0 && c->spec->dbus == SPEC_DBUS_FILTERED) {
                 rc = dbus_proxy_start(c->spec, rundir, &dbus, e);
-                if (rc < 0 && c->spec->verbose) {
-                        char log[4200];
-                        snprintf(log, sizeof(log), "%s/dbus-proxy.log", rundir);
-                        print_file(log);
-                }
+                if (rc < 0)
+                        print_helper_log(c, rundir, "dbus-proxy.log");
         }
         if (rc == 0 && c->spec->pasta) {
                 pasta = pasta_start(child, c->spec, rundir, e);
-                if (pasta < 0)
+                if (pasta < 0) {
                         rc = pasta;
-                if (rc < 0 && c->spec->verbose) {
-                        char log[4200];
-                        snprintf(log, sizeof(log), "%s/pasta.log", rundir);
-                        print_file(log);
+                        print_helper_log(c, rundir, "pasta.log");
                 }
         }
         if (rc == 0 && c->spec->slirp) {
                 rc = slirp_start(child, c->spec, rundir, &slirp, e);
-                if (rc < 0 && c->spec->verbose && slirp.log)
-                        print_file(slirp.log);
+                if (rc < 0)
+                        print_helper_log(c, rundir, "slirp.log");
                 for (size_t i = 0; rc == 0 && i < c->spec->n_ports; i++)
                         rc = slirp_publish(&slirp, &c->spec->ports[i], e);
                 if (rc == 0 && c->spec->n_ports)

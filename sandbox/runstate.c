@@ -192,8 +192,8 @@ static json_t *confine_json(const struct nook_spec *s)
                          (json_int_t)s->caps_keep, "limits", lim, "uid_set", s->uid_set, "uid", (json_int_t)s->uid,
                          "gid_set", s->gid_set, "gid", (json_int_t)s->gid, "run_as_set", s->run_as_set, "run_uid",
                          (json_int_t)s->run_uid, "run_gid", (json_int_t)s->run_gid, "share_net", s->share_net,
-                         "net_rules", rules, "nest_uid", (json_int_t)(s->uid_set ? s->uid : getuid()), "nest_gid",
-                         (json_int_t)(s->gid_set ? s->gid : getgid()));
+                         "net_rules", rules, "nest_uid", (json_int_t)spec_command_uid(s, getuid()), "nest_gid",
+                         (json_int_t)spec_command_gid(s, getgid()));
 }
 
 void runstate_logs_dir(char *buf, size_t size)

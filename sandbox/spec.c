@@ -242,6 +242,20 @@ int spec_add_hide(struct nook_spec *s, const char *path, struct nook_err *e)
         return 0;
 }
 
+uid_t spec_command_uid(const struct nook_spec *s, uid_t caller)
+{
+        if (s->uid_set)
+                return s->uid;
+        return s->n_layers ? (s->run_as_set ? s->run_uid : 0) : caller;
+}
+
+gid_t spec_command_gid(const struct nook_spec *s, gid_t caller)
+{
+        if (s->gid_set)
+                return s->gid;
+        return s->n_layers ? (s->run_as_set ? s->run_gid : 0) : caller;
+}
+
 int spec_push_bind(struct nook_spec *s, const char *src, const char *dst, unsigned flags, struct nook_err *e)
 {
         char *a = strdup(src), *b = strdup(dst);

@@ -219,6 +219,11 @@ int spec_add_dns(struct nook_spec *s, const char *addr, struct nook_err *e);
 /* Splits a command line with shell-like quoting ('...', "...", \) into argv. */
 int spec_set_command(struct nook_spec *s, const char *line, struct nook_err *e);
 
+/* The ids the command runs with, inside: --uid/--gid, else an image's
+   User= (root by default), else the caller's own (a host sandbox). */
+uid_t spec_command_uid(const struct nook_spec *s, uid_t caller);
+gid_t spec_command_gid(const struct nook_spec *s, gid_t caller);
+
 /* A NULL-terminated copy list helper: appends a copy of str to *v. */
 int strv_push(char ***v, size_t *n, const char *str);
 void strv_free(char **v);

@@ -111,11 +111,13 @@ def udp_echo(addr, port, seconds, readyfile):
         s.sendto(b"echo " + data, peer)
 
 
-def connect(addr, port, timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def first_line(family, address, timeout):
+    """Connects, prints "ok LINE" with the first line the server sent, or
+    "error REASON"."""
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
-        s.connect((addr, port))
+        s.connect(address)
         data = b""
         while not data.endswith(b"\n"):
             chunk = s.recv(256)
@@ -129,6 +131,10 @@ def connect(addr, port, timeout):
         s.close()
     line = data.decode(errors="replace").strip()
     print("ok " + line if line else "error closed")
+
+
+def connect(addr, port, timeout):
+    first_line(socket.AF_INET, (addr, port), timeout)
 
 
 def udp_ask(addr, port, message, timeout):
@@ -202,14 +208,7 @@ def unix_hello(path, seconds):
 
 
 def unix_ask(path, timeout):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect(path)
-        line = s.makefile().readline().strip()
-        print("ok " + line if line else "error closed")
-    except OSError as exc:
-        print("error " + reason(exc))
+    first_line(socket.AF_UNIX, path, timeout)
 
 
 def main(argv):
