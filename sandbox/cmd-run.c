@@ -561,7 +561,10 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
            act on nothing there */
         if (launch_nests_userns(s, h, s->image != NULL) && s->caps_set && s->caps_keep)
                 return nook_errf(e, EINVAL, "Capabilities= cannot be kept in a host sandbox with Mode=slirp: they would not reach its network or mounts (use Mode=pasta, an image, or --uid 0)");
-        if (s->n_net_rules && s->share_net)
+        /* Landlock sees TCP only: the filter refuses every other socket */
+        if (landlock_net_applies(s) && s->seccomp == SPEC_SECCOMP_NONE)
+                return nook_errf(e, EINVAL, "Allow= with Mode=host needs the seccomp filter, which refuses the sockets Landlock cannot limit (UDP, raw, SCTP, MPTCP): drop Seccomp=none, or use Mode=slirp");
+        if (landlock_net_applies(s))
                 return landlock_check_net(s, e);        /* applied at exec */
         if (s->n_net_rules && !out)
                 return nook_errf(e, EINVAL, "Allow=/Deny= need a network to allow into: use --net slirp (or Mode=slirp)");
@@ -786,6 +789,7 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                 struct seccomp_opts o = {
                         .deny = (const char *const *)spec->syscall_deny,
                         .allow = (const char *const *)spec->syscall_allow,
+                        .tcp_only = landlock_net_applies(spec),
                 };
                 r = seccomp_build(&o, prog, e);
         }
