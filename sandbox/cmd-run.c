@@ -553,9 +553,14 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
            because the command cannot undo them */
         if (s->caps_set && (s->caps_keep >> 21 & 1) && s->seccomp == SPEC_SECCOMP_NONE)
                 return nook_errf(e, EPERM, "CAP_SYS_ADMIN with Seccomp=none would let the sandbox unmount what keeps nook's profiles out of its reach: keep the filter or drop the capability");
-        /* the rules hold because the command cannot change them */
-        if ((s->n_net_rules || (out && !s->host_loopback)) && s->caps_set && (s->caps_keep >> 12 & 1))
+        /* the rules hold because the command cannot change them, nor send
+           past them: a packet socket writes frames to tap0 below every
+           inet hook, where no rule sees them */
+        bool guarded = s->n_net_rules || (out && !s->host_loopback);
+        if (guarded && s->caps_set && (s->caps_keep >> 12 & 1))
                 return nook_errf(e, EPERM, "CAP_NET_ADMIN would let the sandbox remove its egress rules: drop it from Capabilities= or the rules");
+        if (guarded && s->caps_set && (s->caps_keep >> 13 & 1))
+                return nook_errf(e, EPERM, "CAP_NET_RAW would let the sandbox send raw frames past its egress rules and the guard of the host's loopback: drop it from Capabilities=, or the rules (no Allow=/Deny=, AllowHostLoopback=yes)");
         /* the command's user namespace then sits below the one that owns
            the sandbox's network and mounts (launch.c): what it kept would
            act on nothing there */

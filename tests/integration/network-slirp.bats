@@ -568,6 +568,23 @@ assert_slirp_confined() {
         assert_status 0
 }
 
+@test "--caps CAP_NET_RAW is refused while the loopback guard or egress rules hold: raw frames pass below them" {
+        run --separate-stderr "$NOOK" run --net "$NET" --caps CAP_NET_RAW -- /bin/touch "$TMP/marker"
+        assert_nook_error "CAP_NET_RAW"
+        run --separate-stderr "$NOOK" run --net "$NET" --allow-host-loopback --allow 10.0.2.2:80/tcp --caps CAP_NET_RAW -- /bin/touch "$TMP/marker"
+        assert_nook_error "CAP_NET_RAW"
+        run --separate-stderr "$NOOK" run --net "$NET" --allow-host-loopback --deny 192.0.2.0/24 --caps all -- /bin/touch "$TMP/marker"
+        assert_nook_error "CAP_NET_"
+        [ ! -e "$TMP/marker" ] || fail "a command ran"
+}
+
+@test "--caps CAP_NET_RAW is kept with --allow-host-loopback and no egress rules: nothing to get past" {
+        [ "$NET" = pasta ] || skip "a host sandbox with slirp keeps no capability at all"
+        ask --net "$NET" --allow-host-loopback --caps CAP_NET_RAW -- caps
+        assert_status 0
+        assert_output_has "CapEff=0000000000002000"
+}
+
 @test "-p without --net slirp is refused, saying it needs slirp" {
         run --separate-stderr "$NOOK" run -p 8080:80 -- /bin/true
         assert_nook_error slirp
