@@ -24,8 +24,8 @@
 #include "sandbox/cmd-run.h"
 #include "sandbox/exec.h"
 #include "sandbox/init.h"
-#include "sandbox/runstate.h"
 #include "sandbox/landlock.h"
+#include "sandbox/runstate.h"
 #include "sandbox/seccomp.h"
 
 static void usage(FILE *out)

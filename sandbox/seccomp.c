@@ -309,7 +309,7 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct seccomp_opts *o, s
         /* socketcall (32-bit ABIs) hides its arguments in memory; libc
            uses socket() where the kernel has it */
         struct deny_entry sc = { "socketcall", EACCES, DENY_ALWAYS };
-        return add_entry(ctx, &sc, e);
+        return in_list(o->deny, "socketcall") ? 0 : add_entry(ctx, &sc, e);
 }
 
 /* libseccomp 2.5 exports only to a file descriptor; a memfd keeps the

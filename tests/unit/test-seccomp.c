@@ -491,9 +491,9 @@ static void test_tcp_only_refuses_exactly_what_landlock_cannot_see(void **state)
         }
 }
 
-static void test_tcp_only_keeps_io_uring_refused_whatever_allow_says(void **state)
+static void test_tcp_only_keeps_io_uring_and_sockets_refused_whatever_allow_says(void **state)
 {
-        static const char *const allow[] = { "io_uring_setup", "io_uring_enter", "personality", NULL };
+        static const char *const allow[] = { "io_uring_setup", "io_uring_enter", "personality", "socket", NULL };
         _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
 
         (void)state;
@@ -501,6 +501,7 @@ static void test_tcp_only_keeps_io_uring_refused_whatever_allow_says(void **stat
         assert_int_equal(verdict_of(&p, "io_uring_setup"), DENY(EPERM));
         assert_int_equal(verdict_of(&p, "io_uring_enter"), DENY(EPERM));
         assert_int_equal(verdict_in(&p, seccomp_arch_native(), SYS_personality, ADDR_NO_RANDOMIZE, 0), ALLOW);
+        assert_int_equal(socket_verdict(&p, AF_INET, SOCK_DGRAM, 0), DENY(EACCES));
 }
 
 static void test_tcp_only_with_a_deny_of_socket_refuses_every_socket(void **state)
@@ -860,7 +861,7 @@ int main(void)
                 cmocka_unit_test(test_tcp_only_allows_tcp_unix_and_netlink),
                 cmocka_unit_test(test_tcp_only_refuses_udp_raw_sctp_mptcp_and_other_families_eacces),
                 cmocka_unit_test(test_tcp_only_refuses_exactly_what_landlock_cannot_see),
-                cmocka_unit_test(test_tcp_only_keeps_io_uring_refused_whatever_allow_says),
+                cmocka_unit_test(test_tcp_only_keeps_io_uring_and_sockets_refused_whatever_allow_says),
                 cmocka_unit_test(test_tcp_only_with_a_deny_of_socket_refuses_every_socket),
                 cmocka_unit_test(test_an_unknown_call_name_is_an_error),
                 cmocka_unit_test(test_libseccomp_refuses_two_comparisons_on_one_argument),
