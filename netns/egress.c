@@ -52,11 +52,16 @@ char *egress_ruleset(const struct nook_spec *s)
                    "                oifname \"lo\" accept\n"
                    "                ct state established,related accept\n",
                 any_allow ? "drop" : "accept");
-        /* 10.0.2.2 is the host's loopback only when asked: otherwise no
-           packet to it leaves the sandbox (pasta would send it on to a real
-           10.0.2.2 beyond the host), refused at once rather than dropped */
+        /* The gateway, 10.0.2.2 and fd00::2 (both helpers are told so), is
+           the host's loopback (127.0.0.1, ::1) only when asked: otherwise
+           no packet to it leaves the sandbox, refused at once rather than
+           dropped. (libslirp's --disable-host-loopback covers both, but not
+           when a published UDP port needs the loopback: see slirp.c.) The
+           DNS forwarder, 10.0.2.3 and fd00::3, reaches the host's resolver
+           on port 53 only, and stays open: names must resolve. */
         if (guard_gateway)
-                fputs("                ip daddr 10.0.2.2 reject with icmpx type admin-prohibited\n", f);
+                fputs("                ip daddr 10.0.2.2 reject with icmpx type admin-prohibited\n"
+                      "                ip6 daddr fd00::2 reject with icmpx type admin-prohibited\n", f);
         /* a Deny= wins over an Allow= that would let the same through */
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < s->n_net_rules; i++) {

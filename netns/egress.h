@@ -7,7 +7,8 @@
 #include "sandbox/spec.h"
 
 /* The ruleset text, or NULL when there is nothing to enforce. Pure.
-   Traffic to the gateway 10.0.2.2 is refused unless AllowHostLoopback=;
+   Traffic to the gateway, 10.0.2.2 and fd00::2, is refused unless
+   AllowHostLoopback=;
    Deny rules come next; with any Allow=, everything else outbound is
    dropped. */
 char *egress_ruleset(const struct nook_spec *s);

@@ -78,11 +78,22 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         argv[n++] = "10.0.2.3";
         argv[n++] = "--mtu";
         argv[n++] = "65520";
-        /* 10.0.2.2 is mapped to the host's loopback; the sandbox's own
+        /* The gateway is mapped to the host's loopback; the sandbox's own
            nftables rules refuse it unless AllowHostLoopback= (with
-           --no-map-gw pasta would send it on to a real 10.0.2.2) */
-        if (!spec->ipv6)
+           --no-map-gw pasta would send it on to a real 10.0.2.2). IPv6
+           gets slirp's addresses too: left to itself pasta copies the
+           host's address and gateway (whatever they are, a link-local
+           one maybe), and that gateway would be the host's ::1. */
+        if (!spec->ipv6) {
                 argv[n++] = "--ipv4-only";
+        } else {
+                argv[n++] = "--address";
+                argv[n++] = "fd00::100";
+                argv[n++] = "--gateway";
+                argv[n++] = "fd00::2";
+                argv[n++] = "--dns-forward";
+                argv[n++] = "fd00::3";
+        }
         /* its pid in the run directory, which also names whose it is */
         argv[n++] = "--pid";
         argv[n++] = pidfile;

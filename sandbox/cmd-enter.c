@@ -24,6 +24,7 @@
 #include "sandbox/cmd-run.h"
 #include "sandbox/exec.h"
 #include "sandbox/init.h"
+#include "sandbox/landlock.h"
 #include "sandbox/runstate.h"
 #include "sandbox/seccomp.h"
 
@@ -127,6 +128,13 @@ static int open_namespaces(pid_t pid, struct ns_set *ns, struct nook_err *e)
                 ns->fds[i] = open(path, O_RDONLY | O_CLOEXEC);
                 if (ns->fds[i] < 0)
                         return nook_errf(e, errno, "cannot open the sandbox's %s namespace: %m", ns_kinds[i].name);
+                /* --net host: the host's own, joined already. Told apart
+                   here: once in the sandbox's mounts, /proc/self is gone
+                   (its /proc shows its own pid namespace only). */
+                if (i > 0 && same_as_ours(ns->fds[i], ns_kinds[i].name)) {
+                        close(ns->fds[i]);
+                        ns->fds[i] = -1;
+                }
         }
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
         ns->own_user = open(path, O_RDONLY | O_CLOEXEC);
@@ -151,8 +159,7 @@ static int join_namespaces(const struct ns_set *ns, struct nook_err *e)
         if (setns(ns->owner, CLONE_NEWUSER) < 0)
                 return nook_errf(e, errno, "cannot join the sandbox's user namespace: %m");
         for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
-                /* --net host: the host's own, joined already */
-                if (same_as_ours(ns->fds[i], ns_kinds[i].name))
+                if (ns->fds[i] < 0)     /* ours already */
                         continue;
                 if (setns(ns->fds[i], ns_kinds[i].type) < 0)
                         return nook_errf(e, errno, "cannot join the sandbox's %s namespace: %m", ns_kinds[i].name);
@@ -218,6 +225,7 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
                 struct seccomp_opts o = {
                         .deny = (const char *const *)spec.syscall_deny,
                         .allow = (const char *const *)spec.syscall_allow,
+                        .tcp_only = landlock_net_applies(&spec),
                 };
                 r = seccomp_build(&o, &prog, e);
         }

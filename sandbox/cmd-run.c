@@ -163,10 +163,11 @@ void run_usage(FILE *out)
               "  -p, --publish [IP:]HOST_PORT:PORT[/tcp|/udp]  publish a port of the sandbox\n"
               "                            on the host (IP defaults to 127.0.0.1)\n"
               "      --allow CIDR[:PORT[-PORT]][/tcp|/udp]  allow this outbound traffic and\n"
-              "                            drop the rest (slirp, pasta; host: TCP ports)\n"
+              "                            drop the rest (slirp, pasta; host: TCP ports, and\n"
+              "                            no socket but TCP, Unix and netlink)\n"
               "      --deny CIDR[:PORT[-PORT]][/tcp|/udp]   drop this outbound traffic\n"
               "      --dns IP              the sandbox's DNS server (repeatable)\n"
-              "      --allow-host-loopback  let 10.0.2.2 reach the host's 127.0.0.1\n"
+              "      --allow-host-loopback  let 10.0.2.2 and fd00::2 reach the host's loopback\n"
               "      --ipv6 yes|no         IPv6 in a slirp or pasta network (default no)\n"
               "      --share-net           the same as --net host\n"
               "      --seccomp MODE        default (deny dangerous syscalls) or none\n"
@@ -553,15 +554,23 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
            because the command cannot undo them */
         if (s->caps_set && (s->caps_keep >> 21 & 1) && s->seccomp == SPEC_SECCOMP_NONE)
                 return nook_errf(e, EPERM, "CAP_SYS_ADMIN with Seccomp=none would let the sandbox unmount what keeps nook's profiles out of its reach: keep the filter or drop the capability");
-        /* the rules hold because the command cannot change them */
-        if ((s->n_net_rules || (out && !s->host_loopback)) && s->caps_set && (s->caps_keep >> 12 & 1))
+        /* the rules hold because the command cannot change them, nor send
+           past them: a packet socket writes frames to tap0 below every
+           inet hook, where no rule sees them */
+        bool guarded = s->n_net_rules || (out && !s->host_loopback);
+        if (guarded && s->caps_set && (s->caps_keep >> 12 & 1))
                 return nook_errf(e, EPERM, "CAP_NET_ADMIN would let the sandbox remove its egress rules: drop it from Capabilities= or the rules");
+        if (guarded && s->caps_set && (s->caps_keep >> 13 & 1))
+                return nook_errf(e, EPERM, "CAP_NET_RAW would let the sandbox send raw frames past its egress rules and the guard of the host's loopback: drop it from Capabilities=, or the rules (no Allow=/Deny=, AllowHostLoopback=yes)");
         /* the command's user namespace then sits below the one that owns
            the sandbox's network and mounts (launch.c): what it kept would
            act on nothing there */
         if (launch_nests_userns(s, h, s->image != NULL) && s->caps_set && s->caps_keep)
                 return nook_errf(e, EINVAL, "Capabilities= cannot be kept in a host sandbox with Mode=slirp: they would not reach its network or mounts (use Mode=pasta, an image, or --uid 0)");
-        if (s->n_net_rules && s->share_net)
+        /* Landlock sees TCP only: the filter refuses every other socket */
+        if (landlock_net_applies(s) && s->seccomp == SPEC_SECCOMP_NONE)
+                return nook_errf(e, EINVAL, "Allow= with Mode=host needs the seccomp filter, which refuses the sockets Landlock cannot limit (UDP, raw, SCTP, MPTCP): drop Seccomp=none, or use Mode=slirp");
+        if (landlock_net_applies(s))
                 return landlock_check_net(s, e);        /* applied at exec */
         if (s->n_net_rules && !out)
                 return nook_errf(e, EINVAL, "Allow=/Deny= need a network to allow into: use --net slirp (or Mode=slirp)");
@@ -786,6 +795,7 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                 struct seccomp_opts o = {
                         .deny = (const char *const *)spec->syscall_deny,
                         .allow = (const char *const *)spec->syscall_allow,
+                        .tcp_only = landlock_net_applies(spec),
                 };
                 r = seccomp_build(&o, prog, e);
         }

@@ -235,7 +235,7 @@ static int harden(const struct exec_ctx *x, struct nook_err *e)
         }
         /* Mode=host with Allow=: Landlock, the only thing that can limit
            the host's own network stack for one process tree */
-        if (x->spec->share_net && x->spec->n_net_rules) {
+        if (landlock_net_applies(x->spec)) {
                 r = landlock_restrict_net(x->spec, e);
                 if (r < 0)
                         return r;

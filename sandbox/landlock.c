@@ -40,6 +40,11 @@ int landlock_abi(void)
         return v < 0 ? 0 : (int)v;
 }
 
+bool landlock_net_applies(const struct nook_spec *s)
+{
+        return s->share_net && s->n_net_rules;
+}
+
 static bool any_address(const char *cidr)
 {
         return strcmp(cidr, "0.0.0.0/0") == 0 || strcmp(cidr, "::/0") == 0;

@@ -2,8 +2,14 @@
    and the host's abstract unix sockets out of reach (ABI 6). */
 #pragma once
 
+#include <stdbool.h>
+
 #include "sandbox/err.h"
 #include "sandbox/spec.h"
+
+/* Whether the command's network is limited by Landlock (Mode=host with
+   Allow=); seccomp then refuses the sockets Landlock cannot see. */
+bool landlock_net_applies(const struct nook_spec *s);
 
 /* The running kernel's Landlock ABI version, 0 when it has none. */
 int landlock_abi(void);

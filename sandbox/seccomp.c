@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,6 +164,45 @@ static int deny_personality(scmp_filter_ctx ctx, int nr, int err)
         return r < 0 ? r : 0;
 }
 
+/* Mode=host with Allow= (seccomp_opts.tcp_only): what Landlock's TCP port
+   rules cannot see must not be made. Allowed: AF_UNIX (1), AF_INET (2),
+   AF_INET6 (10), AF_NETLINK (16); an inet socket only of type SOCK_STREAM
+   (the low four bits of the type; SOCK_NONBLOCK and SOCK_CLOEXEC lie above)
+   with protocol 0 or IPPROTO_TCP. Everything else is refused by a union of
+   one-comparison-per-argument rules (libseccomp 2.5 takes no more), which
+   compare all 64 bits: a value with any high bit set is above every
+   allowed one and refused, so what passes is what the kernel reads. */
+static int deny_socket_kinds(scmp_filter_ctx ctx, int nr)
+{
+        static const scmp_datum_t other_families[] = { 0, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15 };
+        static const scmp_datum_t inet[] = { AF_INET, AF_INET6 };
+        const uint32_t act = SCMP_ACT_ERRNO(EACCES);
+        struct scmp_arg_cmp c[2];
+        int r = seccomp_rule_add(ctx, act, nr, 1, SCMP_A0(SCMP_CMP_GT, AF_NETLINK));
+
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(other_families); i++)
+                r = seccomp_rule_add(ctx, act, nr, 1, SCMP_A0(SCMP_CMP_EQ, other_families[i]));
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(inet); i++) {
+                c[0] = SCMP_A0(SCMP_CMP_EQ, inet[i]);
+                /* a type whose low four bits are not 0001 */
+                c[1] = SCMP_A1(SCMP_CMP_MASKED_EQ, 1, 0);
+                r = seccomp_rule_add_array(ctx, act, nr, 2, c);
+                for (unsigned bit = 2; r >= 0 && bit <= 8; bit <<= 1) {
+                        c[1] = SCMP_A1(SCMP_CMP_MASKED_EQ, bit, bit);
+                        r = seccomp_rule_add_array(ctx, act, nr, 2, c);
+                }
+                /* a protocol other than 0 and IPPROTO_TCP (6): MPTCP is 262 */
+                c[1] = SCMP_A2(SCMP_CMP_GT, IPPROTO_TCP);
+                if (r >= 0)
+                        r = seccomp_rule_add_array(ctx, act, nr, 2, c);
+                for (scmp_datum_t proto = 1; r >= 0 && proto < IPPROTO_TCP; proto++) {
+                        c[1] = SCMP_A2(SCMP_CMP_EQ, proto);
+                        r = seccomp_rule_add_array(ctx, act, nr, 2, c);
+                }
+        }
+        return r;
+}
+
 static int add_entry(scmp_filter_ctx ctx, const struct deny_entry *d, struct nook_err *e)
 {
         int nr = seccomp_syscall_resolve_name(d->name);
@@ -224,7 +265,8 @@ static int add_defaults(scmp_filter_ctx ctx, const struct seccomp_opts *o, struc
                 const struct deny_entry *d = &deny_table[i];
                 int r;
 
-                if (in_list(o->allow, d->name))
+                /* io_uring makes sockets no filter sees (IORING_OP_SOCKET) */
+                if (in_list(o->allow, d->name) && !(o->tcp_only && strncmp(d->name, "io_uring_", 9) == 0))
                         continue;
                 /* An explicit deny of a conditional entry refuses every call:
                    libseccomp would otherwise mix both rules. */
@@ -253,6 +295,21 @@ static int add_extra_denies(scmp_filter_ctx ctx, const struct seccomp_opts *o, s
                         return r;
         }
         return 0;
+}
+
+static int add_socket_rules(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
+{
+        /* SyscallDeny=socket refuses every call already: no mixing */
+        if (in_list(o->deny, "socket"))
+                return 0;
+        int nr = seccomp_syscall_resolve_name("socket");
+        int r = nr < 0 ? 0 : deny_socket_kinds(ctx, nr);
+        if (r < 0)
+                return nook_errf(e, -r, "cannot add the seccomp rules for socket: %m");
+        /* socketcall (32-bit ABIs) hides its arguments in memory; libc
+           uses socket() where the kernel has it */
+        struct deny_entry sc = { "socketcall", EACCES, DENY_ALWAYS };
+        return in_list(o->deny, "socketcall") ? 0 : add_entry(ctx, &sc, e);
 }
 
 /* libseccomp 2.5 exports only to a file descriptor; a memfd keeps the
@@ -296,7 +353,7 @@ static int export_prog(scmp_filter_ctx ctx, struct seccomp_prog *out, struct noo
 
 int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, struct nook_err *e)
 {
-        static const struct seccomp_opts none = { NULL, NULL };
+        static const struct seccomp_opts none = { NULL, NULL, false };
         const struct seccomp_opts *o = opts ? opts : &none;
         _cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
         int r;
@@ -330,6 +387,11 @@ int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, str
         r = add_extra_denies(ctx, o, e);
         if (r < 0)
                 return r;
+        if (o->tcp_only) {
+                r = add_socket_rules(ctx, o, e);
+                if (r < 0)
+                        return r;
+        }
         return export_prog(ctx, out, e);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <linux/filter.h>       /* struct sock_filter */
+#include <stdbool.h>
 
 #include "sandbox/err.h"
 
@@ -24,6 +25,13 @@ struct seccomp_prog {
 struct seccomp_opts {
         const char *const *deny;
         const char *const *allow;
+        /* Mode=host with Allow=: Landlock limits TCP ports only, so every
+           other socket that could leave the host is refused with EACCES
+           (socket() of a family but AF_UNIX, AF_NETLINK, AF_INET and
+           AF_INET6, and of an inet socket but a plain TCP stream: no UDP,
+           raw, SCTP or MPTCP), and io_uring, which makes sockets around
+           this filter, stays refused whatever `allow` says. */
+        bool tcp_only;
 };
 
 /* Builds the default deny-list filter (everything allowed except calls that

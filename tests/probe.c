@@ -1063,11 +1063,36 @@ static int cmd_env(int argc, char **argv)
         return EXIT_ASKED;
 }
 
+/* socket FAMILY TYPE PROTOCOL...: one line a triple, "ok" or the errno
+   name; numbers, decimal or 0x hex (SOCK_DGRAM|SOCK_CLOEXEC is 0x80002).
+   A raw system call: no libc fallback hides what the filter said. */
+static int cmd_socket(int argc, char **argv)
+{
+        if (argc == 0 || argc % 3)
+                return usage("socket FAMILY TYPE PROTOCOL [FAMILY TYPE PROTOCOL...]");
+        for (int i = 0; i < argc; i += 3) {
+                long v[3];
+                for (int k = 0; k < 3; k++) {
+                        char *end;
+                        errno = 0;
+                        v[k] = strtol(argv[i + k], &end, 0);
+                        if (errno || *end || end == argv[i + k])
+                                return usage("socket: bad number '%s'", argv[i + k]);
+                }
+                long fd = syscall(SYS_socket, v[0], v[1], v[2]);
+                report(fd);
+                if (fd >= 0)
+                        close((int)fd);
+        }
+        return EXIT_ASKED;
+}
+
 static const char usage_text[] =
         "usage: probe COMMAND [ARG...]\n"
         "  id | caps | fds | ifaces | hostname | cwd | waitsig [TAG]\n"
         "  syscall NAME [ARG]     ok or the errno name (personality HEX, unshare-ns NS, ...)\n"
         "  ioctl tiocsti|tiocsti-high|tioclinux\n"
+        "  socket FAMILY TYPE PROTOCOL...  ok or the errno name, a line each\n"
         "  open PATH [r|w|rw|trunc] | write PATH | read PATH | ls DIR | stat PATH\n"
         "  mountinfo PATH | mountpoint PATH | env NAME | kill PID SIG | exit N | selfkill SIG\n";
 
@@ -1095,6 +1120,7 @@ int main(int argc, char **argv)
         if (!strcmp(cmd, "waitsig")) return argc <= 1 ? cmd_waitsig() : usage("waitsig [TAG]");
         if (!strcmp(cmd, "syscall")) return cmd_syscall(argc, argv);
         if (!strcmp(cmd, "ioctl")) return cmd_ioctl(argc, argv);
+        if (!strcmp(cmd, "socket")) return cmd_socket(argc, argv);
         if (!strcmp(cmd, "open")) return cmd_open(argc, argv);
         if (!strcmp(cmd, "write")) return cmd_write(argc, argv);
         if (!strcmp(cmd, "read")) return cmd_read(argc, argv);

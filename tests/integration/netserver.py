@@ -2,20 +2,27 @@
 """Small servers and clients for network-slirp.bats (standard library only).
 
 Every server ends by itself after SECONDS; every client gives up after
-TIMEOUT seconds. Nothing here resolves a name: addresses are numeric.
+TIMEOUT seconds. Nothing here resolves a name: addresses are numeric, IPv4
+or IPv6 (an IPv6 link-local one with its %IFACE).
 
-  hello PORTFILE SECONDS
-      TCP on 127.0.0.1, on a free port picked at random in 20000-40000
-      (another one when it is taken), written to PORTFILE once listening.
-      Each connection gets the line "hello PORT", then is closed.
+  hello PORTFILE SECONDS [ADDR]
+      TCP and UDP on ADDR (127.0.0.1 unless given; ::1 for IPv6), on a
+      port free for both picked at random in 20000-40000 (another one when
+      it is taken), written to PORTFILE once listening. Each connection
+      gets the line "hello PORT", then is closed; each datagram is
+      answered with "hello PORT".
   udp-echo ADDR PORT SECONDS [READYFILE]
       UDP on ADDR:PORT; each datagram comes back prefixed with "echo ".
       READYFILE is created once the socket is bound.
   connect ADDR PORT [TIMEOUT]
       Prints "ok LINE" with the first line the server sent, or
       "error REASON" (refused, timeout, closed, or the errno's name).
+  mptcp-connect ADDR PORT [TIMEOUT]
+      The same over Multipath TCP (IPPROTO_MPTCP), which falls back to
+      plain TCP with a server that does not speak it.
   udp-ask ADDR PORT MESSAGE [TIMEOUT]
-      Sends MESSAGE, prints "ok REPLY" or "error REASON".
+      Sends MESSAGE (again every half second until a reply comes), prints
+      "ok REPLY" with the first reply or "error REASON".
   http-get ADDR PORT PATH [TIMEOUT]
       An HTTP/1.0 GET of PATH (no proxy, no name): prints "ok STATUS LINE"
       with the status code and the body's first line, or "error REASON".
@@ -35,9 +42,13 @@ usage error.
 import errno
 import os
 import random
+import select
 import socket
 import sys
 import time
+
+
+IPPROTO_MPTCP = 262     # socket.IPPROTO_MPTCP from Python 3.10 on
 
 
 def usage():
@@ -55,23 +66,37 @@ def reason(exc):
     return type(exc).__name__
 
 
-def hello(portfile, seconds):
-    deadline = time.monotonic() + seconds
-    srv = None
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def sockaddr(addr, port, kind):
+    """(ADDR, PORT) as the socket calls take it; numeric only."""
+    return socket.getaddrinfo(addr, port, family(addr), kind, 0, socket.AI_NUMERICHOST)[0][4]
+
+
+def bind_both(addr):
+    """A TCP and a UDP socket bound to the same free port of ADDR."""
     for _ in range(50):
         port = random.randint(20000, 40000)
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        pair = []
         try:
-            s.bind(("127.0.0.1", port))
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                pair.append(socket.socket(family(addr), kind))
+                pair[-1].bind(sockaddr(addr, port, kind))
         except OSError as exc:
-            s.close()
+            for s in pair:
+                s.close()
             if exc.errno == errno.EADDRINUSE:
                 continue
             raise
-        srv = s
-        break
-    if srv is None:
-        sys.exit("netserver: no free port in 20000-40000 after 50 tries")
+        return port, pair[0], pair[1]
+    sys.exit("netserver: no free port in 20000-40000 after 50 tries")
+
+
+def hello(portfile, seconds, addr):
+    deadline = time.monotonic() + seconds
+    port, srv, udp = bind_both(addr)
     srv.listen(16)
     tmp = portfile + ".tmp"
     with open(tmp, "w") as f:
@@ -81,22 +106,26 @@ def hello(portfile, seconds):
         left = deadline - time.monotonic()
         if left <= 0:
             return
-        srv.settimeout(left)
-        try:
-            conn, _ = srv.accept()
-        except socket.timeout:
-            return
-        with conn:
+        ready, _, _ = select.select([srv, udp], [], [], left)
+        if udp in ready:
             try:
-                conn.sendall(b"hello %d\n" % port)
+                _, peer = udp.recvfrom(2048)
+                udp.sendto(b"hello %d" % port, peer)
             except OSError:
                 pass
+        if srv in ready:
+            conn, _ = srv.accept()
+            with conn:
+                try:
+                    conn.sendall(b"hello %d\n" % port)
+                except OSError:
+                    pass
 
 
 def udp_echo(addr, port, seconds, readyfile):
     deadline = time.monotonic() + seconds
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((addr, port))
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    s.bind(sockaddr(addr, port, socket.SOCK_DGRAM))
     if readyfile:
         open(readyfile, "w").close()
     while True:
@@ -111,10 +140,14 @@ def udp_echo(addr, port, seconds, readyfile):
         s.sendto(b"echo " + data, peer)
 
 
-def first_line(family, address, timeout):
+def first_line(fam, address, timeout, proto=0):
     """Connects, prints "ok LINE" with the first line the server sent, or
     "error REASON"."""
-    s = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        s = socket.socket(fam, socket.SOCK_STREAM, proto)
+    except OSError as exc:
+        print("error " + reason(exc))
+        return
     s.settimeout(timeout)
     try:
         s.connect(address)
@@ -133,16 +166,31 @@ def first_line(family, address, timeout):
     print("ok " + line if line else "error closed")
 
 
-def connect(addr, port, timeout):
-    first_line(socket.AF_INET, (addr, port), timeout)
+def connect(addr, port, timeout, proto=0):
+    first_line(family(addr), sockaddr(addr, port, socket.SOCK_STREAM), timeout, proto)
 
 
 def udp_ask(addr, port, message, timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(timeout)
     try:
-        s.sendto(message.encode(), (addr, port))
-        data, _ = s.recvfrom(2048)
+        s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    except OSError as exc:
+        print("error " + reason(exc))
+        return
+    deadline = time.monotonic() + timeout
+    data = None
+    try:
+        # sent again every half second: a helper may drop the first
+        # datagram of a flow while it sets the flow up
+        while data is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout()
+            s.sendto(message.encode(), sockaddr(addr, port, socket.SOCK_DGRAM))
+            s.settimeout(min(0.5, left))
+            try:
+                data, _ = s.recvfrom(2048)
+            except socket.timeout:
+                pass
     except OSError as exc:
         print("error " + reason(exc))
         return
@@ -216,12 +264,14 @@ def main(argv):
         usage()
     cmd, args = argv[1], argv[2:]
     try:
-        if cmd == "hello" and len(args) == 2:
-            hello(args[0], float(args[1]))
+        if cmd == "hello" and len(args) in (2, 3):
+            hello(args[0], float(args[1]), args[2] if len(args) == 3 else "127.0.0.1")
         elif cmd == "udp-echo" and len(args) in (3, 4):
             udp_echo(args[0], int(args[1]), float(args[2]), args[3] if len(args) == 4 else None)
         elif cmd == "connect" and len(args) in (2, 3):
             connect(args[0], int(args[1]), float(args[2]) if len(args) == 3 else 2.0)
+        elif cmd == "mptcp-connect" and len(args) in (2, 3):
+            connect(args[0], int(args[1]), float(args[2]) if len(args) == 3 else 2.0, IPPROTO_MPTCP)
         elif cmd == "udp-ask" and len(args) in (3, 4):
             udp_ask(args[0], int(args[1]), args[2], float(args[3]) if len(args) == 4 else 2.0)
         elif cmd == "http-get" and len(args) in (3, 4):

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # --net host with --allow: Landlock limits connect(2) and bind(2) to the TCP
 # ports allowed (ABI 4), and keeps the host's abstract unix sockets out of
-# reach (ABI 6); what Landlock cannot enforce is refused, never passed.
-# Servers listen on the host's 127.0.0.1 only.
+# reach (ABI 6); the seccomp filter refuses every socket Landlock does not
+# see (UDP, raw, SCTP, MPTCP, other families); what cannot be enforced is
+# refused, never passed. Servers listen on the host's 127.0.0.1 only.
 
 load helpers
 
@@ -14,7 +15,7 @@ setup() {
         abi=$("$PY" -c 'import ctypes; l = ctypes.CDLL(None, use_errno=True); print(max(0, l.syscall(444, None, 0, 1)))')
 }
 
-# host_hello VAR: a "hello" server on 127.0.0.1; VAR gets its port
+# host_hello VAR: a "hello" server, TCP and UDP, on 127.0.0.1; VAR gets its port
 host_hello() {
         local f="$TMP/port-$1"
         "$PY" "$NETSERVER" hello "$f" 20 >"$TMP/server-$1.log" 2>&1 </dev/null 3>&- &
@@ -102,4 +103,86 @@ except OSError as e:
         run --separate-stderr "$NOOK" run --net host -- /bin/true
         assert_status 0
         [ -z "$stderr" ] || { show_run; fail "something said without -v"; }
+}
+
+# ---- what Landlock does not see: refused by the seccomp filter -------------------
+
+@test "--net host --allow refuses Multipath TCP, which Landlock does not limit, to a port not allowed" {
+        [ "$abi" -ge 4 ] || skip "host: the kernel has Landlock ABI $abi, network rules need 4"
+        host_hello A
+        host_hello B
+        in_host -- "$PY" "$NETSERVER" mptcp-connect 127.0.0.1 "$B" 2
+        [ "$output" = "ok hello $B" ] || skip "host: no Multipath TCP here ($output)"
+        in_host --allow "0.0.0.0/0:$A/tcp" -- "$PY" "$NETSERVER" mptcp-connect 127.0.0.1 "$B" 2
+        assert_answer "error EACCES"
+        # and plain TCP to the port allowed still goes through
+        in_host --allow "0.0.0.0/0:$A/tcp" -- "$PY" "$NETSERVER" connect 127.0.0.1 "$A" 2
+        assert_answer "ok hello $A"
+}
+
+@test "--net host --allow refuses UDP sockets, which Landlock does not limit" {
+        [ "$abi" -ge 4 ] || skip "host: the kernel has Landlock ABI $abi, network rules need 4"
+        host_hello A
+        in_host -- "$PY" "$NETSERVER" udp-ask 127.0.0.1 "$A" x 2
+        assert_answer "ok hello $A"
+        in_host --allow "0.0.0.0/0:$A/tcp" -- "$PY" "$NETSERVER" udp-ask 127.0.0.1 "$A" x 2
+        assert_answer "error EACCES"
+}
+
+# socket(2) arguments: family type protocol, one triple a line of the answer
+refused_sockets=(
+        2 2 0           # AF_INET SOCK_DGRAM (UDP)
+        2 0x80802 17    # AF_INET SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK IPPROTO_UDP
+        10 2 0          # AF_INET6 SOCK_DGRAM
+        2 2 1           # AF_INET SOCK_DGRAM IPPROTO_ICMP (ping)
+        2 3 255         # AF_INET SOCK_RAW IPPROTO_RAW
+        10 3 58         # AF_INET6 SOCK_RAW IPPROTO_ICMPV6
+        2 1 262         # AF_INET SOCK_STREAM IPPROTO_MPTCP
+        10 0x80001 262  # AF_INET6 SOCK_STREAM|SOCK_CLOEXEC IPPROTO_MPTCP
+        2 1 132         # AF_INET SOCK_STREAM IPPROTO_SCTP
+        2 5 132         # AF_INET SOCK_SEQPACKET IPPROTO_SCTP
+        17 3 768        # AF_PACKET SOCK_RAW htons(ETH_P_ALL)
+        40 1 0          # AF_VSOCK SOCK_STREAM
+)
+allowed_sockets=(
+        2 1 0           # AF_INET SOCK_STREAM
+        10 0x80801 6    # AF_INET6 SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK IPPROTO_TCP
+        1 1 0           # AF_UNIX SOCK_STREAM
+        1 2 0           # AF_UNIX SOCK_DGRAM
+        16 3 0          # AF_NETLINK SOCK_RAW (NETLINK_ROUTE)
+)
+
+@test "--net host --allow refuses raw, datagram, SCTP, MPTCP, packet and vsock sockets with EACCES; TCP, Unix and netlink ones are made" {
+        [ "$abi" -ge 4 ] || skip "host: the kernel has Landlock ABI $abi, network rules need 4"
+        ask --net host --allow 0.0.0.0/0:80/tcp -- socket "${refused_sockets[@]}" "${allowed_sockets[@]}"
+        assert_status 0
+        local n=$((${#refused_sockets[@]} / 3)) i
+        for ((i = 0; i < n; i++)); do
+                [ "${lines[i]}" = EACCES ] ||
+                        { show_run; fail "socket(${refused_sockets[*]:3*i:3}) gave ${lines[i]}, not EACCES"; }
+        done
+        for ((i = 0; i < ${#allowed_sockets[@]} / 3; i++)); do
+                [ "${lines[n + i]}" = ok ] ||
+                        { show_run; fail "socket(${allowed_sockets[*]:3*i:3}) gave ${lines[n + i]}"; }
+        done
+}
+
+@test "nook enter into a --net host --allow sandbox is held to the same sockets" {
+        [ "$abi" -ge 4 ] || skip "host: the kernel has Landlock ABI $abi, network rules need 4"
+        "$NOOK" run --name "hostnet-$TEST_MARKER" --net host --allow 0.0.0.0/0:80/tcp --ro-bind "$PROBE" -- \
+                sleep "$TEST_MARKER" >"$TMP/nook.log" 2>&1 </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 "$NOOK" enter "hostnet-$TEST_MARKER" -- /bin/true ||
+                fail "cannot enter the sandbox:" "$(cat "$TMP/nook.log")"
+        run --separate-stderr "$NOOK" enter "hostnet-$TEST_MARKER" -- "$PROBE" socket 2 2 0 2 1 262 2 1 0
+        assert_status 0
+        assert_output "$(printf 'EACCES\nEACCES\nok')"
+}
+
+@test "--net host --allow with --seccomp none is refused: the filter holds what Landlock cannot" {
+        [ "$abi" -ge 4 ] || skip "host: the kernel has Landlock ABI $abi"
+        run --separate-stderr "$NOOK" run --net host --allow 0.0.0.0/0:80/tcp --seccomp none -- /bin/touch "$TMP/marker"
+        assert_nook_error "Seccomp=none"
+        [ ! -e "$TMP/marker" ] || fail "the command ran"
 }

@@ -4,9 +4,10 @@
 # (Allow=, Deny=), and nothing left behind.
 #
 # All traffic stays on this machine: the servers on the host listen on
-# 127.0.0.1 only, on ports picked at random in 20000-40000; the sandbox
-# reaches them through 10.0.2.2 (slirp's alias of the host's loopback); the
-# host reaches a sandbox's servers through ports published on 127.0.0.1.
+# 127.0.0.1 or ::1 only, on ports picked at random in 20000-40000; the
+# sandbox reaches them through 10.0.2.2 and fd00::2 (the aliases of the
+# host's loopback); the host reaches a sandbox's servers through ports
+# published on 127.0.0.1.
 # No name is ever resolved. The servers and clients are netserver.py.
 
 load helpers
@@ -103,11 +104,12 @@ free_port() {
         fail "no free port in 20000-40000 after 50 tries"
 }
 
-# host_server VAR: a "hello" server on the host's 127.0.0.1 (it ends by
-# itself after 30 s); its port goes into the variable VAR.
+# host_server VAR [ADDR]: a "hello" server, TCP and UDP, on the host's
+# 127.0.0.1 (or ADDR: ::1) (it ends by itself after 30 s); its port goes
+# into the variable VAR.
 host_server() {
         local f="$TMP/port-$1"
-        bg "$TMP/server-$1.log" "$PY" "$NETSERVER" hello "$f" 30
+        bg "$TMP/server-$1.log" "$PY" "$NETSERVER" hello "$f" 30 "${2:-127.0.0.1}"
         wait_until 50 test -s "$f" || fail "the hello server did not start:" "$(cat "$TMP/server-$1.log")"
         printf -v "$1" '%s' "$(cat "$f")"
 }
@@ -256,17 +258,57 @@ host_nameservers() {
 
 # ---- the host's loopback -------------------------------------------------------------
 
-@test "the host's 127.0.0.1 is out of reach through 10.0.2.2 without --allow-host-loopback" {
+@test "the host's 127.0.0.1 is out of reach through 10.0.2.2 without --allow-host-loopback, TCP and UDP" {
+        local p
         host_server A
-        in_slirp -- "$PY" "$NETSERVER" connect 10.0.2.2 "$A" 2
+        p=$(free_port)
+        sh_slirp -p "127.0.0.1:$p:53/udp" "\$NS connect 10.0.2.2 $A 2; \$NS udp-ask 10.0.2.2 $A x 2"
         assert_status 0
-        [[ "$output" == "error "* ]] || { show_run; fail "the sandbox reached the host's loopback"; }
+        [[ "${lines[0]}" == "error "* ]] || { show_run; fail "the sandbox reached the host's loopback over TCP"; }
+        [[ "${lines[1]}" == "error "* ]] || { show_run; fail "the sandbox reached the host's loopback over UDP"; }
 }
 
-@test "--allow-host-loopback lets the sandbox reach the host's 127.0.0.1 through 10.0.2.2" {
+@test "--allow-host-loopback lets the sandbox reach the host's 127.0.0.1 through 10.0.2.2, TCP and UDP" {
         host_server A
-        in_slirp --allow-host-loopback -- "$PY" "$NETSERVER" connect 10.0.2.2 "$A" 2
-        assert_answer "ok hello $A"
+        sh_slirp --allow-host-loopback "\$NS connect 10.0.2.2 $A 2; \$NS udp-ask 10.0.2.2 $A x 2"
+        assert_status 0
+        [ "${lines[0]}" = "ok hello $A" ] || { show_run; fail "TCP to 10.0.2.2 did not reach the host's 127.0.0.1"; }
+        [ "${lines[1]}" = "ok hello $A" ] || { show_run; fail "UDP to 10.0.2.2 did not reach the host's 127.0.0.1"; }
+}
+
+# With --ipv6 yes, once tap0 has an IPv6 address that is no longer
+# tentative and a default route: asks the host's loopback server on port
+# $A over TCP and UDP through fd00::2 and through the sandbox's IPv6
+# gateway, whichever it is (pasta once took the host's, and mapped it to
+# ::1), one answer a line.
+ask_v6_gateways='i=0; while [ $i -lt 50 ]; do a=$(/usr/sbin/ip -6 addr show dev tap0 scope global); r=$(/usr/sbin/ip -6 route show default); [ -n "$a" ] && [ -n "$r" ] && [ "${a#*tentative}" = "$a" ] && break; sleep 0.1; i=$((i+1)); done
+gw=$(/usr/sbin/ip -6 route show default | awk "{ print \$3; exit }"); case $gw in fe80:*) gw=$gw%tap0 ;; esac
+echo "gateway ${gw:-none}"
+for addr in fd00::2 $gw; do $NS connect $addr $A 2; $NS udp-ask $addr $A x 2; done'
+
+@test "--ipv6 yes: the host's ::1 is out of reach through the IPv6 gateway, TCP and UDP, without --allow-host-loopback" {
+        [ -x /usr/sbin/ip ] || skip "host: /usr/sbin/ip (iproute2) is needed"
+        local p
+        host_server A ::1
+        # a published UDP port once left slirp4netns's own guard off
+        p=$(free_port)
+        sh_slirp --ipv6 yes -p "127.0.0.1:$p:53/udp" "A=$A; $ask_v6_gateways"
+        assert_status 0
+        [ "${lines[0]}" != "gateway none" ] || { show_run; fail "the sandbox has no IPv6 default route"; }
+        [ "${#lines[@]}" -ge 3 ] || { show_run; fail "no answers"; }
+        local l
+        for l in "${lines[@]:1}"; do
+                [[ "$l" == "error "* ]] || { show_run; fail "the sandbox reached the host's ::1: $l"; }
+        done
+}
+
+@test "--ipv6 yes --allow-host-loopback lets the sandbox reach the host's ::1 through fd00::2, TCP and UDP" {
+        [ -x /usr/sbin/ip ] || skip "host: /usr/sbin/ip (iproute2) is needed"
+        host_server A ::1
+        sh_slirp --ipv6 yes --allow-host-loopback "A=$A; $ask_v6_gateways"
+        assert_status 0
+        [ "${lines[1]}" = "ok hello $A" ] || { show_run; fail "TCP to fd00::2 did not reach the host's ::1"; }
+        [ "${lines[2]}" = "ok hello $A" ] || { show_run; fail "UDP to fd00::2 did not reach the host's ::1"; }
 }
 
 # ---- published ports ----------------------------------------------------------------
@@ -524,6 +566,23 @@ assert_slirp_confined() {
         assert_nook_error "Mode=pasta"
         run --separate-stderr "$NOOK" run --net "$NET" --caps none -- /bin/true
         assert_status 0
+}
+
+@test "--caps CAP_NET_RAW is refused while the loopback guard or egress rules hold: raw frames pass below them" {
+        run --separate-stderr "$NOOK" run --net "$NET" --caps CAP_NET_RAW -- /bin/touch "$TMP/marker"
+        assert_nook_error "CAP_NET_RAW"
+        run --separate-stderr "$NOOK" run --net "$NET" --allow-host-loopback --allow 10.0.2.2:80/tcp --caps CAP_NET_RAW -- /bin/touch "$TMP/marker"
+        assert_nook_error "CAP_NET_RAW"
+        run --separate-stderr "$NOOK" run --net "$NET" --allow-host-loopback --deny 192.0.2.0/24 --caps all -- /bin/touch "$TMP/marker"
+        assert_nook_error "CAP_NET_"
+        [ ! -e "$TMP/marker" ] || fail "a command ran"
+}
+
+@test "--caps CAP_NET_RAW is kept with --allow-host-loopback and no egress rules: nothing to get past" {
+        [ "$NET" = pasta ] || skip "a host sandbox with slirp keeps no capability at all"
+        ask --net "$NET" --allow-host-loopback --caps CAP_NET_RAW -- caps
+        assert_status 0
+        assert_output_has "CapEff=0000000000002000"
 }
 
 @test "-p without --net slirp is refused, saying it needs slirp" {

@@ -45,6 +45,7 @@ static void test_the_gateway_is_refused_unless_host_loopback(void **state)
         char *r = egress_ruleset(s);
         assert_non_null(r);
         assert_non_null(strstr(r, "ip daddr 10.0.2.2 reject"));
+        assert_non_null(strstr(r, "ip6 daddr fd00::2 reject"));
         assert_non_null(strstr(r, "policy accept"));
         free(r);
 }

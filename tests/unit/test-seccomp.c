@@ -31,7 +31,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -354,6 +356,163 @@ static void test_extra_deny_of_clone3_keeps_enosys(void **state)
         (void)state;
         build_with(deny, NULL, &p);
         assert_int_equal(verdict_of(&p, "clone3"), DENY(ENOSYS));
+}
+
+/* ---- Mode=host with Allow=: only the sockets Landlock sees ---- */
+
+static void build_tcp_only(const char *const *deny, const char *const *allow, struct seccomp_prog *out)
+{
+        struct seccomp_opts opts = { .deny = deny, .allow = allow, .tcp_only = true };
+        struct nook_err e = { 0 };
+
+        if (seccomp_build(&opts, out, &e) < 0)
+                fail_msg("seccomp_build: %s", e.msg);
+}
+
+static uint32_t socket_verdict(const struct seccomp_prog *p, uint64_t family, uint64_t type, uint64_t proto)
+{
+        struct seccomp_data d = { .nr = SYS_socket, .arch = seccomp_arch_native() };
+
+        d.args[0] = family;
+        d.args[1] = type;
+        d.args[2] = proto;
+        return bpf_run(p, &d);
+}
+
+/* What the kernel would make of it, read as it reads them (ints): Unix or
+   netlink of any kind, or a plain TCP stream. Values with high bits set may
+   be refused although the kernel would ignore those bits. */
+static bool tcp_only_allows(uint64_t family, uint64_t type, uint64_t proto)
+{
+        if (family == AF_UNIX || family == AF_NETLINK)
+                return true;
+        return (family == AF_INET || family == AF_INET6) && (type & 0xf) == SOCK_STREAM &&
+               (proto == 0 || proto == IPPROTO_TCP);
+}
+
+static void test_the_default_filter_allows_every_socket(void **state)
+{
+        (void)state;
+        assert_int_equal(socket_verdict(&prog, AF_INET, SOCK_DGRAM, 0), ALLOW);
+        assert_int_equal(socket_verdict(&prog, AF_INET, SOCK_STREAM, 262), ALLOW);
+        assert_int_equal(socket_verdict(&prog, AF_PACKET, SOCK_RAW, 0), ALLOW);
+}
+
+static void test_tcp_only_allows_tcp_unix_and_netlink(void **state)
+{
+        _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
+
+        (void)state;
+        build_tcp_only(NULL, NULL, &p);
+        assert_int_equal(socket_verdict(&p, AF_INET, SOCK_STREAM, 0), ALLOW);
+        assert_int_equal(socket_verdict(&p, AF_INET, SOCK_STREAM, IPPROTO_TCP), ALLOW);
+        assert_int_equal(socket_verdict(&p, AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), ALLOW);
+        assert_int_equal(socket_verdict(&p, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), ALLOW);
+        assert_int_equal(socket_verdict(&p, AF_UNIX, SOCK_SEQPACKET, 0), ALLOW);
+        assert_int_equal(socket_verdict(&p, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0), ALLOW);
+        assert_int_equal(socket_verdict(&p, AF_NETLINK, SOCK_DGRAM, 0), ALLOW);
+        assert_int_equal(verdict_of(&p, "getpid"), ALLOW);
+        assert_int_equal(verdict_of(&p, "keyctl"), DENY(EPERM));
+}
+
+static void test_tcp_only_refuses_udp_raw_sctp_mptcp_and_other_families_eacces(void **state)
+{
+        static const uint64_t refused[][3] = {
+                { AF_INET, SOCK_DGRAM, 0 },
+                { AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP },
+                { AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0 },
+                { AF_INET, SOCK_DGRAM, IPPROTO_ICMP },          /* ping */
+                { AF_INET6, SOCK_DGRAM, IPPROTO_UDPLITE },
+                { AF_INET, SOCK_RAW, IPPROTO_RAW },
+                { AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6 },
+                { AF_INET, SOCK_STREAM, 262 },                  /* IPPROTO_MPTCP */
+                { AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 262 },
+                { AF_INET, SOCK_STREAM, IPPROTO_SCTP },
+                { AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP },
+                { AF_INET, SOCK_STREAM, 256 },                  /* IPPROTO_SMC */
+                { AF_INET, SOCK_DCCP, IPPROTO_DCCP },
+                { AF_INET, SOCK_PACKET, 0 },
+                { AF_INET, SOCK_STREAM, IPPROTO_UDP },
+                { AF_PACKET, SOCK_RAW, 0x0300 },                /* htons(ETH_P_ALL) */
+                { AF_PACKET, SOCK_DGRAM, 0 },
+                { AF_VSOCK, SOCK_STREAM, 0 },
+                { AF_TIPC, SOCK_RDM, 0 },
+                { AF_BLUETOOTH, SOCK_STREAM, 0 },
+                { AF_UNSPEC, SOCK_STREAM, 0 },
+                { AF_AX25, SOCK_DGRAM, 0 },
+                /* high bits the kernel would drop, which must not hide a call */
+                { AF_INET | 1ULL << 32, SOCK_DGRAM, 0 },
+                { AF_PACKET | 1ULL << 32, SOCK_RAW, 0 },
+                { AF_INET, SOCK_STREAM, 262 | 1ULL << 32 },
+                { AF_INET, SOCK_DGRAM | 0xFFFFFFFF00000000ULL, 0 },
+                { AF_INET, SOCK_STREAM, UINT64_MAX },
+        };
+        _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
+
+        (void)state;
+        build_tcp_only(NULL, NULL, &p);
+        for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
+                if (socket_verdict(&p, refused[i][0], refused[i][1], refused[i][2]) != DENY(EACCES))
+                        fail_msg("socket(0x%llx, 0x%llx, 0x%llx) is not refused with EACCES",
+                                 (unsigned long long)refused[i][0], (unsigned long long)refused[i][1],
+                                 (unsigned long long)refused[i][2]);
+}
+
+static void test_tcp_only_refuses_exactly_what_landlock_cannot_see(void **state)
+{
+        _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
+        uint64_t v = 0x9E3779B97F4A7C15ULL;
+
+        (void)state;
+        build_tcp_only(NULL, NULL, &p);
+        for (uint64_t fam = 0; fam < 64; fam++)
+                for (uint64_t type = 0; type < 16; type++)
+                        for (uint64_t proto = 0; proto < 300; proto += proto < 10 ? 1 : 37)
+                                if (socket_verdict(&p, fam, type, proto) !=
+                                    (tcp_only_allows(fam, type, proto) ? ALLOW : DENY(EACCES)))
+                                        fail_msg("socket(%llu, %llu, %llu): wrong verdict", (unsigned long long)fam,
+                                                 (unsigned long long)type, (unsigned long long)proto);
+        for (int i = 0; i < 200000; i++) {
+                uint64_t a[3];
+
+                for (int k = 0; k < 3; k++) {
+                        v ^= v << 13, v ^= v >> 7, v ^= v << 17;
+                        a[k] = v;
+                }
+                /* mostly small values, where the allowed ones are */
+                if (i % 4) {
+                        a[0] = i % 4 == 1 ? AF_INET : a[0] % 20;
+                        a[1] = (a[1] & 0x80800) | (a[1] % 4);
+                        a[2] = i % 2 ? a[2] % 8 : a[2] % 300;
+                }
+                if (socket_verdict(&p, a[0], a[1], a[2]) != (tcp_only_allows(a[0], a[1], a[2]) ? ALLOW : DENY(EACCES)))
+                        fail_msg("socket(0x%llx, 0x%llx, 0x%llx): wrong verdict", (unsigned long long)a[0],
+                                 (unsigned long long)a[1], (unsigned long long)a[2]);
+        }
+}
+
+static void test_tcp_only_keeps_io_uring_and_sockets_refused_whatever_allow_says(void **state)
+{
+        static const char *const allow[] = { "io_uring_setup", "io_uring_enter", "personality", "socket", NULL };
+        _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
+
+        (void)state;
+        build_tcp_only(NULL, allow, &p);
+        assert_int_equal(verdict_of(&p, "io_uring_setup"), DENY(EPERM));
+        assert_int_equal(verdict_of(&p, "io_uring_enter"), DENY(EPERM));
+        assert_int_equal(verdict_in(&p, seccomp_arch_native(), SYS_personality, ADDR_NO_RANDOMIZE, 0), ALLOW);
+        assert_int_equal(socket_verdict(&p, AF_INET, SOCK_DGRAM, 0), DENY(EACCES));
+}
+
+static void test_tcp_only_with_a_deny_of_socket_refuses_every_socket(void **state)
+{
+        static const char *const deny[] = { "socket", NULL };
+        _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
+
+        (void)state;
+        build_tcp_only(deny, NULL, &p);
+        assert_int_equal(socket_verdict(&p, AF_INET, SOCK_STREAM, 0), DENY(EPERM));
+        assert_int_equal(socket_verdict(&p, AF_INET, SOCK_DGRAM, 0), DENY(EPERM));
 }
 
 static void test_an_unknown_call_name_is_an_error(void **state)
@@ -698,6 +857,12 @@ int main(void)
                 cmocka_unit_test(test_allow_lifts_a_default_deny),
                 cmocka_unit_test(test_extra_deny_of_a_checked_call_refuses_every_call),
                 cmocka_unit_test(test_extra_deny_of_clone3_keeps_enosys),
+                cmocka_unit_test(test_the_default_filter_allows_every_socket),
+                cmocka_unit_test(test_tcp_only_allows_tcp_unix_and_netlink),
+                cmocka_unit_test(test_tcp_only_refuses_udp_raw_sctp_mptcp_and_other_families_eacces),
+                cmocka_unit_test(test_tcp_only_refuses_exactly_what_landlock_cannot_see),
+                cmocka_unit_test(test_tcp_only_keeps_io_uring_and_sockets_refused_whatever_allow_says),
+                cmocka_unit_test(test_tcp_only_with_a_deny_of_socket_refuses_every_socket),
                 cmocka_unit_test(test_an_unknown_call_name_is_an_error),
                 cmocka_unit_test(test_libseccomp_refuses_two_comparisons_on_one_argument),
                 cmocka_unit_test(test_unshare_of_a_user_namespace_fails_eperm),
