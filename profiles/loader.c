@@ -117,6 +117,50 @@ bool profile_exists(const struct profile_env *pe, const char *name)
         return profile_find(pe, name, &p) == 0;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int profile_names(const struct profile_env *pe, char ***names, size_t *n)
+{
+        char **v = NULL;
+        size_t k = 0;
+
+        for (size_t i = 0; i < pe->n_dirs; i++) {
+                DIR *dp = opendir(pe->dirs[i]);
+                struct dirent *de;
+                while (dp && (de = readdir(dp))) {
+                        size_t len = strlen(de->d_name);
+                        if (de->d_name[0] == '.' || len <= 8 || !has_suffix(de->d_name, ".profile"))
+                                continue;
+                        bool seen = false;
+                        for (size_t j = 0; j < k; j++)
+                                seen |= strncmp(v[j], de->d_name, len - 8) == 0 && v[j][len - 8] == '\0';
+                        if (seen)
+                                continue;
+                        char *name = strndup(de->d_name, len - 8);
+                        char **nv = name ? reallocarray(v, k + 2, sizeof(*nv)) : NULL;
+                        if (!nv) {
+                                free(name);
+                                closedir(dp);
+                                strv_free(v);
+                                return -ENOMEM;
+                        }
+                        v = nv;
+                        v[k++] = name;
+                        v[k] = NULL;
+                }
+                if (dp)
+                        closedir(dp);
+        }
+        if (k)
+                qsort(v, k, sizeof(*v), cmp_name);
+        *names = v;
+        *n = k;
+        return 0;
+}
+
 static int read_file(const char *path, char **text, size_t *len)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -361,6 +361,57 @@ static int copy_command(struct run_args *a, int argc, char **argv, int from, str
         return 0;
 }
 
+/* A command of that name in the caller's PATH (a host sandbox sees the
+   host's /usr and /bin, so what is found here is found there). */
+static bool on_path(const char *name)
+{
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+
+        for (char *save = NULL, *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir;
+             dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *file = NULL;
+                if (asprintf(&file, "%s/%s", dir, name) >= 0 && access(file, X_OK) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* `nook run NAME -- CMD` where NAME is no profile, no image and no
+   command: most likely a misspelt profile or image, so say that, with the
+   names it may have meant. */
+static int unknown_name(const char *name, const struct profile_env *pe, const char *store, struct nook_err *e)
+{
+        char **profiles = NULL, **images = NULL;
+        size_t np = 0, ni = 0;
+        const char *near[4];
+        char hint[512] = "";
+
+        (void)profile_names(pe, &profiles, &np);
+        (void)image_names(store, &images, &ni);
+        const char *all[np + ni + 1];
+        for (size_t i = 0; i < np; i++)
+                all[i] = profiles[i];
+        for (size_t i = 0; i < ni; i++)
+                all[np + i] = images[i];
+        size_t n = suggest_near(name, all, np + ni, near, ARRAY_SIZE(near));
+        for (size_t i = 0, o = 0; i < n && o < sizeof(hint); i++) {
+                int w = snprintf(hint + o, sizeof(hint) - o, "%s'%s'", i == 0 ? "" : i + 1 == n ? " or " : ", ", near[i]);
+                if (w < 0 || (size_t)w >= sizeof(hint) - o) {
+                        hint[o] = '\0';        /* the names that fit, whole */
+                        break;
+                }
+                o += (size_t)w;
+        }
+        strv_free(profiles);
+        strv_free(images);
+        if (hint[0])
+                return nook_errf(e, ENOENT, "no profile or image is named '%s', nor is it a command (did you mean %s?)",
+                                 name, hint);
+        return nook_errf(e, ENOENT, "no profile or image is named '%s', nor is it a command (see 'nook profile ls' and 'nook image ls')",
+                         name);
+}
+
 int run_args_parse(struct run_args *a, int argc, char **argv, const struct profile_env *pe, struct nook_err *e)
 {
         int first = parse_options(a, argc, argv, e);
@@ -401,6 +452,9 @@ int run_args_parse(struct run_args *a, int argc, char **argv, const struct profi
                                 return nook_errf(e, ENOMEM, "out of memory");
                 return 0;
         }
+        if (!a->profile && !a->noprofile && !a->dashdash && pe && first + 1 < argc && strcmp(argv[first + 1], "--") == 0 &&
+            !strchr(argv[first], '/') && !on_path(argv[first]))
+                return unknown_name(argv[first], pe, a->direct.store, e);
         return copy_command(a, argc, argv, first, e);
 }
 
