@@ -282,7 +282,7 @@ static int do_include(struct loader *L, const struct kf_entry *en)
                 for (size_t i = 0; i < L->pe->n_dirs && used < sizeof(searched); i++)
                         used += (size_t)snprintf(searched + used, sizeof(searched) - used, "%s%s", i ? ", " : "",
                                                  L->pe->dirs[i]);
-                return diag_add(L->d, en->file, en->line, "Include '%s' not found (searched: %s)", value, searched);
+                return diag_add(L->d, en->file, en->line, "Include '%s' not found (searched: %s)", nook_val(value), searched);
         }
         return load_file(L, path, path, en);
 }
@@ -423,9 +423,9 @@ int profile_load(const struct profile_env *pe, const char *name, struct keyfile 
                 return r;
         if (r < 0) {
                 if (strchr(name, '/'))
-                        return diag_add(d, NULL, 0, "profile file '%s' does not exist", name);
+                        return diag_add(d, NULL, 0, "profile file '%s' does not exist", nook_val(name));
                 return diag_add(d, NULL, 0, "no profile named '%s' (searched %s, %s, %s; 'nook profile ls' lists them)",
-                                name, pe->dirs[0], pe->dirs[1], pe->dirs[2]);
+                                nook_val(name), pe->dirs[0], pe->dirs[1], pe->dirs[2]);
         }
         r = load_file(&L, path, path, NULL);
         if (r < 0)
@@ -496,11 +496,11 @@ static int unknown_key(struct diag *d, const struct kf_entry *en)
         const char *home = key_home_section(en->key);
         const char *hint = key_suggest(en->section, en->key);
         if (home)
-                snprintf(msg, sizeof(msg), "key '%s' belongs in [%s], not [%s]", en->key, home, en->section);
+                snprintf(msg, sizeof(msg), "key '%s' belongs in [%s], not [%s]", nook_val(en->key), home, en->section);
         else if (hint)
-                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s] (did you mean '%s'?)", en->key, en->section, hint);
+                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s] (did you mean '%s'?)", nook_val(en->key), en->section, nook_val(hint));
         else
-                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s]", en->key, en->section);
+                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s]", nook_val(en->key), en->section);
         return report(d, en->file, en->line, msg);
 }
 
@@ -523,7 +523,7 @@ int profile_resolve(const struct profile_env *pe, const struct keyfile *kf, stru
                 } else if (!def) {
                         rr = unknown_key(d, en);
                 } else if (def->flags & KEY_LATER) {
-                        snprintf(msg, sizeof(msg), "'%s' in [%s] is not supported yet (it arrives with %s)", en->key,
+                        snprintf(msg, sizeof(msg), "'%s' in [%s] is not supported yet (it arrives with %s)", nook_val(en->key),
                                  en->section, def->later);
                         rr = report(d, en->file, en->line, msg);
                 } else if (strcmp(def->key, "Include") == 0) {

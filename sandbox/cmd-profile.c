@@ -404,7 +404,7 @@ static int do_desktop_entry(int argc, char **argv)
                 else if (!name && argv[i][0] != '-')
                         name = argv[i];
                 else {
-                        fprintf(stderr, "nook: profile desktop-entry takes [--install] and one NAME, not '%s'\n", argv[i]);
+                        fprintf(stderr, "nook: profile desktop-entry takes [--install] and one NAME, not '%s'\n", nook_val(argv[i]));
                         return 2;
                 }
         }
@@ -473,6 +473,6 @@ int cmd_profile(int argc, char **argv)
                 return do_keys();
         if (strcmp(sub, "desktop-entry") == 0)
                 return do_desktop_entry(argc - 2, argv + 2);
-        fprintf(stderr, "nook: unknown profile command '%s' (see 'nook profile --help')\n", sub);
+        fprintf(stderr, "nook: unknown profile command '%s' (see 'nook profile --help')\n", nook_val(sub));
         return 2;
 }

@@ -242,8 +242,8 @@ static int unknown_option(const char *arg, struct nook_err *e)
         word[strcspn(word, "=")] = '\0';
         const char *hint = suggest_closest(word, names, n);
         if (hint)
-                return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (did you mean '--%s'?)", arg, hint);
-        return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (see 'nook run --help')", arg);
+                return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (did you mean '--%s'?)", nook_val(arg), hint);
+        return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (see 'nook run --help')", nook_val(arg));
 }
 
 static int missing_value(const char *bad, struct nook_err *e)
@@ -306,7 +306,7 @@ static int take_option(struct run_args *a, int c, int index, const char *arg, st
                 else if (strcmp(arg, "range") == 0)
                         a->direct.map_mode = USERNS_RANGE;
                 else
-                        return nook_errf(e, EINVAL, "--map '%s' is not one of auto, range, single", arg);
+                        return nook_errf(e, EINVAL, "--map '%s' is not one of auto, range, single", nook_val(arg));
                 return 0;
         case 'v':
                 a->direct.verbose++;
@@ -407,9 +407,9 @@ static int unknown_name(const char *name, const struct profile_env *pe, const ch
         strv_free(images);
         if (hint[0])
                 return nook_errf(e, ENOENT, "no profile or image is named '%s', nor is it a command (did you mean %s?)",
-                                 name, hint);
+                                 nook_val(name), hint);
         return nook_errf(e, ENOENT, "no profile or image is named '%s', nor is it a command (see 'nook profile ls' and 'nook image ls')",
-                         name);
+                         nook_val(name));
 }
 
 int run_args_parse(struct run_args *a, int argc, char **argv, const struct profile_env *pe, struct nook_err *e)
@@ -701,7 +701,7 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         }
         if (!s->argv || !s->argv[0]) {
                 if (a->profile)
-                        return nook_errf(e, EINVAL, "no command given, and profile '%s' has no Command= (give one after --)", a->profile);
+                        return nook_errf(e, EINVAL, "no command given, and profile '%s' has no Command= (give one after --)", nook_val(a->profile));
                 return nook_errf(e, EINVAL, "no command given (usage: nook run [OPTIONS] [--] COMMAND [ARG...])");
         }
         s->verbose = a->direct.verbose;
@@ -975,14 +975,15 @@ static int run_detached(const struct detach *d, char *log, size_t log_size, int 
         /* it failed before its command started: what it said is in the log */
         int st = 0;
         waitpid(child, &st, 0);
-        char dir[4096], path[4200], line[1024];
+        char dir[4096], path[4200];
         runstate_logs_dir(dir, sizeof(dir));
         snprintf(path, sizeof(path), "%s/%d.log", dir, (int)child);
         FILE *f = fopen(path, "re");
-        while (f && fgets(line, sizeof(line), f))
-                fputs(line, stderr);
-        if (f)
+        if (f) {
+                /* helpers write there too: as text, not as terminal controls */
+                nook_copy_lines(f, stderr);
                 fclose(f);
+        }
         /* it never ran: its log was only this */
         unlink(path);
         return WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : NOOK_EXIT_FAILURE;

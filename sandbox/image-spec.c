@@ -175,12 +175,12 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
                 gid = uid;
                 lookup_by_uid(s, uid, &gid);
         } else if (lookup_entry(s, "etc/passwd", buf, &uid, &gid) < 0) {
-                return nook_errf(e, ENOENT, "the image's user '%s' is not in its /etc/passwd (use --uid)", buf);
+                return nook_errf(e, ENOENT, "the image's user '%s' is not in its /etc/passwd (use --uid)", nook_val(buf));
         }
         if (colon && parse_u64(colon, UINT32_MAX - 1, &v) == 0)
                 gid = (unsigned)v;
         else if (colon && lookup_entry(s, "etc/group", colon, &gid, NULL) < 0)
-                return nook_errf(e, ENOENT, "the image's group '%s' is not in its /etc/group (use --gid)", colon);
+                return nook_errf(e, ENOENT, "the image's group '%s' is not in its /etc/group (use --gid)", nook_val(colon));
         s->run_as_set = true;
         s->run_uid = uid;
         s->run_gid = gid;

@@ -554,17 +554,16 @@ static int write_nook_file(const char *dir, const struct spec_nook_file *f, stru
 /* -v: a helper that failed shows its whole log (name, in the run directory). */
 static void print_helper_log(const struct launch_ctx *c, const char *rundir, const char *name)
 {
-        char path[4200], buf[4096];
-        size_t n;
+        char path[4200];
 
         if (!c->spec->verbose)
                 return;
         snprintf(path, sizeof(path), "%s/%s", rundir, name);
         FILE *f = fopen(path, "re");
-        while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-                fwrite(buf, 1, n, stderr);
-        if (f)
+        if (f) {
+                nook_copy_lines(f, stderr);     /* its words, not its escape sequences */
                 fclose(f);
+        }
 }
 
 static int clone_flags(const struct nook_spec *s)

@@ -25,6 +25,11 @@ enum spec_limit {
         SPEC_LIMIT_CORE, SPEC_LIMIT_STACK, SPEC_LIMIT_AS, SPEC_LIMIT_COUNT,
 };
 
+/* The least a limit may be (doc/nook.1, LIMITS): below it no program starts. */
+#define SPEC_LIMIT_MIN_NOFILE 16
+#define SPEC_LIMIT_MIN_STACK (UINT64_C(64) << 10)
+#define SPEC_LIMIT_MIN_AS (UINT64_C(16) << 20)
+
 struct spec_limit_value {
         bool set;
         uint64_t value;         /* UINT64_MAX = infinity */

@@ -44,3 +44,93 @@ names_setup() {
         run --separate-stderr nook run cat -- file
         assert_answer text
 }
+
+# ---- values nook did not write: escaped, cut, one line ----------------------
+
+# no_raw_controls: stderr holds no control character but its line ends.
+no_raw_controls() {
+        ! printf '%s' "$stderr" | LC_ALL=C grep -q '[[:cntrl:]]' ||
+                { show_run; fail "a control character reached stderr raw"; }
+}
+
+@test "a hostname with a newline is one line, the newline shown as \\n" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run --separate-stderr nook run --hostname $'box\nnook: all is well' -- sleep "$TEST_MARKER"
+        assert_nook_error "hostname 'box\\nnook: all is well'"
+}
+
+@test "an ESC in an argument is shown as \\x1b, not sent to the terminal" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run --separate-stderr nook run --hostname $'box\e[2J\e]0;owned\a' -- sleep "$TEST_MARKER"
+        assert_nook_error "'box\\x1b[2J\\x1b]0;owned\\x07'"
+        no_raw_controls
+}
+
+@test "bytes that are not UTF-8 are shown as \\xNN" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run --separate-stderr nook run --hostname $'box\xff\xc2\x9b' -- sleep "$TEST_MARKER"
+        assert_nook_error "'box\\xff\\xc2\\x9b'"
+}
+
+@test "a command name with an ESC is shown escaped when it is not found" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run -127 --separate-stderr nook run -- $'nook-no-such\e[31m'
+        [[ "$stderr" == *"'nook-no-such\\x1b[31m'"* ]] || { show_run; fail "expected the name escaped"; }
+        no_raw_controls
+}
+
+@test "a 100 KB value is cut: one short line that still says what is valid" {
+        local big
+        big=$(head -c 100000 /dev/zero | tr '\0' a)
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run --separate-stderr nook run --hostname "$big" -- sleep "$TEST_MARKER"
+        assert_nook_error "(1 to 64 letters"
+        [ "${#stderr}" -lt 1024 ] || { fail "the line is ${#stderr} bytes long"; }
+        [[ "$stderr" == *"aaa…'"* ]] || { show_run; fail "expected the value cut with …"; }
+}
+
+@test "an unknown subcommand of 100 KB gives one short line" {
+        local big
+        big=$(head -c 100000 /dev/zero | tr '\0' b)
+        run --separate-stderr nook "$big"
+        assert_nook_error "unknown command 'bbb"
+        [ "${#stderr}" -lt 1024 ] || { fail "the line is ${#stderr} bytes long"; }
+}
+
+@test "an ESC in a profile's value is shown escaped" {
+        names_setup
+        printf '[Run]\nHostname=box\033[2Jx\n' >"$NOOK_PROFILES_DIR/app.profile"
+        run --separate-stderr nook run app -- sleep "$TEST_MARKER"
+        assert_nook_error "'box\\x1b[2Jx'"
+        no_raw_controls
+}
+
+# ---- limits too small to start anything ------------------------------------
+
+@test "--limit-addressspace 1 is refused, naming the floor" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run --separate-stderr nook run --limit-addressspace 1 -- sleep "$TEST_MARKER"
+        assert_nook_error "AddressSpace=1"
+        [[ "$stderr" == *"at least 16M"* ]] || { show_run; fail "expected the floor named"; }
+        [ -z "$(marked_procs "$TEST_MARKER")" ] || fail "the command was started"
+}
+
+@test "--limit-stack 1K is refused, naming the floor" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run --separate-stderr nook run --limit-stack 1K -- sleep "$TEST_MARKER"
+        assert_nook_error "Stack=1K"
+        [[ "$stderr" == *"at least 64K"* ]] || { show_run; fail "expected the floor named"; }
+}
+
+@test "--limit-nofile 3 is refused, naming the floor" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run --separate-stderr nook run --limit-nofile 3 -- sleep "$TEST_MARKER"
+        assert_nook_error "NoFile=3"
+        [[ "$stderr" == *"at least 16"* ]] || { show_run; fail "expected the floor named"; }
+}
+
+@test "the floors themselves start a program" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run --separate-stderr nook run --limit-addressspace 16M --limit-stack 64K --limit-nofile 16 -- sh -c 'echo ok'
+        assert_answer ok
+}

@@ -371,6 +371,52 @@ static void test_suggest_survives_a_very_long_word(void **state)
         assert_null(suggest(word));
 }
 
+static void test_suggest_near_lists_the_closest_first(void **state)
+{
+        static const char *const names[] = { "firefox-esr", "vim", "firefox", "gimp" };
+        const char *out[4];
+
+        assert_int_equal(suggest_near("firefo", names, 4, out, 4), 2);
+        assert_string_equal(out[0], "firefox");
+        assert_string_equal(out[1], "firefox-esr");
+        assert_int_equal(suggest_near("fire", names, 4, out, 1), 1);
+        assert_int_equal(suggest_near("xyzzy", names, 4, out, 4), 0);
+}
+
+/* --- nook_escape -------------------------------------------------------- */
+
+static void test_escape_shows_controls_and_bad_bytes(void **state)
+{
+        char out[128];
+
+        nook_escape(out, sizeof(out), "a\nb\tc\x1b[2J\x7f\xff\xc2\x9b\xc3\xa9", 100);
+        assert_string_equal(out, "a\\nb\\tc\\x1b[2J\\x7f\\xff\\xc2\\x9b\xc3\xa9");
+}
+
+static void test_escape_cuts_whole_characters_with_an_ellipsis(void **state)
+{
+        char out[32];
+
+        /* é is two bytes: never split; … is three */
+        assert_int_equal(nook_escape(out, sizeof(out), "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 6), 5);
+        assert_string_equal(out, "\xc3\xa9\xe2\x80\xa6");
+        nook_escape(out, sizeof(out), "abcdefgh\x1b", 10);
+        assert_string_equal(out, "abcdefg\xe2\x80\xa6");
+        nook_escape(out, sizeof(out), "abcdefgh", 8);
+        assert_string_equal(out, "abcdefgh");
+}
+
+static void test_val_cuts_a_long_value(void **state)
+{
+        char big[1000];
+
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        const char *v = nook_val(big);
+        assert_true(strlen(v) <= NOOK_VAL_MAX);
+        assert_string_equal(v + strlen(v) - 3, "\xe2\x80\xa6");
+}
+
 /* --- spec_add_bind ------------------------------------------------------ */
 
 static void test_bind_with_dst_keeps_both_paths(void **state)
@@ -1046,6 +1092,10 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 T(test_size_plain_number_is_bytes),
+                T(test_suggest_near_lists_the_closest_first),
+                T(test_escape_shows_controls_and_bad_bytes),
+                T(test_escape_cuts_whole_characters_with_an_ellipsis),
+                T(test_val_cuts_a_long_value),
                 T(test_size_units_are_powers_of_1024),
                 T(test_size_unit_letter_is_case_insensitive),
                 T(test_size_takes_trailing_b_or_ib),
