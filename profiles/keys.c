@@ -61,7 +61,11 @@ static int set_id(struct nook_spec *s, bool gid, const char *v, struct nook_err 
 static int k_user(struct nook_spec *s, const char *v, struct nook_err *e) { return set_id(s, false, v, e); }
 static int k_group(struct nook_spec *s, const char *v, struct nook_err *e) { return set_id(s, true, v, e); }
 
-static int k_env(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_env(s, SPEC_ENV_SET, v, e); }
+/* NAME=VALUE sets; a bare NAME passes the caller's own value */
+static int k_env(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return spec_add_env(s, strchr(v, '=') ? SPEC_ENV_SET : SPEC_ENV_PASS, v, e);
+}
 static int k_unsetenv(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_env(s, SPEC_ENV_UNSET, v, e); }
 
 static int k_clearenv(struct nook_spec *s, const char *v, struct nook_err *e)

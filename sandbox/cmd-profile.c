@@ -195,7 +195,7 @@ static json_t *spec_json(const struct nook_spec *s)
         json_object_set_new(o, "hostname", s->hostname ? json_string(s->hostname) : json_null());
         json_object_set_new(o, "clear_environment", json_boolean(s->clearenv));
         for (size_t i = 0; i < s->n_env; i++)
-                json_array_append_new(env, json_pack("{s:s,s:s}", "op", s->env[i].op == SPEC_ENV_SET ? "set" : "unset",
+                json_array_append_new(env, json_pack("{s:s,s:s}", "op", s->env[i].op == SPEC_ENV_SET ? "set" : s->env[i].op == SPEC_ENV_PASS ? "pass" : "unset",
                                                      "value", s->env[i].arg));
         json_object_set_new(o, "environment", env);
         for (size_t i = 0; i < s->n_binds; i++)

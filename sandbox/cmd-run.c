@@ -152,6 +152,8 @@ void run_usage(FILE *out)
               "\n"
               "Environment and identity:\n"
               "  -e, --env K=V             set K to V for the command\n"
+              "  -e, --env K               pass your own K, even one that looks like a secret\n"
+              "                            (those are not passed otherwise: see nook(1))\n"
               "      --unsetenv K          remove K from the command's environment\n"
               "      --clearenv            start from an empty environment (then --env applies)\n"
               "      --uid N, --gid N      run as uid/gid N inside (0 to 4294967294)\n"
@@ -779,6 +781,20 @@ static int check_protected_links(const struct plan *p, const char *path, const c
         }
 }
 
+/* -v: which of the caller's variables the command does not get */
+static void say_dropped_env(const struct nook_spec *s)
+{
+        _cleanup_free_ char *names = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&names, &len);
+
+        for (size_t i = 0; f && i < s->n_env_dropped; i++)
+                fprintf(f, "%s%s", i ? " " : "", s->env_dropped[i]);
+        if (!f || fclose(f) != 0)
+                return;
+        nook_say("not passed to the command, as they look like secrets: %s (pass one with --env NAME)", names);
+}
+
 static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
                        struct seccomp_prog *prog, struct nook_err *e)
 {
@@ -794,6 +810,10 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                 r = run_args_parse(&a, argc, argv, &pe, e);
         if (r == 0)
                 r = build_spec(&a, &pe, spec, e);
+        if (r == 0)
+                r = spec_env_resolve(spec, environ, e);
+        if (r == 0 && spec->verbose && spec->n_env_dropped)
+                say_dropped_env(spec);
         if (r == 0 && spec->home == SPEC_HOME_PRIVATE)
                 r = prepare_private_home(spec, &pe, e);
         if (r == 0) {

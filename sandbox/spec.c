@@ -47,6 +47,7 @@ void spec_free(struct nook_spec *s)
         for (size_t i = 0; i < s->n_env; i++)
                 free(s->env[i].arg);
         free(s->env);
+        strv_free(s->env_dropped);
         if (s->argv)
                 for (char **a = s->argv; *a; a++)
                         free(*a);
@@ -312,7 +313,7 @@ int spec_add_env(struct nook_spec *s, enum spec_env_op op, const char *arg, stru
 
         if (op == SPEC_ENV_SET && (!eq || eq == arg))
                 return nook_errf(e, EINVAL, "environment assignment '%s' is not of the form NAME=VALUE", nook_val(arg));
-        if (op == SPEC_ENV_UNSET && (eq || !*arg))
+        if ((op == SPEC_ENV_UNSET || op == SPEC_ENV_PASS) && (eq || !*arg))
                 return nook_errf(e, EINVAL, "'%s' is not a variable name", nook_val(arg));
         char *copy = strdup(arg);
         if (!copy)
@@ -324,6 +325,130 @@ int spec_add_env(struct nook_spec *s, enum spec_env_op op, const char *arg, stru
         }
         v->op = op;
         v->arg = copy;
+        return 0;
+}
+
+/* Names that look like secrets, compared without regard to case
+   (doc/nook.1, ENVIRONMENT, lists them for users). */
+static const char *const secret_exact[] = {
+        "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GPG_AGENT_INFO", "KRB5CCNAME", "GNOME_KEYRING_CONTROL",
+        "MYSQL_PWD", "TOKEN",
+};
+static const char *const secret_prefix[] = { "AWS_" };
+static const char *const secret_suffix[] = { "_TOKEN", "_KEY", "_AUTH", "_CREDENTIALS", "_CREDENTIAL" };
+static const char *const secret_part[] = {
+        "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "_TOKEN_", "_AUTH_", "_API_KEY", "_ACCESS_KEY",
+        "_PRIVATE_KEY",
+};
+
+bool spec_env_looks_secret(const char *name)
+{
+        char up[256];
+        size_t n = strlen(name);
+
+        /* longer than any variable anyone names: treated as one */
+        if (n >= sizeof(up))
+                return true;
+        for (size_t i = 0; i <= n; i++)
+                up[i] = (char)toupper((unsigned char)name[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(secret_exact); i++)
+                if (strcmp(up, secret_exact[i]) == 0)
+                        return true;
+        for (size_t i = 0; i < ARRAY_SIZE(secret_prefix); i++)
+                if (strncmp(up, secret_prefix[i], strlen(secret_prefix[i])) == 0)
+                        return true;
+        for (size_t i = 0; i < ARRAY_SIZE(secret_suffix); i++) {
+                size_t m = strlen(secret_suffix[i]);
+                if (n > m && strcmp(up + n - m, secret_suffix[i]) == 0)
+                        return true;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(secret_part); i++)
+                if (strstr(up, secret_part[i]))
+                        return true;
+        return false;
+}
+
+/* An entry of op for name: "NAME" (UNSET), or "NAME=..." (SET). */
+static bool env_named(const struct nook_spec *s, const char *name, size_t len, enum spec_env_op op)
+{
+        char end = op == SPEC_ENV_SET ? '=' : '\0';
+
+        for (size_t i = 0; i < s->n_env; i++)
+                if (s->env[i].op == op && strncmp(s->env[i].arg, name, len) == 0 && s->env[i].arg[len] == end)
+                        return true;
+        return false;
+}
+
+static const char *env_value(char *const *env, const char *name)
+{
+        size_t len = strlen(name);
+
+        for (size_t i = 0; env && env[i]; i++)
+                if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
+                        return env[i] + len + 1;
+        return NULL;
+}
+
+int spec_env_resolve(struct nook_spec *s, char *const *env, struct nook_err *e)
+{
+        /* Environment=NAME: the caller's value, taken now (an image starts
+           from its own environment, and ClearEnvironment= empties it); the
+           caller's NAME unset, NAME unset */
+        for (size_t i = 0; i < s->n_env; i++) {
+                struct spec_env *v = &s->env[i];
+                const char *value = v->op == SPEC_ENV_PASS ? env_value(env, v->arg) : NULL;
+                if (v->op != SPEC_ENV_PASS)
+                        continue;
+                v->op = SPEC_ENV_UNSET;
+                if (!value)
+                        continue;
+                char *set = NULL;
+                if (asprintf(&set, "%s=%s", v->arg, value) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+                free(v->arg);
+                v->arg = set;
+                v->op = SPEC_ENV_SET;
+        }
+        /* a host sandbox inherits the caller's environment: all but what
+           looks like a secret, unless passed by name or set */
+        if (s->image || s->clearenv)
+                return 0;
+        for (size_t i = 0; env && env[i]; i++) {
+                const char *eq = strchr(env[i], '=');
+                if (!eq || eq == env[i])
+                        continue;
+                size_t len = (size_t)(eq - env[i]);
+                _cleanup_free_ char *name = strndup(env[i], len);
+                if (!name)
+                        return nook_errf(e, ENOMEM, "out of memory");
+                /* set or unset by name already: nothing to say about it */
+                if (!spec_env_looks_secret(name) || env_named(s, name, len, SPEC_ENV_SET) ||
+                    env_named(s, name, len, SPEC_ENV_UNSET))
+                        continue;
+                if (strv_push(&s->env_dropped, &s->n_env_dropped, name) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+        }
+        if (!s->n_env_dropped)
+                return 0;
+        /* before every other assignment, which still applies after them */
+        size_t n = s->n_env_dropped;
+        struct spec_env *v = calloc(n + s->n_env, sizeof(*v));
+        if (!v)
+                return nook_errf(e, ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                v[i] = (struct spec_env){ .op = SPEC_ENV_UNSET, .arg = strdup(s->env_dropped[i]) };
+                if (!v[i].arg) {
+                        while (i-- > 0)
+                                free(v[i].arg);
+                        free(v);
+                        return nook_errf(e, ENOMEM, "out of memory");
+                }
+        }
+        if (s->n_env)
+                memcpy(v + n, s->env, s->n_env * sizeof(*v));
+        free(s->env);
+        s->env = v;
+        s->n_env += n;
         return 0;
 }
 

@@ -700,6 +700,61 @@ static void test_env_set_needs_an_equals_sign(void **state)
         assert_int_equal(c->spec.n_env, 0);
 }
 
+static void test_env_secret_names(void **state)
+{
+        static const char *const secret[] = {
+                "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "GITHUB_TOKEN", "gh_token", "OPENAI_API_KEY",
+                "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "KRB5CCNAME", "PGPASSWORD", "DB_PASSWD",
+                "CLIENT_SECRET", "BORG_PASSPHRASE", "CI_JOB_TOKEN_X", "NPM_CONFIG__AUTH",
+                "DOCKER_AUTH_CONFIG", "GOOGLE_APPLICATION_CREDENTIALS", "SIGNING_KEY", "TOKEN",
+        };
+        static const char *const plain[] = {
+                "HOME", "PATH", "TERM", "LANG", "DISPLAY", "XKB_DEFAULT_LAYOUT", "MONKEY", "KEYBOARD",
+                "GNUPGHOME", "GIT_AUTHOR_NAME", "TOKENIZERS_PARALLELISM", "XDG_RUNTIME_DIR",
+                "DBUS_SESSION_BUS_ADDRESS", "SSH_CONNECTION",
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(secret); i++)
+                if (!spec_env_looks_secret(secret[i]))
+                        fail_msg("%s should look like a secret", secret[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(plain); i++)
+                if (spec_env_looks_secret(plain[i]))
+                        fail_msg("%s should not look like a secret", plain[i]);
+}
+
+static void test_env_resolve_drops_secrets_first_and_passes_named_ones(void **state)
+{
+        struct ctx *c = *state;
+        char *env[] = { "PLAIN=1", "A_TOKEN=a", "B_TOKEN=b", "C_TOKEN=c", "D_TOKEN=d", NULL };
+
+        assert_int_equal(spec_add_env(&c->spec, SPEC_ENV_PASS, "A_TOKEN", &c->err), 0);
+        assert_int_equal(spec_add_env(&c->spec, SPEC_ENV_SET, "B_TOKEN=mine", &c->err), 0);
+        assert_int_equal(spec_add_env(&c->spec, SPEC_ENV_UNSET, "C_TOKEN", &c->err), 0);
+        assert_int_equal(spec_add_env(&c->spec, SPEC_ENV_PASS, "ABSENT", &c->err), 0);
+        assert_int_equal(spec_env_resolve(&c->spec, env, &c->err), 0);
+        assert_int_equal(c->spec.n_env_dropped, 1);
+        assert_string_equal(c->spec.env_dropped[0], "D_TOKEN");
+        assert_int_equal(c->spec.n_env, 5);
+        assert_int_equal(c->spec.env[0].op, SPEC_ENV_UNSET);
+        assert_string_equal(c->spec.env[0].arg, "D_TOKEN");
+        assert_int_equal(c->spec.env[1].op, SPEC_ENV_SET);
+        assert_string_equal(c->spec.env[1].arg, "A_TOKEN=a");
+        assert_string_equal(c->spec.env[2].arg, "B_TOKEN=mine");
+        assert_int_equal(c->spec.env[4].op, SPEC_ENV_UNSET);
+        assert_string_equal(c->spec.env[4].arg, "ABSENT");
+}
+
+static void test_env_resolve_leaves_an_image_alone(void **state)
+{
+        struct ctx *c = *state;
+        char *env[] = { "A_TOKEN=a", NULL };
+
+        c->spec.image = strdup("alpine");
+        assert_int_equal(spec_env_resolve(&c->spec, env, &c->err), 0);
+        assert_int_equal(c->spec.n_env_dropped, 0);
+        assert_int_equal(c->spec.n_env, 0);
+}
+
 static void test_env_set_needs_a_name(void **state)
 {
         struct ctx *c = *state;
@@ -1144,6 +1199,9 @@ int main(void)
                 T(test_hide_refuses_a_relative_path),
                 T(test_env_set_keeps_the_assignment),
                 T(test_env_set_needs_an_equals_sign),
+                T(test_env_secret_names),
+                T(test_env_resolve_drops_secrets_first_and_passes_named_ones),
+                T(test_env_resolve_leaves_an_image_alone),
                 T(test_env_set_needs_a_name),
                 T(test_env_unset_takes_a_bare_name),
                 T(test_env_unset_refuses_an_assignment_or_nothing),
