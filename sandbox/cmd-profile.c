@@ -1,6 +1,5 @@
 #include "sandbox/cmd-profile.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <sys/capability.h>
@@ -275,11 +274,6 @@ static int do_show(int argc, char **argv)
         return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The Description= of a profile file, without following its includes. */
 static char *description_of(const struct env *v, const char *path)
 {
@@ -324,38 +318,19 @@ static int do_ls(int argc, char **argv)
                 env_free(&v);
                 return 2;
         }
-        for (size_t i = 0; i < v.pe.n_dirs; i++) {
-                DIR *dp = opendir(v.pe.dirs[i]);
-                struct dirent *de;
-                while (dp && (de = readdir(dp))) {
-                        size_t len = strlen(de->d_name);
-                        if (de->d_name[0] == '.' || len <= 8 || strcmp(de->d_name + len - 8, ".profile") != 0)
-                                continue;
-                        char *name = strndup(de->d_name, len - 8);
-                        bool seen = false;
-                        for (size_t k = 0; name && k < n; k++)
-                                seen |= strcmp(names[k], name) == 0;
-                        char **nn = seen || !name ? NULL : reallocarray(names, n + 1, sizeof(*nn));
-                        if (nn) {
-                                names = nn;
-                                names[n++] = name;
-                        } else {
-                                free(name);
-                        }
-                }
-                if (dp)
-                        closedir(dp);
+        if (profile_names(&v.pe, &names, &n) < 0) {
+                fprintf(stderr, "nook: out of memory\n");
+                env_free(&v);
+                return 2;
         }
-        qsort(names, n, sizeof(*names), cmp_str);
         printf("%-20s %-50s %s\n", "NAME", "DESCRIPTION", "SOURCE");
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *path = NULL, *desc = NULL;
                 if (profile_find(&v.pe, names[i], &path) == 0)
                         desc = description_of(&v, path);
                 printf("%-20s %-50s %s\n", names[i], desc ? desc : "-", path ? path : "?");
-                free(names[i]);
         }
-        free(names);
+        strv_free(names);
         env_free(&v);
         return 0;
 }

@@ -100,3 +100,26 @@ env_of() {
         run --separate-stderr nook run --env '' -- sleep "$TEST_MARKER"
         assert_nook_error "variable name"
 }
+
+# ---- images start from their own environment -------------------------------
+
+# A one-directory image: the static probe at /probe.
+probe_image() {
+        mkdir -p "$TMP/rootfs"
+        cp "$PROBE" "$TMP/rootfs/probe"
+        export XDG_DATA_HOME="$TMP/data"
+}
+
+@test "an image sandbox gets none of the caller's ordinary variables" {
+        probe_image
+        export NOOK_T_VAR=host-value
+        run --separate-stderr nook run --image "$TMP/rootfs" -- /probe env NOOK_T_VAR
+        assert_answer "<unset>"
+}
+
+@test "--env NAME passes the caller's value into an image sandbox" {
+        probe_image
+        export NOOK_T_TOKEN=t0ken
+        run --separate-stderr nook run --image "$TMP/rootfs" --env NOOK_T_TOKEN -- /probe env NOOK_T_TOKEN
+        assert_answer t0ken
+}
