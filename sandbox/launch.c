@@ -299,7 +299,7 @@ static int mount_overlay(const struct nook_spec *spec, const char *lower, struct
                 if (m >= 0 || spec->overlay == 1)
                         return m;
                 if (spec->verbose)
-                        fprintf(stderr, "nook: kernel overlayfs refused (%s): using fuse-overlayfs\n", e->msg);
+                        nook_say("kernel overlayfs refused (%s): using fuse-overlayfs", e->msg);
         }
         int r = request_fuse(e);
         return r < 0 ? r : FUSE_MOUNTED;
@@ -451,7 +451,7 @@ static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
                 if (c->spec->verbose) {
                         char line[8192];
                         step_describe(s, line, sizeof(line));
-                        fprintf(stderr, "nook: [%zu/%zu] %s\n", i + 1, c->plan->n, line);
+                        nook_say("[%zu/%zu] %s", i + 1, c->plan->n, line);     /* paths are the user's */
                 }
                 rc = apply_step(s, &r, e);
         }

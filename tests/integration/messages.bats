@@ -134,3 +134,14 @@ no_raw_controls() {
         run --separate-stderr nook run --limit-addressspace 16M --limit-stack 64K --limit-nofile 16 -- sh -c 'echo ok'
         assert_answer ok
 }
+
+@test "-v shows a path with a newline on one line" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        run --separate-stderr nook run -v --tmpfs $'/scratch\ninjected' -- true
+        assert_status 0
+        local l
+        for l in "${stderr_lines[@]}"; do
+                [[ "$l" == "nook: "* ]] || { show_run; fail "a line not of nook's: $l"; }
+        done
+        [[ "$stderr" == *'/scratch\ninjected'* ]] || { show_run; fail "expected the path shown escaped"; }
+}
