@@ -373,7 +373,9 @@ static bool on_path(const char *name)
         for (char *save = NULL, *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir;
              dir = strtok_r(NULL, ":", &save)) {
                 _cleanup_free_ char *file = NULL;
-                if (asprintf(&file, "%s/%s", dir, name) >= 0 && access(file, X_OK) == 0)
+                struct stat st;
+                if (asprintf(&file, "%s/%s", dir, name) >= 0 && stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+                    access(file, X_OK) == 0)
                         return true;
         }
         return false;

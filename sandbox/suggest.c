@@ -56,12 +56,15 @@ size_t suggest_near(const char *word, const char *const *candidates, size_t n, c
         if (limit > 3)
                 limit = 3;
         for (size_t i = 0; i < n && max; i++) {
+                /* in half-letters: "fire" for "firefox" (a start of the
+                   name) ranks between one typo and two */
                 size_t d = edit_distance(word, candidates[i]);
-                /* "fire" for "firefox": a start of the name counts as close */
-                if (d > limit && wlen >= 3 && strncmp(candidates[i], word, wlen) == 0)
-                        d = limit;
-                if (d > limit)
+                bool start = wlen >= 3 && strncmp(candidates[i], word, wlen) == 0;
+                if (d > limit && !start)
                         continue;
+                d = d == (size_t)-1 ? 3 : 2 * d;
+                if (start && d > 3)
+                        d = 3;
                 bool seen = false;
                 for (size_t k = 0; k < found; k++)
                         seen |= strcmp(out[k], candidates[i]) == 0;
