@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sandbox/cleanup.h"
+
 void diag_init(struct diag *d)
 {
         memset(d, 0, sizeof(*d));
@@ -20,22 +22,26 @@ void diag_free(struct diag *d)
 
 int diag_add(struct diag *d, const char *file, unsigned line, const char *fmt, ...)
 {
-        char body[1024];
+        _cleanup_free_ char *body = NULL, *raw = NULL;
         char *msg = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(body, sizeof(body), fmt, ap);
+        int r = vasprintf(&body, fmt, ap);
         va_end(ap);
-        int r;
-        if (file && line)
-                r = asprintf(&msg, "%s:%u: %s", file, line, body);
-        else if (file)
-                r = asprintf(&msg, "%s: %s", file, body);
-        else
-                r = asprintf(&msg, "%s", body);
         if (r < 0)
                 return -ENOMEM;
+        if (file && line)
+                r = asprintf(&raw, "%s:%u: %s", file, line, body);
+        else if (file)
+                r = asprintf(&raw, "%s: %s", file, body);
+        else
+                r = asprintf(&raw, "%s", body);
+        /* a profile's values and file names, as one line of text: `nook
+           profile check` prints these as they are */
+        if (r < 0 || !(msg = malloc(NOOK_LINE_MAX + 1)))
+                return -ENOMEM;
+        nook_escape(msg, NOOK_LINE_MAX + 1, raw, NOOK_LINE_MAX);
         char **v = reallocarray(d->msgs, d->n + 1, sizeof(*v));
         if (!v) {
                 free(msg);

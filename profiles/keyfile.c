@@ -150,14 +150,14 @@ static int parse_line(struct parser *p, char *s, unsigned line)
                 if (n < 3 || s[n - 1] != ']') {
                         p->section[0] = '\0';
                         p->bad_section = true;
-                        return report(p, line, "malformed section header '%s' (write [Name])", s);
+                        return report(p, line, "malformed section header '%s' (write [Name])", nook_val(s));
                 }
                 s[n - 1] = '\0';
                 char *name = trim(s + 1);
                 if (!valid_name(name) || strlen(name) >= sizeof(p->section)) {
                         p->section[0] = '\0';
                         p->bad_section = true;
-                        return report(p, line, "malformed section name '%s'", name);
+                        return report(p, line, "malformed section name '%s'", nook_val(name));
                 }
                 p->bad_section = false;
                 strcpy(p->section, name);
@@ -165,17 +165,17 @@ static int parse_line(struct parser *p, char *s, unsigned line)
         }
         char *eq = strchr(s, '=');
         if (!eq)
-                return report(p, line, "expected Key=Value, found '%s'", s);
+                return report(p, line, "expected Key=Value, found '%s'", nook_val(s));
         *eq = '\0';
         char *key = trim(s), *value = eq + 1;
         cut_trailing_comment(value);
         value = trim(value);
         if (!valid_name(key))
-                return report(p, line, "'%s' is not a valid key name", key);
+                return report(p, line, "'%s' is not a valid key name", nook_val(key));
         if (p->bad_section)
                 return 0;       /* its header was reported already */
         if (!p->section[0])
-                return report(p, line, "key '%s' appears before any [Section]", key);
+                return report(p, line, "key '%s' appears before any [Section]", nook_val(key));
         return keyfile_add(p->kf, p->section, key, value, p->file, line);
 }
 

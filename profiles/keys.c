@@ -21,7 +21,7 @@ static int parse_bool(const char *v, bool *out, struct nook_err *e)
                         return 0;
                 }
         }
-        return nook_errf(e, EINVAL, "'%s' is not a boolean (use yes or no)", v);
+        return nook_errf(e, EINVAL, "'%s' is not a boolean (use yes or no)", nook_val(v));
 }
 
 static int k_description(struct nook_spec *s, const char *v, struct nook_err *e)
@@ -39,7 +39,7 @@ static int k_command(struct nook_spec *s, const char *v, struct nook_err *e)
 static int k_workdir(struct nook_spec *s, const char *v, struct nook_err *e)
 {
         if (v[0] != '/')
-                return nook_errf(e, EINVAL, "working directory '%s' is not an absolute path", v);
+                return nook_errf(e, EINVAL, "working directory '%s' is not an absolute path", nook_val(v));
         free(s->chdir);
         s->chdir = strdup(v);
         return s->chdir ? 0 : nook_errf(e, ENOMEM, "out of memory");
@@ -61,7 +61,11 @@ static int set_id(struct nook_spec *s, bool gid, const char *v, struct nook_err 
 static int k_user(struct nook_spec *s, const char *v, struct nook_err *e) { return set_id(s, false, v, e); }
 static int k_group(struct nook_spec *s, const char *v, struct nook_err *e) { return set_id(s, true, v, e); }
 
-static int k_env(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_env(s, SPEC_ENV_SET, v, e); }
+/* NAME=VALUE sets; a bare NAME passes the caller's own value */
+static int k_env(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return spec_add_env(s, strchr(v, '=') ? SPEC_ENV_SET : SPEC_ENV_PASS, v, e);
+}
 static int k_unsetenv(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_env(s, SPEC_ENV_UNSET, v, e); }
 
 static int k_clearenv(struct nook_spec *s, const char *v, struct nook_err *e)
@@ -75,7 +79,7 @@ static int k_hostname(struct nook_spec *s, const char *v, struct nook_err *e)
 
         if (n == 0 || n > 64 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != n ||
             v[0] == '-' || v[0] == '.')
-                return nook_errf(e, EINVAL, "hostname '%s' is not valid (1 to 64 letters, digits, '-' and '.')", v);
+                return nook_errf(e, EINVAL, "hostname '%s' is not valid (1 to 64 letters, digits, '-' and '.')", nook_val(v));
         free(s->hostname);
         s->hostname = strdup(v);
         return s->hostname ? 0 : nook_errf(e, ENOMEM, "out of memory");
@@ -122,7 +126,7 @@ static int k_overlay(struct nook_spec *s, const char *v, struct nook_err *e)
                         s->overlay = i;
                         return 0;
                 }
-        return nook_errf(e, EINVAL, "overlay '%s' is not one of auto, kernel, fuse", v);
+        return nook_errf(e, EINVAL, "overlay '%s' is not one of auto, kernel, fuse", nook_val(v));
 }
 
 static int k_persist(struct nook_spec *s, const char *v, struct nook_err *e)
@@ -136,10 +140,10 @@ static int k_name(struct nook_spec *s, const char *v, struct nook_err *e)
 
         if (n == 0 || n > 64 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n ||
             v[0] == '.' || v[0] == '-')
-                return nook_errf(e, EINVAL, "sandbox name '%s' is not valid (1 to 64 letters, digits, '_', '.', '-')", v);
+                return nook_errf(e, EINVAL, "sandbox name '%s' is not valid (1 to 64 letters, digits, '_', '.', '-')", nook_val(v));
         /* ids are numbers: nook stop 4242 must mean one sandbox */
         if (strspn(v, "0123456789") == n)
-                return nook_errf(e, EINVAL, "sandbox name '%s' is only digits, which nook ps uses for ids (put a letter in it)", v);
+                return nook_errf(e, EINVAL, "sandbox name '%s' is only digits, which nook ps uses for ids (put a letter in it)", nook_val(v));
         free(s->name);
         s->name = strdup(v);
         return s->name ? 0 : nook_errf(e, ENOMEM, "out of memory");
@@ -151,7 +155,7 @@ static int k_netmode(struct nook_spec *s, const char *v, struct nook_err *e)
         bool slirp = strcmp(v, "slirp") == 0, pasta = strcmp(v, "pasta") == 0;
 
         if (!none && !host && !slirp && !pasta)
-                return nook_errf(e, EINVAL, "network mode '%s' is not one of none, host, slirp, pasta", v);
+                return nook_errf(e, EINVAL, "network mode '%s' is not one of none, host, slirp, pasta", nook_val(v));
         s->share_net = host;
         s->slirp = slirp;
         s->pasta = pasta;
@@ -180,9 +184,9 @@ static int k_seccomp(struct nook_spec *s, const char *v, struct nook_err *e)
         else if (strcmp(v, "none") == 0)
                 s->seccomp = SPEC_SECCOMP_NONE;
         else if (strcmp(v, "strict") == 0 || strchr(v, '/'))
-                return nook_errf(e, ENOTSUP, "seccomp '%s' is not supported yet; use default or none", v);
+                return nook_errf(e, ENOTSUP, "seccomp '%s' is not supported yet; use default or none", nook_val(v));
         else
-                return nook_errf(e, EINVAL, "seccomp '%s' is not a mode (use 'default' or 'none')", v);
+                return nook_errf(e, EINVAL, "seccomp '%s' is not a mode (use 'default' or 'none')", nook_val(v));
         return 0;
 }
 
@@ -212,7 +216,7 @@ static int k_display(struct nook_spec *s, const char *v, struct nook_err *e)
         else if (strcmp(v, "auto") == 0)
                 s->display = SPEC_DISPLAY_AUTO;
         else
-                return nook_errf(e, EINVAL, "display '%s' is not one of wayland, x11, auto, none", v);
+                return nook_errf(e, EINVAL, "display '%s' is not one of wayland, x11, auto, none", nook_val(v));
         return 0;
 }
 
@@ -227,7 +231,7 @@ static int k_audio(struct nook_spec *s, const char *v, struct nook_err *e)
         else if (strcmp(v, "auto") == 0)
                 s->audio = SPEC_AUDIO_AUTO;
         else
-                return nook_errf(e, EINVAL, "audio '%s' is not one of pipewire, pulseaudio, auto, none", v);
+                return nook_errf(e, EINVAL, "audio '%s' is not one of pipewire, pulseaudio, auto, none", nook_val(v));
         return 0;
 }
 
@@ -238,7 +242,7 @@ static int k_dbus(struct nook_spec *s, const char *v, struct nook_err *e)
         else if (strcmp(v, "filtered") == 0)
                 s->dbus = SPEC_DBUS_FILTERED;
         else
-                return nook_errf(e, EINVAL, "D-Bus mode '%s' is not one of filtered, none", v);
+                return nook_errf(e, EINVAL, "D-Bus mode '%s' is not one of filtered, none", nook_val(v));
         return 0;
 }
 
@@ -250,7 +254,7 @@ static int k_talk(struct nook_spec *s, const char *v, struct nook_err *e)
         if (body == 0 || n > 255 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") < body ||
             !memchr(v, '.', body) || v[0] == '.' || v[0] == ':' || (v[0] >= '0' && v[0] <= '9') || strstr(v, "..") ||
             v[body - 1] == '.')
-                return nook_errf(e, EINVAL, "'%s' is not a D-Bus name (like org.freedesktop.Notifications, or org.example.*)", v);
+                return nook_errf(e, EINVAL, "'%s' is not a D-Bus name (like org.freedesktop.Notifications, or org.example.*)", nook_val(v));
         /* a prefix that covers the services that run programs outside any
            sandbox (systemd's, Flatpak's) is one nook will not hand out;
            name those one by one if you must */

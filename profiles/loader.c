@@ -117,6 +117,50 @@ bool profile_exists(const struct profile_env *pe, const char *name)
         return profile_find(pe, name, &p) == 0;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int profile_names(const struct profile_env *pe, char ***names, size_t *n)
+{
+        char **v = NULL;
+        size_t k = 0;
+
+        for (size_t i = 0; i < pe->n_dirs; i++) {
+                DIR *dp = opendir(pe->dirs[i]);
+                struct dirent *de;
+                while (dp && (de = readdir(dp))) {
+                        size_t len = strlen(de->d_name);
+                        if (de->d_name[0] == '.' || len <= 8 || !has_suffix(de->d_name, ".profile"))
+                                continue;
+                        bool seen = false;
+                        for (size_t j = 0; j < k; j++)
+                                seen |= strncmp(v[j], de->d_name, len - 8) == 0 && v[j][len - 8] == '\0';
+                        if (seen)
+                                continue;
+                        char *name = strndup(de->d_name, len - 8);
+                        char **nv = name ? reallocarray(v, k + 2, sizeof(*nv)) : NULL;
+                        if (!nv) {
+                                free(name);
+                                closedir(dp);
+                                strv_free(v);
+                                return -ENOMEM;
+                        }
+                        v = nv;
+                        v[k++] = name;
+                        v[k] = NULL;
+                }
+                if (dp)
+                        closedir(dp);
+        }
+        if (k)
+                qsort(v, k, sizeof(*v), cmp_name);
+        *names = v;
+        *n = k;
+        return 0;
+}
+
 static int read_file(const char *path, char **text, size_t *len)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -238,7 +282,7 @@ static int do_include(struct loader *L, const struct kf_entry *en)
                 for (size_t i = 0; i < L->pe->n_dirs && used < sizeof(searched); i++)
                         used += (size_t)snprintf(searched + used, sizeof(searched) - used, "%s%s", i ? ", " : "",
                                                  L->pe->dirs[i]);
-                return diag_add(L->d, en->file, en->line, "Include '%s' not found (searched: %s)", value, searched);
+                return diag_add(L->d, en->file, en->line, "Include '%s' not found (searched: %s)", nook_val(value), searched);
         }
         return load_file(L, path, path, en);
 }
@@ -379,9 +423,9 @@ int profile_load(const struct profile_env *pe, const char *name, struct keyfile 
                 return r;
         if (r < 0) {
                 if (strchr(name, '/'))
-                        return diag_add(d, NULL, 0, "profile file '%s' does not exist", name);
+                        return diag_add(d, NULL, 0, "profile file '%s' does not exist", nook_val(name));
                 return diag_add(d, NULL, 0, "no profile named '%s' (searched %s, %s, %s; 'nook profile ls' lists them)",
-                                name, pe->dirs[0], pe->dirs[1], pe->dirs[2]);
+                                nook_val(name), pe->dirs[0], pe->dirs[1], pe->dirs[2]);
         }
         r = load_file(&L, path, path, NULL);
         if (r < 0)
@@ -452,11 +496,11 @@ static int unknown_key(struct diag *d, const struct kf_entry *en)
         const char *home = key_home_section(en->key);
         const char *hint = key_suggest(en->section, en->key);
         if (home)
-                snprintf(msg, sizeof(msg), "key '%s' belongs in [%s], not [%s]", en->key, home, en->section);
+                snprintf(msg, sizeof(msg), "key '%s' belongs in [%s], not [%s]", nook_val(en->key), home, en->section);
         else if (hint)
-                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s] (did you mean '%s'?)", en->key, en->section, hint);
+                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s] (did you mean '%s'?)", nook_val(en->key), en->section, nook_val(hint));
         else
-                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s]", en->key, en->section);
+                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s]", nook_val(en->key), en->section);
         return report(d, en->file, en->line, msg);
 }
 
@@ -479,7 +523,7 @@ int profile_resolve(const struct profile_env *pe, const struct keyfile *kf, stru
                 } else if (!def) {
                         rr = unknown_key(d, en);
                 } else if (def->flags & KEY_LATER) {
-                        snprintf(msg, sizeof(msg), "'%s' in [%s] is not supported yet (it arrives with %s)", en->key,
+                        snprintf(msg, sizeof(msg), "'%s' in [%s] is not supported yet (it arrives with %s)", nook_val(en->key),
                                  en->section, def->later);
                         rr = report(d, en->file, en->line, msg);
                 } else if (strcmp(def->key, "Include") == 0) {

@@ -38,6 +38,10 @@ int profile_find(const struct profile_env *pe, const char *name, char **path);
    a .profile file. */
 bool profile_exists(const struct profile_env *pe, const char *name);
 
+/* The names of the profiles in the search path, each once, sorted (a
+   NULL-terminated vector, or NULL when there is none). */
+int profile_names(const struct profile_env *pe, char ***names, size_t *n);
+
 /* Loads a profile with its includes and drop-ins into kf, as one ordered
    stream of assignments. Problems go to d; returns 0 or -EINVAL/-ENOMEM. */
 int profile_load(const struct profile_env *pe, const char *name, struct keyfile *kf, struct diag *d);

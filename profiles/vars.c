@@ -138,9 +138,9 @@ static int unknown(const char *name, size_t n, const char *in, struct nook_err *
         snprintf(word, sizeof(word), "%.*s", (int)n, name);
         const char *hint = suggest_closest(word, names, VAR_COUNT + 1);
         if (hint)
-                return nook_errf(e, EINVAL, "unknown variable ${%s} in '%s' (did you mean ${%s}?)", word, in, hint);
+                return nook_errf(e, EINVAL, "unknown variable ${%s} in '%s' (did you mean ${%s}?)", word, nook_val(in), hint);
         return nook_errf(e, EINVAL, "unknown variable ${%s} in '%s' (known: HOME USER UID GID XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME DOWNLOADS CWD PROFILE_DIR)",
-                         word, in);
+                         word, nook_val(in));
 }
 
 int vars_expand(const struct vars *vs, const char *profile_dir, const char *in, char **out, struct nook_err *e)
@@ -162,14 +162,14 @@ int vars_expand(const struct vars *vs, const char *profile_dir, const char *in, 
                         const char *end = strchr(p + 2, '}');
                         if (!end) {
                                 free(b.s);
-                                return nook_errf(e, EINVAL, "unterminated ${ in '%s'", in);
+                                return nook_errf(e, EINVAL, "unterminated ${ in '%s'", nook_val(in));
                         }
                         size_t n = (size_t)(end - (p + 2));
                         const char *v = lookup(vs, profile_dir, p + 2, n);
                         if (!v) {
                                 free(b.s);
                                 if (n == 3 && strncmp(p + 2, "CWD", 3) == 0)
-                                        return nook_errf(e, ENOENT, "${CWD} in '%s' is not set: the current directory is gone", in);
+                                        return nook_errf(e, ENOENT, "${CWD} in '%s' is not set: the current directory is gone", nook_val(in));
                                 return unknown(p + 2, n, in, e);
                         }
                         r = put(&b, v, strlen(v));

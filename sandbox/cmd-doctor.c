@@ -360,7 +360,7 @@ int cmd_doctor(int argc, char **argv)
                 return 0;
         }
         if (argc > 1) {
-                fprintf(stderr, "nook: doctor takes no arguments, got '%s' (see nook doctor --help)\n", argv[1]);
+                fprintf(stderr, "nook: doctor takes no arguments, got '%s' (see nook doctor --help)\n", nook_val(argv[1]));
                 return NOOK_EXIT_FAILURE;
         }
         if (host_facts_read(&h, &e) < 0) {

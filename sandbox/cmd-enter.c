@@ -315,7 +315,7 @@ int cmd_enter(int argc, char **argv)
         char **command = NULL;
         if (argc > 2) {
                 if (strcmp(argv[2], "--") != 0 || argc == 3) {
-                        fprintf(stderr, "nook: enter: the command comes after '--' (nook enter %s -- COMMAND...)\n", argv[1]);
+                        fprintf(stderr, "nook: enter: the command comes after '--' (nook enter %s -- COMMAND...)\n", nook_val(argv[1]));
                         return NOOK_EXIT_FAILURE;
                 }
                 command = argv + 3;

@@ -88,7 +88,7 @@ static int parse(int argc, char **argv, struct image_args *a)
                         else if (strcmp(optarg, "range") == 0)
                                 a->map = USERNS_RANGE;
                         else {
-                                fprintf(stderr, "nook: --map '%s' is not one of auto, range, single\n", optarg);
+                                fprintf(stderr, "nook: --map '%s' is not one of auto, range, single\n", nook_val(optarg));
                                 return -1;
                         }
                         break;
@@ -97,7 +97,7 @@ static int parse(int argc, char **argv, struct image_args *a)
                         return 1;
                 default:
                         fprintf(stderr, "nook: unknown option '%s' for 'nook image' (see 'nook image --help')\n",
-                                argv[optind - 1]);
+                                nook_val(argv[optind - 1]));
                         return -1;
                 }
         }
@@ -447,7 +447,7 @@ int cmd_rm(int argc, char **argv)
                 char rel[256], lockrel[300];
                 const char *name = a.pos[i];
                 if (!*name || strchr(name, '/') || name[0] == '.') {
-                        r = nook_errf(&e, EINVAL, "'%s' is not a sandbox name", name);
+                        r = nook_errf(&e, EINVAL, "'%s' is not a sandbox name", nook_val(name));
                         break;
                 }
                 snprintf(rel, sizeof(rel), "containers/%s", name);
@@ -500,6 +500,6 @@ int cmd_image(int argc, char **argv)
                 return do_rm(&a);
         if (strcmp(sub, "prune") == 0)
                 return do_prune(&a);
-        fprintf(stderr, "nook: unknown image command '%s' (see 'nook image --help')\n", sub);
+        fprintf(stderr, "nook: unknown image command '%s' (see 'nook image --help')\n", nook_val(sub));
         return 125;
 }

@@ -1,6 +1,5 @@
 #include "sandbox/cmd-profile.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <sys/capability.h>
@@ -195,7 +194,7 @@ static json_t *spec_json(const struct nook_spec *s)
         json_object_set_new(o, "hostname", s->hostname ? json_string(s->hostname) : json_null());
         json_object_set_new(o, "clear_environment", json_boolean(s->clearenv));
         for (size_t i = 0; i < s->n_env; i++)
-                json_array_append_new(env, json_pack("{s:s,s:s}", "op", s->env[i].op == SPEC_ENV_SET ? "set" : "unset",
+                json_array_append_new(env, json_pack("{s:s,s:s}", "op", s->env[i].op == SPEC_ENV_SET ? "set" : s->env[i].op == SPEC_ENV_PASS ? "pass" : "unset",
                                                      "value", s->env[i].arg));
         json_object_set_new(o, "environment", env);
         for (size_t i = 0; i < s->n_binds; i++)
@@ -275,11 +274,6 @@ static int do_show(int argc, char **argv)
         return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The Description= of a profile file, without following its includes. */
 static char *description_of(const struct env *v, const char *path)
 {
@@ -324,38 +318,19 @@ static int do_ls(int argc, char **argv)
                 env_free(&v);
                 return 2;
         }
-        for (size_t i = 0; i < v.pe.n_dirs; i++) {
-                DIR *dp = opendir(v.pe.dirs[i]);
-                struct dirent *de;
-                while (dp && (de = readdir(dp))) {
-                        size_t len = strlen(de->d_name);
-                        if (de->d_name[0] == '.' || len <= 8 || strcmp(de->d_name + len - 8, ".profile") != 0)
-                                continue;
-                        char *name = strndup(de->d_name, len - 8);
-                        bool seen = false;
-                        for (size_t k = 0; name && k < n; k++)
-                                seen |= strcmp(names[k], name) == 0;
-                        char **nn = seen || !name ? NULL : reallocarray(names, n + 1, sizeof(*nn));
-                        if (nn) {
-                                names = nn;
-                                names[n++] = name;
-                        } else {
-                                free(name);
-                        }
-                }
-                if (dp)
-                        closedir(dp);
+        if (profile_names(&v.pe, &names, &n) < 0) {
+                fprintf(stderr, "nook: out of memory\n");
+                env_free(&v);
+                return 2;
         }
-        qsort(names, n, sizeof(*names), cmp_str);
         printf("%-20s %-50s %s\n", "NAME", "DESCRIPTION", "SOURCE");
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *path = NULL, *desc = NULL;
                 if (profile_find(&v.pe, names[i], &path) == 0)
                         desc = description_of(&v, path);
                 printf("%-20s %-50s %s\n", names[i], desc ? desc : "-", path ? path : "?");
-                free(names[i]);
         }
-        free(names);
+        strv_free(names);
         env_free(&v);
         return 0;
 }
@@ -404,7 +379,7 @@ static int do_desktop_entry(int argc, char **argv)
                 else if (!name && argv[i][0] != '-')
                         name = argv[i];
                 else {
-                        fprintf(stderr, "nook: profile desktop-entry takes [--install] and one NAME, not '%s'\n", argv[i]);
+                        fprintf(stderr, "nook: profile desktop-entry takes [--install] and one NAME, not '%s'\n", nook_val(argv[i]));
                         return 2;
                 }
         }
@@ -473,6 +448,6 @@ int cmd_profile(int argc, char **argv)
                 return do_keys();
         if (strcmp(sub, "desktop-entry") == 0)
                 return do_desktop_entry(argc - 2, argv + 2);
-        fprintf(stderr, "nook: unknown profile command '%s' (see 'nook profile --help')\n", sub);
+        fprintf(stderr, "nook: unknown profile command '%s' (see 'nook profile --help')\n", nook_val(sub));
         return 2;
 }

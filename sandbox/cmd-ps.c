@@ -106,12 +106,12 @@ int cmd_ps(int argc, char **argv)
                         ps_usage(stdout);
                         return 0;
                 } else {
-                        fprintf(stderr, "nook: ps: unknown option '%s' (see nook ps --help)\n", argv[optind - 1]);
+                        fprintf(stderr, "nook: ps: unknown option '%s' (see nook ps --help)\n", nook_val(argv[optind - 1]));
                         return NOOK_EXIT_FAILURE;
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "nook: ps takes no arguments, got '%s' (see nook ps --help)\n", argv[optind]);
+                fprintf(stderr, "nook: ps takes no arguments, got '%s' (see nook ps --help)\n", nook_val(argv[optind]));
                 return NOOK_EXIT_FAILURE;
         }
         struct run_state *all;
@@ -275,7 +275,7 @@ int cmd_stop(int argc, char **argv)
                 case 't':
                         v = strtol(optarg, &end, 10);
                         if (*end || end == optarg || v < 0 || v > 3600) {
-                                fprintf(stderr, "nook: stop: --time '%s' is not a number of seconds from 0 to 3600\n", optarg);
+                                fprintf(stderr, "nook: stop: --time '%s' is not a number of seconds from 0 to 3600\n", nook_val(optarg));
                                 return NOOK_EXIT_FAILURE;
                         }
                         seconds = (int)v;
@@ -283,7 +283,7 @@ int cmd_stop(int argc, char **argv)
                 case 's':
                         sig = parse_signal(optarg);
                         if (sig < 0) {
-                                fprintf(stderr, "nook: stop: --signal '%s' is not one of TERM, INT, HUP, QUIT, USR1, USR2, KILL\n", optarg);
+                                fprintf(stderr, "nook: stop: --signal '%s' is not one of TERM, INT, HUP, QUIT, USR1, USR2, KILL\n", nook_val(optarg));
                                 return NOOK_EXIT_FAILURE;
                         }
                         break;
@@ -292,7 +292,7 @@ int cmd_stop(int argc, char **argv)
                         return 0;
                 default:
                         fprintf(stderr, "nook: stop: unknown or incomplete option '%s' (see nook stop --help)\n",
-                                argv[optind - 1]);
+                                nook_val(argv[optind - 1]));
                         return NOOK_EXIT_FAILURE;
                 }
         }
@@ -356,7 +356,7 @@ int cmd_logs(int argc, char **argv)
                         logs_usage(stdout);
                         return 0;
                 } else {
-                        fprintf(stderr, "nook: logs: unknown option '%s' (see nook logs --help)\n", argv[optind - 1]);
+                        fprintf(stderr, "nook: logs: unknown option '%s' (see nook logs --help)\n", nook_val(argv[optind - 1]));
                         return NOOK_EXIT_FAILURE;
                 }
         }
@@ -400,7 +400,7 @@ int cmd_logs(int argc, char **argv)
                 }
                 if (!plain || access(path, R_OK) != 0) {
                         fprintf(stderr, "nook: no running sandbox is named or numbered '%s', and %s has no log of that name or ID\n",
-                                what, dir);
+                                nook_val(what), dir);
                         return NOOK_EXIT_FAILURE;
                 }
         }

@@ -152,6 +152,8 @@ void run_usage(FILE *out)
               "\n"
               "Environment and identity:\n"
               "  -e, --env K=V             set K to V for the command\n"
+              "  -e, --env K               pass your own K, even one that looks like a secret\n"
+              "                            (those are not passed otherwise: see nook(1))\n"
               "      --unsetenv K          remove K from the command's environment\n"
               "      --clearenv            start from an empty environment (then --env applies)\n"
               "      --uid N, --gid N      run as uid/gid N inside (0 to 4294967294)\n"
@@ -243,8 +245,8 @@ static int unknown_option(const char *arg, struct nook_err *e)
         word[strcspn(word, "=")] = '\0';
         const char *hint = suggest_closest(word, names, n);
         if (hint)
-                return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (did you mean '--%s'?)", arg, hint);
-        return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (see 'nook run --help')", arg);
+                return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (did you mean '--%s'?)", nook_val(arg), hint);
+        return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (see 'nook run --help')", nook_val(arg));
 }
 
 static int missing_value(const char *bad, struct nook_err *e)
@@ -307,7 +309,7 @@ static int take_option(struct run_args *a, int c, int index, const char *arg, st
                 else if (strcmp(arg, "range") == 0)
                         a->direct.map_mode = USERNS_RANGE;
                 else
-                        return nook_errf(e, EINVAL, "--map '%s' is not one of auto, range, single", arg);
+                        return nook_errf(e, EINVAL, "--map '%s' is not one of auto, range, single", nook_val(arg));
                 return 0;
         case 'v':
                 a->direct.verbose++;
@@ -362,6 +364,59 @@ static int copy_command(struct run_args *a, int argc, char **argv, int from, str
         return 0;
 }
 
+/* A command of that name in the caller's PATH (a host sandbox sees the
+   host's /usr and /bin, so what is found here is found there). */
+static bool on_path(const char *name)
+{
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+
+        for (char *save = NULL, *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir;
+             dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *file = NULL;
+                struct stat st;
+                if (asprintf(&file, "%s/%s", dir, name) >= 0 && stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+                    access(file, X_OK) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* `nook run NAME -- CMD` where NAME is no profile, no image and no
+   command: most likely a misspelt profile or image, so say that, with the
+   names it may have meant. */
+static int unknown_name(const char *name, const struct profile_env *pe, const char *store, struct nook_err *e)
+{
+        char **profiles = NULL, **images = NULL;
+        size_t np = 0, ni = 0;
+        const char *near[4];
+        char hint[512] = "";
+
+        (void)profile_names(pe, &profiles, &np);
+        (void)image_names(store, &images, &ni);
+        const char *all[np + ni + 1];
+        for (size_t i = 0; i < np; i++)
+                all[i] = profiles[i];
+        for (size_t i = 0; i < ni; i++)
+                all[np + i] = images[i];
+        size_t n = suggest_near(name, all, np + ni, near, ARRAY_SIZE(near));
+        for (size_t i = 0, o = 0; i < n && o < sizeof(hint); i++) {
+                int w = snprintf(hint + o, sizeof(hint) - o, "%s'%s'", i == 0 ? "" : i + 1 == n ? " or " : ", ", near[i]);
+                if (w < 0 || (size_t)w >= sizeof(hint) - o) {
+                        hint[o] = '\0';        /* the names that fit, whole */
+                        break;
+                }
+                o += (size_t)w;
+        }
+        strv_free(profiles);
+        strv_free(images);
+        if (hint[0])
+                return nook_errf(e, ENOENT, "no profile or image is named '%s', nor is it a command (did you mean %s?)",
+                                 nook_val(name), hint);
+        return nook_errf(e, ENOENT, "no profile or image is named '%s', nor is it a command (see 'nook profile ls' and 'nook image ls')",
+                         nook_val(name));
+}
+
 int run_args_parse(struct run_args *a, int argc, char **argv, const struct profile_env *pe, struct nook_err *e)
 {
         int first = parse_options(a, argc, argv, e);
@@ -402,6 +457,9 @@ int run_args_parse(struct run_args *a, int argc, char **argv, const struct profi
                                 return nook_errf(e, ENOMEM, "out of memory");
                 return 0;
         }
+        if (!a->profile && !a->noprofile && !a->dashdash && pe && first + 1 < argc && strcmp(argv[first + 1], "--") == 0 &&
+            !strchr(argv[first], '/') && !on_path(argv[first]))
+                return unknown_name(argv[first], pe, a->direct.store, e);
         return copy_command(a, argc, argv, first, e);
 }
 
@@ -656,7 +714,7 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         }
         if (!s->argv || !s->argv[0]) {
                 if (a->profile)
-                        return nook_errf(e, EINVAL, "no command given, and profile '%s' has no Command= (give one after --)", a->profile);
+                        return nook_errf(e, EINVAL, "no command given, and profile '%s' has no Command= (give one after --)", nook_val(a->profile));
                 return nook_errf(e, EINVAL, "no command given (usage: nook run [OPTIONS] [--] COMMAND [ARG...])");
         }
         s->verbose = a->direct.verbose;
@@ -734,6 +792,20 @@ static int check_protected_links(const struct plan *p, const char *path, const c
         }
 }
 
+/* -v: which of the caller's variables the command does not get */
+static void say_dropped_env(const struct nook_spec *s)
+{
+        _cleanup_free_ char *names = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&names, &len);
+
+        for (size_t i = 0; f && i < s->n_env_dropped; i++)
+                fprintf(f, "%s%s", i ? " " : "", s->env_dropped[i]);
+        if (!f || fclose(f) != 0)
+                return;
+        nook_say("not passed to the command, as they look like secrets: %s (pass one with --env NAME)", names);
+}
+
 static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
                        struct seccomp_prog *prog, struct nook_err *e)
 {
@@ -749,6 +821,10 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                 r = run_args_parse(&a, argc, argv, &pe, e);
         if (r == 0)
                 r = build_spec(&a, &pe, spec, e);
+        if (r == 0)
+                r = spec_env_resolve(spec, environ, e);
+        if (r == 0 && spec->verbose && spec->n_env_dropped)
+                say_dropped_env(spec);
         if (r == 0 && spec->home == SPEC_HOME_PRIVATE)
                 r = prepare_private_home(spec, &pe, e);
         if (r == 0) {
@@ -931,14 +1007,15 @@ static int run_detached(const struct detach *d, char *log, size_t log_size, int 
         /* it failed before its command started: what it said is in the log */
         int st = 0;
         waitpid(child, &st, 0);
-        char dir[4096], path[4200], line[1024];
+        char dir[4096], path[4200];
         runstate_logs_dir(dir, sizeof(dir));
         snprintf(path, sizeof(path), "%s/%d.log", dir, (int)child);
         FILE *f = fopen(path, "re");
-        while (f && fgets(line, sizeof(line), f))
-                fputs(line, stderr);
-        if (f)
+        if (f) {
+                /* helpers write there too: as text, not as terminal controls */
+                nook_copy_lines(f, stderr);
                 fclose(f);
+        }
         /* it never ran: its log was only this */
         unlink(path);
         return WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : NOOK_EXIT_FAILURE;

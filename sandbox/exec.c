@@ -271,9 +271,9 @@ _Noreturn void exec_command(const struct exec_ctx *x)
         execvp(s->argv[0], s->argv);
         int err = errno;
         if (err == ENOENT && !strchr(s->argv[0], '/'))
-                fprintf(stderr, "nook: cannot run '%s': command not found in the sandbox's PATH\n", s->argv[0]);
+                fprintf(stderr, "nook: cannot run '%s': command not found in the sandbox's PATH\n", nook_val(s->argv[0]));
         else
-                fprintf(stderr, "nook: cannot run '%s': %s\n", s->argv[0], strerror(err));
+                fprintf(stderr, "nook: cannot run '%s': %s\n", nook_val(s->argv[0]), strerror(err));
         if (x->exec_fail_fd > 2 && write(x->exec_fail_fd, "x", 1) < 0)
                 _exit(err == ENOENT ? 127 : 126);
         _exit(err == ENOENT ? 127 : 126);

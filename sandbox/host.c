@@ -41,11 +41,11 @@ static int read_home(struct host_facts *h, struct nook_err *e)
                 home = pw->pw_dir;
         }
         if (home[0] != '/')
-                return nook_errf(e, EINVAL, "HOME '%s' is not an absolute path (set HOME to your home directory)", home);
+                return nook_errf(e, EINVAL, "HOME '%s' is not an absolute path (set HOME to your home directory)", nook_val(home));
         h->home = path_normalize(home);
         if (!h->home)
                 return nook_errf(e, EINVAL, "HOME '%s' is not usable: a '..' component is not allowed (set HOME to your home directory)",
-                                 home);
+                                 nook_val(home));
         if (strcmp(h->home, "/") == 0)
                 return nook_errf(e, EINVAL, "HOME '/' cannot hold a private home (set HOME to your home directory)");
         return 0;

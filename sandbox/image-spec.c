@@ -1,5 +1,6 @@
 #include "sandbox/image-spec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -39,6 +40,57 @@ bool image_exists(const char *store_root, const char *name)
         }
         snprintf(path + o, sizeof(path) - o, ".json");
         return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int image_names(const char *store_root, char ***names, size_t *n)
+{
+        _cleanup_free_ char *root = store_root ? strdup(store_root) : store_default_root();
+        _cleanup_free_ char *dir = NULL;
+        char **v = NULL;
+        size_t k = 0;
+
+        *names = NULL;
+        *n = 0;
+        if (!root || asprintf(&dir, "%s/images", root) < 0)
+                return -ENOMEM;
+        /* the record files' names, unescaped as store.c writes them; the
+           records themselves are nook-image's to read */
+        DIR *dp = opendir(dir);
+        struct dirent *de;
+        while (dp && (de = readdir(dp))) {
+                size_t len = strlen(de->d_name);
+                if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
+                        continue;
+                char *name = strndup(de->d_name, len - 5);
+                if (name) {
+                        char *w = name;
+                        for (const char *r = name; *r; r++, w++) {
+                                if (strncmp(r, "%2F", 3) == 0) {
+                                        *w = '/';
+                                        r += 2;
+                                } else {
+                                        *w = *r;
+                                }
+                        }
+                        *w = '\0';
+                        /* as a user types it: `nook run alpine` */
+                        size_t l = strlen(name);
+                        if (l > 7 && strcmp(name + l - 7, ":latest") == 0)
+                                name[l - 7] = '\0';
+                }
+                if (!name || strv_push(&v, &k, name) < 0) {
+                        free(name);
+                        closedir(dp);
+                        strv_free(v);
+                        return -ENOMEM;
+                }
+                free(name);
+        }
+        if (dp)
+                closedir(dp);
+        *names = v;
+        *n = k;
+        return 0;
 }
 
 static int strv_from_json(json_t *a, char ***out, size_t *n)
@@ -123,12 +175,12 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
                 gid = uid;
                 lookup_by_uid(s, uid, &gid);
         } else if (lookup_entry(s, "etc/passwd", buf, &uid, &gid) < 0) {
-                return nook_errf(e, ENOENT, "the image's user '%s' is not in its /etc/passwd (use --uid)", buf);
+                return nook_errf(e, ENOENT, "the image's user '%s' is not in its /etc/passwd (use --uid)", nook_val(buf));
         }
         if (colon && parse_u64(colon, UINT32_MAX - 1, &v) == 0)
                 gid = (unsigned)v;
         else if (colon && lookup_entry(s, "etc/group", colon, &gid, NULL) < 0)
-                return nook_errf(e, ENOENT, "the image's group '%s' is not in its /etc/group (use --gid)", colon);
+                return nook_errf(e, ENOENT, "the image's group '%s' is not in its /etc/group (use --gid)", nook_val(colon));
         s->run_as_set = true;
         s->run_uid = uid;
         s->run_gid = gid;

@@ -299,7 +299,7 @@ static int mount_overlay(const struct nook_spec *spec, const char *lower, struct
                 if (m >= 0 || spec->overlay == 1)
                         return m;
                 if (spec->verbose)
-                        fprintf(stderr, "nook: kernel overlayfs refused (%s): using fuse-overlayfs\n", e->msg);
+                        nook_say("kernel overlayfs refused (%s): using fuse-overlayfs", e->msg);
         }
         int r = request_fuse(e);
         return r < 0 ? r : FUSE_MOUNTED;
@@ -451,7 +451,7 @@ static int setup_sandbox(const struct launch_ctx *c, struct nook_err *e)
                 if (c->spec->verbose) {
                         char line[8192];
                         step_describe(s, line, sizeof(line));
-                        fprintf(stderr, "nook: [%zu/%zu] %s\n", i + 1, c->plan->n, line);
+                        nook_say("[%zu/%zu] %s", i + 1, c->plan->n, line);     /* paths are the user's */
                 }
                 rc = apply_step(s, &r, e);
         }
@@ -554,17 +554,16 @@ static int write_nook_file(const char *dir, const struct spec_nook_file *f, stru
 /* -v: a helper that failed shows its whole log (name, in the run directory). */
 static void print_helper_log(const struct launch_ctx *c, const char *rundir, const char *name)
 {
-        char path[4200], buf[4096];
-        size_t n;
+        char path[4200];
 
         if (!c->spec->verbose)
                 return;
         snprintf(path, sizeof(path), "%s/%s", rundir, name);
         FILE *f = fopen(path, "re");
-        while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-                fwrite(buf, 1, n, stderr);
-        if (f)
+        if (f) {
+                nook_copy_lines(f, stderr);     /* its words, not its escape sequences */
                 fclose(f);
+        }
 }
 
 static int clone_flags(const struct nook_spec *s)

@@ -81,6 +81,6 @@ int main(int argc, char **argv)
                 usage(stdout);
                 return 0;
         }
-        fprintf(stderr, "nook: unknown command '%s' (see 'nook --help')\n", cmd);
+        fprintf(stderr, "nook: unknown command '%s' (see 'nook --help')\n", nook_val(cmd));
         return NOOK_EXIT_FAILURE;
 }

@@ -25,6 +25,11 @@ enum spec_limit {
         SPEC_LIMIT_CORE, SPEC_LIMIT_STACK, SPEC_LIMIT_AS, SPEC_LIMIT_COUNT,
 };
 
+/* The least a limit may be (doc/nook.1, LIMITS): below it no program starts. */
+#define SPEC_LIMIT_MIN_NOFILE 16
+#define SPEC_LIMIT_MIN_STACK (UINT64_C(64) << 10)
+#define SPEC_LIMIT_MIN_AS (UINT64_C(16) << 20)
+
 struct spec_limit_value {
         bool set;
         uint64_t value;         /* UINT64_MAX = infinity */
@@ -59,7 +64,9 @@ enum spec_audio { SPEC_AUDIO_NONE = 0, SPEC_AUDIO_PULSEAUDIO, SPEC_AUDIO_PIPEWIR
 enum spec_gpu { SPEC_GPU_NO = 0, SPEC_GPU_YES, SPEC_GPU_AUTO };
 enum spec_dbus { SPEC_DBUS_NONE = 0, SPEC_DBUS_FILTERED };
 
-enum spec_env_op { SPEC_ENV_SET, SPEC_ENV_UNSET };
+/* PASS: the caller's value of a variable, by name (Environment=NAME),
+   even one that looks like a secret; spec_env_resolve makes it a SET. */
+enum spec_env_op { SPEC_ENV_SET, SPEC_ENV_UNSET, SPEC_ENV_PASS };
 
 /* A file nook writes into the run directory before the sandbox sets up,
    bound read-only from there (a filtered X authority, a copied cookie). */
@@ -72,7 +79,7 @@ struct spec_nook_file {
 
 struct spec_env {
         enum spec_env_op op;
-        char *arg;      /* "K=V" for SET, "K" for UNSET */
+        char *arg;      /* "K=V" for SET, "K" for UNSET and PASS */
 };
 
 /* PublishPort=[HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp] */
@@ -104,6 +111,8 @@ struct nook_spec {
         struct spec_env *env;   /* applied in order, after clearenv */
         size_t n_env;
         bool clearenv;
+        char **env_dropped;     /* the caller's variables that look like secrets, not passed */
+        size_t n_env_dropped;
 
         char *chdir;            /* NULL: the current directory, else $HOME, else / */
         char *hostname;         /* NULL: keep the host's */
@@ -201,6 +210,14 @@ int spec_add_bind(struct nook_spec *s, const char *arg, unsigned flags, struct n
 int spec_add_tmpfs(struct nook_spec *s, const char *arg, struct nook_err *e);
 int spec_add_hide(struct nook_spec *s, const char *path, struct nook_err *e);
 int spec_add_env(struct nook_spec *s, enum spec_env_op op, const char *arg, struct nook_err *e);
+/* True when a variable of this name looks like it holds a secret (a token,
+   a password, a key, an agent's socket): see doc/nook.1, ENVIRONMENT. */
+bool spec_env_looks_secret(const char *name);
+/* Against the caller's environment env: PASS entries become SETs of the
+   caller's values (or go, when unset); a host sandbox that does not clear
+   its environment gets UNSETs, first, for the caller's variables that look
+   like secrets and are not passed (their names in env_dropped). */
+int spec_env_resolve(struct nook_spec *s, char *const *env, struct nook_err *e);
 /* For paths nook itself decided (absolute, normalised): no checks. */
 int spec_push_bind(struct nook_spec *s, const char *src, const char *dst, unsigned flags, struct nook_err *e);
 int spec_push_tmpfs(struct nook_spec *s, const char *dst, uint64_t size, mode_t mode, struct nook_err *e);

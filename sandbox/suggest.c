@@ -1,5 +1,6 @@
 #include "sandbox/suggest.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static size_t edit_distance(const char *a, const char *b)
@@ -45,4 +46,45 @@ const char *suggest_closest(const char *word, const char *const *candidates, siz
                 }
         }
         return best_d <= limit ? best : NULL;
+}
+
+size_t suggest_near(const char *word, const char *const *candidates, size_t n, const char **out, size_t max)
+{
+        size_t limit = strlen(word) / 3 + 1, found = 0, dist[max ? max : 1];
+        size_t wlen = strlen(word);
+
+        if (limit > 3)
+                limit = 3;
+        for (size_t i = 0; i < n && max; i++) {
+                /* in half-letters: "fire" for "firefox" (a start of the
+                   name) ranks between one typo and two */
+                size_t d = edit_distance(word, candidates[i]);
+                bool start = wlen >= 3 && strncmp(candidates[i], word, wlen) == 0;
+                if (d > limit && !start)
+                        continue;
+                d = d == (size_t)-1 ? 3 : 2 * d;
+                if (start && d > 3)
+                        d = 3;
+                bool seen = false;
+                for (size_t k = 0; k < found; k++)
+                        seen |= strcmp(out[k], candidates[i]) == 0;
+                if (seen)
+                        continue;
+                /* kept in order of distance, the farthest dropped when full */
+                size_t at = found;
+                while (at > 0 && dist[at - 1] > d)
+                        at--;
+                if (at == max)
+                        continue;
+                size_t last = found < max ? found : max - 1;
+                for (size_t k = last; k > at; k--) {
+                        out[k] = out[k - 1];
+                        dist[k] = dist[k - 1];
+                }
+                out[at] = candidates[i];
+                dist[at] = d;
+                if (found < max)
+                        found++;
+        }
+        return found;
 }

@@ -371,6 +371,52 @@ static void test_suggest_survives_a_very_long_word(void **state)
         assert_null(suggest(word));
 }
 
+static void test_suggest_near_lists_the_closest_first(void **state)
+{
+        static const char *const names[] = { "firefox-esr", "vim", "firefox", "gimp" };
+        const char *out[4];
+
+        assert_int_equal(suggest_near("firefo", names, 4, out, 4), 2);
+        assert_string_equal(out[0], "firefox");
+        assert_string_equal(out[1], "firefox-esr");
+        assert_int_equal(suggest_near("fire", names, 4, out, 1), 1);
+        assert_int_equal(suggest_near("xyzzy", names, 4, out, 4), 0);
+}
+
+/* --- nook_escape -------------------------------------------------------- */
+
+static void test_escape_shows_controls_and_bad_bytes(void **state)
+{
+        char out[128];
+
+        nook_escape(out, sizeof(out), "a\nb\tc\x1b[2J\x7f\xff\xc2\x9b\xc3\xa9", 100);
+        assert_string_equal(out, "a\\nb\\tc\\x1b[2J\\x7f\\xff\\xc2\\x9b\xc3\xa9");
+}
+
+static void test_escape_cuts_whole_characters_with_an_ellipsis(void **state)
+{
+        char out[32];
+
+        /* é is two bytes: never split; … is three */
+        assert_int_equal(nook_escape(out, sizeof(out), "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 6), 5);
+        assert_string_equal(out, "\xc3\xa9\xe2\x80\xa6");
+        nook_escape(out, sizeof(out), "abcdefgh\x1b", 10);
+        assert_string_equal(out, "abcdefg\xe2\x80\xa6");
+        nook_escape(out, sizeof(out), "abcdefgh", 8);
+        assert_string_equal(out, "abcdefgh");
+}
+
+static void test_val_cuts_a_long_value(void **state)
+{
+        char big[1000];
+
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        const char *v = nook_val(big);
+        assert_true(strlen(v) <= NOOK_VAL_MAX);
+        assert_string_equal(v + strlen(v) - 3, "\xe2\x80\xa6");
+}
+
 /* --- spec_add_bind ------------------------------------------------------ */
 
 static void test_bind_with_dst_keeps_both_paths(void **state)
@@ -651,6 +697,61 @@ static void test_env_set_needs_an_equals_sign(void **state)
         assert_int_equal(spec_add_env(&c->spec, SPEC_ENV_SET, "LANG", &c->err), -EINVAL);
         assert_contains(c->err.msg, "'LANG'");
         assert_contains(c->err.msg, "NAME=VALUE");
+        assert_int_equal(c->spec.n_env, 0);
+}
+
+static void test_env_secret_names(void **state)
+{
+        static const char *const secret[] = {
+                "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "GITHUB_TOKEN", "gh_token", "OPENAI_API_KEY",
+                "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "KRB5CCNAME", "PGPASSWORD", "DB_PASSWD",
+                "CLIENT_SECRET", "BORG_PASSPHRASE", "CI_JOB_TOKEN_X", "NPM_CONFIG__AUTH",
+                "DOCKER_AUTH_CONFIG", "GOOGLE_APPLICATION_CREDENTIALS", "SIGNING_KEY", "TOKEN",
+        };
+        static const char *const plain[] = {
+                "HOME", "PATH", "TERM", "LANG", "DISPLAY", "XKB_DEFAULT_LAYOUT", "MONKEY", "KEYBOARD",
+                "GNUPGHOME", "GIT_AUTHOR_NAME", "TOKENIZERS_PARALLELISM", "XDG_RUNTIME_DIR",
+                "DBUS_SESSION_BUS_ADDRESS", "SSH_CONNECTION",
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(secret); i++)
+                if (!spec_env_looks_secret(secret[i]))
+                        fail_msg("%s should look like a secret", secret[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(plain); i++)
+                if (spec_env_looks_secret(plain[i]))
+                        fail_msg("%s should not look like a secret", plain[i]);
+}
+
+static void test_env_resolve_drops_secrets_first_and_passes_named_ones(void **state)
+{
+        struct ctx *c = *state;
+        char *env[] = { "PLAIN=1", "A_TOKEN=a", "B_TOKEN=b", "C_TOKEN=c", "D_TOKEN=d", NULL };
+
+        assert_int_equal(spec_add_env(&c->spec, SPEC_ENV_PASS, "A_TOKEN", &c->err), 0);
+        assert_int_equal(spec_add_env(&c->spec, SPEC_ENV_SET, "B_TOKEN=mine", &c->err), 0);
+        assert_int_equal(spec_add_env(&c->spec, SPEC_ENV_UNSET, "C_TOKEN", &c->err), 0);
+        assert_int_equal(spec_add_env(&c->spec, SPEC_ENV_PASS, "ABSENT", &c->err), 0);
+        assert_int_equal(spec_env_resolve(&c->spec, env, &c->err), 0);
+        assert_int_equal(c->spec.n_env_dropped, 1);
+        assert_string_equal(c->spec.env_dropped[0], "D_TOKEN");
+        assert_int_equal(c->spec.n_env, 5);
+        assert_int_equal(c->spec.env[0].op, SPEC_ENV_UNSET);
+        assert_string_equal(c->spec.env[0].arg, "D_TOKEN");
+        assert_int_equal(c->spec.env[1].op, SPEC_ENV_SET);
+        assert_string_equal(c->spec.env[1].arg, "A_TOKEN=a");
+        assert_string_equal(c->spec.env[2].arg, "B_TOKEN=mine");
+        assert_int_equal(c->spec.env[4].op, SPEC_ENV_UNSET);
+        assert_string_equal(c->spec.env[4].arg, "ABSENT");
+}
+
+static void test_env_resolve_leaves_an_image_alone(void **state)
+{
+        struct ctx *c = *state;
+        char *env[] = { "A_TOKEN=a", NULL };
+
+        c->spec.image = strdup("alpine");
+        assert_int_equal(spec_env_resolve(&c->spec, env, &c->err), 0);
+        assert_int_equal(c->spec.n_env_dropped, 0);
         assert_int_equal(c->spec.n_env, 0);
 }
 
@@ -1046,6 +1147,10 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 T(test_size_plain_number_is_bytes),
+                T(test_suggest_near_lists_the_closest_first),
+                T(test_escape_shows_controls_and_bad_bytes),
+                T(test_escape_cuts_whole_characters_with_an_ellipsis),
+                T(test_val_cuts_a_long_value),
                 T(test_size_units_are_powers_of_1024),
                 T(test_size_unit_letter_is_case_insensitive),
                 T(test_size_takes_trailing_b_or_ib),
@@ -1094,6 +1199,9 @@ int main(void)
                 T(test_hide_refuses_a_relative_path),
                 T(test_env_set_keeps_the_assignment),
                 T(test_env_set_needs_an_equals_sign),
+                T(test_env_secret_names),
+                T(test_env_resolve_drops_secrets_first_and_passes_named_ones),
+                T(test_env_resolve_leaves_an_image_alone),
                 T(test_env_set_needs_a_name),
                 T(test_env_unset_takes_a_bare_name),
                 T(test_env_unset_refuses_an_assignment_or_nothing),
