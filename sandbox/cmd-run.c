@@ -334,10 +334,12 @@ static int parse_options(struct run_args *a, int argc, char **argv, struct nook_
                 const char *bad = argv[optind - 1];
                 switch (c) {
                 case 'h':
-                        run_usage(stdout);
+                        if (!a->quiet)
+                                run_usage(stdout);
                         return -1;
                 case OPT_VERSION:
-                        printf("nook %s\n", NOOK_VERSION);
+                        if (!a->quiet)
+                                printf("nook %s\n", NOOK_VERSION);
                         return -1;
                 case '?':
                         if (optopt)
@@ -895,6 +897,7 @@ static bool wants_detach(int argc, char **argv, struct detach *d)
         struct nook_err e = { 0 };
 
         run_args_init(&a);
+        a.quiet = true;         /* the full parse prints help, once */
         bool on = run_args_parse(&a, argc, argv, NULL, &e) == 0 && a.direct.detach;
         d->max_fd = 2;
         for (size_t i = 0; on && i < a.direct.n_keep_fds; i++) {

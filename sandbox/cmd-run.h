@@ -20,6 +20,7 @@ struct run_args {
         bool dashdash;          /* "--" ended the options */
         char **command;         /* NULL when none was given */
         char **args;            /* words after PROFILE: appended to its Command= */
+        bool quiet;             /* a look ahead: --help and --version print nothing */
 };
 
 void run_args_init(struct run_args *a);

@@ -38,6 +38,15 @@ load helpers
         assert_output "$long"
 }
 
+@test "nook run --help and --version print their text once" {
+        run --separate-stderr nook run --help
+        assert_status 0
+        [ "$(grep -c '^Usage: nook run' <<<"$output")" -eq 1 ] || fail "the help is printed more than once"
+        run --separate-stderr nook run --version
+        assert_status 0
+        [ "$(grep -c '^nook ' <<<"$output")" -eq 1 ] || fail "the version is printed more than once"
+}
+
 @test "a successful run prints nothing of nook's own" {
         run --separate-stderr nook run -- true
         assert_status 0
