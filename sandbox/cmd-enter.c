@@ -37,7 +37,9 @@ static void usage(FILE *out)
               "command is: the same user, limits, capabilities, Landlock rules and\n"
               "seccomp filter, as recorded when the sandbox started; with the command's\n"
               "environment (your TERM) and in its working directory. The exit status\n"
-              "is COMMAND's; 125 when nook enter itself fails.\n"
+              "is COMMAND's; 125 when nook enter itself fails. None of your fds enters:\n"
+              "COMMAND gets a new terminal for yours, and pipes for the others, which\n"
+              "nook enter relays until COMMAND ends.\n"
               "\n"
               "  -h, --help    show this help\n"
               "See nook(1).\n",

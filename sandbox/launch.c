@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -501,6 +502,20 @@ static void drop_terminal(unsigned ttys)
                 close(null);
 }
 
+/* None of fds 0-2 is a terminal, but the caller may have a controlling one,
+   which /dev/tty would open: the command lets go of it. Not a session
+   leader, it keeps its session and process group, so that ^C and ^Z typed
+   there still reach it. */
+static void leave_terminal(void)
+{
+        int t = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+        if (t >= 0) {
+                ioctl(t, TIOCNOTTY);
+                close(t);
+        }
+}
+
 /* pid 1 of the sandbox: sets it up, starts the command, then waits. ttys:
    the caller's fds 0-2 that are a terminal, for which the command gets a
    pty whose master goes to nook over ptysock. */
@@ -559,6 +574,8 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
                                 _exit(125);
                         _exit(125);
                 }
+                if (!ttys)
+                        leave_terminal();
                 struct exec_ctx x = { .spec = c->spec, .seccomp = c->seccomp, .sigmask = cmd_mask,
                                       .image = c->spec->n_layers > 0,
                                       .nest = launch_nests_userns(c->spec, c->host, c->map != NULL),
@@ -810,11 +827,12 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         }
         close(req[0]);
         close(sync[1]);
-        /* pid 1 sent it before it started the command */
+        /* pid 1 sent it before it started the command (which, if its exec
+           failed, said why on it) */
         struct relay relay;
         relay_init(&relay);
         relay.ttys = ttys;
-        if (rc == 0 && set_up && ttys)
+        if (rc == 0 && ttys)
                 relay.master = relay_recv_master(ptysock);
         /* what nook ps, stop and enter read, the helpers included: written
            while the command starts */

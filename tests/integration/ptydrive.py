@@ -6,7 +6,7 @@ pty, as a login shell would be, and plays a user at its keyboard.
               [--step WHEN ACTION ARG]... [--after BYTES] -- COMMAND [ARG...]
 
 Each --step waits (in order) until WHEN has appeared in the output since the
-previous step, then does ACTION: send BYTES (Python escapes: \\x03 is ^C),
+previous step (or, for file:PATH, until PATH exists), then does ACTION: send BYTES (Python escapes: \\x03 is ^C),
 resize "ROWS COLS" (TIOCSWINSZ on the master: the kernel sends SIGWINCH to
 the terminal's foreground), signal NAME to the command's process, or sleep
 SECONDS. --after BYTES is typed once the command has ended, then the
@@ -95,10 +95,14 @@ def main(argv):
         read_some(0.05)
         while steps:
             when, action, arg = steps[0]
-            at = out.find(when.encode(), seen)
-            if at < 0:
-                break
-            seen = at + len(when)
+            if when.startswith("file:"):
+                if not os.path.exists(when[5:]):
+                    break
+            else:
+                at = out.find(when.encode(), seen)
+                if at < 0:
+                    break
+                seen = at + len(when)
             steps.pop(0)
             if action == "send":
                 os.write(master, unescape(arg))

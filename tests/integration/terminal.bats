@@ -63,6 +63,13 @@ assert_not_callers_terminal() {
         [ "$MODES" = same ] || { show_drive; fail "the terminal's modes were not restored"; }
 }
 
+@test "under a terminal, a command that cannot be run says why on it, and nook run exits 127" {
+        drive -- "$NOOK" run -- /no/such/command
+        [ "$CMD_STATUS" = 127 ] || { show_drive; fail "exit status $CMD_STATUS, not 127"; }
+        [[ "$OUT" == *"nook: cannot run '/no/such/command'"* ]] || { show_drive; fail "the error was lost"; }
+        [ "$MODES" = same ] || { show_drive; fail "the terminal's modes were not restored"; }
+}
+
 @test "nook enter under a terminal: the entered command's fds 0-2 are a pty of the sandbox's own; its exit status passes" {
         running_named box
         drive -- "$NOOK" enter box -- sh -c "$SHOW_FDS; exit 4"
@@ -129,6 +136,21 @@ for c in b\"injected-by-sandbox\\n\": fcntl.ioctl(0, termios.TIOCSTI, bytes([c])
         # not passed on: it ends nook itself
         drive --step READY signal SIGALRM -- "$NOOK" enter box -- sh -c 'echo READY; sleep 10'
         [ "$CMD_STATUS" = 142 ] && [ "$MODES" = same ] || { show_drive; fail "nook enter, SIGALRM"; }
+}
+
+@test "with no fd a terminal, the command cannot open the caller's terminal as /dev/tty, and ^C there still reaches it (run and enter)" {
+        mkdir "$TMP/o"
+        local cmd='cat /dev/tty >/o/tty-read 2>&1; echo $? >/o/tty-status; trap "exit 9" INT; touch /o/ready; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done'
+        drive --step "file:$TMP/o/ready" send '\x03' -- \
+                sh -c 'exec "$0" run --bind "$1:/o" -- sh -c "$2" </dev/null >/dev/null 2>&1' "$NOOK" "$TMP/o" "$cmd"
+        [ "$CMD_STATUS" = 9 ] || { show_drive; cat "$TMP/o/tty-read" >&2; fail "nook run: exit status $CMD_STATUS, not 9"; }
+        [ "$(cat "$TMP/o/tty-status")" != 0 ] || fail "nook run: the command read the caller's terminal"
+        rm "$TMP/o/ready"
+        running_named box --bind "$TMP/o:/o"
+        drive --step "file:$TMP/o/ready" send '\x03' -- \
+                sh -c 'exec "$0" enter box -- sh -c "$1" </dev/null >/dev/null 2>&1' "$NOOK" "$cmd"
+        [ "$CMD_STATUS" = 9 ] || { show_drive; cat "$TMP/o/tty-read" >&2; fail "nook enter: exit status $CMD_STATUS, not 9"; }
+        [ "$(cat "$TMP/o/tty-status")" != 0 ] || fail "nook enter: the command read the caller's terminal"
 }
 
 @test "nook enter without a terminal: pipes both ways, stderr apart, and no fd of the caller inside" {
