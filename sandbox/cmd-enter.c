@@ -225,10 +225,10 @@ static int run_entered(struct exec_ctx *x, const struct run_confine *c, int *sta
                 relay_close(&relay);
                 return nook_errf(e, errno, "cannot watch signals: %m");
         }
-        /* Before the fork: the child holds the sandbox's capabilities until
-           it drops them, and the sandbox's processes must not trace it
-           meanwhile. exec makes the command dumpable again. */
-        prctl(PR_SET_DUMPABLE, 0);
+        /* not dumpable since it joined (enter()): the child holds the
+           sandbox's capabilities until it drops them, and the sandbox's
+           processes must not trace it meanwhile; exec makes the command
+           dumpable again */
         fflush(NULL);
         pid_t child = fork();   /* into the sandbox's pid namespace */
         if (child == 0) {
@@ -329,6 +329,9 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
            owns the sandbox; so does what enters */
         struct stat a, b;
         bool nested = r == 0 && fstat(ns.owner, &a) == 0 && fstat(ns.own_user, &b) == 0 && a.st_ino != b.st_ino;
+        /* from here on this process holds the sandbox's capabilities (and
+           the caller's fds): no process of the sandbox's may trace it */
+        prctl(PR_SET_DUMPABLE, 0);
         if (r == 0)
                 r = join_namespaces(&ns, e);
         if (r == 0 && (cwd < 0 || fchdir(cwd) < 0) && chdir("/") < 0)

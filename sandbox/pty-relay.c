@@ -70,7 +70,8 @@ static int open_pty(struct relay *r, int root, struct nook_err *e)
            for the relay, and so a planted FIFO cannot hang us */
         r->master = resolve_open(root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK);
         if (r->master < 0)
-                return nook_errf(e, -r->master, "cannot open a new terminal (/dev/pts/ptmx in the sandbox): %m");
+                return nook_errf(e, -r->master,
+                                 "cannot open a new terminal for the command (/dev/pts/ptmx in the sandbox): %m (keep the sandbox's /dev/pts, or run it with no terminal: </dev/null >FILE 2>&1)");
         /* only a pty master answers TIOCGPTN */
         if (ioctl(r->master, TIOCGPTN, &n) < 0 || ioctl(r->master, TIOCSPTLCK, &unlock) < 0)
                 return nook_errf(e, errno, "cannot open a new terminal: /dev/pts/ptmx in the sandbox is not one (%m)");
