@@ -194,10 +194,34 @@ static void tty_leave(void)
 struct chan {
         int src, dst;   /* dst -1: read and dropped */
         bool in;        /* the caller's stdin to the command */
+        bool paused;    /* not read meanwhile (a terminal we are in the
+                           background of) */
         bool eof, done;
         size_t len, off, drained;
         char buf[4096];
 };
+
+/* In the background of the caller's terminal (nook run ... &) we neither
+   read it nor touch its modes, which would stop us (SIGTTIN, SIGTTOU): the
+   shell has it. In the foreground again (fg: SIGCONT), raw again. A
+   terminal that is not our controlling one has no foreground to mind. */
+static void follow_foreground(struct chan *in)
+{
+        pid_t fg = tcgetpgrp(0);
+
+        if (fg >= 0 && fg != getpgrp()) {
+                saved.raw = 0;
+                if (in)
+                        in->paused = true;
+                return;
+        }
+        if (in)
+                in->paused = false;
+        if (saved.fd < 0)
+                tty_enter(0);
+        else
+                make_raw();
+}
 
 static void close_ours(struct relay *r, int fd)
 {
@@ -338,8 +362,9 @@ int relay_run(struct relay *r, int sigfd, relay_signal_fn on_signal, void *arg, 
         sigprocmask(SIG_BLOCK, &cont, &old);
         _cleanup_close_ int contfd = signalfd(-1, &cont, SFD_CLOEXEC | SFD_NONBLOCK);
         void (*was_pipe)(int) = signal(SIGPIPE, SIG_IGN);
-        if (r->ttys & 1)
-                tty_enter(0);
+        struct chan *in = n && ch[0].in && (r->ttys & 1) ? &ch[0] : NULL;
+        if (in)
+                follow_foreground(in);
         bool ended = on_signal(arg, NULL);
         while (!ended) {
                 struct pollfd p[2 + 4];
@@ -350,7 +375,7 @@ int relay_run(struct relay *r, int sigfd, relay_signal_fn on_signal, void *arg, 
                 p[np] = (struct pollfd){ .fd = contfd, .events = POLLIN };
                 of[np++] = NULL;
                 for (size_t i = 0; i < n; i++) {
-                        if (ch[i].done || (!ch[i].len && ch[i].eof))
+                        if (ch[i].done || (!ch[i].len && (ch[i].eof || ch[i].paused)))
                                 continue;
                         p[np] = (struct pollfd){ .fd = ch[i].len ? ch[i].dst : ch[i].src,
                                                  .events = ch[i].len ? POLLOUT : POLLIN };
@@ -366,8 +391,8 @@ int relay_run(struct relay *r, int sigfd, relay_signal_fn on_signal, void *arg, 
                         struct signalfd_siginfo si;
                         while (read(contfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
                                 ;
-                        if (saved.fd >= 0)
-                                make_raw();
+                        if (in)
+                                follow_foreground(in);
                         if (r->master >= 0)
                                 copy_winsize(term_fd(r->ttys), r->master);
                 }

@@ -138,6 +138,15 @@ for c in b\"injected-by-sandbox\\n\": fcntl.ioctl(0, termios.TIOCSTI, bytes([c])
         [ "$CMD_STATUS" = 142 ] && [ "$MODES" = same ] || { show_drive; fail "nook enter, SIGALRM"; }
 }
 
+@test "nook run in the background of a shell is not stopped and leaves the terminal alone; brought to the foreground, it takes the keys" {
+        # set -m: the shell's jobs get process groups of their own, as at a prompt
+        drive -- sh -c 'set -m; "$0" run -- sh -c "echo started; sleep 0.5; echo bg-done" & wait $!; echo status=$?' "$NOOK"
+        [[ "$OUT" == *bg-done*status=0* ]] && [ "$MODES" = same ] || { show_drive; fail "stopped in the background, or the modes changed"; }
+        drive --step READY sleep 0.5 --step '' send 'typed\n' -- \
+                sh -c 'set -m; "$0" run -- sh -c "echo READY; read x; echo got=\$x" & sleep 0.3; fg >/dev/null; echo status=$?' "$NOOK"
+        [[ "$OUT" == *got=typed*status=0* ]] && [ "$MODES" = same ] || { show_drive; fail "fg: the keys did not reach the command"; }
+}
+
 @test "with no fd a terminal, the command cannot open the caller's terminal as /dev/tty, and ^C there still reaches it (run and enter)" {
         mkdir "$TMP/o"
         local cmd='cat /dev/tty >/o/tty-read 2>&1; echo $? >/o/tty-status; trap "exit 9" INT; touch /o/ready; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done'
