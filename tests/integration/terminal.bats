@@ -118,6 +118,15 @@ for c in b\"injected-by-sandbox\\n\": fcntl.ioctl(0, termios.TIOCSTI, bytes([c])
         [ "$CMD_STATUS" = 9 ] && [[ "$OUT" == *got-INT* ]] || { show_drive; fail "nook enter: ^C did not reach the command"; }
 }
 
+@test "through the pty the output arrives whole, up to the command's last line, and ^D typed is EOF for it" {
+        drive -- "$NOOK" run -- sh -c 'seq 1 100000; echo last-line'
+        [ "$CMD_STATUS" = 0 ] && [ "$(grep -c . <<<"$OUT")" -eq 100001 ] && [[ "$OUT" == *$'100000\nlast-line'* ]] ||
+                { show_drive | tail -5 >&2; fail "output lost"; }
+        running_named box
+        drive --step READY send 'a line\n\x04' -- "$NOOK" enter box -- sh -c 'echo READY; cat; echo eof-seen'
+        [ "$CMD_STATUS" = 0 ] && [[ "$OUT" == *eof-seen* ]] || { show_drive; fail "^D was not EOF"; }
+}
+
 @test "the command's terminal has the caller's window size and follows a resize (run and enter)" {
         local watch='trap "stty size; exit 0" WINCH; stty size; echo READY; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exit 1'
         drive --size 30 100 --step READY resize '40 120' -- "$NOOK" run -- sh -c "$watch"
