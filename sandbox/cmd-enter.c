@@ -376,6 +376,13 @@ int cmd_enter(int argc, char **argv)
                 }
                 command = argv + 3;
         }
+        /* a closed fd 0-2 of the caller's is /dev/null to us, so that no
+           pipe or file of ours takes its number and is taken for it */
+        for (int fd = 0; fd < 3; fd++)
+                if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) {
+                        fprintf(stderr, "nook: enter: cannot open /dev/null for fd %d: %m\n", fd);
+                        return NOOK_EXIT_FAILURE;
+                }
         struct run_state st;
         int r = runstate_find(argv[first], &st, &e);
         if (r == 0) {
