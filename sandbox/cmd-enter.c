@@ -25,6 +25,7 @@
 #include "sandbox/exec.h"
 #include "sandbox/init.h"
 #include "sandbox/landlock.h"
+#include "sandbox/pty-relay.h"
 #include "sandbox/runstate.h"
 #include "sandbox/seccomp.h"
 
@@ -37,7 +38,9 @@ static void usage(FILE *out)
               "command is: the same user, limits, capabilities, Landlock rules and\n"
               "seccomp filter, as recorded when the sandbox started; with the command's\n"
               "environment (your TERM) and in its working directory. The exit status\n"
-              "is COMMAND's; 125 when nook enter itself fails.\n"
+              "is COMMAND's; 125 when nook enter itself fails. None of your fds enters:\n"
+              "COMMAND gets a new terminal for yours, and pipes for the others, which\n"
+              "nook enter relays until COMMAND ends.\n"
               "\n"
               "  -h, --help    show this help\n"
               "See nook(1).\n",
@@ -167,24 +170,106 @@ static int join_namespaces(const struct ns_set *ns, struct nook_err *e)
         return 0;
 }
 
-/* Forwards what a process sends us to the entered command, and returns its
-   exit status, as nook run does. */
-static int wait_entered(pid_t child, const sigset_t *set)
-{
-        _cleanup_close_ int sfd = signalfd(-1, set, SFD_CLOEXEC);
+struct entered {
+        pid_t child;
+        int status;
+};
 
-        for (;;) {
-                int st;
-                pid_t p = waitpid(child, &st, sfd >= 0 ? WNOHANG : 0);
-                if (p == child)
-                        return init_exit_status(st);
-                if (p < 0 && errno != EINTR)
-                        return NOOK_EXIT_FAILURE;
-                struct signalfd_siginfo si;
-                if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && si.ssi_signo != SIGCHLD &&
-                    si.ssi_code != SI_KERNEL)
-                        kill(child, (int)si.ssi_signo);
+/* What a process or the caller's terminal sends us goes to the entered
+   command, which has a session of its own; returns true once it has ended,
+   with its exit status, as nook run's. */
+static bool entered_signal(void *arg, const struct signalfd_siginfo *si)
+{
+        struct entered *x = arg;
+        int st;
+        pid_t p;
+
+        if (si && si->ssi_signo != SIGCHLD) {
+                kill(x->child, (int)si->ssi_signo);
+                return false;
         }
+        while ((p = waitpid(x->child, &st, WNOHANG)) < 0 && errno == EINTR)
+                ;
+        if (p == x->child)
+                x->status = init_exit_status(st);
+        else if (p < 0)
+                x->status = NOOK_EXIT_FAILURE;
+        return p != 0;
+}
+
+/* The command's uid in an image sandbox, which its terminal is given to. */
+static uid_t image_uid(const struct nook_spec *s)
+{
+        return s->uid_set ? s->uid : s->run_as_set ? s->run_uid : 0;
+}
+
+static gid_t image_gid(const struct nook_spec *s)
+{
+        return s->gid_set ? s->gid : s->run_as_set ? s->run_gid : 0;
+}
+
+/* Runs the entered command with a pty (for the caller's fds 0-2 that are a
+   terminal) and pipes (for the others) that this process, staying outside,
+   relays: none of the caller's fds 0-2 enters the sandbox, where a process
+   could keep it, or reopen it through /proc/PID/fd, after we return. */
+static int run_entered(struct exec_ctx *x, const struct run_confine *c, int *status, struct nook_err *e)
+{
+        struct relay relay;
+        sigset_t block, old;
+
+        /* the sandbox's root since setns: its own devpts */
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return nook_errf(e, errno, "cannot open the sandbox's root: %m");
+        int r = relay_prepare(&relay, relay_tty_fds(), true, root, e);
+        if (r < 0)
+                return r;
+        init_forwarded_signals(&block);
+        sigaddset(&block, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &block, &old);
+        _cleanup_close_ int sfd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0) {
+                relay_close(&relay);
+                return nook_errf(e, errno, "cannot watch signals: %m");
+        }
+        /* not dumpable since it joined (enter()): the child holds the
+           sandbox's capabilities until it drops them, and the sandbox's
+           processes must not trace it meanwhile; exec makes the command
+           dumpable again */
+        fflush(NULL);
+        pid_t child = fork();   /* into the sandbox's pid namespace */
+        if (child == 0) {
+                struct nook_err ce = { 0 };
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (relay_child(&relay, c->image ? image_uid(x->spec) : (uid_t)-1,
+                                c->image ? image_gid(x->spec) : (gid_t)-1, &ce) < 0) {
+                        nook_err_print(&ce);
+                        _exit(NOOK_EXIT_FAILURE);
+                }
+                x->sigmask = &old;
+                exec_command(x);
+        }
+        if (child < 0) {
+                relay_close(&relay);
+                return nook_errf(e, errno, "cannot start the command: %m");
+        }
+        relay_parent(&relay);
+        /* what stays outside holds nothing the sandbox could use */
+        struct nook_err ce = { 0 };
+        if (caps_drop_all(&ce) < 0) {
+                kill(child, SIGKILL);
+                nook_err_print(&ce);
+        }
+        struct entered ent = { .child = child, .status = NOOK_EXIT_FAILURE };
+        r = relay_run(&relay, sfd, entered_signal, &ent, e);
+        relay_close(&relay);
+        if (r < 0) {
+                kill(child, SIGKILL);
+                waitpid(child, NULL, 0);
+                return r;
+        }
+        *status = ent.status;
+        return 0;
 }
 
 /* The sandbox's pid 1 is still the one the state names (a child of its
@@ -252,6 +337,9 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
            owns the sandbox; so does what enters */
         struct stat a, b;
         bool nested = r == 0 && fstat(ns.owner, &a) == 0 && fstat(ns.own_user, &b) == 0 && a.st_ino != b.st_ino;
+        /* from here on this process holds the sandbox's capabilities (and
+           the caller's fds): no process of the sandbox's may trace it */
+        prctl(PR_SET_DUMPABLE, 0);
         if (r == 0)
                 r = join_namespaces(&ns, e);
         if (r == 0 && (cwd < 0 || fchdir(cwd) < 0) && chdir("/") < 0)
@@ -263,34 +351,10 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
         if (r == 0 && !command && strv_push(&spec.argv, &n, "/bin/sh") < 0)
                 r = nook_errf(e, ENOMEM, "out of memory");
         if (r == 0) {
-                sigset_t block, old;
-                init_forwarded_signals(&block);
-                sigaddset(&block, SIGCHLD);
-                sigprocmask(SIG_BLOCK, &block, &old);
-                /* Before the fork: the child holds the sandbox's capabilities
-                   until it drops them, and the sandbox's processes must not
-                   trace it meanwhile. exec makes the command dumpable again. */
-                prctl(PR_SET_DUMPABLE, 0);
-                fflush(NULL);
-                pid_t child = fork();   /* into the sandbox's pid namespace */
-                if (child == 0) {
-                        prctl(PR_SET_PDEATHSIG, SIGKILL);
-                        struct exec_ctx x = { .spec = &spec, .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
-                                              .sigmask = &old, .image = c.image, .nest = nested,
-                                              .nest_uid = c.nest_uid, .nest_gid = c.nest_gid, .environ = cmd_env };
-                        exec_command(&x);
-                }
-                if (child < 0) {
-                        r = nook_errf(e, errno, "cannot start the command: %m");
-                } else {
-                        /* what stays outside holds nothing the sandbox could use */
-                        struct nook_err ce = { 0 };
-                        if (caps_drop_all(&ce) < 0) {
-                                kill(child, SIGKILL);
-                                nook_err_print(&ce);
-                        }
-                        status = wait_entered(child, &block);
-                }
+                struct exec_ctx x = { .spec = &spec, .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
+                                      .image = c.image, .nest = nested, .nest_uid = c.nest_uid,
+                                      .nest_gid = c.nest_gid, .environ = cmd_env };
+                r = run_entered(&x, &c, &status, e);
         }
         close_namespaces(&ns);
         strv_free(cmd_env);
@@ -320,6 +384,13 @@ int cmd_enter(int argc, char **argv)
                 }
                 command = argv + 3;
         }
+        /* a closed fd 0-2 of the caller's is /dev/null to us, so that no
+           pipe or file of ours takes its number and is taken for it */
+        for (int fd = 0; fd < 3; fd++)
+                if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) {
+                        fprintf(stderr, "nook: enter: cannot open /dev/null for fd %d: %m\n", fd);
+                        return NOOK_EXIT_FAILURE;
+                }
         struct run_state st;
         int r = runstate_find(argv[first], &st, &e);
         if (r == 0) {

@@ -24,7 +24,7 @@ int init_exit_status(int wstatus)
         return 125;
 }
 
-int init_wait(pid_t command)
+int init_wait(pid_t command, bool own_session)
 {
         sigset_t set;
         siginfo_t si;
@@ -39,9 +39,11 @@ int init_wait(pid_t command)
                 }
                 if (si.si_signo != SIGCHLD) {
                         /* A signal from the terminal already reached the
-                           command, which shares our process group: sending
-                           it again would deliver it twice. */
-                        if (si.si_code != SI_KERNEL)
+                           command when it shares our process group: sending
+                           it again would deliver it twice. In a session of
+                           its own (it has a pty), only its pty's SIGWINCH
+                           is its business. */
+                        if (si.si_code != SI_KERNEL || (own_session && si.si_signo != SIGWINCH))
                                 kill(command, si.si_signo);
                         continue;
                 }

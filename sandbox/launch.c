@@ -7,8 +7,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -27,6 +29,7 @@
 #include "sandbox/exec.h"
 #include "sandbox/idmap.h"
 #include "sandbox/init.h"
+#include "sandbox/pty-relay.h"
 #include "netns/rundir.h"
 #include "sandbox/runstate.h"
 #include "sandbox/userns.h"
@@ -471,8 +474,53 @@ bool launch_nests_userns(const struct nook_spec *spec, const struct host_facts *
         return !mapped && spec->slirp && spec_command_uid(spec, host->uid) != 0;
 }
 
-/* pid 1 of the sandbox: sets it up, starts the command, then waits. */
-_Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int reqfd, const sigset_t *cmd_mask)
+/* The caller's terminal: a pty of the sandbox's own devpts (tty(1) inside
+   names a file that exists there), its master handed to nook, which relays
+   it; pid 1 keeps neither end. */
+static int make_terminal(struct relay *relay, unsigned ttys, int ptysock, struct nook_err *e)
+{
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int rc = root < 0 ? nook_errf(e, errno, "cannot open the sandbox's root: %m")
+                          : relay_prepare(relay, ttys, false, root, e);
+        if (rc == 0)
+                rc = relay_send_master(ptysock, relay->master, e);
+        closep(&relay->master);
+        relay->master = -1;
+        return rc;
+}
+
+/* pid 1 lets go of the caller's terminal, which only the command had a use
+   for, and the command now has a pty instead. */
+static void drop_terminal(unsigned ttys)
+{
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        for (int fd = 0; null >= 0 && fd < 3; fd++)
+                if (ttys & (1u << fd))
+                        dup2(null, fd);
+        if (null > 2)
+                close(null);
+}
+
+/* None of fds 0-2 is a terminal, but the caller may have a controlling one,
+   which /dev/tty would open: the command lets go of it. Not a session
+   leader, it keeps its session and process group, so that ^C and ^Z typed
+   there still reach it. */
+static void leave_terminal(void)
+{
+        int t = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+        if (t >= 0) {
+                ioctl(t, TIOCNOTTY);
+                close(t);
+        }
+}
+
+/* pid 1 of the sandbox: sets it up, starts the command, then waits. ttys:
+   the caller's fds 0-2 that are a terminal, for which the command gets a
+   pty whose master goes to nook over ptysock. */
+_Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int reqfd, const sigset_t *cmd_mask,
+                                   unsigned ttys, int ptysock)
 {
         struct nook_err e = { 0 };
         char go;
@@ -497,6 +545,15 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
         /* The command runs as the same uid: keep it from reading or tracing
            the setup process. */
         prctl(PR_SET_DUMPABLE, 0);
+        struct relay relay;
+        relay_init(&relay);
+        if (ttys && make_terminal(&relay, ttys, ptysock, &e) < 0) {
+                close(reqfd);
+                nook_err_print(&e);
+                _exit(125);
+        }
+        if (ptysock >= 0)
+                close(ptysock);
         int execp[2];
         if (pipe2(execp, O_CLOEXEC) < 0) {
                 nook_errf(&e, errno, "cannot start the command: %m");
@@ -510,6 +567,15 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
                 _exit(125);
         }
         if (cmd == 0) {
+                if (ttys && relay_child(&relay, c->map ? spec_command_uid(c->spec, c->host->uid) : (uid_t)-1,
+                                        c->map ? spec_command_gid(c->spec, c->host->gid) : (gid_t)-1, &e) < 0) {
+                        nook_err_print(&e);
+                        if (write(execp[1], "x", 1) < 0)
+                                _exit(125);
+                        _exit(125);
+                }
+                if (!ttys)
+                        leave_terminal();
                 struct exec_ctx x = { .spec = c->spec, .seccomp = c->seccomp, .sigmask = cmd_mask,
                                       .image = c->spec->n_layers > 0,
                                       .nest = launch_nests_userns(c->spec, c->host, c->map != NULL),
@@ -518,6 +584,7 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
                                       .exec_fail_fd = execp[1] };
                 exec_command(&x);
         }
+        relay_close(&relay);
         /* nook waits on reqfd until the command runs: "S" when its exec
            went through (the pipe closed by it), nothing when it failed */
         close(execp[1]);
@@ -537,7 +604,9 @@ _Noreturn static void sandbox_main(const struct launch_ctx *c, int syncfd, int r
                 kill(cmd, SIGKILL);
                 _exit(125);
         }
-        _exit(init_wait(cmd));
+        if (ttys)
+                drop_terminal(ttys);
+        _exit(init_wait(cmd, ttys != 0));
 }
 
 static int write_nook_file(const char *dir, const struct spec_nook_file *f, struct nook_err *e)
@@ -581,35 +650,63 @@ static int clone_error(int err, struct nook_err *e)
         return nook_errf(e, err, "cannot create the sandbox's namespaces: %m");
 }
 
-/* The launcher's side: forwards signals a process sent it to pid 1, and
-   waits for pid 1 to end. */
-static int supervise(pid_t child, int *status, struct nook_err *e)
+struct supervised {
+        pid_t child;
+        int status;
+};
+
+/* Forwards what a process sent us to pid 1 (what the caller's terminal
+   sent reached pid 1 too: it shares our process group), reaps the
+   helpers; true once pid 1 has ended. */
+static bool supervise_signal(void *arg, const struct signalfd_siginfo *si)
+{
+        struct supervised *s = arg;
+        int st;
+        pid_t p;
+
+        if (si && si->ssi_signo != SIGCHLD) {
+                if (si->ssi_code != SI_KERNEL)
+                        kill(s->child, (int)si->ssi_signo);
+                return false;
+        }
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+                if (p == s->child) {
+                        s->status = init_exit_status(st);
+                        return true;
+                }
+        return false;
+}
+
+/* The launcher's side: forwards signals, relays the command's terminal
+   when it has one, and waits for pid 1 to end. */
+static int supervise(pid_t child, int *status, struct relay *relay, struct nook_err *e)
 {
         sigset_t set;
         _cleanup_close_ int sfd = -1;
+        struct supervised s = { .child = child };
 
         init_forwarded_signals(&set);
         sigaddset(&set, SIGCHLD);
-        sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        sfd = signalfd(-1, &set, SFD_CLOEXEC | (relay ? SFD_NONBLOCK : 0));
         if (sfd < 0)
                 return nook_errf(e, errno, "cannot watch signals: %m");
-        for (;;) {
-                int st;
-                pid_t p;
-                while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-                        if (p == child) {
-                                *status = init_exit_status(st);
-                                return 0;
-                        }
+        if (relay) {
+                int rc = relay_run(relay, sfd, supervise_signal, &s, e);
+                *status = s.status;
+                return rc;
+        }
+        while (!supervise_signal(&s, NULL)) {
                 struct signalfd_siginfo si;
                 ssize_t n = read(sfd, &si, sizeof(si));
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n != (ssize_t)sizeof(si))
                         return nook_errf(e, errno, "cannot watch signals: %m");
-                if (si.ssi_signo != SIGCHLD && si.ssi_code != SI_KERNEL)
-                        kill(child, (int)si.ssi_signo);
+                if (supervise_signal(&s, &si))
+                        break;
         }
+        *status = s.status;
+        return 0;
 }
 
 int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
@@ -625,9 +722,20 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         sigprocmask(SIG_BLOCK, &block, &old);
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         int req[2];
-        if (pipe2(sync, O_CLOEXEC) < 0)
+        /* the caller's terminal stays with nook: the command gets a pty
+           (-d has none) */
+        unsigned ttys = c->ready_fd < 0 ? relay_tty_fds() : 0;
+        _cleanup_close_ int ptysock = -1;
+        int ptys[2] = { -1, -1 };
+        if (ttys && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ptys) < 0)
+                return nook_errf(e, errno, "cannot create a socket pair: %m");
+        ptysock = ptys[0];
+        if (pipe2(sync, O_CLOEXEC) < 0) {
+                closep(&ptys[1]);
                 return nook_errf(e, errno, "cannot create a pipe: %m");
+        }
         if (pipe2(req, O_CLOEXEC) < 0) {
+                closep(&ptys[1]);
                 close(sync[0]);
                 close(sync[1]);
                 return nook_errf(e, errno, "cannot create a pipe: %m");
@@ -640,16 +748,19 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 close(sync[1]);
                 close(req[0]);
                 close(req[1]);
+                closep(&ptys[1]);
                 sigprocmask(SIG_SETMASK, &old, NULL);
                 return clone_error(err, e);
         }
         if (child == 0) {
                 close(sync[1]);
                 close(req[0]);
-                sandbox_main(c, sync[0], req[1], &old);
+                closep(&ptysock);
+                sandbox_main(c, sync[0], req[1], &old, ttys, ptys[1]);
         }
         close(sync[0]);
         close(req[1]);
+        closep(&ptys[1]);
         /* nested: root here, the command's ids one namespace down */
         bool nest = launch_nests_userns(c->spec, c->host, c->map != NULL);
         if (c->map)
@@ -715,6 +826,13 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         }
         close(req[0]);
         close(sync[1]);
+        /* pid 1 sent it before it started the command (which, if its exec
+           failed, said why on it) */
+        struct relay relay;
+        relay_init(&relay);
+        relay.ttys = ttys;
+        if (rc == 0 && ttys)
+                relay.master = relay_recv_master(ptysock);
         /* what nook ps, stop and enter read, the helpers included: written
            while the command starts */
         pid_t helpers[4];
@@ -752,7 +870,8 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 free(rundir);
                 return rc;
         }
-        rc = supervise(child, status, e);
+        rc = supervise(child, status, relay.master >= 0 ? &relay : NULL, e);
+        relay_close(&relay);
         /* slirp4netns ends by itself once its exit fd is closed */
         slirp_stop(&slirp);
         pasta_stop(pasta);
