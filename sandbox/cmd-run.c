@@ -754,8 +754,9 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
            with the home in view could create it and plant a profile. */
         if (r == 0 && host->nook_config)
                 (void)mkdir_p(host->nook_config, 0700);
-        /* the run directories hold what nook enter and stop trust: read-only
-           wherever a bind would show them, so there (made) before the plan */
+        /* the run directories hold what nook enter and stop trust, and
+           other sandboxes' sockets: hidden wherever a bind would show them,
+           so there (made) before the plan */
         char base[4096];
         rundir_base(base, sizeof(base));
         if (r == 0) {
@@ -764,8 +765,8 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                         r = fd;
                 else
                         close(fd);
-                if (r == 0)
-                        r = protect_real(spec, base, e);
+                if (r == 0 && rundir_all_bases(host->nook_run, ARRAY_SIZE(host->nook_run), &host->n_nook_run) < 0)
+                        r = nook_errf(e, ENOMEM, "out of memory");
         }
         if (r == 0 && host->nook_config)
                 r = protect_real(spec, host->nook_config, e);
@@ -974,8 +975,6 @@ int cmd_run(int argc, char **argv)
                         .plan = &plan,
                         .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
                         .map = spec.image ? &map : NULL,
-                        .run_argc = argc,
-                        .run_argv = argv,
                         .ready_fd = ready_fd,
                         .log = log[0] ? log : NULL,
                 };

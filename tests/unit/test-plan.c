@@ -806,6 +806,58 @@ static void test_protection_under_a_bind_of_root_and_of_an_inside_path(void **st
         c->host.nook_config = NULL;
 }
 
+/* The run directories (other sandboxes' sockets and states) are covered
+   wherever any bind shows them, read-only or not; a bind of something
+   inside them is covered as a whole, but for what nook made there for this
+   sandbox itself. */
+static void test_run_directories_are_hidden_under_any_bind_but_the_sandboxs_own(void **state)
+{
+        struct ctx *c = *state;
+
+        c->host.nook_run[0] = "/run/user/1000/nook";
+        c->host.nook_run[1] = "/tmp/nook-1000";
+        c->host.n_nook_run = 2;
+        set_cwd(c, "/tmp");
+        add_bind(c, "/run/user/1000:/rt:ro", 0);
+        add_bind(c, "/run/user/1000/nook/7/slirp.sock:/peek", SPEC_BIND_RO);
+        assert_int_equal(spec_push_bind(&c->spec, "/run/user/1000/nook/42/bus", "/run/user/1000/bus",
+                                        SPEC_BIND_RO | SPEC_BIND_NOOKS, &c->err), 0);
+        build(c);
+        size_t rt = must_find(c, STEP_MASK, "/rt/nook");
+        assert_step(c, rt, STEP_MASK, NULL, "/rt/nook", STEP_TRY);
+        assert_true(rt > (size_t)must_find(c, STEP_BIND, "/rt"));
+        assert_step(c, must_find(c, STEP_MASK, "/tmp/nook-1000"), STEP_MASK, NULL, "/tmp/nook-1000", STEP_TRY);
+        assert_step(c, must_find(c, STEP_MASK, "/peek"), STEP_MASK, NULL, "/peek", STEP_TRY);
+        /* its own D-Bus proxy socket is bound, not covered */
+        assert_step(c, must_find(c, STEP_BIND, "/run/user/1000/bus"), STEP_BIND, "/run/user/1000/nook/42/bus",
+                    "/run/user/1000/bus", STEP_RO | STEP_OWN);
+        assert_int_equal(find(c, STEP_MASK, "/run/user/1000/bus"), -1);
+        /* a read-only view has no parent to pin; only /proc's knobs are
+           made read-only */
+        for (size_t i = 0; i < c->plan.n; i++) {
+                assert_int_not_equal(c->plan.steps[i].kind, STEP_PIN);
+                if (c->plan.steps[i].kind == STEP_REMOUNT_RO)
+                        assert_true(path_is_below(c->plan.steps[i].dst, "/proc"));
+        }
+        c->host.n_nook_run = 0;
+}
+
+/* Below a read-write bind, the parents between it and a run directory are
+   pinned, so that none can be moved aside. */
+static void test_run_directories_below_a_read_write_bind_have_their_parents_pinned(void **state)
+{
+        struct ctx *c = *state;
+
+        c->host.nook_run[0] = "/run/user/1000/nook";
+        c->host.n_nook_run = 1;
+        add_bind(c, "/run:/r", 0);
+        build(c);
+        ssize_t user = find(c, STEP_PIN, "/r/user"), uid = find(c, STEP_PIN, "/r/user/1000");
+        ssize_t mask = find(c, STEP_MASK, "/r/user/1000/nook");
+        assert_true(user >= 0 && uid > user && mask > uid);
+        c->host.n_nook_run = 0;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -854,6 +906,8 @@ int main(void)
                 T(test_building_twice_gives_the_same_plan),
                 T(test_protected_paths_are_read_only_with_their_parents_pinned),
                 T(test_protection_under_a_bind_of_root_and_of_an_inside_path),
+                T(test_run_directories_are_hidden_under_any_bind_but_the_sandboxs_own),
+                T(test_run_directories_below_a_read_write_bind_have_their_parents_pinned),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

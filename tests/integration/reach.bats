@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# What a sandbox can reach of nook's own state: other sandboxes' run
+# directories (their sockets and states), the profiles that start the next
+# run, the logs of detached runs, the home directory. Each test attacks
+# from inside a sandbox, as a program there would.
+
+load helpers
+
+# start_bg NOOK-RUN-ARGS...: nook run in the background (its output in
+# $TMP/nook.out, $TMP/nook.err), recorded for teardown; NOOK_PID is its pid.
+start_bg() {
+        env --default-signal=INT,QUIT "$NOOK" run "$@" >"$TMP/nook.out" 2>"$TMP/nook.err" </dev/null 3>&- &
+        NOOK_PID=$!
+        proc_stat "$NOOK_PID" && STARTED_PIDS+=("$NOOK_PID:$STAT_START")
+}
+
+# listed ID: nook ps --json lists a sandbox with that id.
+listed() { "$NOOK" ps --json | python3 -c 'import json, sys; sys.exit(0 if any(s["id"] == int(sys.argv[1]) for s in json.load(sys.stdin)) else 1)' "$1"; }
+
+# victim ARGS...: a sandbox that holds a secret in its environment, running
+# until the test ends; NOOK_PID is its id.
+victim() {
+        start_bg --name victim -e NOOK_SECRET=hunter2 "$@" -- sleep "$TEST_MARKER"
+        wait_until 50 listed "$NOOK_PID" || fail "the victim sandbox did not start:" "$(cat "$TMP/nook.err")"
+}
+
+# What a program in a sandbox learns of the run directory $1/$2: its
+# listing, its state, and whether slirp4netns's API socket there answers
+# connect(2) (a read-only mount does not stop that).
+PEEK='
+import os, socket, sys
+d, run = sys.argv[1], sys.argv[1] + "/" + sys.argv[2]
+try: print("listing:", " ".join(sorted(os.listdir(d))))
+except OSError as e: print("listing: error", e.errno)
+try: print("state:", open(run + "/state").read())
+except OSError as e: print("state: error", e.errno)
+s = socket.socket(socket.AF_UNIX)
+try: s.connect(run + "/slirp.sock"); print("api: connected")
+except OSError as e: print("api: error", e.errno)
+'
+
+need_slirp() {
+        command -v slirp4netns >/dev/null || skip "host: slirp4netns is not installed (apt-get install slirp4netns)"
+        [ -c /dev/net/tun ] && [ -r /dev/net/tun ] && [ -w /dev/net/tun ] || skip "host: /dev/net/tun is not usable"
+}
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# ---- run directories ----------------------------------------------------------
+
+@test "from /tmp without XDG_RUNTIME_DIR, a sandbox reaches neither another's slirp4netns API nor its state" {
+        need_slirp
+        unset XDG_RUNTIME_DIR
+        local base
+        base=/tmp/nook-$(id -u)
+        victim --net slirp
+        [ -S "$base/$NOOK_PID/slirp.sock" ] || fail "no API socket at $base/$NOOK_PID/slirp.sock"
+        cd /tmp
+        run --separate-stderr "$NOOK" run -- /usr/bin/python3 -c "$PEEK" "$base" "$NOOK_PID"
+        assert_status 0
+        assert_output_lacks "api: connected"
+        assert_output_lacks hunter2
+        assert_output_lacks "$TEST_MARKER"
+        [[ "${lines[0]}" == "listing: error "* || "${lines[0]}" == "listing: " ]] || { show_run; fail "the run directories are listed"; }
+}
+
+@test "a read-only bind of the runtime directory shows no run directory" {
+        need_slirp
+        victim --net slirp
+        run --separate-stderr "$NOOK" run --ro-bind "$XDG_RUNTIME_DIR" -- /usr/bin/python3 -c "$PEEK" "$XDG_RUNTIME_DIR/nook" "$NOOK_PID"
+        assert_status 0
+        assert_output_lacks "api: connected"
+        assert_output_lacks hunter2
+        [[ "${lines[0]}" == "listing: error "* || "${lines[0]}" == "listing: " ]] || { show_run; fail "the run directories are listed"; }
+}
+
+@test "a bind of another sandbox's run directory itself shows nothing of it" {
+        victim
+        run --separate-stderr "$NOOK" run --ro-bind "$XDG_RUNTIME_DIR/nook/$NOOK_PID:/peek" -- /bin/sh -c 'cat /peek/state; ls -A /peek'
+        assert_output_lacks hunter2
+        assert_output_lacks state
+}
+
+@test "a read-write bind of the runtime directory: the rest is writable, the run directories hidden and pinned" {
+        victim
+        run --separate-stderr "$NOOK" run --bind "$XDG_RUNTIME_DIR" -- /bin/sh -c \
+                "touch '$XDG_RUNTIME_DIR/other' && echo other-ok; ls -A '$XDG_RUNTIME_DIR/nook' 2>/dev/null | grep -c . ; mv '$XDG_RUNTIME_DIR/nook' '$XDG_RUNTIME_DIR/moved' 2>/dev/null && echo moved || echo kept"
+        assert_status 0
+        [ "${lines[0]}" = other-ok ] || { show_run; fail "the bind is not read-write"; }
+        [ "${lines[1]}" = 0 ] || { show_run; fail "the run directories are listed"; }
+        [ "${lines[2]}" = kept ] || { show_run; fail "the run directories were moved aside"; }
+        [ -d "$XDG_RUNTIME_DIR/nook/$NOOK_PID" ] || fail "the victim's run directory is gone"
+}
+
+# owner_only PATH: no permission bit for the group or others
+owner_only() { [ $((0$(stat -c %a "$1") & 077)) -eq 0 ] || fail "$1 has mode $(stat -c %a "$1")"; }
+
+@test "run directories, slirp4netns's API socket and the state are the user's alone (no group or other bits)" {
+        need_slirp
+        victim --net slirp
+        local d=$XDG_RUNTIME_DIR/nook/$NOOK_PID
+        owner_only "$XDG_RUNTIME_DIR/nook"
+        owner_only "$d"
+        wait_until 50 test -S "$d/slirp.sock" || fail "no API socket"
+        owner_only "$d/slirp.sock"
+        owner_only "$d/state"
+}
+
+@test "the run state records no value given with -e" {
+        victim
+        ! grep -q hunter2 "$XDG_RUNTIME_DIR/nook/$NOOK_PID/state" || fail "the state holds the value: $(cat "$XDG_RUNTIME_DIR/nook/$NOOK_PID/state")"
+        # and nook enter still gives the command's environment
+        run --separate-stderr "$NOOK" enter victim -- /bin/sh -c 'echo "$NOOK_SECRET"'
+        assert_answer hunter2
+}
