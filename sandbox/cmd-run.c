@@ -110,8 +110,9 @@ void run_usage(FILE *out)
               "\n"
               "Run COMMAND in a sandbox built from the host system: /usr, /etc and /opt\n"
               "read-only, a fresh /proc and minimal /dev, private /tmp /run /var/tmp, an\n"
-              "empty home, the current directory read-write, no network but lo, no\n"
-              "capabilities, and a seccomp filter. The user keeps their uid and gid.\n"
+              "empty home, the current directory read-write (unless it is your home or\n"
+              "above it), no network but lo, no capabilities, and a seccomp filter. The\n"
+              "user keeps their uid and gid.\n"
               "A PROFILE (see nook.profile(5) and 'nook profile ls') describes a sandbox\n"
               "and its command: ARGs are appended to its Command=, '-- COMMAND' replaces\n"
               "it. Options come before the profile's name and override it. Without a\n"
@@ -774,6 +775,9 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                 r = canonical_sources(spec, e);
         if (r == 0)
                 r = plan_build(spec, host, plan, e);
+        if (r == 0 && plan->cwd_is_home && spec->verbose)
+                fprintf(stderr, "nook: the current directory %s is your home or above it: not bound (share your home with --bind %s, or --home host)\n",
+                        host->cwd, host->home);
         if (r == 0 && host->nook_config)
                 r = check_protected_links(plan, host->nook_config, "nook's config directory", "XDG_CONFIG_HOME", e);
         if (r == 0)

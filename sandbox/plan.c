@@ -191,10 +191,10 @@ static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
                                   spec->tmpfs[i].size);
 }
 
-/* The current directory is bound read-write unless it is the root or lies in
-   a part of the sandbox that is the kernel's or read-only by promise: a
-   read-write /etc, or the host's /proc over the sandbox's, would break what
-   the sandbox guarantees. */
+/* The current directory is bound read-write unless it is the root, the home
+   directory or above it (plan_build), or lies in a part of the sandbox that
+   is the kernel's or read-only by promise: a read-write /etc, or the host's
+   /proc over the sandbox's, would break what the sandbox guarantees. */
 static const char *const no_cwd_bind_below[] = { "/usr", "/etc", "/opt", "/proc", "/sys", "/dev",
                                                  "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32" };
 
@@ -342,8 +342,14 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
                 add(&b, STEP_BIND, spec->devices[i], spec->devices[i], STEP_DEV);
         for (size_t i = 0; i < spec->n_devices_try; i++)
                 add(&b, STEP_BIND, spec->devices_try[i], spec->devices_try[i], STEP_DEV | STEP_TRY);
-        if (!spec->no_cwd && h->cwd && cwd_bindable(h->cwd))
-                add(&b, STEP_BIND, h->cwd, h->cwd, 0);
+        if (!spec->no_cwd && h->cwd && cwd_bindable(h->cwd)) {
+                /* the home directory, or one above it, would show all of
+                   it (~/.ssh) read-write: like / and /usr, never by default */
+                out->cwd_is_home = path_is_below(h->home, h->cwd) ||
+                                   (h->home_real && path_is_below(h->home_real, h->cwd));
+                if (!out->cwd_is_home)
+                        add(&b, STEP_BIND, h->cwd, h->cwd, 0);
+        }
         add_user_mounts(&b, spec);
         if (!b.err)
                 sort_by_depth(out->steps + late, out->n - late);

@@ -52,6 +52,8 @@ struct plan {
         char *chdir[3];
         size_t n_chdir;
         bool chdir_strict;
+        bool cwd_is_home;       /* the current directory was left unbound: it is
+                                   the home directory or above it */
 };
 
 int plan_build(const struct nook_spec *spec, const struct host_facts *host, struct plan *out,

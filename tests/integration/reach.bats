@@ -114,3 +114,49 @@ owner_only() { [ $((0$(stat -c %a "$1") & 077)) -eq 0 ] || fail "$1 has mode $(s
         run --separate-stderr "$NOOK" enter victim -- /bin/sh -c 'echo "$NOOK_SECRET"'
         assert_answer hunter2
 }
+
+# ---- the home directory ---------------------------------------------------------
+
+# a home of this test's own, with a key in it
+fake_home() {
+        export HOME="$TMP/home"
+        mkdir -p "$HOME/.ssh" "$HOME/proj"
+        echo secret-key >"$HOME/.ssh/id_x"
+}
+
+@test "started from the home directory, a sandbox cannot read ~/.ssh: the home is not bound as the current directory" {
+        fake_home
+        cd "$HOME"
+        run --separate-stderr "$NOOK" run -- /bin/sh -c 'pwd; cat .ssh/id_x; echo planted >planted'
+        [ "${lines[0]}" = "$HOME" ] || { show_run; fail "the command does not start in the (empty) home"; }
+        assert_output_lacks secret-key
+        [ ! -e "$HOME/planted" ] || fail "the sandbox wrote into the real home"
+        [[ "$stderr" != *"not bound"* ]] || { show_run; fail "a note without -v"; }
+}
+
+@test "started from above the home directory, the sandbox cannot read ~/.ssh either (--home none: no tmpfs covers it)" {
+        fake_home
+        cd "$TMP"
+        run --separate-stderr "$NOOK" run --home none -- /bin/cat home/.ssh/id_x
+        assert_output_lacks secret-key
+        [ "$status" -ne 0 ] || { show_run; fail "the key was read"; }
+}
+
+@test "from a directory below the home, the current directory is still bound read-write" {
+        fake_home
+        cd "$HOME/proj"
+        run --separate-stderr "$NOOK" run -- /bin/sh -c 'echo made >inside; cat ../.ssh/id_x'
+        [ "$(cat "$HOME/proj/inside")" = made ] || { show_run; fail "the current directory is not bound read-write"; }
+        assert_output_lacks secret-key
+}
+
+@test "with -v, the unbound home gets a one-line note naming --bind and --home host; --bind ~ shares it" {
+        fake_home
+        cd "$HOME"
+        run --separate-stderr "$NOOK" run -v -- /bin/true
+        assert_status 0
+        [[ "$stderr" == *"nook: the current directory $HOME is your home or above it: not bound (share your home with --bind $HOME, or --home host)"* ]] ||
+                { show_run; fail "no note"; }
+        run --separate-stderr "$NOOK" run --bind "$HOME" -- /bin/cat .ssh/id_x
+        assert_answer secret-key
+}

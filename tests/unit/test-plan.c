@@ -609,13 +609,36 @@ static void test_a_parent_mount_is_stacked_before_its_children(void **state)
         assert_true(must_find(c, STEP_TMPFS, "/work") < must_find(c, STEP_BIND, "/work/src"));
 }
 
-static void test_a_cwd_above_home_is_bound_before_the_home_tmpfs(void **state)
+/* Started from the home directory, or from above it, the sandbox would
+   see all of it (~/.ssh) read-write: not bound, and the plan says so. */
+static void test_a_cwd_of_home_or_above_it_is_not_bound(void **state)
 {
         struct ctx *c = *state;
+        static const char *const cwds[] = { "/home/u", "/home", "/srv/real", "/srv" };
+        static const char *const want[] = { "/home/u", "/home/u", "/" };
 
-        set_cwd(c, "/home");
+        c->host.home_real = "/srv/real/u";
+        for (size_t i = 0; i < ARRAY_SIZE(cwds); i++) {
+                set_cwd(c, cwds[i]);
+                build(c);
+                if (find(c, STEP_BIND, cwds[i]) >= 0)
+                        fail_msg("cwd %s was bound", cwds[i]);
+                assert_true(c->plan.cwd_is_home);
+        }
+        /* the home tmpfs is still there, and the command starts in it */
+        set_cwd(c, "/home/u");
         build(c);
-        assert_true(must_find(c, STEP_BIND, "/home") < must_find(c, STEP_TMPFS, "/home/u"));
+        must_find(c, STEP_TMPFS, "/home/u");
+        assert_chdir(c, want, 3, false);
+        /* below it, or beside it, the cwd is bound as ever */
+        set_cwd(c, "/home/u/proj");
+        build(c);
+        must_find(c, STEP_BIND, "/home/u/proj");
+        assert_false(c->plan.cwd_is_home);
+        set_cwd(c, "/home/uu");
+        build(c);
+        must_find(c, STEP_BIND, "/home/uu");
+        c->host.home_real = NULL;
 }
 
 static void test_hides_are_masks_without_dev_null(void **state)
@@ -892,7 +915,7 @@ int main(void)
                 T(test_user_binds_follow_the_home_tmpfs_without_a_cwd_bind),
                 T(test_user_tmpfs_carries_its_size),
                 T(test_a_parent_mount_is_stacked_before_its_children),
-                T(test_a_cwd_above_home_is_bound_before_the_home_tmpfs),
+                T(test_a_cwd_of_home_or_above_it_is_not_bound),
                 T(test_hides_are_masks_without_dev_null),
                 T(test_a_hide_given_first_still_follows_the_binds_it_lies_in),
                 T(test_the_last_two_steps_seal_dev_then_root),
