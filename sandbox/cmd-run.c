@@ -1,5 +1,6 @@
 #include "sandbox/cmd-run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -670,6 +671,53 @@ static int protect_real(struct nook_spec *s, const char *path, struct nook_err *
         return 0;
 }
 
+/* Whether path is, or lies in, a path already protected. */
+static bool protected_already(const struct nook_spec *s, const char *path)
+{
+        for (size_t i = 0; i < s->n_protect; i++)
+                if (path_is_below(path, s->protect[i]))
+                        return true;
+        return false;
+}
+
+/* Every directory of the profile search path, and every NAME.profile.d in
+   one (a link may lead elsewhere), protected as the config directory is: a
+   sandbox that could write there would plant a profile or a drop-in that
+   widens the next run. One that is missing is made where the user may, as
+   the config directory is, so that no sandbox makes it first. */
+static int protect_search_path(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e)
+{
+        for (size_t i = 0; i < pe->n_dirs; i++) {
+                (void)mkdir_p(pe->dirs[i], 0700);
+                _cleanup_free_ char *real = realpath(pe->dirs[i], NULL);
+                if (!real)
+                        continue;
+                if (!protected_already(s, real) && strv_push(&s->protect, &s->n_protect, real) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+                DIR *dp = opendir(real);
+                struct dirent *de;
+                while (dp && (de = readdir(dp))) {
+                        size_t n = strlen(de->d_name);
+                        if (n <= strlen(".profile.d") || strcmp(de->d_name + n - strlen(".profile.d"), ".profile.d") != 0)
+                                continue;
+                        _cleanup_free_ char *path = NULL, *target = NULL;
+                        if (asprintf(&path, "%s/%s", real, de->d_name) < 0) {
+                                closedir(dp);
+                                return nook_errf(e, ENOMEM, "out of memory");
+                        }
+                        target = realpath(path, NULL);
+                        if (target && !protected_already(s, target) &&
+                            strv_push(&s->protect, &s->n_protect, target) < 0) {
+                                closedir(dp);
+                                return nook_errf(e, ENOMEM, "out of memory");
+                        }
+                }
+                if (dp)
+                        closedir(dp);
+        }
+        return 0;
+}
+
 /* Bind sources without symlinks, as the kernel will follow them anyway:
    the plan finds what a bind shows by comparing paths. */
 static int canonical_sources(struct nook_spec *s, struct nook_err *e)
@@ -772,6 +820,8 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
         if (r == 0 && host->nook_config)
                 r = protect_real(spec, host->nook_config, e);
         if (r == 0)
+                r = protect_search_path(spec, &pe, e);
+        if (r == 0)
                 r = canonical_sources(spec, e);
         if (r == 0)
                 r = plan_build(spec, host, plan, e);
@@ -782,6 +832,8 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                 r = check_protected_links(plan, host->nook_config, "nook's config directory", "XDG_CONFIG_HOME", e);
         if (r == 0)
                 r = check_protected_links(plan, base, "nook's run directory", "XDG_RUNTIME_DIR", e);
+        if (r == 0 && getenv("NOOK_PROFILES_DIR") && pe.n_dirs == 3)
+                r = check_protected_links(plan, pe.dirs[2], "the profile directory", "NOOK_PROFILES_DIR", e);
         /* Compiled once here, before clone: the sandbox only loads it. */
         /* root in an image holds CAP_SYS_CHROOT, as in podman: let it use it */
         if (r == 0 && spec->n_layers && !spec->uid_set && !(spec->run_as_set && spec->run_uid != 0) &&

@@ -160,3 +160,51 @@ fake_home() {
         run --separate-stderr "$NOOK" run --bind "$HOME" -- /bin/cat .ssh/id_x
         assert_answer secret-key
 }
+
+# ---- the profile search path ------------------------------------------------------
+
+# seccomp_of: the Seccomp: mode of a plain `nook run` now (2: the filter)
+seccomp_of() { "$NOOK" run -- /bin/sh -c 'grep "^Seccomp:" /proc/self/status' | cut -f2; }
+
+@test "a sandbox that sees a user-owned NOOK_PROFILES_DIR plants neither a drop-in nor a profile there" {
+        export NOOK_PROFILES_DIR="$TMP/lib"
+        mkdir -p "$TMP/lib"
+        printf '[Profile]\nDescription=mine\n' >"$TMP/lib/default.profile"
+        cd "$TMP"
+        run --separate-stderr "$NOOK" run -- /bin/sh -c '
+                mkdir -p lib/default.profile.d 2>/dev/null
+                printf "[Security]\nSeccomp=none\n" >lib/default.profile.d/99-wide.conf 2>/dev/null
+                printf "[Security]\nSeccomp=none\n" >lib/sh.profile 2>/dev/null
+                touch other && echo writable'
+        assert_status 0
+        assert_output writable
+        [ ! -e "$TMP/lib/default.profile.d/99-wide.conf" ] || fail "a drop-in was planted"
+        [ ! -e "$TMP/lib/sh.profile" ] || fail "a profile was planted"
+        [ "$(seccomp_of)" = 2 ] || fail "the next run lost its filter"
+}
+
+@test "a drop-in directory that links into a writable bind cannot be written through" {
+        export NOOK_PROFILES_DIR="$TMP/lib"
+        mkdir -p "$TMP/lib" "$TMP/work/dropins"
+        ln -s "$TMP/work/dropins" "$TMP/lib/default.profile.d"
+        cd "$TMP/work"
+        run --separate-stderr "$NOOK" run -- /bin/sh -c '
+                printf "[Security]\nSeccomp=none\n" >dropins/99-wide.conf 2>/dev/null
+                touch other && echo writable'
+        assert_status 0
+        assert_output writable
+        [ ! -e "$TMP/work/dropins/99-wide.conf" ] || fail "a drop-in was planted"
+        [ "$(seccomp_of)" = 2 ] || fail "the next run lost its filter"
+}
+
+@test "a NOOK_PROFILES_DIR reached through a link the sandbox could replace is refused, naming it" {
+        mkdir -p "$TMP/reallib" "$TMP/work"
+        ln -s "$TMP/reallib" "$TMP/work/lib"
+        export NOOK_PROFILES_DIR="$TMP/work/lib"
+        cd "$TMP/work"
+        run --separate-stderr "$NOOK" run -- /bin/true
+        assert_nook_error NOOK_PROFILES_DIR
+        cd "$TMP"
+        run --separate-stderr "$NOOK" run --no-cwd -- /bin/true
+        assert_status 0
+}
