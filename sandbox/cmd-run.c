@@ -899,8 +899,11 @@ static int detach_log(pid_t id, char *path, size_t size, struct nook_err *e)
         struct stat st;
 
         runstate_logs_dir(dir, sizeof(dir));
-        if (mkdir_p(dir, 0700) < 0)
-                return nook_errf(e, errno, "cannot create %s: %m", dir);
+        int r = mkdir_p(dir, 0700);
+        if (r == -EPERM)
+                return nook_errf(e, EPERM, "cannot create %s: a directory on its way is another user's, or others may write it (set XDG_STATE_HOME to a private directory of yours)", dir);
+        if (r < 0)
+                return nook_errf(e, -r, "cannot create %s: %m", dir);
         if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
                 return nook_errf(e, EPERM, "%s is not a private directory of yours (remove it, or set XDG_STATE_HOME)", dir);
         snprintf(path, size, "%s/%d.log", dir, (int)id);

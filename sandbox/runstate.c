@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,10 +200,23 @@ void runstate_logs_dir(char *buf, size_t size)
 {
         const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 
-        if (state && state[0] == '/')
+        if (state && state[0] == '/') {
                 snprintf(buf, size, "%s/nook/logs", state);
-        else
-                snprintf(buf, size, "%s/.local/state/nook/logs", home && home[0] == '/' ? home : "/tmp");
+                return;
+        }
+        /* never a shared place such as /tmp/.local: the home the password
+           database gives, else the user's private run directories */
+        if (!home || home[0] != '/') {
+                struct passwd *pw = getpwuid(getuid());
+                home = pw && pw->pw_dir && pw->pw_dir[0] == '/' && strcmp(pw->pw_dir, "/") != 0 ? pw->pw_dir : NULL;
+        }
+        if (home) {
+                snprintf(buf, size, "%s/.local/state/nook/logs", home);
+                return;
+        }
+        char base[4096];
+        rundir_base(base, sizeof(base));
+        snprintf(buf, size, "%s/logs", base);
 }
 
 int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, const pid_t *helpers, size_t n_helpers,

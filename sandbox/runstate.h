@@ -50,7 +50,8 @@ int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, cons
                     const char *log, struct nook_err *e);
 
 /* Where nook run -d keeps the output of its sandboxes:
-   $XDG_STATE_HOME/nook/logs, or ~/.local/state/nook/logs. */
+   $XDG_STATE_HOME/nook/logs, or ~/.local/state/nook/logs (the home of the
+   password database when HOME is unset), else logs/ in the run base. */
 void runstate_logs_dir(char *buf, size_t size);
 
 /* At the end: the name's link goes (the run directory is launch's). */

@@ -208,3 +208,36 @@ seccomp_of() { "$NOOK" run -- /bin/sh -c 'grep "^Seccomp:" /proc/self/status' | 
         run --separate-stderr "$NOOK" run --no-cwd -- /bin/true
         assert_status 0
 }
+
+# ---- logs of detached runs ------------------------------------------------------------
+
+@test "with HOME unset, nook run -d keeps its log in the home of the password database, never under /tmp" {
+        local pwhome
+        pwhome=$(getent passwd "$(id -u)" | cut -d: -f6)
+        [ -n "$pwhome" ] && [ -d "$pwhome" ] && [ -w "$pwhome" ] || skip "host: the test user has no writable home in the password database"
+        unset HOME XDG_STATE_HOME
+        run --separate-stderr "$NOOK" run -d -- /bin/true
+        assert_status 0
+        local id=$output
+        HOST_FILES+=("$pwhome/.local/state/nook/logs/$id.log" "/tmp/.local/state/nook/logs/$id.log")
+        [ ! -e "/tmp/.local/state/nook/logs/$id.log" ] || fail "the log is in the shared /tmp/.local"
+        [ -f "$pwhome/.local/state/nook/logs/$id.log" ] || fail "no log in $pwhome/.local/state/nook/logs"
+        run --separate-stderr "$NOOK" logs "$id"
+        assert_status 0
+}
+
+@test "nook run -d refuses a log directory below one that others may write, in one line, and makes nothing" {
+        mkdir "$TMP/open" "$TMP/sticky" "$TMP/real"
+        chmod 0777 "$TMP/open"
+        chmod 1777 "$TMP/sticky"
+        XDG_STATE_HOME="$TMP/open/state" run --separate-stderr "$NOOK" run -d -- /bin/true
+        assert_nook_error XDG_STATE_HOME
+        [ ! -e "$TMP/open/state" ] || fail "something was made below $TMP/open"
+        # a sticky directory (as /tmp) is fine, and so is a link of the user's own
+        XDG_STATE_HOME="$TMP/sticky/state" run --separate-stderr "$NOOK" run -d -- /bin/true
+        assert_status 0
+        ln -s "$TMP/real" "$TMP/link"
+        XDG_STATE_HOME="$TMP/link" run --separate-stderr "$NOOK" run -d -- /bin/true
+        assert_status 0
+        [ -f "$TMP/real/nook/logs/$output.log" ] || fail "no log through the link"
+}
