@@ -683,12 +683,21 @@ static bool protected_already(const struct nook_spec *s, const char *path)
 /* Every directory of the profile search path, and every NAME.profile.d in
    one (a link may lead elsewhere), protected as the config directory is: a
    sandbox that could write there would plant a profile or a drop-in that
-   widens the next run. One that is missing is made where the user may, as
-   the config directory is, so that no sandbox makes it first. */
+   widens the next run. A missing $NOOK_PROFILES_DIR is made where the user
+   may, as the config directory is, so that no sandbox makes it first (the
+   user's own directory is below the config directory, which is made; the
+   system's are root's). */
+static bool profiles_dir_set(void)
+{
+        const char *lib = getenv("NOOK_PROFILES_DIR");
+        return lib && lib[0] == '/';
+}
+
 static int protect_search_path(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e)
 {
         for (size_t i = 0; i < pe->n_dirs; i++) {
-                (void)mkdir_p(pe->dirs[i], 0700);
+                if (i == 2 && profiles_dir_set())
+                        (void)mkdir_p(pe->dirs[i], 0700);
                 _cleanup_free_ char *real = realpath(pe->dirs[i], NULL);
                 if (!real)
                         continue;
@@ -832,7 +841,7 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                 r = check_protected_links(plan, host->nook_config, "nook's config directory", "XDG_CONFIG_HOME", e);
         if (r == 0)
                 r = check_protected_links(plan, base, "nook's run directory", "XDG_RUNTIME_DIR", e);
-        if (r == 0 && getenv("NOOK_PROFILES_DIR") && pe.n_dirs == 3)
+        if (r == 0 && profiles_dir_set() && pe.n_dirs == 3)
                 r = check_protected_links(plan, pe.dirs[2], "the profile directory", "NOOK_PROFILES_DIR", e);
         /* Compiled once here, before clone: the sandbox only loads it. */
         /* root in an image holds CAP_SYS_CHROOT, as in podman: let it use it */

@@ -183,6 +183,19 @@ seccomp_of() { "$NOOK" run -- /bin/sh -c 'grep "^Seccomp:" /proc/self/status' | 
         [ "$(seccomp_of)" = 2 ] || fail "the next run lost its filter"
 }
 
+@test "a sandbox cannot make a missing NOOK_PROFILES_DIR first and fill it" {
+        export NOOK_PROFILES_DIR="$TMP/lib"
+        cd "$TMP"
+        run --separate-stderr "$NOOK" run -- /bin/sh -c '
+                mkdir lib 2>/dev/null
+                printf "[Security]\nSeccomp=none\n" >lib/default.profile 2>/dev/null
+                touch other && echo writable'
+        assert_status 0
+        assert_output writable
+        [ ! -e "$TMP/lib/default.profile" ] || fail "a profile was planted"
+        [ "$(seccomp_of)" = 2 ] || fail "the next run lost its filter"
+}
+
 @test "a drop-in directory that links into a writable bind cannot be written through" {
         export NOOK_PROFILES_DIR="$TMP/lib"
         mkdir -p "$TMP/lib" "$TMP/work/dropins"
