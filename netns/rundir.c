@@ -54,6 +54,47 @@ void rundir_base(char *buf, size_t size)
                 snprintf(buf, size, "/tmp/nook-%u", (unsigned)getuid());
 }
 
+/* An existing directory of ours, without symlinks, added to out unless
+   there already. */
+static int add_real(const char *path, char **out, size_t max, size_t *n)
+{
+        struct stat st;
+
+        if (*n == max || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+                return 0;
+        char *real = realpath(path, NULL);
+        if (!real)
+                return errno == ENOMEM ? -ENOMEM : 0;
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp(out[i], real) == 0) {
+                        free(real);
+                        return 0;
+                }
+        out[(*n)++] = real;
+        return 0;
+}
+
+int rundir_all_bases(char **out, size_t max, size_t *n)
+{
+        char path[4200];
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        int r = 0;
+
+        *n = 0;
+        if (xdg && xdg[0] == '/') {
+                snprintf(path, sizeof(path), "%s/nook", xdg);
+                r = add_real(path, out, max, n);
+        }
+        snprintf(path, sizeof(path), "/run/user/%u/nook", (unsigned)getuid());
+        if (r == 0)
+                r = add_real(path, out, max, n);
+        snprintf(path, sizeof(path), "/tmp/nook-%u", (unsigned)getuid());
+        (void)mkdir(path, 0700);
+        if (r == 0)
+                r = add_real(path, out, max, n);
+        return r;
+}
+
 int rundir_open_base(struct nook_err *e)
 {
         char base[4096];
@@ -116,6 +157,8 @@ _Noreturn void rundir_exec_helper(char **argv)
 {
         sigset_t none;
 
+        /* its sockets (slirp4netns's API) and files: the user's alone */
+        umask(077);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         execvp(argv[0], argv);

@@ -12,6 +12,13 @@ int rundir_create(char **out, struct nook_err *e);
    (created and checked: ours, 0700, not a link). */
 void rundir_base(char *buf, size_t size);
 int rundir_open_base(struct nook_err *e);
+/* Every place this user's run directories may be, whatever XDG_RUNTIME_DIR
+   a session has ($XDG_RUNTIME_DIR/nook, /run/user/UID/nook, /tmp/nook-UID):
+   those that exist and are the user's, without symlinks, at most max, into
+   out (to free). /tmp/nook-UID is made (0700) when missing: a sandbox that
+   sees /tmp could otherwise make it first and watch the run directories of
+   a later nook that falls back to it. 0 or -ENOMEM. */
+int rundir_all_bases(char **out, size_t max, size_t *n);
 /* Removes the directory and the files in it (no subdirectories). */
 void rundir_remove(const char *dir);
 

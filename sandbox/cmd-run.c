@@ -1,5 +1,6 @@
 #include "sandbox/cmd-run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -110,8 +111,9 @@ void run_usage(FILE *out)
               "\n"
               "Run COMMAND in a sandbox built from the host system: /usr, /etc and /opt\n"
               "read-only, a fresh /proc and minimal /dev, private /tmp /run /var/tmp, an\n"
-              "empty home, the current directory read-write, no network but lo, no\n"
-              "capabilities, and a seccomp filter. The user keeps their uid and gid.\n"
+              "empty home, the current directory read-write (unless it is your home or\n"
+              "above it), no network but lo, no capabilities, and a seccomp filter. The\n"
+              "user keeps their uid and gid.\n"
               "A PROFILE (see nook.profile(5) and 'nook profile ls') describes a sandbox\n"
               "and its command: ARGs are appended to its Command=, '-- COMMAND' replaces\n"
               "it. Options come before the profile's name and override it. Without a\n"
@@ -739,6 +741,62 @@ static int protect_real(struct nook_spec *s, const char *path, struct nook_err *
         return 0;
 }
 
+/* Whether path is, or lies in, a path already protected. */
+static bool protected_already(const struct nook_spec *s, const char *path)
+{
+        for (size_t i = 0; i < s->n_protect; i++)
+                if (path_is_below(path, s->protect[i]))
+                        return true;
+        return false;
+}
+
+/* Every directory of the profile search path, and every NAME.profile.d in
+   one (a link may lead elsewhere), protected as the config directory is: a
+   sandbox that could write there would plant a profile or a drop-in that
+   widens the next run. A missing $NOOK_PROFILES_DIR is made where the user
+   may, as the config directory is, so that no sandbox makes it first (the
+   user's own directory is below the config directory, which is made; the
+   system's are root's). */
+static bool profiles_dir_set(void)
+{
+        const char *lib = getenv("NOOK_PROFILES_DIR");
+        return lib && lib[0] == '/';
+}
+
+static int protect_search_path(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e)
+{
+        for (size_t i = 0; i < pe->n_dirs; i++) {
+                if (i == 2 && profiles_dir_set())
+                        (void)mkdir_p(pe->dirs[i], 0700);
+                _cleanup_free_ char *real = realpath(pe->dirs[i], NULL);
+                if (!real)
+                        continue;
+                if (!protected_already(s, real) && strv_push(&s->protect, &s->n_protect, real) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+                DIR *dp = opendir(real);
+                struct dirent *de;
+                while (dp && (de = readdir(dp))) {
+                        size_t n = strlen(de->d_name);
+                        if (n <= strlen(".profile.d") || strcmp(de->d_name + n - strlen(".profile.d"), ".profile.d") != 0)
+                                continue;
+                        _cleanup_free_ char *path = NULL, *target = NULL;
+                        if (asprintf(&path, "%s/%s", real, de->d_name) < 0) {
+                                closedir(dp);
+                                return nook_errf(e, ENOMEM, "out of memory");
+                        }
+                        target = realpath(path, NULL);
+                        if (target && !protected_already(s, target) &&
+                            strv_push(&s->protect, &s->n_protect, target) < 0) {
+                                closedir(dp);
+                                return nook_errf(e, ENOMEM, "out of memory");
+                        }
+                }
+                if (dp)
+                        closedir(dp);
+        }
+        return 0;
+}
+
 /* Bind sources without symlinks, as the kernel will follow them anyway:
    the plan finds what a bind shows by comparing paths. */
 static int canonical_sources(struct nook_spec *s, struct nook_err *e)
@@ -842,8 +900,9 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
            with the home in view could create it and plant a profile. */
         if (r == 0 && host->nook_config)
                 (void)mkdir_p(host->nook_config, 0700);
-        /* the run directories hold what nook enter and stop trust: read-only
-           wherever a bind would show them, so there (made) before the plan */
+        /* the run directories hold what nook enter and stop trust, and
+           other sandboxes' sockets: hidden wherever a bind would show them,
+           so there (made) before the plan */
         char base[4096];
         rundir_base(base, sizeof(base));
         if (r == 0) {
@@ -852,19 +911,26 @@ static int run_prepare(int argc, char **argv, struct nook_spec *spec, struct hos
                         r = fd;
                 else
                         close(fd);
-                if (r == 0)
-                        r = protect_real(spec, base, e);
+                if (r == 0 && rundir_all_bases(host->nook_run, ARRAY_SIZE(host->nook_run), &host->n_nook_run) < 0)
+                        r = nook_errf(e, ENOMEM, "out of memory");
         }
         if (r == 0 && host->nook_config)
                 r = protect_real(spec, host->nook_config, e);
         if (r == 0)
+                r = protect_search_path(spec, &pe, e);
+        if (r == 0)
                 r = canonical_sources(spec, e);
         if (r == 0)
                 r = plan_build(spec, host, plan, e);
+        if (r == 0 && plan->cwd_is_home && spec->verbose)
+                fprintf(stderr, "nook: the current directory %s is your home or above it: not bound (share your home with --bind %s, or --home host)\n",
+                        host->cwd, host->home);
         if (r == 0 && host->nook_config)
                 r = check_protected_links(plan, host->nook_config, "nook's config directory", "XDG_CONFIG_HOME", e);
         if (r == 0)
                 r = check_protected_links(plan, base, "nook's run directory", "XDG_RUNTIME_DIR", e);
+        if (r == 0 && profiles_dir_set() && pe.n_dirs == 3)
+                r = check_protected_links(plan, pe.dirs[2], "the profile directory", "NOOK_PROFILES_DIR", e);
         /* Compiled once here, before clone: the sandbox only loads it. */
         /* root in an image holds CAP_SYS_CHROOT, as in podman: let it use it */
         if (r == 0 && spec->n_layers && !spec->uid_set && !(spec->run_as_set && spec->run_uid != 0) &&
@@ -932,8 +998,11 @@ static int detach_log(pid_t id, char *path, size_t size, struct nook_err *e)
         struct stat st;
 
         runstate_logs_dir(dir, sizeof(dir));
-        if (mkdir_p(dir, 0700) < 0)
-                return nook_errf(e, errno, "cannot create %s: %m", dir);
+        int r = mkdir_p(dir, 0700);
+        if (r == -EPERM)
+                return nook_errf(e, EPERM, "cannot create %s: a directory on its way is another user's, or others may write it (set XDG_STATE_HOME to a private directory of yours)", dir);
+        if (r < 0)
+                return nook_errf(e, -r, "cannot create %s: %m", dir);
         if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
                 return nook_errf(e, EPERM, "%s is not a private directory of yours (remove it, or set XDG_STATE_HOME)", dir);
         snprintf(path, size, "%s/%d.log", dir, (int)id);
@@ -1065,8 +1134,6 @@ int cmd_run(int argc, char **argv)
                         .plan = &plan,
                         .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
                         .map = spec.image ? &map : NULL,
-                        .run_argc = argc,
-                        .run_argv = argv,
                         .ready_fd = ready_fd,
                         .log = log[0] ? log : NULL,
                 };

@@ -70,9 +70,11 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
         char c;
         if (poll(&pfd, 1, 5000) == 1 && read(ready[0], &c, 1) == 1) {
-                /* an image's User= is not its root, who owns the socket; the
-                   run directory (0700) keeps everyone else out */
-                chmod(sock, 0666);
+                /* made 0600 (rundir_exec_helper); but an image's User= is
+                   not its root, who owns the socket: the run directory
+                   (0700, hidden from sandboxes) keeps everyone else out */
+                if (spec->n_layers && spec_command_uid(spec, 0) != 0)
+                        chmod(sock, 0666);
                 return 0;
         }
         /* EOF: it has closed its end, which it does by exiting */

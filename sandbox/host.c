@@ -110,6 +110,8 @@ void host_facts_free(struct host_facts *h)
         free(h->home_real);
         free(h->cwd);
         free(h->nook_config);
+        for (size_t i = 0; i < h->n_nook_run; i++)
+                free(h->nook_run[i]);
         free(h->resolv_conf);
         free(h->resolved_upstream);
         memset(h, 0, sizeof(*h));

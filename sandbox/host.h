@@ -27,6 +27,9 @@ struct host_facts {
         char *resolved_upstream;        /* systemd-resolved's upstream servers, or NULL */
         char hostname[65];
         char *nook_config;              /* $XDG_CONFIG_HOME/nook: never writable inside */
+        char *nook_run[3];              /* nook's run directories, without symlinks:
+                                           hidden wherever a bind shows them */
+        size_t n_nook_run;
         bool has_opt;
         struct host_top top[6];
         size_t n_top;

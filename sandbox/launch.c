@@ -846,7 +846,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         if (fuse > 0)
                 helpers[n_helpers++] = fuse;
         if (rc == 0)
-                rc = runstate_record(rundir, c->spec, child, c->run_argc, c->run_argv, helpers, n_helpers, c->log, e);
+                rc = runstate_record(rundir, c->spec, child, helpers, n_helpers, c->log, e);
         /* -d: the caller may go now (or, when pid 1 failed to set up and
            said why, learn it from the log) */
         if (rc == 0 && c->ready_fd >= 0) {

@@ -19,9 +19,6 @@ struct launch_ctx {
         int ready_fd;                           /* -d: "1" written there once the
                                                    sandbox runs; -1: none */
         const char *log;                        /* -d: where its output goes, or NULL */
-        int run_argc;                           /* nook run's arguments, for the run
-                                                   state (runstate.h) */
-        char **run_argv;
 };
 
 /* Whether the sandbox's user namespace maps root to the caller and the

@@ -179,7 +179,8 @@ static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
         for (size_t i = 0; i < spec->n_binds; i++) {
                 const struct spec_bind *sb = &spec->binds[i];
                 unsigned f = (sb->flags & SPEC_BIND_RO ? STEP_RO : 0) |
-                             (sb->flags & SPEC_BIND_TRY ? STEP_TRY : 0);
+                             (sb->flags & SPEC_BIND_TRY ? STEP_TRY : 0) |
+                             (sb->flags & SPEC_BIND_NOOKS ? STEP_OWN : 0);
                 add(b, STEP_BIND, sb->src, sb->dst, f);
         }
         for (size_t i = 0; i < spec->n_tmpfs; i++)
@@ -190,10 +191,10 @@ static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
                                   spec->tmpfs[i].size);
 }
 
-/* The current directory is bound read-write unless it is the root or lies in
-   a part of the sandbox that is the kernel's or read-only by promise: a
-   read-write /etc, or the host's /proc over the sandbox's, would break what
-   the sandbox guarantees. */
+/* The current directory is bound read-write unless it is the root, the home
+   directory or above it (plan_build), or lies in a part of the sandbox that
+   is the kernel's or read-only by promise: a read-write /etc, or the host's
+   /proc over the sandbox's, would break what the sandbox guarantees. */
 static const char *const no_cwd_bind_below[] = { "/usr", "/etc", "/opt", "/proc", "/sys", "/dev",
                                                  "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32" };
 
@@ -225,40 +226,53 @@ static void add_home(struct builder *b, const struct nook_spec *spec, const stru
         }
 }
 
-/* Where a bind shows `path` inside the sandbox, make it read-only there. */
-/* path read-only wherever a read-write bind shows it, and every directory
-   between the bind and path pinned (made a mount point, still writable),
-   so that no one inside can move a parent aside and put another path in
-   its place for the next run to read. */
-static void protect_path(struct builder *b, const char *path, size_t n_mounts)
+/* Where a bind shows `path` inside the sandbox: read-only there, or, with
+   hide, covered by an empty read-only node (a read-only view of a socket
+   still lets connect(2) through). Every directory between a read-write
+   bind's root and path is pinned (made a mount point, still writable), so
+   that no one inside can move a parent aside and put another path in its
+   place for the next run to read. */
+static void protect_path(struct builder *b, const char *path, size_t n_mounts, bool hide)
 {
+        enum step_kind last = hide ? STEP_MASK : STEP_REMOUNT_RO;
+
         for (size_t i = 0; i < n_mounts && !b->err; i++) {
                 const struct step s = b->p->steps[i];
-                if (s.kind != STEP_BIND || (s.flags & STEP_RO) || !s.src)
+                if (s.kind != STEP_BIND || !s.src || (s.flags & STEP_OWN) || (!hide && (s.flags & STEP_RO)))
                         continue;
-                /* a bind of something inside it: read-only as a whole */
+                /* a bind of something inside it: covered as a whole */
                 if (path_is_below(s.src, path) && strcmp(s.src, path) != 0) {
-                        add(b, STEP_REMOUNT_RO, NULL, s.dst, STEP_TRY);
+                        add(b, last, NULL, s.dst, STEP_TRY);
                         continue;
                 }
                 if (!path_is_below(path, s.src))
                         continue;
-                char inside[8192];
                 /* "/" bound: the rest keeps its leading slash */
                 const char *rest = strcmp(s.src, "/") == 0 ? path : path + strlen(s.src);
-                /* each ancestor below the bind's root, shallowest first */
-                for (const char *p = strchr(rest + (*rest == '/'), '/'); p && !b->err; p = strchr(p + 1, '/')) {
-                        snprintf(inside, sizeof(inside), "%s%.*s", s.dst, (int)(p - rest), rest);
-                        add(b, STEP_PIN, NULL, inside, STEP_TRY);
+                _cleanup_free_ char *inside = NULL;
+                if (asprintf(&inside, "%s%s", strcmp(s.dst, "/") == 0 && *rest ? "" : s.dst, rest) < 0) {
+                        b->err = ENOMEM;
+                        return;
                 }
-                snprintf(inside, sizeof(inside), "%s%s", s.dst, rest);
-                add(b, STEP_REMOUNT_RO, NULL, inside, STEP_TRY);
+                /* each ancestor below the bind's root, shallowest first; a
+                   read-only view cannot rename them anyway */
+                size_t root = strlen(inside) - strlen(rest);
+                for (char *p = strchr(inside + root + (*rest == '/'), '/'); p && !(s.flags & STEP_RO) && !b->err;
+                     p = strchr(p + 1, '/')) {
+                        *p = '\0';
+                        add(b, STEP_PIN, NULL, inside, STEP_TRY);
+                        *p = '/';
+                }
+                add(b, last, NULL, inside, STEP_TRY);
         }
 }
 
 /* A sandbox must never rewrite the profiles that start it: nook's config
    directory, and every profile file this run was read from, are read-only
-   wherever a read-write bind shows them. */
+   wherever a read-write bind shows them. nook's run directories hold other
+   sandboxes' sockets (slirp4netns's API, a D-Bus proxy's) and states: they
+   are hidden wherever any bind shows them, but for what nook made there
+   for this sandbox itself. */
 static void protect_profiles(struct builder *b, const struct nook_spec *spec, const struct host_facts *h)
 {
         size_t n = b->p->n;
@@ -267,9 +281,11 @@ static void protect_profiles(struct builder *b, const struct nook_spec *spec, co
         for (size_t i = 0; h->nook_config && i < spec->n_protect; i++)
                 listed |= strcmp(spec->protect[i], h->nook_config) == 0;
         if (h->nook_config && !listed)
-                protect_path(b, h->nook_config, n);
+                protect_path(b, h->nook_config, n, false);
         for (size_t i = 0; i < spec->n_protect; i++)
-                protect_path(b, spec->protect[i], n);
+                protect_path(b, spec->protect[i], n, false);
+        for (size_t i = 0; i < h->n_nook_run; i++)
+                protect_path(b, h->nook_run[i], n, true);
 }
 
 static int add_chdir(struct plan *p, const char *dir)
@@ -326,8 +342,14 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
                 add(&b, STEP_BIND, spec->devices[i], spec->devices[i], STEP_DEV);
         for (size_t i = 0; i < spec->n_devices_try; i++)
                 add(&b, STEP_BIND, spec->devices_try[i], spec->devices_try[i], STEP_DEV | STEP_TRY);
-        if (!spec->no_cwd && h->cwd && cwd_bindable(h->cwd))
-                add(&b, STEP_BIND, h->cwd, h->cwd, 0);
+        if (!spec->no_cwd && h->cwd && cwd_bindable(h->cwd)) {
+                /* the home directory, or one above it, would show all of
+                   it (~/.ssh) read-write: like / and /usr, never by default */
+                out->cwd_is_home = path_is_below(h->home, h->cwd) ||
+                                   (h->home_real && path_is_below(h->home_real, h->cwd));
+                if (!out->cwd_is_home)
+                        add(&b, STEP_BIND, h->cwd, h->cwd, 0);
+        }
         add_user_mounts(&b, spec);
         if (!b.err)
                 sort_by_depth(out->steps + late, out->n - late);

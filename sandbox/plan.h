@@ -29,6 +29,8 @@ enum step_flags {
         STEP_TRY = 1 << 1,      /* skip quietly when the source or target is missing */
         STEP_DEV = 1 << 2,      /* a device node: keep it usable (no nodev) */
         STEP_NULL = 1 << 3,     /* MASK with /dev/null (reads as empty) instead of mode 0000 */
+        STEP_OWN = 1 << 4,      /* BIND of what nook made for this very sandbox in
+                                   its run directory (its D-Bus proxy's socket) */
 };
 
 struct step {
@@ -50,6 +52,8 @@ struct plan {
         char *chdir[3];
         size_t n_chdir;
         bool chdir_strict;
+        bool cwd_is_home;       /* the current directory was left unbound: it is
+                                   the home directory or above it */
 };
 
 int plan_build(const struct nook_spec *spec, const struct host_facts *host, struct plan *out,

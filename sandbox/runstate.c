@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,6 @@ void run_state_free(struct run_state *st)
         free(st->net);
         strv_free(st->ports);
         strv_free(st->command);
-        strv_free(st->run_args);
         free(st->dir);
         free(st->log);
         memset(st, 0, sizeof(*st));
@@ -200,14 +200,27 @@ void runstate_logs_dir(char *buf, size_t size)
 {
         const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 
-        if (state && state[0] == '/')
+        if (state && state[0] == '/') {
                 snprintf(buf, size, "%s/nook/logs", state);
-        else
-                snprintf(buf, size, "%s/.local/state/nook/logs", home && home[0] == '/' ? home : "/tmp");
+                return;
+        }
+        /* never a shared place such as /tmp/.local: the home the password
+           database gives, else the user's private run directories */
+        if (!home || home[0] != '/') {
+                struct passwd *pw = getpwuid(getuid());
+                home = pw && pw->pw_dir && pw->pw_dir[0] == '/' && strcmp(pw->pw_dir, "/") != 0 ? pw->pw_dir : NULL;
+        }
+        if (home) {
+                snprintf(buf, size, "%s/.local/state/nook/logs", home);
+                return;
+        }
+        char base[4096];
+        rundir_base(base, sizeof(base));
+        snprintf(buf, size, "%s/logs", base);
 }
 
-int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int argc, char **argv,
-                    const pid_t *helpers, size_t n_helpers, const char *log, struct nook_err *e)
+int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, const pid_t *helpers, size_t n_helpers,
+                    const char *log, struct nook_err *e)
 {
         json_t *hs = json_array();
         for (size_t i = 0; hs && i < n_helpers; i++)
@@ -222,20 +235,26 @@ int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int 
                 if (asprintf(&ports[i], "%s:%u:%u/%s", s->ports[i].host_ip, s->ports[i].host_port,
                              s->ports[i].guest_port, s->ports[i].udp ? "udp" : "tcp") < 0)
                         ports[i] = NULL;
-        json_t *o = json_pack("{s:i,s:I,s:i,s:I,s:I,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o,s:o,s:s?}", "nook_pid", (int)getpid(),
+        json_t *o = json_pack("{s:i,s:I,s:i,s:I,s:I,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o,s:s?}", "nook_pid", (int)getpid(),
                               "nook_start", (json_int_t)runstate_proc_start(getpid()), "pid1", (int)pid1,
                               "pid1_start", (json_int_t)runstate_proc_start(pid1), "started",
                               (json_int_t)time(NULL), "name", s->name, "image", s->image, "profile",
                               s->profile_name, "net", net_mode(s), "ports", strv_json(ports, s->n_ports),
-                              "command", strv_json(s->argv, (size_t)-1), "run_args", strv_json(argv, (size_t)argc),
+                              "command", strv_json(s->argv, (size_t)-1),
                               "confine", confine_json(s), "helpers", hs, "log", log);
         strv_free(ports);
         if (!o)
                 return nook_errf(e, ENOMEM, "out of memory");
         snprintf(path, sizeof(path), "%s/state", dir);
         snprintf(tmp, sizeof(tmp), "%s/state.tmp", dir);
-        int r = json_dump_file(o, tmp, JSON_COMPACT);
+        /* the user's alone, as the directory: the command line may hold
+           what only they should read */
+        unlink(tmp);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        int r = fd < 0 ? -1 : json_dumpfd(o, fd, JSON_COMPACT);
         json_decref(o);
+        if (fd >= 0 && close(fd) < 0)
+                r = -1;
         if (r < 0 || rename(tmp, path) < 0) {
                 unlink(tmp);
                 return nook_errf(e, EIO, "cannot write the run state in %s", dir);
@@ -318,7 +337,6 @@ static int read_state(int base, const char *entry, struct run_state *st)
         st->net = strdup(v ? v : "none");
         st->ports = json_strv(json_object_get(o, "ports"));
         st->command = json_strv(json_object_get(o, "command"));
-        st->run_args = json_strv(json_object_get(o, "run_args"));
         json_t *h;
         size_t hi;
         json_array_foreach(json_object_get(o, "helpers"), hi, h)
@@ -330,7 +348,7 @@ static int read_state(int base, const char *entry, struct run_state *st)
         if (asprintf(&st->dir, "%s/%s", path, entry) < 0)
                 st->dir = NULL;
         json_decref(o);
-        if (!st->net || !st->ports || !st->command || !st->run_args || !st->dir) {
+        if (!st->net || !st->ports || !st->command || !st->dir) {
                 run_state_free(st);
                 return -ENOMEM;
         }

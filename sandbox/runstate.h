@@ -25,7 +25,6 @@ struct run_state {
         char *net;                      /* none, host, slirp or pasta */
         char **ports;                   /* [IP:]HOST:PORT/PROTO, NULL-terminated */
         char **command;                 /* the command, NULL-terminated */
-        char **run_args;                /* nook run's own arguments, for enter */
         char *dir;                      /* its run directory */
         char *log;                      /* -d: its output, or NULL */
         pid_t helpers[4];               /* slirp4netns, pasta, xdg-dbus-proxy,
@@ -45,13 +44,14 @@ int runstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start);
    sandbox of that name is an error. */
 int runstate_claim_name(const struct nook_spec *s, struct nook_err *e);
 
-/* Once pid 1 exists: writes the state file into the run directory dir.
-   argv: nook run's arguments (argv[0] is "run"). */
-int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, int argc, char **argv,
-                    const pid_t *helpers, size_t n_helpers, const char *log, struct nook_err *e);
+/* Once pid 1 exists: writes the state file (0600) into the run directory
+   dir. No environment: nook enter takes the command's from /proc. */
+int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, const pid_t *helpers, size_t n_helpers,
+                    const char *log, struct nook_err *e);
 
 /* Where nook run -d keeps the output of its sandboxes:
-   $XDG_STATE_HOME/nook/logs, or ~/.local/state/nook/logs. */
+   $XDG_STATE_HOME/nook/logs, or ~/.local/state/nook/logs (the home of the
+   password database when HOME is unset), else logs/ in the run base. */
 void runstate_logs_dir(char *buf, size_t size);
 
 /* At the end: the name's link goes (the run directory is launch's). */

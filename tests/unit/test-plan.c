@@ -609,13 +609,36 @@ static void test_a_parent_mount_is_stacked_before_its_children(void **state)
         assert_true(must_find(c, STEP_TMPFS, "/work") < must_find(c, STEP_BIND, "/work/src"));
 }
 
-static void test_a_cwd_above_home_is_bound_before_the_home_tmpfs(void **state)
+/* Started from the home directory, or from above it, the sandbox would
+   see all of it (~/.ssh) read-write: not bound, and the plan says so. */
+static void test_a_cwd_of_home_or_above_it_is_not_bound(void **state)
 {
         struct ctx *c = *state;
+        static const char *const cwds[] = { "/home/u", "/home", "/srv/real", "/srv" };
+        static const char *const want[] = { "/home/u", "/home/u", "/" };
 
-        set_cwd(c, "/home");
+        c->host.home_real = "/srv/real/u";
+        for (size_t i = 0; i < ARRAY_SIZE(cwds); i++) {
+                set_cwd(c, cwds[i]);
+                build(c);
+                if (find(c, STEP_BIND, cwds[i]) >= 0)
+                        fail_msg("cwd %s was bound", cwds[i]);
+                assert_true(c->plan.cwd_is_home);
+        }
+        /* the home tmpfs is still there, and the command starts in it */
+        set_cwd(c, "/home/u");
         build(c);
-        assert_true(must_find(c, STEP_BIND, "/home") < must_find(c, STEP_TMPFS, "/home/u"));
+        must_find(c, STEP_TMPFS, "/home/u");
+        assert_chdir(c, want, 3, false);
+        /* below it, or beside it, the cwd is bound as ever */
+        set_cwd(c, "/home/u/proj");
+        build(c);
+        must_find(c, STEP_BIND, "/home/u/proj");
+        assert_false(c->plan.cwd_is_home);
+        set_cwd(c, "/home/uu");
+        build(c);
+        must_find(c, STEP_BIND, "/home/uu");
+        c->host.home_real = NULL;
 }
 
 static void test_hides_are_masks_without_dev_null(void **state)
@@ -806,6 +829,58 @@ static void test_protection_under_a_bind_of_root_and_of_an_inside_path(void **st
         c->host.nook_config = NULL;
 }
 
+/* The run directories (other sandboxes' sockets and states) are covered
+   wherever any bind shows them, read-only or not; a bind of something
+   inside them is covered as a whole, but for what nook made there for this
+   sandbox itself. */
+static void test_run_directories_are_hidden_under_any_bind_but_the_sandboxs_own(void **state)
+{
+        struct ctx *c = *state;
+
+        c->host.nook_run[0] = "/run/user/1000/nook";
+        c->host.nook_run[1] = "/tmp/nook-1000";
+        c->host.n_nook_run = 2;
+        set_cwd(c, "/tmp");
+        add_bind(c, "/run/user/1000:/rt:ro", 0);
+        add_bind(c, "/run/user/1000/nook/7/slirp.sock:/peek", SPEC_BIND_RO);
+        assert_int_equal(spec_push_bind(&c->spec, "/run/user/1000/nook/42/bus", "/run/user/1000/bus",
+                                        SPEC_BIND_RO | SPEC_BIND_NOOKS, &c->err), 0);
+        build(c);
+        size_t rt = must_find(c, STEP_MASK, "/rt/nook");
+        assert_step(c, rt, STEP_MASK, NULL, "/rt/nook", STEP_TRY);
+        assert_true(rt > (size_t)must_find(c, STEP_BIND, "/rt"));
+        assert_step(c, must_find(c, STEP_MASK, "/tmp/nook-1000"), STEP_MASK, NULL, "/tmp/nook-1000", STEP_TRY);
+        assert_step(c, must_find(c, STEP_MASK, "/peek"), STEP_MASK, NULL, "/peek", STEP_TRY);
+        /* its own D-Bus proxy socket is bound, not covered */
+        assert_step(c, must_find(c, STEP_BIND, "/run/user/1000/bus"), STEP_BIND, "/run/user/1000/nook/42/bus",
+                    "/run/user/1000/bus", STEP_RO | STEP_OWN);
+        assert_int_equal(find(c, STEP_MASK, "/run/user/1000/bus"), -1);
+        /* a read-only view has no parent to pin; only /proc's knobs are
+           made read-only */
+        for (size_t i = 0; i < c->plan.n; i++) {
+                assert_int_not_equal(c->plan.steps[i].kind, STEP_PIN);
+                if (c->plan.steps[i].kind == STEP_REMOUNT_RO)
+                        assert_true(path_is_below(c->plan.steps[i].dst, "/proc"));
+        }
+        c->host.n_nook_run = 0;
+}
+
+/* Below a read-write bind, the parents between it and a run directory are
+   pinned, so that none can be moved aside. */
+static void test_run_directories_below_a_read_write_bind_have_their_parents_pinned(void **state)
+{
+        struct ctx *c = *state;
+
+        c->host.nook_run[0] = "/run/user/1000/nook";
+        c->host.n_nook_run = 1;
+        add_bind(c, "/run:/r", 0);
+        build(c);
+        ssize_t user = find(c, STEP_PIN, "/r/user"), uid = find(c, STEP_PIN, "/r/user/1000");
+        ssize_t mask = find(c, STEP_MASK, "/r/user/1000/nook");
+        assert_true(user >= 0 && uid > user && mask > uid);
+        c->host.n_nook_run = 0;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -840,7 +915,7 @@ int main(void)
                 T(test_user_binds_follow_the_home_tmpfs_without_a_cwd_bind),
                 T(test_user_tmpfs_carries_its_size),
                 T(test_a_parent_mount_is_stacked_before_its_children),
-                T(test_a_cwd_above_home_is_bound_before_the_home_tmpfs),
+                T(test_a_cwd_of_home_or_above_it_is_not_bound),
                 T(test_hides_are_masks_without_dev_null),
                 T(test_a_hide_given_first_still_follows_the_binds_it_lies_in),
                 T(test_the_last_two_steps_seal_dev_then_root),
@@ -854,6 +929,8 @@ int main(void)
                 T(test_building_twice_gives_the_same_plan),
                 T(test_protected_paths_are_read_only_with_their_parents_pinned),
                 T(test_protection_under_a_bind_of_root_and_of_an_inside_path),
+                T(test_run_directories_are_hidden_under_any_bind_but_the_sandboxs_own),
+                T(test_run_directories_below_a_read_write_bind_have_their_parents_pinned),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
