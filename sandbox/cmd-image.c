@@ -17,6 +17,7 @@
 #include "fs/image-import.h"
 #include "fs/store.h"
 #include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
 #include "sandbox/userns.h"
 
 static void usage(FILE *out)
@@ -224,7 +225,36 @@ static int do_import(struct image_args *a)
 struct ls_ctx {
         bool json;
         json_t *all;
+        const struct store *s;
 };
+
+/* JSON gives times as RFC 3339 UTC strings: "imported" as seconds becomes one */
+static json_t *imported_json(const json_t *rec)
+{
+        char when[64];
+
+        format_rfc3339((int64_t)json_integer_value(json_object_get(rec, "imported")), when, sizeof(when));
+        return when[0] ? json_string(when) : json_null();
+}
+
+/* The bytes the image's layers take in the store, as stored (compressed) */
+static json_int_t layers_size(const struct store *s, const json_t *ls)
+{
+        json_int_t total = 0;
+        size_t i;
+        json_t *l;
+
+        json_array_foreach(ls, i, l) {
+                struct nook_err e = { 0 };
+                struct stat st;
+                int fd = store_open_blob(s, json_string_value(json_object_get(l, "digest")), &e);
+                if (fd >= 0 && fstat(fd, &st) == 0)
+                        total += (json_int_t)st.st_size;
+                if (fd >= 0)
+                        close(fd);
+        }
+        return total;
+}
 
 static int ls_one(const char *name, json_t *rec, void *arg)
 {
@@ -232,10 +262,10 @@ static int ls_one(const char *name, json_t *rec, void *arg)
         json_t *ls = json_object_get(rec, "layers");
 
         if (c->json) {
-                json_array_append_new(c->all, json_pack("{s:s,s:O,s:I,s:O}", "name", name, "config_digest",
+                json_array_append_new(c->all, json_pack("{s:s,s:O,s:I,s:I,s:o}", "name", name, "config_digest",
                                                         json_object_get(rec, "config_digest"), "layers",
-                                                        (json_int_t)json_array_size(ls), "imported",
-                                                        json_object_get(rec, "imported")));
+                                                        (json_int_t)json_array_size(ls), "size", layers_size(c->s, ls),
+                                                        "imported", imported_json(rec)));
                 return 0;
         }
         const char *cd = json_string_value(json_object_get(rec, "config_digest"));
@@ -252,6 +282,7 @@ static int do_ls(struct image_args *a)
 
         if (store_open(&s, a->store, &e) < 0)
                 return fail(&e);
+        c.s = &s;
         if (!a->json)
                 printf("%-40s %-14s %6s  %s\n", "NAME", "ID", "LAYERS", "FROM");
         store_image_each(&s, ls_one, &c);
@@ -281,6 +312,10 @@ static int do_inspect(struct image_args *a)
                 r = store_normalize_name(a->pos[0], name, sizeof(name), &e);
         if (r == 0)
                 r = store_image_load(&s, name, &rec, &e);
+        if (r == 0) {
+                json_object_set_new(rec, "size", json_integer(layers_size(&s, json_object_get(rec, "layers"))));
+                json_object_set_new(rec, "imported", imported_json(rec));
+        }
         store_close(&s);
         if (r < 0)
                 return fail(&e);

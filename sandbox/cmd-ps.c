@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
 #include "sandbox/cmd-run.h"
 #include "sandbox/runstate.h"
 
@@ -80,8 +81,11 @@ static json_t *state_json(const struct run_state *st)
                 json_array_append_new(ports, json_string(st->ports[i]));
         for (size_t i = 0; st->command[i]; i++)
                 json_array_append_new(cmd, json_string(st->command[i]));
-        return json_pack("{s:i,s:s?,s:I,s:s,s:o,s:s?,s:s?,s:o,s:i,s:s,s:s?}", "id", (int)st->nook_pid, "name", st->name,
-                         "started", (json_int_t)st->started, "net", st->net, "ports", ports, "image", st->image,
+        char started[64];
+        /* JSON gives times as RFC 3339 UTC strings */
+        format_rfc3339((int64_t)st->started, started, sizeof(started));
+        return json_pack("{s:i,s:s?,s:s,s:s,s:o,s:s?,s:s?,s:o,s:i,s:s,s:s?}", "id", (int)st->nook_pid, "name", st->name,
+                         "started", started, "net", st->net, "ports", ports, "image", st->image,
                          "profile", st->profile, "command", cmd, "pid", (int)st->pid1, "run_dir", st->dir, "log",
                          st->log);
 }

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -40,6 +42,9 @@ enum {
         OPT_MAP,
         OPT_VERSION,
         OPT_DETACH,
+        OPT_VOLUME,
+        OPT_ENTRYPOINT,
+        OPT_RM,
 };
 
 #define KEYOPT(name, arg) { name, arg, NULL, OPT_KEY }
@@ -54,11 +59,15 @@ static const struct option run_options[] = {
         KEYOPT("device", required_argument),
         KEYOPT("no-cwd", no_argument),
         KEYOPT("chdir", required_argument),
+        { "workdir", required_argument, NULL, 'w' },
+        { "volume", required_argument, NULL, OPT_VOLUME },
         { "env", required_argument, NULL, 'e' },
         KEYOPT("unsetenv", required_argument),
         KEYOPT("clearenv", no_argument),
         KEYOPT("uid", required_argument),
         KEYOPT("gid", required_argument),
+        { "user", required_argument, NULL, 'u' },
+        { "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
         KEYOPT("hostname", required_argument),
         KEYOPT("net", required_argument),
         { "publish", required_argument, NULL, 'p' },
@@ -97,6 +106,9 @@ static const struct option run_options[] = {
         { "noprofile", no_argument, NULL, OPT_NOPROFILE },
         { "verbose", no_argument, NULL, 'v' },
         { "detach", no_argument, NULL, 'd' },
+        { "tty", no_argument, NULL, 't' },
+        { "interactive", no_argument, NULL, 'i' },
+        { "rm", no_argument, NULL, OPT_RM },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -152,6 +164,9 @@ void run_usage(FILE *out)
               "                            PATH under /dev, usable; '-': skip when missing\n"
               "      --no-cwd              do not bind the current directory\n"
               "      --chdir DIR           start the command in DIR (inside the sandbox)\n"
+              "  -w, --workdir DIR         the same as --chdir (podman's spelling)\n"
+              "      --volume SRC:DST[:ro]  the same as --bind (podman's -v is not one:\n"
+              "                            nook's -v is --verbose)\n"
               "\n"
               "Environment and identity:\n"
               "  -e, --env K=V             set K to V for the command\n"
@@ -160,6 +175,11 @@ void run_usage(FILE *out)
               "      --unsetenv K          remove K from the command's environment\n"
               "      --clearenv            start from an empty environment (then --env applies)\n"
               "      --uid N, --gid N      run as uid/gid N inside (0 to 4294967294)\n"
+              "  -u, --user USER[:GROUP]   run as USER (a name or an id) and GROUP: an\n"
+              "                            image's are looked up in its /etc/passwd and\n"
+              "                            /etc/group, a host sandbox's in the host's\n"
+              "      --entrypoint CMD      an image's: replaces its Entrypoint (and its\n"
+              "                            Cmd, as in podman); '' clears it; one word\n"
               "      --hostname NAME       the sandbox's hostname\n"
               "\n"
               "Isolation:\n"
@@ -202,6 +222,14 @@ void run_usage(FILE *out)
               "Other:\n"
               "  -d, --detach              run in the background: print the sandbox's ID\n"
               "                            once it runs, its output to a log (nook logs)\n"
+              "  -t, --tty                 give the command a new terminal on fds 0-2 even\n"
+              "                            when nook's are no terminals (its output comes\n"
+              "                            through nook; with -d it goes to the log)\n"
+              "  -i, --interactive         keep stdin open: the default, always (accepted\n"
+              "                            for podman's -it)\n"
+              "      --rm                  accepted: every sandbox is removed when its\n"
+              "                            command ends (unless --persist, which --rm\n"
+              "                            contradicts)\n"
               "  -v, --verbose             print each setup step\n"
               "  -h, --help                show this help\n"
               "      --version             show nook's version\n"
@@ -230,9 +258,36 @@ void run_args_free(struct run_args *a)
         keyfile_free(&a->cli);
         spec_free(&a->direct);
         free(a->profile);
+        free(a->user);
+        free(a->entrypoint);
         strv_free(a->command);
         strv_free(a->args);
         memset(a, 0, sizeof(*a));
+}
+
+/* podman's and docker's options that nook spells otherwise */
+static const struct {
+        const char *theirs, *ours;
+} foreign_options[] = {
+        { "network", "--net" },
+        { "mount", "--bind SRC:DST[:ro] (or --volume)" },
+        { "cap-add", "--caps" },
+        { "cap-drop", "--caps" },
+        { "security-opt", "--seccomp, --syscall-deny or --syscall-allow" },
+        { "ulimit", "--limit-nofile, --limit-processes, ... (see 'nook run --help')" },
+        { "env-host", "--env NAME" },
+};
+
+/* "-v /a:/b": podman's volume, nook's --verbose followed by a command */
+static bool looks_like_volume(const char *w)
+{
+        return w && (w[0] == '/' || w[0] == '.' || w[0] == '~') && strchr(w, ':');
+}
+
+static int volume_hint(const char *vol, struct nook_err *e)
+{
+        return nook_errf(e, EINVAL, "-v is nook's --verbose, not a volume: to bind a host path say --bind %s (or --volume %s)",
+                         nook_val(vol), nook_val(vol));
 }
 
 static int unknown_option(const char *arg, struct nook_err *e)
@@ -246,15 +301,43 @@ static int unknown_option(const char *arg, struct nook_err *e)
         /* "--bnd=x" → "bnd" */
         snprintf(word, sizeof(word), "%s", arg + strspn(arg, "-"));
         word[strcspn(word, "=")] = '\0';
+        for (size_t i = 0; i < ARRAY_SIZE(foreign_options); i++)
+                if (strncmp(arg, "--", 2) == 0 && strcmp(word, foreign_options[i].theirs) == 0)
+                        return nook_errf(e, EINVAL, "unknown option '--%s' for 'nook run': nook spells it %s", word,
+                                         foreign_options[i].ours);
         const char *hint = suggest_closest(word, names, n);
         if (hint)
                 return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (did you mean '--%s'?)", nook_val(arg), hint);
         return nook_errf(e, EINVAL, "unknown option '%s' for 'nook run' (see 'nook run --help')", nook_val(arg));
 }
 
+/* An unknown short option, named by itself: in "-it" getopt is still in
+   the middle of a word, and the word before it would be blamed. */
+static int unknown_short(int c, int argc, char **argv, struct nook_err *e)
+{
+        const char *word = NULL;
+
+        for (int i = optind; i >= 1 && i >= optind - 1; i--)
+                if (i < argc && argv[i][0] == '-' && argv[i][1] != '-' && strchr(argv[i] + 1, c)) {
+                        word = argv[i];
+                        break;
+                }
+        if (word && strncmp(word, "-v", 2) == 0 && looks_like_volume(word + 2))
+                return volume_hint(word + 2, e);
+        if (word && strlen(word) > 2)
+                return nook_errf(e, EINVAL, "unknown option '-%c' (in '%s') for 'nook run' (see 'nook run --help')", c,
+                                 nook_val(word));
+        return nook_errf(e, EINVAL, "unknown option '-%c' for 'nook run' (see 'nook run --help')", c);
+}
+
+static bool short_with_value(int c)
+{
+        return c > 0 && c < 0x100 && strchr("epwu", c);
+}
+
 static int missing_value(const char *bad, struct nook_err *e)
 {
-        if (optopt == 'e' || optopt == 'p')
+        if (short_with_value(optopt))
                 return nook_errf(e, EINVAL, "option '-%c' needs a value (see 'nook run --help')", optopt);
         for (const struct option *o = run_options; o->name; o++) {
                 size_t n = strlen(o->name);
@@ -320,6 +403,26 @@ static int take_option(struct run_args *a, int c, int index, const char *arg, st
         case 'd':
                 a->direct.detach = true;
                 return 0;
+        case 't':
+                a->direct.tty = true;
+                return 0;
+        case 'i':
+                return 0;       /* stdin is always the command's */
+        case 'w':
+        case OPT_VOLUME:
+                def = key_by_option(c == 'w' ? "chdir" : "bind");
+                return def ? add_key(a, def->section, def->key, arg, e) : nook_errf(e, EINVAL, "option has no key");
+        case 'u':
+                free(a->user);
+                a->user = strdup(arg);
+                return a->user ? 0 : nook_errf(e, ENOMEM, "out of memory");
+        case OPT_ENTRYPOINT:
+                free(a->entrypoint);
+                a->entrypoint = strdup(arg);
+                return a->entrypoint ? 0 : nook_errf(e, ENOMEM, "out of memory");
+        case OPT_RM:
+                a->rm = true;
+                return 0;
         }
         return nook_errf(e, EINVAL, "unhandled option");
 }
@@ -333,7 +436,7 @@ static int parse_options(struct run_args *a, int argc, char **argv, struct nook_
 
         optind = 0;     /* a full reset: the parser runs more than once */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+e:p:vdh", run_options, &index)) != -1) {
+        while ((c = getopt_long(argc, argv, "+e:p:w:u:vdtih", run_options, &index)) != -1) {
                 const char *bad = argv[optind - 1];
                 switch (c) {
                 case 'h':
@@ -346,9 +449,18 @@ static int parse_options(struct run_args *a, int argc, char **argv, struct nook_
                         return -1;
                 case '?':
                         if (optopt)
-                                return optopt == 'e' || optopt == 'p' || optopt >= 0x100 ? missing_value(bad, e)
-                                                                                           : unknown_option(bad, e);
+                                return short_with_value(optopt) || optopt >= 0x100 ? missing_value(bad, e)
+                                                                                   : unknown_short(optopt, argc, argv, e);
                         return missing_value(bad, e);
+                case 'v':
+                        /* podman's -v SRC:DST: say nook's word for it rather
+                           than run "/a:/b" as the command */
+                        if (strcmp(bad, "-v") == 0 && optind < argc && looks_like_volume(argv[optind]))
+                                return volume_hint(argv[optind], e);
+                        r = take_option(a, c, index, optarg, e);
+                        if (r < 0)
+                                return r;
+                        break;
                 default:
                         r = take_option(a, c, index, optarg, e);
                         if (r < 0)
@@ -494,6 +606,7 @@ int run_parse_args(int argc, char **argv, struct nook_spec *s, struct nook_err *
                 s->argv = steal_ptr(&a.command);
                 s->verbose = a.direct.verbose;
                 s->detach = a.direct.detach;
+                s->tty = a.direct.tty;
                 s->keep_fds = steal_ptr(&a.direct.keep_fds);
                 s->n_keep_fds = a.direct.n_keep_fds;
                 a.direct.n_keep_fds = 0;
@@ -647,6 +760,87 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
         return 0;
 }
 
+/* --user USER[:GROUP] of a host sandbox: ids as they are, names from the
+   host's passwd and group files, which the sandbox shows as they are. */
+static int host_user(struct nook_spec *s, const char *user, struct nook_err *e)
+{
+        _cleanup_free_ char *u = strdup(user);
+        if (!u)
+                return nook_errf(e, ENOMEM, "out of memory");
+        char *g = strchr(u, ':');
+        if (g)
+                *g++ = '\0';
+        if (!*u || (g && !*g))
+                return nook_errf(e, EINVAL, "--user '%s' is not USER[:GROUP]", nook_val(user));
+        uint64_t v;
+        bool gid_from_user = false;
+        gid_t user_gid = 0;
+        if (parse_u64(u, UINT32_MAX - 1, &v) == 0) {
+                int r = spec_set_id(s, false, u, e);
+                if (r < 0)
+                        return r;
+        } else {
+                errno = 0;
+                struct passwd *pw = getpwnam(u);
+                if (!pw)
+                        return nook_errf(e, ENOENT, "--user %s: no such user on this host (give an id, or see /etc/passwd)",
+                                         nook_val(u));
+                s->uid = pw->pw_uid;
+                s->uid_set = true;
+                gid_from_user = true;
+                user_gid = pw->pw_gid;
+        }
+        if (g && parse_u64(g, UINT32_MAX - 1, &v) == 0)
+                return spec_set_id(s, true, g, e);
+        if (g) {
+                struct group *gr = getgrnam(g);
+                if (!gr)
+                        return nook_errf(e, ENOENT, "--user %s: no such group on this host (give an id, or see /etc/group)",
+                                         nook_val(user));
+                s->gid = gr->gr_gid;
+                s->gid_set = true;
+        } else if (gid_from_user) {
+                s->gid = user_gid;
+                s->gid_set = true;
+        }
+        return 0;
+}
+
+/* What podman's habits ask for that is not a profile key: --rm, --user. */
+static int podman_habits(const struct run_args *a, struct nook_spec *s, struct nook_err *e)
+{
+        if (a->rm && s->persist)
+                return nook_errf(e, EINVAL, "--rm and --persist contradict each other: a sandbox is removed when its command ends unless --persist keeps it (drop one)");
+        if (a->entrypoint && !s->image)
+                return nook_errf(e, EINVAL, "--entrypoint replaces an image's Entrypoint, and this sandbox has no image (give the command itself after --)");
+        if (!a->user)
+                return 0;
+        if (s->uid_set || s->gid_set)
+                return nook_errf(e, EINVAL, "--user and --uid/--gid (or UID=/GID=) both say who runs the command: give one");
+        if (!s->image)
+                return host_user(s, a->user, e);
+        if (!*a->user || a->user[0] == ':' || a->user[strlen(a->user) - 1] == ':')
+                return nook_errf(e, EINVAL, "--user '%s' is not USER[:GROUP]", nook_val(a->user));
+        s->user = strdup(a->user);
+        return s->user ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
+/* --entrypoint of an image: replaces its Entrypoint and, as in podman, its
+   Cmd (a command given still follows it); "" clears it. */
+static int replace_entrypoint(struct nook_spec *s, const char *entrypoint, struct nook_err *e)
+{
+        size_t n = 0, m = 0;
+
+        strv_free(s->image_entrypoint);
+        s->image_entrypoint = NULL;
+        strv_free(s->command);
+        s->command = NULL;
+        if (*entrypoint && (strv_push(&s->image_entrypoint, &n, entrypoint) < 0 ||
+                            strv_push(&s->command, &m, entrypoint) < 0))
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
 /* Profile, then options, merged into one spec. */
 static int build_spec(struct run_args *a, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e)
 {
@@ -688,11 +882,16 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         s->profile_name = profile_basename(a->profile ? a->profile : "default");
         if (!s->profile_name)
                 return nook_errf(e, ENOMEM, "out of memory");
+        r = podman_habits(a, s, e);
+        if (r < 0)
+                return r;
         /* the image first: its Entrypoint and Cmd are defaults of the command */
         s->store = steal_ptr(&a->direct.store);
         s->map_mode = a->direct.map_mode;
         if (s->image) {
                 r = image_spec_resolve(s, e);
+                if (r == 0 && a->entrypoint)
+                        r = replace_entrypoint(s, a->entrypoint, e);
                 if (r < 0)
                         return r;
         } else if (s->persist) {
@@ -724,6 +923,7 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         }
         s->verbose = a->direct.verbose;
         s->detach = a->direct.detach;
+        s->tty = a->direct.tty;
         s->keep_fds = steal_ptr(&a->direct.keep_fds);
         s->n_keep_fds = a->direct.n_keep_fds;
         a->direct.n_keep_fds = 0;

@@ -21,6 +21,9 @@ struct run_args {
         char **command;         /* NULL when none was given */
         char **args;            /* words after PROFILE: appended to its Command= */
         bool quiet;             /* a look ahead: --help and --version print nothing */
+        char *user;             /* -u/--user USER[:GROUP] */
+        char *entrypoint;       /* --entrypoint: replaces an image's ("" clears it) */
+        bool rm;                /* --rm: accepted, every sandbox is removed anyway */
 };
 
 void run_args_init(struct run_args *a);

@@ -415,8 +415,9 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
         if (r == 0 && !s->chdir && wd && wd[0] == '/' && !(s->chdir = strdup(wd)))
                 r = nook_errf(e, ENOMEM, "out of memory");
+        /* --user names a user of the image, as its config's User= does */
         if (r == 0 && !s->uid_set)
-                r = resolve_user(s, json_string_value(json_object_get(cfg, "User")), e);
+                r = resolve_user(s, s->user ? s->user : json_string_value(json_object_get(cfg, "User")), e);
         /* --uid alone: the group is that user's own in the image */
         if (r == 0 && s->uid_set && !s->gid_set) {
                 unsigned gid = 0;

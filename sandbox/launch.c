@@ -723,8 +723,9 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         int req[2];
         /* the caller's terminal stays with nook: the command gets a pty
-           (-d has none) */
-        unsigned ttys = c->ready_fd < 0 ? relay_tty_fds() : 0;
+           (-d has none); -t: a pty on all of fds 0-2, terminals or not
+           (with -d, its output goes to the log) */
+        unsigned ttys = c->spec->tty ? 7 : c->ready_fd < 0 ? relay_tty_fds() : 0;
         _cleanup_close_ int ptysock = -1;
         int ptys[2] = { -1, -1 };
         if (ttys && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ptys) < 0)
@@ -831,6 +832,9 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         struct relay relay;
         relay_init(&relay);
         relay.ttys = ttys;
+        /* -t with stdin no terminal: its end is the command's ^D (-d: none,
+           the command's terminal stays open, as in podman run -dit) */
+        relay.eof_to_pty = c->spec->tty && c->ready_fd < 0 && !isatty(0);
         if (rc == 0 && ttys)
                 relay.master = relay_recv_master(ptysock);
         /* what nook ps, stop and enter read, the helpers included: written

@@ -28,6 +28,12 @@ static void usage(FILE *out)
               "  logs [-f] NAME|ID                 the output of a sandbox run with -d\n"
               "  rm NAME...                        delete persistent sandboxes (run --persist)\n"
               "  doctor                            check what this host lets nook do\n"
+              "\n"
+              "Aliases, for podman's and docker's habits (nook(1), FOR PODMAN AND DOCKER USERS):\n"
+              "  pull REF                          the same as 'nook image pull REF'\n"
+              "  images [--json]                   the same as 'nook image ls'\n"
+              "  rmi IMAGE...                      the same as 'nook image rm IMAGE...'\n"
+              "  exec NAME|ID [-- CMD [ARG...]]    the same as 'nook enter'\n"
               "  help                              show this help\n"
               "\n"
               "Options:\n"
@@ -56,10 +62,21 @@ int main(int argc, char **argv)
                 return cmd_stop(argc - 1, argv + 1);
         if (strcmp(cmd, "logs") == 0)
                 return cmd_logs(argc - 1, argv + 1);
-        if (strcmp(cmd, "enter") == 0)
+        if (strcmp(cmd, "enter") == 0 || strcmp(cmd, "exec") == 0)
                 return cmd_enter(argc - 1, argv + 1);
         if (strcmp(cmd, "doctor") == 0)
                 return cmd_doctor(argc - 1, argv + 1);
+        /* podman's words for the store's commands: nook image's own */
+        static const char *const image_alias[][2] = { { "pull", "pull" }, { "images", "ls" }, { "rmi", "rm" } };
+        for (size_t i = 0; i < sizeof(image_alias) / sizeof(image_alias[0]); i++)
+                if (strcmp(cmd, image_alias[i][0]) == 0) {
+                        struct nook_err e = { 0 };
+                        argv[0] = (char *)"nook-image";
+                        argv[1] = (char *)image_alias[i][1];
+                        helper_exec("nook-image", argv, &e);
+                        nook_err_print(&e);
+                        return NOOK_EXIT_FAILURE;
+                }
         /* the store's commands live in nook-image (libarchive, libcrypto) */
         if (strcmp(cmd, "image") == 0 || strcmp(cmd, "rm") == 0) {
                 struct nook_err e = { 0 };

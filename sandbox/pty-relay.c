@@ -30,6 +30,7 @@ unsigned relay_tty_fds(void)
 void relay_init(struct relay *r)
 {
         r->ttys = 0;
+        r->eof_to_pty = false;
         r->master = r->slave = -1;
         for (int i = 0; i < 3; i++)
                 r->child[i] = r->ours[i] = -1;
@@ -61,6 +62,18 @@ static void copy_winsize(int from, int master)
                 ioctl(master, TIOCSWINSZ, &ws);
 }
 
+/* -t with no terminal of the caller's: the size a terminal has by default */
+static void default_winsize(int master)
+{
+        struct winsize ws;
+
+        if (ioctl(master, TIOCGWINSZ, &ws) == 0 && ws.ws_row == 0 && ws.ws_col == 0) {
+                ws.ws_row = 24;
+                ws.ws_col = 80;
+                ioctl(master, TIOCSWINSZ, &ws);
+        }
+}
+
 static int open_pty(struct relay *r, int root, struct nook_err *e)
 {
         int unlock = 0, n;
@@ -80,6 +93,7 @@ static int open_pty(struct relay *r, int root, struct nook_err *e)
         if (r->slave < 0)
                 return nook_errf(e, errno, "cannot open the new terminal's other end: %m");
         copy_winsize(term_fd(r->ttys), r->master);
+        default_winsize(r->master);
         return 0;
 }
 
@@ -198,6 +212,7 @@ struct chan {
                            background of) */
         bool eof, done;
         size_t len, off, drained;
+        char last;      /* the last byte read */
         char buf[4096];
 };
 
@@ -238,6 +253,7 @@ static ssize_t chan_read(struct chan *c)
         ssize_t n = read(c->src, c->buf, sizeof(c->buf));
 
         if (n > 0) {
+                c->last = c->buf[n - 1];
                 c->len = c->dst >= 0 ? (size_t)n : 0;
                 c->off = 0;
                 c->drained += (size_t)n;
@@ -278,6 +294,21 @@ static void chan_write(struct chan *c, struct relay *r)
         }
 }
 
+/* The end of a stdin that is no terminal, told to a command reading the
+   pty: its EOF character, twice after a line left unfinished (the first
+   only ends that line). A command that made its terminal raw reads it as
+   a byte, as it would from a keyboard. */
+static void type_eof(int master, char last)
+{
+        struct termios t;
+
+        if (tcgetattr(master, &t) < 0 || !(t.c_lflag & ICANON))
+                return;
+        char eof[2] = { (char)t.c_cc[VEOF], (char)t.c_cc[VEOF] };
+        size_t n = last && last != '\n' ? 2 : 1;
+        (void)!write(master, eof, n);
+}
+
 /* All read: the command's stdin pipe is closed so that it sees EOF. */
 static void chan_settle(struct chan *c, struct relay *r)
 {
@@ -285,6 +316,8 @@ static void chan_settle(struct chan *c, struct relay *r)
                 return;
         if (c->in && c->dst != r->master)
                 close_ours(r, c->dst);
+        if (c->in && c->dst == r->master && r->eof_to_pty)
+                type_eof(r->master, c->last);
         c->done = true;
 }
 

@@ -23,6 +23,8 @@ struct relay {
         int child[3];           /* the command's fd N when not the pty: the far
                                    end of a pipe (pipes), or -1: the caller's own */
         int ours[3];            /* our ends of those pipes */
+        bool eof_to_pty;        /* the end of a stdin that is no terminal is
+                                   typed into the pty as its EOF character */
 };
 
 /* Which of the caller's fds 0-2 are terminals: bit N for fd N. */

@@ -33,6 +33,7 @@ void spec_init(struct nook_spec *s)
 
 void spec_free(struct nook_spec *s)
 {
+        free(s->user);
         for (size_t i = 0; i < s->n_binds; i++) {
                 free(s->binds[i].src);
                 free(s->binds[i].dst);

@@ -142,6 +142,7 @@ struct nook_spec {
 
         int verbose;
         bool detach;            /* -d: run in the background, output to a log */
+        bool tty;               /* -t: the command's fds 0-2 are a new pty, terminals or not */
 
         /* From profiles (and their matching options). */
         char *profile_name;     /* the profile that started this, for Home=private */
@@ -182,6 +183,7 @@ struct nook_spec {
         char **image_entrypoint;/* resolved: the image config's Entrypoint */
         char **image_env;       /* resolved: the image config's Env */
         size_t n_image_env;
+        char *user;             /* --user USER[:GROUP] of an image: resolved in its /etc/passwd */
         bool run_as_set;        /* resolved: the image's User=, when no --uid */
         uid_t run_uid;
         gid_t run_gid;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -118,4 +119,15 @@ bool path_is_below(const char *path, const char *base)
         if (strcmp(base, "/") == 0)
                 return path[0] == '/';
         return strncmp(path, base, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+void format_rfc3339(int64_t secs, char *buf, size_t size)
+{
+        time_t t = (time_t)secs;
+        struct tm tm;
+
+        if (size)
+                buf[0] = '\0';
+        if (gmtime_r(&t, &tm) && strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 && size)
+                buf[0] = '\0';
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* "512", "64K", "256M", "1G", "2T" (powers of 1024; an optional trailing
@@ -21,3 +22,8 @@ bool str_has_prefix(const char *s, const char *prefix);
 
 /* True when path is base or below it ("/usr" covers "/usr/lib", not "/usrx"). */
 bool path_is_below(const char *path, const char *base);
+
+/* Seconds since the epoch as an RFC 3339 UTC string ("2026-12-04T14:33:00Z"),
+   as JSON output gives times. buf needs 21 bytes or more; "" when secs is
+   no date. */
+void format_rfc3339(int64_t secs, char *buf, size_t size);
