@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,7 +238,21 @@ static json_t *imported_json(const json_t *rec)
         return when[0] ? json_string(when) : json_null();
 }
 
-/* The bytes the image's layers take in the store, as stored (compressed) */
+/* The bytes of the files of the image's unpacked layers (what it takes in
+   the store, and what podman calls its size), summed by nftw: a file that
+   a layer gives to a subordinate id is still counted, since only the
+   directories are searched. */
+static json_int_t walked_bytes;
+
+static int count_bytes(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)path;
+        (void)ftw;
+        if (flag == FTW_F && S_ISREG(st->st_mode))
+                walked_bytes += (json_int_t)st->st_size;
+        return 0;
+}
+
 static json_int_t layers_size(const struct store *s, const json_t *ls)
 {
         json_int_t total = 0;
@@ -245,13 +260,17 @@ static json_int_t layers_size(const struct store *s, const json_t *ls)
         json_t *l;
 
         json_array_foreach(ls, i, l) {
-                struct nook_err e = { 0 };
-                struct stat st;
-                int fd = store_open_blob(s, json_string_value(json_object_get(l, "digest")), &e);
-                if (fd >= 0 && fstat(fd, &st) == 0)
-                        total += (json_int_t)st.st_size;
-                if (fd >= 0)
-                        close(fd);
+                const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
+                char rel[128];
+                _cleanup_free_ char *path = NULL;
+                if (!diff_id)
+                        continue;
+                store_layer_rel(diff_id, rel, sizeof(rel));
+                if (asprintf(&path, "%s/%s", s->root, rel) < 0)
+                        continue;
+                walked_bytes = 0;
+                (void)nftw(path, count_bytes, 32, FTW_PHYS | FTW_MOUNT);
+                total += walked_bytes;
         }
         return total;
 }
