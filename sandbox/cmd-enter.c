@@ -31,7 +31,8 @@
 
 static void usage(FILE *out)
 {
-        fputs("Usage: nook enter NAME|ID [-- COMMAND [ARG...]]\n"
+        fputs("Usage: nook enter [-i] [-t] NAME|ID [-- COMMAND [ARG...]]\n"
+              "       nook exec [-i] [-t] NAME|ID [--] COMMAND [ARG...]\n"
               "\n"
               "Run COMMAND (default /bin/sh) inside a running sandbox (nook ps lists\n"
               "them): in its namespaces, its root and its network, confined as its\n"
@@ -42,7 +43,11 @@ static void usage(FILE *out)
               "COMMAND gets a new terminal for yours, and pipes for the others, which\n"
               "nook enter relays until COMMAND ends.\n"
               "\n"
+              "  -t, --tty     a new terminal on all of fds 0-2, even when yours are none\n"
+              "  -i, --interactive  accepted: stdin always reaches COMMAND\n"
               "  -h, --help    show this help\n"
+              "nook exec is nook enter, as podman's exec: -it, and the command may\n"
+              "follow the name without '--'.\n"
               "See nook(1).\n",
               out);
 }
@@ -212,6 +217,9 @@ static gid_t image_gid(const struct nook_spec *s)
    terminal) and pipes (for the others) that this process, staying outside,
    relays: none of the caller's fds 0-2 enters the sandbox, where a process
    could keep it, or reopen it through /proc/PID/fd, after we return. */
+/* -t: the pty on all of fds 0-2, as nook run -t */
+static bool force_tty;
+
 static int run_entered(struct exec_ctx *x, const struct run_confine *c, int *status, struct nook_err *e)
 {
         struct relay relay;
@@ -221,7 +229,7 @@ static int run_entered(struct exec_ctx *x, const struct run_confine *c, int *sta
         _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root < 0)
                 return nook_errf(e, errno, "cannot open the sandbox's root: %m");
-        int r = relay_prepare(&relay, relay_tty_fds(), true, root, e);
+        int r = relay_prepare(&relay, force_tty ? 7 : relay_tty_fds(), true, root, e);
         if (r < 0)
                 return r;
         init_forwarded_signals(&block);
@@ -367,17 +375,31 @@ int cmd_enter(int argc, char **argv)
 {
         struct nook_err e = { 0 };
         int first = 1;
+        bool exec = strcmp(argv[0], "exec") == 0;
 
         if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
                 usage(stdout);
                 return 0;
         }
+        /* podman's -i, -t, -it, -ti before the name */
+        while (argc > 1 && argv[1][0] == '-' && argv[1][1] &&
+               (strspn(argv[1] + 1, "it") == strlen(argv[1] + 1) || strcmp(argv[1], "--tty") == 0 ||
+                strcmp(argv[1], "--interactive") == 0)) {
+                if (strchr(argv[1] + 1, 't') && strcmp(argv[1], "--interactive") != 0)
+                        force_tty = true;
+                argv++;
+                argc--;
+        }
         if (argc < 2 || argv[1][0] == '-') {
-                fprintf(stderr, "nook: enter: name the sandbox to enter (nook enter NAME|ID [-- COMMAND...]; nook ps lists them)\n");
+                fprintf(stderr, "nook: %s: name the sandbox to enter (nook %s NAME|ID [-- COMMAND...]; nook ps lists them)\n",
+                        exec ? "exec" : "enter", exec ? "exec" : "enter");
                 return NOOK_EXIT_FAILURE;
         }
         char **command = NULL;
-        if (argc > 2) {
+        /* nook exec NAME CMD...: podman's form, without "--" */
+        if (exec && argc > 2 && strcmp(argv[2], "--") != 0)
+                command = argv + 2;
+        else if (argc > 2) {
                 if (strcmp(argv[2], "--") != 0 || argc == 3) {
                         fprintf(stderr, "nook: enter: the command comes after '--' (nook enter %s -- COMMAND...)\n", nook_val(argv[1]));
                         return NOOK_EXIT_FAILURE;

@@ -232,13 +232,24 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
         assert_status 0
 }
 
-@test "nook run --help documents podman's options, and the completion offers them" {
+@test "nook run --help documents podman's options, and the completion offers them and the aliases" {
         run --separate-stderr "$NOOK" run --help
         assert_status 0
         local opt
         for opt in "-t, --tty" "-i, --interactive" "-w, --workdir" "-u, --user" --entrypoint --volume --rm; do
                 assert_output_has "$opt"
         done
+        local completion=${NOOK_SRCDIR:-$BATS_TEST_DIRNAME/../..}/contrib/bash-completion/nook
+        complete_words() {
+                bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _nook; printf "%s\n" "${COMPREPLY[@]}"' \
+                        complete "$completion" "$NOOK" "$@"
+        }
+        run complete_words run --wo
+        assert_output --workdir
+        run complete_words run --entry
+        assert_output --entrypoint
+        run complete_words ""
+        [[ "$output" == *pull*images*rmi*exec* ]] || fail "the aliases do not complete: $output"
 }
 
 # ---- top-level aliases ----------------------------------------------------------
@@ -277,6 +288,16 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
         wait_until 50 listed "$NOOK_PID" || fail "the sandbox did not start:" "$(cat "$TMP/nook.err")"
         run --separate-stderr "$NOOK" exec execbox -- sh -c 'echo entered-by-exec'
         assert_answer entered-by-exec
+        # podman's form: -it, and the command right after the name
+        run --separate-stderr "$NOOK" exec -it execbox sh -c 'tty; test -t 1 && echo out-is-tty'
+        assert_status 0
+        [[ "${lines[0]}" == /dev/pts/* ]] && [[ "$output" == *out-is-tty* ]] || { show_run; fail "nook exec -t gave no pty"; }
+        # -i alone: pipes, as nook enter's without a terminal
+        run --separate-stderr bash -c 'echo via-stdin | "$0" exec -i execbox cat' "$NOOK"
+        assert_answer via-stdin
+        # nook enter keeps its own form: the command after "--"
+        run --separate-stderr "$NOOK" enter execbox echo x
+        assert_status 125
         "$NOOK" stop execbox
 }
 
