@@ -58,6 +58,10 @@ static void copy_winsize(int from, int master)
 {
         struct winsize ws;
 
+        /* -t with output piped: the size of whichever of fds 0-2 is a
+           terminal */
+        for (int fd = 0; fd < 3 && ioctl(from, TIOCGWINSZ, &ws) < 0; fd++)
+                from = fd;
         if (ioctl(from, TIOCGWINSZ, &ws) == 0)
                 ioctl(master, TIOCSWINSZ, &ws);
 }

@@ -106,9 +106,9 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
 
 @test "-t under a terminal with the output piped: the command still has a pty, the caller's terminal is restored" {
         need_python
-        drive -- sh -c '"$0" run -t -- sh -c "tty; stty size" | cat' "$NOOK"
+        drive --size 30 100 -- sh -c '"$0" run -t -- sh -c "tty; stty size" | cat' "$NOOK"
         [[ "$OUT" == *$'/dev/pts/'* ]] || { show_drive; fail "tty does not name a pty"; }
-        [[ "$OUT" == *"24 80"* ]] || { show_drive; fail "the size is not the caller's terminal's"; }
+        [[ "$OUT" == *"30 100"* ]] || { show_drive; fail "the size is not the caller's terminal's"; }
         [ "$MODES" = same ] || { show_drive; fail "the terminal's modes were not restored"; }
 }
 
