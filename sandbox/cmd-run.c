@@ -815,8 +815,12 @@ static int podman_habits(const struct run_args *a, struct nook_spec *s, struct n
                 return nook_errf(e, EINVAL, "--entrypoint replaces an image's Entrypoint, and this sandbox has no image (give the command itself after --)");
         if (!a->user)
                 return 0;
-        if (s->uid_set || s->gid_set)
-                return nook_errf(e, EINVAL, "--user and --uid/--gid (or UID=/GID=) both say who runs the command: give one");
+        for (size_t i = 0; i < a->cli.n; i++)
+                if (strcmp(a->cli.v[i].section, "Run") == 0 &&
+                    (strcmp(a->cli.v[i].key, "User") == 0 || strcmp(a->cli.v[i].key, "Group") == 0))
+                        return nook_errf(e, EINVAL, "--user and --uid/--gid both say who runs the command: give one");
+        /* over a profile's User= and Group=, as options are */
+        s->uid_set = s->gid_set = false;
         if (!s->image)
                 return host_user(s, a->user, e);
         if (!*a->user || a->user[0] == ':' || a->user[strlen(a->user) - 1] == ':')

@@ -161,6 +161,13 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
         assert_nook_error "--user no-such-user-here" "no such user"
         run --separate-stderr "$NOOK" run -u 5 --uid 5 -- true
         assert_nook_error "--user and --uid"
+        # over a profile's User=, as options are
+        mkdir -p "$TMP/profiles"
+        printf "[Run]\nUser=4321\nGroup=4321\n" >"$TMP/profiles/who.profile"
+        run --separate-stderr "$NOOK" run -u 1234:2345 --profile "$TMP/profiles/who.profile" -- sh -c 'echo $(id -u):$(id -g)'
+        assert_answer 1234:2345
+        run --separate-stderr "$NOOK" run --profile "$TMP/profiles/who.profile" -- sh -c 'echo $(id -u):$(id -g)'
+        assert_answer 4321:4321
 }
 
 @test "-u/--user of an image: names and groups resolved in the image's own files" {
