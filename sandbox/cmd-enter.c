@@ -213,13 +213,13 @@ static gid_t image_gid(const struct nook_spec *s)
         return s->gid_set ? s->gid : s->run_as_set ? s->run_gid : 0;
 }
 
+/* -t: the pty on all of fds 0-2, as nook run -t */
+static bool force_tty;
+
 /* Runs the entered command with a pty (for the caller's fds 0-2 that are a
    terminal) and pipes (for the others) that this process, staying outside,
    relays: none of the caller's fds 0-2 enters the sandbox, where a process
    could keep it, or reopen it through /proc/PID/fd, after we return. */
-/* -t: the pty on all of fds 0-2, as nook run -t */
-static bool force_tty;
-
 static int run_entered(struct exec_ctx *x, const struct run_confine *c, int *status, struct nook_err *e)
 {
         struct relay relay;
