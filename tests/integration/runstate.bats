@@ -131,6 +131,53 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         assert_status 0
 }
 
+@test "a sandbox whose nook is killed under a parent that never reaps is gone: ps, its name, its run directory" {
+        # the parent forks nook and sleeps without ever waiting for it: the
+        # killed nook stays a zombie for as long as the parent lives
+        python3 -c 'import os, sys, time
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+print(pid, flush=True)
+time.sleep(60)' "$NOOK" run --name unreaped -- sleep "$TEST_MARKER" >"$TMP/child" 2>"$TMP/nook.err" </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 test -s "$TMP/child" || fail "the parent did not start nook"
+        NOOK_PID=$(cat "$TMP/child")
+        wait_until 50 listed "$NOOK_PID" || fail "nook ps does not list the sandbox:" "$(cat "$TMP/nook.err")"
+        run --separate-stderr "$NOOK" stop -s KILL unreaped
+        assert_status 0
+        proc_stat "$NOOK_PID" && [ "$STAT_STATE" = Z ] || fail "nook is not an unreaped zombie (state ${STAT_STATE:-gone}): the test tests nothing"
+        run --separate-stderr "$NOOK" ps --json
+        assert_output "[]"
+        [ -z "$(run_dirs)" ] || fail "left behind:" "$(run_dirs)"
+        run --separate-stderr "$NOOK" run --name unreaped -- /bin/true
+        assert_status 0
+}
+
+@test "nook stop that escalates to SIGKILL under a parent that never reaps leaves nothing behind" {
+        python3 -c 'import os, sys, time
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+print(pid, flush=True)
+time.sleep(60)' "$NOOK" run --name stubborn2 -- /bin/sh -c "trap '' TERM; sleep $TEST_MARKER & wait; wait" \
+                >"$TMP/child" 2>"$TMP/nook.err" </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 test -s "$TMP/child" || fail "the parent did not start nook"
+        NOOK_PID=$(cat "$TMP/child")
+        wait_until 50 listed "$NOOK_PID" || fail "nook ps does not list the sandbox:" "$(cat "$TMP/nook.err")"
+        wait_until 50 test -n "$(marked_procs "$TEST_MARKER")" || fail "the command did not start"
+        run --separate-stderr "$NOOK" stop -t 1 stubborn2
+        assert_status 0
+        run --separate-stderr "$NOOK" ps --json
+        assert_output "[]"
+        [ -z "$(run_dirs)" ] || fail "left behind:" "$(run_dirs)"
+        run --separate-stderr "$NOOK" run --name stubborn2 -- /bin/true
+        assert_status 0
+}
+
 @test "stop and enter of a sandbox that does not run: exit 125, one line naming it" {
         run --separate-stderr "$NOOK" stop nothere
         assert_nook_error nothere
