@@ -67,6 +67,6 @@ s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(flo
         proc_stat "$nook_pid" && STARTED_PIDS+=("$nook_pid:$STAT_START")
         wait_until 50 test -n "$(marked_procs "$TEST_MARKER")" || fail "the stand-in slirp4netns did not start"
         kill -KILL "$nook_pid"
-        wait "$nook_pid" || true
+        wait "$nook_pid" 2>/dev/null || true
         wait_until 20 no_stand_in_left || fail "slirp4netns outlived its nook:" "$(marked_procs "$TEST_MARKER")"
 }
