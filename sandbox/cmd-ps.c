@@ -326,7 +326,8 @@ static void logs_usage(FILE *out)
               "older than 14 days, none empty. On a terminal, control characters are\n"
               "shown as ^[ or \\xHH instead of being sent to it.\n"
               "\n"
-              "  -f, --follow  go on printing what it writes, until it ends\n"
+              "  -f, --follow  go on printing what it writes, until it ends (a part\n"
+              "                rotated twice within 0.2 s is skipped)\n"
               "      --raw     send the output as it is, control characters included\n"
               "  -h, --help    show this help\n"
               "See nook(1).\n",
@@ -349,14 +350,16 @@ static void pump(int fd, struct runlog_filter *filter)
         fflush(stdout);
 }
 
-/* The older part of a rotated log, ID.log.1, first. */
-static void pump_rotated(const char *path, struct runlog_filter *filter)
+/* The older part of a rotated log, ID.log.1, first (unless it is the file
+   of cur, rotated since it was opened). */
+static void pump_rotated(const char *path, int cur, struct runlog_filter *filter)
 {
         char old[4300];
+        struct stat a, b;
 
         snprintf(old, sizeof(old), "%s.1", path);
         _cleanup_close_ int fd = open(old, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd >= 0)
+        if (fd >= 0 && fstat(fd, &a) == 0 && fstat(cur, &b) == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev))
                 pump(fd, filter);
 }
 
@@ -469,7 +472,7 @@ int cmd_logs(int argc, char **argv)
         /* what a sandbox wrote must not drive the terminal */
         struct runlog_filter filter = { 0 };
         struct runlog_filter *fl = !raw && isatty(STDOUT_FILENO) ? &filter : NULL;
-        pump_rotated(path, fl);
+        pump_rotated(path, fd, fl);
         pump(fd, fl);
         /* -f: every 0.2 s, until the sandbox's nook is gone, then the rest */
         while (pidfd >= 0 && !wait_gone(pidfd, 200)) {
