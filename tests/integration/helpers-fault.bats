@@ -70,3 +70,49 @@ s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(flo
         wait "$nook_pid" 2>/dev/null || true
         wait_until 20 no_stand_in_left || fail "slirp4netns outlived its nook:" "$(marked_procs "$TEST_MARKER")"
 }
+
+# The script of the next test, run as root of a user and pid namespace of
+# its own (where it may choose the next pid through ns_last_pid): nook runs
+# a sandbox with a pasta stand-in that sets up a route, then exits; once
+# nook has reaped it, a victim is started with the very pid it had; when
+# the sandbox ends, nook must not signal the victim.
+REUSE_SCRIPT='
+set -u
+D=$1 NOOK=$2
+export MARK=$D/helper.pid PATH="$D/fakebin:$PATH"
+"$NOOK" run --net pasta -- sleep 3 2>"$D/nook.err" &
+nook=$!
+for i in $(seq 50); do [ -s "$D/helper.pid" ] && break; sleep 0.1; done
+P=$(cat "$D/helper.pid") || { echo "the stand-in did not start: $(cat "$D/nook.err")"; exit 2; }
+for i in $(seq 50); do [ -e "/proc/$P" ] || break; sleep 0.1; done
+[ -e "/proc/$P" ] && { echo "nook did not reap its helper"; exit 2; }
+echo $((P - 1)) >/proc/sys/kernel/ns_last_pid
+sh -c "trap \"echo TERM >$D/hit; exit 0\" TERM; echo \$\$ >$D/victim.pid; sleep 10 & wait" &
+victim=$!
+sleep 0.3
+[ "$(cat "$D/victim.pid")" = "$P" ] || { echo "pid $P was not reused"; exit 2; }
+wait "$nook" || { echo "nook failed: $(cat "$D/nook.err")"; exit 2; }
+sleep 0.5
+[ ! -e "$D/hit" ] || { echo "nook signalled pid $P, its helper once, another process now"; exit 1; }
+kill -KILL "$victim" 2>/dev/null
+'
+
+@test "a helper's pid, reaped and reused by another process, is never signalled by nook" {
+        local tool
+        for tool in unshare nsenter ip; do
+                command -v "$tool" >/dev/null || skip "host: this test needs $tool"
+        done
+        mkdir "$TMP/fakebin"
+        # a pasta that gives the namespace its route, and is gone 0.5 s later
+        cat >"$TMP/fakebin/pasta" <<'PASTA'
+#!/bin/sh
+while [ $# -gt 0 ]; do case $1 in --userns) U=$2 ;; --netns) N=$2 ;; esac; shift; done
+nsenter --preserve-credentials --user="$U" --net="$N" ip link set lo up
+nsenter --preserve-credentials --user="$U" --net="$N" ip route add default dev lo
+echo $$ >"$MARK"
+sleep 0.5
+PASTA
+        chmod +x "$TMP/fakebin/pasta"
+        run unshare --user --map-root-user --pid --fork --mount-proc bash -c "$REUSE_SCRIPT" _ "$TMP" "$NOOK"
+        [ "$status" -eq 0 ] || { show_run; fail "status $status"; }
+}
