@@ -98,6 +98,10 @@ int runlog_relay(int log_fd, const char *path, int keep_fd)
                 for (size_t i = 0; i < ARRAY_SIZE(ignore); i++)
                         signal(ignore[i], SIG_IGN);
                 prctl(PR_SET_NAME, "nook-log");
+                /* holds no directory of the caller's busy (where it is
+                   otherwise: the relay must run whatever happens) */
+                int cwd_moved = chdir("/");
+                (void)cwd_moved;
                 /* nothing of the caller's: a pipe held here would keep its
                    reader waiting after the sandbox ended */
                 const int keep[] = { p[0], dfd, log_fd, keep_fd };
