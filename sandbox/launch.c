@@ -757,9 +757,9 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 return rc;
         }
         rc = supervise(child, status, e);
-        /* slirp4netns ends by itself once its exit fd is closed */
-        /* the helpers by their pidfds only: supervise() reaped whatever
-           ended, and their pids may be another process's by now */
+        /* slirp4netns ends by itself once its exit fd is closed; the
+           helpers by their pidfds only: supervise() reaped whatever ended,
+           and their pids may be another process's by now */
         slirp_stop(&slirp);
         pasta_stop(&pasta_fd);
         dbus_proxy_stop(&dbus);
