@@ -6,14 +6,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "netns/rundir.h"
+
 #define FUSE_SUPER_MAGIC 0x65735546
 
-pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_err *e)
+pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, struct nook_err *e)
 {
         char opts[4096], path[64];
         size_t used;
@@ -35,15 +36,15 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_
                         close(mntns);
                 return nook_errf(e, err, "cannot join the sandbox to start fuse-overlayfs: %m");
         }
-        pid_t pid = fork();
+        /* dies with nook, whatever kills it */
+        struct nook_err fe = { 0 };
+        pid_t pid = rundir_fork_helper(pidfd, &fe);
         if (pid < 0) {
                 close(userns);
                 close(mntns);
-                return nook_errf(e, errno, "cannot start fuse-overlayfs: %m");
+                return nook_errf(e, -pid, "cannot start fuse-overlayfs: %s", fe.msg);
         }
         if (pid == 0) {
-                /* dies with nook, whatever kills it */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 sigset_t none;
                 sigemptyset(&none);
                 sigprocmask(SIG_SETMASK, &none, NULL);
@@ -69,6 +70,13 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_
         close(userns);
         close(mntns);
         return pid;
+}
+
+void fuse_overlay_stop(int *pidfd)
+{
+        /* the mount namespace ends with its last process, nook: the daemon
+           goes first, given a few seconds to finish its work */
+        rundir_helper_end(pidfd, SIGTERM, 5000);
 }
 
 int fuse_overlay_wait(const char *target, struct nook_err *e)

@@ -12,8 +12,13 @@
 
 /* In nook: mounts the image root of `spec` at /newroot of the staging root
    of `child` (whose layers are linked at /l/N and writable layer at /rw).
-   Returns the daemon's pid. */
-pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_err *e);
+   Returns the daemon's pid (for the run state), with *pidfd, through which
+   every later signal and wait goes. */
+pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, struct nook_err *e);
+
+/* Ends the daemon (SIGTERM, SIGKILL after 5 s) and reaps it; closes and
+   clears *pidfd. */
+void fuse_overlay_stop(int *pidfd);
 
 /* In the sandbox: waits (a few seconds at most) until target is the fuse
    mount. */

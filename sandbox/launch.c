@@ -770,10 +770,11 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                                         nest ? 0 : spec_command_gid(c->spec, c->host->gid), c->host->gid, e);
         /* the way out is up before the sandbox starts its command; its
            helpers' sockets and logs go to the run directory */
-        struct slirp slirp = { .exit_fd = -1 };
+        struct slirp slirp = { .exit_fd = -1, .pidfd = -1 };
         char *rundir = NULL;
         pid_t pasta = -1;
-        struct dbus_proxy dbus = { .pid = -1, .keep_fd = -1 };
+        int pasta_fd = -1;
+        struct dbus_proxy dbus = { .pid = -1, .pidfd = -1, .keep_fd = -1 };
         if (rc == 0 && (c->spec->pasta || c->spec->slirp || c->spec->dbus == SPEC_DBUS_FILTERED ||
                         c->spec->n_nook_files))
                 rc = rundir_create(&rundir, e);
@@ -786,7 +787,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                         print_helper_log(c, rundir, "dbus-proxy.log");
         }
         if (rc == 0 && c->spec->pasta) {
-                pasta = pasta_start(child, c->spec, rundir, e);
+                pasta = pasta_start(child, c->spec, rundir, &pasta_fd, e);
                 if (pasta < 0) {
                         rc = pasta;
                         print_helper_log(c, rundir, "pasta.log");
@@ -807,6 +808,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         if (rc == 0 && !rundir)
                 rc = rundir_create(&rundir, e);
         pid_t fuse = -1;
+        int fuse_fd = -1;
         /* the sandbox's requests while it sets up; EOF when it is done */
         char req_byte;
         bool set_up = false;
@@ -817,7 +819,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 }
                 if (req_byte == 'F' && fuse < 0) {
                         struct nook_err fe = { 0 };
-                        fuse = fuse_overlay_start(child, c->spec, &fe);
+                        fuse = fuse_overlay_start(child, c->spec, &fuse_fd, &fe);
                         if (fuse < 0)
                                 nook_err_print(&fe);
                 }
@@ -863,8 +865,9 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 kill(child, SIGKILL);
                 waitpid(child, NULL, 0);
                 slirp_stop(&slirp);
-                pasta_stop(pasta);
+                pasta_stop(&pasta_fd);
                 dbus_proxy_stop(&dbus);
+                fuse_overlay_stop(&fuse_fd);
                 if (rundir)
                         rundir_remove(rundir);
                 free(rundir);
@@ -872,16 +875,14 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         }
         rc = supervise(child, status, relay.master >= 0 ? &relay : NULL, e);
         relay_close(&relay);
-        /* slirp4netns ends by itself once its exit fd is closed */
+        /* slirp4netns ends by itself once its exit fd is closed; the
+           helpers by their pidfds only: supervise() reaped whatever ended,
+           and their pids may be another process's by now */
         slirp_stop(&slirp);
-        pasta_stop(pasta);
+        pasta_stop(&pasta_fd);
         dbus_proxy_stop(&dbus);
         rundir_remove(rundir);
         free(rundir);
-        if (fuse > 0) {
-                /* the mount namespace ends with its last process: this one */
-                kill(fuse, SIGTERM);
-                waitpid(fuse, NULL, 0);
-        }
+        fuse_overlay_stop(&fuse_fd);
         return rc;
 }
