@@ -11,18 +11,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs/mount.h"
+#include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
+
 #define FUSE_SUPER_MAGIC 0x65735546
 
 pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_err *e)
 {
-        char opts[4096], path[64];
-        size_t used;
-        int userns, mntns;
+        _cleanup_(buf_free) struct buf opts = { 0 };
+        char path[64];
+        int userns, mntns, r;
 
-        used = (size_t)snprintf(opts, sizeof(opts), "lowerdir=");
-        for (size_t i = spec->n_layers; i-- > 0;)
-                used += (size_t)snprintf(opts + used, sizeof(opts) - used, "%s/l/%zu", i + 1 < spec->n_layers ? ":" : "", i);
-        snprintf(opts + used, sizeof(opts) - used, ",upperdir=/rw/upper,workdir=/rw/work");
+        if (spec->n_layers > OVERLAY_MAX_LAYERS)
+                return nook_errf(e, E2BIG, "the image has %zu layers; nook runs at most %d (squash it into fewer layers)",
+                                 spec->n_layers, OVERLAY_MAX_LAYERS);
+        r = buf_appendf(&opts, "lowerdir=");
+        for (size_t i = spec->n_layers; r == 0 && i-- > 0;)
+                r = buf_appendf(&opts, "%s/l/%zu", i + 1 < spec->n_layers ? ":" : "", i);
+        if (r == 0)
+                r = buf_appendf(&opts, ",upperdir=/rw/upper,workdir=/rw/work");
+        if (r < 0)
+                return nook_errf(e, ENOMEM, "cannot build the options of fuse-overlayfs: out of memory");
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
         userns = open(path, O_RDONLY | O_CLOEXEC);
         snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
@@ -58,7 +68,7 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_
                         if (null >= 0)
                                 dup3(null, 2, 0);
                 }
-                char *argv[] = { "fuse-overlayfs", "-f", "-o", opts, "/newroot", NULL };
+                char *argv[] = { "fuse-overlayfs", "-f", "-o", (char *)buf_str(&opts), "/newroot", NULL };
                 execvp(argv[0], argv);
                 if (errno == ENOENT)
                         fprintf(stderr, "nook: fuse-overlayfs is not installed (apt-get install fuse-overlayfs)\n");

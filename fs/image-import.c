@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fs/layer-unpack.h"
+#include "fs/mount.h"
 #include "fs/resolve.h"
 #include "sandbox/cleanup.h"
 
@@ -339,6 +340,14 @@ int image_unpack_layers(struct store *s, json_t *rec, const struct import_opts *
 
 /* --- each format -------------------------------------------------------- */
 
+/* Checked before any layer is read: overlayfs stacks no more (and an image
+   that has more is more likely made to hurt than to run). */
+static int too_many_layers(size_t n, struct nook_err *e)
+{
+        return nook_errf(e, E2BIG, "the image has %zu layers; nook takes at most %d, overlayfs's limit (squash it into fewer layers)",
+                         n, OVERLAY_MAX_LAYERS);
+}
+
 static int from_oci_layout(struct store *s, int layout, const char *fallback_name, json_t **rec_out, char **name_out,
                            struct nook_err *e)
 {
@@ -363,6 +372,8 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
         if (!json_is_array(ls) || !json_is_array(ids) || json_array_size(ids) != n)
                 return nook_errf(e, EINVAL, "the image manifest lists %zu layers but its config %zu diff_ids", n,
                                  json_array_size(ids));
+        if (n > OVERLAY_MAX_LAYERS)
+                return too_many_layers(n, e);
         _cleanup_free_ struct layer_ref *layers = calloc(n ? n : 1, sizeof(*layers));
         if (!layers)
                 return nook_errf(e, ENOMEM, "out of memory");
@@ -422,6 +433,8 @@ static int from_docker_dir(struct store *s, int dir, const char *fallback_name, 
         if (!json_is_array(ids) || json_array_size(ids) != n)
                 return nook_errf(e, EINVAL, "the docker manifest lists %zu layers but its config %zu diff_ids", n,
                                  json_array_size(ids));
+        if (n > OVERLAY_MAX_LAYERS)
+                return too_many_layers(n, e);
         _cleanup_free_ struct layer_ref *layers = calloc(n ? n : 1, sizeof(*layers));
         if (!layers)
                 return nook_errf(e, ENOMEM, "out of memory");

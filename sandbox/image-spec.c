@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fs/mount.h"
 #include "fs/store.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/helper.h"
@@ -375,6 +376,9 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         }
         if (r == 0)
                 r = store_image_load(&st, name, &rec, e);
+        if (r == 0 && json_array_size(json_object_get(rec, "layers")) > OVERLAY_MAX_LAYERS)
+                r = nook_errf(e, E2BIG, "image %s has %zu layers; nook runs at most %d, overlayfs's limit (squash it into fewer layers)",
+                              name, json_array_size(json_object_get(rec, "layers")), OVERLAY_MAX_LAYERS);
         json_array_foreach(json_object_get(rec, "layers"), i, l) {
                 const char *id = json_string_value(json_object_get(l, "diff_id"));
                 char rel[128], *path = NULL;

@@ -196,3 +196,76 @@ print(m["layers"][0]["digest"] if what == "layer" else blob(m["config"]["digest"
         assert_nook_error "standard input"
         assert_store_tmp_empty
 }
+
+# ---- too many layers ------------------------------------------------------------
+
+# many_layers_oci DIR N: an OCI layout (python3, by hand) of busybox-oci's
+# layer and N-1 more tiny ones, layer I adding /layers/I; tag 1.0.
+many_layers_oci() {
+        py '
+import hashlib, io, json, os, sys, tarfile
+src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def blob(data):
+    d = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(out, "blobs", "sha256", d), "wb") as f:
+        f.write(data)
+    return "sha256:" + d
+def read(d):
+    return open(os.path.join(src, "blobs", "sha256", d.split(":", 1)[1]), "rb").read()
+os.makedirs(os.path.join(out, "blobs", "sha256"))
+m = json.loads(read(json.load(open(os.path.join(src, "index.json")))["manifests"][0]["digest"]))
+cfg = json.loads(read(m["config"]["digest"]))
+base = m["layers"][0]
+blob(read(base["digest"]))
+layers, ids = [base], cfg["rootfs"]["diff_ids"][:1]
+for i in range(2, n + 1):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+        data = b"%d\n" % i
+        ti = tarfile.TarInfo("layers/%d" % i); ti.size = len(data); ti.mode = 0o644
+        t.addfile(ti, io.BytesIO(data))
+    d = blob(b.getvalue())
+    layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d, "size": len(b.getvalue())})
+    ids.append(d)
+cfg["rootfs"]["diff_ids"] = ids
+cfg.pop("history", None)
+c = json.dumps(cfg).encode()
+m["config"] = {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": blob(c), "size": len(c)}
+m["layers"] = layers
+mb = json.dumps(m).encode()
+idx = {"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+       "digest": blob(mb), "size": len(mb), "annotations": {"org.opencontainers.image.ref.name": "1.0"}}]}
+json.dump(idx, open(os.path.join(out, "index.json"), "w"))
+json.dump({"imageLayoutVersion": "1.0.0"}, open(os.path.join(out, "oci-layout"), "w"))
+' "$FIX/busybox-oci" "$1" "$2"
+}
+
+@test "an image of more layers than overlayfs stacks (500) is refused at import, before any is unpacked" {
+        many_layers_oci "$BATS_TEST_TMPDIR/l501" 501
+        refused "$BATS_TEST_TMPDIR/l501" "501 layers" "500"
+        [ -z "$(store_entries layers)" ] || fail "a layer was unpacked:" "$(store_entries layers)"
+}
+
+@test "an image of 500 layers, the most overlayfs stacks, runs and sees its top layer" {
+        many_layers_oci "$BATS_TEST_TMPDIR/l500" 500
+        run --separate-stderr timeout 60 "$NOOK" image import --name l500 "$BATS_TEST_TMPDIR/l500"
+        assert_answer l500:latest
+        # the kernel's overlayfs itself (fsconfig's "lowerdir+"), unless fuse is under test
+        run --separate-stderr "$NOOK" run --overlay "${NOOK_TEST_OVERLAY:-kernel}" l500 -- /bin/busybox cat /layers/500 /layers/2
+        assert_answer "$(printf '500\n2')"
+}
+
+@test "a store record of 700 layers is refused at run, whichever overlay, and nook does not crash" {
+        import_ok "$FIX/busybox-oci" --name many
+        local rec=$STORE/images/many:latest.json ov
+        py '
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["layers"] = r["layers"] * 700
+json.dump(r, open(sys.argv[1], "w"))
+' "$rec"
+        for ov in kernel fuse auto; do
+                run --separate-stderr timeout 20 "$NOOK" run --overlay "$ov" many -- /bin/busybox true
+                assert_nook_error "700 layers" "500"
+        done
+}
