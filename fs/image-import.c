@@ -95,9 +95,13 @@ static enum image_format detect(const char *path, struct nook_err *e)
 
 static json_t *load_json_at(int dirfd, const char *rel, const char *what, struct nook_err *e)
 {
-        int fd = resolve_open(dirfd, rel, O_RDONLY);
+        int fd = resolve_open_regular(dirfd, rel);
         json_error_t je;
 
+        if (fd == -EFTYPE_NOT_REGULAR) {
+                nook_errf(e, EINVAL, "cannot read %s (%s): not a regular file", what, rel);
+                return NULL;
+        }
         if (fd < 0) {
                 nook_errf(e, -fd, "cannot read %s (%s): %m", what, rel);
                 return NULL;
@@ -127,7 +131,9 @@ static int copy_blob(struct store *s, int layout, const char *digest, struct noo
                 return r;
         if (store_has_blob(s, digest))
                 return 0;
-        _cleanup_close_ int fd = resolve_open(layout, rel, O_RDONLY);
+        _cleanup_close_ int fd = resolve_open_regular(layout, rel);
+        if (fd == -EFTYPE_NOT_REGULAR)
+                return nook_errf(e, EINVAL, "blob %s of the image is not a regular file", digest);
         if (fd < 0)
                 return nook_errf(e, -fd, "blob %s is missing from the image: %m", digest);
         return store_put_blob(s, fd, digest, got, NULL, e);
@@ -402,8 +408,10 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
 /* Stores a file of an unpacked archive as a blob; its digest goes to out. */
 static int put_file(struct store *s, int dir, const char *rel, char *out, struct nook_err *e)
 {
-        _cleanup_close_ int fd = resolve_open(dir, rel, O_RDONLY);
+        _cleanup_close_ int fd = resolve_open_regular(dir, rel);
 
+        if (fd == -EFTYPE_NOT_REGULAR)
+                return nook_errf(e, EINVAL, "%s in the archive is not a regular file", rel);
         if (fd < 0)
                 return nook_errf(e, -fd, "the archive lacks %s: %m", rel);
         return store_put_blob(s, fd, NULL, out, NULL, e);
@@ -521,7 +529,7 @@ static int pack_dir(const char *path, int outfd, struct nook_err *e)
                         break;
                 }
                 if (archive_entry_filetype(ae) == AE_IFREG && archive_entry_size(ae) > 0) {
-                        int in = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                        int in = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
                         char buf[65536];
                         ssize_t n;
                         while (in >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
@@ -602,12 +610,11 @@ static int import_by_format(struct store *s, const char *path, enum image_format
                 return from_rootfs_tar(s, fd, fmt, fallback, rec, name, e);
         }
         case FMT_ROOTFS_DIR: {
-                char tarpath[4096];
-                snprintf(tarpath, sizeof(tarpath), "%s/tmp/rootfs-XXXXXX", s->root);
-                _cleanup_close_ int fd = mkostemp(tarpath, O_CLOEXEC);
+                char tarpath[64];
+                _cleanup_close_ int fd = store_mkstemp(s, "rootfs-", tarpath, sizeof(tarpath), e);
                 if (fd < 0)
-                        return nook_errf(e, errno, "cannot write to the store: %m");
-                unlink(tarpath);
+                        return fd;
+                unlinkat(s->dfd, tarpath, 0);
                 r = pack_dir(path, fd, e);
                 if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
                         r = nook_errf(e, errno, "cannot read back the packed rootfs: %m");
@@ -620,25 +627,28 @@ static int import_by_format(struct store *s, const char *path, enum image_format
         }
 }
 
-/* Standard input is kept in the store's tmp while it is imported. */
-static int spool_stdin(struct store *s, char *path, size_t size, struct nook_err *e)
+/* Standard input is kept in the store's tmp while it is imported; rel is
+   its name there, *path the name the format readers open. */
+static int spool_stdin(struct store *s, char *rel, size_t size, char **path, struct nook_err *e)
 {
-        snprintf(path, size, "%s/tmp/stdin-XXXXXX", s->root);
-        _cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
+        _cleanup_close_ int fd = store_mkstemp(s, "stdin-", rel, size, e);
         char buf[65536];
         ssize_t n;
 
-        if (fd < 0)
-                return nook_errf(e, errno, "cannot write to the store: %m");
-        while ((n = read(0, buf, sizeof(buf))) > 0)
-                if (write(fd, buf, (size_t)n) != n) {
-                        unlink(path);
-                        return nook_errf(e, errno, "cannot spool standard input: %m");
-                }
-        if (n < 0) {
-                unlink(path);
-                return nook_errf(e, errno, "cannot read standard input: %m");
+        if (fd < 0) {
+                rel[0] = '\0';
+                return fd;
         }
+        if (asprintf(path, "%s/%s", s->root, rel) < 0) {
+                *path = NULL;
+                unlinkat(s->dfd, rel, 0);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        while ((n = read(0, buf, sizeof(buf))) > 0)
+                if (write(fd, buf, (size_t)n) != n)
+                        return nook_errf(e, errno, "cannot spool standard input: %m");
+        if (n < 0)
+                return nook_errf(e, errno, "cannot read standard input: %m");
         return 0;
 }
 
@@ -722,9 +732,9 @@ static void rename_in_message(struct nook_err *e, const char *from, const char *
 
 int image_import(struct store *s, const char *path, const struct import_opts *o, char **out_name, struct nook_err *e)
 {
-        char spool[4096] = "", name[512];
+        char spool[64] = "", name[512];
         _cleanup_json_ json_t *rec = NULL;
-        _cleanup_free_ char *found = NULL, *fallback = NULL;
+        _cleanup_free_ char *found = NULL, *fallback = NULL, *spool_path = NULL;
         int lock = o->locked ? -1 : store_lock(s, true, e);
         int r;
 
@@ -734,10 +744,10 @@ int image_import(struct store *s, const char *path, const struct import_opts *o,
                 image_clean_tmp(s, o->map);
         }
         if (strcmp(path, "-") == 0) {
-                r = spool_stdin(s, spool, sizeof(spool), e);
+                r = spool_stdin(s, spool, sizeof(spool), &spool_path, e);
                 if (r < 0)
                         goto out;
-                path = spool;
+                path = spool_path;
         }
         enum image_format fmt = detect(path, e);
         if (fmt == FMT_UNKNOWN) {
@@ -768,11 +778,11 @@ out:
                    unpack stay, shared by digest, for the next try */
                 drop_unreferenced_blobs(s);
                 /* the spool is a name the user never gave */
-                if (spool[0])
-                        rename_in_message(e, spool, "standard input");
+                if (spool_path)
+                        rename_in_message(e, spool_path, "standard input");
         }
         if (spool[0])
-                unlink(spool);
+                unlinkat(s->dfd, spool, 0);
         if (lock >= 0)
                 close(lock);
         return r;

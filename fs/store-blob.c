@@ -14,7 +14,7 @@
 int store_put_blob(const struct store *s, int fd, const char *expected, char out[DIGEST_STR_LEN + 1],
                    uint64_t *size, struct nook_err *e)
 {
-        char tmp[64] = "tmp/blob-XXXXXX", final[128];
+        char tmp[64], final[128];
         _cleanup_free_ char *buf = malloc(1 << 20);
         struct digest_ctx *d = digest_new();
         uint64_t total = 0;
@@ -23,13 +23,11 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
                 digest_free(d);
                 return nook_errf(e, ENOMEM, "out of memory");
         }
-        /* mkstemp works on a path: build it under the store root */
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s", s->root, tmp);
-        _cleanup_close_ int w = mkostemp(path, O_CLOEXEC);
+        /* everything relative to the store's fd: its path may be long */
+        _cleanup_close_ int w = store_mkstemp(s, "blob-", tmp, sizeof(tmp), e);
         if (w < 0) {
                 digest_free(d);
-                return nook_errf(e, errno, "cannot write to the image store %s: %m", s->root);
+                return w;
         }
         for (;;) {
                 ssize_t n = read(fd, buf, 1 << 20);
@@ -38,7 +36,7 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
                 if (n < 0) {
                         int err = errno;
                         digest_free(d);
-                        unlink(path);
+                        unlinkat(s->dfd, tmp, 0);
                         return nook_errf(e, err, "cannot read a blob: %m");
                 }
                 if (n == 0)
@@ -51,7 +49,7 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
                         if (m < 0) {
                                 int err = errno;
                                 digest_free(d);
-                                unlink(path);
+                                unlinkat(s->dfd, tmp, 0);
                                 return nook_errf(e, err, "cannot write to the image store %s: %m", s->root);
                         }
                         off += m;
@@ -60,18 +58,17 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
         }
         digest_final(d, out);
         if (expected && strcmp(expected, out) != 0) {
-                unlink(path);
+                unlinkat(s->dfd, tmp, 0);
                 return nook_errf(e, EBADMSG, "digest mismatch: expected %s, got %s (the image is corrupt or was tampered with)",
                                  expected, out);
         }
-        snprintf(final, sizeof(final), "%s/blobs/sha256/%s", s->root, digest_hex(out));
-        if (rename(path, final) < 0) {
+        snprintf(final, sizeof(final), "blobs/sha256/%s", digest_hex(out));
+        if (renameat(s->dfd, tmp, s->dfd, final) < 0) {
                 int err = errno;
-                unlink(path);
+                unlinkat(s->dfd, tmp, 0);
                 return nook_errf(e, err, "cannot store blob %s: %m", out);
         }
         if (size)
                 *size = total;
         return 0;
 }
-

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,15 +114,47 @@ bool store_has_layer(const struct store *s, const char *diff_id)
         return fstatat(s->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* "tmp/<prefix>" and six random letters: what mkstemp(3) makes, relative
+   to the store's fd, so that no path of the store's length is ever built. */
+static int tmp_name(const char *prefix, char *buf, size_t size)
+{
+        static const char az[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        unsigned char rnd[6];
+
+        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+                return -EIO;
+        int n = snprintf(buf, size, "tmp/%s%c%c%c%c%c%c", prefix, az[rnd[0] % 62], az[rnd[1] % 62], az[rnd[2] % 62],
+                         az[rnd[3] % 62], az[rnd[4] % 62], az[rnd[5] % 62]);
+        return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e)
 {
-        char path[4096];
+        for (int tries = 0; tries < 100; tries++) {
+                int r = tmp_name(prefix, buf, size);
+                if (r < 0)
+                        return nook_errf(e, -r, "cannot create a temporary directory in %s/tmp: %s", s->root, strerror(-r));
+                if (mkdirat(s->dfd, buf, 0700) == 0)
+                        return 0;
+                if (errno != EEXIST)
+                        return nook_errf(e, errno, "cannot create a temporary directory in %s/tmp: %m", s->root);
+        }
+        return nook_errf(e, EEXIST, "cannot create a temporary directory in %s/tmp: every name is taken", s->root);
+}
 
-        snprintf(path, sizeof(path), "%s/tmp/%sXXXXXX", s->root, prefix);
-        if (!mkdtemp(path))
-                return nook_errf(e, errno, "cannot create a temporary directory in %s/tmp: %m", s->root);
-        snprintf(buf, size, "%s", path + strlen(s->root) + 1);
-        return 0;
+int store_mkstemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e)
+{
+        for (int tries = 0; tries < 100; tries++) {
+                int r = tmp_name(prefix, buf, size);
+                if (r < 0)
+                        return nook_errf(e, -r, "cannot create a temporary file in %s/tmp: %s", s->root, strerror(-r));
+                int fd = openat(s->dfd, buf, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0)
+                        return fd;
+                if (errno != EEXIST)
+                        return nook_errf(e, errno, "cannot create a temporary file in %s/tmp: %m", s->root);
+        }
+        return nook_errf(e, EEXIST, "cannot create a temporary file in %s/tmp: every name is taken", s->root);
 }
 
 static int remove_at(int dfd, const char *name)
@@ -187,21 +220,19 @@ static void record_file(const char *name, char *buf, size_t size)
 
 int store_image_save(const struct store *s, const char *name, json_t *record, struct nook_err *e)
 {
-        char rel[512], tmp[4096], final[4096];
+        char rel[512], tmp[64];
 
         record_file(name, rel, sizeof(rel));
-        snprintf(tmp, sizeof(tmp), "%s/tmp/record-XXXXXX", s->root);
-        snprintf(final, sizeof(final), "%s/%s", s->root, rel);
-        int fd = mkostemp(tmp, O_CLOEXEC);
+        int fd = store_mkstemp(s, "record-", tmp, sizeof(tmp), e);
         if (fd < 0)
-                return nook_errf(e, errno, "cannot write the image record of %s: %m", name);
+                return fd;
         int r = json_dumpfd(record, fd, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (r == 0 && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
                 r = -1;
         close(fd);
-        if (r < 0 || rename(tmp, final) < 0) {
+        if (r < 0 || renameat(s->dfd, tmp, s->dfd, rel) < 0) {
                 int err = errno ? errno : EIO;
-                unlink(tmp);
+                unlinkat(s->dfd, tmp, 0);
                 return nook_errf(e, err, "cannot write the image record of %s: %m", name);
         }
         return 0;

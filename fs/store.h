@@ -39,6 +39,9 @@ bool store_has_layer(const struct store *s, const char *diff_id);
 
 /* A temporary directory "tmp/<prefix>XXXXXX" (relative path in buf). */
 int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e);
+/* A new temporary file "tmp/<prefix>XXXXXX" (relative path in buf); returns
+   its fd, open for reading and writing. */
+int store_mkstemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e);
 /* Removes a tree under the store (relative path), without following links. */
 int store_remove_tree(const struct store *s, const char *rel);
 

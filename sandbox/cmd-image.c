@@ -115,10 +115,11 @@ static int fail(const struct nook_err *e)
 /* Runs skopeo to copy ref into an OCI layout at dir. */
 static int skopeo_copy(const char *ref, const char *dir, bool no_tls_verify, struct nook_err *e)
 {
-        char src[1024], dst[4300];
+        _cleanup_free_ char *src = NULL, *dst = NULL;
 
-        snprintf(src, sizeof(src), "%s%s", strstr(ref, "://") ? "" : "docker://", ref);
-        snprintf(dst, sizeof(dst), "oci:%s:latest", dir);
+        if (asprintf(&src, "%s%s", strstr(ref, "://") ? "" : "docker://", ref) < 0 ||
+            asprintf(&dst, "oci:%s:latest", dir) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
         pid_t pid = fork();
         if (pid < 0)
                 return nook_errf(e, errno, "cannot start skopeo: %m");
@@ -172,9 +173,10 @@ static int do_pull(struct image_args *a)
                 r = store_mkdtemp(&s, "pull-", tmp, sizeof(tmp), &e);
         }
         if (r == 0) {
-                char dir[4200];
-                snprintf(dir, sizeof(dir), "%s/%s", s.root, tmp);
-                r = skopeo_copy(ref, dir, a->no_tls_verify, &e);
+                _cleanup_free_ char *dir = NULL;
+                r = asprintf(&dir, "%s/%s", s.root, tmp) < 0 ? nook_errf(&e, ENOMEM, "out of memory") : 0;
+                if (r == 0)
+                        r = skopeo_copy(ref, dir, a->no_tls_verify, &e);
                 if (r == 0) {
                         struct import_opts o = { .name = norm, .map = &m, .progress = isatty(2), .locked = true };
                         r = image_import(&s, dir, &o, &name, &e);

@@ -199,73 +199,157 @@ print(m["layers"][0]["digest"] if what == "layer" else blob(m["config"]["digest"
 
 # ---- too many layers ------------------------------------------------------------
 
-# many_layers_oci DIR N: an OCI layout (python3, by hand) of busybox-oci's
-# layer and N-1 more tiny ones, layer I adding /layers/I; tag 1.0.
-many_layers_oci() {
-        py '
-import hashlib, io, json, os, sys, tarfile
-src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def blob(data):
-    d = hashlib.sha256(data).hexdigest()
-    with open(os.path.join(out, "blobs", "sha256", d), "wb") as f:
-        f.write(data)
-    return "sha256:" + d
-def read(d):
-    return open(os.path.join(src, "blobs", "sha256", d.split(":", 1)[1]), "rb").read()
-os.makedirs(os.path.join(out, "blobs", "sha256"))
-m = json.loads(read(json.load(open(os.path.join(src, "index.json")))["manifests"][0]["digest"]))
-cfg = json.loads(read(m["config"]["digest"]))
-base = m["layers"][0]
-blob(read(base["digest"]))
-layers, ids = [base], cfg["rootfs"]["diff_ids"][:1]
-for i in range(2, n + 1):
-    b = io.BytesIO()
-    with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
-        data = b"%d\n" % i
-        ti = tarfile.TarInfo("layers/%d" % i); ti.size = len(data); ti.mode = 0o644
-        t.addfile(ti, io.BytesIO(data))
-    d = blob(b.getvalue())
-    layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d, "size": len(b.getvalue())})
-    ids.append(d)
-cfg["rootfs"]["diff_ids"] = ids
-cfg.pop("history", None)
-c = json.dumps(cfg).encode()
-m["config"] = {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": blob(c), "size": len(c)}
-m["layers"] = layers
-mb = json.dumps(m).encode()
-idx = {"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-       "digest": blob(mb), "size": len(mb), "annotations": {"org.opencontainers.image.ref.name": "1.0"}}]}
-json.dump(idx, open(os.path.join(out, "index.json"), "w"))
-json.dump({"imageLayoutVersion": "1.0.0"}, open(os.path.join(out, "oci-layout"), "w"))
-' "$FIX/busybox-oci" "$1" "$2"
-}
-
 @test "an image of more layers than overlayfs stacks (500) is refused at import, before any is unpacked" {
-        many_layers_oci "$BATS_TEST_TMPDIR/l501" 501
+        derive_oci "$BATS_TEST_TMPDIR/l501" --layers 500
         refused "$BATS_TEST_TMPDIR/l501" "501 layers" "500"
         [ -z "$(store_entries layers)" ] || fail "a layer was unpacked:" "$(store_entries layers)"
 }
 
-@test "an image of 500 layers, the most overlayfs stacks, runs and sees its top layer" {
-        many_layers_oci "$BATS_TEST_TMPDIR/l500" 500
-        run --separate-stderr timeout 60 "$NOOK" image import --name l500 "$BATS_TEST_TMPDIR/l500"
-        assert_answer l500:latest
+@test "an image of 60 layers, more than one fsconfig value can list, imports and runs" {
+        derive_oci "$BATS_TEST_TMPDIR/l60" --layers 59
+        run --separate-stderr timeout 60 "$NOOK" image import --name l60 "$BATS_TEST_TMPDIR/l60"
+        assert_answer l60:latest
         # the kernel's overlayfs itself (fsconfig's "lowerdir+"), unless fuse is under test
-        run --separate-stderr "$NOOK" run --overlay "${NOOK_TEST_OVERLAY:-kernel}" l500 -- /bin/busybox cat /layers/500 /layers/2
-        assert_answer "$(printf '500\n2')"
+        run --separate-stderr "$NOOK" run --overlay "${NOOK_TEST_OVERLAY:-kernel}" l60 -- /bin/busybox cat /layers/59 /layers/1
+        assert_answer "$(printf '59\n1')"
+}
+
+# with_layers NAME N: adds N layer directories to image NAME's record, made
+# by hand as doc/store.md lays them out (layers/HEX, named by a made-up
+# diff_id), layer I holding /layers/I: an image of many layers without
+# unpacking them one by one.
+with_layers() {
+        py '
+import hashlib, json, os, sys
+store, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rec_path = os.path.join(store, "images", name + ".json")
+rec = json.load(open(rec_path))
+for i in range(1, n + 1):
+    hexd = hashlib.sha256(b"made-up layer %d" % i).hexdigest()
+    os.makedirs(os.path.join(store, "layers", hexd, "layers"))
+    with open(os.path.join(store, "layers", hexd, "layers", str(i)), "w") as f:
+        f.write("%d\n" % i)
+    rec["layers"].append({"digest": "sha256:" + hexd, "diff_id": "sha256:" + hexd})
+json.dump(rec, open(rec_path, "w"))
+' "$STORE" "$1" "$2"
+}
+
+@test "an image of 500 layers, the most overlayfs stacks, runs and sees its top layer" {
+        import_ok "$FIX/busybox-oci" --name l500
+        with_layers l500:latest 499
+        run --separate-stderr timeout 30 "$NOOK" run --overlay "${NOOK_TEST_OVERLAY:-kernel}" l500 -- /bin/busybox cat /layers/499 /layers/1
+        assert_answer "$(printf '499\n1')"
 }
 
 @test "a store record of 700 layers is refused at run, whichever overlay, and nook does not crash" {
         import_ok "$FIX/busybox-oci" --name many
-        local rec=$STORE/images/many:latest.json ov
-        py '
-import json, sys
-r = json.load(open(sys.argv[1]))
-r["layers"] = r["layers"] * 700
-json.dump(r, open(sys.argv[1], "w"))
-' "$rec"
-        for ov in kernel fuse auto; do
+        with_layers many:latest 699
+        local ov
+        for ov in fuse kernel auto; do
                 run --separate-stderr timeout 20 "$NOOK" run --overlay "$ov" many -- /bin/busybox true
                 assert_nook_error "700 layers" "500"
         done
+}
+
+# ---- ids in the image's /etc/passwd and /etc/group ----------------------------
+
+# An /etc/passwd and /etc/group whose ids are not ids: strtoul would read
+# "-1" as 4294967295, which setresuid takes for "no change" (root).
+PASSWD='root:x:0:0:root:/root:/bin/sh
+neg:x:-1:-1::/:/bin/sh
+max:x:4294967295:0::/:/bin/sh
+over:x:99999999999:0::/:/bin/sh
+text:x:abc:0::/:/bin/sh
+empty:x::0::/:/bin/sh
+neggid:x:1000:-1::/:/bin/sh
+ok:x:1000:1000::/:/bin/sh
+'
+GROUP='root:x:0:
+neg:x:-1:
+max:x:4294967295:
+text:x:abc:
+empty:x::
+ok:x:1000:
+'
+
+# bad_ids_image USER: imports an image of those files whose User is USER.
+bad_ids_image() {
+        derive_oci "$BATS_TEST_TMPDIR/ids" --file etc/passwd "$PASSWD" --file etc/group "$GROUP" --user "$1"
+        import_ok "$BATS_TEST_TMPDIR/ids" --name ids
+}
+
+@test "a user whose uid in the image's /etc/passwd is not an id is refused, never run as root" {
+        local u
+        for u in neg max over text empty; do
+                rm -rf "$BATS_TEST_TMPDIR/ids"
+                bad_ids_image "$u"
+                run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -u
+                assert_nook_error "'$u'"
+                [[ "${stderr_lines[0]}" == *"/etc/passwd"* ]] || fail "the error does not name /etc/passwd"
+        done
+}
+
+@test "a user whose group id in the image's /etc/passwd is not an id is refused" {
+        bad_ids_image neggid
+        run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -g
+        assert_nook_error "'neggid'"
+        # the same entry found by --uid
+        run --separate-stderr timeout 20 "$NOOK" run --uid 1000 ids -- /bin/busybox id -g
+        assert_nook_error "'neggid'"
+}
+
+@test "a group whose gid in the image's /etc/group is not an id is refused" {
+        local g
+        for g in neg max text empty; do
+                rm -rf "$BATS_TEST_TMPDIR/ids"
+                bad_ids_image "ok:$g"
+                run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -g
+                assert_nook_error "'$g'"
+                [[ "${stderr_lines[0]}" == *"/etc/group"* ]] || fail "the error does not name /etc/group"
+        done
+}
+
+@test "good ids next to bad ones still resolve" {
+        bad_ids_image ok:ok
+        run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -u
+        assert_answer 1000
+        run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -g
+        assert_answer 1000
+}
+
+# ---- FIFOs where files belong -------------------------------------------------
+
+@test "a FIFO as index.json of an OCI archive is refused, not waited on" {
+        py '
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    data = b"{\"imageLayoutVersion\": \"1.0.0\"}"
+    ti = tarfile.TarInfo("oci-layout"); ti.size = len(data); ti.mode = 0o644
+    t.addfile(ti, io.BytesIO(data))
+    ti = tarfile.TarInfo("index.json"); ti.type = tarfile.FIFOTYPE; ti.mode = 0o644
+    t.addfile(ti)
+' "$BATS_TEST_TMPDIR/fifo-index.tar"
+        refused "$BATS_TEST_TMPDIR/fifo-index.tar" "index.json"
+        [[ "${stderr_lines[0]}" == *"not a regular file"* ]] || fail "the error does not say what is wrong"
+}
+
+@test "a FIFO as a blob of an OCI layout is refused, not waited on, and the store is not left locked" {
+        local l=$BATS_TEST_TMPDIR/fifo-blob layer
+        cp -r "$FIX/busybox-oci" "$l"
+        chmod -R u+w "$l"
+        layer=$(fixture_json "$l" layer)
+        rm "$l/blobs/sha256/${layer#sha256:}"
+        mkfifo "$l/blobs/sha256/${layer#sha256:}"
+        refused "$l" "$layer"
+        # the store lock was let go: the next import does not wait
+        run --separate-stderr timeout 20 "$NOOK" image import "$FIX/busybox-oci"
+        assert_answer busybox-oci:1.35
+}
+
+@test "a FIFO as the image's /etc/passwd is refused at run, not waited on" {
+        derive_oci "$BATS_TEST_TMPDIR/fifo-passwd" --fifo etc/passwd --user app
+        import_ok "$BATS_TEST_TMPDIR/fifo-passwd" --name fifo-passwd
+        run --separate-stderr timeout 20 "$NOOK" run fifo-passwd -- /bin/busybox true
+        assert_nook_error "/etc/passwd"
+        [[ "${stderr_lines[0]}" == *"not a regular file"* ]] || fail "the error does not say what is wrong"
 }
