@@ -157,28 +157,126 @@ int store_mkstemp(const struct store *s, const char *prefix, char *buf, size_t s
         return nook_errf(e, EEXIST, "cannot create a temporary file in %s/tmp: every name is taken", s->root);
 }
 
+/* Opens the directory name in dfd for reading, made writable first (a layer
+   may hold read-only directories); never follows a symlink. */
+static int open_dir_writable(int dfd, const char *name)
+{
+        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0 && errno == EACCES && fchmodat(dfd, name, 0700, AT_SYMLINK_NOFOLLOW) == 0)
+                fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        fchmod(fd, 0700);
+        return fd;
+}
+
+/* Removes the entries of the directory fd that are not directories; sets
+   *sub to the name of a subdirectory left (malloc'd), or NULL when none. */
+static int remove_files(int fd, char **sub)
+{
+        int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        DIR *dp = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+        struct dirent *de;
+        int r = 0;
+
+        *sub = NULL;
+        if (!dp) {
+                r = -errno;
+                if (dup_fd >= 0)
+                        close(dup_fd);
+                return r;
+        }
+        rewinddir(dp);
+        while (r == 0 && !*sub && (de = readdir(dp))) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (unlinkat(fd, de->d_name, 0) == 0 || errno == ENOENT)
+                        continue;
+                if (errno != EISDIR && errno != EPERM)
+                        r = -errno;
+                else if (!(*sub = strdup(de->d_name)))
+                        r = -ENOMEM;
+        }
+        closedir(dp);
+        return r;
+}
+
+struct level { char *name; dev_t dev; ino_t ino; };
+
+/* Removes the tree at name in dfd without recursion and with three fds at
+   most, however deep it is (a layer or a sandbox can make 2000 levels, and
+   one fd a level ran out at 1024): down into the first subdirectory left,
+   back up through ".." once a directory is empty, checking by device and
+   inode that ".." is the directory we came from, so that a tree moved
+   meanwhile is never followed elsewhere. */
 static int remove_at(int dfd, const char *name)
 {
+        struct level *path = NULL;
+        size_t depth = 0, cap = 0;
+        int r = 0, cur;
+
         if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
                 return 0;
         if (errno != EISDIR && errno != EPERM)
                 return -errno;
-        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        /* a layer may hold read-only directories: make them writable first */
-        fchmod(fd, 0700);
-        DIR *dp = fdopendir(fd);
-        if (!dp) {
-                close(fd);
-                return -errno;
+        cur = open_dir_writable(dfd, name);
+        if (cur < 0)
+                return cur;
+        for (;;) {
+                char *sub = NULL;
+                r = remove_files(cur, &sub);
+                if (r < 0)
+                        break;
+                if (sub) {
+                        struct stat st;
+                        if (depth == cap) {
+                                size_t ncap = cap ? cap * 2 : 64;
+                                struct level *v = reallocarray(path, ncap, sizeof(*v));
+                                if (!v) {
+                                        free(sub);
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                path = v;
+                                cap = ncap;
+                        }
+                        int down = fstat(cur, &st) < 0 ? -errno : open_dir_writable(cur, sub);
+                        if (down < 0) {
+                                free(sub);
+                                r = down;
+                                break;
+                        }
+                        path[depth++] = (struct level){ sub, st.st_dev, st.st_ino };
+                        close(cur);
+                        cur = down;
+                        continue;
+                }
+                if (depth == 0)
+                        break;
+                /* empty: up, then remove it by name */
+                struct level *l = &path[depth - 1];
+                struct stat st;
+                int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (up < 0 || fstat(up, &st) < 0 || st.st_dev != l->dev || st.st_ino != l->ino) {
+                        r = up < 0 ? -errno : -ESTALE;
+                        if (up >= 0)
+                                close(up);
+                        break;
+                }
+                close(cur);
+                cur = up;
+                if (unlinkat(cur, l->name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+                        r = -errno;
+                        break;
+                }
+                free(l->name);
+                depth--;
         }
-        struct dirent *de;
-        int r = 0;
-        while ((de = readdir(dp)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && r == 0)
-                        r = remove_at(dirfd(dp), de->d_name);
-        closedir(dp);
+        close(cur);
+        for (size_t i = 0; i < depth; i++)
+                free(path[i].name);
+        free(path);
         if (r == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 r = -errno;
         return r;

@@ -353,3 +353,47 @@ with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
         assert_nook_error "/etc/passwd"
         [[ "${stderr_lines[0]}" == *"not a regular file"* ]] || fail "the error does not say what is wrong"
 }
+
+# ---- deep trees ---------------------------------------------------------------
+
+# The fds nook may use, made the common default whatever the host's is: a
+# walk that kept one fd a level would run out at 1024 levels.
+nook_fds_1024() { run --separate-stderr bash -c 'ulimit -n 1024 && exec "$@"' nook "$NOOK" "$@"; }
+
+@test "a layer of 1500 nested directories imports, runs, and prune removes it" {
+        derive_oci "$BATS_TEST_TMPDIR/deep" --deep-dirs 1500
+        import_ok "$BATS_TEST_TMPDIR/deep" --name deep
+        local layer
+        layer=$(layer_dir deep 2)
+        in_image deep /bin/busybox sh -c 'cd /d && for i in $(seq 1499); do cd d; done && cat bottom'
+        assert_answer bottom
+        run --separate-stderr "$NOOK" image rm deep
+        assert_status 0
+        nook_fds_1024 image prune
+        assert_status 0
+        [ -z "$stderr" ] || fail "prune complained: $stderr"
+        [ ! -e "$layer" ] || fail "prune left the deep layer"
+}
+
+@test "an entry 2000 directories deep whose parents the tarball omits imports (made one level at a time)" {
+        derive_oci "$BATS_TEST_TMPDIR/deepfile" --deep-file 2000
+        run --separate-stderr timeout 30 "$NOOK" image import --name deepfile "$BATS_TEST_TMPDIR/deepfile"
+        assert_answer deepfile:latest
+        local layer
+        layer=$(layer_dir deepfile 2)
+        [ "$(find "$layer" -name bottom -type f | wc -l)" -eq 1 ] || fail "the deep file is not in the layer"
+        run --separate-stderr "$NOOK" image rm deepfile
+        nook_fds_1024 image prune
+        assert_status 0
+        [ ! -e "$layer" ] || fail "prune left the deep layer"
+}
+
+@test "nook rm removes a persistent sandbox that made 1100 nested directories" {
+        import_ok "$FIX/busybox-oci"
+        run --separate-stderr "$NOOK" run --name deep --persist busybox-oci:1.35 -- /bin/busybox sh -c \
+                'cd /tmp && for i in $(seq 1100); do mkdir d && cd d || exit 1; done && echo made'
+        assert_answer made
+        nook_fds_1024 rm deep
+        assert_answer deep
+        [ ! -e "$STORE/containers/deep" ] || fail "nook rm left the sandbox's directory"
+}
