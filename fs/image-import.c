@@ -121,15 +121,23 @@ static int blob_rel(const char *digest, char *buf, size_t size, struct nook_err 
         return 0;
 }
 
-/* Copies one blob of a layout into the store, checking its digest. */
-static int copy_blob(struct store *s, int layout, const char *digest, struct nook_err *e)
+/* The size a descriptor gives its blob; -1 when it gives none. */
+static int64_t desc_size(json_t *desc)
+{
+        json_t *v = json_object_get(desc, "size");
+        return json_is_integer(v) && json_integer_value(v) >= 0 ? (int64_t)json_integer_value(v) : -1;
+}
+
+/* Copies one blob of a layout into the store, checking its digest; one the
+   store has already is taken only when it has the descriptor's size. */
+static int copy_blob(struct store *s, int layout, const char *digest, int64_t size, struct nook_err *e)
 {
         char rel[128], got[DIGEST_STR_LEN + 1];
         int r = blob_rel(digest, rel, sizeof(rel), e);
 
         if (r < 0)
                 return r;
-        if (store_has_blob(s, digest))
+        if (store_has_blob(s, digest, size))
                 return 0;
         _cleanup_close_ int fd = resolve_open_regular(layout, rel);
         if (fd == -EFTYPE_NOT_REGULAR)
@@ -183,7 +191,7 @@ static json_t *pick_manifest(struct store *s, int layout, json_t *index, int dep
         if (name && !*ref_name)
                 *ref_name = name;
         char rel[128];
-        if (blob_rel(digest, rel, sizeof(rel), e) < 0 || copy_blob(s, layout, digest, e) < 0)
+        if (blob_rel(digest, rel, sizeof(rel), e) < 0 || copy_blob(s, layout, digest, desc_size(chosen), e) < 0)
                 return NULL;
         json_t *m = load_json_at(layout, rel, "the image manifest", e);
         if (!m)
@@ -368,7 +376,8 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
                 return -EINVAL;
         const char *cdigest = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
         char rel[128];
-        if (blob_rel(cdigest, rel, sizeof(rel), e) < 0 || copy_blob(s, layout, cdigest, e) < 0)
+        if (blob_rel(cdigest, rel, sizeof(rel), e) < 0 ||
+            copy_blob(s, layout, cdigest, desc_size(json_object_get(m, "config")), e) < 0)
                 return -EINVAL;
         _cleanup_json_ json_t *config = load_json_at(layout, rel, "the image config", e);
         if (!config)
@@ -388,7 +397,7 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
                 const char *id = json_string_value(json_array_get(ids, i));
                 if (!digest_valid(d) || !digest_valid(id))
                         return nook_errf(e, EINVAL, "layer %zu of the image has no valid digest", i + 1);
-                int r = copy_blob(s, layout, d, e);
+                int r = copy_blob(s, layout, d, desc_size(json_array_get(ls, i)), e);
                 if (r < 0)
                         return r;
                 snprintf(layers[i].digest, sizeof(layers[i].digest), "%s", d);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sandbox/cleanup.h"
@@ -70,5 +71,42 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
         }
         if (size)
                 *size = total;
+        return 0;
+}
+
+int store_blob_digest(const struct store *s, const char *hex, char out[DIGEST_STR_LEN + 1], struct nook_err *e)
+{
+        char rel[128];
+        struct stat st;
+
+        if ((size_t)snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex) >= sizeof(rel))
+                return nook_errf(e, ENAMETOOLONG, "blob %.80s...: not a digest", hex);
+        _cleanup_close_ int fd = openat(s->dfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return nook_errf(e, errno, "cannot read blob sha256:%s: %m", hex);
+        if (fstat(fd, &st) < 0)
+                return nook_errf(e, errno, "cannot read blob sha256:%s: %m", hex);
+        if (!S_ISREG(st.st_mode))
+                return nook_errf(e, EINVAL, "blob sha256:%s is not a regular file", hex);
+        _cleanup_free_ char *buf = malloc(1 << 20);
+        struct digest_ctx *d = digest_new();
+        if (!buf || !d) {
+                digest_free(d);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        for (;;) {
+                ssize_t n = read(fd, buf, 1 << 20);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int err = errno;
+                        digest_free(d);
+                        return nook_errf(e, err, "cannot read blob sha256:%s: %m", hex);
+                }
+                if (n == 0)
+                        break;
+                digest_update(d, buf, (size_t)n);
+        }
+        digest_final(d, out);
         return 0;
 }

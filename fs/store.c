@@ -74,7 +74,7 @@ int store_lock(const struct store *s, bool exclusive, struct nook_err *e)
         return fd;
 }
 
-bool store_has_blob(const struct store *s, const char *digest)
+bool store_has_blob(const struct store *s, const char *digest, int64_t size)
 {
         char rel[128];
         struct stat st;
@@ -82,7 +82,11 @@ bool store_has_blob(const struct store *s, const char *digest)
         if (!digest_valid(digest))
                 return false;
         snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_hex(digest));
-        return fstatat(s->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+        /* a blob cut short (a full disk, a crash of the file system, a
+           hand) is not the blob: its size is checked against the
+           descriptor's, its content by `nook image verify` */
+        return fstatat(s->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+               (size < 0 || st.st_size == size);
 }
 
 int store_open_blob(const struct store *s, const char *digest, struct nook_err *e)

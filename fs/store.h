@@ -30,7 +30,12 @@ int store_lock(const struct store *s, bool exclusive, struct nook_err *e);
    (and nothing kept) when `expected` is given and does not match. */
 int store_put_blob(const struct store *s, int fd, const char *expected, char out[DIGEST_STR_LEN + 1],
                    uint64_t *size, struct nook_err *e);
-bool store_has_blob(const struct store *s, const char *digest);
+/* True when the blob is in the store, and of that size when size >= 0
+   (the size its descriptor gives). */
+bool store_has_blob(const struct store *s, const char *digest, int64_t size);
+/* The digest of the content of blobs/sha256/<hex>: -EINVAL (said in e)
+   when it is not a regular file. */
+int store_blob_digest(const struct store *s, const char *hex, char out[DIGEST_STR_LEN + 1], struct nook_err *e);
 int store_open_blob(const struct store *s, const char *digest, struct nook_err *e);
 
 /* "layers/<hex>" of an unpacked layer, relative to the store root. */

@@ -397,3 +397,39 @@ nook_fds_1024() { run --separate-stderr bash -c 'ulimit -n 1024 && exec "$@"' no
         assert_answer deep
         [ ! -e "$STORE/containers/deep" ] || fail "nook rm left the sandbox's directory"
 }
+
+# ---- damage in the store --------------------------------------------------------
+
+@test "a blob cut short in the store is not taken as present: the next import brings it again" {
+        local layer
+        layer=$(fixture_json "$FIX/busybox-oci" layer)
+        head -c 1000 "$FIX/busybox-oci/blobs/sha256/${layer#sha256:}" >"$STORE/blobs/sha256/${layer#sha256:}"
+        import_ok "$FIX/busybox-oci"
+        in_image busybox-oci:1.35 /bin/busybox echo ok
+        assert_answer ok
+        assert_blobs_match_names
+}
+
+@test "image verify finds nothing wrong in a sound store" {
+        import_ok "$FIX/busybox-oci"
+        run --separate-stderr "$NOOK" image verify
+        assert_status 0
+        [ -z "$stderr" ] || fail "verify complained: $stderr"
+        [[ "$output" == *" 0 problems" ]] || fail "unexpected summary: $output"
+}
+
+@test "image verify names a damaged blob and a missing layer, and exits 1" {
+        import_ok "$FIX/busybox-oci"
+        local config
+        config=$("$NOOK" image inspect busybox-oci:1.35 | py 'import json, sys; print(json.load(sys.stdin)["config_digest"])')
+        truncate -s 10 "$STORE/blobs/sha256/${config#sha256:}"
+        run --separate-stderr "$NOOK" image verify
+        assert_status 1
+        [[ "$stderr" == *"blob $config is damaged"* ]] || fail "the damaged blob is not named: $stderr"
+        [[ "$output" == *" 1 problem" ]] || fail "unexpected summary: $output"
+        images_remove_tree "$(layer_dir busybox-oci:1.35 1)"
+        run --separate-stderr "$NOOK" image verify
+        assert_status 1
+        [ "${#stderr_lines[@]}" -eq 2 ] || fail "expected two problems: $stderr"
+        [[ "$stderr" == *"image busybox-oci:1.35: layer sha256:"*" is missing"* ]] || fail "the missing layer is not named: $stderr"
+}
