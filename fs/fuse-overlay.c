@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,24 @@
 #include "sandbox/strutil.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546
+
+/* fuse-overlayfs answers a write before it has written to the layer below:
+   when that file system is full, the command's writes "succeed" and the
+   data is lost. Said once, before the daemon starts, when a persistent
+   sandbox's writable layer has little room left. */
+static void warn_if_nearly_full(const struct nook_spec *spec)
+{
+        struct statvfs sv;
+
+        if (!spec->persist_dir || statvfs(spec->persist_dir, &sv) < 0 || sv.f_blocks == 0)
+                return;
+        unsigned long long avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+        unsigned long long total = (unsigned long long)sv.f_blocks * sv.f_frsize;
+        if (avail >= FUSE_LOW_SPACE_BYTES && avail * 100 >= total * FUSE_LOW_SPACE_PERCENT)
+                return;
+        fprintf(stderr, "nook: warning: %s has %llu MiB free: with fuse-overlayfs, writes beyond that are lost without an error (free some space, or use --overlay kernel)\n",
+                spec->persist_dir, avail >> 20);
+}
 
 pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_err *e)
 {
@@ -33,6 +52,7 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_
                 r = buf_appendf(&opts, ",upperdir=/rw/upper,workdir=/rw/work");
         if (r < 0)
                 return nook_errf(e, ENOMEM, "cannot build the options of fuse-overlayfs: out of memory");
+        warn_if_nearly_full(spec);
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
         userns = open(path, O_RDONLY | O_CLOEXEC);
         snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);

@@ -10,9 +10,15 @@
 #include "sandbox/err.h"
 #include "sandbox/spec.h"
 
+/* fuse-overlayfs loses writes silently on a full file system: nook warns
+   when a persistent sandbox's has less than this left (bytes or percent). */
+#define FUSE_LOW_SPACE_BYTES (100ULL << 20)
+#define FUSE_LOW_SPACE_PERCENT 5
+
 /* In nook: mounts the image root of `spec` at /newroot of the staging root
    of `child` (whose layers are linked at /l/N and writable layer at /rw).
-   Returns the daemon's pid. */
+   Returns the daemon's pid. Warns (one line) first when a persistent
+   writable layer's file system is nearly full. */
 pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_err *e);
 
 /* In the sandbox: waits (a few seconds at most) until target is the fuse
