@@ -81,7 +81,10 @@ static enum image_format detect(const char *path, struct nook_err *e)
                 return FMT_UNKNOWN;
         }
         if (S_ISDIR(st.st_mode)) {
-                snprintf(p, sizeof(p), "%s/oci-layout", path);
+                if ((size_t)snprintf(p, sizeof(p), "%s/oci-layout", path) >= sizeof(p)) {
+                        nook_errf(e, ENAMETOOLONG, "cannot import %.100s...: the path is too long", path);
+                        return FMT_UNKNOWN;
+                }
                 return access(p, F_OK) == 0 ? FMT_OCI_LAYOUT : FMT_ROOTFS_DIR;
         }
         if (!S_ISREG(st.st_mode)) {
@@ -405,10 +408,13 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
         }
         /* a ref.name is a tag ("latest") or a full name ("alpine:3.19") */
         char name[256];
+        int len;
         if (ref && strchr(ref, ':'))
-                snprintf(name, sizeof(name), "%s", ref);
+                len = snprintf(name, sizeof(name), "%s", ref);
         else
-                snprintf(name, sizeof(name), "%s%s%s", fallback_name, ref ? ":" : "", ref ? ref : "");
+                len = snprintf(name, sizeof(name), "%s%s%s", fallback_name, ref ? ":" : "", ref ? ref : "");
+        if (len < 0 || (size_t)len >= sizeof(name))
+                return nook_errf(e, ENAMETOOLONG, "the image's name '%.60s...' is too long (give one with --name)", name);
         *name_out = strdup(name);
         *rec_out = make_record(name, FMT_OCI_LAYOUT, manifest_digest, cdigest, config, layers, n);
         return *name_out && *rec_out ? 0 : nook_errf(e, ENOMEM, "out of memory");

@@ -543,7 +543,7 @@ int cmd_rm(int argc, char **argv)
         for (int i = 0; i < a.n_pos && r == 0; i++) {
                 char rel[256], lockrel[300];
                 const char *name = a.pos[i];
-                if (!*name || strchr(name, '/') || name[0] == '.') {
+                if (!*name || strchr(name, '/') || name[0] == '.' || strlen(name) > 200) {
                         r = nook_errf(&e, EINVAL, "'%s' is not a sandbox name", nook_val(name));
                         break;
                 }
