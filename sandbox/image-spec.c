@@ -186,10 +186,11 @@ static int lookup_entry(const struct nook_spec *s, const char *file, const char 
                         continue;
                 if (parse_id_field(u, &v) < 0)
                         return nook_errf(e, EINVAL, "the image's /%s gives %s '%s' the %s '%s', which is not an id (0 to 4294967294): fix the image, or use --%s",
-                                         file, group ? "group" : "user", n, group ? "gid" : "uid", u, group ? "gid" : "uid");
+                                         file, group ? "group" : "user", nook_val(n), group ? "gid" : "uid", nook_val(u),
+                                         group ? "gid" : "uid");
                 if (gid && parse_id_field(g, gid) < 0)
                         return nook_errf(e, EINVAL, "the image's /%s gives user '%s' the group id '%s', which is not an id (0 to 4294967294): fix the image, or use --gid",
-                                         file, n, g ? g : "");
+                                         file, nook_val(n), nook_val(g ? g : ""));
                 *id = v;
                 return 0;
         }
@@ -218,7 +219,7 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
         if (!user || !*user)
                 return 0;
         if ((size_t)snprintf(buf, sizeof(buf), "%s", user) >= sizeof(buf))
-                return nook_errf(e, ENAMETOOLONG, "the image's user '%.40s...' is too long a name (use --uid)", user);
+                return nook_errf(e, ENAMETOOLONG, "the image's user '%s' is too long a name (use --uid)", nook_val(user));
         char *colon = strchr(buf, ':');
         if (colon)
                 *colon++ = '\0';

@@ -300,7 +300,7 @@ static int mount_overlay(const struct nook_spec *spec, const char *const *lower,
         if (spec->overlay != 2) {
                 int m = mnt_new_overlay(lower, spec->n_layers, "/rw/upper", "/rw/work", e);
                 if (m >= 0 && spec->verbose)
-                        fprintf(stderr, "nook: image root: kernel overlayfs of %zu layer%s\n", spec->n_layers, spec->n_layers == 1 ? "" : "s");
+                        nook_say("image root: kernel overlayfs of %zu layer%s", spec->n_layers, spec->n_layers == 1 ? "" : "s");
                 if (m >= 0 || spec->overlay == 1)
                         return m;
                 if (spec->verbose)
@@ -308,7 +308,7 @@ static int mount_overlay(const struct nook_spec *spec, const char *const *lower,
         }
         int r = request_fuse(e);
         if (r == 0 && spec->verbose)
-                fprintf(stderr, "nook: image root: fuse-overlayfs of %zu layer%s\n", spec->n_layers, spec->n_layers == 1 ? "" : "s");
+                nook_say("image root: fuse-overlayfs of %zu layer%s", spec->n_layers, spec->n_layers == 1 ? "" : "s");
         return r < 0 ? r : FUSE_MOUNTED;
 }
 
