@@ -197,22 +197,31 @@ registry_up() { python3 -c "import socket,sys; socket.create_connection(('127.0.
 }
 
 # in_small_store OVERLAY: runs a persistent sandbox of busybox-oci with
-# OVERLAY, its store on a 20 MiB tmpfs (nearly full by nook's measure),
-# in a user and mount namespace of util-linux's unshare where the test user
-# is root and may mount it; ids squashed (--map single) as nested
-# namespaces have no subordinate range.
+# OVERLAY, its store on a 20 MiB tmpfs (nearly full by nook's measure). The
+# tmpfs is mounted, as the root of a new root with the host's directories
+# bound in, in a user and mount namespace of util-linux's unshare where the
+# test user is root: nook trusts no directory on the store's path that
+# another user owns, and there the host's root is nobody's. Ids are
+# squashed (--map single): nested namespaces have no subordinate range.
 in_small_store() {
-        local d=$BATS_TEST_TMPDIR/small
-        mkdir -p "$d"
-        run --separate-stderr unshare --user --map-root-user --mount bash -c '
-                mount -t tmpfs -o size=20m tmpfs "$1" || exit 99
-                mkdir -m 700 "$1/run"
-                export XDG_DATA_HOME=$1 XDG_RUNTIME_DIR=$1/run
+        local r=$BATS_TEST_TMPDIR/small
+        mkdir -p "$r"
+        run --separate-stderr unshare --user --map-root-user --mount --propagation private bash -c '
+                r=$1 PATH=$PATH:/usr/sbin:/sbin
+                mount -t tmpfs -o size=20m,mode=755 tmpfs "$r" || exit 99
+                for d in usr bin sbin lib lib64 etc dev proc sys tmp; do
+                        [ -e "/$d" ] || continue
+                        if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$r/$d"; continue; fi
+                        mkdir "$r/$d" && mount --rbind "/$d" "$r/$d" || exit 99
+                done
+                mkdir "$r/old" "$r/store" && mkdir -m 700 "$r/run" || exit 99
+                cd "$r" && pivot_root . old && umount -l /old || exit 99
+                export XDG_DATA_HOME=/store XDG_RUNTIME_DIR=/run
                 "$NOOK" image import --map single "$FIX/busybox-oci" >/dev/null || exit 98
                 exec "$NOOK" run --map single --overlay "$2" --persist --name small busybox-oci:1.35 -- \
                         /bin/busybox sh -c "echo written >/x && cat /x"
-        ' small "$d" "$1"
-        [ "$status" -ne 99 ] || skip "host: cannot mount a tmpfs in a user namespace"
+        ' small "$r" "$1"
+        [ "$status" -ne 99 ] || skip "host: cannot make a small root in a user namespace ($stderr)"
         [ "$status" -ne 98 ] || fail "cannot import into the small store: $stderr"
 }
 
