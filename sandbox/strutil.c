@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,4 +120,37 @@ bool path_is_below(const char *path, const char *base)
         if (strcmp(base, "/") == 0)
                 return path[0] == '/';
         return strncmp(path, base, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int buf_appendf(struct buf *b, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        int n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -EINVAL;
+        size_t need = b->len + (size_t)n + 1;
+        if (need > b->cap) {
+                size_t cap = b->cap ? b->cap : 64;
+                while (cap < need)
+                        cap *= 2;
+                char *p = realloc(b->p, cap);
+                if (!p)
+                        return -ENOMEM;
+                b->p = p;
+                b->cap = cap;
+        }
+        va_start(ap, fmt);
+        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
+        return 0;
+}
+
+void buf_free(struct buf *b)
+{
+        free(b->p);
+        *b = (struct buf){ 0 };
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* "512", "64K", "256M", "1G", "2T" (powers of 1024; an optional trailing
@@ -21,3 +22,17 @@ bool str_has_prefix(const char *s, const char *prefix);
 
 /* True when path is base or below it ("/usr" covers "/usr/lib", not "/usrx"). */
 bool path_is_below(const char *path, const char *base);
+
+/* A string that grows as it is built and is never cut short: for paths and
+   option lists whose length depends on input (700 image layers, a long
+   store path). */
+struct buf {
+        char *p;                /* NUL-terminated once anything was appended */
+        size_t len, cap;
+};
+
+/* Appends; -ENOMEM (and b unchanged) when memory runs out. */
+int buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *b);
+/* The text so far ("" when nothing was appended). */
+static inline const char *buf_str(const struct buf *b) { return b->p ? b->p : ""; }
