@@ -6,23 +6,53 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fs/mount.h"
+#include "netns/rundir.h"
+#include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
+
 #define FUSE_SUPER_MAGIC 0x65735546
 
-pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_err *e)
+/* fuse-overlayfs answers a write before it has written to the layer below:
+   when that file system is full, the command's writes "succeed" and the
+   data is lost. Said once, before the daemon starts, when a persistent
+   sandbox's writable layer has little room left. */
+static void warn_if_nearly_full(const struct nook_spec *spec)
 {
-        char opts[4096], path[64];
-        size_t used;
-        int userns, mntns;
+        struct statvfs sv;
 
-        used = (size_t)snprintf(opts, sizeof(opts), "lowerdir=");
-        for (size_t i = spec->n_layers; i-- > 0;)
-                used += (size_t)snprintf(opts + used, sizeof(opts) - used, "%s/l/%zu", i + 1 < spec->n_layers ? ":" : "", i);
-        snprintf(opts + used, sizeof(opts) - used, ",upperdir=/rw/upper,workdir=/rw/work");
+        if (!spec->persist_dir || statvfs(spec->persist_dir, &sv) < 0 || sv.f_blocks == 0)
+                return;
+        unsigned long long avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+        unsigned long long total = (unsigned long long)sv.f_blocks * sv.f_frsize;
+        if (avail >= FUSE_LOW_SPACE_BYTES && avail * 100 >= total * FUSE_LOW_SPACE_PERCENT)
+                return;
+        fprintf(stderr, "nook: warning: %s has %llu MiB free: with fuse-overlayfs, writes beyond that are lost without an error (free some space, or use --overlay kernel)\n",
+                spec->persist_dir, avail >> 20);
+}
+
+pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, struct nook_err *e)
+{
+        _cleanup_(buf_free) struct buf opts = { 0 };
+        char path[64];
+        int userns, mntns, r;
+
+        if (spec->n_layers > OVERLAY_MAX_LAYERS)
+                return nook_errf(e, E2BIG, "the image has %zu layers; nook runs at most %d (squash it into fewer layers)",
+                                 spec->n_layers, OVERLAY_MAX_LAYERS);
+        r = buf_appendf(&opts, "lowerdir=");
+        for (size_t i = spec->n_layers; r == 0 && i-- > 0;)
+                r = buf_appendf(&opts, "%s/l/%zu", i + 1 < spec->n_layers ? ":" : "", i);
+        if (r == 0)
+                r = buf_appendf(&opts, ",upperdir=/rw/upper,workdir=/rw/work");
+        if (r < 0)
+                return nook_errf(e, ENOMEM, "cannot build the options of fuse-overlayfs: out of memory");
+        warn_if_nearly_full(spec);
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
         userns = open(path, O_RDONLY | O_CLOEXEC);
         snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
@@ -35,15 +65,15 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_
                         close(mntns);
                 return nook_errf(e, err, "cannot join the sandbox to start fuse-overlayfs: %m");
         }
-        pid_t pid = fork();
+        /* dies with nook, whatever kills it */
+        struct nook_err fe = { 0 };
+        pid_t pid = rundir_fork_helper(pidfd, &fe);
         if (pid < 0) {
                 close(userns);
                 close(mntns);
-                return nook_errf(e, errno, "cannot start fuse-overlayfs: %m");
+                return nook_errf(e, -pid, "cannot start fuse-overlayfs: %s", fe.msg);
         }
         if (pid == 0) {
-                /* dies with nook, whatever kills it */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 sigset_t none;
                 sigemptyset(&none);
                 sigprocmask(SIG_SETMASK, &none, NULL);
@@ -58,7 +88,7 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_
                         if (null >= 0)
                                 dup3(null, 2, 0);
                 }
-                char *argv[] = { "fuse-overlayfs", "-f", "-o", opts, "/newroot", NULL };
+                char *argv[] = { "fuse-overlayfs", "-f", "-o", (char *)buf_str(&opts), "/newroot", NULL };
                 execvp(argv[0], argv);
                 if (errno == ENOENT)
                         fprintf(stderr, "nook: fuse-overlayfs is not installed (apt-get install fuse-overlayfs)\n");
@@ -69,6 +99,13 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, struct nook_
         close(userns);
         close(mntns);
         return pid;
+}
+
+void fuse_overlay_stop(int *pidfd)
+{
+        /* the mount namespace ends with its last process, nook: the daemon
+           goes first, given a few seconds to finish its work */
+        rundir_helper_end(pidfd, SIGTERM, 5000);
 }
 
 int fuse_overlay_wait(const char *target, struct nook_err *e)

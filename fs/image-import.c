@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fs/layer-unpack.h"
+#include "fs/mount.h"
 #include "fs/resolve.h"
 #include "sandbox/cleanup.h"
 
@@ -80,7 +81,10 @@ static enum image_format detect(const char *path, struct nook_err *e)
                 return FMT_UNKNOWN;
         }
         if (S_ISDIR(st.st_mode)) {
-                snprintf(p, sizeof(p), "%s/oci-layout", path);
+                if ((size_t)snprintf(p, sizeof(p), "%s/oci-layout", path) >= sizeof(p)) {
+                        nook_errf(e, ENAMETOOLONG, "cannot import %.100s...: the path is too long", path);
+                        return FMT_UNKNOWN;
+                }
                 return access(p, F_OK) == 0 ? FMT_OCI_LAYOUT : FMT_ROOTFS_DIR;
         }
         if (!S_ISREG(st.st_mode)) {
@@ -94,9 +98,13 @@ static enum image_format detect(const char *path, struct nook_err *e)
 
 static json_t *load_json_at(int dirfd, const char *rel, const char *what, struct nook_err *e)
 {
-        int fd = resolve_open(dirfd, rel, O_RDONLY);
+        int fd = resolve_open_regular(dirfd, rel);
         json_error_t je;
 
+        if (fd == -EFTYPE_NOT_REGULAR) {
+                nook_errf(e, EINVAL, "cannot read %s (%s): not a regular file", what, rel);
+                return NULL;
+        }
         if (fd < 0) {
                 nook_errf(e, -fd, "cannot read %s (%s): %m", what, rel);
                 return NULL;
@@ -116,17 +124,27 @@ static int blob_rel(const char *digest, char *buf, size_t size, struct nook_err 
         return 0;
 }
 
-/* Copies one blob of a layout into the store, checking its digest. */
-static int copy_blob(struct store *s, int layout, const char *digest, struct nook_err *e)
+/* The size a descriptor gives its blob; -1 when it gives none. */
+static int64_t desc_size(json_t *desc)
+{
+        json_t *v = json_object_get(desc, "size");
+        return json_is_integer(v) && json_integer_value(v) >= 0 ? (int64_t)json_integer_value(v) : -1;
+}
+
+/* Copies one blob of a layout into the store, checking its digest; one the
+   store has already is taken only when it has the descriptor's size. */
+static int copy_blob(struct store *s, int layout, const char *digest, int64_t size, struct nook_err *e)
 {
         char rel[128], got[DIGEST_STR_LEN + 1];
         int r = blob_rel(digest, rel, sizeof(rel), e);
 
         if (r < 0)
                 return r;
-        if (store_has_blob(s, digest))
+        if (store_has_blob(s, digest, size))
                 return 0;
-        _cleanup_close_ int fd = resolve_open(layout, rel, O_RDONLY);
+        _cleanup_close_ int fd = resolve_open_regular(layout, rel);
+        if (fd == -EFTYPE_NOT_REGULAR)
+                return nook_errf(e, EINVAL, "blob %s of the image is not a regular file", digest);
         if (fd < 0)
                 return nook_errf(e, -fd, "blob %s is missing from the image: %m", digest);
         return store_put_blob(s, fd, digest, got, NULL, e);
@@ -176,7 +194,7 @@ static json_t *pick_manifest(struct store *s, int layout, json_t *index, int dep
         if (name && !*ref_name)
                 *ref_name = name;
         char rel[128];
-        if (blob_rel(digest, rel, sizeof(rel), e) < 0 || copy_blob(s, layout, digest, e) < 0)
+        if (blob_rel(digest, rel, sizeof(rel), e) < 0 || copy_blob(s, layout, digest, desc_size(chosen), e) < 0)
                 return NULL;
         json_t *m = load_json_at(layout, rel, "the image manifest", e);
         if (!m)
@@ -339,6 +357,14 @@ int image_unpack_layers(struct store *s, json_t *rec, const struct import_opts *
 
 /* --- each format -------------------------------------------------------- */
 
+/* Checked before any layer is read: overlayfs stacks no more (and an image
+   that has more is more likely made to hurt than to run). */
+static int too_many_layers(size_t n, struct nook_err *e)
+{
+        return nook_errf(e, E2BIG, "the image has %zu layers; nook takes at most %d, overlayfs's limit (squash it into fewer layers)",
+                         n, OVERLAY_MAX_LAYERS);
+}
+
 static int from_oci_layout(struct store *s, int layout, const char *fallback_name, json_t **rec_out, char **name_out,
                            struct nook_err *e)
 {
@@ -353,7 +379,8 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
                 return -EINVAL;
         const char *cdigest = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
         char rel[128];
-        if (blob_rel(cdigest, rel, sizeof(rel), e) < 0 || copy_blob(s, layout, cdigest, e) < 0)
+        if (blob_rel(cdigest, rel, sizeof(rel), e) < 0 ||
+            copy_blob(s, layout, cdigest, desc_size(json_object_get(m, "config")), e) < 0)
                 return -EINVAL;
         _cleanup_json_ json_t *config = load_json_at(layout, rel, "the image config", e);
         if (!config)
@@ -363,6 +390,8 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
         if (!json_is_array(ls) || !json_is_array(ids) || json_array_size(ids) != n)
                 return nook_errf(e, EINVAL, "the image manifest lists %zu layers but its config %zu diff_ids", n,
                                  json_array_size(ids));
+        if (n > OVERLAY_MAX_LAYERS)
+                return too_many_layers(n, e);
         _cleanup_free_ struct layer_ref *layers = calloc(n ? n : 1, sizeof(*layers));
         if (!layers)
                 return nook_errf(e, ENOMEM, "out of memory");
@@ -371,7 +400,7 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
                 const char *id = json_string_value(json_array_get(ids, i));
                 if (!digest_valid(d) || !digest_valid(id))
                         return nook_errf(e, EINVAL, "layer %zu of the image has no valid digest", i + 1);
-                int r = copy_blob(s, layout, d, e);
+                int r = copy_blob(s, layout, d, desc_size(json_array_get(ls, i)), e);
                 if (r < 0)
                         return r;
                 snprintf(layers[i].digest, sizeof(layers[i].digest), "%s", d);
@@ -379,10 +408,13 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
         }
         /* a ref.name is a tag ("latest") or a full name ("alpine:3.19") */
         char name[256];
+        int len;
         if (ref && strchr(ref, ':'))
-                snprintf(name, sizeof(name), "%s", ref);
+                len = snprintf(name, sizeof(name), "%s", ref);
         else
-                snprintf(name, sizeof(name), "%s%s%s", fallback_name, ref ? ":" : "", ref ? ref : "");
+                len = snprintf(name, sizeof(name), "%s%s%s", fallback_name, ref ? ":" : "", ref ? ref : "");
+        if (len < 0 || (size_t)len >= sizeof(name))
+                return nook_errf(e, ENAMETOOLONG, "the image's name '%.60s...' is too long (give one with --name)", name);
         *name_out = strdup(name);
         *rec_out = make_record(name, FMT_OCI_LAYOUT, manifest_digest, cdigest, config, layers, n);
         return *name_out && *rec_out ? 0 : nook_errf(e, ENOMEM, "out of memory");
@@ -391,8 +423,10 @@ static int from_oci_layout(struct store *s, int layout, const char *fallback_nam
 /* Stores a file of an unpacked archive as a blob; its digest goes to out. */
 static int put_file(struct store *s, int dir, const char *rel, char *out, struct nook_err *e)
 {
-        _cleanup_close_ int fd = resolve_open(dir, rel, O_RDONLY);
+        _cleanup_close_ int fd = resolve_open_regular(dir, rel);
 
+        if (fd == -EFTYPE_NOT_REGULAR)
+                return nook_errf(e, EINVAL, "%s in the archive is not a regular file", rel);
         if (fd < 0)
                 return nook_errf(e, -fd, "the archive lacks %s: %m", rel);
         return store_put_blob(s, fd, NULL, out, NULL, e);
@@ -422,6 +456,8 @@ static int from_docker_dir(struct store *s, int dir, const char *fallback_name, 
         if (!json_is_array(ids) || json_array_size(ids) != n)
                 return nook_errf(e, EINVAL, "the docker manifest lists %zu layers but its config %zu diff_ids", n,
                                  json_array_size(ids));
+        if (n > OVERLAY_MAX_LAYERS)
+                return too_many_layers(n, e);
         _cleanup_free_ struct layer_ref *layers = calloc(n ? n : 1, sizeof(*layers));
         if (!layers)
                 return nook_errf(e, ENOMEM, "out of memory");
@@ -508,7 +544,7 @@ static int pack_dir(const char *path, int outfd, struct nook_err *e)
                         break;
                 }
                 if (archive_entry_filetype(ae) == AE_IFREG && archive_entry_size(ae) > 0) {
-                        int in = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                        int in = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
                         char buf[65536];
                         ssize_t n;
                         while (in >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
@@ -589,12 +625,11 @@ static int import_by_format(struct store *s, const char *path, enum image_format
                 return from_rootfs_tar(s, fd, fmt, fallback, rec, name, e);
         }
         case FMT_ROOTFS_DIR: {
-                char tarpath[4096];
-                snprintf(tarpath, sizeof(tarpath), "%s/tmp/rootfs-XXXXXX", s->root);
-                _cleanup_close_ int fd = mkostemp(tarpath, O_CLOEXEC);
+                char tarpath[64];
+                _cleanup_close_ int fd = store_mkstemp(s, "rootfs-", tarpath, sizeof(tarpath), e);
                 if (fd < 0)
-                        return nook_errf(e, errno, "cannot write to the store: %m");
-                unlink(tarpath);
+                        return fd;
+                unlinkat(s->dfd, tarpath, 0);
                 r = pack_dir(path, fd, e);
                 if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
                         r = nook_errf(e, errno, "cannot read back the packed rootfs: %m");
@@ -607,25 +642,28 @@ static int import_by_format(struct store *s, const char *path, enum image_format
         }
 }
 
-/* Standard input is kept in the store's tmp while it is imported. */
-static int spool_stdin(struct store *s, char *path, size_t size, struct nook_err *e)
+/* Standard input is kept in the store's tmp while it is imported; rel is
+   its name there, *path the name the format readers open. */
+static int spool_stdin(struct store *s, char *rel, size_t size, char **path, struct nook_err *e)
 {
-        snprintf(path, size, "%s/tmp/stdin-XXXXXX", s->root);
-        _cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
+        _cleanup_close_ int fd = store_mkstemp(s, "stdin-", rel, size, e);
         char buf[65536];
         ssize_t n;
 
-        if (fd < 0)
-                return nook_errf(e, errno, "cannot write to the store: %m");
-        while ((n = read(0, buf, sizeof(buf))) > 0)
-                if (write(fd, buf, (size_t)n) != n) {
-                        unlink(path);
-                        return nook_errf(e, errno, "cannot spool standard input: %m");
-                }
-        if (n < 0) {
-                unlink(path);
-                return nook_errf(e, errno, "cannot read standard input: %m");
+        if (fd < 0) {
+                rel[0] = '\0';
+                return fd;
         }
+        if (asprintf(path, "%s/%s", s->root, rel) < 0) {
+                *path = NULL;
+                unlinkat(s->dfd, rel, 0);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        while ((n = read(0, buf, sizeof(buf))) > 0)
+                if (write(fd, buf, (size_t)n) != n)
+                        return nook_errf(e, errno, "cannot spool standard input: %m");
+        if (n < 0)
+                return nook_errf(e, errno, "cannot read standard input: %m");
         return 0;
 }
 
@@ -709,9 +747,9 @@ static void rename_in_message(struct nook_err *e, const char *from, const char *
 
 int image_import(struct store *s, const char *path, const struct import_opts *o, char **out_name, struct nook_err *e)
 {
-        char spool[4096] = "", name[512];
+        char spool[64] = "", name[512];
         _cleanup_json_ json_t *rec = NULL;
-        _cleanup_free_ char *found = NULL, *fallback = NULL;
+        _cleanup_free_ char *found = NULL, *fallback = NULL, *spool_path = NULL;
         int lock = o->locked ? -1 : store_lock(s, true, e);
         int r;
 
@@ -721,10 +759,10 @@ int image_import(struct store *s, const char *path, const struct import_opts *o,
                 image_clean_tmp(s, o->map);
         }
         if (strcmp(path, "-") == 0) {
-                r = spool_stdin(s, spool, sizeof(spool), e);
+                r = spool_stdin(s, spool, sizeof(spool), &spool_path, e);
                 if (r < 0)
                         goto out;
-                path = spool;
+                path = spool_path;
         }
         enum image_format fmt = detect(path, e);
         if (fmt == FMT_UNKNOWN) {
@@ -755,11 +793,11 @@ out:
                    unpack stay, shared by digest, for the next try */
                 drop_unreferenced_blobs(s);
                 /* the spool is a name the user never gave */
-                if (spool[0])
-                        rename_in_message(e, spool, "standard input");
+                if (spool_path)
+                        rename_in_message(e, spool_path, "standard input");
         }
         if (spool[0])
-                unlink(spool);
+                unlinkat(s->dfd, spool, 0);
         if (lock >= 0)
                 close(lock);
         return r;

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,44 @@ static int remember(struct unpack *u, const char *path, struct nook_err *e)
         return 0;
 }
 
+/* Makes the missing directories of parent (tar files may omit them), one
+   component at a time from the layer's root: a loop, not a recursion, so a
+   2000-level entry costs two fds, not 2000 stack frames. */
+static int make_parents(struct unpack *u, const char *parent, const char *path, struct nook_err *e)
+{
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+        };
+        _cleanup_close_ int cur = fcntl(u->root, F_DUPFD_CLOEXEC, 0);
+        char name[NAME_MAX + 1];
+
+        if (cur < 0)
+                return nook_errf(e, errno, "layer %s: entry '%s': %m", u->name, path);
+        for (const char *p = parent; *p;) {
+                const char *end = strchrnul(p, '/');
+                size_t n = (size_t)(end - p);
+                if (n > NAME_MAX)
+                        return nook_errf(e, ENAMETOOLONG, "layer %s: entry '%.100s...' has a name too long", u->name, path);
+                memcpy(name, p, n);
+                name[n] = '\0';
+                p = *end ? end + 1 : end;
+                int next = (int)syscall(SYS_openat2, cur, name, &how, sizeof(how));
+                if (next < 0 && errno == ENOENT) {
+                        if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
+                                return nook_errf(e, errno, "layer %s: cannot create the parents of '%s': %m", u->name, path);
+                        next = (int)syscall(SYS_openat2, cur, name, &how, sizeof(how));
+                }
+                if (next < 0 && errno == ELOOP)
+                        return nook_errf(e, EPERM, "layer %s: entry '%s' would be written through a symlink", u->name, path);
+                if (next < 0)
+                        return nook_errf(e, errno, "layer %s: entry '%s': %m", u->name, path);
+                close(cur);
+                cur = next;
+        }
+        return steal_fd(&cur);
+}
+
 /* The directory that holds path, resolved inside the layer without
    following any symlink: a layer cannot write through one. */
 static int open_parent(struct unpack *u, const char *path, const char **base, struct nook_err *e)
@@ -156,24 +195,15 @@ static int open_parent(struct unpack *u, const char *path, const char **base, st
         };
 
         *base = slash ? slash + 1 : path;
+        /* path came through clean_path, into a buffer of this size */
         snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
         int fd = (int)syscall(SYS_openat2, u->root, parent, &how, sizeof(how));
         if (fd >= 0)
                 return fd;
         if (errno == ELOOP)
                 return nook_errf(e, EPERM, "layer %s: entry '%s' would be written through a symlink", u->name, path);
-        if (errno == ENOENT) {
-                /* tar files may omit parent directories: make them */
-                const char *b;
-                _cleanup_close_ int up = open_parent(u, parent, &b, e);
-                if (up < 0)
-                        return up;
-                if (mkdirat(up, b, 0755) < 0 && errno != EEXIST)
-                        return nook_errf(e, errno, "layer %s: cannot create '%s': %m", u->name, parent);
-                fd = (int)syscall(SYS_openat2, u->root, parent, &how, sizeof(how));
-                if (fd >= 0)
-                        return fd;
-        }
+        if (errno == ENOENT && slash)
+                return make_parents(u, parent, path, e);
         return nook_errf(e, errno, "layer %s: entry '%s': %m", u->name, path);
 }
 

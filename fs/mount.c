@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sandbox/cleanup.h"
+#include "sandbox/strutil.h"
 
 /* <sys/mount.h> and <linux/mount.h> clash on glibc 2.36, so the mount API is
    called through syscall(2) with the kernel's own header. */
@@ -137,14 +138,26 @@ int mnt_new_devpts(struct nook_err *e)
         return fs_mount(fs, "devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 }
 
-int mnt_new_overlay(const char *lower, const char *upper, const char *work, struct nook_err *e)
+int mnt_new_overlay(const char *const *lower, size_t n, const char *upper, const char *work, struct nook_err *e)
 {
         _cleanup_close_ int fs = fs_open("overlay", e);
-        int r;
+        _cleanup_(buf_free) struct buf all = { 0 };
+        int r = 0;
 
         if (fs < 0)
                 return fs;
-        r = fs_set(fs, "overlay", "lowerdir", lower, e);
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = buf_appendf(&all, "%s%s", i ? ":" : "", lower[i]);
+        if (r < 0)
+                return nook_errf(e, ENOMEM, "cannot build the overlay options: out of memory");
+        /* fsconfig(2) takes at most 256 bytes a value: a longer list goes
+           one layer at a time ("lowerdir+", Linux 6.8) */
+        if (all.len < 256) {
+                r = fs_set(fs, "overlay", "lowerdir", buf_str(&all), e);
+        } else {
+                for (size_t i = 0; i < n && r == 0; i++)
+                        r = fs_set(fs, "overlay", "lowerdir+", lower[i], e);
+        }
         if (r == 0)
                 r = fs_set(fs, "overlay", "upperdir", upper, e);
         if (r == 0)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,9 +29,14 @@ int mnt_new_tmpfs(uint64_t size, mode_t mode, uint64_t attrs, struct nook_err *e
 int mnt_new_tmpfs_owned(uint64_t size, mode_t mode, uid_t uid, gid_t gid, uint64_t attrs, struct nook_err *e);
 int mnt_new_proc(struct nook_err *e);
 int mnt_new_devpts(struct nook_err *e);
-/* Kernel overlayfs in a user namespace (userxattr); lower is "a:b:c",
-   top-most first. */
-int mnt_new_overlay(const char *lower, const char *upper, const char *work, struct nook_err *e);
+/* The most lower layers kernel overlayfs stacks (OVL_MAX_STACK): nook
+   refuses images with more, at import and at run, whichever overlay runs
+   them. */
+#define OVERLAY_MAX_LAYERS 500
+
+/* Kernel overlayfs in a user namespace (userxattr) of n lower
+   directories, top-most first. */
+int mnt_new_overlay(const char *const *lower, size_t n, const char *upper, const char *work, struct nook_err *e);
 
 /* mount(2) and friends, for the few steps the fd API does not cover. */
 int mnt_make_rslave(struct nook_err *e);

@@ -8,6 +8,12 @@
 /* fd on success, -errno on failure. flags are open(2) flags; O_CLOEXEC is added. */
 int resolve_open(int rootfd, const char *path, int flags);
 
+/* Opens a regular file inside root for reading, never waiting on a FIFO:
+   -EFTYPE_NOT_REGULAR when path is anything but a regular file (an errno
+   nothing else here returns; say "not a regular file" for it). */
+#define EFTYPE_NOT_REGULAR EBADFD
+int resolve_open_regular(int rootfd, const char *path);
+
 /* Opens (O_PATH) the directory path inside root, creating missing components
    with mode. */
 int resolve_mkdirs(int rootfd, const char *path, mode_t mode);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sandbox/cleanup.h"
@@ -14,7 +15,7 @@
 int store_put_blob(const struct store *s, int fd, const char *expected, char out[DIGEST_STR_LEN + 1],
                    uint64_t *size, struct nook_err *e)
 {
-        char tmp[64] = "tmp/blob-XXXXXX", final[128];
+        char tmp[64], final[128];
         _cleanup_free_ char *buf = malloc(1 << 20);
         struct digest_ctx *d = digest_new();
         uint64_t total = 0;
@@ -23,13 +24,11 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
                 digest_free(d);
                 return nook_errf(e, ENOMEM, "out of memory");
         }
-        /* mkstemp works on a path: build it under the store root */
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s", s->root, tmp);
-        _cleanup_close_ int w = mkostemp(path, O_CLOEXEC);
+        /* everything relative to the store's fd: its path may be long */
+        _cleanup_close_ int w = store_mkstemp(s, "blob-", tmp, sizeof(tmp), e);
         if (w < 0) {
                 digest_free(d);
-                return nook_errf(e, errno, "cannot write to the image store %s: %m", s->root);
+                return w;
         }
         for (;;) {
                 ssize_t n = read(fd, buf, 1 << 20);
@@ -38,7 +37,7 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
                 if (n < 0) {
                         int err = errno;
                         digest_free(d);
-                        unlink(path);
+                        unlinkat(s->dfd, tmp, 0);
                         return nook_errf(e, err, "cannot read a blob: %m");
                 }
                 if (n == 0)
@@ -51,7 +50,7 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
                         if (m < 0) {
                                 int err = errno;
                                 digest_free(d);
-                                unlink(path);
+                                unlinkat(s->dfd, tmp, 0);
                                 return nook_errf(e, err, "cannot write to the image store %s: %m", s->root);
                         }
                         off += m;
@@ -60,14 +59,14 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
         }
         digest_final(d, out);
         if (expected && strcmp(expected, out) != 0) {
-                unlink(path);
+                unlinkat(s->dfd, tmp, 0);
                 return nook_errf(e, EBADMSG, "digest mismatch: expected %s, got %s (the image is corrupt or was tampered with)",
                                  expected, out);
         }
-        snprintf(final, sizeof(final), "%s/blobs/sha256/%s", s->root, digest_hex(out));
-        if (rename(path, final) < 0) {
+        snprintf(final, sizeof(final), "blobs/sha256/%s", digest_hex(out));
+        if (renameat(s->dfd, tmp, s->dfd, final) < 0) {
                 int err = errno;
-                unlink(path);
+                unlinkat(s->dfd, tmp, 0);
                 return nook_errf(e, err, "cannot store blob %s: %m", out);
         }
         if (size)
@@ -75,3 +74,39 @@ int store_put_blob(const struct store *s, int fd, const char *expected, char out
         return 0;
 }
 
+int store_blob_digest(const struct store *s, const char *hex, char out[DIGEST_STR_LEN + 1], struct nook_err *e)
+{
+        char rel[128];
+        struct stat st;
+
+        if ((size_t)snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex) >= sizeof(rel))
+                return nook_errf(e, ENAMETOOLONG, "blob %.80s...: not a digest", hex);
+        _cleanup_close_ int fd = openat(s->dfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return nook_errf(e, errno, "cannot read blob sha256:%s: %m", hex);
+        if (fstat(fd, &st) < 0)
+                return nook_errf(e, errno, "cannot read blob sha256:%s: %m", hex);
+        if (!S_ISREG(st.st_mode))
+                return nook_errf(e, EINVAL, "blob sha256:%s is not a regular file", hex);
+        _cleanup_free_ char *buf = malloc(1 << 20);
+        struct digest_ctx *d = digest_new();
+        if (!buf || !d) {
+                digest_free(d);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        for (;;) {
+                ssize_t n = read(fd, buf, 1 << 20);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int err = errno;
+                        digest_free(d);
+                        return nook_errf(e, err, "cannot read blob sha256:%s: %m", hex);
+                }
+                if (n == 0)
+                        break;
+                digest_update(d, buf, (size_t)n);
+        }
+        digest_final(d, out);
+        return 0;
+}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,7 +74,7 @@ int store_lock(const struct store *s, bool exclusive, struct nook_err *e)
         return fd;
 }
 
-bool store_has_blob(const struct store *s, const char *digest)
+bool store_has_blob(const struct store *s, const char *digest, int64_t size)
 {
         char rel[128];
         struct stat st;
@@ -81,7 +82,11 @@ bool store_has_blob(const struct store *s, const char *digest)
         if (!digest_valid(digest))
                 return false;
         snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_hex(digest));
-        return fstatat(s->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+        /* a blob cut short (a full disk, a crash of the file system, a
+           hand) is not the blob: its size is checked against the
+           descriptor's, its content by `nook image verify` */
+        return fstatat(s->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+               (size < 0 || st.st_size == size);
 }
 
 int store_open_blob(const struct store *s, const char *digest, struct nook_err *e)
@@ -113,39 +118,169 @@ bool store_has_layer(const struct store *s, const char *diff_id)
         return fstatat(s->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
-int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e)
+/* "tmp/<prefix>" and six random letters: what mkstemp(3) makes, relative
+   to the store's fd, so that no path of the store's length is ever built. */
+static int tmp_name(const char *prefix, char *buf, size_t size)
 {
-        char path[4096];
+        static const char az[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        unsigned char rnd[6];
 
-        snprintf(path, sizeof(path), "%s/tmp/%sXXXXXX", s->root, prefix);
-        if (!mkdtemp(path))
-                return nook_errf(e, errno, "cannot create a temporary directory in %s/tmp: %m", s->root);
-        snprintf(buf, size, "%s", path + strlen(s->root) + 1);
-        return 0;
+        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+                return -EIO;
+        int n = snprintf(buf, size, "tmp/%s%c%c%c%c%c%c", prefix, az[rnd[0] % 62], az[rnd[1] % 62], az[rnd[2] % 62],
+                         az[rnd[3] % 62], az[rnd[4] % 62], az[rnd[5] % 62]);
+        return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e)
+{
+        for (int tries = 0; tries < 100; tries++) {
+                int r = tmp_name(prefix, buf, size);
+                if (r < 0)
+                        return nook_errf(e, -r, "cannot create a temporary directory in %s/tmp: %s", s->root, strerror(-r));
+                if (mkdirat(s->dfd, buf, 0700) == 0)
+                        return 0;
+                if (errno != EEXIST)
+                        return nook_errf(e, errno, "cannot create a temporary directory in %s/tmp: %m", s->root);
+        }
+        return nook_errf(e, EEXIST, "cannot create a temporary directory in %s/tmp: every name is taken", s->root);
+}
+
+int store_mkstemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e)
+{
+        for (int tries = 0; tries < 100; tries++) {
+                int r = tmp_name(prefix, buf, size);
+                if (r < 0)
+                        return nook_errf(e, -r, "cannot create a temporary file in %s/tmp: %s", s->root, strerror(-r));
+                int fd = openat(s->dfd, buf, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0)
+                        return fd;
+                if (errno != EEXIST)
+                        return nook_errf(e, errno, "cannot create a temporary file in %s/tmp: %m", s->root);
+        }
+        return nook_errf(e, EEXIST, "cannot create a temporary file in %s/tmp: every name is taken", s->root);
+}
+
+/* Opens the directory name in dfd for reading, made writable first (a layer
+   may hold read-only directories); never follows a symlink. */
+static int open_dir_writable(int dfd, const char *name)
+{
+        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0 && errno == EACCES && fchmodat(dfd, name, 0700, AT_SYMLINK_NOFOLLOW) == 0)
+                fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        fchmod(fd, 0700);
+        return fd;
+}
+
+/* Removes the entries of the directory fd that are not directories; sets
+   *sub to the name of a subdirectory left (malloc'd), or NULL when none. */
+static int remove_files(int fd, char **sub)
+{
+        int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        DIR *dp = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+        struct dirent *de;
+        int r = 0;
+
+        *sub = NULL;
+        if (!dp) {
+                r = -errno;
+                if (dup_fd >= 0)
+                        close(dup_fd);
+                return r;
+        }
+        rewinddir(dp);
+        while (r == 0 && !*sub && (de = readdir(dp))) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (unlinkat(fd, de->d_name, 0) == 0 || errno == ENOENT)
+                        continue;
+                if (errno != EISDIR && errno != EPERM)
+                        r = -errno;
+                else if (!(*sub = strdup(de->d_name)))
+                        r = -ENOMEM;
+        }
+        closedir(dp);
+        return r;
+}
+
+struct level { char *name; dev_t dev; ino_t ino; };
+
+/* Removes the tree at name in dfd without recursion and with three fds at
+   most, however deep it is (a layer or a sandbox can make 2000 levels, and
+   one fd a level ran out at 1024): down into the first subdirectory left,
+   back up through ".." once a directory is empty, checking by device and
+   inode that ".." is the directory we came from, so that a tree moved
+   meanwhile is never followed elsewhere. */
 static int remove_at(int dfd, const char *name)
 {
+        struct level *path = NULL;
+        size_t depth = 0, cap = 0;
+        int r = 0, cur;
+
         if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
                 return 0;
         if (errno != EISDIR && errno != EPERM)
                 return -errno;
-        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        /* a layer may hold read-only directories: make them writable first */
-        fchmod(fd, 0700);
-        DIR *dp = fdopendir(fd);
-        if (!dp) {
-                close(fd);
-                return -errno;
+        cur = open_dir_writable(dfd, name);
+        if (cur < 0)
+                return cur;
+        for (;;) {
+                char *sub = NULL;
+                r = remove_files(cur, &sub);
+                if (r < 0)
+                        break;
+                if (sub) {
+                        struct stat st;
+                        if (depth == cap) {
+                                size_t ncap = cap ? cap * 2 : 64;
+                                struct level *v = reallocarray(path, ncap, sizeof(*v));
+                                if (!v) {
+                                        free(sub);
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                path = v;
+                                cap = ncap;
+                        }
+                        int down = fstat(cur, &st) < 0 ? -errno : open_dir_writable(cur, sub);
+                        if (down < 0) {
+                                free(sub);
+                                r = down;
+                                break;
+                        }
+                        path[depth++] = (struct level){ sub, st.st_dev, st.st_ino };
+                        close(cur);
+                        cur = down;
+                        continue;
+                }
+                if (depth == 0)
+                        break;
+                /* empty: up, then remove it by name */
+                struct level *l = &path[depth - 1];
+                struct stat st;
+                int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (up < 0 || fstat(up, &st) < 0 || st.st_dev != l->dev || st.st_ino != l->ino) {
+                        r = up < 0 ? -errno : -ESTALE;
+                        if (up >= 0)
+                                close(up);
+                        break;
+                }
+                close(cur);
+                cur = up;
+                if (unlinkat(cur, l->name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+                        r = -errno;
+                        break;
+                }
+                free(l->name);
+                depth--;
         }
-        struct dirent *de;
-        int r = 0;
-        while ((de = readdir(dp)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && r == 0)
-                        r = remove_at(dirfd(dp), de->d_name);
-        closedir(dp);
+        close(cur);
+        for (size_t i = 0; i < depth; i++)
+                free(path[i].name);
+        free(path);
         if (r == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 r = -errno;
         return r;
@@ -187,21 +322,19 @@ static void record_file(const char *name, char *buf, size_t size)
 
 int store_image_save(const struct store *s, const char *name, json_t *record, struct nook_err *e)
 {
-        char rel[512], tmp[4096], final[4096];
+        char rel[512], tmp[64];
 
         record_file(name, rel, sizeof(rel));
-        snprintf(tmp, sizeof(tmp), "%s/tmp/record-XXXXXX", s->root);
-        snprintf(final, sizeof(final), "%s/%s", s->root, rel);
-        int fd = mkostemp(tmp, O_CLOEXEC);
+        int fd = store_mkstemp(s, "record-", tmp, sizeof(tmp), e);
         if (fd < 0)
-                return nook_errf(e, errno, "cannot write the image record of %s: %m", name);
+                return fd;
         int r = json_dumpfd(record, fd, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (r == 0 && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
                 r = -1;
         close(fd);
-        if (r < 0 || rename(tmp, final) < 0) {
+        if (r < 0 || renameat(s->dfd, tmp, s->dfd, rel) < 0) {
                 int err = errno ? errno : EIO;
-                unlink(tmp);
+                unlinkat(s->dfd, tmp, 0);
                 return nook_errf(e, err, "cannot write the image record of %s: %m", name);
         }
         return 0;

@@ -30,7 +30,12 @@ int store_lock(const struct store *s, bool exclusive, struct nook_err *e);
    (and nothing kept) when `expected` is given and does not match. */
 int store_put_blob(const struct store *s, int fd, const char *expected, char out[DIGEST_STR_LEN + 1],
                    uint64_t *size, struct nook_err *e);
-bool store_has_blob(const struct store *s, const char *digest);
+/* True when the blob is in the store, and of that size when size >= 0
+   (the size its descriptor gives). */
+bool store_has_blob(const struct store *s, const char *digest, int64_t size);
+/* The digest of the content of blobs/sha256/<hex>: -EINVAL (said in e)
+   when it is not a regular file. */
+int store_blob_digest(const struct store *s, const char *hex, char out[DIGEST_STR_LEN + 1], struct nook_err *e);
 int store_open_blob(const struct store *s, const char *digest, struct nook_err *e);
 
 /* "layers/<hex>" of an unpacked layer, relative to the store root. */
@@ -39,6 +44,9 @@ bool store_has_layer(const struct store *s, const char *diff_id);
 
 /* A temporary directory "tmp/<prefix>XXXXXX" (relative path in buf). */
 int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e);
+/* A new temporary file "tmp/<prefix>XXXXXX" (relative path in buf); returns
+   its fd, open for reading and writing. */
+int store_mkstemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e);
 /* Removes a tree under the store (relative path), without following links. */
 int store_remove_tree(const struct store *s, const char *rel);
 

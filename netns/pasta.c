@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,7 +35,7 @@ static bool has_route(pid_t child)
         return found;
 }
 
-pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct nook_err *e)
+pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, int *pidfd, struct nook_err *e)
 {
         char path[64], netns[64], userns[64], log[4200], pidfile[4200];
         /* every published port, two words each */
@@ -120,15 +119,15 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         argv[n++] = "none";
         argv[n] = NULL;
 
-        pid_t pid = fork();
+        struct nook_err fe = { 0 };
+        pid_t pid = rundir_fork_helper(pidfd, &fe);
         if (pid < 0) {
                 close(netfd);
                 close(userfd);
-                return nook_errf(e, errno, "cannot start pasta: %m");
+                return nook_errf(e, -pid, "cannot start pasta: %s", fe.msg);
         }
         if (pid == 0) {
                 /* in the foreground so that it dies with nook */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 rundir_log_output(log);
                 rundir_exec_helper(argv);
         }
@@ -136,9 +135,10 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         close(userfd);
         struct timespec step = { 0, 2 * 1000 * 1000 };
         for (int i = 0; i < 2500; i++) {        /* 5 s */
-                int st;
-                if (waitpid(pid, &st, WNOHANG) == pid) {
-                        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+                int st = rundir_helper_wait(*pidfd, 0);
+                if (st != -ETIMEDOUT) {
+                        rundir_helper_end(pidfd, 0, 0);
+                        if (st == 127)
                                 return nook_errf(e, ENOENT, "network mode pasta needs pasta, which is not installed (apt-get install passt)");
                         char line[256];
                         rundir_last_line(log, NULL, line, sizeof(line));
@@ -149,16 +149,15 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
                         return pid;
                 nanosleep(&step, NULL);
         }
-        pasta_stop(pid);
+        /* nook gives up on it: nothing may stay behind, even a pasta that
+           ignores SIGTERM */
+        rundir_helper_end(pidfd, SIGTERM, 1000);
         return nook_errf(e, ETIMEDOUT, "pasta did not configure the sandbox's network within 5 s");
 }
 
-void pasta_stop(pid_t pid)
+void pasta_stop(int *pidfd)
 {
-        if (pid <= 0)
-                return;
         /* it exits within milliseconds; the user does not wait for it
-           (nook's subreaper, or pid 1 once nook is gone, reaps it) */
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, WNOHANG);
+           (nook's subreaper reaps it, or it dies with nook) */
+        rundir_helper_end(pidfd, SIGTERM, 0);
 }

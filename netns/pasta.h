@@ -11,8 +11,9 @@
 
 /* Starts pasta in the foreground for child's network namespace (dying with
    nook), with spec's published ports, and waits until the namespace has its
-   route out. Returns pasta's pid. */
-pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct nook_err *e);
+   route out. Returns pasta's pid (for the run state), with *pidfd, through
+   which every later signal and wait goes. */
+pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, int *pidfd, struct nook_err *e);
 
-/* Ends it, without waiting for it to be gone. */
-void pasta_stop(pid_t pid);
+/* Ends it, without waiting for it to be gone; closes and clears *pidfd. */
+void pasta_stop(int *pidfd);

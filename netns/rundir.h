@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "sandbox/err.h"
 
@@ -26,9 +27,26 @@ void rundir_remove(const char *dir);
    in the run directory (left as they are when the log cannot be made). */
 void rundir_log_output(const char *log);
 
-/* Then: every signal unblocked (nook blocks some), and the helper run;
-   exit status 127 when it is not installed. */
+/* Every helper (slirp4netns, pasta, xdg-dbus-proxy, fuse-overlayfs) starts
+   here: fork, the child killed when nook dies (PR_SET_PDEATHSIG), and in
+   the parent a pidfd that every later signal and wait goes through, so
+   that a pid reaped meanwhile by nook's subreaper loop, and reused, is
+   never hit. Returns 0 in the child, the pid in the parent. */
+pid_t rundir_fork_helper(int *pidfd, struct nook_err *e);
+
+/* Then, in the child: every signal unblocked (nook blocks some), and the
+   helper run; exit status 127 when it is not installed. */
 _Noreturn void rundir_exec_helper(char **argv);
+
+/* Waits at most ms (-1: for ever) for the helper to end, and reaps it:
+   its exit status (128 + the signal that killed it), -ECHILD when someone
+   reaped it first, -ETIMEDOUT when it still runs. */
+int rundir_helper_wait(int pidfd, int ms);
+
+/* Ends a helper: sig (0: none) through its pidfd; with grace_ms, waits that
+   long for it to go, then SIGKILLs it; without, leaves it to end by itself
+   (or with nook). Closes and clears *pidfd. */
+void rundir_helper_end(int *pidfd, int sig, int grace_ms);
 
 /* The last non-empty line of a helper's log (that is, what it said just
    before it failed), skipping lines that contain skip (may be NULL). */

@@ -68,6 +68,7 @@ int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, s
 
         memset(s, 0, sizeof(*s));
         s->exit_fd = -1;
+        s->pidfd = -1;
         if (asprintf(&s->api, "%s/slirp.sock", rundir) < 0 || asprintf(&s->log, "%s/slirp.log", rundir) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
         if (pipe2(ready, O_CLOEXEC) < 0)
@@ -111,11 +112,11 @@ int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, s
         argv[n++] = netns;
         argv[n++] = "tap0";
         argv[n] = NULL;
-        pid_t pid = fork();
+        struct nook_err fe = { 0 };
+        pid_t pid = rundir_fork_helper(&s->pidfd, &fe);
         if (pid < 0) {
-                int err = errno;
                 close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
-                return nook_errf(e, err, "cannot start slirp4netns: %m");
+                return nook_errf(e, -pid, "cannot start slirp4netns: %s", fe.msg);
         }
         if (pid == 0) {
                 rundir_log_output(s->log);
@@ -136,12 +137,15 @@ int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, s
         close(ready[0]);
         if (got == 1 && c == '1')
                 return 0;
-        int st = 0;
-        bool exited = waitpid(pid, &st, WNOHANG) == pid || (got_n > 0 && waitpid(pid, &st, 0) == pid);
-        /* ends it; its log stays for --verbose until the caller's slirp_stop */
+        /* EOF: it is exiting, or has */
+        int st = rundir_helper_wait(s->pidfd, got_n > 0 ? 2000 : 0);
+        /* ends it; its log stays for --verbose until the caller's
+           slirp_stop. One that hangs (and ignores its exit fd) is killed:
+           nook gives up on it, and nothing may stay behind. */
         close(s->exit_fd);
         s->exit_fd = -1;
-        if (exited && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        rundir_helper_end(&s->pidfd, SIGTERM, 1000);
+        if (st == 127)
                 return nook_errf(e, ENOENT, "network mode slirp needs slirp4netns, which is not installed (apt-get install slirp4netns)");
         char line[256];
         /* the last thing it said, past its routine warnings */
@@ -282,6 +286,8 @@ void slirp_stop(struct slirp *s)
         if (s->exit_fd >= 0)
                 close(s->exit_fd);
         s->exit_fd = -1;
+        /* it ends by itself, or is killed with nook (never by pid) */
+        rundir_helper_end(&s->pidfd, 0, 0);
         free(s->api);
         free(s->log);
         s->api = s->log = NULL;

@@ -10,7 +10,8 @@
 #include "sandbox/spec.h"
 
 struct slirp {
-        pid_t pid;
+        pid_t pid;              /* for the run state; signals go through pidfd */
+        int pidfd;
         int exit_fd;            /* closing it ends slirp4netns */
         char *api;              /* the API socket */
         char *log;              /* its stderr */
@@ -33,5 +34,6 @@ int slirp_verify_published(const struct slirp *s, const struct spec_port *ports,
 int slirp_check_listed(const char *reply_text, const struct spec_port *ports, size_t n, struct nook_err *e);
 
 /* Ends slirp4netns without waiting for it: it exits on its own once its
-   exit fd is closed (15-65 ms), and nook's subreaper reaps it. */
+   exit fd is closed (15-65 ms), and nook's subreaper reaps it; one that
+   does not is killed with nook (PR_SET_PDEATHSIG). */
 void slirp_stop(struct slirp *s);

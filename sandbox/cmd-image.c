@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -34,6 +35,8 @@ static void usage(FILE *out)
               "  inspect NAME          print an image's record (config, layers) as JSON\n"
               "  rm NAME               remove an image (its layers stay until prune)\n"
               "  prune                 remove the layers and blobs no image uses\n"
+              "  verify                check every blob's digest and that every image's\n"
+              "                        blobs and layers are there (exit 1 if not)\n"
               "\n"
               "Options for every command:\n"
               "      --store DIR       the image store (default $XDG_DATA_HOME/nook)\n"
@@ -117,10 +120,11 @@ static int fail(const struct nook_err *e)
 /* Runs skopeo to copy ref into an OCI layout at dir. */
 static int skopeo_copy(const char *ref, const char *dir, bool no_tls_verify, struct nook_err *e)
 {
-        char src[1024], dst[4300];
+        _cleanup_free_ char *src = NULL, *dst = NULL;
 
-        snprintf(src, sizeof(src), "%s%s", strstr(ref, "://") ? "" : "docker://", ref);
-        snprintf(dst, sizeof(dst), "oci:%s:latest", dir);
+        if (asprintf(&src, "%s%s", strstr(ref, "://") ? "" : "docker://", ref) < 0 ||
+            asprintf(&dst, "oci:%s:latest", dir) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
         pid_t pid = fork();
         if (pid < 0)
                 return nook_errf(e, errno, "cannot start skopeo: %m");
@@ -174,9 +178,10 @@ static int do_pull(struct image_args *a)
                 r = store_mkdtemp(&s, "pull-", tmp, sizeof(tmp), &e);
         }
         if (r == 0) {
-                char dir[4200];
-                snprintf(dir, sizeof(dir), "%s/%s", s.root, tmp);
-                r = skopeo_copy(ref, dir, a->no_tls_verify, &e);
+                _cleanup_free_ char *dir = NULL;
+                r = asprintf(&dir, "%s/%s", s.root, tmp) < 0 ? nook_errf(&e, ENOMEM, "out of memory") : 0;
+                if (r == 0)
+                        r = skopeo_copy(ref, dir, a->no_tls_verify, &e);
                 if (r == 0) {
                         struct import_opts o = { .name = norm, .map = &m, .progress = isatty(2), .locked = true };
                         r = image_import(&s, dir, &o, &name, &e);
@@ -479,6 +484,98 @@ static int do_prune(struct image_args *a)
         return 0;
 }
 
+struct verify {
+        unsigned blobs, layers, images, bad;
+        const struct store *s;
+};
+
+static void verify_bad(struct verify *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void verify_bad(struct verify *v, const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("nook: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        v->bad++;
+}
+
+/* An image's record names what must be there: its config (and manifest)
+   blob and each of its unpacked layers. */
+static int verify_record(const char *name, json_t *rec, void *arg)
+{
+        struct verify *v = arg;
+        const char *keys[] = { "config_digest", "manifest_digest" };
+        json_t *l;
+        size_t i;
+
+        v->images++;
+        for (size_t k = 0; k < 2; k++) {
+                const char *d = json_string_value(json_object_get(rec, keys[k]));
+                if (d && !store_has_blob(v->s, d, -1))
+                        verify_bad(v, "image %s: its %s blob %s is missing (import the image again)", name,
+                                   k ? "manifest" : "config", d);
+        }
+        json_array_foreach(json_object_get(rec, "layers"), i, l) {
+                const char *id = json_string_value(json_object_get(l, "diff_id"));
+                v->layers++;
+                if (!id || !store_has_layer(v->s, id))
+                        verify_bad(v, "image %s: layer %s is missing (import the image again)", name, id ? id : "?");
+        }
+        return 0;
+}
+
+/* Recomputes the digest of every blob and checks that every image's config,
+   manifest and layers are there. An unpacked layer's own digest (of the
+   tar it came from) cannot be recomputed from its files; its blob, while
+   the store keeps it, is checked like any other. */
+static int do_verify(struct image_args *a)
+{
+        struct store s;
+        struct nook_err e = { 0 };
+        struct verify v = { .s = &s };
+
+        if (a->n_pos != 0) {
+                fprintf(stderr, "nook: image verify takes no arguments\n");
+                return 125;
+        }
+        if (store_open(&s, a->store, &e) < 0)
+                return fail(&e);
+        /* shared: no import or prune changes the store meanwhile */
+        int lock = store_lock(&s, false, &e);
+        if (lock < 0) {
+                store_close(&s);
+                return fail(&e);
+        }
+        int fd = openat(s.dfd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        while (dp && (de = readdir(dp))) {
+                char got[DIGEST_STR_LEN + 1];
+                if (de->d_name[0] == '.')
+                        continue;
+                v.blobs++;
+                struct nook_err be = { 0 };
+                if (store_blob_digest(&s, de->d_name, got, &be) < 0)
+                        verify_bad(&v, "%s", be.msg);
+                else if (strcmp(got + 7, de->d_name) != 0)
+                        verify_bad(&v, "blob sha256:%s is damaged: its content has digest %s (import its image again)",
+                                   de->d_name, got);
+        }
+        if (dp)
+                closedir(dp);
+        else if (fd >= 0)
+                close(fd);
+        store_image_each(&s, verify_record, &v);
+        close(lock);
+        store_close(&s);
+        printf("%u blob%s, %u image%s, %u layer%s: %u problem%s\n", v.blobs, v.blobs == 1 ? "" : "s", v.images,
+               v.images == 1 ? "" : "s", v.layers, v.layers == 1 ? "" : "s", v.bad, v.bad == 1 ? "" : "s");
+        return v.bad ? 1 : 0;
+}
+
 /* `nook rm NAME...`: deletes persistent sandboxes, as the mapped ids that
    own their files; refused while one runs. */
 int cmd_rm(int argc, char **argv)
@@ -500,7 +597,7 @@ int cmd_rm(int argc, char **argv)
         for (int i = 0; i < a.n_pos && r == 0; i++) {
                 char rel[256], lockrel[300];
                 const char *name = a.pos[i];
-                if (!*name || strchr(name, '/') || name[0] == '.') {
+                if (!*name || strchr(name, '/') || name[0] == '.' || strlen(name) > 200) {
                         r = nook_errf(&e, EINVAL, "'%s' is not a sandbox name", nook_val(name));
                         break;
                 }
@@ -554,6 +651,8 @@ int cmd_image(int argc, char **argv)
                 return do_rm(&a);
         if (strcmp(sub, "prune") == 0)
                 return do_prune(&a);
+        if (strcmp(sub, "verify") == 0)
+                return do_verify(&a);
         fprintf(stderr, "nook: unknown image command '%s' (see 'nook image --help')\n", nook_val(sub));
         return 125;
 }

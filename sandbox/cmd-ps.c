@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "sandbox/cleanup.h"
 #include "sandbox/strutil.h"
 #include "sandbox/cmd-run.h"
+#include "sandbox/runlog.h"
 #include "sandbox/runstate.h"
 
 static void ps_usage(FILE *out)
@@ -317,38 +320,91 @@ int cmd_stop(int argc, char **argv)
 
 static void logs_usage(FILE *out)
 {
-        fputs("Usage: nook logs [-f] NAME|ID\n"
+        fputs("Usage: nook logs [-f] [--raw] NAME|ID\n"
               "\n"
               "Print the output of a sandbox started with nook run -d, by its name or\n"
               "ID, while it runs and after (the file stays, in\n"
               "$XDG_STATE_HOME/nook/logs/ID.log; NAME.log names the latest run of NAME).\n"
+              "A log is rotated at 10 MiB (the older part in ID.log.1, printed first);\n"
+              "the logs of ended sandboxes are pruned: the 50 newest are kept, none\n"
+              "older than 14 days, none empty. On a terminal, control characters are\n"
+              "shown as ^[ or \\xHH instead of being sent to it.\n"
               "\n"
-              "  -f, --follow  go on printing what it writes, until it ends\n"
+              "  -f, --follow  go on printing what it writes, until it ends (a part\n"
+              "                rotated twice within 0.2 s is skipped)\n"
+              "      --raw     send the output as it is, control characters included\n"
               "  -h, --help    show this help\n"
               "See nook(1).\n",
               out);
 }
 
-/* Copies what fd has from its current offset to stdout. */
-static void pump(int fd)
+/* Copies what fd has from its current offset to stdout, through the
+   filter unless it is NULL. */
+static void pump(int fd, struct runlog_filter *filter)
 {
         char buf[65536];
         ssize_t n;
 
-        while ((n = read(fd, buf, sizeof(buf))) > 0)
-                fwrite(buf, 1, (size_t)n, stdout);
+        while ((n = read(fd, buf, sizeof(buf))) > 0) {
+                if (filter)
+                        runlog_filter_write(filter, buf, (size_t)n, stdout);
+                else
+                        fwrite(buf, 1, (size_t)n, stdout);
+        }
         fflush(stdout);
+}
+
+/* The older part of a rotated log, ID.log.1, first (unless it is the file
+   of cur, rotated since it was opened). */
+static void pump_rotated(const char *path, int cur, struct runlog_filter *filter)
+{
+        char old[4300];
+        struct stat a, b;
+
+        snprintf(old, sizeof(old), "%s.1", path);
+        _cleanup_close_ int fd = open(old, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0 && fstat(fd, &a) == 0 && fstat(cur, &b) == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev))
+                pump(fd, filter);
+}
+
+/* -f: the relay has rotated the log under us: the rest of the old file,
+   then on with the new one. */
+static void follow_rotation(int *fd, const char *path, struct runlog_filter *filter)
+{
+        struct stat a, b;
+
+        if (fstat(*fd, &a) < 0 || stat(path, &b) < 0 || (a.st_ino == b.st_ino && a.st_dev == b.st_dev))
+                return;
+        int next = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (next < 0)
+                return;
+        pump(*fd, filter);
+        close(*fd);
+        *fd = next;
+}
+
+/* -f, once the sandbox's nook is gone: the relay may still be writing what
+   was in its pipe; done when it lets go of the log's lock (5 s at most). */
+static void wait_relay(const char *path)
+{
+        for (int i = 0; i < 100; i++) {
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0 || flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+                        return;
+                usleep(50000);
+        }
 }
 
 int cmd_logs(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "follow", no_argument, NULL, 'f' },
+                { "raw", no_argument, NULL, 'r' },
                 { "help", no_argument, NULL, 'h' },
                 { 0 },
         };
         struct nook_err e = { 0 };
-        bool follow = false;
+        bool follow = false, raw = false;
         int c;
 
         optind = 1;
@@ -356,6 +412,8 @@ int cmd_logs(int argc, char **argv)
         while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
                 if (c == 'f') {
                         follow = true;
+                } else if (c == 'r') {
+                        raw = true;
                 } else if (c == 'h') {
                         logs_usage(stdout);
                         return 0;
@@ -365,13 +423,14 @@ int cmd_logs(int argc, char **argv)
                 }
         }
         if (optind != argc - 1) {
-                fprintf(stderr, "nook: logs: name one sandbox (nook logs [-f] NAME|ID)\n");
+                fprintf(stderr, "nook: logs: name one sandbox (nook logs [-f] [--raw] NAME|ID)\n");
                 return NOOK_EXIT_FAILURE;
         }
         const char *what = argv[optind];
         struct run_state st;
         char path[4200], dir[4096];
         int pidfd = -1;
+        runstate_logs_dir(dir, sizeof(dir));
         if (runstate_find(what, &st, &e) == 0) {
                 if (!st.log) {
                         fprintf(stderr, "nook: sandbox %s was not started with -d: its output went where its nook run's did\n", what);
@@ -389,7 +448,6 @@ int cmd_logs(int argc, char **argv)
                 run_state_free(&st);
         } else {
                 /* ended: ID.log, or NAME.log (a link to its latest run's) */
-                runstate_logs_dir(dir, sizeof(dir));
                 bool plain = strspn(what, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(what) &&
                              what[0] != '.' && strlen(what) <= 64;
                 char target[64];
@@ -415,14 +473,29 @@ int cmd_logs(int argc, char **argv)
                         close(pidfd);
                 return NOOK_EXIT_FAILURE;
         }
-        pump(fd);
+        /* what a sandbox wrote must not drive the terminal */
+        struct runlog_filter filter = { 0 };
+        struct runlog_filter *fl = !raw && isatty(STDOUT_FILENO) ? &filter : NULL;
+        pump_rotated(path, fd, fl);
+        pump(fd, fl);
         /* -f: every 0.2 s, until the sandbox's nook is gone, then the rest */
-        while (pidfd >= 0 && !wait_gone(pidfd, 200))
-                pump(fd);
+        while (pidfd >= 0 && !wait_gone(pidfd, 200)) {
+                pump(fd, fl);
+                follow_rotation(&fd, path, fl);
+                pump(fd, fl);
+        }
         if (pidfd >= 0) {
-                pump(fd);
+                wait_relay(path);
+                pump(fd, fl);
+                follow_rotation(&fd, path, fl);
+                pump(fd, fl);
                 close(pidfd);
         }
+        if (fl) {
+                runlog_filter_flush(fl, stdout);
+                fflush(stdout);
+        }
+        /* the logs of ended sandboxes beyond what is kept */
+        runlog_prune(dir);
         return 0;
 }
-

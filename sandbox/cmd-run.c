@@ -24,6 +24,7 @@
 #include "sandbox/landlock.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
+#include "sandbox/runlog.h"
 #include "sandbox/runstate.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/strutil.h"
@@ -1254,6 +1255,12 @@ static int run_detached(const struct detach *d, char *log, size_t log_size, int 
                         nook_err_print(&e);
                         _exit(NOOK_EXIT_FAILURE);
                 }
+                /* through a relay that caps the log (runlog.h); the caller
+                   learns that it failed once the relay has written all */
+                fd = runlog_relay(fd, log, ready[1]);
+                char logs[4096];
+                runstate_logs_dir(logs, sizeof(logs));
+                runlog_prune(logs);
                 dup2(null, 0);
                 dup2(fd, 1);
                 dup2(fd, 2);

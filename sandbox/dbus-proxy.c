@@ -24,6 +24,7 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         int ready[2], n = 0;
 
         p->pid = -1;
+        p->pidfd = -1;
         p->keep_fd = -1;
         if (spec->n_talk > MAX_TALK)
                 return nook_errf(e, E2BIG, "DBus=filtered: at most %d Talk= names", MAX_TALK);
@@ -49,27 +50,27 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
                 argv[n++] = talk[i];
         }
         argv[n] = NULL;
-        fflush(NULL);
-        pid_t pid = fork();
+        struct nook_err fe = { 0 };
+        pid_t pid = rundir_fork_helper(&p->pidfd, &fe);
         if (pid == 0) {
                 rundir_log_output(log);
                 fcntl(ready[1], F_SETFD, 0);
                 rundir_exec_helper(argv);
         }
-        int err = errno;
         for (size_t i = 0; i < spec->n_talk; i++)
                 free(talk[i]);
         close(ready[1]);
         if (pid < 0) {
                 close(ready[0]);
-                return nook_errf(e, err, "cannot start xdg-dbus-proxy: %m");
+                return nook_errf(e, -pid, "cannot start xdg-dbus-proxy: %s", fe.msg);
         }
         p->pid = pid;
         p->keep_fd = ready[0];
         /* a byte once it listens; EOF when it died first */
         struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
         char c;
-        if (poll(&pfd, 1, 5000) == 1 && read(ready[0], &c, 1) == 1) {
+        int polled = poll(&pfd, 1, 5000);
+        if (polled == 1 && read(ready[0], &c, 1) == 1) {
                 /* made 0600 (rundir_exec_helper); but an image's User= is
                    not its root, who owns the socket: the run directory
                    (0700, hidden from sandboxes) keeps everyone else out */
@@ -77,21 +78,19 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
                         chmod(sock, 0666);
                 return 0;
         }
-        /* EOF: it has closed its end, which it does by exiting */
-        int st = 0;
-        bool exited = false;
-        for (int i = 0; i < 100 && !exited; i++) {
-                exited = waitpid(pid, &st, WNOHANG) == pid;
-                if (!exited)
-                        usleep(10000);
-        }
-        if (exited)
-                p->pid = -1;
-        dbus_proxy_stop(p);
-        if (exited && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        /* EOF: it has closed its end, which it does by exiting; or it hangs
+           and is killed (nook gives up on it: nothing may stay behind) */
+        int st = rundir_helper_wait(p->pidfd, 1000);
+        close(p->keep_fd);
+        p->keep_fd = -1;
+        rundir_helper_end(&p->pidfd, SIGTERM, 1000);
+        p->pid = -1;
+        if (st == 127)
                 return nook_errf(e, ENOENT, "DBus=filtered needs xdg-dbus-proxy, which is not installed (apt-get install xdg-dbus-proxy)");
         char line[256];
         rundir_last_line(log, NULL, line, sizeof(line));
+        if (polled == 0)
+                return nook_errf(e, ETIMEDOUT, "xdg-dbus-proxy did not come up within 5 s%s%s", line[0] ? ": " : "", line);
         return nook_errf(e, EIO, "xdg-dbus-proxy failed%s%s", line[0] ? ": " : "", line);
 }
 
@@ -100,8 +99,8 @@ void dbus_proxy_stop(struct dbus_proxy *p)
         if (p->keep_fd >= 0)
                 close(p->keep_fd);
         p->keep_fd = -1;
-        /* it exits on its own; nook's subreaper, or whoever inherits it, reaps */
-        if (p->pid > 0)
-                waitpid(p->pid, NULL, WNOHANG);
+        /* it exits on its own, or is killed with nook; nook's subreaper
+           reaps it */
+        rundir_helper_end(&p->pidfd, 0, 0);
         p->pid = -1;
 }

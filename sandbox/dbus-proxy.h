@@ -8,7 +8,8 @@
 #include "sandbox/spec.h"
 
 struct dbus_proxy {
-        pid_t pid;
+        pid_t pid;      /* for the run state; signals go through pidfd */
+        int pidfd;
         int keep_fd;    /* closing it ends the proxy */
 };
 

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fs/mount.h"
 #include "fs/store.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/helper.h"
@@ -105,56 +106,108 @@ static int strv_from_json(json_t *a, char ***out, size_t *n)
 }
 
 /* A file of the image (its top-most copy), read inside the layers without
-   following their symlinks: the host never trusts an image's links. */
-static FILE *open_image_file(const struct nook_spec *s, const char *file)
+   following their symlinks: the host never trusts an image's links. 0 and
+   *out NULL when no layer has it (or the top-most copy is a whiteout); a
+   FIFO or anything else that is not a regular file is refused, never
+   opened: reading a FIFO would wait forever. */
+static int open_image_file(const struct nook_spec *s, const char *file, FILE **out, struct nook_err *e)
 {
+        *out = NULL;
         for (size_t i = s->n_layers; i-- > 0;) {
                 _cleanup_close_ int root = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
                 struct open_how how = {
-                        .flags = O_RDONLY | O_CLOEXEC,
+                        .flags = O_PATH | O_CLOEXEC,
                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
                 };
-                int fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, file, &how, sizeof(how));
-                if (fd < 0)
+                _cleanup_close_ int path = root < 0 ? -1 : (int)syscall(SYS_openat2, root, file, &how, sizeof(how));
+                struct stat st;
+                if (path < 0 || fstat(path, &st) < 0)
                         continue;
-                FILE *f = fdopen(fd, "r");
-                if (!f)
+                /* a 0/0 character device: the file was deleted in this layer */
+                if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
+                        return 0;
+                if (!S_ISREG(st.st_mode))
+                        return nook_errf(e, EINVAL, "the image's /%s is not a regular file (fix the image)", file);
+                char proc[64];
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
+                int fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                if (fd < 0)
+                        return nook_errf(e, errno, "cannot read the image's /%s: %m", file);
+                *out = fdopen(fd, "r");
+                if (!*out) {
                         close(fd);
-                return f;
+                        return nook_errf(e, ENOMEM, "cannot read the image's /%s: %m", file);
+                }
+                return 0;
         }
-        return NULL;
+        return 0;
+}
+
+/* An id field of the image's /etc/passwd or /etc/group: decimal, 0 to
+   4294967294. Anything else is refused, not read as a number: strtoul
+   turns "-1" into 4294967295, which setresuid(2) takes for "no change",
+   leaving the command root. */
+static int parse_id_field(const char *v, unsigned *out)
+{
+        uint64_t x;
+
+        if (!v || parse_u64(v, UINT32_MAX - 1, &x) < 0)
+                return -EINVAL;
+        *out = (unsigned)x;
+        return 0;
 }
 
 /* An entry of the image's own /etc/passwd or /etc/group, without NSS: the
    one named name, or, when name is NULL, the one whose id is *id. Fills
-   *id and, for passwd, *gid. */
-static int lookup_entry(const struct nook_spec *s, const char *file, const char *name, unsigned *id, unsigned *gid)
+   *id and, for passwd, *gid. -ENOENT when there is none (e untouched);
+   any other error is said in e: the file cannot be read, or the entry's
+   ids are not ids. */
+static int lookup_entry(const struct nook_spec *s, const char *file, const char *name, unsigned *id, unsigned *gid,
+                        struct nook_err *e)
 {
-        FILE *f = open_image_file(s, file);
-        char line[1024];
-        int found = -ENOENT;
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        bool group = gid == NULL;
+        int r = open_image_file(s, file, &f, e);
 
-        while (f && fgets(line, sizeof(line), f)) {
-                char *save = NULL, *n = strtok_r(line, ":", &save);
-                strtok_r(NULL, ":", &save);
-                char *u = strtok_r(NULL, ":", &save), *g = strtok_r(NULL, ":", &save);
-                if (!n || !u || (name ? strcmp(n, name) != 0 : strtoul(u, NULL, 10) != *id))
+        if (r < 0)
+                return r;
+
+        while (f && getline(&line, &cap, f) > 0) {
+                char *p = line;
+                p[strcspn(p, "\n")] = '\0';
+                /* strsep, not strtok: an empty field is a field */
+                char *n = strsep(&p, ":");
+                strsep(&p, ":");
+                char *u = strsep(&p, ":"), *g = strsep(&p, ":");
+                unsigned v;
+                if (!n || !u || (name ? strcmp(n, name) != 0 : parse_id_field(u, &v) < 0 || v != *id))
                         continue;
-                *id = (unsigned)strtoul(u, NULL, 10);
-                if (gid)
-                        *gid = g ? (unsigned)strtoul(g, NULL, 10) : 0;
-                found = 0;
-                break;
+                if (parse_id_field(u, &v) < 0)
+                        return nook_errf(e, EINVAL, "the image's /%s gives %s '%s' the %s '%s', which is not an id (0 to 4294967294): fix the image, or use --%s",
+                                         file, group ? "group" : "user", nook_val(n), group ? "gid" : "uid", nook_val(u),
+                                         group ? "gid" : "uid");
+                if (gid && parse_id_field(g, gid) < 0)
+                        return nook_errf(e, EINVAL, "the image's /%s gives user '%s' the group id '%s', which is not an id (0 to 4294967294): fix the image, or use --gid",
+                                         file, nook_val(n), nook_val(g ? g : ""));
+                *id = v;
+                return 0;
         }
-        if (f)
-                fclose(f);
-        return found;
+        return -ENOENT;
 }
 
 /* The primary group of a numeric uid (unchanged when it has no entry). */
-static void lookup_by_uid(const struct nook_spec *s, unsigned uid, unsigned *gid)
+static int lookup_by_uid(const struct nook_spec *s, unsigned uid, unsigned *gid, struct nook_err *e)
 {
-        lookup_entry(s, "etc/passwd", NULL, &uid, gid);
+        unsigned g = *gid;
+        int r = lookup_entry(s, "etc/passwd", NULL, &uid, &g, e);
+
+        if (r == -ENOENT)
+                return 0;
+        if (r == 0)
+                *gid = g;
+        return r;
 }
 
 /* User= of the config: "", "uid", "uid:gid", "name", "name:group". */
@@ -165,22 +218,26 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
 
         if (!user || !*user)
                 return 0;
-        snprintf(buf, sizeof(buf), "%s", user);
+        if ((size_t)snprintf(buf, sizeof(buf), "%s", user) >= sizeof(buf))
+                return nook_errf(e, ENAMETOOLONG, "the image's user '%s' is too long a name (use --uid)", nook_val(user));
         char *colon = strchr(buf, ':');
         if (colon)
                 *colon++ = '\0';
         unsigned uid = 0, gid = 0;
+        int r;
         if (parse_u64(buf, UINT32_MAX - 1, &v) == 0) {
                 uid = (unsigned)v;
                 gid = uid;
-                lookup_by_uid(s, uid, &gid);
-        } else if (lookup_entry(s, "etc/passwd", buf, &uid, &gid) < 0) {
-                return nook_errf(e, ENOENT, "the image's user '%s' is not in its /etc/passwd (use --uid)", nook_val(buf));
+                r = lookup_by_uid(s, uid, &gid, e);
+                if (r < 0)
+                        return r;
+        } else if ((r = lookup_entry(s, "etc/passwd", buf, &uid, &gid, e)) < 0) {
+                return r == -ENOENT ? nook_errf(e, ENOENT, "the image's user '%s' is not in its /etc/passwd (use --uid)", nook_val(buf)) : r;
         }
         if (colon && parse_u64(colon, UINT32_MAX - 1, &v) == 0)
                 gid = (unsigned)v;
-        else if (colon && lookup_entry(s, "etc/group", colon, &gid, NULL) < 0)
-                return nook_errf(e, ENOENT, "the image's group '%s' is not in its /etc/group (use --gid)", nook_val(colon));
+        else if (colon && (r = lookup_entry(s, "etc/group", colon, &gid, NULL, e)) < 0)
+                return r == -ENOENT ? nook_errf(e, ENOENT, "the image's group '%s' is not in its /etc/group (use --gid)", nook_val(colon)) : r;
         s->run_as_set = true;
         s->run_uid = uid;
         s->run_gid = gid;
@@ -375,6 +432,9 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         }
         if (r == 0)
                 r = store_image_load(&st, name, &rec, e);
+        if (r == 0 && json_array_size(json_object_get(rec, "layers")) > OVERLAY_MAX_LAYERS)
+                r = nook_errf(e, E2BIG, "image %s has %zu layers; nook runs at most %d, overlayfs's limit (squash it into fewer layers)",
+                              name, json_array_size(json_object_get(rec, "layers")), OVERLAY_MAX_LAYERS);
         json_array_foreach(json_object_get(rec, "layers"), i, l) {
                 const char *id = json_string_value(json_object_get(l, "diff_id"));
                 char rel[128], *path = NULL;
@@ -421,7 +481,7 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         /* --uid alone: the group is that user's own in the image */
         if (r == 0 && s->uid_set && !s->gid_set) {
                 unsigned gid = 0;
-                lookup_by_uid(s, s->uid, &gid);
+                r = lookup_by_uid(s, s->uid, &gid, e);
                 s->run_as_set = true;
                 s->run_uid = s->uid;
                 s->run_gid = gid;

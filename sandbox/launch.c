@@ -295,17 +295,28 @@ static int apply_step(const struct step *s, struct roots *r, struct nook_err *e)
    refuses (auto). FUSE_MOUNTED: fuse-overlayfs already sits on /newroot. */
 #define FUSE_MOUNTED (-EALREADY)
 
-static int mount_overlay(const struct nook_spec *spec, const char *lower, struct nook_err *e)
+static int mount_overlay(const struct nook_spec *spec, const char *const *lower, struct nook_err *e)
 {
         if (spec->overlay != 2) {
-                int m = mnt_new_overlay(lower, "/rw/upper", "/rw/work", e);
+                int m = mnt_new_overlay(lower, spec->n_layers, "/rw/upper", "/rw/work", e);
+                if (m >= 0 && spec->verbose)
+                        nook_say("image root: kernel overlayfs of %zu layer%s", spec->n_layers, spec->n_layers == 1 ? "" : "s");
                 if (m >= 0 || spec->overlay == 1)
                         return m;
                 if (spec->verbose)
                         nook_say("kernel overlayfs refused (%s): using fuse-overlayfs", e->msg);
         }
         int r = request_fuse(e);
+        if (r == 0 && spec->verbose)
+                nook_say("image root: fuse-overlayfs of %zu layer%s", spec->n_layers, spec->n_layers == 1 ? "" : "s");
         return r < 0 ? r : FUSE_MOUNTED;
+}
+
+static void free_links(char ***links)
+{
+        for (char **p = *links; p && *p; p++)
+                free(*p);
+        free(*links);
 }
 
 /* The root of an image sandbox: kernel overlayfs of the image's layers (the
@@ -314,15 +325,22 @@ static int mount_overlay(const struct nook_spec *spec, const char *lower, struct
    throwing it away costs nothing and no crash leaves it behind. */
 static int overlay_root(const struct nook_spec *spec, struct nook_err *e)
 {
-        char link[32], target[4200], lower[4096];
-        size_t used = 0;
+        char link[32];
+        _cleanup_(free_links) char **lower = NULL;
 
+        /* the store refuses such images; a record edited by hand must not
+           reach the kernel (or fuse-overlayfs) either */
+        if (spec->n_layers > OVERLAY_MAX_LAYERS)
+                return nook_errf(e, E2BIG, "the image has %zu layers; nook runs at most %d, overlayfs's limit (squash it into fewer layers)",
+                                 spec->n_layers, OVERLAY_MAX_LAYERS);
         /* fuse-overlayfs runs with this staging tmpfs as its root: show it
            the host's programs and devices through links into /oldroot */
         static const char *const host_dirs[] = { "usr", "bin", "sbin", "lib", "lib64", "lib32", "libx32", "etc", "dev", "proc" };
         for (size_t i = 0; i < ARRAY_SIZE(host_dirs); i++) {
-                snprintf(target, sizeof(target), "/oldroot/%s", host_dirs[i]);
+                _cleanup_free_ char *target = NULL;
                 snprintf(link, sizeof(link), "/%s", host_dirs[i]);
+                if (asprintf(&target, "/oldroot/%s", host_dirs[i]) < 0)
+                        return nook_errf(e, ENOMEM, "cannot prepare the staging root: out of memory");
                 if (symlink(target, link) < 0 && errno != EEXIST)
                         return nook_errf(e, errno, "cannot prepare the staging root: %m");
         }
@@ -330,24 +348,27 @@ static int overlay_root(const struct nook_spec *spec, struct nook_err *e)
            layers, top-most first, as overlayfs wants them */
         if (mkdir("/l", 0755) < 0)
                 return nook_errf(e, errno, "cannot prepare the image layers: %m");
-        lower[0] = '\0';
-        for (size_t i = spec->n_layers; i-- > 0;) {
-                snprintf(link, sizeof(link), "/l/%zu", i);
-                snprintf(target, sizeof(target), "/oldroot%s", spec->layers[i]);
-                if (symlink(target, link) < 0)
+        lower = calloc(spec->n_layers + 1, sizeof(*lower));
+        if (!lower)
+                return nook_errf(e, ENOMEM, "cannot prepare the image layers: out of memory");
+        for (size_t i = spec->n_layers, k = 0; i-- > 0; k++) {
+                _cleanup_free_ char *target = NULL;
+                if (asprintf(&lower[k], "/l/%zu", i) < 0 || asprintf(&target, "/oldroot%s", spec->layers[i]) < 0) {
+                        lower[k] = NULL;
+                        return nook_errf(e, ENOMEM, "cannot prepare the image layers: out of memory");
+                }
+                if (symlink(target, lower[k]) < 0)
                         return nook_errf(e, errno, "cannot prepare the image layers: %m");
-                used += (size_t)snprintf(lower + used, sizeof(lower) - used, "%s%s", used ? ":" : "", link);
         }
-        if (used >= 255 && spec->overlay != 2)
-                return nook_errf(e, E2BIG, "the image has too many layers (%zu) for one kernel overlay mount (use --overlay fuse)",
-                                 spec->n_layers);
         /* a persistent sandbox writes to its directory in the store (never
            "volatile": a crash must not lose it) */
         if (spec->persist_dir) {
-                snprintf(target, sizeof(target), "/oldroot%s", spec->persist_dir);
+                _cleanup_free_ char *target = NULL;
+                if (asprintf(&target, "/oldroot%s", spec->persist_dir) < 0)
+                        return nook_errf(e, ENOMEM, "cannot prepare the writable layer: out of memory");
                 if (symlink(target, "/rw") < 0)
                         return nook_errf(e, errno, "cannot prepare the writable layer: %m");
-                return mount_overlay(spec, lower, e);
+                return mount_overlay(spec, (const char *const *)lower, e);
         }
         _cleanup_close_ int rw = mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
         if (rw < 0)
@@ -359,7 +380,7 @@ static int overlay_root(const struct nook_spec *spec, struct nook_err *e)
                 return rwdir < 0 ? nook_errf(e, errno, "cannot open /rw: %m") : -e->code;
         if (mkdir("/rw/upper", 0755) < 0 || mkdir("/rw/work", 0755) < 0)
                 return nook_errf(e, errno, "cannot prepare the writable layer: %m");
-        return mount_overlay(spec, lower, e);
+        return mount_overlay(spec, (const char *const *)lower, e);
 }
 
 static int make_staging(const struct nook_spec *spec, struct roots *r, struct nook_err *e)
@@ -771,10 +792,11 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                                         nest ? 0 : spec_command_gid(c->spec, c->host->gid), c->host->gid, e);
         /* the way out is up before the sandbox starts its command; its
            helpers' sockets and logs go to the run directory */
-        struct slirp slirp = { .exit_fd = -1 };
+        struct slirp slirp = { .exit_fd = -1, .pidfd = -1 };
         char *rundir = NULL;
         pid_t pasta = -1;
-        struct dbus_proxy dbus = { .pid = -1, .keep_fd = -1 };
+        int pasta_fd = -1;
+        struct dbus_proxy dbus = { .pid = -1, .pidfd = -1, .keep_fd = -1 };
         if (rc == 0 && (c->spec->pasta || c->spec->slirp || c->spec->dbus == SPEC_DBUS_FILTERED ||
                         c->spec->n_nook_files))
                 rc = rundir_create(&rundir, e);
@@ -787,7 +809,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                         print_helper_log(c, rundir, "dbus-proxy.log");
         }
         if (rc == 0 && c->spec->pasta) {
-                pasta = pasta_start(child, c->spec, rundir, e);
+                pasta = pasta_start(child, c->spec, rundir, &pasta_fd, e);
                 if (pasta < 0) {
                         rc = pasta;
                         print_helper_log(c, rundir, "pasta.log");
@@ -808,6 +830,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         if (rc == 0 && !rundir)
                 rc = rundir_create(&rundir, e);
         pid_t fuse = -1;
+        int fuse_fd = -1;
         /* the sandbox's requests while it sets up; EOF when it is done */
         char req_byte;
         bool set_up = false;
@@ -818,7 +841,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 }
                 if (req_byte == 'F' && fuse < 0) {
                         struct nook_err fe = { 0 };
-                        fuse = fuse_overlay_start(child, c->spec, &fe);
+                        fuse = fuse_overlay_start(child, c->spec, &fuse_fd, &fe);
                         if (fuse < 0)
                                 nook_err_print(&fe);
                 }
@@ -867,8 +890,9 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 kill(child, SIGKILL);
                 waitpid(child, NULL, 0);
                 slirp_stop(&slirp);
-                pasta_stop(pasta);
+                pasta_stop(&pasta_fd);
                 dbus_proxy_stop(&dbus);
+                fuse_overlay_stop(&fuse_fd);
                 if (rundir)
                         rundir_remove(rundir);
                 free(rundir);
@@ -876,16 +900,14 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         }
         rc = supervise(child, status, relay.master >= 0 ? &relay : NULL, e);
         relay_close(&relay);
-        /* slirp4netns ends by itself once its exit fd is closed */
+        /* slirp4netns ends by itself once its exit fd is closed; the
+           helpers by their pidfds only: supervise() reaped whatever ended,
+           and their pids may be another process's by now */
         slirp_stop(&slirp);
-        pasta_stop(pasta);
+        pasta_stop(&pasta_fd);
         dbus_proxy_stop(&dbus);
         rundir_remove(rundir);
         free(rundir);
-        if (fuse > 0) {
-                /* the mount namespace ends with its last process: this one */
-                kill(fuse, SIGTERM);
-                waitpid(fuse, NULL, 0);
-        }
+        fuse_overlay_stop(&fuse_fd);
         return rc;
 }

@@ -33,6 +33,7 @@ void run_state_free(struct run_state *st)
 int runstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
 {
         char path[64], buf[1024];
+        char state;
         int pp;
 
         snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -43,9 +44,13 @@ int runstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
         buf[n] = '\0';
         /* after the command's name, which may hold anything: field 3 on */
         char *p = strrchr(buf, ')');
-        if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-                         &pp, start) != 2)
+        if (!p || sscanf(p + 1, " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                         &state, &pp, start) != 3)
                 return -EIO;
+        /* a zombie has ended: it only waits for a parent (maybe one that
+           never reaps) to collect its status */
+        if (state == 'Z' || state == 'X')
+                return -ESRCH;
         if (ppid)
                 *ppid = (pid_t)pp;
         return 0;

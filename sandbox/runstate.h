@@ -36,7 +36,8 @@ struct run_state {
 void run_state_free(struct run_state *st);
 
 /* The start time of a process (field 22 of /proc/PID/stat), 0 when it is
-   gone; and with its parent's pid (ppid may be NULL), 0 or -errno. */
+   gone (a zombie is gone: it has ended, whether or not its parent reaps
+   it); and with its parent's pid (ppid may be NULL), 0 or -errno. */
 unsigned long long runstate_proc_start(pid_t pid);
 int runstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start);
 

@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -130,4 +132,37 @@ void format_rfc3339(int64_t secs, char *buf, size_t size)
                 buf[0] = '\0';
         if (gmtime_r(&t, &tm) && strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 && size)
                 buf[0] = '\0';
+}
+
+int buf_appendf(struct buf *b, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        int n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -EINVAL;
+        size_t need = b->len + (size_t)n + 1;
+        if (need > b->cap) {
+                size_t cap = b->cap ? b->cap : 64;
+                while (cap < need)
+                        cap *= 2;
+                char *p = realloc(b->p, cap);
+                if (!p)
+                        return -ENOMEM;
+                b->p = p;
+                b->cap = cap;
+        }
+        va_start(ap, fmt);
+        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
+        return 0;
+}
+
+void buf_free(struct buf *b)
+{
+        free(b->p);
+        *b = (struct buf){ 0 };
 }

@@ -27,3 +27,17 @@ bool path_is_below(const char *path, const char *base);
    as JSON output gives times. buf needs 21 bytes or more; "" when secs is
    no date. */
 void format_rfc3339(int64_t secs, char *buf, size_t size);
+
+/* A string that grows as it is built and is never cut short: for paths and
+   option lists whose length depends on input (700 image layers, a long
+   store path). */
+struct buf {
+        char *p;                /* NUL-terminated once anything was appended */
+        size_t len, cap;
+};
+
+/* Appends; -ENOMEM (and b unchanged) when memory runs out. */
+int buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *b);
+/* The text so far ("" when nothing was appended). */
+static inline const char *buf_str(const struct buf *b) { return b->p ? b->p : ""; }

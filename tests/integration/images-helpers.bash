@@ -35,6 +35,18 @@ images_setup_file() {
         export FIX
 }
 
+# derive_oci OUT [OPTION...]: an OCI layout OUT (tag 1.0) made from
+# busybox-oci with tests/fixtures/derive-oci (python3): more layers, odd
+# files, another User (see the script for its options).
+derive_oci() {
+        local script
+        for script in "${NOOK_SRCDIR:-/nonexistent}/tests/fixtures/derive-oci" \
+                "$BATS_TEST_DIRNAME/../fixtures/derive-oci"; do
+                [ -f "$script" ] && break
+        done
+        python3 "$script" "$FIX/busybox-oci" "$@" || fail "derive-oci failed"
+}
+
 # images_skip_without_fixtures: in setup, after common_setup.
 images_skip_without_fixtures() {
         [ -z "${IMAGES_SKIP:-}" ] || skip "$IMAGES_SKIP"

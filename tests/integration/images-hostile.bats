@@ -196,3 +196,240 @@ print(m["layers"][0]["digest"] if what == "layer" else blob(m["config"]["digest"
         assert_nook_error "standard input"
         assert_store_tmp_empty
 }
+
+# ---- too many layers ------------------------------------------------------------
+
+@test "an image of more layers than overlayfs stacks (500) is refused at import, before any is unpacked" {
+        derive_oci "$BATS_TEST_TMPDIR/l501" --layers 500
+        refused "$BATS_TEST_TMPDIR/l501" "501 layers" "500"
+        [ -z "$(store_entries layers)" ] || fail "a layer was unpacked:" "$(store_entries layers)"
+}
+
+@test "an image of 60 layers, more than one fsconfig value can list, imports and runs" {
+        derive_oci "$BATS_TEST_TMPDIR/l60" --layers 59
+        run --separate-stderr timeout 60 "$NOOK" image import --name l60 "$BATS_TEST_TMPDIR/l60"
+        assert_answer l60:latest
+        # the kernel's overlayfs itself (fsconfig's "lowerdir+"), unless fuse is under test
+        run --separate-stderr "$NOOK" run --overlay "${NOOK_TEST_OVERLAY:-kernel}" l60 -- /bin/busybox cat /layers/59 /layers/1
+        assert_answer "$(printf '59\n1')"
+}
+
+# with_layers NAME N: adds N layer directories to image NAME's record, made
+# by hand as doc/store.md lays them out (layers/HEX, named by a made-up
+# diff_id), layer I holding /layers/I: an image of many layers without
+# unpacking them one by one.
+with_layers() {
+        py '
+import hashlib, json, os, sys
+store, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rec_path = os.path.join(store, "images", name + ".json")
+rec = json.load(open(rec_path))
+for i in range(1, n + 1):
+    hexd = hashlib.sha256(b"made-up layer %d" % i).hexdigest()
+    os.makedirs(os.path.join(store, "layers", hexd, "layers"))
+    with open(os.path.join(store, "layers", hexd, "layers", str(i)), "w") as f:
+        f.write("%d\n" % i)
+    rec["layers"].append({"digest": "sha256:" + hexd, "diff_id": "sha256:" + hexd})
+json.dump(rec, open(rec_path, "w"))
+' "$STORE" "$1" "$2"
+}
+
+@test "an image of 500 layers, the most overlayfs stacks, runs and sees its top layer" {
+        import_ok "$FIX/busybox-oci" --name l500
+        with_layers l500:latest 499
+        run --separate-stderr timeout 30 "$NOOK" run --overlay "${NOOK_TEST_OVERLAY:-kernel}" l500 -- /bin/busybox cat /layers/499 /layers/1
+        assert_answer "$(printf '499\n1')"
+}
+
+@test "a store record of 700 layers is refused at run, whichever overlay, and nook does not crash" {
+        import_ok "$FIX/busybox-oci" --name many
+        with_layers many:latest 699
+        local ov
+        for ov in fuse kernel auto; do
+                run --separate-stderr timeout 20 "$NOOK" run --overlay "$ov" many -- /bin/busybox true
+                assert_nook_error "700 layers" "500"
+        done
+}
+
+# ---- ids in the image's /etc/passwd and /etc/group ----------------------------
+
+# An /etc/passwd and /etc/group whose ids are not ids: strtoul would read
+# "-1" as 4294967295, which setresuid takes for "no change" (root).
+PASSWD='root:x:0:0:root:/root:/bin/sh
+neg:x:-1:-1::/:/bin/sh
+max:x:4294967295:0::/:/bin/sh
+over:x:99999999999:0::/:/bin/sh
+text:x:abc:0::/:/bin/sh
+empty:x::0::/:/bin/sh
+neggid:x:1000:-1::/:/bin/sh
+ok:x:1000:1000::/:/bin/sh
+'
+GROUP='root:x:0:
+neg:x:-1:
+max:x:4294967295:
+text:x:abc:
+empty:x::
+ok:x:1000:
+'
+
+# bad_ids_image USER: imports an image of those files whose User is USER.
+bad_ids_image() {
+        derive_oci "$BATS_TEST_TMPDIR/ids" --file etc/passwd "$PASSWD" --file etc/group "$GROUP" --user "$1"
+        import_ok "$BATS_TEST_TMPDIR/ids" --name ids
+}
+
+@test "a user whose uid in the image's /etc/passwd is not an id is refused, never run as root" {
+        local u
+        for u in neg max over text empty; do
+                rm -rf "$BATS_TEST_TMPDIR/ids"
+                bad_ids_image "$u"
+                run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -u
+                assert_nook_error "'$u'"
+                [[ "${stderr_lines[0]}" == *"/etc/passwd"* ]] || fail "the error does not name /etc/passwd"
+        done
+}
+
+@test "a user whose group id in the image's /etc/passwd is not an id is refused" {
+        bad_ids_image neggid
+        run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -g
+        assert_nook_error "'neggid'"
+        # the same entry found by --uid
+        run --separate-stderr timeout 20 "$NOOK" run --uid 1000 ids -- /bin/busybox id -g
+        assert_nook_error "'neggid'"
+}
+
+@test "a group whose gid in the image's /etc/group is not an id is refused" {
+        local g
+        for g in neg max text empty; do
+                rm -rf "$BATS_TEST_TMPDIR/ids"
+                bad_ids_image "ok:$g"
+                run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -g
+                assert_nook_error "'$g'"
+                [[ "${stderr_lines[0]}" == *"/etc/group"* ]] || fail "the error does not name /etc/group"
+        done
+}
+
+@test "good ids next to bad ones still resolve" {
+        bad_ids_image ok:ok
+        run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -u
+        assert_answer 1000
+        run --separate-stderr timeout 20 "$NOOK" run ids -- /bin/busybox id -g
+        assert_answer 1000
+}
+
+# ---- FIFOs where files belong -------------------------------------------------
+
+@test "a FIFO as index.json of an OCI archive is refused, not waited on" {
+        py '
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    data = b"{\"imageLayoutVersion\": \"1.0.0\"}"
+    ti = tarfile.TarInfo("oci-layout"); ti.size = len(data); ti.mode = 0o644
+    t.addfile(ti, io.BytesIO(data))
+    ti = tarfile.TarInfo("index.json"); ti.type = tarfile.FIFOTYPE; ti.mode = 0o644
+    t.addfile(ti)
+' "$BATS_TEST_TMPDIR/fifo-index.tar"
+        refused "$BATS_TEST_TMPDIR/fifo-index.tar" "index.json"
+        [[ "${stderr_lines[0]}" == *"not a regular file"* ]] || fail "the error does not say what is wrong"
+}
+
+@test "a FIFO as a blob of an OCI layout is refused, not waited on, and the store is not left locked" {
+        local l=$BATS_TEST_TMPDIR/fifo-blob layer
+        cp -r "$FIX/busybox-oci" "$l"
+        chmod -R u+w "$l"
+        layer=$(fixture_json "$l" layer)
+        rm "$l/blobs/sha256/${layer#sha256:}"
+        mkfifo "$l/blobs/sha256/${layer#sha256:}"
+        refused "$l" "$layer"
+        # the store lock was let go: the next import does not wait
+        run --separate-stderr timeout 20 "$NOOK" image import "$FIX/busybox-oci"
+        assert_answer busybox-oci:1.35
+}
+
+@test "a FIFO as the image's /etc/passwd is refused at run, not waited on" {
+        derive_oci "$BATS_TEST_TMPDIR/fifo-passwd" --fifo etc/passwd --user app
+        import_ok "$BATS_TEST_TMPDIR/fifo-passwd" --name fifo-passwd
+        run --separate-stderr timeout 20 "$NOOK" run fifo-passwd -- /bin/busybox true
+        assert_nook_error "/etc/passwd"
+        [[ "${stderr_lines[0]}" == *"not a regular file"* ]] || fail "the error does not say what is wrong"
+}
+
+# ---- deep trees ---------------------------------------------------------------
+
+# The fds nook may use, made the common default whatever the host's is: a
+# walk that kept one fd a level would run out at 1024 levels.
+nook_fds_1024() { run --separate-stderr bash -c 'ulimit -n 1024 && exec "$@"' nook "$NOOK" "$@"; }
+
+@test "a layer of 1500 nested directories imports, runs, and prune removes it" {
+        derive_oci "$BATS_TEST_TMPDIR/deep" --deep-dirs 1500
+        import_ok "$BATS_TEST_TMPDIR/deep" --name deep
+        local layer
+        layer=$(layer_dir deep 2)
+        in_image deep /bin/busybox sh -c 'cd /d && for i in $(seq 1499); do cd d; done && cat bottom'
+        assert_answer bottom
+        run --separate-stderr "$NOOK" image rm deep
+        assert_status 0
+        nook_fds_1024 image prune
+        assert_status 0
+        [ -z "$stderr" ] || fail "prune complained: $stderr"
+        [ ! -e "$layer" ] || fail "prune left the deep layer"
+}
+
+@test "an entry 2000 directories deep whose parents the tarball omits imports (made one level at a time)" {
+        derive_oci "$BATS_TEST_TMPDIR/deepfile" --deep-file 2000
+        run --separate-stderr timeout 30 "$NOOK" image import --name deepfile "$BATS_TEST_TMPDIR/deepfile"
+        assert_answer deepfile:latest
+        local layer
+        layer=$(layer_dir deepfile 2)
+        [ "$(find "$layer" -name bottom -type f | wc -l)" -eq 1 ] || fail "the deep file is not in the layer"
+        run --separate-stderr "$NOOK" image rm deepfile
+        nook_fds_1024 image prune
+        assert_status 0
+        [ ! -e "$layer" ] || fail "prune left the deep layer"
+}
+
+@test "nook rm removes a persistent sandbox that made 1100 nested directories" {
+        import_ok "$FIX/busybox-oci"
+        run --separate-stderr "$NOOK" run --name deep --persist busybox-oci:1.35 -- /bin/busybox sh -c \
+                'cd /tmp && for i in $(seq 1100); do mkdir d && cd d || exit 1; done && echo made'
+        assert_answer made
+        nook_fds_1024 rm deep
+        assert_answer deep
+        [ ! -e "$STORE/containers/deep" ] || fail "nook rm left the sandbox's directory"
+}
+
+# ---- damage in the store --------------------------------------------------------
+
+@test "a blob cut short in the store is not taken as present: the next import brings it again" {
+        local layer
+        layer=$(fixture_json "$FIX/busybox-oci" layer)
+        head -c 1000 "$FIX/busybox-oci/blobs/sha256/${layer#sha256:}" >"$STORE/blobs/sha256/${layer#sha256:}"
+        import_ok "$FIX/busybox-oci"
+        in_image busybox-oci:1.35 /bin/busybox echo ok
+        assert_answer ok
+        assert_blobs_match_names
+}
+
+@test "image verify finds nothing wrong in a sound store" {
+        import_ok "$FIX/busybox-oci"
+        run --separate-stderr "$NOOK" image verify
+        assert_status 0
+        [ -z "$stderr" ] || fail "verify complained: $stderr"
+        [[ "$output" == *" 0 problems" ]] || fail "unexpected summary: $output"
+}
+
+@test "image verify names a damaged blob and a missing layer, and exits 1" {
+        import_ok "$FIX/busybox-oci"
+        local config
+        config=$("$NOOK" image inspect busybox-oci:1.35 | py 'import json, sys; print(json.load(sys.stdin)["config_digest"])')
+        truncate -s 10 "$STORE/blobs/sha256/${config#sha256:}"
+        run --separate-stderr "$NOOK" image verify
+        assert_status 1
+        [[ "$stderr" == *"blob $config is damaged"* ]] || fail "the damaged blob is not named: $stderr"
+        [[ "$output" == *" 1 problem" ]] || fail "unexpected summary: $output"
+        images_remove_tree "$(layer_dir busybox-oci:1.35 1)"
+        run --separate-stderr "$NOOK" image verify
+        assert_status 1
+        [ "${#stderr_lines[@]}" -eq 2 ] || fail "expected two problems: $stderr"
+        [[ "$stderr" == *"image busybox-oci:1.35: layer sha256:"*" is missing"* ]] || fail "the missing layer is not named: $stderr"
+}

@@ -138,6 +138,35 @@ hand"
 
 # ---- standard input -----------------------------------------------------------------
 
+@test "a store under a path of 200+ characters imports every format, runs, and prunes" {
+        local long=$BATS_TEST_TMPDIR/data/$(printf 'a-rather-long-directory-name-%02d/' 1 2 3 4 5 6 7)
+        mkdir -p "$long"
+        export XDG_DATA_HOME=${long%/}
+        STORE=$XDG_DATA_HOME/nook
+        [ ${#STORE} -gt 200 ] || fail "the store path is only ${#STORE} characters"
+        import_ok "$FIX/busybox-oci"
+        import_ok "$FIX/busybox-oci.tar"
+        import_ok "$FIX/rootfs-dir" --name from-dir
+        run --separate-stderr "$NOOK" image import --name from-stdin - <"$FIX/rootfs.tar.gz"
+        assert_answer from-stdin:latest
+        in_image busybox-oci:1.35 /bin/busybox echo ok
+        assert_answer ok
+        run --separate-stderr "$NOOK" run --name longstore --persist busybox-oci:1.35 -- /bin/busybox sh -c 'echo kept >/kept'
+        assert_status 0
+        in_image_persist() { run --separate-stderr "$NOOK" run --name longstore --persist busybox-oci:1.35 -- "$@"; }
+        in_image_persist /bin/busybox cat /kept
+        assert_answer kept
+        run --separate-stderr "$NOOK" rm longstore
+        assert_answer longstore
+        assert_store_tmp_empty
+        assert_blobs_match_names
+        run --separate-stderr "$NOOK" image rm busybox-oci:1.35 from-dir from-stdin nook-test/busybox:1.35
+        assert_status 0
+        run --separate-stderr "$NOOK" image prune
+        assert_status 0
+        [ -z "$(store_entries layers)" ] || fail "prune left layers:" "$(store_entries layers)"
+}
+
 @test "an archive on standard input imports under the name it carries" {
         run --separate-stderr "$NOOK" image import - <"$FIX/handmade-docker.tar"
         assert_answer handmade:v2

@@ -183,3 +183,59 @@ registry_up() { python3 -c "import socket,sys; socket.create_connection(('127.0.
         # the case that speaks, once, which this host (with a range) cannot show
         [[ "$stderr" != *"squashed"* ]] || fail "--map=single was told about squashing: $stderr"
 }
+
+# ---- the overlay backend and a full file system ------------------------------
+
+@test "--overlay auto prefers the kernel's overlayfs, and -v says which backend mounted the root" {
+        run --separate-stderr "$NOOK" run -v --overlay auto bb:1 -- /bin/busybox true
+        assert_status 0
+        [[ "$stderr" != *"kernel overlayfs refused"* ]] || skip "host: the kernel refuses overlayfs in a user namespace"
+        [[ "$stderr" == *"nook: image root: kernel overlayfs of 1 layer"* ]] || fail "auto did not take the kernel's overlayfs:" "$stderr"
+        run --separate-stderr "$NOOK" run -v --overlay fuse bb:1 -- /bin/busybox true
+        assert_status 0
+        [[ "$stderr" == *"nook: image root: fuse-overlayfs of 1 layer"* ]] || fail "-v does not name fuse-overlayfs:" "$stderr"
+}
+
+# in_small_store OVERLAY: runs a persistent sandbox of busybox-oci with
+# OVERLAY, its store on a 20 MiB tmpfs (nearly full by nook's measure). The
+# tmpfs is mounted, as the root of a new root with the host's directories
+# bound in, in a user and mount namespace of util-linux's unshare where the
+# test user is root: nook trusts no directory on the store's path that
+# another user owns, and there the host's root is nobody's. Ids are
+# squashed (--map single): nested namespaces have no subordinate range.
+in_small_store() {
+        local r=$BATS_TEST_TMPDIR/small
+        mkdir -p "$r"
+        run --separate-stderr unshare --user --map-root-user --mount --propagation private bash -c '
+                r=$1 PATH=$PATH:/usr/sbin:/sbin
+                mount -t tmpfs -o size=20m,mode=755 tmpfs "$r" || exit 99
+                for d in usr bin sbin lib lib64 etc dev proc sys tmp; do
+                        [ -e "/$d" ] || continue
+                        if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$r/$d"; continue; fi
+                        mkdir "$r/$d" && mount --rbind "/$d" "$r/$d" || exit 99
+                done
+                mkdir "$r/old" "$r/store" && mkdir -m 700 "$r/run" || exit 99
+                cd "$r" && pivot_root . old && umount -l /old || exit 99
+                export XDG_DATA_HOME=/store XDG_RUNTIME_DIR=/run
+                "$NOOK" image import --map single "$FIX/busybox-oci" >/dev/null || exit 98
+                exec "$NOOK" run --map single --overlay "$2" --persist --name small busybox-oci:1.35 -- \
+                        /bin/busybox sh -c "echo written >/x && cat /x"
+        ' small "$r" "$1"
+        [ "$status" -ne 99 ] || skip "host: cannot make a small root in a user namespace ($stderr)"
+        [ "$status" -ne 98 ] || fail "cannot import into the small store: $stderr"
+}
+
+@test "a persistent sandbox with fuse-overlayfs on a nearly full file system is warned about, once" {
+        in_small_store fuse
+        assert_status 0
+        [ "$output" = written ] || fail "unexpected output: $output"
+        [ "$(grep -c '^nook: warning: .* MiB free: with fuse-overlayfs, writes beyond that are lost' <<<"$stderr")" -eq 1 ] ||
+                fail "expected one warning line:" "$stderr"
+        [ "${#stderr_lines[@]}" -eq 1 ] || fail "expected nothing but the warning:" "$stderr"
+}
+
+@test "the kernel's overlayfs on a nearly full file system gets no warning: it reports a full disk itself" {
+        in_small_store kernel
+        assert_answer written
+        [ -z "$stderr" ] || fail "unexpected messages:" "$stderr"
+}

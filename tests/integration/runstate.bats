@@ -131,6 +131,53 @@ assert s["name"] == "web" and s["net"] == "none" and s["command"] == ["sleep", s
         assert_status 0
 }
 
+@test "a sandbox whose nook is killed under a parent that never reaps is gone: ps, its name, its run directory" {
+        # the parent forks nook and sleeps without ever waiting for it: the
+        # killed nook stays a zombie for as long as the parent lives
+        python3 -c 'import os, sys, time
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+print(pid, flush=True)
+time.sleep(60)' "$NOOK" run --name unreaped -- sleep "$TEST_MARKER" >"$TMP/child" 2>"$TMP/nook.err" </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 test -s "$TMP/child" || fail "the parent did not start nook"
+        NOOK_PID=$(cat "$TMP/child")
+        wait_until 50 listed "$NOOK_PID" || fail "nook ps does not list the sandbox:" "$(cat "$TMP/nook.err")"
+        run --separate-stderr "$NOOK" stop -s KILL unreaped
+        assert_status 0
+        proc_stat "$NOOK_PID" && [ "$STAT_STATE" = Z ] || fail "nook is not an unreaped zombie (state ${STAT_STATE:-gone}): the test tests nothing"
+        run --separate-stderr "$NOOK" ps --json
+        assert_output "[]"
+        [ -z "$(run_dirs)" ] || fail "left behind:" "$(run_dirs)"
+        run --separate-stderr "$NOOK" run --name unreaped -- /bin/true
+        assert_status 0
+}
+
+@test "nook stop that escalates to SIGKILL under a parent that never reaps leaves nothing behind" {
+        python3 -c 'import os, sys, time
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+print(pid, flush=True)
+time.sleep(60)' "$NOOK" run --name stubborn2 -- /bin/sh -c "trap '' TERM; sleep $TEST_MARKER & wait; wait" \
+                >"$TMP/child" 2>"$TMP/nook.err" </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 test -s "$TMP/child" || fail "the parent did not start nook"
+        NOOK_PID=$(cat "$TMP/child")
+        wait_until 50 listed "$NOOK_PID" || fail "nook ps does not list the sandbox:" "$(cat "$TMP/nook.err")"
+        wait_until 50 test -n "$(marked_procs "$TEST_MARKER")" || fail "the command did not start"
+        run --separate-stderr "$NOOK" stop -t 1 stubborn2
+        assert_status 0
+        run --separate-stderr "$NOOK" ps --json
+        assert_output "[]"
+        [ -z "$(run_dirs)" ] || fail "left behind:" "$(run_dirs)"
+        run --separate-stderr "$NOOK" run --name stubborn2 -- /bin/true
+        assert_status 0
+}
+
 @test "stop and enter of a sandbox that does not run: exit 125, one line naming it" {
         run --separate-stderr "$NOOK" stop nothere
         assert_nook_error nothere
@@ -338,6 +385,126 @@ two" ] || { show_run; fail "unexpected: $output"; }
         assert_status 127
         [[ "$stderr" == *"/nonexistent-command"* ]] || { show_run; fail "the error is not shown"; }
         [ -z "$(ls -A "$XDG_STATE_HOME/nook/logs" 2>/dev/null)" ] || fail "the log of a run that never ran was kept"
+}
+
+# on_tty COMMAND...: runs COMMAND with its output on a terminal (a pty);
+# sets output to what it wrote (carriage returns dropped).
+on_tty() {
+        run python3 -c 'import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        d = os.read(fd, 65536)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+os.waitpid(pid, 0)
+sys.stdout.buffer.write(out.replace(b"\r", b""))' "$@"
+}
+
+@test "nook logs on a terminal shows escape sequences and control characters, not sends them; --raw sends them" {
+        export XDG_STATE_HOME="$TMP/state"
+        run --separate-stderr "$NOOK" run -d -- /bin/sh -c "printf 'a\033[31mred\033]0;title\007\tb\302\233c\n'"
+        assert_status 0
+        local id=$output
+        run --separate-stderr timeout 10 "$NOOK" logs -f "$id"
+        on_tty "$NOOK" logs "$id"
+        assert_status 0
+        [[ "$output" != *$'\e'* && "$output" != *$'\a'* && "$output" != *$'\302\233'* ]] ||
+                { show_run; fail "a control character reached the terminal"; }
+        assert_output $'a^[[31mred^[]0;title^G\tb\\x9bc'
+        on_tty "$NOOK" logs --raw "$id"
+        assert_output $'a\e[31mred\e]0;title\a\tb\302\233c'
+        # not a terminal: as it is
+        run --separate-stderr "$NOOK" logs "$id"
+        assert_output $'a\e[31mred\e]0;title\a\tb\302\233c'
+}
+
+@test "a log is rotated at 10 MiB: ID.log and ID.log.1, each at most 10 MiB, nook logs prints both in order" {
+        export XDG_STATE_HOME="$TMP/state"
+        # about 21 MB of numbered lines
+        run --separate-stderr "$NOOK" run -d -- seq 1 3000000
+        assert_status 0
+        local id=$output dir="$TMP/state/nook/logs"
+        # until it has ended (a follower may miss a part that was rotated
+        # twice between two of its looks)
+        timeout 30 "$NOOK" logs -f --raw "$id" >/dev/null || fail "nook logs -f failed"
+        # (in a file: bats's run is slow with two million lines)
+        "$NOOK" logs --raw "$id" >"$TMP/out" || fail "nook logs failed"
+        [ "$(tail -n 1 "$TMP/out")" = 3000000 ] || fail "the log does not end with the last line: $(tail -n 1 "$TMP/out")"
+        [ -f "$dir/$id.log.1" ] || fail "no rotated copy: $(ls -l "$dir")"
+        [ "$(stat -c %s "$dir/$id.log")" -le $((10 * 1024 * 1024)) ] || fail "$id.log is over 10 MiB: $(ls -l "$dir")"
+        [ "$(stat -c %s "$dir/$id.log.1")" -le $((10 * 1024 * 1024)) ] || fail "$id.log.1 is over 10 MiB: $(ls -l "$dir")"
+        # what is printed is one run of lines, the older copy first (the
+        # first line may be cut: the copy before it is gone)
+        tail -n +2 "$TMP/out" | awk 'NR > 1 && $1 != prev + 1 { bad = 1 } { prev = $1 } END { exit bad }' ||
+                fail "the lines are not in order"
+        [ "$(wc -l <"$TMP/out")" -gt 1000000 ] || fail "only $(wc -l <"$TMP/out") lines"
+}
+
+@test "logs of ended sandboxes are pruned: the 50 newest kept, none older than 14 days, none empty; never a running one's" {
+        export XDG_STATE_HOME="$TMP/state"
+        local dir="$TMP/state/nook/logs" now i
+        mkdir -p -m 0700 "$TMP/state/nook" "$dir"
+        now=$(date +%s)
+        # ids no process has (above any pid_max): ended sandboxes
+        for i in $(seq 1 55); do
+                echo "run $i" >"$dir/99999$((1000 + i)).log"
+                touch -d "@$((now - i * 60))" "$dir/99999$((1000 + i)).log"
+        done
+        echo old >"$dir/999990001.log"
+        touch -d "@$((now - 15 * 86400))" "$dir/999990001.log"
+        : >"$dir/999990002.log"
+        ln -s 99999$((1000 + 55)).log "$dir/gone.log"
+        ln -s 99999$((1000 + 1)).log "$dir/kept.log"
+        # a running sandbox's log, empty and made to look old: kept
+        run --separate-stderr "$NOOK" run -d -- sleep "$TEST_MARKER"
+        assert_status 0
+        local live=$output
+        proc_stat "$live" && STARTED_PIDS+=("$live:$STAT_START")
+        touch -d "@$((now - 20 * 86400))" "$dir/$live.log"
+        run --separate-stderr "$NOOK" logs kept
+        assert_output "run 1"
+        for i in $(seq 1 50); do [ -f "$dir/99999$((1000 + i)).log" ] || fail "run $i was pruned"; done
+        for i in $(seq 51 55); do [ ! -e "$dir/99999$((1000 + i)).log" ] || fail "run $i was kept"; done
+        [ ! -e "$dir/999990001.log" ] || fail "a log older than 14 days was kept"
+        [ ! -e "$dir/999990002.log" ] || fail "an empty log of an ended sandbox was kept"
+        [ ! -L "$dir/gone.log" ] || fail "a link to a pruned log was kept"
+        [ -L "$dir/kept.log" ] || fail "a link to a kept log was pruned"
+        [ -f "$dir/$live.log" ] || fail "the running sandbox's log was pruned"
+}
+
+@test "the empty log of a run -d killed while it started is pruned by the next run -d" {
+        export XDG_STATE_HOME="$TMP/state"
+        [ -c /dev/net/tun ] && [ -r /dev/net/tun ] && [ -w /dev/net/tun ] ||
+                skip "host: /dev/net/tun is missing or not usable by $(id -un)"
+        local dir="$TMP/state/nook/logs" caller id
+        # a slirp4netns that never comes up holds the start for 10 s
+        mkdir "$TMP/fakebin"
+        printf '#!/bin/sh\nexec sleep %s\n' "$TEST_MARKER" >"$TMP/fakebin/slirp4netns"
+        chmod +x "$TMP/fakebin/slirp4netns"
+        env PATH="$TMP/fakebin:$PATH" "$NOOK" run -d --net slirp -- /bin/true >/dev/null 2>&1 3>&- &
+        caller=$!
+        proc_stat "$caller" && STARTED_PIDS+=("$caller:$STAT_START")
+        wait_until 50 test -n "$(marked_procs "$TEST_MARKER")" || fail "the start did not get as far as slirp4netns"
+        id=$(cd "$dir" && ls | grep -E '^[0-9]+[.]log$' | head -n 1)
+        id=${id%.log}
+        [ -n "$id" ] || fail "no log: $(ls -la "$dir")"
+        # the caller first (it would remove the log), then the sandbox's nook
+        kill -KILL "$caller"
+        kill -KILL "$id"
+        wait "$caller" 2>/dev/null || true
+        # the relay lets go of the log once its last writer is gone
+        wait_until 50 flock -n "$dir/$id.log" true || fail "the log is still being written"
+        [ -f "$dir/$id.log" ] && [ ! -s "$dir/$id.log" ] || fail "expected an empty $id.log: $(ls -la "$dir")"
+        run --separate-stderr "$NOOK" run -d -- /bin/true
+        assert_status 0
+        [ ! -e "$dir/$id.log" ] || fail "the empty log of the run that never started was kept"
 }
 
 @test "nook run -d holds none of the caller's other fds: a pipe reader is not kept waiting" {

@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# nook's helper processes under faults: a helper that hangs at start (a
+# stand-in placed first on PATH that never says it is ready and ignores
+# SIGTERM) is killed once nook gives up on it, and dies with nook.
+#
+# The stand-ins sleep with this test's marker in their arguments, which is
+# how they are found (marked_procs); nothing is ever reached on the network.
+
+load helpers
+
+# hanging_helper NAME: a stand-in for NAME in $TMP/fakebin that ignores
+# SIGTERM (and HUP, INT) and sleeps for ever, its marker in argv.
+hanging_helper() {
+        mkdir -p "$TMP/fakebin"
+        printf '#!/bin/sh\ntrap "" TERM HUP INT\nexec sleep %s\n' "$TEST_MARKER" >"$TMP/fakebin/$1"
+        chmod +x "$TMP/fakebin/$1"
+}
+
+no_stand_in_left() { [ -z "$(marked_procs "$TEST_MARKER")" ]; }
+
+need_tun() {
+        [ -c /dev/net/tun ] && [ -r /dev/net/tun ] && [ -w /dev/net/tun ] ||
+                skip "host: /dev/net/tun is missing or not usable by $(id -un) (it must be mode 0666)"
+}
+
+@test "a slirp4netns that hangs at start is killed when nook gives up on it after 10 s" {
+        need_tun
+        hanging_helper slirp4netns
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net slirp -- /bin/true
+        assert_nook_error "slirp4netns did not come up within 10 s"
+        # killed by nook before it returned: no waiting for a reaper here
+        no_stand_in_left || fail "the hanging slirp4netns still runs:" "$(marked_procs "$TEST_MARKER")"
+        [ -z "$(find "$XDG_RUNTIME_DIR" -mindepth 2 2>/dev/null)" ] || fail "left in the run directory"
+}
+
+@test "a pasta that hangs at start and ignores SIGTERM is killed when nook gives up on it" {
+        need_tun
+        hanging_helper pasta
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net pasta -- /bin/true
+        assert_nook_error "pasta did not configure the sandbox's network within 5 s"
+        no_stand_in_left || fail "the hanging pasta still runs:" "$(marked_procs "$TEST_MARKER")"
+}
+
+@test "an xdg-dbus-proxy that hangs at start is killed when nook gives up on it" {
+        local py=/usr/bin/python3
+        [ -x "$py" ] || skip "host: this test needs /usr/bin/python3"
+        hanging_helper xdg-dbus-proxy
+        # a session bus that is only a listening socket: the proxy never
+        # gets as far as talking to it
+        "$py" -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(float(sys.argv[2]))' \
+                "$TMP/bus" 30 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 test -S "$TMP/bus" || fail "the stand-in bus did not start"
+        DBUS_SESSION_BUS_ADDRESS="unix:path=$TMP/bus" run --separate-stderr env PATH="$TMP/fakebin:$PATH" \
+                "$NOOK" run --dbus filtered -- /bin/true
+        assert_nook_error "xdg-dbus-proxy did not come up within 5 s"
+        no_stand_in_left || fail "the hanging xdg-dbus-proxy still runs:" "$(marked_procs "$TEST_MARKER")"
+}
+
+@test "a helper dies with nook when nook is killed" {
+        need_tun
+        hanging_helper slirp4netns
+        env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net slirp -- /bin/true 2>/dev/null 3>&- &
+        local nook_pid=$!
+        proc_stat "$nook_pid" && STARTED_PIDS+=("$nook_pid:$STAT_START")
+        wait_until 50 test -n "$(marked_procs "$TEST_MARKER")" || fail "the stand-in slirp4netns did not start"
+        kill -KILL "$nook_pid"
+        wait "$nook_pid" 2>/dev/null || true
+        wait_until 20 no_stand_in_left || fail "slirp4netns outlived its nook:" "$(marked_procs "$TEST_MARKER")"
+}
+
+# The script of the next test, run as root of a user and pid namespace of
+# its own (where it may choose the next pid through ns_last_pid): nook runs
+# a sandbox with a pasta stand-in that sets up a route, then exits; once
+# nook has reaped it, a victim is started with the very pid it had; when
+# the sandbox ends, nook must not signal the victim.
+REUSE_SCRIPT='
+set -u
+D=$1 NOOK=$2
+export MARK=$D/helper.pid PATH="$D/fakebin:$PATH"
+"$NOOK" run --net pasta -- sleep 3 2>"$D/nook.err" &
+nook=$!
+for i in $(seq 50); do [ -s "$D/helper.pid" ] && break; sleep 0.1; done
+P=$(cat "$D/helper.pid") || { echo "the stand-in did not start: $(cat "$D/nook.err")"; exit 2; }
+for i in $(seq 50); do [ -e "/proc/$P" ] || break; sleep 0.1; done
+[ -e "/proc/$P" ] && { echo "nook did not reap its helper"; exit 2; }
+echo $((P - 1)) >/proc/sys/kernel/ns_last_pid
+sh -c "trap \"echo TERM >$D/hit; exit 0\" TERM; echo \$\$ >$D/victim.pid; sleep 10 & wait" &
+victim=$!
+sleep 0.3
+[ "$(cat "$D/victim.pid")" = "$P" ] || { echo "pid $P was not reused"; exit 2; }
+wait "$nook" || { echo "nook failed: $(cat "$D/nook.err")"; exit 2; }
+sleep 0.5
+[ ! -e "$D/hit" ] || { echo "nook signalled pid $P, its helper once, another process now"; exit 1; }
+kill -KILL "$victim" 2>/dev/null
+'
+
+@test "a helper's pid, reaped and reused by another process, is never signalled by nook" {
+        local tool
+        for tool in unshare nsenter ip; do
+                command -v "$tool" >/dev/null || skip "host: this test needs $tool"
+        done
+        mkdir "$TMP/fakebin"
+        # a pasta that gives the namespace its route, and is gone 0.5 s later
+        cat >"$TMP/fakebin/pasta" <<'PASTA'
+#!/bin/sh
+while [ $# -gt 0 ]; do case $1 in --userns) U=$2 ;; --netns) N=$2 ;; esac; shift; done
+nsenter --preserve-credentials --user="$U" --net="$N" ip link set lo up
+nsenter --preserve-credentials --user="$U" --net="$N" ip route add default dev lo
+echo $$ >"$MARK"
+sleep 0.5
+PASTA
+        chmod +x "$TMP/fakebin/pasta"
+        run unshare --user --map-root-user --pid --fork --mount-proc bash -c "$REUSE_SCRIPT" _ "$TMP" "$NOOK"
+        [ "$status" -eq 0 ] || { show_run; fail "status $status"; }
+}
