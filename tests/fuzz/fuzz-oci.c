@@ -6,7 +6,10 @@
    (image_spec_resolve).
 
    An input is up to five parts separated by lines "--": index.json, the
-   manifest, the config, etc/passwd and etc/group. Since the layout names
+   manifest, the config, etc/passwd and etc/group. When the first part
+   starts with '[', it is instead the manifest.json of a `docker save`
+   archive (the second part is then unused), and the harness imports a tar
+   of it, the config as "config.json" and the layer blob as "layer.tar". Since the layout names
    its blobs by digest, the harness writes the manifest and the config as
    blobs and replaces, in every part, "@M" by the manifest's digest, "@C"
    by the config's, "@L" by a layer blob that is always there and "@D" by
@@ -21,12 +24,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "fs/digest.h"
 #include "fs/image-import.h"
@@ -104,6 +111,37 @@ static void mkdirs(int dir, const char *rel)
                         break;
                 *s = '/';
         }
+}
+
+static void tar_add(struct archive *a, const char *name, const char *buf, size_t len)
+{
+        struct archive_entry *ae = archive_entry_new();
+
+        if (!ae)
+                die("fuzz-oci: archive_entry_new");
+        archive_entry_set_pathname(ae, name);
+        archive_entry_set_filetype(ae, AE_IFREG);
+        archive_entry_set_perm(ae, 0644);
+        archive_entry_set_size(ae, (la_int64_t)len);
+        if (archive_write_header(a, ae) != ARCHIVE_OK || (len && archive_write_data(a, buf, len) != (la_ssize_t)len)) {
+                fprintf(stderr, "fuzz-oci: writing the tar: %s\n", archive_error_string(a));
+                abort();
+        }
+        archive_entry_free(ae);
+}
+
+/* A `docker save` archive: manifest.json, config.json, layer.tar. */
+static void write_docker_tar(const char *path, const char *manifest, size_t ml, const char *config, size_t cl)
+{
+        struct archive *a = archive_write_new();
+
+        if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+            archive_write_open_filename(a, path) != ARCHIVE_OK)
+                die("fuzz-oci: archive_write");
+        tar_add(a, "manifest.json", manifest, ml);
+        tar_add(a, "config.json", config, cl);
+        tar_add(a, "layer.tar", layer_blob, strlen(layer_blob));
+        archive_write_free(a);
 }
 
 /* part with the placeholders replaced (to free) */
@@ -219,7 +257,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fprintf(stderr, "fuzz-oci: %s\n", e.msg);
                 abort();
         }
-        snprintf(path, sizeof(path), "%s/layout", top);
+        bool docker = il > 0 && index[0] == '[';
+        snprintf(path, sizeof(path), "%s/%s", top, docker ? "image.tar" : "layout");
+        if (docker)
+                write_docker_tar(path, index, il, config, cl);
         int r = image_import(&st, path, &o, &stored, &e);
         store_close(&st);
         if (r == 0) {
@@ -229,9 +270,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 spec.image = stored;
                 spec.store = strdup(path);
                 if (spec.store)
-                        image_spec_resolve(&spec, &e);
+                        r = image_spec_resolve(&spec, &e);
+                /* FUZZ_OCI_DEBUG=1: how far an input got (writing seeds) */
+                if (getenv("FUZZ_OCI_DEBUG"))
+                        fprintf(stderr, "fuzz-oci: imported %s; run: %s, user %u:%u, %zu layers\n", spec.image,
+                                r < 0 ? e.msg : "ok", spec.run_uid, spec.run_gid, spec.n_layers);
                 spec_free(&spec);
         } else {
+                if (getenv("FUZZ_OCI_DEBUG"))
+                        fprintf(stderr, "fuzz-oci: import: %s\n", e.msg);
                 free(stored);
         }
 
