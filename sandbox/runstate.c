@@ -296,6 +296,55 @@ void runstate_release_name(const struct nook_spec *s)
                 unlinkat(base, link, 0);
 }
 
+/* The fields of a state file's JSON; -ENOMEM (st freed) when out of
+   memory. */
+static int state_from_json(json_t *o, struct run_state *st)
+{
+        st->nook_pid = (pid_t)json_integer_value(json_object_get(o, "nook_pid"));
+        st->nook_start = (unsigned long long)json_integer_value(json_object_get(o, "nook_start"));
+        st->pid1 = (pid_t)json_integer_value(json_object_get(o, "pid1"));
+        st->pid1_start = (unsigned long long)json_integer_value(json_object_get(o, "pid1_start"));
+        st->started = json_integer_value(json_object_get(o, "started"));
+        const char *v;
+        if ((v = json_string_value(json_object_get(o, "name"))))
+                st->name = strdup(v);
+        if ((v = json_string_value(json_object_get(o, "image"))))
+                st->image = strdup(v);
+        if ((v = json_string_value(json_object_get(o, "profile"))))
+                st->profile = strdup(v);
+        if ((v = json_string_value(json_object_get(o, "log"))))
+                st->log = strdup(v);
+        v = json_string_value(json_object_get(o, "net"));
+        st->net = strdup(v ? v : "none");
+        st->ports = json_strv(json_object_get(o, "ports"));
+        st->command = json_strv(json_object_get(o, "command"));
+        json_t *h;
+        size_t hi;
+        json_array_foreach(json_object_get(o, "helpers"), hi, h)
+                if (st->n_helpers < ARRAY_SIZE(st->helpers)) {
+                        st->helpers[st->n_helpers] = (pid_t)json_integer_value(json_object_get(h, "pid"));
+                        st->helper_start[st->n_helpers++] = (unsigned long long)json_integer_value(json_object_get(h, "start"));
+                }
+        if (!st->net || !st->ports || !st->command) {
+                run_state_free(st);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int runstate_parse(const char *buf, size_t len, struct run_state *st)
+{
+        json_error_t je;
+
+        memset(st, 0, sizeof(*st));
+        json_t *o = json_loadb(buf, len, 0, &je);
+        if (!o)
+                return -EINVAL;
+        int r = state_from_json(o, st);
+        json_decref(o);
+        return r;
+}
+
 /* Reads one run directory's state; -ESRCH when its nook is gone (the
    directory is then removed), -ENOENT while it has no state yet. */
 static int read_state(int base, const char *entry, struct run_state *st)
@@ -326,34 +375,13 @@ static int read_state(int base, const char *entry, struct run_state *st)
                 json_decref(o);
                 goto stale;
         }
-        st->pid1 = (pid_t)json_integer_value(json_object_get(o, "pid1"));
-        st->pid1_start = (unsigned long long)json_integer_value(json_object_get(o, "pid1_start"));
-        st->started = json_integer_value(json_object_get(o, "started"));
-        const char *v;
-        if ((v = json_string_value(json_object_get(o, "name"))))
-                st->name = strdup(v);
-        if ((v = json_string_value(json_object_get(o, "image"))))
-                st->image = strdup(v);
-        if ((v = json_string_value(json_object_get(o, "profile"))))
-                st->profile = strdup(v);
-        if ((v = json_string_value(json_object_get(o, "log"))))
-                st->log = strdup(v);
-        v = json_string_value(json_object_get(o, "net"));
-        st->net = strdup(v ? v : "none");
-        st->ports = json_strv(json_object_get(o, "ports"));
-        st->command = json_strv(json_object_get(o, "command"));
-        json_t *h;
-        size_t hi;
-        json_array_foreach(json_object_get(o, "helpers"), hi, h)
-                if (st->n_helpers < ARRAY_SIZE(st->helpers)) {
-                        st->helpers[st->n_helpers] = (pid_t)json_integer_value(json_object_get(h, "pid"));
-                        st->helper_start[st->n_helpers++] = (unsigned long long)json_integer_value(json_object_get(h, "start"));
-                }
-        rundir_base(path, sizeof(path));
-        if (asprintf(&st->dir, "%s/%s", path, entry) < 0)
-                st->dir = NULL;
+        int r = state_from_json(o, st);
         json_decref(o);
-        if (!st->net || !st->ports || !st->command || !st->dir) {
+        if (r < 0)
+                return r;
+        rundir_base(path, sizeof(path));
+        if (asprintf(&st->dir, "%s/%s", path, entry) < 0) {
+                st->dir = NULL;
                 run_state_free(st);
                 return -ENOMEM;
         }
@@ -437,19 +465,13 @@ void runstate_clear_stale(void)
         free(all);
 }
 
-int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct run_confine *c, struct nook_err *e)
+/* The "confine" part of a state file's JSON o: 0, -EIO when it has none,
+   -ENOMEM. */
+static int confine_from_json(json_t *o, struct nook_spec *s, struct run_confine *c)
 {
-        char path[4200];
-        json_error_t je;
-
-        snprintf(path, sizeof(path), "%s/state", st->dir);
-        json_t *o = json_load_file(path, 0, &je);
         json_t *k = json_object_get(o, "confine");
-        if (!json_is_object(k)) {
-                json_decref(o);
-                return nook_errf(e, EIO, "the state of sandbox %d says nothing of its confinement (%s)", (int)st->nook_pid,
-                                 path);
-        }
+        if (!json_is_object(k))
+                return -EIO;
         c->image = json_is_true(json_object_get(k, "image"));
         c->nest_uid = (uid_t)json_integer_value(json_object_get(k, "nest_uid"));
         c->nest_gid = (gid_t)json_integer_value(json_object_get(k, "nest_gid"));
@@ -495,7 +517,31 @@ int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct
                 nr->port_hi = (unsigned)json_integer_value(json_object_get(v, "port_hi"));
                 nr->proto = (int)json_integer_value(json_object_get(v, "proto"));
         }
+        return r;
+}
+
+int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s, struct run_confine *c)
+{
+        json_error_t je;
+        json_t *o = json_loadb(buf, len, 0, &je);
+        int r = o ? confine_from_json(o, s, c) : -EINVAL;
+
         json_decref(o);
+        return r;
+}
+
+int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct run_confine *c, struct nook_err *e)
+{
+        char path[4200];
+        json_error_t je;
+
+        snprintf(path, sizeof(path), "%s/state", st->dir);
+        json_t *o = json_load_file(path, 0, &je);
+        int r = o ? confine_from_json(o, s, c) : -EIO;
+        json_decref(o);
+        if (r == -EIO)
+                return nook_errf(e, EIO, "the state of sandbox %d says nothing of its confinement (%s)", (int)st->nook_pid,
+                                 path);
         return r < 0 ? nook_errf(e, ENOMEM, "out of memory") : 0;
 }
 

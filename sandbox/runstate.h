@@ -79,5 +79,12 @@ struct run_confine {
    network rules. */
 int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct run_confine *c, struct nook_err *e);
 
+/* The same from a state file's text, touching nothing else (pure: for
+   the fuzzer): runstate_parse fills st (run_state_free() it; st->dir stays
+   NULL), runstate_parse_confinement s and c; -EINVAL when buf is not JSON,
+   -EIO when it has no confinement, -ENOMEM. */
+int runstate_parse(const char *buf, size_t len, struct run_state *st);
+int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s, struct run_confine *c);
+
 /* The running sandbox named, or with the id (nook's pid), what. */
 int runstate_find(const char *what, struct run_state *out, struct nook_err *e);
