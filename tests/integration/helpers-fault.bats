@@ -116,3 +116,68 @@ PASTA
         run unshare --user --map-root-user --pid --fork --mount-proc bash -c "$REUSE_SCRIPT" _ "$TMP" "$NOOK"
         [ "$status" -eq 0 ] || { show_run; fail "status $status"; }
 }
+
+# failing_helper NAME: a stand-in for NAME that says why and exits 1 at once.
+failing_helper() {
+        mkdir -p "$TMP/fakebin"
+        printf '#!/bin/sh\necho "%s: stand-in refuses to start" >&2\nexit 1\n' "$1" >"$TMP/fakebin/$1"
+        chmod +x "$TMP/fakebin/$1"
+}
+
+# garbage_helper NAME: a stand-in for NAME that prints terminal escapes and
+# 100 KB of bytes with no newline, on stdout and stderr, then exits 1.
+garbage_helper() {
+        mkdir -p "$TMP/fakebin"
+        head -c 100000 /dev/urandom | tr -d '\n' >"$TMP/garbage"
+        printf '#!/bin/sh\nprintf "\\033]0;title\\007\\033[2J\\033[31m\\r"\ncat "%s"\ncat "%s" >&2\nexit 1\n' \
+                "$TMP/garbage" "$TMP/garbage" >"$TMP/fakebin/$1"
+        chmod +x "$TMP/fakebin/$1"
+}
+
+# assert_clear_helper_error NAME SECONDS: the error of the last `run` was one
+# escaped line of bounded length naming NAME, in under SECONDS, and nothing
+# stayed behind.
+assert_clear_helper_error() {
+        assert_nook_error "$1"
+        [ "${#stderr_lines[0]}" -le 600 ] || fail "an error line of ${#stderr_lines[0]} characters"
+        [[ "${stderr_lines[0]}" != *[$'\001'-$'\037'$'\177']* ]] || fail "control characters in the error:" "$(printf %q "${stderr_lines[0]}")"
+        [ "$SECONDS" -lt "$2" ] || fail "took ${SECONDS} s"
+        [ -z "$(find "$XDG_RUNTIME_DIR" -mindepth 2 2>/dev/null)" ] || fail "left in the run directory:" "$(find "$XDG_RUNTIME_DIR")"
+        [ "$(cat /proc/self/mountinfo)" = "$MOUNTS_BEFORE" ] || fail "a mount was left"
+}
+
+@test "a slirp4netns that exits at once gives one line with its complaint, quickly" {
+        need_tun
+        failing_helper slirp4netns
+        SECONDS=0
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net slirp -- /bin/true
+        assert_clear_helper_error "slirp4netns failed: slirp4netns: stand-in refuses to start" 15
+}
+
+@test "a slirp4netns that prints 100 KB of garbage gives one escaped line of bounded length" {
+        need_tun
+        garbage_helper slirp4netns
+        SECONDS=0
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net slirp -- /bin/true
+        assert_clear_helper_error "slirp4netns failed" 15
+}
+
+@test "a pasta that exits at once gives one line with its complaint, quickly" {
+        need_tun
+        failing_helper pasta
+        SECONDS=0
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net pasta -- /bin/true
+        assert_clear_helper_error "pasta failed: pasta: stand-in refuses to start" 15
+}
+
+@test "a pasta that prints 100 KB of garbage gives one escaped line of bounded length" {
+        need_tun
+        garbage_helper pasta
+        SECONDS=0
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net pasta -- /bin/true
+        assert_clear_helper_error "pasta failed" 15
+}
+
+# newuidmap and newgidmap are not tested with stand-ins: nook runs
+# /usr/bin/newuidmap first (the distribution's setuid helper, never a PATH
+# entry's), so a stand-in on PATH is only reached where it is not installed.
