@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -36,6 +37,27 @@ static void warn_if_nearly_full(const struct nook_spec *spec)
                 spec->persist_dir, avail >> 20);
 }
 
+/* fuse-overlayfs runs in the sandbox's staging root, where the host's
+   root is /oldroot and only its system directories are linked: a PATH
+   entry such as ~/bin would not resolve there. Found here, on the host's
+   PATH, and run as /oldroot/PATH. NULL when it is nowhere. */
+static char *find_fuse_overlayfs(void)
+{
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+        char *save = NULL;
+
+        for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+                char *full = NULL;
+                if (dir[0] != '/' || asprintf(&full, "/oldroot%s/fuse-overlayfs", dir) < 0)
+                        continue;
+                if (access(full + strlen("/oldroot"), X_OK) == 0)
+                        return full;
+                free(full);
+        }
+        return NULL;
+}
+
 pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, struct nook_err *e)
 {
         _cleanup_(buf_free) struct buf opts = { 0 };
@@ -52,6 +74,9 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, 
                 r = buf_appendf(&opts, ",upperdir=/rw/upper,workdir=/rw/work");
         if (r < 0)
                 return nook_errf(e, ENOMEM, "cannot build the options of fuse-overlayfs: out of memory");
+        _cleanup_free_ char *program = find_fuse_overlayfs();
+        if (!program)
+                return nook_errf(e, ENOENT, "fuse-overlayfs is not installed (apt-get install fuse-overlayfs)");
         warn_if_nearly_full(spec);
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
         userns = open(path, O_RDONLY | O_CLOEXEC);
@@ -89,11 +114,8 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, 
                                 dup3(null, 2, 0);
                 }
                 char *argv[] = { "fuse-overlayfs", "-f", "-o", (char *)buf_str(&opts), "/newroot", NULL };
-                execvp(argv[0], argv);
-                if (errno == ENOENT)
-                        fprintf(stderr, "nook: fuse-overlayfs is not installed (apt-get install fuse-overlayfs)\n");
-                else
-                        fprintf(stderr, "nook: cannot run fuse-overlayfs: %s\n", strerror(errno));
+                execv(program, argv);
+                fprintf(stderr, "nook: cannot run %s: %s\n", program + strlen("/oldroot"), strerror(errno));
                 _exit(127);
         }
         close(userns);

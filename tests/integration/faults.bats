@@ -74,3 +74,49 @@ echo "left<<"; comm -13 /run/before /run/after; echo ">>"
         [[ "$output" == *"verify=0 "* ]] || fail "nook image verify found problems:" "$output"
         [[ "$output" == *$'left<<\n>>'* ]] || fail "left in the store:" "$output"
 }
+
+# fuse_stand_in KIND: a fuse-overlayfs first on PATH (a directory of the
+# test's, which the sandbox's staging root does not show: nook must find it
+# on the host's PATH) that fails at once ("exit") or prints 100 KB of
+# terminal escapes and bytes first ("garbage"), its marker in a file.
+fuse_stand_in() {
+        mkdir -p "$TMP/fakebin"
+        head -c 100000 /dev/urandom | tr -d '\n' >"$TMP/garbage"
+        {
+                # it runs in the sandbox's staging root, the host's under /oldroot
+                printf '#!/bin/sh\necho ran >"/oldroot%s/stand-in-ran"\n' "$TMP"
+                [ "$1" = garbage ] && printf 'printf "\\033]0;title\\007\\033[2J"\ncat "%s"\ncat "%s" >&2\n' "$TMP/garbage" "$TMP/garbage"
+                printf 'echo "fuse-overlayfs: stand-in refuses to mount" >&2\nexit 1\n'
+        } >"$TMP/fakebin/fuse-overlayfs"
+        chmod +x "$TMP/fakebin/fuse-overlayfs"
+}
+
+# assert_fuse_failed_cleanly: the last run failed with 125 in under 15 s,
+# after running the stand-in, in escaped lines of bounded length naming
+# fuse-overlayfs, and left no process, mount or run directory.
+assert_fuse_failed_cleanly() {
+        [ "$status" -eq 125 ] || { show_run; fail "expected exit 125"; }
+        [ -e "$TMP/stand-in-ran" ] || fail "the fuse-overlayfs first on PATH was not the one run"
+        [ "$SECONDS" -lt 15 ] || fail "took $SECONDS s"
+        [[ "$stderr" == *"fuse-overlayfs"* ]] || fail "the error does not name fuse-overlayfs:" "$stderr"
+        [ "${#stderr}" -le 1200 ] || fail "the error is ${#stderr} characters long"
+        [[ "$stderr" != *[$'\001'-$'\011'$'\013'-$'\037'$'\177']* ]] || fail "control characters in the error"
+        [ "$(cat /proc/self/mountinfo)" = "$MOUNTS_BEFORE" ] || fail "a mount was left"
+        [ -z "$(find "$XDG_RUNTIME_DIR" -mindepth 2 2>/dev/null)" ] || fail "left in the run directory:" "$(find "$XDG_RUNTIME_DIR")"
+}
+
+@test "a fuse-overlayfs first on PATH that fails at once: exit 125 naming it, quickly, nothing left" {
+        import_ok "$FIX/busybox-oci" --name bb:1
+        fuse_stand_in exit
+        SECONDS=0
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --overlay fuse bb:1 -- /bin/true
+        assert_fuse_failed_cleanly
+}
+
+@test "a fuse-overlayfs that prints 100 KB of garbage: exit 125, escaped and bounded, nothing left" {
+        import_ok "$FIX/busybox-oci" --name bb:1
+        fuse_stand_in garbage
+        SECONDS=0
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" "$NOOK" run --overlay fuse bb:1 -- /bin/true
+        assert_fuse_failed_cleanly
+}
