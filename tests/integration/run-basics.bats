@@ -47,6 +47,21 @@ load helpers
         [ "$(grep -c '^nook ' <<<"$output")" -eq 1 ] || fail "the version is printed more than once"
 }
 
+@test "nook links only what every start needs: libseccomp, libcap, jansson and libc" {
+        # the image store's libraries (libarchive, libcrypto) live in
+        # nook-image; one that creeps into nook costs every start
+        [ -z "${ASAN_OPTIONS:-}" ] || skip "a sanitizer build links its runtime too"
+        command -v ldd >/dev/null || skip "host: ldd is missing"
+        local lib extra=()
+        while read -r lib _; do
+                case ${lib##*/} in
+                linux-vdso.so.* | ld-linux*.so.* | libc.so.* | libseccomp.so.* | libcap.so.* | libjansson.so.*) ;;
+                *) extra+=("$lib") ;;
+                esac
+        done < <(ldd "$NOOK")
+        [ "${#extra[@]}" -eq 0 ] || fail "nook links more than it did: ${extra[*]} (keep them in nook-image, or dlopen them when used)"
+}
+
 @test "a successful run prints nothing of nook's own" {
         run --separate-stderr nook run -- true
         assert_status 0
