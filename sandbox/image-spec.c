@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fs/mount.h"
@@ -105,29 +106,96 @@ static int strv_from_json(json_t *a, char ***out, size_t *n)
         return 0;
 }
 
-/* A file of the image (its top-most copy), read inside the layers without
-   following their symlinks: the host never trusts an image's links. 0 and
-   *out NULL when no layer has it (or the top-most copy is a whiteout); a
-   FIFO or anything else that is not a regular file is refused, never
-   opened: reading a FIFO would wait forever. */
+/* What one layer says of a path of the image, as overlayfs reads it. */
+enum layer_says { LAYER_NOTHING, LAYER_FILE, LAYER_GONE, LAYER_OPAQUE_MISS };
+
+/* The file's entry in one layer, walked a component at a time without
+   following anything: a whiteout of it or of a parent hides every lower
+   copy, and so does an opaque parent; a parent that is not a plain
+   directory (a link, a file) is refused, since the sandbox would see
+   something else than what nook reads. *fd is an O_PATH of the file. */
+static int layer_entry(int root, const char *file, int *fd, enum layer_says *says, struct nook_err *e)
+{
+        _cleanup_close_ int dir = fcntl(root, F_DUPFD_CLOEXEC, 3);
+        _cleanup_free_ char *copy = strdup(file);
+        bool opaque = false;
+        char *save = NULL;
+
+        *says = LAYER_NOTHING;
+        if (dir < 0 || !copy)
+                return nook_errf(e, errno ? errno : ENOMEM, "cannot read the image's /%s: %m", file);
+        for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                struct stat st;
+                bool last = save == NULL || *save == '\0';
+                if (fstatat(dir, c, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                return nook_errf(e, errno, "cannot read the image's /%s: %m", file);
+                        *says = opaque ? LAYER_OPAQUE_MISS : LAYER_NOTHING;
+                        return 0;
+                }
+                if (S_ISCHR(st.st_mode) && st.st_rdev == 0) {
+                        *says = LAYER_GONE;     /* deleted in this layer */
+                        return 0;
+                }
+                if (last) {
+                        if (!S_ISREG(st.st_mode))
+                                return nook_errf(e, EINVAL, "the image's /%s is not a regular file%s (fix the image, or give ids with --uid and --gid)",
+                                                 file, S_ISLNK(st.st_mode) ? " but a link, which nook does not follow" : "");
+                        *fd = openat(dir, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                        if (*fd < 0)
+                                return nook_errf(e, errno, "cannot read the image's /%s: %m", file);
+                        *says = LAYER_FILE;
+                        return 0;
+                }
+                if (!S_ISDIR(st.st_mode))
+                        return nook_errf(e, EINVAL, "the image's /%s is inside /%s, which is not a directory%s (fix the image, or give ids with --uid and --gid)",
+                                         file, c, S_ISLNK(st.st_mode) ? " but a link, which nook does not follow" : "");
+                int next = openat(dir, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0)
+                        return nook_errf(e, errno, "cannot read the image's /%s: %m", file);
+                close(dir);
+                dir = next;
+                char v = 0;
+                /* O_PATH fds take no xattr calls: through /proc */
+                char proc[64];
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dir);
+                opaque = opaque || (getxattr(proc, "user.overlay.opaque", &v, 1) == 1 && v == 'y');
+        }
+        return 0;
+}
+
+/* The image's copy of /etc/passwd and the like can be large only when
+   something is wrong (or hostile): it is read whole, line by line. */
+#define IMAGE_FILE_MAX (8u << 20)
+
+/* A file of the image as the sandbox will see it: the top-most copy that
+   no upper layer hides, read inside the layers without following their
+   symlinks (the host never trusts an image's links). 0 and *out NULL when
+   the image has none; a FIFO or anything else that is not a regular file
+   is refused, never opened: reading a FIFO would wait forever. */
 static int open_image_file(const struct nook_spec *s, const char *file, FILE **out, struct nook_err *e)
 {
         *out = NULL;
         for (size_t i = s->n_layers; i-- > 0;) {
                 _cleanup_close_ int root = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-                struct open_how how = {
-                        .flags = O_PATH | O_CLOEXEC,
-                        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-                };
-                _cleanup_close_ int path = root < 0 ? -1 : (int)syscall(SYS_openat2, root, file, &how, sizeof(how));
+                _cleanup_close_ int path = -1;
+                enum layer_says says;
                 struct stat st;
-                if (path < 0 || fstat(path, &st) < 0)
-                        continue;
-                /* a 0/0 character device: the file was deleted in this layer */
-                if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
+
+                if (root < 0)
+                        return nook_errf(e, errno, "cannot open a layer of the image: %m (nook image verify checks the store)");
+                int r = layer_entry(root, file, &path, &says, e);
+                if (r < 0)
+                        return r;
+                if (says == LAYER_GONE || says == LAYER_OPAQUE_MISS)
                         return 0;
-                if (!S_ISREG(st.st_mode))
-                        return nook_errf(e, EINVAL, "the image's /%s is not a regular file (fix the image)", file);
+                if (says == LAYER_NOTHING)
+                        continue;
+                if (fstat(path, &st) < 0)
+                        return nook_errf(e, errno, "cannot read the image's /%s: %m", file);
+                if (st.st_size > IMAGE_FILE_MAX)
+                        return nook_errf(e, EFBIG, "the image's /%s has %lld bytes, more than nook reads (%u MiB): fix the image, or give ids with --uid and --gid",
+                                         file, (long long)st.st_size, IMAGE_FILE_MAX >> 20);
                 char proc[64];
                 snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
                 int fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);

@@ -433,3 +433,41 @@ nook_fds_1024() { run --separate-stderr bash -c 'ulimit -n 1024 && exec "$@"' no
         [ "${#stderr_lines[@]}" -eq 2 ] || fail "expected two problems: $stderr"
         [[ "$stderr" == *"image busybox-oci:1.35: layer sha256:"*" is missing"* ]] || fail "the missing layer is not named: $stderr"
 }
+
+# A lower layer says app is root; the top layer hides that copy. nook must
+# read the file the sandbox sees, or refuse: never the hidden copy.
+ROOT_APP=$'root:x:0:0:root:/root:/bin/sh\napp:x:0:0::/home/app:/bin/sh\n'
+
+@test "a user looked up through an image's /etc/passwd that is a link is refused, never taken from a hidden lower copy" {
+        derive_oci "$BATS_TEST_TMPDIR/img" --file etc/passwd "$ROOT_APP" \
+                --file etc2/passwd $'root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n' \
+                --symlink etc/passwd ../etc2/passwd
+        import_ok "$BATS_TEST_TMPDIR/img" --name linked
+        run --separate-stderr timeout 20 "$NOOK" run -u app linked -- /bin/busybox id -u
+        assert_nook_error "/etc/passwd is not a regular file but a link"
+        [[ "$output" != 0* ]] || fail "ran as root"
+}
+
+@test "a user whose /etc/passwd an opaque /etc hides is not found, never taken from the hidden lower copy" {
+        derive_oci "$BATS_TEST_TMPDIR/img" --file etc/passwd "$ROOT_APP" --opaque etc
+        import_ok "$BATS_TEST_TMPDIR/img" --name opaque
+        run --separate-stderr timeout 20 "$NOOK" run -u app opaque -- /bin/busybox id -u
+        [ "$status" -eq 125 ] || { show_run; fail "expected 125"; }
+        [[ "$stderr" == *"app"* ]] || fail "the error does not name the user:" "$stderr"
+        [[ "$output" != 0* ]] || fail "ran as root"
+}
+
+@test "a user whose /etc is a link in the top layer is refused, never taken from a hidden lower copy" {
+        derive_oci "$BATS_TEST_TMPDIR/img" --file etc/passwd "$ROOT_APP" --symlink etc etc2 \
+                --file etc2/passwd $'app:x:1000:1000::/:/bin/sh\n'
+        import_ok "$BATS_TEST_TMPDIR/img" --name etclink
+        run --separate-stderr timeout 20 "$NOOK" run -u app etclink -- /bin/busybox id -u
+        assert_nook_error "which is not a directory but a link"
+}
+
+@test "an image's /etc/passwd larger than nook reads is refused in one line, without reading it" {
+        derive_oci "$BATS_TEST_TMPDIR/img" --big-file etc/passwd 20000000 --user app
+        import_ok "$BATS_TEST_TMPDIR/img" --name bigpw
+        run --separate-stderr timeout 20 "$NOOK" run bigpw -- /bin/busybox id -u
+        assert_nook_error "/etc/passwd has 20000000 bytes, more than nook reads"
+}
