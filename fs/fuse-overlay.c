@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "fs/mount.h"
-#include "netns/rundir.h"
-#include "sandbox/cleanup.h"
-#include "sandbox/strutil.h"
+#include "lib/launcher.h"
+#include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546
 
@@ -23,18 +23,18 @@
    when that file system is full, the command's writes "succeed" and the
    data is lost. Said once, before the daemon starts, when a persistent
    sandbox's writable layer has little room left. */
-static void warn_if_nearly_full(const struct nook_spec *spec)
+static void warn_if_nearly_full(const char *persist_dir)
 {
         struct statvfs sv;
 
-        if (!spec->persist_dir || statvfs(spec->persist_dir, &sv) < 0 || sv.f_blocks == 0)
+        if (!persist_dir || statvfs(persist_dir, &sv) < 0 || sv.f_blocks == 0)
                 return;
         unsigned long long avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
         unsigned long long total = (unsigned long long)sv.f_blocks * sv.f_frsize;
         if (avail >= FUSE_LOW_SPACE_BYTES && avail * 100 >= total * FUSE_LOW_SPACE_PERCENT)
                 return;
         fprintf(stderr, "nook: warning: %s has %llu MiB free: with fuse-overlayfs, writes beyond that are lost without an error (free some space, or use --overlay kernel)\n",
-                spec->persist_dir, avail >> 20);
+                persist_dir, avail >> 20);
 }
 
 /* fuse-overlayfs runs in the sandbox's staging root, where the host's
@@ -58,18 +58,18 @@ static char *find_fuse_overlayfs(void)
         return NULL;
 }
 
-pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, struct nook_err *e)
+pid_t fuse_overlay_start(pid_t child, size_t n_layers, const char *persist_dir, bool verbose, int *pidfd, struct nook_err *e)
 {
         _cleanup_(buf_free) struct buf opts = { 0 };
         char path[64];
         int userns, mntns, r;
 
-        if (spec->n_layers > OVERLAY_MAX_LAYERS)
+        if (n_layers > OVERLAY_MAX_LAYERS)
                 return nook_errf(e, E2BIG, "the image has %zu layers; nook runs at most %d (squash it into fewer layers)",
-                                 spec->n_layers, OVERLAY_MAX_LAYERS);
+                                 n_layers, OVERLAY_MAX_LAYERS);
         r = buf_appendf(&opts, "lowerdir=");
-        for (size_t i = spec->n_layers; r == 0 && i-- > 0;)
-                r = buf_appendf(&opts, "%s/l/%zu", i + 1 < spec->n_layers ? ":" : "", i);
+        for (size_t i = n_layers; r == 0 && i-- > 0;)
+                r = buf_appendf(&opts, "%s/l/%zu", i + 1 < n_layers ? ":" : "", i);
         if (r == 0)
                 r = buf_appendf(&opts, ",upperdir=/rw/upper,workdir=/rw/work");
         if (r < 0)
@@ -77,7 +77,7 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, 
         _cleanup_free_ char *program = find_fuse_overlayfs();
         if (!program)
                 return nook_errf(e, ENOENT, "fuse-overlayfs is not installed (apt-get install fuse-overlayfs)");
-        warn_if_nearly_full(spec);
+        warn_if_nearly_full(persist_dir);
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
         userns = open(path, O_RDONLY | O_CLOEXEC);
         snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
@@ -92,7 +92,7 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, 
         }
         /* dies with nook, whatever kills it */
         struct nook_err fe = { 0 };
-        pid_t pid = rundir_fork_helper(pidfd, &fe);
+        pid_t pid = launcher_fork(pidfd, &fe);
         if (pid < 0) {
                 close(userns);
                 close(mntns);
@@ -108,7 +108,7 @@ pid_t fuse_overlay_start(pid_t child, const struct nook_spec *spec, int *pidfd, 
                         _exit(125);
                 }
                 /* it chats ("unknown argument ignored"); -v shows it */
-                if (!spec->verbose) {
+                if (!verbose) {
                         int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
                         if (null >= 0)
                                 dup3(null, 2, 0);
@@ -127,7 +127,7 @@ void fuse_overlay_stop(int *pidfd)
 {
         /* the mount namespace ends with its last process, nook: the daemon
            goes first, given a few seconds to finish its work */
-        rundir_helper_end(pidfd, SIGTERM, 5000);
+        launcher_end(pidfd, SIGTERM, 5000);
 }
 
 int fuse_overlay_wait(const char *target, struct nook_err *e)

@@ -8,8 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "sandbox/cleanup.h"
-#include "sandbox/strutil.h"
+#include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 /* <sys/mount.h> and <linux/mount.h> clash on glibc 2.36, so the mount API is
    called through syscall(2) with the kernel's own header. */

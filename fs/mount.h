@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "sandbox/err.h"
+#include "lib/err.h"
 
 /* Propagation of the mount at fd: MS_SHARED, MS_PRIVATE or MS_SLAVE. */
 int mnt_set_propagation(int mntfd, unsigned long how, struct nook_err *e);

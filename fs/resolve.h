@@ -24,14 +24,3 @@ int resolve_mkfile(int rootfd, const char *path);
 
 /* Splits "/a/b/c" into a parent "/a/b" (in buf) and returns "c". */
 const char *path_split(const char *path, char *parent, size_t size);
-
-/* Everything fd gives until EOF, at most max bytes, NUL-terminated (*len
-   not counting it); NULL when out of memory. */
-char *read_all(int fd, size_t max, size_t *len);
-
-/* mkdir -p of a host path; the directories it makes get mode. Every
-   directory on the way must be one no other user can rename or refill
-   (owned by the user or root, not writable by others unless sticky, like
-   /tmp), and a symbolic link on the way is followed only when the user or
-   root owns it; else -EPERM (errno set too). */
-int mkdir_p(const char *path, mode_t mode);

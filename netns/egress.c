@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void rule_text(const struct spec_net_rule *r, char *buf, size_t size)
+static void rule_text(const struct net_rule *r, char *buf, size_t size)
 {
         char port[96] = "";
         const char *fam = r->v6 ? "ip6" : "ip";
@@ -32,20 +32,20 @@ static void rule_text(const struct spec_net_rule *r, char *buf, size_t size)
         snprintf(buf, size, "                %s daddr %s%s %s\n", fam, r->cidr, port, r->allow ? "accept" : "drop");
 }
 
-char *egress_ruleset(const struct nook_spec *s)
+char *egress_ruleset(const struct net_config *s)
 {
         bool any_allow = false;
         bool guard_gateway = (s->slirp || s->pasta) && !s->host_loopback;
         char *out = NULL;
         size_t size = 0;
 
-        if (s->n_net_rules == 0 && !guard_gateway)
+        if (s->n_rules == 0 && !guard_gateway)
                 return NULL;
         FILE *f = open_memstream(&out, &size);
         if (!f)
                 return NULL;
-        for (size_t i = 0; i < s->n_net_rules; i++)
-                any_allow |= s->net_rules[i].allow;
+        for (size_t i = 0; i < s->n_rules; i++)
+                any_allow |= s->rules[i].allow;
         fprintf(f, "table inet nook {\n"
                    "        chain egress {\n"
                    "                type filter hook output priority filter; policy %s;\n"
@@ -64,11 +64,11 @@ char *egress_ruleset(const struct nook_spec *s)
                       "                ip6 daddr fd00::2 reject with icmpx type admin-prohibited\n", f);
         /* a Deny= wins over an Allow= that would let the same through */
         for (int pass = 0; pass < 2; pass++)
-                for (size_t i = 0; i < s->n_net_rules; i++) {
+                for (size_t i = 0; i < s->n_rules; i++) {
                         char line[256];
-                        if (s->net_rules[i].allow != (pass == 1))
+                        if (s->rules[i].allow != (pass == 1))
                                 continue;
-                        rule_text(&s->net_rules[i], line, sizeof(line));
+                        rule_text(&s->rules[i], line, sizeof(line));
                         fputs(line, f);
                 }
         fputs("        }\n}\n", f);

@@ -3,15 +3,15 @@
    so that the command cannot change it. */
 #pragma once
 
-#include "sandbox/err.h"
-#include "sandbox/spec.h"
+#include "lib/err.h"
+#include "netns/net.h"
 
 /* The ruleset text, or NULL when there is nothing to enforce. Pure.
    Traffic to the gateway, 10.0.2.2 and fd00::2, is refused unless
    AllowHostLoopback=;
    Deny rules come next; with any Allow=, everything else outbound is
    dropped. */
-char *egress_ruleset(const struct nook_spec *s);
+char *egress_ruleset(const struct net_config *s);
 
 /* Loads it with libnftables, in the calling process's network namespace. */
 int egress_apply(const char *ruleset, struct nook_err *e);

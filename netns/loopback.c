@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sandbox/cleanup.h"
+#include "lib/cleanup.h"
 
 int loopback_up(struct nook_err *e)
 {

@@ -1,6 +1,6 @@
 /* The loopback interface of a fresh network namespace starts down. */
 #pragma once
 
-#include "sandbox/err.h"
+#include "lib/err.h"
 
 int loopback_up(struct nook_err *e);

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "netns/rundir.h"
-#include "sandbox/cleanup.h"
+#include "lib/launcher.h"
+#include "lib/cleanup.h"
 
 /* its fixed arguments, without the ports */
 #define FIXED_ARGS 48
@@ -35,12 +35,12 @@ static bool has_route(pid_t child)
         return found;
 }
 
-pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, int *pidfd, struct nook_err *e)
+pid_t pasta_start(pid_t child, const struct net_config *net, const char *rundir, int *pidfd, struct nook_err *e)
 {
         char path[64], netns[64], userns[64], log[4200], pidfile[4200];
         /* every published port, two words each */
-        _cleanup_free_ char (*ports)[96] = calloc(spec->n_ports + 1, sizeof(*ports));
-        _cleanup_free_ char **argv = calloc(FIXED_ARGS + 2 * spec->n_ports, sizeof(*argv));
+        _cleanup_free_ char (*ports)[96] = calloc(net->n_ports + 1, sizeof(*ports));
+        _cleanup_free_ char **argv = calloc(FIXED_ARGS + 2 * net->n_ports, sizeof(*argv));
         int n = 0;
 
         if (!ports || !argv)
@@ -83,7 +83,7 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
            gets slirp's addresses too: left to itself pasta copies the
            host's address and gateway (whatever they are, a link-local
            one maybe), and that gateway would be the host's ::1. */
-        if (!spec->ipv6) {
+        if (!net->ipv6) {
                 argv[n++] = "--ipv4-only";
         } else {
                 argv[n++] = "--address";
@@ -100,13 +100,13 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         argv[n++] = userns;
         argv[n++] = "--netns";
         argv[n++] = netns;
-        for (size_t i = 0; i < spec->n_ports; i++) {
-                const struct spec_port *p = &spec->ports[i];
+        for (size_t i = 0; i < net->n_ports; i++) {
+                const struct net_port *p = &net->ports[i];
                 snprintf(ports[i], sizeof(ports[i]), "%s/%u:%u", p->host_ip, p->host_port, p->guest_port);
                 argv[n++] = p->udp ? "--udp-ports" : "--tcp-ports";
                 argv[n++] = ports[i];
         }
-        if (!spec->n_ports) {
+        if (!net->n_ports) {
                 /* pasta forwards every bound port by default: publish none */
                 argv[n++] = "--tcp-ports";
                 argv[n++] = "none";
@@ -120,7 +120,7 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         argv[n] = NULL;
 
         struct nook_err fe = { 0 };
-        pid_t pid = rundir_fork_helper(pidfd, &fe);
+        pid_t pid = launcher_fork(pidfd, &fe);
         if (pid < 0) {
                 close(netfd);
                 close(userfd);
@@ -128,20 +128,20 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         }
         if (pid == 0) {
                 /* in the foreground so that it dies with nook */
-                rundir_log_output(log);
-                rundir_exec_helper(argv);
+                launcher_log_output(log);
+                launcher_exec(argv);
         }
         close(netfd);
         close(userfd);
         struct timespec step = { 0, 2 * 1000 * 1000 };
         for (int i = 0; i < 2500; i++) {        /* 5 s */
-                int st = rundir_helper_wait(*pidfd, 0);
+                int st = launcher_wait(*pidfd, 0);
                 if (st != -ETIMEDOUT) {
-                        rundir_helper_end(pidfd, 0, 0);
+                        launcher_end(pidfd, 0, 0);
                         if (st == 127)
                                 return nook_errf(e, ENOENT, "network mode pasta needs pasta, which is not installed (apt-get install passt)");
                         char line[256];
-                        rundir_last_line(log, NULL, line, sizeof(line));
+                        launcher_last_line(log, NULL, line, sizeof(line));
                         return nook_errf(e, EIO, "pasta failed%s%s (is a published port in use? run with -v for its log)",
                                          line[0] ? ": " : "", line);
                 }
@@ -151,7 +151,7 @@ pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir,
         }
         /* nook gives up on it: nothing may stay behind, even a pasta that
            ignores SIGTERM */
-        rundir_helper_end(pidfd, SIGTERM, 1000);
+        launcher_end(pidfd, SIGTERM, 1000);
         return nook_errf(e, ETIMEDOUT, "pasta did not configure the sandbox's network within 5 s");
 }
 
@@ -159,5 +159,5 @@ void pasta_stop(int *pidfd)
 {
         /* it exits within milliseconds; the user does not wait for it
            (nook's subreaper reaps it, or it dies with nook) */
-        rundir_helper_end(pidfd, SIGTERM, 0);
+        launcher_end(pidfd, SIGTERM, 0);
 }

@@ -6,14 +6,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "sandbox/err.h"
-#include "sandbox/spec.h"
+#include "lib/err.h"
+#include "netns/net.h"
 
 /* Starts pasta in the foreground for child's network namespace (dying with
-   nook), with spec's published ports, and waits until the namespace has its
+   nook), with the published ports of net, and waits until the namespace has its
    route out. Returns pasta's pid (for the run state), with *pidfd, through
    which every later signal and wait goes. */
-pid_t pasta_start(pid_t child, const struct nook_spec *spec, const char *rundir, int *pidfd, struct nook_err *e);
+pid_t pasta_start(pid_t child, const struct net_config *net, const char *rundir, int *pidfd, struct nook_err *e);
 
 /* Ends it, without waiting for it to be gone; closes and clears *pidfd. */
 void pasta_stop(int *pidfd);

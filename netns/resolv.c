@@ -33,7 +33,7 @@ static bool copy_servers(FILE *out, const char *text)
         return stub;
 }
 
-char *resolv_conf_make(const struct nook_spec *s, const char *host_resolv, const char *resolved_upstream)
+char *resolv_conf_make(const struct net_config *s, const char *host_resolv, const char *resolved_upstream)
 {
         char *out = NULL;
         size_t size = 0;

@@ -16,10 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fs/resolve.h"
-#include "netns/rundir.h"
-#include "sandbox/caps.h"
-#include "sandbox/cleanup.h"
+#include "lib/fileutil.h"
+#include "lib/launcher.h"
+#include "cred/caps.h"
+#include "lib/cleanup.h"
 
 /* What slirp4netns needs to sandbox itself (a mount namespace and a
    pivot_root: SYS_ADMIN; dropping its bounding set: SETPCAP), to open and
@@ -32,12 +32,12 @@
    replies of a published UDP port to a host client (they come from
    10.0.2.2's side); there the sandbox's own nftables rules, which let
    replies through, are the only guard. */
-static bool slirp_refuses_loopback(const struct nook_spec *spec)
+static bool slirp_refuses_loopback(const struct net_config *net)
 {
-        if (spec->host_loopback)
+        if (net->host_loopback)
                 return false;
-        for (size_t i = 0; i < spec->n_ports; i++)
-                if (spec->ports[i].udp)
+        for (size_t i = 0; i < net->n_ports; i++)
+                if (net->ports[i].udp)
                         return false;
         return true;
 }
@@ -58,10 +58,10 @@ _Noreturn static void slirp_exec(int userns_fd, char **argv)
                 nook_err_print(&e);
                 _exit(126);
         }
-        rundir_exec_helper(argv);
+        launcher_exec(argv);
 }
 
-int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, struct slirp *s, struct nook_err *e)
+int slirp_start(pid_t child, const struct net_config *net, const char *rundir, struct slirp *s, struct nook_err *e)
 {
         int ready[2], exitp[2];
         char path[64], netns[64], readyarg[32], exitarg[32], apiarg[4200];
@@ -101,9 +101,9 @@ int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, s
         argv[n++] = "--mtu=65520";
         argv[n++] = "--enable-sandbox";
         argv[n++] = "--enable-seccomp";
-        if (slirp_refuses_loopback(spec))
+        if (slirp_refuses_loopback(net))
                 argv[n++] = "--disable-host-loopback";
-        if (spec->ipv6)
+        if (net->ipv6)
                 argv[n++] = "--enable-ipv6";
         argv[n++] = readyarg;
         argv[n++] = exitarg;
@@ -113,13 +113,13 @@ int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, s
         argv[n++] = "tap0";
         argv[n] = NULL;
         struct nook_err fe = { 0 };
-        pid_t pid = rundir_fork_helper(&s->pidfd, &fe);
+        pid_t pid = launcher_fork(&s->pidfd, &fe);
         if (pid < 0) {
                 close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
                 return nook_errf(e, -pid, "cannot start slirp4netns: %s", fe.msg);
         }
         if (pid == 0) {
-                rundir_log_output(s->log);
+                launcher_log_output(s->log);
                 /* the two fds it is told about must survive exec */
                 fcntl(ready[1], F_SETFD, 0);
                 fcntl(exitp[0], F_SETFD, 0);
@@ -138,18 +138,18 @@ int slirp_start(pid_t child, const struct nook_spec *spec, const char *rundir, s
         if (got == 1 && c == '1')
                 return 0;
         /* EOF: it is exiting, or has */
-        int st = rundir_helper_wait(s->pidfd, got_n > 0 ? 2000 : 0);
+        int st = launcher_wait(s->pidfd, got_n > 0 ? 2000 : 0);
         /* ends it; its log stays for --verbose until the caller's
            slirp_stop. One that hangs (and ignores its exit fd) is killed:
            nook gives up on it, and nothing may stay behind. */
         close(s->exit_fd);
         s->exit_fd = -1;
-        rundir_helper_end(&s->pidfd, SIGTERM, 1000);
+        launcher_end(&s->pidfd, SIGTERM, 1000);
         if (st == 127)
                 return nook_errf(e, ENOENT, "network mode slirp needs slirp4netns, which is not installed (apt-get install slirp4netns)");
         char line[256];
         /* the last thing it said, past its routine warnings */
-        rundir_last_line(s->log, "WARNING", line, sizeof(line));
+        launcher_last_line(s->log, "WARNING", line, sizeof(line));
         if (got_n == 0)
                 return nook_errf(e, ETIMEDOUT, "slirp4netns did not come up within 10 s%s%s", line[0] ? ": " : "", line);
         return nook_errf(e, EIO, "slirp4netns failed%s%s (run with -v for its log)", line[0] ? ": " : "", line);
@@ -193,7 +193,7 @@ static json_t *api_call(const char *path, json_t *req, struct nook_err *e)
         return reply;
 }
 
-int slirp_publish(const struct slirp *s, const struct spec_port *p, struct nook_err *e)
+int slirp_publish(const struct slirp *s, const struct net_port *p, struct nook_err *e)
 {
         json_t *req = json_pack("{s:s,s:{s:s,s:s,s:i,s:i}}", "execute", "add_hostfwd", "arguments", "proto",
                                 p->udp ? "udp" : "tcp", "host_addr", p->host_ip, "host_port", (int)p->host_port,
@@ -227,7 +227,7 @@ static json_t *hostfwd_entries(json_t *reply)
         return json_is_array(entries) ? entries : NULL;
 }
 
-static bool hostfwd_listed(json_t *entries, const struct spec_port *p)
+static bool hostfwd_listed(json_t *entries, const struct net_port *p)
 {
         size_t i;
         json_t *en;
@@ -244,7 +244,7 @@ static bool hostfwd_listed(json_t *entries, const struct spec_port *p)
         return false;
 }
 
-int slirp_check_listed(const char *reply_text, const struct spec_port *ports, size_t n, struct nook_err *e)
+int slirp_check_listed(const char *reply_text, const struct net_port *ports, size_t n, struct nook_err *e)
 {
         json_error_t je;
         json_t *reply = json_loads(reply_text, 0, &je);
@@ -264,7 +264,7 @@ int slirp_check_listed(const char *reply_text, const struct spec_port *ports, si
         return r;
 }
 
-int slirp_verify_published(const struct slirp *s, const struct spec_port *ports, size_t n, struct nook_err *e)
+int slirp_verify_published(const struct slirp *s, const struct net_port *ports, size_t n, struct nook_err *e)
 {
         json_t *req = json_pack("{s:s}", "execute", "list_hostfwd");
         json_t *reply = req ? api_call(s->api, req, e) : NULL;
@@ -287,7 +287,7 @@ void slirp_stop(struct slirp *s)
                 close(s->exit_fd);
         s->exit_fd = -1;
         /* it ends by itself, or is killed with nook (never by pid) */
-        rundir_helper_end(&s->pidfd, 0, 0);
+        launcher_end(&s->pidfd, 0, 0);
         free(s->api);
         free(s->log);
         s->api = s->log = NULL;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox/cleanup.h"
+#include "lib/cleanup.h"
 
 void diag_init(struct diag *d)
 {

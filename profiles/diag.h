@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "sandbox/err.h"
+#include "lib/err.h"
 
 struct diag {
         char **msgs;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox/cleanup.h"
+#include "lib/cleanup.h"
 
 /* Long enough for any honest profile line, short enough that a hostile one
    costs nothing. */

@@ -3,8 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sandbox/cleanup.h"
-#include "sandbox/suggest.h"
+#include "lib/cleanup.h"
+#include "lib/strutil.h"
+#include "lib/suggest.h"
 
 static int parse_bool(const char *v, bool *out, struct nook_err *e)
 {

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sandbox/err.h"
-#include "sandbox/spec.h"
+#include "lib/err.h"
+#include "spec/spec.h"
 
 enum key_flags {
         KEY_LIST = 1 << 0,      /* repeatable, values accumulate; an empty value clears */

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sandbox/cleanup.h"
-#include "sandbox/strutil.h"
+#include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 #ifndef NOOK_SYSCONF_PROFILES
 #define NOOK_SYSCONF_PROFILES "/etc/nook/profiles"

@@ -10,8 +10,8 @@
 #include "profiles/keyfile.h"
 #include "profiles/keys.h"
 #include "profiles/vars.h"
-#include "sandbox/host.h"
-#include "sandbox/spec.h"
+#include "spec/host.h"
+#include "spec/spec.h"
 
 /* Entries from the command line carry this as their file. */
 extern const char profile_cli_origin[];

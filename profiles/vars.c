@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox/cleanup.h"
-#include "sandbox/suggest.h"
+#include "lib/cleanup.h"
+#include "lib/suggest.h"
 
 static const char *const names[VAR_COUNT + 1] = {
         [VAR_HOME] = "HOME", [VAR_USER] = "USER", [VAR_UID] = "UID", [VAR_GID] = "GID",

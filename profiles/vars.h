@@ -1,8 +1,8 @@
 /* ${VARIABLES} and a leading ~/ in profile values. */
 #pragma once
 
-#include "sandbox/err.h"
-#include "sandbox/host.h"
+#include "lib/err.h"
+#include "spec/host.h"
 
 enum {
         VAR_HOME, VAR_USER, VAR_UID, VAR_GID, VAR_XDG_RUNTIME_DIR, VAR_XDG_CONFIG_HOME,

@@ -13,10 +13,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "sandbox/caps.h"
-#include "sandbox/idmap.h"
+#include "cred/caps.h"
+#include "cred/idmap.h"
 #include "sandbox/landlock.h"
-#include "sandbox/cleanup.h"
+#include "lib/cleanup.h"
 
 static int cmp_int(const void *a, const void *b)
 {

@@ -6,7 +6,7 @@
 #include <sys/types.h>
 
 #include "sandbox/seccomp.h"
-#include "sandbox/spec.h"
+#include "spec/spec.h"
 
 struct exec_ctx {
         const struct nook_spec *spec;           /* argv, environment, kept fds */

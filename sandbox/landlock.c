@@ -59,7 +59,7 @@ int landlock_check_net(const struct nook_spec *s, struct nook_err *e)
                 return nook_errf(e, ENOTSUP, "Allow= with Mode=host needs Landlock network rules (ABI 4, Linux 6.7); this kernel has %s (use Mode=slirp)",
                                  abi ? "an older ABI" : "no Landlock");
         for (size_t i = 0; i < s->n_net_rules; i++) {
-                const struct spec_net_rule *r = &s->net_rules[i];
+                const struct net_rule *r = &s->net_rules[i];
                 if (!r->allow)
                         return nook_errf(e, ENOTSUP, "Deny= with Mode=host cannot be enforced (Landlock only allows); use Mode=slirp");
                 if (!any_address(r->cidr))

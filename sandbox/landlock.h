@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 
-#include "sandbox/err.h"
-#include "sandbox/spec.h"
+#include "lib/err.h"
+#include "spec/spec.h"
 
 /* Whether the command's network is limited by Landlock (Mode=host with
    Allow=); seccomp then refuses the sockets Landlock cannot see. */

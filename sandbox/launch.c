@@ -23,16 +23,16 @@
 #include "netns/loopback.h"
 #include "netns/pasta.h"
 #include "netns/slirp.h"
-#include "sandbox/caps.h"
-#include "sandbox/dbus-proxy.h"
-#include "sandbox/cleanup.h"
+#include "cred/caps.h"
+#include "desktop/dbus-proxy.h"
+#include "lib/cleanup.h"
 #include "sandbox/exec.h"
-#include "sandbox/idmap.h"
+#include "cred/idmap.h"
 #include "sandbox/init.h"
 #include "sandbox/pty-relay.h"
-#include "netns/rundir.h"
-#include "sandbox/runstate.h"
-#include "sandbox/userns.h"
+#include "state/rundir.h"
+#include "state/runstate.h"
+#include "cred/userns.h"
 
 /* The sandbox's ends of its pipes to nook, while it sets itself up: nook
    starts fuse-overlayfs on request. */
@@ -808,15 +808,16 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 if (rc < 0)
                         print_helper_log(c, rundir, "dbus-proxy.log");
         }
+        struct net_config net = spec_net_config(c->spec);
         if (rc == 0 && c->spec->pasta) {
-                pasta = pasta_start(child, c->spec, rundir, &pasta_fd, e);
+                pasta = pasta_start(child, &net, rundir, &pasta_fd, e);
                 if (pasta < 0) {
                         rc = pasta;
                         print_helper_log(c, rundir, "pasta.log");
                 }
         }
         if (rc == 0 && c->spec->slirp) {
-                rc = slirp_start(child, c->spec, rundir, &slirp, e);
+                rc = slirp_start(child, &net, rundir, &slirp, e);
                 if (rc < 0)
                         print_helper_log(c, rundir, "slirp.log");
                 for (size_t i = 0; rc == 0 && i < c->spec->n_ports; i++)
@@ -841,7 +842,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 }
                 if (req_byte == 'F' && fuse < 0) {
                         struct nook_err fe = { 0 };
-                        fuse = fuse_overlay_start(child, c->spec, &fuse_fd, &fe);
+                        fuse = fuse_overlay_start(child, c->spec->n_layers, c->spec->persist_dir, c->spec->verbose > 0, &fuse_fd, &fe);
                         if (fuse < 0)
                                 nook_err_print(&fe);
                 }

@@ -2,12 +2,12 @@
    applies a plan to the kernel. It decides nothing on its own. */
 #pragma once
 
-#include "sandbox/err.h"
-#include "sandbox/host.h"
+#include "lib/err.h"
+#include "spec/host.h"
 #include "sandbox/plan.h"
 #include "sandbox/seccomp.h"
-#include "sandbox/spec.h"
-#include "sandbox/userns.h"
+#include "spec/spec.h"
+#include "cred/userns.h"
 
 struct launch_ctx {
         const struct nook_spec *spec;

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox/cleanup.h"
-#include "sandbox/strutil.h"
+#include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 

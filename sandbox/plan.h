@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "sandbox/err.h"
-#include "sandbox/host.h"
-#include "sandbox/spec.h"
+#include "lib/err.h"
+#include "spec/host.h"
+#include "spec/spec.h"
 
 enum step_kind {
         STEP_BIND,       /* host src onto dst */

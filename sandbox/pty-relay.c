@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "fs/resolve.h"
-#include "sandbox/cleanup.h"
+#include "lib/cleanup.h"
 
 /* Output the command left when it ended is copied up to this much a
    stream: a process still running inside may keep writing forever. */

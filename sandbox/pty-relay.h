@@ -14,7 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/types.h>
 
-#include "sandbox/err.h"
+#include "lib/err.h"
 
 struct relay {
         unsigned ttys;          /* bit N: the caller's fd N is a terminal; the

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sandbox/cleanup.h"
+#include "lib/cleanup.h"
 
 /* s390 swapped clone's first two arguments: the flags come second there. */
 #if defined(__s390__) || defined(__s390x__)

@@ -5,7 +5,7 @@
 #include <linux/filter.h>       /* struct sock_filter */
 #include <stdbool.h>
 
-#include "sandbox/err.h"
+#include "lib/err.h"
 
 /* A compiled filter, ready for the kernel. A zeroed struct is empty; it can
    be declared `_cleanup_(seccomp_prog_free) struct seccomp_prog p = {0};`. */

@@ -27,9 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fs/digest.h"
-#include "fs/layer-unpack.h"
-#include "sandbox/err.h"
+#include "image/digest.h"
+#include "image/layer-unpack.h"
+#include "lib/err.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

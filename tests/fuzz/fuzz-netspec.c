@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "netns/egress.h"
-#include "sandbox/err.h"
-#include "sandbox/spec.h"
+#include "lib/err.h"
+#include "spec/spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         spec_add_net_rule(&spec, false, line, &e);
                 }
         }
-        free(egress_ruleset(&spec));
+        struct net_config net = spec_net_config(&spec);
+        free(egress_ruleset(&net));
         spec_free(&spec);
         free(buf);
         return 0;

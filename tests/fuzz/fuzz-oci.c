@@ -16,7 +16,7 @@
    that layer's diff_id, already unpacked in the store (with the input's
    passwd and group): so a random input can reach every reader without
    guessing a sha256. A layer the store lacks would be unpacked in a user
-   namespace; that is fs/layer-unpack's target, and it fails here at once.
+   namespace; that is image/layer-unpack's target, and it fails here at once.
 
    Everything lives in one temporary directory (the layout and the store),
    emptied after each input. */
@@ -35,13 +35,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "fs/digest.h"
-#include "fs/image-import.h"
-#include "fs/store.h"
-#include "sandbox/err.h"
-#include "sandbox/image-spec.h"
-#include "sandbox/spec.h"
-#include "sandbox/userns.h"
+#include "image/digest.h"
+#include "image/image-import.h"
+#include "image/store.h"
+#include "lib/err.h"
+#include "spec/image-spec.h"
+#include "spec/spec.h"
+#include "cred/userns.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

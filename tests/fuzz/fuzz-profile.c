@@ -15,9 +15,9 @@
 #include "profiles/keyfile.h"
 #include "profiles/loader.h"
 #include "profiles/vars.h"
-#include "sandbox/err.h"
-#include "sandbox/host.h"
-#include "sandbox/spec.h"
+#include "lib/err.h"
+#include "spec/host.h"
+#include "spec/spec.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

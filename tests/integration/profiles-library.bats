@@ -10,7 +10,7 @@ setup() {
         common_setup
         [ -n "${NOOK_SRCDIR:-}" ] ||
                 skip "NOOK_SRCDIR is not set (the runner sets it to the source tree holding profiles/ and doc/)"
-        LIB="${NOOK_SRCDIR:?}/profiles"
+        LIB="${NOOK_SRCDIR:?}/data/profiles"
         MAN="$NOOK_SRCDIR/doc/nook.profile.5"
         # nothing of the real home is read or written: every directory nook
         # looks at belongs to this test

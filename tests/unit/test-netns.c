@@ -13,7 +13,15 @@
 #include "netns/egress.h"
 #include "netns/resolv.h"
 #include "netns/slirp.h"
-#include "sandbox/spec.h"
+#include "spec/spec.h"
+
+/* The network layer's view of a spec, as launch and cmd-run hand it over. */
+static struct net_config net_view;
+static const struct net_config *net_of(const struct nook_spec *s)
+{
+        net_view = spec_net_config(s);
+        return &net_view;
+}
 
 static int setup(void **state)
 {
@@ -35,14 +43,14 @@ static void test_no_rules_and_host_loopback_give_no_ruleset(void **state)
         struct nook_spec *s = *state;
         s->slirp = true;
         s->host_loopback = true;
-        assert_null(egress_ruleset(s));
+        assert_null(egress_ruleset(net_of(s)));
 }
 
 static void test_the_gateway_is_refused_unless_host_loopback(void **state)
 {
         struct nook_spec *s = *state;
         s->slirp = true;
-        char *r = egress_ruleset(s);
+        char *r = egress_ruleset(net_of(s));
         assert_non_null(r);
         assert_non_null(strstr(r, "ip daddr 10.0.2.2 reject"));
         assert_non_null(strstr(r, "ip6 daddr fd00::2 reject"));
@@ -57,7 +65,7 @@ static void test_an_allow_rule_drops_everything_else(void **state)
         s->slirp = true;
         s->host_loopback = true;
         assert_int_equal(spec_add_net_rule(s, true, "10.0.2.2:5432/tcp", &e), 0);
-        char *r = egress_ruleset(s);
+        char *r = egress_ruleset(net_of(s));
         assert_non_null(strstr(r, "policy drop"));
         assert_non_null(strstr(r, "ip daddr 10.0.2.2/32 tcp dport 5432 accept"));
         assert_null(strstr(r, "reject"));
@@ -72,7 +80,7 @@ static void test_deny_rules_come_before_allow_rules(void **state)
         s->host_loopback = true;
         assert_int_equal(spec_add_net_rule(s, true, "0.0.0.0/0", &e), 0);
         assert_int_equal(spec_add_net_rule(s, false, "192.0.2.0/24:1000-2000", &e), 0);
-        char *r = egress_ruleset(s);
+        char *r = egress_ruleset(net_of(s));
         char *deny = strstr(r, "192.0.2.0/24 meta l4proto { tcp, udp } th dport 1000-2000 drop");
         char *allow = strstr(r, "0.0.0.0/0 accept");
         assert_non_null(deny);
@@ -100,7 +108,7 @@ static void test_ipv6_rules_use_ip6(void **state)
         s->slirp = true;
         s->host_loopback = true;
         assert_int_equal(spec_add_net_rule(s, false, "[fd00::2]:53/udp", &e), 0);
-        char *r = egress_ruleset(s);
+        char *r = egress_ruleset(net_of(s));
         assert_non_null(strstr(r, "ip6 daddr fd00::2/128 udp dport 53 drop"));
         free(r);
 }
@@ -160,7 +168,7 @@ static void test_hostfwd_list_is_read_in_both_shapes(void **state)
 static void test_resolv_conf_starts_with_slirp_dns_then_host_servers(void **state)
 {
         struct nook_spec *s = *state;
-        char *r = resolv_conf_make(s, "search lan\nnameserver 192.0.2.1\nnameserver 127.0.0.1\n", NULL);
+        char *r = resolv_conf_make(net_of(s), "search lan\nnameserver 192.0.2.1\nnameserver 127.0.0.1\n", NULL);
         char *slirp = strstr(r, "nameserver 10.0.2.3\n");
         char *host = strstr(r, "nameserver 192.0.2.1\n");
         assert_non_null(slirp);
@@ -173,7 +181,7 @@ static void test_resolv_conf_starts_with_slirp_dns_then_host_servers(void **stat
 static void test_resolv_conf_reads_resolved_upstream_behind_the_stub(void **state)
 {
         struct nook_spec *s = *state;
-        char *r = resolv_conf_make(s, "nameserver 127.0.0.53\noptions edns0\n",
+        char *r = resolv_conf_make(net_of(s), "nameserver 127.0.0.53\noptions edns0\n",
                                    "nameserver 198.51.100.7\nnameserver 2001:db8::1\n");
         assert_non_null(strstr(r, "nameserver 10.0.2.3\n"));
         assert_non_null(strstr(r, "nameserver 198.51.100.7\n"));
@@ -188,7 +196,7 @@ static void test_dns_replaces_every_server(void **state)
         struct nook_spec *s = *state;
         assert_int_equal(spec_add_dns(s, "192.0.2.53", &e), 0);
         assert_true(spec_add_dns(s, "not-an-ip", &e) < 0);
-        char *r = resolv_conf_make(s, "nameserver 192.0.2.1\n", NULL);
+        char *r = resolv_conf_make(net_of(s), "nameserver 192.0.2.1\n", NULL);
         assert_non_null(strstr(r, "nameserver 192.0.2.53\n"));
         assert_null(strstr(r, "10.0.2.3"));
         assert_null(strstr(r, "192.0.2.1\n"));

@@ -19,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox/cleanup.h"
-#include "sandbox/err.h"
-#include "sandbox/host.h"
+#include "lib/cleanup.h"
+#include "lib/err.h"
+#include "spec/host.h"
 #include "sandbox/plan.h"
-#include "sandbox/spec.h"
-#include "sandbox/strutil.h"
+#include "spec/spec.h"
+#include "lib/strutil.h"
 
 /* --- made-up hosts ------------------------------------------------------ */
 

@@ -38,8 +38,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sandbox/cleanup.h"
-#include "sandbox/err.h"
+#include "lib/cleanup.h"
+#include "lib/err.h"
 #include "sandbox/seccomp.h"
 
 #if defined(__s390__) || defined(__s390x__)

@@ -20,12 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sandbox/cleanup.h"
-#include "sandbox/cmd-run.h"
-#include "sandbox/err.h"
-#include "sandbox/spec.h"
-#include "sandbox/strutil.h"
-#include "sandbox/suggest.h"
+#include "lib/cleanup.h"
+#include "cli/cmd-run.h"
+#include "lib/err.h"
+#include "spec/spec.h"
+#include "lib/strutil.h"
+#include "lib/suggest.h"
 
 #define TWO_TO_63 (UINT64_C(1) << 63)
 

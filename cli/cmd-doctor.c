@@ -1,0 +1,386 @@
+#include "cli/cmd-doctor.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "state/rundir.h"
+#include "cli/cmd-run.h"
+#include "lib/libexec.h"
+#include "spec/host.h"
+#include "sandbox/landlock.h"
+#include "cred/subid.h"
+
+/* `nook doctor`: what this host lets nook do for this user, a line each,
+   with what to do where something is missing. */
+
+enum verdict { OK, WARN, FAIL };
+
+struct report {
+        unsigned warns, fails;
+};
+
+__attribute__((format(printf, 4, 5))) static void say(struct report *r, enum verdict v, const char *what,
+                                                      const char *fmt, ...)
+{
+        static const char *const word[] = { "ok", "warn", "FAIL" };
+        va_list ap;
+
+        printf("%-5s %s: ", word[v], what);
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        putchar('\n');
+        r->warns += v == WARN;
+        r->fails += v == FAIL;
+}
+
+static void usage(FILE *out)
+{
+        fputs("Usage: nook doctor\n"
+              "\n"
+              "Check what this host lets nook do for you: user namespaces, the kernel,\n"
+              "subordinate id ranges and newuidmap, kernel overlayfs in a user namespace\n"
+              "and fuse-overlayfs, slirp4netns, pasta, /dev/net/tun, nftables, Landlock,\n"
+              "xdg-dbus-proxy, the session's display, seccomp, the run directory and the\n"
+              "image store. One line a check: ok,\n"
+              "warn (a feature that will not work, and what to do) or FAIL (nook run\n"
+              "cannot work). Changes nothing; leaves nothing behind.\n"
+              "\n"
+              "Exit status: 0 when nothing FAILed (warnings included), 1 otherwise.\n"
+              "See nook(1).\n",
+              out);
+}
+
+/* Runs fn in a forked child; its exit status (0: it worked), or -1. */
+static int in_child(int (*fn)(void))
+{
+        fflush(NULL);
+        pid_t pid = fork();
+        int st;
+
+        if (pid < 0)
+                return -1;
+        if (pid == 0)
+                _exit(fn());
+        if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+                return -1;
+        return WEXITSTATUS(st);
+}
+
+static int try_userns(void)
+{
+        return unshare(CLONE_NEWUSER) == 0 ? 0 : errno;
+}
+
+static int write_file(const char *path, const char *text)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? write(fd, text, strlen(text)) : -1;
+        if (fd >= 0)
+                close(fd);
+        return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* In a user and mount namespace of its own, as root there: a tmpfs, and
+   kernel overlayfs on it. 0: both; 1: no tmpfs; 2: no overlay. */
+static int try_overlay(void)
+{
+        char map[64];
+        uid_t uid = getuid();
+        gid_t gid = getgid();
+
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+                return 1;
+        snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+        if (write_file("/proc/self/uid_map", map) < 0 || write_file("/proc/self/setgroups", "deny") < 0)
+                return 1;
+        snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+        if (write_file("/proc/self/gid_map", map) < 0)
+                return 1;
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m") < 0)
+                return 1;
+        if (mkdir("/tmp/l", 0755) < 0 || mkdir("/tmp/u", 0755) < 0 || mkdir("/tmp/w", 0755) < 0 ||
+            mkdir("/tmp/m", 0755) < 0)
+                return 1;
+        return mount("overlay", "/tmp/m", "overlay", 0, "lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w") == 0 ? 0 : 2;
+}
+
+static void check_userns(struct report *r)
+{
+        int e = in_child(try_userns);
+        FILE *f = fopen("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "re");
+        int restricted = 0;
+
+        if (f) {
+                if (fscanf(f, "%d", &restricted) != 1)
+                        restricted = 0;
+                fclose(f);
+        }
+        if (e == 0)
+                say(r, OK, "user namespaces", "an unprivileged user can create them");
+        else
+                say(r, FAIL, "user namespaces", "cannot create one: %s (check sysctl user.max_user_namespaces, "
+                    "kernel.unprivileged_userns_clone and, on Ubuntu, kernel.apparmor_restrict_unprivileged_userns)",
+                    e > 0 ? strerror(e) : "the test failed");
+        if (restricted)
+                say(r, WARN, "AppArmor", "kernel.apparmor_restrict_unprivileged_userns=1: user namespaces lose their "
+                    "capabilities unless an AppArmor profile allows nook (install contrib/apparmor/nook from nook's sources)");
+}
+
+static void check_kernel(struct report *r)
+{
+        struct utsname u;
+        int major = 0, minor = 0;
+
+        if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2) {
+                say(r, WARN, "kernel", "cannot tell its version");
+                return;
+        }
+        if (major > 5 || (major == 5 && minor >= 12))
+                say(r, OK, "kernel", "%s: the mount API nook needs (5.12 or later)", u.release);
+        else
+                say(r, FAIL, "kernel", "%s is older than 5.12: nook needs open_tree, move_mount, fsopen and mount_setattr",
+                    u.release);
+}
+
+static bool setuid_or_capable(const char *path)
+{
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return false;
+        return (st.st_mode & S_ISUID && st.st_uid == 0) || getxattr(path, "security.capability", NULL, 0) > 0;
+}
+
+static void check_ids(struct report *r, const char *user)
+{
+        struct subid_pair p;
+        struct nook_err e = { 0 };
+
+        if (subid_lookup(user, getuid(), getgid(), &p, &e) < 0) {
+                say(r, WARN, "subordinate ids", "%s", e.msg);
+                return;
+        }
+        if (!p.found) {
+                say(r, WARN, "subordinate ids", "no /etc/subuid and /etc/subgid range for %s: an image's files all "
+                    "belong to you inside (ask an admin: usermod --add-subuids 100000-165535 --add-subgids "
+                    "100000-165535 %s)", user, user);
+                return;
+        }
+        say(r, OK, "subordinate ids", "uids %lu-%lu, gids %lu-%lu: an image's owners are kept", p.uid_start,
+            p.uid_start + p.uid_count - 1, p.gid_start, p.gid_start + p.gid_count - 1);
+        if (setuid_or_capable("/usr/bin/newuidmap") && setuid_or_capable("/usr/bin/newgidmap"))
+                say(r, OK, "newuidmap", "/usr/bin/newuidmap and newgidmap can map those ranges");
+        else
+                say(r, WARN, "newuidmap", "/usr/bin/newuidmap or newgidmap is missing or not setuid: images map a "
+                    "single id (apt-get install uidmap)");
+}
+
+/* The first line a program prints for --version, or "" when it does not run. */
+static void version_of(const char *prog, char *buf, size_t size)
+{
+        char cmd[256];
+
+        buf[0] = '\0';
+        snprintf(cmd, sizeof(cmd), "%s --version 2>/dev/null", prog);
+        FILE *p = popen(cmd, "re");
+        if (!p)
+                return;
+        if (fgets(buf, (int)size, p))
+                buf[strcspn(buf, "\n")] = '\0';
+        while (fgetc(p) != EOF)
+                ;
+        if (pclose(p) != 0 && !buf[0])
+                buf[0] = '\0';
+}
+
+static bool on_path(const char *prog)
+{
+        const char *path = getenv("PATH");
+        char buf[4096];
+
+        if (!path)
+                path = "/usr/bin:/bin";
+        while (*path) {
+                size_t n = strcspn(path, ":");
+                snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
+                if (n && access(buf, X_OK) == 0)
+                        return true;
+                path += n + (path[n] == ':');
+        }
+        return false;
+}
+
+static bool device_usable(const char *dev)
+{
+        return access(dev, R_OK | W_OK) == 0;
+}
+
+static void check_overlay(struct report *r)
+{
+        int o = in_child(try_overlay);
+        bool fuse = on_path("fuse-overlayfs"), devfuse = device_usable("/dev/fuse");
+
+        if (o == 0)
+                say(r, OK, "kernel overlayfs", "mounts in a user namespace: images use it (--overlay auto)");
+        else
+                say(r, fuse && devfuse ? OK : WARN, "kernel overlayfs", "refused in a user namespace%s",
+                    fuse && devfuse ? ": images use fuse-overlayfs" : "");
+        if (fuse && devfuse)
+                say(r, OK, "fuse-overlayfs", "installed, and /dev/fuse is usable (--overlay fuse)");
+        else if (!fuse)
+                say(r, o == 0 ? WARN : FAIL, "fuse-overlayfs", "not installed: --overlay fuse will not work%s "
+                    "(apt-get install fuse-overlayfs)", o == 0 ? "" : ", and no image can run");
+        else
+                say(r, o == 0 ? WARN : FAIL, "fuse-overlayfs", "/dev/fuse is missing or not read-write for you "
+                    "(it should be mode 0666)");
+}
+
+static void check_network(struct report *r)
+{
+        char v[256];
+        bool tun = device_usable("/dev/net/tun");
+
+        if (on_path("slirp4netns")) {
+                version_of("slirp4netns", v, sizeof(v));
+                say(r, OK, "slirp4netns", "%s: --net slirp", v[0] ? v : "installed");
+        } else {
+                say(r, WARN, "slirp4netns", "not installed: --net slirp will not work (apt-get install slirp4netns)");
+        }
+        if (on_path("pasta"))
+                say(r, OK, "pasta", "installed: --net pasta");
+        else
+                say(r, WARN, "pasta", "not installed: --net pasta will not work (apt-get install passt)");
+        if (tun)
+                say(r, OK, "/dev/net/tun", "usable: the helpers can make the sandbox's tap device");
+        else
+                say(r, WARN, "/dev/net/tun", "missing or not read-write for you: --net slirp and pasta will not "
+                    "work (it should be mode 0666)");
+        void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+        if (h) {
+                dlclose(h);
+                say(r, OK, "nftables", "libnftables is there: Allow=, Deny= and the guard of 10.0.2.2");
+        } else {
+                say(r, WARN, "nftables", "libnftables is missing: --net slirp and pasta without "
+                    "--allow-host-loopback, and Allow=/Deny=, will not work (apt-get install libnftables1)");
+        }
+        int abi = landlock_abi();
+        if (abi >= 4)
+                say(r, OK, "Landlock", "ABI %d: --net host with --allow%s", abi,
+                    abi >= 6 ? ", and the host's abstract sockets kept out" : "");
+        else
+                say(r, WARN, "Landlock", "%s: --net host with --allow will be refused (it needs ABI 4, Linux 6.7)",
+                    abi ? "ABI too old" : "not available");
+}
+
+static void check_desktop(struct report *r)
+{
+        const char *w = getenv("WAYLAND_DISPLAY"), *d = getenv("DISPLAY");
+
+        if (on_path("xdg-dbus-proxy"))
+                say(r, OK, "xdg-dbus-proxy", "installed: --dbus filtered");
+        else
+                say(r, WARN, "xdg-dbus-proxy", "not installed: --dbus filtered will not work (apt-get install xdg-dbus-proxy)");
+        if ((w && *w) || (d && *d))
+                say(r, OK, "display", "%s%s%s%s: --display auto uses %s", w && *w ? "WAYLAND_DISPLAY=" : "",
+                    w && *w ? w : "", w && *w && d && *d ? ", DISPLAY=" : d && *d ? "DISPLAY=" : "",
+                    d && *d ? d : "", w && *w ? "Wayland" : "X11");
+        else
+                say(r, OK, "display", "none in this session (--display needs a desktop session)");
+}
+
+static void check_rest(struct report *r)
+{
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+        if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0)
+                say(r, OK, "seccomp", "available");
+        else
+                say(r, FAIL, "seccomp", "not available in this kernel");
+        char base[4096];
+        struct stat st;
+        rundir_base(base, sizeof(base));
+        /* looked at, not made: doctor changes nothing */
+        if (lstat(base, &st) == 0 && (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)))
+                say(r, FAIL, "run directory", "%s is not a private directory of yours: every sandbox will fail "
+                    "(remove it, or set XDG_RUNTIME_DIR)", base);
+        else if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
+                say(r, OK, "run directory", "%s", base);
+        else
+                say(r, WARN, "run directory", "XDG_RUNTIME_DIR is unset or not writable: run state goes to %s", base);
+        char *img = helper_path("nook-image");
+        if (img)
+                say(r, OK, "nook-image", "%s: the image store's commands", img);
+        else
+                say(r, FAIL, "nook-image", "not found beside nook nor in " NOOK_LIBEXECDIR ": nook image will not work "
+                    "(reinstall nook)");
+        free(img);
+        const char *data = getenv("XDG_DATA_HOME");
+        const char *home = getenv("HOME");
+        char store[4096];
+        if (data && data[0] == '/')
+                snprintf(store, sizeof(store), "%s/nook", data);
+        else
+                snprintf(store, sizeof(store), "%s/.local/share/nook", home ? home : "");
+        struct statvfs fs;
+        char probe[4096];
+        snprintf(probe, sizeof(probe), "%s", store);
+        /* the nearest existing directory tells the free space */
+        while (statvfs(probe, &fs) < 0 && strrchr(probe, '/') && strrchr(probe, '/') != probe)
+                *strrchr(probe, '/') = '\0';
+        double gb = statvfs(probe, &fs) == 0 ? (double)fs.f_bavail * (double)fs.f_frsize / 1e9 : -1;
+        if (gb >= 0)
+                say(r, gb < 1 ? WARN : OK, "image store", "%s, %.1f GB free there%s", store, gb,
+                    gb < 1 ? ": little room for images" : "");
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+        struct report r = { 0 };
+        struct host_facts h = { 0 };
+        struct nook_err e = { 0 };
+
+        if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+                usage(stdout);
+                return 0;
+        }
+        if (argc > 1) {
+                fprintf(stderr, "nook: doctor takes no arguments, got '%s' (see nook doctor --help)\n", nook_val(argv[1]));
+                return NOOK_EXIT_FAILURE;
+        }
+        if (host_facts_read(&h, &e) < 0) {
+                nook_err_print(&e);
+                return NOOK_EXIT_FAILURE;
+        }
+        char name[64];
+        struct passwd *pw = getpwuid(h.uid);
+        snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "");
+        if (!pw)
+                snprintf(name, sizeof(name), "%u", (unsigned)h.uid);
+        printf("nook %s on this host, for %s (uid %u)\n", NOOK_VERSION, name, (unsigned)h.uid);
+        check_userns(&r);
+        check_kernel(&r);
+        check_ids(&r, name);
+        check_overlay(&r);
+        check_network(&r);
+        check_desktop(&r);
+        check_rest(&r);
+        printf("%u failed, %u warning%s\n", r.fails, r.warns, r.warns == 1 ? "" : "s");
+        host_facts_free(&h);
+        return r.fails ? 1 : 0;
+}

@@ -1,0 +1,163 @@
+#include "cred/idmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+
+static int write_at(int dirfd, const char *file, const char *text, struct nook_err *e)
+{
+        _cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
+        size_t len = strlen(text);
+
+        if (fd < 0)
+                return nook_errf(e, errno, "cannot map ids: open %s: %m", file);
+        if (write(fd, text, len) != (ssize_t)len)
+                return nook_errf(e, errno, "cannot map ids: writing '%.*s' to %s: %m",
+                                 (int)strcspn(text, "\n"), text, file);
+        return 0;
+}
+
+/* One uid and one gid, into the /proc/PID directory procdir. */
+static int write_single_maps(int procdir, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
+                             struct nook_err *e)
+{
+        char line[64];
+
+        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)uid_in, (unsigned)uid_out);
+        int r = write_at(procdir, "uid_map", line, e);
+        if (r < 0)
+                return r;
+        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)gid_in, (unsigned)gid_out);
+        return write_at(procdir, "gid_map", line, e);
+}
+
+int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
+                       struct nook_err *e)
+{
+        char path[64];
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d", (int)child);
+        _cleanup_close_ int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return nook_errf(e, errno, "cannot map ids: %s: %m", path);
+        r = write_at(dir, "setgroups", "deny", e);
+        return r < 0 ? r : write_single_maps(dir, uid_in, uid_out, gid_in, gid_out, e);
+}
+
+int idmap_nest_self(uid_t uid_in, gid_t gid_in, struct nook_err *e)
+{
+        uid_t uid_out = getuid();
+        gid_t gid_out = getgid();
+
+        /* pid 1 made itself (and so us) undumpable, which hands our /proc
+           files to the host's root: they are the command's own again */
+        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return nook_errf(e, errno, "cannot set the command's process dumpable: %m");
+        if (unshare(CLONE_NEWUSER) < 0)
+                return nook_errf(e, errno, "cannot create the command's user namespace: %m");
+        _cleanup_close_ int dir = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return nook_errf(e, errno, "cannot map ids: /proc/self: %m");
+        return write_single_maps(dir, uid_in, uid_out, gid_in, gid_out, e);
+}
+
+/* A running setuid helper (newuidmap/newgidmap) and the pipe of its
+   complaints. */
+struct map_helper {
+        pid_t pid;
+        int err;        /* read end of its stderr */
+        const char *name;
+};
+
+static int start_map_helper(char *const argv[], struct map_helper *h, struct nook_err *e)
+{
+        int pipefd[2];
+
+        h->name = argv[0];
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return nook_errf(e, errno, "cannot map ids: pipe: %m");
+        h->pid = fork();
+        if (h->pid < 0) {
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return nook_errf(e, errno, "cannot map ids: fork: %m");
+        }
+        if (h->pid == 0) {
+                char path[64];
+                dup2(pipefd[1], 2);
+                /* the distribution's setuid helper first: not whatever a
+                   PATH entry might hold */
+                snprintf(path, sizeof(path), "/usr/bin/%s", argv[0]);
+                execv(path, argv);
+                execvp(argv[0], argv);
+                _exit(errno == ENOENT ? 127 : 126);
+        }
+        close(pipefd[1]);
+        h->err = pipefd[0];
+        return 0;
+}
+
+/* Waits for it; its first line of complaint becomes our message. */
+static int finish_map_helper(struct map_helper *h, struct nook_err *e)
+{
+        char msg[256] = "";
+        ssize_t n = read(h->err, msg, sizeof(msg) - 1);
+        int st;
+
+        close(h->err);
+        msg[n > 0 ? n : 0] = '\0';
+        msg[strcspn(msg, "\n")] = '\0';
+        while (waitpid(h->pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                return 0;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+                return nook_errf(e, ENOENT, "cannot map ids: %s is not installed (apt-get install uidmap, or use --map=single)", h->name);
+        return nook_errf(e, EPERM, "cannot map ids: %s failed%s%s (check /etc/subuid and /etc/subgid, or use --map=single)",
+                         h->name, msg[0] ? ": " : "", msg);
+}
+
+int idmap_write_range(pid_t child, uid_t uid, gid_t gid, const struct subid_pair *r, struct nook_err *e)
+{
+        char pid[16], own[16], start[24], count[24];
+        int rc;
+
+        snprintf(pid, sizeof(pid), "%d", (int)child);
+        snprintf(own, sizeof(own), "%u", (unsigned)uid);
+        snprintf(start, sizeof(start), "%lu", r->uid_start);
+        snprintf(count, sizeof(count), "%lu", r->uid_count);
+        /* root inside is the user; 1..N inside are the subordinate ids */
+        char *uidmap[] = { "newuidmap", pid, "0", own, "1", "1", start, count, NULL };
+        char gown[16], gstart[24], gcount[24];
+        snprintf(gown, sizeof(gown), "%u", (unsigned)gid);
+        snprintf(gstart, sizeof(gstart), "%lu", r->gid_start);
+        snprintf(gcount, sizeof(gcount), "%lu", r->gid_count);
+        char *gidmap[] = { "newgidmap", pid, "0", gown, "1", "1", gstart, gcount, NULL };
+        /* both at once: each is a setuid exec of a few milliseconds */
+        struct map_helper hu, hg;
+        rc = start_map_helper(uidmap, &hu, e);
+        if (rc < 0)
+                return rc;
+        rc = start_map_helper(gidmap, &hg, e);
+        if (rc < 0) {
+                struct nook_err ignored = { 0 };
+                finish_map_helper(&hu, &ignored);
+                return rc;
+        }
+        struct nook_err eg = { 0 };
+        int rg = finish_map_helper(&hg, &eg);
+        rc = finish_map_helper(&hu, e);
+        if (rc == 0 && rg < 0) {
+                *e = eg;
+                rc = rg;
+        }
+        return rc;
+}

@@ -1,0 +1,128 @@
+#include "lib/fileutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+
+/* May a directory lead to what nook makes, or hold it? Only when no one but
+   the user and root can rename or replace what is in it: owned by the user
+   or by root, and writable by no other user, unless it is sticky (/tmp,
+   where each entry is then checked on its own). Writable by the group is
+   fine for the user's own primary group (a private group, umask 002). */
+static bool trusted_dir(const struct stat *st)
+{
+        if (!S_ISDIR(st->st_mode) || (st->st_uid != getuid() && st->st_uid != 0))
+                return false;
+        if (st->st_mode & S_ISVTX)
+                return true;
+        return !(st->st_mode & S_IWOTH) && (!(st->st_mode & S_IWGRP) || st->st_gid == getgid());
+}
+
+/* One step of mkdir_p: name in dir, made when missing, opened (O_PATH), and
+   checked. A symbolic link is followed only when the user or root owns it:
+   never one that another user put in a shared directory. */
+static int step_into(int dir, const char *name, mode_t mode)
+{
+        struct stat st;
+        int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0 && errno == ENOENT) {
+                if (mkdirat(dir, name, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0) {
+                int err = errno;
+                close(fd);
+                return -err;
+        }
+        if (S_ISLNK(st.st_mode)) {
+                close(fd);
+                if (st.st_uid != getuid() && st.st_uid != 0)
+                        return -EPERM;
+                fd = openat(dir, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                if (fstat(fd, &st) < 0) {
+                        int err = errno;
+                        close(fd);
+                        return -err;
+                }
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                close(fd);
+                return -ENOTDIR;
+        }
+        if (!trusted_dir(&st)) {
+                close(fd);
+                return -EPERM;
+        }
+        return fd;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *copy = strdup(path);
+        char *save = NULL;
+        struct stat st;
+
+        if (!copy)
+                return errno = ENOMEM, -ENOMEM;
+        /* a relative path starts in the current directory, the user's choice */
+        int dir = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return -errno;
+        if (path[0] == '/' && (fstat(dir, &st) < 0 || !trusted_dir(&st))) {
+                close(dir);
+                return errno = EPERM, -EPERM;
+        }
+        for (char *name = strtok_r(copy, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
+                int next = step_into(dir, name, mode);
+                close(dir);
+                if (next < 0)
+                        return errno = -next, next;
+                dir = next;
+        }
+        close(dir);
+        return 0;
+}
+
+char *read_all(int fd, size_t max, size_t *len)
+{
+        size_t cap = 4096, used = 0;
+        char *buf = malloc(cap);
+
+        while (buf) {
+                if (used + 1 == cap) {
+                        if (cap > max)
+                                break;
+                        char *nb = realloc(buf, cap * 2);
+                        if (!nb) {
+                                free(buf);
+                                return NULL;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                ssize_t r = read(fd, buf + used, cap - 1 - used);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                used += (size_t)r;
+        }
+        if (!buf)
+                return NULL;
+        buf[used] = '\0';
+        *len = used;
+        return buf;
+}
+

@@ -1,0 +1,17 @@
+/* Small file helpers every layer uses: read a whole fd, make a host
+   directory path safely. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Everything fd gives until EOF, at most max bytes, NUL-terminated (*len
+   not counting it); NULL when out of memory. */
+char *read_all(int fd, size_t max, size_t *len);
+
+/* mkdir -p of a host path; the directories it makes get mode. Every
+   directory on the way must be one no other user can rename or refill
+   (owned by the user or root, not writable by others unless sticky, like
+   /tmp), and a symbolic link on the way is followed only when the user or
+   root owns it; else -EPERM (errno set too). */
+int mkdir_p(const char *path, mode_t mode);

@@ -1,0 +1,127 @@
+#include "lib/launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void launcher_log_output(const char *log)
+{
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        if (fd >= 0) {
+                dup2(fd, 1);
+                dup2(fd, 2);
+        }
+}
+
+/* The process that forked the helper: a child that finds another parent
+   has missed the death of its own, which PR_SET_PDEATHSIG only reports
+   from the moment it is armed. */
+static pid_t helper_parent;
+
+/* Armed in the child, again just before exec: a change of credentials on
+   the way (setns into a user namespace, a capability set) may clear it. */
+static void die_with_parent(void)
+{
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != helper_parent)
+                _exit(125);
+}
+
+pid_t launcher_fork(int *pidfd, struct nook_err *e)
+{
+        *pidfd = -1;
+        helper_parent = getpid();
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+                return nook_errf(e, errno, "cannot fork: %m");
+        if (pid == 0) {
+                die_with_parent();
+                return 0;
+        }
+        /* nothing but this thread reaps before it is open, so pid is still
+           the child's (a zombie at worst, which a pidfd also names) */
+        *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (*pidfd < 0) {
+                int err = errno;
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return nook_errf(e, err, "cannot open a pidfd of a helper: %m");
+        }
+        return pid;
+}
+
+_Noreturn void launcher_exec(char **argv)
+{
+        sigset_t none;
+
+        /* its sockets (slirp4netns's API) and files: the user's alone */
+        umask(077);
+        die_with_parent();
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execvp(argv[0], argv);
+        _exit(127);
+}
+
+static bool helper_gone(int pidfd, int ms)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        int r;
+
+        do
+                r = poll(&p, 1, ms);
+        while (r < 0 && errno == EINTR);
+        return r != 0;
+}
+
+int launcher_wait(int pidfd, int ms)
+{
+        siginfo_t si = { 0 };
+
+        if (!helper_gone(pidfd, ms))
+                return -ETIMEDOUT;
+        /* ECHILD: reaped already by nook's subreaper loop */
+        if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+                return -ECHILD;
+        return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+}
+
+void launcher_end(int *pidfd, int sig, int grace_ms)
+{
+        if (*pidfd < 0)
+                return;
+        if (sig)
+                (void)syscall(SYS_pidfd_send_signal, *pidfd, sig, NULL, 0);
+        if (grace_ms > 0 && launcher_wait(*pidfd, grace_ms) == -ETIMEDOUT) {
+                (void)syscall(SYS_pidfd_send_signal, *pidfd, SIGKILL, NULL, 0);
+                launcher_wait(*pidfd, 2000);
+        }
+        close(*pidfd);
+        *pidfd = -1;
+}
+
+void launcher_last_line(const char *log, const char *skip, char *buf, size_t size)
+{
+        char line[512];
+        FILE *f = fopen(log, "re");
+
+        buf[0] = '\0';
+        while (f && fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (line[0] && !(skip && strstr(line, skip)))
+                        snprintf(buf, size, "%.200s", line);
+        }
+        if (f)
+                fclose(f);
+}

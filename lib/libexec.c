@@ -1,0 +1,43 @@
+#include "lib/libexec.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef NOOK_LIBEXECDIR
+#define NOOK_LIBEXECDIR "/usr/libexec/nook"
+#endif
+
+char *helper_path(const char *name)
+{
+        char self[PATH_MAX], path[PATH_MAX + 64];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n > 0) {
+                self[n] = '\0';
+                char *slash = strrchr(self, '/');
+                if (slash) {
+                        *slash = '\0';
+                        snprintf(path, sizeof(path), "%s/%s", self, name);
+                        if (access(path, X_OK) == 0)
+                                return strdup(path);
+                }
+        }
+        snprintf(path, sizeof(path), "%s/%s", NOOK_LIBEXECDIR, name);
+        return access(path, X_OK) == 0 ? strdup(path) : NULL;
+}
+
+int helper_exec(const char *name, char **argv, struct nook_err *e)
+{
+        char *path = helper_path(name);
+
+        if (!path)
+                return nook_errf(e, ENOENT, "%s is missing (looked beside nook and in %s): reinstall nook", name, NOOK_LIBEXECDIR);
+        execv(path, argv);
+        int err = errno;
+        free(path);
+        return nook_errf(e, err, "cannot run %s: %m", name);
+}
