@@ -188,3 +188,18 @@ void strv_free(char **v)
                 free(*p);
         free(v);
 }
+
+int str_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        int n = vsnprintf(buf, size, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= size) {
+                if (size)
+                        buf[0] = '\0';
+                return -ENAMETOOLONG;
+        }
+        return 0;
+}

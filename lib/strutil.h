@@ -45,3 +45,10 @@ static inline const char *buf_str(const struct buf *b) { return b->p ? b->p : ""
 /* A NULL-terminated list of copies: appends a copy of str to *v. */
 int strv_push(char ***v, size_t *n, const char *str);
 void strv_free(char **v);
+
+/* The one way to format into a fixed buffer: 0, or -ENAMETOOLONG when the
+   result would not fit, and then buf holds "" (never a cut path that names
+   another file). For a length that depends on input, use struct buf. */
+int str_fmt(char *buf, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4), warn_unused_result));
+#define STR_FMT(array, ...) str_fmt((array), sizeof(array), __VA_ARGS__)
