@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/cmd-image-export.h"
 #include "image/image-import.h"
 #include "image/store.h"
 #include "lib/cleanup.h"
@@ -37,6 +38,8 @@ static void usage(FILE *out)
               "  prune                 remove the layers and blobs no image uses\n"
               "  verify                check every blob's digest and that every image's\n"
               "                        blobs and layers are there (exit 1 if not)\n"
+              "  export NAME -o FILE.sqsh   the image as one squashfs file, its config\n"
+              "                        beside it (nook image export --help)\n"
               "\n"
               "Options for every command:\n"
               "      --store DIR       the image store (default $XDG_DATA_HOME/nook)\n"
@@ -636,6 +639,8 @@ int cmd_image(int argc, char **argv)
                 usage(stdout);
                 return 0;
         }
+        if (strcmp(sub, "export") == 0)
+                return cmd_image_export(argc - 1, argv + 1);
         int r = parse(argc - 1, argv + 1, &a);
         if (r != 0)
                 return r > 0 ? 0 : 125;
