@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
-#include "cli/cmd-run.h"
+#include "cli/run-spec.h"
 #include "lib/err.h"
 #include "spec/spec.h"
 #include "lib/strutil.h"

@@ -1,0 +1,141 @@
+/* What keeps nook's own files out of a sandbox's reach: its config
+   directory, the profile search path and the run directories, kept
+   read-only or hidden wherever a bind would show them, and refused when a
+   symbolic link on their way could be replaced from inside. */
+#include "cli/run-protect.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fs/resolve.h"
+#include "lib/cleanup.h"
+#include "lib/fileutil.h"
+#include "lib/strutil.h"
+#include "profiles/loader.h"
+
+/* A path to keep read-only inside, as the plan compares it with bind
+   sources: without symlinks (/var/run -> /run) or "..". */
+int run_protect_real(struct nook_spec *s, const char *path, struct nook_err *e)
+{
+        _cleanup_free_ char *real = realpath(path, NULL);
+
+        if (strv_push(&s->protect, &s->n_protect, real ? real : path) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* Whether path is, or lies in, a path already protected. */
+static bool protected_already(const struct nook_spec *s, const char *path)
+{
+        for (size_t i = 0; i < s->n_protect; i++)
+                if (path_is_below(path, s->protect[i]))
+                        return true;
+        return false;
+}
+
+/* Every directory of the profile search path, and every NAME.profile.d in
+   one (a link may lead elsewhere), protected as the config directory is: a
+   sandbox that could write there would plant a profile or a drop-in that
+   widens the next run. A missing $NOOK_PROFILES_DIR is made where the user
+   may, as the config directory is, so that no sandbox makes it first (the
+   user's own directory is below the config directory, which is made; the
+   system's are root's). */
+bool run_profiles_dir_set(void)
+{
+        const char *lib = getenv("NOOK_PROFILES_DIR");
+        return lib && lib[0] == '/';
+}
+
+int run_protect_search_path(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e)
+{
+        for (size_t i = 0; i < pe->n_dirs; i++) {
+                if (i == 2 && run_profiles_dir_set())
+                        (void)mkdir_p(pe->dirs[i], 0700);
+                _cleanup_free_ char *real = realpath(pe->dirs[i], NULL);
+                if (!real)
+                        continue;
+                if (!protected_already(s, real) && strv_push(&s->protect, &s->n_protect, real) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+                DIR *dp = opendir(real);
+                struct dirent *de;
+                while (dp && (de = readdir(dp))) {
+                        size_t n = strlen(de->d_name);
+                        if (n <= strlen(".profile.d") || strcmp(de->d_name + n - strlen(".profile.d"), ".profile.d") != 0)
+                                continue;
+                        _cleanup_free_ char *path = NULL, *target = NULL;
+                        if (asprintf(&path, "%s/%s", real, de->d_name) < 0) {
+                                closedir(dp);
+                                return nook_errf(e, ENOMEM, "out of memory");
+                        }
+                        target = realpath(path, NULL);
+                        if (target && !protected_already(s, target) &&
+                            strv_push(&s->protect, &s->n_protect, target) < 0) {
+                                closedir(dp);
+                                return nook_errf(e, ENOMEM, "out of memory");
+                        }
+                }
+                if (dp)
+                        closedir(dp);
+        }
+        return 0;
+}
+
+/* Bind sources without symlinks, as the kernel will follow them anyway:
+   the plan finds what a bind shows by comparing paths. */
+int run_canonical_sources(struct nook_spec *s, struct nook_err *e)
+{
+        for (size_t i = 0; i < s->n_binds; i++) {
+                char *real = realpath(s->binds[i].src, NULL);
+                if (!real) {
+                        if (errno == ENOMEM)
+                                return nook_errf(e, ENOMEM, "out of memory");
+                        continue;       /* missing: a BindTry=, or nook's own (made later) */
+                }
+                free(s->binds[i].src);
+                s->binds[i].src = real;
+        }
+        if (s->home_source) {
+                char *real = realpath(s->home_source, NULL);
+                if (real) {
+                        free(s->home_source);
+                        s->home_source = real;
+                }
+        }
+        return 0;
+}
+
+/* A symbolic link on the way to a protected directory, in a place a
+   read-write bind shows: the sandbox could replace the link with a
+   directory of its own, which the next run would read. Refused, naming the
+   way out. */
+int run_check_protected_links(const struct plan *p, const char *path, const char *what, const char *var,
+                                 struct nook_err *e)
+{
+        char prefix[4096];
+
+        for (const char *c = strchr(path + 1, '/'); ; c = strchr(c + 1, '/')) {
+                size_t n = c ? (size_t)(c - path) : strlen(path);
+                snprintf(prefix, sizeof(prefix), "%.*s", (int)n, path);
+                struct stat st;
+                if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode)) {
+                        /* where the link itself lies, without symlinks */
+                        char parent[4096];
+                        const char *base = path_split(prefix, parent, sizeof(parent));
+                        _cleanup_free_ char *real = realpath(parent, NULL);
+                        char entry[8200];
+                        snprintf(entry, sizeof(entry), "%s/%s", real ? real : parent, base);
+                        for (size_t i = 0; i < p->n; i++) {
+                                const struct step *s = &p->steps[i];
+                                if (s->kind == STEP_BIND && !(s->flags & STEP_RO) && s->src && path_is_below(entry, s->src))
+                                        return nook_errf(e, EPERM, "%s %s is reached through the symbolic link %s, which this sandbox could replace (it may write %s): point %s at the real directory, or bind %s read-only",
+                                                         what, path, prefix, s->src, var, s->src);
+                        }
+                }
+                if (!c)
+                        return 0;
+        }
+}
