@@ -1,10 +1,10 @@
-/* `nook run`: the top sequence. In the background when -d asks (run-detach),
-   argv to a spec, plan and filter (run-prepare), the id map an image needs,
-   the name claimed, then launch. */
+/* `nook run`: the top sequence. Into the background when -d asks
+   (run-detach.c); argv to a spec, checked, with its plan and filter
+   (run-prepare.c); the id map an image needs, the name claimed, then the
+   launch (sandbox/launch.c). */
 #include "cli/cmd-run.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli/run-detach.h"
 #include "cli/run-prepare.h"
@@ -12,59 +12,63 @@
 #include "sandbox/launch.h"
 #include "state/runstate.h"
 
+/* An image keeps its files' owners through the subordinate ids. */
+static int choose_map(const struct nook_spec *s, struct userns_map *map, struct nook_err *e)
+{
+        int r = userns_map_choose(map, (enum userns_mode)s->map_mode, e);
+
+        if (r == 0 && !map->range && s->map_mode == USERNS_AUTO && s->verbose)
+                fprintf(stderr, "nook: no /etc/subuid range: the image's files all belong to you inside\n");
+        return r;
+}
+
+static int launch(struct run_setup *rs, const struct detached *bg, int *status, struct nook_err *e)
+{
+        struct nook_spec *s = &rs->spec;
+        struct userns_map map;
+        int r = s->image ? choose_map(s, &map, e) : 0;
+
+        if (r < 0)
+                return r;
+        if (s->share_net && s->verbose)
+                fprintf(stderr, "nook: warning: --net host shares the host's network: every address it reaches, the services on its loopback%s\n",
+                        s->n_net_rules ? "" : " and its abstract unix sockets");
+        r = runstate_claim_name(s, e);
+        if (r < 0)
+                return r;
+        struct launch_ctx c = {
+                .spec = s,
+                .host = &rs->host,
+                .plan = &rs->plan,
+                .seccomp = s->seccomp == SPEC_SECCOMP_DEFAULT ? &rs->prog : NULL,
+                .map = s->image ? &map : NULL,
+                .ready_fd = bg->ready_fd,
+                .log = bg->log[0] ? bg->log : NULL,
+        };
+        r = launch_run(&c, status, e);
+        runstate_release_name(s);
+        return r;
+}
+
 int cmd_run(int argc, char **argv)
 {
-        struct nook_spec spec;
-        struct host_facts host = { 0 };
-        struct plan plan = { 0 };
-        struct seccomp_prog prog = { 0 };
+        struct detached bg;
+        struct run_setup rs;
         struct nook_err e = { 0 };
         int status = NOOK_EXIT_FAILURE;
-        int r, ready_fd = -1;
-        char log[4200] = "";
 
-        struct detach d = { 0 };
-        bool detach = run_wants_detach(argc, argv, &d);
-        int dr = detach ? run_detached(&d, log, sizeof(log), &ready_fd) : -1;
-        free(d.keep);
-        if (dr >= 0)
-                return dr;
-        spec_init(&spec);
-        r = run_prepare(argc, argv, &spec, &host, &plan, &prog, &e);
+        if (run_detach(argc, argv, &bg, &status) == DETACH_CALLER)
+                return status;
+        run_setup_init(&rs);
+        int r = run_prepare(argc, argv, &rs, &e);
+        if (r == 0)
+                r = launch(&rs, &bg, &status, &e);
         if (r == 1)
                 status = 0;     /* --help or --version */
-        /* an image keeps its files' owners through the subordinate ids */
-        struct userns_map map;
-        if (r == 0 && spec.image) {
-                r = userns_map_choose(&map, (enum userns_mode)spec.map_mode, &e);
-                if (r == 0 && !map.range && spec.map_mode == USERNS_AUTO && spec.verbose)
-                        fprintf(stderr, "nook: no /etc/subuid range: the image's files all belong to you inside\n");
-        }
-        if (r == 0 && spec.share_net && spec.verbose)
-                fprintf(stderr, "nook: warning: --net host shares the host's network: every address it reaches, the services on its loopback%s\n",
-                        spec.n_net_rules ? "" : " and its abstract unix sockets");
-        if (r == 0)
-                r = runstate_claim_name(&spec, &e);
-        if (r == 0) {
-                struct launch_ctx c = {
-                        .spec = &spec,
-                        .host = &host,
-                        .plan = &plan,
-                        .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
-                        .map = spec.image ? &map : NULL,
-                        .ready_fd = ready_fd,
-                        .log = log[0] ? log : NULL,
-                };
-                r = launch_run(&c, &status, &e);
-                runstate_release_name(&spec);
-        }
         if (r < 0) {
                 nook_err_print(&e);
                 status = NOOK_EXIT_FAILURE;
         }
-        seccomp_prog_free(&prog);
-        plan_free(&plan);
-        host_facts_free(&host);
-        spec_free(&spec);
+        run_setup_free(&rs);
         return status;
 }

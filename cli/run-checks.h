@@ -7,5 +7,5 @@
 #include "spec/host.h"
 #include "spec/spec.h"
 
-int run_check_host_inputs(const struct nook_spec *s, struct nook_err *e);
-int run_check_network(struct nook_spec *s, const struct host_facts *h, struct nook_err *e);
+/* 0, or a negative errno with e filled: the first problem found. */
+int run_check(struct nook_spec *s, const struct host_facts *h, struct nook_err *e);

@@ -19,7 +19,15 @@
 #include "state/runlog.h"
 #include "state/runstate.h"
 
-bool run_wants_detach(int argc, char **argv, struct detach *d)
+/* What -d needs to know before anything else: whether it is asked for,
+   and the --fd it must pass on. */
+struct detach {
+        int *keep;
+        size_t n_keep;
+        int max_fd;     /* the highest of them, or 2 */
+};
+
+static bool wants_detach(int argc, char **argv, struct detach *d)
 {
         struct run_args a;
         struct nook_err e = { 0 };
@@ -76,75 +84,71 @@ static int detach_log(pid_t id, char *path, size_t size, struct nook_err *e)
         return fd;
 }
 
-/* nook run -d: the sandbox runs on in a child of its own session, its
-   output in a log; this process waits until it has started (or failed),
-   says which, and returns. */
-int run_detached(const struct detach *d, char *log, size_t log_size, int *ready_fd)
+/* The pipe whose write end tells the caller that the command runs: above
+   every --fd, so that none of them is taken for it. */
+static int ready_pipe(int max_fd, int ready[2])
 {
-        int max_fd = d->max_fd;
-        int ready[2];
-
-        if (pipe2(ready, O_CLOEXEC) < 0) {
-                perror("nook: cannot start in the background");
-                return NOOK_EXIT_FAILURE;
-        }
-        /* above every --fd, so that none of them is taken for it */
+        if (pipe2(ready, O_CLOEXEC) < 0)
+                return -errno;
         for (int i = 0; i < 2; i++)
                 if (ready[i] <= max_fd) {
                         int moved = fcntl(ready[i], F_DUPFD_CLOEXEC, max_fd + 1);
                         close(ready[i]);
                         ready[i] = moved;
                 }
-        fflush(NULL);
-        pid_t child = fork();
-        if (child < 0) {
-                perror("nook: cannot start in the background");
-                return NOOK_EXIT_FAILURE;
+        return 0;
+}
+
+/* In the child: a session of its own, stdin /dev/null, stdout and stderr
+   the log's relay, nothing of the caller's open but what --fd passes (a
+   pipe held open here would keep the caller's reader waiting). */
+static void become_background(const struct detach *d, int ready_w, struct detached *bg)
+{
+        struct nook_err e = { 0 };
+        int max_fd = d->max_fd;
+
+        setsid();
+        int fd = detach_log(getpid(), bg->log, sizeof(bg->log), &e);
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || null < 0) {
+                nook_err_print(&e);
+                _exit(NOOK_EXIT_FAILURE);
         }
-        if (child == 0) {
-                struct nook_err e = { 0 };
-                close(ready[0]);
-                setsid();
-                int fd = detach_log(getpid(), log, log_size, &e);
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || null < 0) {
-                        nook_err_print(&e);
-                        _exit(NOOK_EXIT_FAILURE);
-                }
-                /* through a relay that caps the log (runlog.h); the caller
-                   learns that it failed once the relay has written all */
-                fd = runlog_relay(fd, log, ready[1]);
-                char logs[4096];
-                runstate_logs_dir(logs, sizeof(logs));
-                runlog_prune(logs);
-                dup2(null, 0);
-                dup2(fd, 1);
-                dup2(fd, 2);
-                close(fd);
-                close(null);
-                /* nothing of the caller's but what --fd passes (a pipe
-                   held open here would keep the caller's reader waiting) */
-                if (ready[1] > max_fd + 1)
-                        syscall(SYS_close_range, (unsigned)max_fd + 1, (unsigned)ready[1] - 1, 0);
-                syscall(SYS_close_range, (unsigned)ready[1] + 1, ~0U, 0);
-                for (int f = 3; f <= max_fd; f++)
-                        if (!kept(d, f))
-                                close(f);
-                *ready_fd = ready[1];
-                return -1;      /* go on as the sandbox's nook */
-        }
-        close(ready[1]);
+        /* through a relay that caps the log (runlog.h); the caller learns
+           that it failed once the relay has written all */
+        fd = runlog_relay(fd, bg->log, ready_w);
+        char logs[4096];
+        runstate_logs_dir(logs, sizeof(logs));
+        runlog_prune(logs);
+        dup2(null, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+        close(null);
+        if (ready_w > max_fd + 1)
+                syscall(SYS_close_range, (unsigned)max_fd + 1, (unsigned)ready_w - 1, 0);
+        syscall(SYS_close_range, (unsigned)ready_w + 1, ~0U, 0);
+        for (int f = 3; f <= max_fd; f++)
+                if (!kept(d, f))
+                        close(f);
+        bg->ready_fd = ready_w;
+}
+
+/* In the caller: the child's ID once its command runs; else what it said
+   before it failed (its log, which is then removed) and its status. */
+static int report_start(pid_t child, int ready_r)
+{
         char c = 0;
         ssize_t n;
+
         do
-                n = read(ready[0], &c, 1);
+                n = read(ready_r, &c, 1);
         while (n < 0 && errno == EINTR);
-        close(ready[0]);
+        close(ready_r);
         if (n == 1) {
                 printf("%d\n", (int)child);
                 return 0;
         }
-        /* it failed before its command started: what it said is in the log */
         int st = 0;
         waitpid(child, &st, 0);
         char dir[4096], path[4200];
@@ -159,4 +163,41 @@ int run_detached(const struct detach *d, char *log, size_t log_size, int *ready_
         /* it never ran: its log was only this */
         unlink(path);
         return WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : NOOK_EXIT_FAILURE;
+}
+
+static enum detach_side fork_background(const struct detach *d, struct detached *bg, int *status)
+{
+        int ready[2];
+
+        *status = NOOK_EXIT_FAILURE;
+        if (ready_pipe(d->max_fd, ready) < 0) {
+                perror("nook: cannot start in the background");
+                return DETACH_CALLER;
+        }
+        fflush(NULL);
+        pid_t child = fork();
+        if (child < 0) {
+                perror("nook: cannot start in the background");
+                return DETACH_CALLER;
+        }
+        if (child == 0) {
+                close(ready[0]);
+                become_background(d, ready[1], bg);
+                return DETACH_SANDBOX;
+        }
+        close(ready[1]);
+        *status = report_start(child, ready[0]);
+        return DETACH_CALLER;
+}
+
+enum detach_side run_detach(int argc, char **argv, struct detached *bg, int *status)
+{
+        struct detach d = { 0 };
+
+        bg->ready_fd = -1;
+        bg->log[0] = '\0';
+        bool on = wants_detach(argc, argv, &d);
+        enum detach_side side = on ? fork_background(&d, bg, status) : DETACH_NOT_ASKED;
+        free(d.keep);
+        return side;
 }

@@ -3,19 +3,22 @@
    (or failed), says which, and returns. */
 #pragma once
 
-#include <stdbool.h>
-#include <stddef.h>
-
-/* What -d needs to know before anything else: whether it is asked for (a
-   quick parse; any error is the full parse's to report, in the foreground),
-   and the --fd it must pass on. */
-struct detach {
-        int *keep;
-        size_t n_keep;
-        int max_fd;     /* the highest of them, or 2 */
+/* Where this process stands after run_detach. */
+enum detach_side {
+        DETACH_NOT_ASKED,       /* no -d: the sandbox's nook, in the foreground */
+        DETACH_CALLER,          /* -d, the caller's side: done, with its exit status */
+        DETACH_SANDBOX,         /* -d, the child: the sandbox's nook, in the background */
 };
 
-bool run_wants_detach(int argc, char **argv, struct detach *d);
-/* Returns the caller's exit status, or -1 in the child, which goes on as
-   the sandbox's nook with *ready_fd and log set. */
-int run_detached(const struct detach *d, char *log, size_t log_size, int *ready_fd);
+/* What the sandbox's nook in the background is given. */
+struct detached {
+        int ready_fd;           /* the launch writes a byte here once the command runs; -1 */
+        char log[4200];         /* the log its output goes to; "" */
+};
+
+/* Looks for -d in argv (a quick parse: any error is the full parse's to
+   report, in the foreground) and, when it is there, forks: the caller
+   waits, prints the sandbox's ID or what it said before it failed, and
+   gets DETACH_CALLER with *status set; the child gets DETACH_SANDBOX with
+   bg set. bg is always initialised. */
+enum detach_side run_detach(int argc, char **argv, struct detached *bg, int *status);

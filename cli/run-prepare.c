@@ -6,11 +6,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/run-checks.h"
-#include "cli/run-options.h"
 #include "cli/run-protect.h"
 #include "cli/run-spec.h"
 #include "desktop/desktop.h"
@@ -19,7 +19,7 @@
 #include "lib/strutil.h"
 #include "profiles/loader.h"
 #include "sandbox/landlock.h"
-#include "state/rundir.h"
+#include "spec/privileges.h"
 
 /* Home=private: $XDG_DATA_HOME/nook/homes/PROFILE, made once and kept. */
 static int prepare_private_home(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e)
@@ -54,84 +54,92 @@ static void say_dropped_env(const struct nook_spec *s)
         nook_say("not passed to the command, as they look like secrets: %s (pass one with --env NAME)", names);
 }
 
-int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
-                       struct seccomp_prog *prog, struct nook_err *e)
+void run_setup_init(struct run_setup *rs)
 {
-        struct profile_env pe = { 0 };
-        struct run_args a;
-        int r;
+        memset(rs, 0, sizeof(*rs));
+        spec_init(&rs->spec);
+}
 
-        run_args_init(&a);
-        r = host_facts_read(host, e);
-        if (r == 0)
-                r = profile_env_init(&pe, host, e);
-        if (r == 0)
-                r = run_args_parse(&a, argc, argv, &pe, e);
-        if (r == 0)
-                r = run_build_spec(&a, &pe, spec, e);
-        if (r == 0)
-                r = spec_env_resolve(spec, environ, e);
-        if (r == 0 && spec->verbose && spec->n_env_dropped)
-                say_dropped_env(spec);
-        if (r == 0 && spec->home == SPEC_HOME_PRIVATE)
-                r = prepare_private_home(spec, &pe, e);
-        if (r == 0) {
-                r = desktop_resolve(spec, spec_command_uid(spec, host->uid), spec_command_gid(spec, host->gid), e);
+void run_setup_free(struct run_setup *rs)
+{
+        seccomp_prog_free(&rs->prog);
+        plan_free(&rs->plan);
+        host_facts_free(&rs->host);
+        spec_free(&rs->spec);
+}
+
+/* The caller's environment against the spec's; -v names what is held back. */
+static int resolve_environment(struct nook_spec *s, struct nook_err *e)
+{
+        int r = spec_env_resolve(s, environ, e);
+
+        if (r == 0 && s->verbose && s->n_env_dropped)
+                say_dropped_env(s);
+        return r;
+}
+
+/* The host paths the spec names only by kind: a private home, the
+   desktop's sockets and files. */
+static int resolve_host_paths(struct nook_spec *s, const struct host_facts *host, const struct profile_env *pe,
+                              struct nook_err *e)
+{
+        if (s->home == SPEC_HOME_PRIVATE) {
+                int r = prepare_private_home(s, pe, e);
+                if (r < 0)
+                        return r;
         }
-        if (r == 0)
-                r = run_check_network(spec, host, e);
-        if (r == 0)
-                r = run_check_host_inputs(spec, e);
-        /* The config directory is protected by a read-only bind where a
-           sandbox can see it, which needs it to exist: otherwise a sandbox
-           with the home in view could create it and plant a profile. */
-        if (r == 0 && host->nook_config)
-                (void)mkdir_p(host->nook_config, 0700);
-        /* the run directories hold what nook enter and stop trust, and
-           other sandboxes' sockets: hidden wherever a bind would show them,
-           so there (made) before the plan */
-        char base[4096];
-        rundir_base(base, sizeof(base));
-        if (r == 0) {
-                int fd = rundir_open_base(e);
-                if (fd < 0)
-                        r = fd;
-                else
-                        close(fd);
-                if (r == 0 && rundir_all_bases(host->nook_run, ARRAY_SIZE(host->nook_run), &host->n_nook_run) < 0)
-                        r = nook_errf(e, ENOMEM, "out of memory");
-        }
-        if (r == 0 && host->nook_config)
-                r = run_protect_real(spec, host->nook_config, e);
-        if (r == 0)
-                r = run_protect_search_path(spec, &pe, e);
-        if (r == 0)
-                r = run_canonical_sources(spec, e);
-        if (r == 0)
-                r = plan_build(spec, host, plan, e);
-        if (r == 0 && plan->cwd_is_home && spec->verbose)
+        return desktop_resolve(s, spec_command_uid(s, host->uid), spec_command_gid(s, host->gid), e);
+}
+
+static int make_plan(struct run_setup *rs, const struct profile_env *pe, struct nook_err *e)
+{
+        int r = plan_build(&rs->spec, &rs->host, &rs->plan, e);
+
+        if (r < 0)
+                return r;
+        if (rs->plan.cwd_is_home && rs->spec.verbose)
                 fprintf(stderr, "nook: the current directory %s is your home or above it: not bound (share your home with --bind %s, or --home host)\n",
-                        host->cwd, host->home);
-        if (r == 0 && host->nook_config)
-                r = run_check_protected_links(plan, host->nook_config, "nook's config directory", "XDG_CONFIG_HOME", e);
+                        rs->host.cwd, rs->host.home);
+        return run_check_protected_paths(&rs->plan, &rs->host, pe, e);
+}
+
+/* Compiled once here, before clone: the sandbox only loads it. */
+static int make_filter(struct run_setup *rs, struct nook_err *e)
+{
+        struct nook_spec *s = &rs->spec;
+        int r = spec_allow_image_root_chroot(s, e);
+
+        if (r < 0 || s->seccomp != SPEC_SECCOMP_DEFAULT)
+                return r;
+        struct seccomp_opts o = {
+                .deny = (const char *const *)s->syscall_deny,
+                .allow = (const char *const *)s->syscall_allow,
+                .tcp_only = landlock_net_applies(s),
+        };
+        return seccomp_build(&o, &rs->prog, e);
+}
+
+int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e)
+{
+        _cleanup_(profile_env_free) struct profile_env pe = { 0 };
+        int r = host_facts_read(&rs->host, e);
+
         if (r == 0)
-                r = run_check_protected_links(plan, base, "nook's run directory", "XDG_RUNTIME_DIR", e);
-        if (r == 0 && run_profiles_dir_set() && pe.n_dirs == 3)
-                r = run_check_protected_links(plan, pe.dirs[2], "the profile directory", "NOOK_PROFILES_DIR", e);
-        /* Compiled once here, before clone: the sandbox only loads it. */
-        /* root in an image holds CAP_SYS_CHROOT, as in podman: let it use it */
-        if (r == 0 && spec->n_layers && !spec->uid_set && !(spec->run_as_set && spec->run_uid != 0) &&
-            !spec->caps_set && strv_push(&spec->syscall_allow, &spec->n_syscall_allow, "chroot") < 0)
-                r = nook_errf(e, ENOMEM, "out of memory");
-        if (r == 0 && spec->seccomp == SPEC_SECCOMP_DEFAULT) {
-                struct seccomp_opts o = {
-                        .deny = (const char *const *)spec->syscall_deny,
-                        .allow = (const char *const *)spec->syscall_allow,
-                        .tcp_only = landlock_net_applies(spec),
-                };
-                r = seccomp_build(&o, prog, e);
-        }
-        run_args_free(&a);
-        profile_env_free(&pe);
+                r = profile_env_init(&pe, &rs->host, e);
+        if (r == 0)
+                r = run_spec_from_argv(argc, argv, &pe, &rs->spec, e);
+        if (r != 0)
+                return r;       /* an error, or help printed */
+        r = resolve_environment(&rs->spec, e);
+        if (r == 0)
+                r = resolve_host_paths(&rs->spec, &rs->host, &pe, e);
+        if (r == 0)
+                r = run_check(&rs->spec, &rs->host, e);
+        if (r == 0)
+                r = run_protect_nooks_own(&rs->spec, &rs->host, &pe, e);
+        if (r == 0)
+                r = make_plan(rs, &pe, e);
+        if (r == 0)
+                r = make_filter(rs, e);
         return r;
 }

@@ -9,5 +9,21 @@
 #include "spec/host.h"
 #include "spec/spec.h"
 
-int run_prepare(int argc, char **argv, struct nook_spec *spec, struct host_facts *host, struct plan *plan,
-                struct seccomp_prog *prog, struct nook_err *e);
+/* What the launch is given. */
+struct run_setup {
+        struct nook_spec spec;
+        struct host_facts host;
+        struct plan plan;
+        struct seccomp_prog prog;       /* empty with Seccomp=none */
+};
+
+void run_setup_init(struct run_setup *rs);
+void run_setup_free(struct run_setup *rs);
+
+/* The steps in order: host facts, profile search path, argv to a spec
+   (run-spec.c), the environment, the host paths it names (a private home,
+   the desktop's), the checks against the host (run-checks.c), nook's own
+   files protected (run-protect.c), the plan, the seccomp filter. Returns 0,
+   1 when --help or --version was printed, or a negative errno with e
+   filled. */
+int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e);

@@ -10,16 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs/resolve.h"
 #include "lib/cleanup.h"
 #include "lib/fileutil.h"
 #include "lib/strutil.h"
 #include "profiles/loader.h"
+#include "state/rundir.h"
 
 /* A path to keep read-only inside, as the plan compares it with bind
    sources: without symlinks (/var/run -> /run) or "..". */
-int run_protect_real(struct nook_spec *s, const char *path, struct nook_err *e)
+static int protect_real(struct nook_spec *s, const char *path, struct nook_err *e)
 {
         _cleanup_free_ char *real = realpath(path, NULL);
 
@@ -44,49 +46,57 @@ static bool protected_already(const struct nook_spec *s, const char *path)
    may, as the config directory is, so that no sandbox makes it first (the
    user's own directory is below the config directory, which is made; the
    system's are root's). */
-bool run_profiles_dir_set(void)
+static bool profiles_dir_set(void)
 {
         const char *lib = getenv("NOOK_PROFILES_DIR");
         return lib && lib[0] == '/';
 }
 
-int run_protect_search_path(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e)
+/* dir's NAME.profile.d, where a link leads elsewhere: its target. */
+static int protect_dropins(struct nook_spec *s, const char *dir, struct nook_err *e)
+{
+        DIR *dp = opendir(dir);
+        struct dirent *de;
+        int r = 0;
+
+        while (r == 0 && dp && (de = readdir(dp))) {
+                size_t n = strlen(de->d_name);
+                if (n <= strlen(".profile.d") || strcmp(de->d_name + n - strlen(".profile.d"), ".profile.d") != 0)
+                        continue;
+                _cleanup_free_ char *path = NULL, *target = NULL;
+                if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
+                        r = nook_errf(e, ENOMEM, "out of memory");
+                        break;
+                }
+                target = realpath(path, NULL);
+                if (target && !protected_already(s, target) && strv_push(&s->protect, &s->n_protect, target) < 0)
+                        r = nook_errf(e, ENOMEM, "out of memory");
+        }
+        if (dp)
+                closedir(dp);
+        return r;
+}
+
+static int protect_search_path(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e)
 {
         for (size_t i = 0; i < pe->n_dirs; i++) {
-                if (i == 2 && run_profiles_dir_set())
+                if (i == 2 && profiles_dir_set())
                         (void)mkdir_p(pe->dirs[i], 0700);
                 _cleanup_free_ char *real = realpath(pe->dirs[i], NULL);
                 if (!real)
                         continue;
                 if (!protected_already(s, real) && strv_push(&s->protect, &s->n_protect, real) < 0)
                         return nook_errf(e, ENOMEM, "out of memory");
-                DIR *dp = opendir(real);
-                struct dirent *de;
-                while (dp && (de = readdir(dp))) {
-                        size_t n = strlen(de->d_name);
-                        if (n <= strlen(".profile.d") || strcmp(de->d_name + n - strlen(".profile.d"), ".profile.d") != 0)
-                                continue;
-                        _cleanup_free_ char *path = NULL, *target = NULL;
-                        if (asprintf(&path, "%s/%s", real, de->d_name) < 0) {
-                                closedir(dp);
-                                return nook_errf(e, ENOMEM, "out of memory");
-                        }
-                        target = realpath(path, NULL);
-                        if (target && !protected_already(s, target) &&
-                            strv_push(&s->protect, &s->n_protect, target) < 0) {
-                                closedir(dp);
-                                return nook_errf(e, ENOMEM, "out of memory");
-                        }
-                }
-                if (dp)
-                        closedir(dp);
+                int r = protect_dropins(s, real, e);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
 
 /* Bind sources without symlinks, as the kernel will follow them anyway:
    the plan finds what a bind shows by comparing paths. */
-int run_canonical_sources(struct nook_spec *s, struct nook_err *e)
+static int canonical_sources(struct nook_spec *s, struct nook_err *e)
 {
         for (size_t i = 0; i < s->n_binds; i++) {
                 char *real = realpath(s->binds[i].src, NULL);
@@ -112,7 +122,7 @@ int run_canonical_sources(struct nook_spec *s, struct nook_err *e)
    read-write bind shows: the sandbox could replace the link with a
    directory of its own, which the next run would read. Refused, naming the
    way out. */
-int run_check_protected_links(const struct plan *p, const char *path, const char *what, const char *var,
+static int check_protected_links(const struct plan *p, const char *path, const char *what, const char *var,
                                  struct nook_err *e)
 {
         char prefix[4096];
@@ -138,4 +148,55 @@ int run_check_protected_links(const struct plan *p, const char *path, const char
                 if (!c)
                         return 0;
         }
+}
+
+/* The run directories hold what nook enter and stop trust, and other
+   sandboxes' sockets: hidden wherever a bind would show them, so there
+   (made) before the plan. */
+static int make_run_dirs(struct host_facts *host, struct nook_err *e)
+{
+        int fd = rundir_open_base(e);
+
+        if (fd < 0)
+                return fd;
+        close(fd);
+        if (rundir_all_bases(host->nook_run, ARRAY_SIZE(host->nook_run), &host->n_nook_run) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+int run_protect_nooks_own(struct nook_spec *s, struct host_facts *host, const struct profile_env *pe,
+                          struct nook_err *e)
+{
+        int r;
+
+        /* The config directory is protected by a read-only bind where a
+           sandbox can see it, which needs it to exist: otherwise a sandbox
+           with the home in view could create it and plant a profile. */
+        if (host->nook_config)
+                (void)mkdir_p(host->nook_config, 0700);
+        r = make_run_dirs(host, e);
+        if (r == 0 && host->nook_config)
+                r = protect_real(s, host->nook_config, e);
+        if (r == 0)
+                r = protect_search_path(s, pe, e);
+        if (r == 0)
+                r = canonical_sources(s, e);
+        return r;
+}
+
+int run_check_protected_paths(const struct plan *p, const struct host_facts *host, const struct profile_env *pe,
+                              struct nook_err *e)
+{
+        char base[4096];
+        int r = 0;
+
+        rundir_base(base, sizeof(base));
+        if (host->nook_config)
+                r = check_protected_links(p, host->nook_config, "nook's config directory", "XDG_CONFIG_HOME", e);
+        if (r == 0)
+                r = check_protected_links(p, base, "nook's run directory", "XDG_RUNTIME_DIR", e);
+        if (r == 0 && profiles_dir_set() && pe->n_dirs == 3)
+                r = check_protected_links(p, pe->dirs[2], "the profile directory", "NOOK_PROFILES_DIR", e);
+        return r;
 }

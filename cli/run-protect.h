@@ -4,19 +4,20 @@
    symbolic link on their way could be replaced from inside. */
 #pragma once
 
-#include <stdbool.h>
-
 #include "lib/err.h"
 #include "sandbox/plan.h"
+#include "spec/host.h"
 #include "spec/spec.h"
 
 struct profile_env;
 
-/* A path to keep read-only inside, without symlinks. */
-int run_protect_real(struct nook_spec *s, const char *path, struct nook_err *e);
-/* Whether $NOOK_PROFILES_DIR takes the shipped library's place. */
-bool run_profiles_dir_set(void);
-int run_protect_search_path(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e);
-int run_canonical_sources(struct nook_spec *s, struct nook_err *e);
-int run_check_protected_links(const struct plan *p, const char *path, const char *what, const char *var,
+/* Before the plan: the config directory and the run directories made (so
+   that no sandbox makes them first), the run directories listed in host,
+   the config directory and the profile search path added to s->protect,
+   bind sources made canonical (the plan compares paths). */
+int run_protect_nooks_own(struct nook_spec *s, struct host_facts *host, const struct profile_env *pe,
+                          struct nook_err *e);
+/* After it: no symbolic link on the way to one of them lies where a
+   read-write bind of the plan shows it. */
+int run_check_protected_paths(const struct plan *p, const struct host_facts *host, const struct profile_env *pe,
                               struct nook_err *e);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/run-options.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 #include "profiles/loader.h"
@@ -160,12 +161,15 @@ static int replace_entrypoint(struct nook_spec *s, const char *entrypoint, struc
         return 0;
 }
 
-/* Profile, then options, merged into one spec. */
-int run_build_spec(struct run_args *a, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e)
+/* The keys of the profile, then the options over them (and NOOK_OVERLAY
+   under both), resolved and applied to s; the profile's files are kept
+   read-only inside wherever a bind would show them. */
+static int merge_profile_and_options(const struct run_args *a, const struct profile_env *pe, struct nook_spec *s,
+                                     struct nook_err *e)
 {
-        struct keyfile kf;
-        struct resolved res = { 0 };
-        struct diag d;
+        _cleanup_(keyfile_free) struct keyfile kf;
+        _cleanup_(resolved_free) struct resolved res = { 0 };
+        _cleanup_(diag_free) struct diag d;
         int r;
 
         keyfile_init(&kf);
@@ -190,61 +194,94 @@ int run_build_spec(struct run_args *a, const struct profile_env *pe, struct nook
         if (r == 0)
                 r = profile_apply(&res, s, &d);
         if (r == -ENOMEM)
-                r = nook_errf(e, ENOMEM, "out of memory");
-        else if (r < 0)
-                r = diag_to_err(&d, e);
-        resolved_free(&res);
-        keyfile_free(&kf);
-        diag_free(&d);
-        if (r < 0)
-                return r;
-        s->profile_name = profile_basename(a->profile ? a->profile : "default");
-        if (!s->profile_name)
                 return nook_errf(e, ENOMEM, "out of memory");
-        r = podman_habits(a, s, e);
-        if (r < 0)
-                return r;
-        /* the image first: its Entrypoint and Cmd are defaults of the command */
+        return r < 0 ? diag_to_err(&d, e) : 0;
+}
+
+/* The image first: its Entrypoint and Cmd are defaults of the command. */
+static int resolve_image(struct run_args *a, struct nook_spec *s, struct nook_err *e)
+{
         s->store = steal_ptr(&a->direct.store);
         s->map_mode = a->direct.map_mode;
-        if (s->image) {
-                r = image_spec_resolve(s, e);
-                if (r == 0 && a->entrypoint)
-                        r = replace_entrypoint(s, a->entrypoint, e);
-                if (r < 0)
-                        return r;
-        } else if (s->persist) {
+        if (!s->image && s->persist)
                 return nook_errf(e, EINVAL, "--persist keeps the writable layer of an image: give one (nook run --name NAME --persist IMAGE)");
-        }
+        if (!s->image)
+                return 0;
+        int r = image_spec_resolve(s, e);
+        if (r == 0 && a->entrypoint)
+                r = replace_entrypoint(s, a->entrypoint, e);
+        return r;
+}
+
+static int append_words(char ***argv, size_t *n, char **words, struct nook_err *e)
+{
+        for (char **p = words; p && *p; p++)
+                if (strv_push(argv, n, *p) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* The command: one given replaces an image's Cmd after its Entrypoint (as
+   docker and podman do) and a profile's Command=; words after a profile's
+   name are appended to its Command=. */
+static int choose_command(const struct run_args *a, struct nook_spec *s, struct nook_err *e)
+{
+        size_t n = 0;
+        int r;
+
         if (a->command) {
-                /* as docker and podman do: a command given to an image
-                   replaces its Cmd, after its Entrypoint */
-                size_t n = 0;
-                for (char **p = s->image_entrypoint; p && *p; p++)
-                        if (strv_push(&s->argv, &n, *p) < 0)
-                                return nook_errf(e, ENOMEM, "out of memory");
-                for (char **p = a->command; *p; p++)
-                        if (strv_push(&s->argv, &n, *p) < 0)
-                                return nook_errf(e, ENOMEM, "out of memory");
+                r = append_words(&s->argv, &n, s->image_entrypoint, e);
+                if (r == 0)
+                        r = append_words(&s->argv, &n, a->command, e);
         } else {
                 s->argv = steal_ptr(&s->command);
-                size_t n = 0;
                 while (s->argv && s->argv[n])
                         n++;
-                for (char **p = a->args; p && *p; p++)
-                        if (strv_push(&s->argv, &n, *p) < 0)
-                                return nook_errf(e, ENOMEM, "out of memory");
+                r = append_words(&s->argv, &n, a->args, e);
         }
-        if (!s->argv || !s->argv[0]) {
-                if (a->profile)
-                        return nook_errf(e, EINVAL, "no command given, and profile '%s' has no Command= (give one after --)", nook_val(a->profile));
-                return nook_errf(e, EINVAL, "no command given (usage: nook run [OPTIONS] [--] COMMAND [ARG...])");
-        }
+        if (r < 0 || (s->argv && s->argv[0]))
+                return r;
+        if (a->profile)
+                return nook_errf(e, EINVAL, "no command given, and profile '%s' has no Command= (give one after --)", nook_val(a->profile));
+        return nook_errf(e, EINVAL, "no command given (usage: nook run [OPTIONS] [--] COMMAND [ARG...])");
+}
+
+/* What the options say that is no profile key. */
+static void take_direct(struct run_args *a, struct nook_spec *s)
+{
         s->verbose = a->direct.verbose;
         s->detach = a->direct.detach;
         s->tty = a->direct.tty;
         s->keep_fds = steal_ptr(&a->direct.keep_fds);
         s->n_keep_fds = a->direct.n_keep_fds;
         a->direct.n_keep_fds = 0;
-        return 0;
+}
+
+/* Profile, then options, merged into one spec. */
+static int build_spec(struct run_args *a, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e)
+{
+        int r = merge_profile_and_options(a, pe, s, e);
+
+        if (r < 0)
+                return r;
+        s->profile_name = profile_basename(a->profile ? a->profile : "default");
+        if (!s->profile_name)
+                return nook_errf(e, ENOMEM, "out of memory");
+        r = podman_habits(a, s, e);
+        if (r == 0)
+                r = resolve_image(a, s, e);
+        if (r == 0)
+                r = choose_command(a, s, e);
+        if (r == 0)
+                take_direct(a, s);
+        return r;
+}
+
+int run_spec_from_argv(int argc, char **argv, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e)
+{
+        _cleanup_(run_args_free) struct run_args a;
+
+        run_args_init(&a);
+        int r = run_args_parse(&a, argc, argv, pe, e);
+        return r != 0 ? r : build_spec(&a, pe, s, e);
 }

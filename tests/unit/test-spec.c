@@ -23,6 +23,7 @@
 #include "lib/cleanup.h"
 #include "cli/run-spec.h"
 #include "lib/err.h"
+#include "spec/privileges.h"
 #include "spec/spec.h"
 #include "lib/strutil.h"
 #include "lib/suggest.h"
@@ -878,6 +879,125 @@ static void test_fd_that_is_not_an_fd_number_is_refused(void **state)
         assert_int_equal(c->spec.n_keep_fds, 0);
 }
 
+/* --- privileges: chroot for root in an image, capabilities refused ---- */
+
+static bool allows(const struct nook_spec *s, const char *call)
+{
+        for (size_t i = 0; i < s->n_syscall_allow; i++)
+                if (strcmp(s->syscall_allow[i], call) == 0)
+                        return true;
+        return false;
+}
+
+static void image_spec(struct nook_spec *s)
+{
+        assert_int_equal(strv_push(&s->layers, &s->n_layers, "/store/layers/a"), 0);
+}
+
+static void test_root_in_an_image_may_chroot(void **state)
+{
+        struct ctx *c = *state;
+
+        image_spec(&c->spec);
+        assert_true(spec_image_root_may_chroot(&c->spec));
+        assert_int_equal(spec_allow_image_root_chroot(&c->spec, &c->err), 0);
+        assert_true(allows(&c->spec, "chroot"));
+        /* the image's User= may say root too */
+        c->spec.run_as_set = true;
+        c->spec.run_uid = 0;
+        assert_true(spec_image_root_may_chroot(&c->spec));
+}
+
+static void test_a_host_sandbox_may_not_chroot(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_false(spec_image_root_may_chroot(&c->spec));
+        assert_int_equal(spec_allow_image_root_chroot(&c->spec, &c->err), 0);
+        assert_false(allows(&c->spec, "chroot"));
+}
+
+static void test_an_image_run_as_another_user_may_not_chroot(void **state)
+{
+        struct ctx *c = *state;
+
+        image_spec(&c->spec);
+        c->spec.run_as_set = true;
+        c->spec.run_uid = 1000;
+        assert_false(spec_image_root_may_chroot(&c->spec));
+        c->spec.run_as_set = false;
+        /* --uid, even --uid 0: the user chose the ids, not the image */
+        assert_int_equal(spec_set_id(&c->spec, false, "0", &c->err), 0);
+        assert_false(spec_image_root_may_chroot(&c->spec));
+        assert_int_equal(spec_allow_image_root_chroot(&c->spec, &c->err), 0);
+        assert_false(allows(&c->spec, "chroot"));
+}
+
+static void test_an_image_with_capabilities_given_may_not_chroot(void **state)
+{
+        struct ctx *c = *state;
+
+        image_spec(&c->spec);
+        assert_int_equal(spec_set_caps(&c->spec, "CAP_SYS_CHROOT", &c->err), 0);
+        assert_false(spec_image_root_may_chroot(&c->spec));
+}
+
+static void test_caps_sys_admin_needs_the_seccomp_filter(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(spec_set_caps(&c->spec, "CAP_SYS_ADMIN", &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+        c->spec.seccomp = SPEC_SECCOMP_NONE;
+        assert_int_equal(spec_check_caps(&c->spec, false, &c->err), -EPERM);
+        assert_contains(c->err.msg, "CAP_SYS_ADMIN with Seccomp=none");
+        /* without the capability, Seccomp=none alone is the user's call */
+        assert_int_equal(spec_set_caps(&c->spec, "CAP_CHOWN", &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+}
+
+static void test_caps_net_admin_and_net_raw_are_refused_beside_egress_guards(void **state)
+{
+        struct ctx *c = *state;
+        static const char *const caps[] = { "CAP_NET_ADMIN", "CAP_NET_RAW" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(caps); i++) {
+                spec_free(&c->spec);
+                spec_init(&c->spec);
+                assert_int_equal(spec_set_caps(&c->spec, caps[i], &c->err), 0);
+                /* no network of its own, no rules: nothing to guard */
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+                /* slirp guards the host's loopback */
+                c->spec.slirp = true;
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), -EPERM);
+                assert_contains(c->err.msg, caps[i]);
+                /* unless it is let through, with no rules */
+                c->spec.host_loopback = true;
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+                /* rules are guarded whatever the mode */
+                c->spec.slirp = c->spec.host_loopback = false;
+                c->spec.pasta = true;
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), -EPERM);
+                c->spec.pasta = false;
+                assert_int_equal(spec_add_net_rule(&c->spec, true, "10.0.0.0/8", &c->err), 0);
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), -EPERM);
+                assert_contains(c->err.msg, caps[i]);
+        }
+}
+
+static void test_caps_cannot_be_kept_below_a_nested_user_namespace(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(spec_set_caps(&c->spec, "CAP_NET_BIND_SERVICE", &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, true, &c->err), -EINVAL);
+        assert_contains(c->err.msg, "Capabilities= cannot be kept in a host sandbox with Mode=slirp");
+        /* Capabilities=none keeps nothing: nothing to refuse */
+        assert_int_equal(spec_set_caps(&c->spec, "none", &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, true, &c->err), 0);
+}
+
 /* --- run_parse_args: the command ---------------------------------------- */
 
 static void test_run_takes_the_command_and_its_args(void **state)
@@ -1213,6 +1333,13 @@ int main(void)
                 T(test_gid_is_set_apart_from_uid),
                 T(test_fd_numbers_are_kept_in_order),
                 T(test_fd_that_is_not_an_fd_number_is_refused),
+                T(test_root_in_an_image_may_chroot),
+                T(test_a_host_sandbox_may_not_chroot),
+                T(test_an_image_run_as_another_user_may_not_chroot),
+                T(test_an_image_with_capabilities_given_may_not_chroot),
+                T(test_caps_sys_admin_needs_the_seccomp_filter),
+                T(test_caps_net_admin_and_net_raw_are_refused_beside_egress_guards),
+                T(test_caps_cannot_be_kept_below_a_nested_user_namespace),
                 T(test_run_takes_the_command_and_its_args),
                 T(test_run_options_after_the_command_belong_to_it),
                 T(test_run_double_dash_ends_the_options),
