@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cli/run-detach.h"
+#include "cli/run-options.h"
 #include "cli/run-prepare.h"
 #include "cred/userns.h"
 #include "sandbox/launch.h"
@@ -61,10 +62,10 @@ int cmd_run(int argc, char **argv)
                 return status;
         run_setup_init(&rs);
         int r = run_prepare(argc, argv, &rs, &e);
-        if (r == 0)
+        if (r == RUN_HELP_PRINTED)
+                status = 0;
+        else if (r == 0)
                 r = launch(&rs, &bg, &status, &e);
-        if (r == 1)
-                status = 0;     /* --help or --version */
         if (r < 0) {
                 nook_err_print(&e);
                 status = NOOK_EXIT_FAILURE;

@@ -412,10 +412,10 @@ static int take_option(struct run_args *a, int c, int index, const char *arg, st
         return nook_errf(e, EINVAL, "unhandled option");
 }
 
-/* One getopt pass over argv[first..]: stops at the first word that is not
-   an option (or after "--"). Returns the index of that word, -1 when help
-   or version was printed, or a negative errno. */
-static int parse_options(struct run_args *a, int argc, char **argv, struct nook_err *e)
+/* One getopt pass over argv: stops at the first word that is not an
+   option (or after "--"), its index in *first. Returns 0, RUN_HELP_PRINTED
+   when help or version was printed, or a negative errno. */
+static int parse_options(struct run_args *a, int argc, char **argv, int *first, struct nook_err *e)
 {
         int c, index = 0, r;
 
@@ -427,11 +427,11 @@ static int parse_options(struct run_args *a, int argc, char **argv, struct nook_
                 case 'h':
                         if (!a->quiet)
                                 run_usage(stdout);
-                        return -1;
+                        return RUN_HELP_PRINTED;
                 case OPT_VERSION:
                         if (!a->quiet)
                                 printf("nook %s\n", NOOK_VERSION);
-                        return -1;
+                        return RUN_HELP_PRINTED;
                 case '?':
                         if (optopt)
                                 return short_with_value(optopt) || optopt >= 0x100 ? missing_value(bad, e)
@@ -453,7 +453,8 @@ static int parse_options(struct run_args *a, int argc, char **argv, struct nook_
                 }
         }
         a->dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
-        return optind;
+        *first = optind;
+        return 0;
 }
 
 static int copy_command(struct run_args *a, int argc, char **argv, int from, struct nook_err *e)
@@ -519,46 +520,61 @@ static int unknown_name(const char *name, const struct profile_env *pe, const ch
                          nook_val(name));
 }
 
-int run_args_parse(struct run_args *a, int argc, char **argv, const struct profile_env *pe, struct nook_err *e)
+/* With --image, the first word is the command, never a profile. */
+static bool image_given(const struct run_args *a)
 {
-        int first = parse_options(a, argc, argv, e);
-
-        if (first < 0)
-                return first == -1 ? 1 : first;
-        /* `nook run PROFILE [OPTIONS] [-- CMD...]`: a first word that names a
-           profile (and no --profile) is one, unless "--" came before it. */
-        /* with --image, the first word is the command, never a profile */
         for (size_t i = 0; i < a->cli.n; i++)
                 if (strcmp(a->cli.v[i].section, "Image") == 0 && strcmp(a->cli.v[i].key, "Image") == 0)
-                        return copy_command(a, argc, argv, first, e);
-        if (!a->profile && !a->dashdash && first < argc && pe && !profile_exists(pe, argv[first]) &&
-            image_exists(a->direct.store, argv[first])) {
-                /* `nook run IMAGE [-- CMD...]`: a name in the store */
-                if (add_key(a, "Image", "Image", argv[first], e) < 0)
-                        return -ENOMEM;
+                        return true;
+        return false;
+}
+
+/* `nook run IMAGE [-- CMD...]`: a name in the store. */
+static int take_image(struct run_args *a, int argc, char **argv, int first, struct nook_err *e)
+{
+        if (add_key(a, "Image", "Image", argv[first], e) < 0)
+                return -ENOMEM;
+        first++;
+        if (first < argc && strcmp(argv[first], "--") == 0)
                 first++;
-                if (first < argc && strcmp(argv[first], "--") == 0)
-                        first++;
-                return first < argc ? copy_command(a, argc, argv, first, e) : 0;
-        }
-        if (!a->profile && !a->noprofile && !a->dashdash && first < argc && pe &&
-            profile_exists(pe, argv[first])) {
-                a->profile = strdup(argv[first]);
-                if (!a->profile)
+        return first < argc ? copy_command(a, argc, argv, first, e) : 0;
+}
+
+/* `nook run PROFILE [ARG...]` or `nook run PROFILE -- CMD...`: after the
+   name, "-- CMD..." replaces the profile's Command=, other words are
+   arguments appended to it (`nook run git status`); nook's own options
+   come before the name. */
+static int take_profile(struct run_args *a, int argc, char **argv, int first, struct nook_err *e)
+{
+        a->profile = strdup(argv[first]);
+        if (!a->profile)
+                return nook_errf(e, ENOMEM, "out of memory");
+        first++;
+        if (first < argc && strcmp(argv[first], "--") == 0)
+                return copy_command(a, argc, argv, first + 1, e);
+        size_t n = 0;
+        for (int i = first; i < argc; i++)
+                if (strv_push(&a->args, &n, argv[i]) < 0)
                         return nook_errf(e, ENOMEM, "out of memory");
-                /* After the name: "-- CMD..." replaces the profile's
-                   Command=, other words are arguments appended to it
-                   (`nook run git status`); nook's own options come before
-                   the name. */
-                first++;
-                if (first < argc && strcmp(argv[first], "--") == 0)
-                        return copy_command(a, argc, argv, first + 1, e);
-                size_t n = 0;
-                for (int i = first; i < argc; i++)
-                        if (strv_push(&a->args, &n, argv[i]) < 0)
-                                return nook_errf(e, ENOMEM, "out of memory");
-                return 0;
-        }
+        return 0;
+}
+
+int run_args_parse(struct run_args *a, int argc, char **argv, const struct profile_env *pe, struct nook_err *e)
+{
+        int first = 0;
+        int r = parse_options(a, argc, argv, &first, e);
+
+        if (r != 0)
+                return r;
+        if (image_given(a))
+                return copy_command(a, argc, argv, first, e);
+        /* a first word that names an image or a profile (and no --profile)
+           is one, unless "--" came before it */
+        bool named = !a->profile && !a->dashdash && first < argc && pe;
+        if (named && !profile_exists(pe, argv[first]) && image_exists(a->direct.store, argv[first]))
+                return take_image(a, argc, argv, first, e);
+        if (named && !a->noprofile && profile_exists(pe, argv[first]))
+                return take_profile(a, argc, argv, first, e);
         if (!a->profile && !a->noprofile && !a->dashdash && pe && first + 1 < argc && strcmp(argv[first + 1], "--") == 0 &&
             !strchr(argv[first], '/') && !on_path(argv[first]))
                 return unknown_name(argv[first], pe, a->direct.store, e);

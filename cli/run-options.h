@@ -12,6 +12,11 @@
 
 struct profile_env;
 
+/* A result of its own, beside 0 and the negative errnos: --help or
+   --version was printed, and nothing is to run (exit status 0). Passed up
+   unchanged by run_spec_from_argv and run_prepare. */
+enum { RUN_HELP_PRINTED = 1 };
+
 /* `nook run` arguments before any profile is read. */
 struct run_args {
         struct keyfile cli;     /* options that are profile keys, in order */
@@ -30,7 +35,8 @@ struct run_args {
 void run_args_init(struct run_args *a);
 void run_args_free(struct run_args *a);
 /* Parses argv (argv[0] is "run"). pe, when given, tells profile names from
-   commands. Returns 0, 1 after --help/--version, or a negative errno. */
+   commands. Returns 0, RUN_HELP_PRINTED, or a negative errno with e
+   filled. */
 int run_args_parse(struct run_args *a, int argc, char **argv, const struct profile_env *pe, struct nook_err *e);
 
 void run_usage(FILE *out);

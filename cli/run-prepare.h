@@ -24,6 +24,5 @@ void run_setup_free(struct run_setup *rs);
    (run-spec.c), the environment, the host paths it names (a private home,
    the desktop's), the checks against the host (run-checks.c), nook's own
    files protected (run-protect.c), the plan, the seccomp filter. Returns 0,
-   1 when --help or --version was printed, or a negative errno with e
-   filled. */
+   RUN_HELP_PRINTED (run-options.h), or a negative errno with e filled. */
 int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e);

@@ -10,10 +10,10 @@ struct profile_env;
 
 /* What cmd_run does with argv (argv[0] is "run") to have a spec: the
    profiles pe finds, the image store, and (for --user) the host's users
-   are read; nothing is made or started. Returns 0, 1 when --help or
-   --version was printed, or a negative errno with e filled. */
+   are read; nothing is made or started. Returns 0, RUN_HELP_PRINTED
+   (run-options.h), or a negative errno with e filled. */
 int run_spec_from_argv(int argc, char **argv, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e);
 
-/* Parses `nook run` options (argv[0] is "run") into spec. Returns 0, or 1
-   when --help was printed, or a negative errno with e filled. */
+/* Parses `nook run` options (argv[0] is "run") into spec. Returns 0,
+   RUN_HELP_PRINTED, or a negative errno with e filled. */
 int run_parse_args(int argc, char **argv, struct nook_spec *spec, struct nook_err *e);
