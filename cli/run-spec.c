@@ -15,43 +15,6 @@
 #include "profiles/loader.h"
 #include "spec/image-spec.h"
 
-int run_parse_args(int argc, char **argv, struct nook_spec *s, struct nook_err *e)
-{
-        struct run_args a;
-        struct resolved res = { 0 };
-        struct diag d;
-        int r;
-
-        run_args_init(&a);
-        diag_init(&d);
-        r = run_args_parse(&a, argc, argv, NULL, e);
-        if (r == 0 && !a.command)
-                r = nook_errf(e, EINVAL, "no command given (usage: nook run [OPTIONS] [--] COMMAND [ARG...])");
-        if (r == 0) {
-                struct profile_env none = { 0 };
-                r = profile_resolve(&none, &a.cli, &res, &d);
-                if (r == 0)
-                        r = profile_apply(&res, s, &d);
-                if (r == -ENOMEM)
-                        r = nook_errf(e, ENOMEM, "out of memory");
-                else if (r < 0)
-                        r = diag_to_err(&d, e);
-        }
-        if (r == 0) {
-                s->argv = steal_ptr(&a.command);
-                s->verbose = a.direct.verbose;
-                s->detach = a.direct.detach;
-                s->tty = a.direct.tty;
-                s->keep_fds = steal_ptr(&a.direct.keep_fds);
-                s->n_keep_fds = a.direct.n_keep_fds;
-                a.direct.n_keep_fds = 0;
-        }
-        resolved_free(&res);
-        diag_free(&d);
-        run_args_free(&a);
-        return r;
-}
-
 /* The profile a run uses: the one named, else "default" (silently empty when
    it is not installed, so a build tree works as it is). */
 static int load_profile(const struct run_args *a, const struct profile_env *pe, struct keyfile *kf, struct diag *d)

@@ -13,7 +13,3 @@ struct profile_env;
    are read; nothing is made or started. Returns 0, RUN_HELP_PRINTED
    (run-options.h), or a negative errno with e filled. */
 int run_spec_from_argv(int argc, char **argv, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e);
-
-/* Parses `nook run` options (argv[0] is "run") into spec. Returns 0,
-   RUN_HELP_PRINTED, or a negative errno with e filled. */
-int run_parse_args(int argc, char **argv, struct nook_spec *spec, struct nook_err *e);
