@@ -5,6 +5,7 @@
 #include "cli/cmd-run.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/run-detach.h"
 #include "cli/run-options.h"
@@ -44,7 +45,7 @@ static int launch(struct run_setup *rs, const struct detached *bg, int *status, 
                 .seccomp = s->seccomp == SPEC_SECCOMP_DEFAULT ? &rs->prog : NULL,
                 .map = s->image ? &map : NULL,
                 .ready_fd = bg->ready_fd,
-                .log = bg->log[0] ? bg->log : NULL,
+                .log = bg->log,
         };
         r = launch_run(&c, status, e);
         runstate_release_name(s);
@@ -71,5 +72,6 @@ int cmd_run(int argc, char **argv)
                 status = NOOK_EXIT_FAILURE;
         }
         run_setup_free(&rs);
+        free(bg.log);
         return status;
 }

@@ -61,7 +61,7 @@ static bool kept(const struct detach *d, int fd)
 /* The sandbox's output file for -d: $XDG_STATE_HOME/nook/logs/ID.log, in a
    directory of the user's own (0700, not a link), a new regular file (an
    old one of a reused ID is replaced, never written through). */
-static int detach_log(pid_t id, char *path, size_t size, struct nook_err *e)
+static int detach_log(pid_t id, char **path, struct nook_err *e)
 {
         char dir[4096];
         struct stat st;
@@ -74,11 +74,14 @@ static int detach_log(pid_t id, char *path, size_t size, struct nook_err *e)
                 return nook_errf(e, -r, "cannot create %s: %m", dir);
         if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
                 return nook_errf(e, EPERM, "%s is not a private directory of yours (remove it, or set XDG_STATE_HOME)", dir);
-        snprintf(path, size, "%s/%d.log", dir, (int)id);
-        unlink(path);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+        if (asprintf(path, "%s/%d.log", dir, (int)id) < 0) {
+                *path = NULL;
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        unlink(*path);
+        int fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
         if (fd < 0)
-                return nook_errf(e, errno, "cannot create %s: %m", path);
+                return nook_errf(e, errno, "cannot create %s: %m", *path);
         /* back to blocking writes: a full disk must not look like EAGAIN */
         fcntl(fd, F_SETFL, O_APPEND);
         return fd;
@@ -108,7 +111,7 @@ static void become_background(const struct detach *d, int ready_w, struct detach
         int max_fd = d->max_fd;
 
         setsid();
-        int fd = detach_log(getpid(), bg->log, sizeof(bg->log), &e);
+        int fd = detach_log(getpid(), &bg->log, &e);
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (fd < 0 || null < 0) {
                 nook_err_print(&e);
@@ -151,9 +154,11 @@ static int report_start(pid_t child, int ready_r)
         }
         int st = 0;
         waitpid(child, &st, 0);
-        char dir[4096], path[4200];
+        char dir[4096];
+        _cleanup_free_ char *path = NULL;
         runstate_logs_dir(dir, sizeof(dir));
-        snprintf(path, sizeof(path), "%s/%d.log", dir, (int)child);
+        if (asprintf(&path, "%s/%d.log", dir, (int)child) < 0)
+                return NOOK_EXIT_FAILURE;
         FILE *f = fopen(path, "re");
         if (f) {
                 /* helpers write there too: as text, not as terminal controls */
@@ -195,7 +200,7 @@ enum detach_side run_detach(int argc, char **argv, struct detached *bg, int *sta
         struct detach d = { 0 };
 
         bg->ready_fd = -1;
-        bg->log[0] = '\0';
+        bg->log = NULL;
         bool on = wants_detach(argc, argv, &d);
         enum detach_side side = on ? fork_background(&d, bg, status) : DETACH_NOT_ASKED;
         free(d.keep);

@@ -13,7 +13,7 @@ enum detach_side {
 /* What the sandbox's nook in the background is given. */
 struct detached {
         int ready_fd;           /* the launch writes a byte here once the command runs; -1 */
-        char log[4200];         /* the log its output goes to; "" */
+        char *log;              /* the log its output goes to, or NULL: free() it */
 };
 
 /* Looks for -d in argv (a quick parse: any error is the full parse's to

@@ -278,14 +278,15 @@ static int volume_hint(const char *vol, struct nook_err *e)
 static int unknown_option(const char *arg, struct nook_err *e)
 {
         const char *names[ARRAY_SIZE(run_options)];
-        char word[64];
         size_t n = 0;
 
         for (const struct option *o = run_options; o->name; o++)
                 names[n++] = o->name;
         /* "--bnd=x" → "bnd" */
-        snprintf(word, sizeof(word), "%s", arg + strspn(arg, "-"));
-        word[strcspn(word, "=")] = '\0';
+        const char *w = arg + strspn(arg, "-");
+        _cleanup_free_ char *word = strndup(w, strcspn(w, "="));
+        if (!word)
+                return nook_errf(e, ENOMEM, "out of memory");
         for (size_t i = 0; i < ARRAY_SIZE(foreign_options); i++)
                 if (strncmp(arg, "--", 2) == 0 && strcmp(word, foreign_options[i].theirs) == 0)
                         return nook_errf(e, EINVAL, "unknown option '--%s' for 'nook run': nook spells it %s", word,
@@ -457,6 +458,9 @@ static int parse_options(struct run_args *a, int argc, char **argv, int *first, 
         return 0;
 }
 
+/* The hint of unknown_name: whole names within one message. */
+#define NEAR_NAMES_MAX 512
+
 static int copy_command(struct run_args *a, int argc, char **argv, int from, struct nook_err *e)
 {
         size_t n = 0;
@@ -485,15 +489,15 @@ static bool on_path(const char *name)
         return false;
 }
 
-/* `nook run NAME -- CMD` where NAME is no profile, no image and no
-   command: most likely a misspelt profile or image, so say that, with the
-   names it may have meant. */
-static int unknown_name(const char *name, const struct profile_env *pe, const char *store, struct nook_err *e)
+/* The names near name among the profiles and images, quoted and joined
+   ("'a', 'b' or 'c'"), as many whole ones as fit in a message; "" when
+   none is near. */
+static int near_names(const char *name, const struct profile_env *pe, const char *store, struct buf *hint)
 {
         char **profiles = NULL, **images = NULL;
         size_t np = 0, ni = 0;
         const char *near[4];
-        char hint[512] = "";
+        int r = 0;
 
         (void)profile_names(pe, &profiles, &np);
         (void)image_names(store, &images, &ni);
@@ -503,19 +507,29 @@ static int unknown_name(const char *name, const struct profile_env *pe, const ch
         for (size_t i = 0; i < ni; i++)
                 all[np + i] = images[i];
         size_t n = suggest_near(name, all, np + ni, near, ARRAY_SIZE(near));
-        for (size_t i = 0, o = 0; i < n && o < sizeof(hint); i++) {
-                int w = snprintf(hint + o, sizeof(hint) - o, "%s'%s'", i == 0 ? "" : i + 1 == n ? " or " : ", ", near[i]);
-                if (w < 0 || (size_t)w >= sizeof(hint) - o) {
-                        hint[o] = '\0';        /* the names that fit, whole */
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+                if (hint->len + strlen(sep) + strlen(near[i]) + 2 >= NEAR_NAMES_MAX)
                         break;
-                }
-                o += (size_t)w;
+                r = buf_appendf(hint, "%s'%s'", sep, near[i]);
         }
         strv_free(profiles);
         strv_free(images);
-        if (hint[0])
+        return r;
+}
+
+/* `nook run NAME -- CMD` where NAME is no profile, no image and no
+   command: most likely a misspelt profile or image, so say that, with the
+   names it may have meant. */
+static int unknown_name(const char *name, const struct profile_env *pe, const char *store, struct nook_err *e)
+{
+        _cleanup_(buf_free) struct buf hint = { 0 };
+
+        if (near_names(name, pe, store, &hint) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        if (hint.len)
                 return nook_errf(e, ENOENT, "no profile or image is named '%s', nor is it a command (did you mean %s?)",
-                                 nook_val(name), hint);
+                                 nook_val(name), buf_str(&hint));
         return nook_errf(e, ENOENT, "no profile or image is named '%s', nor is it a command (see 'nook profile ls' and 'nook image ls')",
                          nook_val(name));
 }

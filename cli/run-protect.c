@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fs/resolve.h"
 #include "lib/cleanup.h"
 #include "lib/fileutil.h"
 #include "lib/strutil.h"
@@ -118,6 +117,34 @@ static int canonical_sources(struct nook_spec *s, struct nook_err *e)
         return 0;
 }
 
+/* Where the link at path itself lies, without symlinks: its parent's real
+   path and its own name. NULL when memory runs out. */
+static char *link_entry(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *parent = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+        char *entry = NULL;
+
+        if (!parent)
+                return NULL;
+        _cleanup_free_ char *real = realpath(parent, NULL);
+        const char *dir = real ? real : parent;
+        if (asprintf(&entry, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", slash + 1) < 0)
+                return NULL;
+        return entry;
+}
+
+/* Whether a read-write bind of the plan shows entry: the step, or NULL. */
+static const struct step *writable_bind_of(const struct plan *p, const char *entry)
+{
+        for (size_t i = 0; i < p->n; i++) {
+                const struct step *s = &p->steps[i];
+                if (s->kind == STEP_BIND && !(s->flags & STEP_RO) && s->src && path_is_below(entry, s->src))
+                        return s;
+        }
+        return NULL;
+}
+
 /* A symbolic link on the way to a protected directory, in a place a
    read-write bind shows: the sandbox could replace the link with a
    directory of its own, which the next run would read. Refused, naming the
@@ -125,25 +152,20 @@ static int canonical_sources(struct nook_spec *s, struct nook_err *e)
 static int check_protected_links(const struct plan *p, const char *path, const char *what, const char *var,
                                  struct nook_err *e)
 {
-        char prefix[4096];
-
         for (const char *c = strchr(path + 1, '/'); ; c = strchr(c + 1, '/')) {
                 size_t n = c ? (size_t)(c - path) : strlen(path);
-                snprintf(prefix, sizeof(prefix), "%.*s", (int)n, path);
+                _cleanup_free_ char *prefix = strndup(path, n);
                 struct stat st;
+                if (!prefix)
+                        return nook_errf(e, ENOMEM, "out of memory");
                 if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode)) {
-                        /* where the link itself lies, without symlinks */
-                        char parent[4096];
-                        const char *base = path_split(prefix, parent, sizeof(parent));
-                        _cleanup_free_ char *real = realpath(parent, NULL);
-                        char entry[8200];
-                        snprintf(entry, sizeof(entry), "%s/%s", real ? real : parent, base);
-                        for (size_t i = 0; i < p->n; i++) {
-                                const struct step *s = &p->steps[i];
-                                if (s->kind == STEP_BIND && !(s->flags & STEP_RO) && s->src && path_is_below(entry, s->src))
-                                        return nook_errf(e, EPERM, "%s %s is reached through the symbolic link %s, which this sandbox could replace (it may write %s): point %s at the real directory, or bind %s read-only",
-                                                         what, path, prefix, s->src, var, s->src);
-                        }
+                        _cleanup_free_ char *entry = link_entry(prefix);
+                        if (!entry)
+                                return nook_errf(e, ENOMEM, "out of memory");
+                        const struct step *s = writable_bind_of(p, entry);
+                        if (s)
+                                return nook_errf(e, EPERM, "%s %s is reached through the symbolic link %s, which this sandbox could replace (it may write %s): point %s at the real directory, or bind %s read-only",
+                                                 what, path, prefix, s->src, var, s->src);
                 }
                 if (!c)
                         return 0;
