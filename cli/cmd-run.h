@@ -1,42 +1,8 @@
-/* `nook run`: options to a spec, then plan and launch. */
+/* `nook run`: options to a spec, then plan and launch. The exit statuses
+   every command shares. */
 #pragma once
-
-#include "profiles/keyfile.h"
-#include "lib/err.h"
-#include <stdio.h>
-
-#include "spec/spec.h"
 
 enum { NOOK_EXIT_FAILURE = 125, NOOK_EXIT_CANNOT_RUN = 126, NOOK_EXIT_NOT_FOUND = 127 };
 
-struct profile_env;
-
-/* `nook run` arguments before any profile is read. */
-struct run_args {
-        struct keyfile cli;     /* options that are profile keys, in order */
-        struct nook_spec direct;/* what is not a key: --fd, -v */
-        char *profile;          /* --profile, or a first word naming one */
-        bool noprofile;
-        bool dashdash;          /* "--" ended the options */
-        char **command;         /* NULL when none was given */
-        char **args;            /* words after PROFILE: appended to its Command= */
-        bool quiet;             /* a look ahead: --help and --version print nothing */
-        char *user;             /* -u/--user USER[:GROUP] */
-        char *entrypoint;       /* --entrypoint: replaces an image's ("" clears it) */
-        bool rm;                /* --rm: accepted, every sandbox is removed anyway */
-};
-
-void run_args_init(struct run_args *a);
-void run_args_free(struct run_args *a);
-/* Parses argv (argv[0] is "run"). pe, when given, tells profile names from
-   commands. Returns 0, 1 after --help/--version, or a negative errno. */
-int run_args_parse(struct run_args *a, int argc, char **argv, const struct profile_env *pe, struct nook_err *e);
-
-/* Parses `nook run` options (argv[0] is "run") into spec. Returns 0, or 1
-   when --help was printed, or a negative errno with e filled. */
-int run_parse_args(int argc, char **argv, struct nook_spec *spec, struct nook_err *e);
-
 /* The whole subcommand; returns the process exit status. */
 int cmd_run(int argc, char **argv);
-
-void run_usage(FILE *out);

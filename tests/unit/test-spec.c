@@ -1,6 +1,8 @@
 /* What the user can say on the command line and how it lands in the spec:
-   the small parsers (sizes, paths, typo hints), the spec appenders, and
-   `nook run` option parsing. Nothing here touches the kernel. */
+   the small parsers (sizes, paths, typo hints), the spec appenders, the
+   spec's privilege policy, and `nook run`'s own way from argv and a
+   profile to a spec (run_spec_from_argv, what cmd_run calls). Nothing here
+   touches the kernel. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
@@ -18,14 +20,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
-#include "cli/cmd-run.h"
+#include "cli/run-options.h"
+#include "cli/run-spec.h"
 #include "lib/err.h"
+#include "spec/privileges.h"
 #include "spec/spec.h"
 #include "lib/strutil.h"
 #include "lib/suggest.h"
+#include "profiles/loader.h"
 
 #define TWO_TO_63 (UINT64_C(1) << 63)
 
@@ -115,16 +121,82 @@ static size_t argv_len(char **argv)
         return n;
 }
 
-/* run_parse_args on a NULL-terminated "run ..." vector. */
-#define PARSE(c, ...) parse(c, (char *[]){ "run", __VA_ARGS__, NULL })
+/* What `nook run` reads besides argv, made up: a profile search path of
+   the tests' own (tool.profile, nocmd.profile; default.profile only in the
+   second one), an empty image store (XDG_DATA_HOME), no NOOK_OVERLAY.
+   Nothing of the machine's profiles or images is read. */
+static char test_root[] = "/tmp/nook-test-spec.XXXXXX";
+static struct profile_env test_pe, test_pe_default;
 
-static int parse(struct ctx *c, char **argv)
+static int write_file(const char *dir, const char *name, const char *text)
+{
+        _cleanup_free_ char *path = NULL;
+        FILE *f;
+
+        if (asprintf(&path, "%s/%s", dir, name) < 0 || !(f = fopen(path, "we")))
+                return -1;
+        fputs(text, f);
+        return fclose(f) == 0 ? 0 : -1;
+}
+
+static int make_pe(struct profile_env *pe, const char *name)
+{
+        struct host_facts h = { .uid = 1000, .gid = 1000, .home = (char *)"/home/test", .cwd = (char *)"/tmp" };
+        struct nook_err e = { 0 };
+
+        memset(pe, 0, sizeof(*pe));
+        if (asprintf(&pe->dirs[0], "%s/%s", test_root, name) < 0 || mkdir(pe->dirs[0], 0700) < 0)
+                return -1;
+        pe->n_dirs = 1;
+        return vars_init(&pe->vars, &h, &e);
+}
+
+static int group_setup(void **state)
+{
+        _cleanup_free_ char *data = NULL;
+
+        (void)state;
+        if (!mkdtemp(test_root) || asprintf(&data, "%s/data", test_root) < 0 || mkdir(data, 0700) < 0 ||
+            setenv("XDG_DATA_HOME", data, 1) < 0 || unsetenv("NOOK_OVERLAY") < 0)
+                return -1;
+        if (make_pe(&test_pe, "profiles") < 0 || make_pe(&test_pe_default, "with-default") < 0)
+                return -1;
+        if (write_file(test_pe.dirs[0], "tool.profile",
+                       "[Run]\nCommand=tool --flag\nHostname=from-profile\n[Filesystem]\nHide=/secret\n") < 0 ||
+            write_file(test_pe.dirs[0], "nocmd.profile", "[Run]\nHostname=no-command\n") < 0 ||
+            write_file(test_pe_default.dirs[0], "default.profile", "[Run]\nHostname=from-default\n") < 0)
+                return -1;
+        return 0;
+}
+
+static int group_teardown(void **state)
+{
+        _cleanup_free_ char *cmd = NULL;
+
+        (void)state;
+        profile_env_free(&test_pe);
+        profile_env_free(&test_pe_default);
+        if (asprintf(&cmd, "rm -rf '%s'", test_root) < 0 || system(cmd) != 0)
+                return -1;
+        return 0;
+}
+
+/* run_spec_from_argv on a NULL-terminated "run ..." vector. */
+#define PARSE(c, ...) parse(c, (char *[]){ "run", __VA_ARGS__, NULL })
+#define PARSE_WITH(c, pe, ...) parse_with(c, pe, (char *[]){ "run", __VA_ARGS__, NULL })
+
+static int parse_with(struct ctx *c, const struct profile_env *pe, char **argv)
 {
         /* each parse starts from an empty spec, as `nook run` does */
         spec_free(&c->spec);
         spec_init(&c->spec);
         memset(&c->err, 0, sizeof(c->err));
-        return run_parse_args((int)argv_len(argv), argv, &c->spec, &c->err);
+        return run_spec_from_argv((int)argv_len(argv), argv, pe, &c->spec, &c->err);
+}
+
+static int parse(struct ctx *c, char **argv)
+{
+        return parse_with(c, &test_pe, argv);
 }
 
 /* The same with stdout sent to /dev/null, for --help and --version, so their
@@ -878,7 +950,126 @@ static void test_fd_that_is_not_an_fd_number_is_refused(void **state)
         assert_int_equal(c->spec.n_keep_fds, 0);
 }
 
-/* --- run_parse_args: the command ---------------------------------------- */
+/* --- privileges: chroot for root in an image, capabilities refused ---- */
+
+static bool allows(const struct nook_spec *s, const char *call)
+{
+        for (size_t i = 0; i < s->n_syscall_allow; i++)
+                if (strcmp(s->syscall_allow[i], call) == 0)
+                        return true;
+        return false;
+}
+
+static void image_spec(struct nook_spec *s)
+{
+        assert_int_equal(strv_push(&s->layers, &s->n_layers, "/store/layers/a"), 0);
+}
+
+static void test_root_in_an_image_may_chroot(void **state)
+{
+        struct ctx *c = *state;
+
+        image_spec(&c->spec);
+        assert_true(spec_image_root_may_chroot(&c->spec));
+        assert_int_equal(spec_allow_image_root_chroot(&c->spec, &c->err), 0);
+        assert_true(allows(&c->spec, "chroot"));
+        /* the image's User= may say root too */
+        c->spec.run_as_set = true;
+        c->spec.run_uid = 0;
+        assert_true(spec_image_root_may_chroot(&c->spec));
+}
+
+static void test_a_host_sandbox_may_not_chroot(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_false(spec_image_root_may_chroot(&c->spec));
+        assert_int_equal(spec_allow_image_root_chroot(&c->spec, &c->err), 0);
+        assert_false(allows(&c->spec, "chroot"));
+}
+
+static void test_an_image_run_as_another_user_may_not_chroot(void **state)
+{
+        struct ctx *c = *state;
+
+        image_spec(&c->spec);
+        c->spec.run_as_set = true;
+        c->spec.run_uid = 1000;
+        assert_false(spec_image_root_may_chroot(&c->spec));
+        c->spec.run_as_set = false;
+        /* --uid, even --uid 0: the user chose the ids, not the image */
+        assert_int_equal(spec_set_id(&c->spec, false, "0", &c->err), 0);
+        assert_false(spec_image_root_may_chroot(&c->spec));
+        assert_int_equal(spec_allow_image_root_chroot(&c->spec, &c->err), 0);
+        assert_false(allows(&c->spec, "chroot"));
+}
+
+static void test_an_image_with_capabilities_given_may_not_chroot(void **state)
+{
+        struct ctx *c = *state;
+
+        image_spec(&c->spec);
+        assert_int_equal(spec_set_caps(&c->spec, "CAP_SYS_CHROOT", &c->err), 0);
+        assert_false(spec_image_root_may_chroot(&c->spec));
+}
+
+static void test_caps_sys_admin_needs_the_seccomp_filter(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(spec_set_caps(&c->spec, "CAP_SYS_ADMIN", &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+        c->spec.seccomp = SPEC_SECCOMP_NONE;
+        assert_int_equal(spec_check_caps(&c->spec, false, &c->err), -EPERM);
+        assert_contains(c->err.msg, "CAP_SYS_ADMIN with Seccomp=none");
+        /* without the capability, Seccomp=none alone is the user's call */
+        assert_int_equal(spec_set_caps(&c->spec, "CAP_CHOWN", &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+}
+
+static void test_caps_net_admin_and_net_raw_are_refused_beside_egress_guards(void **state)
+{
+        struct ctx *c = *state;
+        static const char *const caps[] = { "CAP_NET_ADMIN", "CAP_NET_RAW" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(caps); i++) {
+                spec_free(&c->spec);
+                spec_init(&c->spec);
+                assert_int_equal(spec_set_caps(&c->spec, caps[i], &c->err), 0);
+                /* no network of its own, no rules: nothing to guard */
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+                /* slirp guards the host's loopback */
+                c->spec.slirp = true;
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), -EPERM);
+                assert_contains(c->err.msg, caps[i]);
+                /* unless it is let through, with no rules */
+                c->spec.host_loopback = true;
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+                /* rules are guarded whatever the mode */
+                c->spec.slirp = c->spec.host_loopback = false;
+                c->spec.pasta = true;
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), -EPERM);
+                c->spec.pasta = false;
+                assert_int_equal(spec_add_net_rule(&c->spec, true, "10.0.0.0/8", &c->err), 0);
+                assert_int_equal(spec_check_caps(&c->spec, false, &c->err), -EPERM);
+                assert_contains(c->err.msg, caps[i]);
+        }
+}
+
+static void test_caps_cannot_be_kept_below_a_nested_user_namespace(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(spec_set_caps(&c->spec, "CAP_NET_BIND_SERVICE", &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, false, &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, true, &c->err), -EINVAL);
+        assert_contains(c->err.msg, "Capabilities= cannot be kept in a host sandbox with Mode=slirp");
+        /* Capabilities=none keeps nothing: nothing to refuse */
+        assert_int_equal(spec_set_caps(&c->spec, "none", &c->err), 0);
+        assert_int_equal(spec_check_caps(&c->spec, true, &c->err), 0);
+}
+
+/* --- run_spec_from_argv: the command ------------------------------------ */
 
 static void test_run_takes_the_command_and_its_args(void **state)
 {
@@ -921,7 +1112,7 @@ static void test_run_without_a_command_is_an_error(void **state)
 {
         struct ctx *c = *state;
 
-        assert_int_equal(run_parse_args(1, (char *[]){ "run", NULL }, &c->spec, &c->err), -EINVAL);
+        assert_int_equal(run_spec_from_argv(1, (char *[]){ "run", NULL }, &test_pe, &c->spec, &c->err), -EINVAL);
         assert_contains(c->err.msg, "no command given");
         assert_null(c->spec.argv);
 }
@@ -934,7 +1125,7 @@ static void test_run_with_only_options_is_an_error(void **state)
         assert_contains(c->err.msg, "no command given");
 }
 
-/* --- run_parse_args: options -------------------------------------------- */
+/* --- run_spec_from_argv: options ---------------------------------------- */
 
 static void test_run_collects_every_kind_of_option(void **state)
 {
@@ -1113,20 +1304,22 @@ static void test_run_last_chdir_wins(void **state)
         assert_string_equal(c->spec.chdir, "/b");
 }
 
-static void test_run_help_returns_1(void **state)
+/* not -1, which is -EPERM */
+static void test_run_help_is_a_result_of_its_own(void **state)
 {
         struct ctx *c = *state;
 
-        assert_int_equal(parse_quietly(c, (char *[]){ "run", "--help", NULL }), 1);
-        assert_int_equal(parse_quietly(c, (char *[]){ "run", "-h", "ls", NULL }), 1);
+        assert_true(RUN_HELP_PRINTED > 0);
+        assert_int_equal(parse_quietly(c, (char *[]){ "run", "--help", NULL }), RUN_HELP_PRINTED);
+        assert_int_equal(parse_quietly(c, (char *[]){ "run", "-h", "ls", NULL }), RUN_HELP_PRINTED);
         assert_null(c->spec.argv);
 }
 
-static void test_run_version_returns_1(void **state)
+static void test_run_version_is_the_same_result(void **state)
 {
         struct ctx *c = *state;
 
-        assert_int_equal(parse_quietly(c, (char *[]){ "run", "--version", NULL }), 1);
+        assert_int_equal(parse_quietly(c, (char *[]){ "run", "--version", NULL }), RUN_HELP_PRINTED);
 }
 
 static void test_run_can_be_parsed_twice(void **state)
@@ -1137,10 +1330,154 @@ static void test_run_can_be_parsed_twice(void **state)
         assert_int_equal(PARSE(c, "--bnd", "x", "ls"), -EINVAL);
         spec_init(&second);
         char *argv[] = { "run", "-v", "ls", NULL };
-        assert_int_equal(run_parse_args(3, argv, &second, &c->err), 0);
+        assert_int_equal(run_spec_from_argv(3, argv, &test_pe, &second, &c->err), 0);
         assert_int_equal(second.verbose, 1);
         assert_string_equal(second.argv[0], "ls");
         spec_free(&second);
+}
+
+/* --- run_spec_from_argv: profiles, podman's habits ------------------------ */
+
+static void test_run_profile_named_first_gives_its_command_and_keys(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "tool", "a", "b"), 0);
+        ASSERT_COMMAND(c, "tool", "--flag", "a", "b");
+        assert_string_equal(c->spec.hostname, "from-profile");
+        assert_int_equal(c->spec.n_hide, 1);
+        assert_string_equal(c->spec.hide[0], "/secret");
+        assert_string_equal(c->spec.profile_name, "tool");
+        /* the profile's file is kept read-only inside */
+        assert_int_equal(c->spec.n_protect, 1);
+        assert_contains(c->spec.protect[0], "/profiles/tool.profile");
+}
+
+static void test_run_profile_by_option_is_the_same(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "--profile", "tool", "--", "x"), 0);
+        ASSERT_COMMAND(c, "x");
+        assert_string_equal(c->spec.hostname, "from-profile");
+}
+
+static void test_run_options_override_the_profile(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "--hostname", "mine", "tool"), 0);
+        assert_string_equal(c->spec.hostname, "mine");
+        ASSERT_COMMAND(c, "tool", "--flag");
+}
+
+static void test_run_dashdash_after_a_profile_replaces_its_command(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "tool", "--", "other", "x"), 0);
+        ASSERT_COMMAND(c, "other", "x");
+        assert_string_equal(c->spec.hostname, "from-profile");
+}
+
+static void test_run_dashdash_first_makes_a_profile_name_the_command(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "--", "tool", "a"), 0);
+        ASSERT_COMMAND(c, "tool", "a");
+        assert_null(c->spec.hostname);
+}
+
+static void test_run_profile_without_a_command_needs_one(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "nocmd"), -EINVAL);
+        assert_contains(c->err.msg, "profile 'nocmd' has no Command=");
+}
+
+static void test_run_default_profile_is_used_unless_noprofile(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE_WITH(c, &test_pe_default, "true"), 0);
+        assert_string_equal(c->spec.hostname, "from-default");
+        assert_string_equal(c->spec.profile_name, "default");
+        assert_int_equal(PARSE_WITH(c, &test_pe_default, "--noprofile", "true"), 0);
+        assert_null(c->spec.hostname);
+}
+
+static void test_run_unknown_name_before_dashdash_suggests_a_profile(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "tol", "--", "ls"), -ENOENT);
+        assert_contains(c->err.msg, "no profile or image is named 'tol'");
+        assert_contains(c->err.msg, "did you mean 'tool'");
+}
+
+static void test_run_overlay_default_comes_from_the_environment(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(setenv("NOOK_OVERLAY", "fuse", 1), 0);
+        int r = PARSE(c, "true");
+        int overlay = c->spec.overlay;
+        int r2 = PARSE(c, "--overlay", "kernel", "true");
+        unsetenv("NOOK_OVERLAY");
+        assert_int_equal(r, 0);
+        assert_int_equal(overlay, 2);
+        assert_int_equal(r2, 0);
+        assert_int_equal(c->spec.overlay, 1);
+}
+
+static void test_run_rm_and_persist_contradict(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "--rm", "true"), 0);
+        assert_int_equal(PARSE(c, "--rm", "--persist", "true"), -EINVAL);
+        assert_contains(c->err.msg, "--rm and --persist contradict each other");
+}
+
+static void test_run_persist_and_entrypoint_need_an_image(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "--persist", "true"), -EINVAL);
+        assert_contains(c->err.msg, "--persist keeps the writable layer of an image");
+        assert_int_equal(PARSE(c, "--entrypoint", "sh", "true"), -EINVAL);
+        assert_contains(c->err.msg, "--entrypoint replaces an image's Entrypoint");
+}
+
+static void test_run_user_of_a_host_sandbox_is_ids_or_host_names(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "--user", "5:6", "true"), 0);
+        assert_true(c->spec.uid_set && c->spec.uid == 5);
+        assert_true(c->spec.gid_set && c->spec.gid == 6);
+        assert_int_equal(PARSE(c, "-u", "root", "true"), 0);
+        assert_true(c->spec.uid_set && c->spec.uid == 0);
+        assert_true(c->spec.gid_set && c->spec.gid == 0);
+        assert_int_equal(PARSE(c, "--user", "5", "--uid", "5", "true"), -EINVAL);
+        assert_contains(c->err.msg, "--user and --uid/--gid both");
+        assert_int_equal(PARSE(c, "--user", "5:", "true"), -EINVAL);
+        assert_contains(c->err.msg, "is not USER[:GROUP]");
+        assert_int_equal(PARSE(c, "--user", "no-such-user-here", "true"), -ENOENT);
+        assert_contains(c->err.msg, "no such user on this host");
+}
+
+static void test_run_direct_options_reach_the_spec(void **state)
+{
+        struct ctx *c = *state;
+
+        assert_int_equal(PARSE(c, "-d", "-t", "-i", "--fd", "3", "true"), 0);
+        assert_true(c->spec.detach);
+        assert_true(c->spec.tty);
+        assert_int_equal(c->spec.n_keep_fds, 1);
+        assert_int_equal(c->spec.keep_fds[0], 3);
 }
 
 int main(void)
@@ -1213,6 +1550,13 @@ int main(void)
                 T(test_gid_is_set_apart_from_uid),
                 T(test_fd_numbers_are_kept_in_order),
                 T(test_fd_that_is_not_an_fd_number_is_refused),
+                T(test_root_in_an_image_may_chroot),
+                T(test_a_host_sandbox_may_not_chroot),
+                T(test_an_image_run_as_another_user_may_not_chroot),
+                T(test_an_image_with_capabilities_given_may_not_chroot),
+                T(test_caps_sys_admin_needs_the_seccomp_filter),
+                T(test_caps_net_admin_and_net_raw_are_refused_beside_egress_guards),
+                T(test_caps_cannot_be_kept_below_a_nested_user_namespace),
                 T(test_run_takes_the_command_and_its_args),
                 T(test_run_options_after_the_command_belong_to_it),
                 T(test_run_double_dash_ends_the_options),
@@ -1234,10 +1578,23 @@ int main(void)
                 T(test_run_v_counts),
                 T(test_run_chdir_must_be_absolute),
                 T(test_run_last_chdir_wins),
-                T(test_run_help_returns_1),
-                T(test_run_version_returns_1),
+                T(test_run_help_is_a_result_of_its_own),
+                T(test_run_version_is_the_same_result),
                 T(test_run_can_be_parsed_twice),
+                T(test_run_profile_named_first_gives_its_command_and_keys),
+                T(test_run_profile_by_option_is_the_same),
+                T(test_run_options_override_the_profile),
+                T(test_run_dashdash_after_a_profile_replaces_its_command),
+                T(test_run_dashdash_first_makes_a_profile_name_the_command),
+                T(test_run_profile_without_a_command_needs_one),
+                T(test_run_default_profile_is_used_unless_noprofile),
+                T(test_run_unknown_name_before_dashdash_suggests_a_profile),
+                T(test_run_overlay_default_comes_from_the_environment),
+                T(test_run_rm_and_persist_contradict),
+                T(test_run_persist_and_entrypoint_need_an_image),
+                T(test_run_user_of_a_host_sandbox_is_ids_or_host_names),
+                T(test_run_direct_options_reach_the_spec),
         };
 
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

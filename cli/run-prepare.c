@@ -1,0 +1,145 @@
+/* `nook run` up to the launch: argv and the profiles to a spec, checked
+   against the host, nook's own files protected, the plan and the seccomp
+   filter made. Nothing is started here. */
+#include "cli/run-prepare.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/run-checks.h"
+#include "cli/run-protect.h"
+#include "cli/run-spec.h"
+#include "desktop/desktop.h"
+#include "lib/cleanup.h"
+#include "lib/fileutil.h"
+#include "lib/strutil.h"
+#include "profiles/loader.h"
+#include "sandbox/landlock.h"
+#include "spec/privileges.h"
+
+/* Home=private: $XDG_DATA_HOME/nook/homes/PROFILE, made once and kept. */
+static int prepare_private_home(struct nook_spec *s, const struct profile_env *pe, struct nook_err *e)
+{
+        char *dir = NULL;
+        struct stat st;
+
+        if (asprintf(&dir, "%s/nook/homes/%s", pe->vars.v[VAR_XDG_DATA_HOME], s->profile_name) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        s->home_source = dir;
+        int r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return nook_errf(e, -r, "cannot create the private home %s: %m (check that XDG_DATA_HOME is writable, or use Home=tmpfs)", dir);
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return nook_errf(e, ENOTDIR, "the private home %s is not a directory", dir);
+        if (access(dir, W_OK) < 0)
+                return nook_errf(e, errno, "the private home %s is not writable: %m (fix its permissions, or use Home=tmpfs)", dir);
+        return 0;
+}
+
+/* -v: which of the caller's variables the command does not get */
+static void say_dropped_env(const struct nook_spec *s)
+{
+        _cleanup_free_ char *names = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&names, &len);
+
+        for (size_t i = 0; f && i < s->n_env_dropped; i++)
+                fprintf(f, "%s%s", i ? " " : "", s->env_dropped[i]);
+        if (!f || fclose(f) != 0)
+                return;
+        nook_say("not passed to the command, as they look like secrets: %s (pass one with --env NAME)", names);
+}
+
+void run_setup_init(struct run_setup *rs)
+{
+        memset(rs, 0, sizeof(*rs));
+        spec_init(&rs->spec);
+}
+
+void run_setup_free(struct run_setup *rs)
+{
+        seccomp_prog_free(&rs->prog);
+        plan_free(&rs->plan);
+        host_facts_free(&rs->host);
+        spec_free(&rs->spec);
+}
+
+/* The caller's environment against the spec's; -v names what is held back. */
+static int resolve_environment(struct nook_spec *s, struct nook_err *e)
+{
+        int r = spec_env_resolve(s, environ, e);
+
+        if (r == 0 && s->verbose && s->n_env_dropped)
+                say_dropped_env(s);
+        return r;
+}
+
+/* The host paths the spec names only by kind: a private home, the
+   desktop's sockets and files. */
+static int resolve_host_paths(struct nook_spec *s, const struct host_facts *host, const struct profile_env *pe,
+                              struct nook_err *e)
+{
+        if (s->home == SPEC_HOME_PRIVATE) {
+                int r = prepare_private_home(s, pe, e);
+                if (r < 0)
+                        return r;
+        }
+        return desktop_resolve(s, spec_command_uid(s, host->uid), spec_command_gid(s, host->gid), e);
+}
+
+static int make_plan(struct run_setup *rs, const struct profile_env *pe, struct nook_err *e)
+{
+        int r = plan_build(&rs->spec, &rs->host, &rs->plan, e);
+
+        if (r < 0)
+                return r;
+        if (rs->plan.cwd_is_home && rs->spec.verbose)
+                fprintf(stderr, "nook: the current directory %s is your home or above it: not bound (share your home with --bind %s, or --home host)\n",
+                        rs->host.cwd, rs->host.home);
+        return run_check_protected_paths(&rs->plan, &rs->host, pe, e);
+}
+
+/* Compiled once here, before clone: the sandbox only loads it. */
+static int make_filter(struct run_setup *rs, struct nook_err *e)
+{
+        struct nook_spec *s = &rs->spec;
+        int r = spec_allow_image_root_chroot(s, e);
+
+        if (r < 0 || s->seccomp != SPEC_SECCOMP_DEFAULT)
+                return r;
+        struct seccomp_opts o = {
+                .deny = (const char *const *)s->syscall_deny,
+                .allow = (const char *const *)s->syscall_allow,
+                .tcp_only = landlock_net_applies(s),
+        };
+        return seccomp_build(&o, &rs->prog, e);
+}
+
+int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e)
+{
+        _cleanup_(profile_env_free) struct profile_env pe = { 0 };
+        int r = host_facts_read(&rs->host, e);
+
+        if (r == 0)
+                r = profile_env_init(&pe, &rs->host, e);
+        if (r == 0)
+                r = run_spec_from_argv(argc, argv, &pe, &rs->spec, e);
+        if (r != 0)
+                return r;       /* an error, or help printed */
+        r = resolve_environment(&rs->spec, e);
+        if (r == 0)
+                r = resolve_host_paths(&rs->spec, &rs->host, &pe, e);
+        if (r == 0)
+                r = run_check(&rs->spec, &rs->host, e);
+        if (r == 0)
+                r = run_protect_nooks_own(&rs->spec, &rs->host, &pe, e);
+        if (r == 0)
+                r = make_plan(rs, &pe, e);
+        if (r == 0)
+                r = make_filter(rs, e);
+        return r;
+}
