@@ -19,24 +19,22 @@
 #include "sandbox/pty-relay.h"
 #include "sandbox/root.h"
 
-/* Its name, its loopback and its egress rules: the sandbox's UTS and
-   network namespaces, set up before any capability is dropped, so that the
-   command can never change them. */
-static int setup_namespaces(const struct launch_ctx *c, struct nook_err *e)
+/* Its name, its loopback and its egress rules, as the plan says: the
+   sandbox's UTS and network namespaces, set up before any capability is
+   dropped, so that the command can never change them. */
+static int setup_namespaces(const struct plan *p, struct nook_err *e)
 {
         int rc;
 
-        /* an image sandbox is a machine of its own, named as its /etc/hostname */
-        const char *hostname = c->spec->hostname ? c->spec->hostname : c->spec->n_layers ? "nook" : NULL;
-        if (hostname && sethostname(hostname, strlen(hostname)) < 0)
-                return nook_errf(e, errno, "cannot set hostname '%s': %m", hostname);
-        if (!c->spec->share_net) {
+        if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
+                return nook_errf(e, errno, "cannot set hostname '%s': %m", p->hostname);
+        if (p->loopback) {
                 rc = loopback_up(e);
                 if (rc < 0)
                         return rc;
         }
-        if (c->spec->egress) {
-                rc = egress_apply(c->spec->egress, e);
+        if (p->egress) {
+                rc = egress_apply(p->egress, e);
                 if (rc < 0)
                         return rc;
         }
@@ -59,7 +57,7 @@ static int setup_root(const struct launch_ctx *c, const struct pid1_link *link, 
         int rc = mnt_make_rslave(e);
 
         if (rc == 0)
-                rc = root_assemble(c->spec, link, &r, e);
+                rc = root_assemble(c->spec, c->plan, link, &r, e);
         for (size_t i = 0; rc == 0 && i < c->plan->n; i++) {
                 const struct step *s = &c->plan->steps[i];
                 if (c->spec->verbose) {
@@ -93,7 +91,7 @@ static int enter_workdir(const struct plan *p, struct nook_err *e)
 
 static int setup_sandbox(const struct launch_ctx *c, const struct pid1_link *link, struct nook_err *e)
 {
-        int rc = setup_namespaces(c, e);
+        int rc = setup_namespaces(c->plan, e);
 
         if (rc == 0)
                 rc = setup_root(c, link, e);

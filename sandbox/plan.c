@@ -316,6 +316,26 @@ static int plan_chdir(struct plan *p, const struct nook_spec *spec, const struct
         return r;
 }
 
+/* The sandbox's name, loopback and egress rules, and how its image root is
+   mounted. */
+static int plan_namespaces(struct plan *p, const struct nook_spec *spec)
+{
+        /* an image sandbox is a machine of its own, named as its /etc/hostname */
+        const char *hostname = spec->hostname ? spec->hostname : spec->n_layers ? "nook" : NULL;
+
+        if (hostname && !(p->hostname = strdup(hostname)))
+                return -ENOMEM;
+        /* Mode=host shares the host's network, lo included */
+        p->loopback = !spec->share_net;
+        if (spec->egress && !(p->egress = strdup(spec->egress)))
+                return -ENOMEM;
+        if (spec->n_layers) {
+                p->overlay_kernel = spec->overlay != 2;
+                p->overlay_fuse = spec->overlay != 1;
+        }
+        return 0;
+}
+
 int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct plan *out,
                struct nook_err *e)
 {
@@ -364,6 +384,8 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
                 add(&b, STEP_SEAL_RO, NULL, "/", 0);
         if (!b.err && plan_chdir(out, spec, h) < 0)
                 b.err = ENOMEM;
+        if (!b.err && plan_namespaces(out, spec) < 0)
+                b.err = ENOMEM;
         if (b.err) {
                 plan_free(out);
                 return nook_errf(e, b.err, "cannot build the sandbox plan: %m");
@@ -380,6 +402,8 @@ void plan_free(struct plan *p)
         free(p->steps);
         for (size_t i = 0; i < p->n_chdir; i++)
                 free(p->chdir[i]);
+        free(p->hostname);
+        free(p->egress);
         memset(p, 0, sizeof(*p));
 }
 

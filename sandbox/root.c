@@ -45,18 +45,18 @@ static int request_fuse(const struct pid1_link *link, struct nook_err *e)
         return r;
 }
 
-/* Kernel overlayfs, or fuse-overlayfs when asked for or when the kernel
-   refuses (auto). FUSE_MOUNTED: fuse-overlayfs already sits on /newroot. */
+/* Kernel overlayfs, fuse-overlayfs, or the one after the other, as the plan
+   says. FUSE_MOUNTED: fuse-overlayfs already sits on /newroot. */
 #define FUSE_MOUNTED (-EALREADY)
 
-static int mount_overlay(const struct nook_spec *spec, const struct pid1_link *link, const char *const *lower,
-                         struct nook_err *e)
+static int mount_overlay(const struct nook_spec *spec, const struct plan *plan, const struct pid1_link *link,
+                         const char *const *lower, struct nook_err *e)
 {
-        if (spec->overlay != 2) {
+        if (plan->overlay_kernel) {
                 int m = mnt_new_overlay(lower, spec->n_layers, "/rw/upper", "/rw/work", e);
                 if (m >= 0 && spec->verbose)
                         nook_say("image root: kernel overlayfs of %zu layer%s", spec->n_layers, spec->n_layers == 1 ? "" : "s");
-                if (m >= 0 || spec->overlay == 1)
+                if (m >= 0 || !plan->overlay_fuse)
                         return m;
                 if (spec->verbose)
                         nook_say("kernel overlayfs refused (%s): using fuse-overlayfs", e->msg);
@@ -143,7 +143,8 @@ static int make_rw_layer(const struct nook_spec *spec, struct nook_err *e)
 
 /* The root of an image sandbox: an overlay of the image's layers (the host
    paths, now under /oldroot) with the writable layer on top. */
-static int overlay_root(const struct nook_spec *spec, const struct pid1_link *link, struct nook_err *e)
+static int overlay_root(const struct nook_spec *spec, const struct plan *plan, const struct pid1_link *link,
+                        struct nook_err *e)
 {
         _cleanup_(free_links) char **lower = NULL;
         int r;
@@ -160,7 +161,7 @@ static int overlay_root(const struct nook_spec *spec, const struct pid1_link *li
                 r = make_rw_layer(spec, e);
         if (r < 0)
                 return r;
-        return mount_overlay(spec, link, (const char *const *)lower, e);
+        return mount_overlay(spec, plan, link, (const char *const *)lower, e);
 }
 
 /* The staging tmpfs over /tmp, holding newroot/, oldroot/ and the empty
@@ -195,13 +196,13 @@ static int make_staging(struct roots *r, struct nook_err *e)
         return 0;
 }
 
-int root_assemble(const struct nook_spec *spec, const struct pid1_link *link, struct roots *r,
-                  struct nook_err *e)
+int root_assemble(const struct nook_spec *spec, const struct plan *plan, const struct pid1_link *link,
+                  struct roots *r, struct nook_err *e)
 {
         int rc = make_staging(r, e);
         if (rc < 0)
                 return rc;
-        _cleanup_close_ int newmnt = spec->n_layers ? overlay_root(spec, link, e)
+        _cleanup_close_ int newmnt = plan->overlay_kernel || plan->overlay_fuse ? overlay_root(spec, plan, link, e)
                                                     : mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
         if (newmnt < 0 && newmnt != FUSE_MOUNTED)
                 return newmnt;

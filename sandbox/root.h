@@ -6,6 +6,7 @@
 
 #include "lib/err.h"
 #include "sandbox/mounts.h"
+#include "sandbox/plan.h"
 #include "spec/spec.h"
 
 /* pid 1's pipes to nook while it sets up: it asks for fuse-overlayfs with
@@ -17,7 +18,7 @@ struct pid1_link {
 
 /* Mounts the staging tmpfs over /tmp (of our own mount namespace only),
    moves the host's root under it and mounts the new root there, as
-   bubblewrap does: from then on host paths are read under r->old, resolved
+   bubblewrap does; an image root as the plan says. From then on host paths are read under r->old, resolved
    in it. Fills r's fds. */
-int root_assemble(const struct nook_spec *spec, const struct pid1_link *link, struct roots *r,
-                  struct nook_err *e);
+int root_assemble(const struct nook_spec *spec, const struct plan *plan, const struct pid1_link *link,
+                  struct roots *r, struct nook_err *e);

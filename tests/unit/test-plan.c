@@ -881,10 +881,138 @@ static void test_run_directories_below_a_read_write_bind_have_their_parents_pinn
         c->host.n_nook_run = 0;
 }
 
+/* --- pid 1's namespaces and the image root ------------------------------ */
+
+static void make_image(struct ctx *c)
+{
+        assert_int_equal(strv_push(&c->spec.layers, &c->spec.n_layers, "/store/layers/base"), 0);
+}
+
+static void test_a_host_sandbox_keeps_the_hosts_name_unless_one_is_set(void **state)
+{
+        struct ctx *c = *state;
+
+        build(c);
+        assert_null(c->plan.hostname);
+}
+
+static void test_a_hostname_is_set_only_when_asked_for(void **state)
+{
+        struct ctx *c = *state;
+
+        c->spec.hostname = strdup("box");
+        build(c);
+        assert_string_equal(c->plan.hostname, "box");
+}
+
+static void test_an_image_sandbox_is_named_nook_as_its_etc_hostname_says(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        build(c);
+        assert_string_equal(c->plan.hostname, "nook");
+        assert_string_equal(c->plan.steps[must_find(c, STEP_FILE, "/etc/hostname")].src, "nook\n");
+}
+
+static void test_an_image_sandbox_takes_the_hostname_it_is_given(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        c->spec.hostname = strdup("web");
+        build(c);
+        assert_string_equal(c->plan.hostname, "web");
+}
+
+static void test_a_network_namespace_of_its_own_gets_loopback_up(void **state)
+{
+        struct ctx *c = *state;
+
+        build(c);
+        assert_true(c->plan.loopback);
+        c->spec.slirp = true;
+        build(c);
+        assert_true(c->plan.loopback);
+}
+
+static void test_a_host_sandbox_with_mode_host_gets_no_loopback_step(void **state)
+{
+        struct ctx *c = *state;
+
+        c->spec.share_net = true;
+        build(c);
+        assert_false(c->plan.loopback);
+}
+
+static void test_egress_rules_are_loaded_only_when_there_are_some(void **state)
+{
+        struct ctx *c = *state;
+
+        build(c);
+        assert_null(c->plan.egress);
+        c->spec.egress = strdup("table inet nook { }\n");
+        build(c);
+        assert_string_equal(c->plan.egress, "table inet nook { }\n");
+}
+
+static void test_a_host_sandbox_has_no_overlay(void **state)
+{
+        struct ctx *c = *state;
+
+        build(c);
+        assert_false(c->plan.overlay_kernel);
+        assert_false(c->plan.overlay_fuse);
+}
+
+static void test_overlay_auto_tries_the_kernel_and_falls_back_to_fuse(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        c->spec.overlay = 0;
+        build(c);
+        assert_true(c->plan.overlay_kernel);
+        assert_true(c->plan.overlay_fuse);
+}
+
+static void test_overlay_kernel_never_falls_back_to_fuse(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        c->spec.overlay = 1;
+        build(c);
+        assert_true(c->plan.overlay_kernel);
+        assert_false(c->plan.overlay_fuse);
+}
+
+static void test_overlay_fuse_does_not_try_the_kernel(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        c->spec.overlay = 2;
+        build(c);
+        assert_false(c->plan.overlay_kernel);
+        assert_true(c->plan.overlay_fuse);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 T(test_default_plan_on_a_merged_usr_host_reads_as_expected),
+                T(test_a_host_sandbox_keeps_the_hosts_name_unless_one_is_set),
+                T(test_a_hostname_is_set_only_when_asked_for),
+                T(test_an_image_sandbox_is_named_nook_as_its_etc_hostname_says),
+                T(test_an_image_sandbox_takes_the_hostname_it_is_given),
+                T(test_a_network_namespace_of_its_own_gets_loopback_up),
+                T(test_a_host_sandbox_with_mode_host_gets_no_loopback_step),
+                T(test_egress_rules_are_loaded_only_when_there_are_some),
+                T(test_a_host_sandbox_has_no_overlay),
+                T(test_overlay_auto_tries_the_kernel_and_falls_back_to_fuse),
+                T(test_overlay_kernel_never_falls_back_to_fuse),
+                T(test_overlay_fuse_does_not_try_the_kernel),
                 T(test_every_destination_is_absolute),
                 T(test_first_step_binds_usr_read_only),
                 T(test_merged_usr_links_are_recreated_with_the_host_targets),
