@@ -14,9 +14,10 @@
 
 static int write_nook_file(const char *dir, const struct spec_nook_file *f, struct nook_err *e)
 {
-        char path[4200];
+        _cleanup_free_ char *path = NULL;
 
-        snprintf(path, sizeof(path), "%s/%s", dir, f->name);
+        if (asprintf(&path, "%s/%s", dir, f->name) < 0)
+                return nook_errf(e, ENOMEM, "cannot write %s in %s: out of memory", f->name, dir);
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 || (f->len && write(fd, f->data, f->len) != (ssize_t)f->len) || fchmod(fd, f->mode) < 0)
                 return nook_errf(e, errno, "cannot write %s: %m", path);
@@ -26,11 +27,10 @@ static int write_nook_file(const char *dir, const struct spec_nook_file *f, stru
 /* -v: a helper that failed shows its whole log (name, in the run directory). */
 static void print_helper_log(const struct launch_ctx *c, const char *rundir, const char *name)
 {
-        char path[4200];
+        _cleanup_free_ char *path = NULL;
 
-        if (!c->spec->verbose)
+        if (!c->spec->verbose || asprintf(&path, "%s/%s", rundir, name) < 0)
                 return;
-        snprintf(path, sizeof(path), "%s/%s", rundir, name);
         FILE *f = fopen(path, "re");
         if (f) {
                 nook_copy_lines(f, stderr);     /* its words, not its escape sequences */

@@ -10,6 +10,7 @@
 #include "fs/mount.h"
 #include "fs/resolve.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 
 static int mount_point(const struct roots *r, const char *dst, bool dir, struct nook_err *e)
@@ -161,7 +162,8 @@ static int apply_file(const struct step *s, struct roots *r, struct nook_err *e)
         char name[32];
         size_t len = strlen(s->src);
 
-        snprintf(name, sizeof(name), "file-%u", r->files++);
+        if (STR_FMT(name, "file-%u", r->files++) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot write %s: no name for it", s->dst);
         _cleanup_close_ int fd = openat(r->stage, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0 || write(fd, s->src, len) != (ssize_t)len)
                 return nook_errf(e, errno, "cannot write %s: %m", s->dst);

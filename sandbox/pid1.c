@@ -61,9 +61,9 @@ static int setup_root(const struct launch_ctx *c, const struct pid1_link *link, 
         for (size_t i = 0; rc == 0 && i < c->plan->n; i++) {
                 const struct step *s = &c->plan->steps[i];
                 if (c->spec->verbose) {
-                        char line[8192];
-                        step_describe(s, line, sizeof(line));
-                        nook_say("[%zu/%zu] %s", i + 1, c->plan->n, line);     /* paths are the user's */
+                        _cleanup_free_ char *line = step_describe(s);
+                        nook_say("[%zu/%zu] %s", i + 1, c->plan->n,     /* paths are the user's */
+                                 line ? line : step_kind_name(s->kind));
                 }
                 rc = mounts_apply_step(s, &r, e);
         }

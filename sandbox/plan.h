@@ -72,5 +72,6 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *host, stru
 void plan_free(struct plan *p);
 
 const char *step_kind_name(enum step_kind k);
-/* One line such as "bind-ro /usr -> /usr" (no newline). */
-void step_describe(const struct step *s, char *buf, size_t size);
+/* One line such as "bind-ro /usr -> /usr" (no newline), never cut short:
+   to free; NULL when memory runs out. */
+char *step_describe(const struct step *s);

@@ -12,6 +12,7 @@
 #include "fs/fuse-overlay.h"
 #include "fs/mount.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 /* fuse-overlayfs mounts from a mount namespace of its own (a copy of ours),
    so that our pivot and the detaching of our staging tree leave its paths
@@ -83,7 +84,8 @@ static int link_host_dirs(struct nook_err *e)
 
         for (size_t i = 0; i < ARRAY_SIZE(host_dirs); i++) {
                 _cleanup_free_ char *target = NULL;
-                snprintf(link, sizeof(link), "/%s", host_dirs[i]);
+                if (STR_FMT(link, "/%s", host_dirs[i]) < 0)
+                        return nook_errf(e, ENAMETOOLONG, "cannot prepare the staging root: /%s: name too long", host_dirs[i]);
                 if (asprintf(&target, "/oldroot/%s", host_dirs[i]) < 0)
                         return nook_errf(e, ENOMEM, "cannot prepare the staging root: out of memory");
                 if (symlink(target, link) < 0 && errno != EEXIST)

@@ -35,7 +35,7 @@ struct ctx {
         struct nook_err err;
         char home[64];
         char cwd[64];
-        char line[512];
+        char *line;             /* the last describe(), to free */
 };
 
 static void set_top(struct host_facts *h, size_t i, const char *name, enum host_node kind,
@@ -43,7 +43,7 @@ static void set_top(struct host_facts *h, size_t i, const char *name, enum host_
 {
         h->top[i].name = name;
         h->top[i].kind = kind;
-        snprintf(h->top[i].target, sizeof(h->top[i].target), "%s", target ? target : "");
+        assert_int_equal(STR_FMT(h->top[i].target, "%s", target ? target : ""), 0);
 }
 
 /* A Debian 12 amd64 laptop: merged /usr, no /opt, working in a project
@@ -55,8 +55,8 @@ static int setup(void **state)
         if (!c)
                 return -1;
         spec_init(&c->spec);
-        snprintf(c->home, sizeof(c->home), "/home/u");
-        snprintf(c->cwd, sizeof(c->cwd), "/home/u/proj");
+        assert_int_equal(STR_FMT(c->home, "/home/u"), 0);
+        assert_int_equal(STR_FMT(c->cwd, "/home/u/proj"), 0);
         c->host.uid = 1000;
         c->host.gid = 1000;
         c->host.home = c->home;
@@ -79,6 +79,7 @@ static int teardown(void **state)
 
         plan_free(&c->plan);
         spec_free(&c->spec);
+        free(c->line);
         /* host.home and host.cwd point into c: nothing to free */
         free(c);
         return 0;
@@ -102,7 +103,7 @@ static void set_cwd(struct ctx *c, const char *cwd)
                 c->host.cwd = NULL;
                 return;
         }
-        snprintf(c->cwd, sizeof(c->cwd), "%s", cwd);
+        assert_int_equal(STR_FMT(c->cwd, "%s", cwd), 0);
         c->host.cwd = c->cwd;
 }
 
@@ -119,7 +120,9 @@ static void build(struct ctx *c)
 static const char *describe(struct ctx *c, size_t i)
 {
         assert_true(i < c->plan.n);
-        step_describe(&c->plan.steps[i], c->line, sizeof(c->line));
+        free(c->line);
+        c->line = step_describe(&c->plan.steps[i]);
+        assert_non_null(c->line);
         return c->line;
 }
 
@@ -467,7 +470,7 @@ static void test_home_is_a_private_tmpfs_at_the_host_home(void **state)
 {
         struct ctx *c = *state;
 
-        snprintf(c->home, sizeof(c->home), "/srv/people/alice");
+        assert_int_equal(STR_FMT(c->home, "/srv/people/alice"), 0);
         set_cwd(c, "/srv/people/alice/src");
         build(c);
         size_t home = must_find(c, STEP_TMPFS, "/srv/people/alice");
@@ -752,15 +755,25 @@ static void test_step_describe_names_each_kind(void **state)
         assert_string_equal(step_kind_name(STEP_MASK), "mask");
 }
 
-static void test_step_describe_truncates_to_the_buffer(void **state)
+/* -v prints every step whole: a path near PATH_MAX on both sides is
+   described to its end, never cut at a buffer's size. */
+static void test_step_describe_never_cuts_a_long_path(void **state)
 {
         struct ctx *c = *state;
-        char small[8];
+        char src[4000], dst[4000], want[8100];
 
-        build(c);
-        memset(small, 'x', sizeof(small));
-        step_describe(&c->plan.steps[0], small, sizeof(small));
-        assert_string_equal(small, "bind-ro");
+        memset(src, 'a', sizeof(src) - 1);
+        src[0] = '/';
+        src[sizeof(src) - 1] = '\0';
+        memset(dst, 'b', sizeof(dst) - 1);
+        dst[0] = '/';
+        dst[sizeof(dst) - 1] = '\0';
+        struct step s = { .kind = STEP_BIND, .src = src, .dst = dst, .flags = STEP_RO | STEP_TRY };
+        assert_int_equal(STR_FMT(want, "bind-ro %s -> %s (if present)", src, dst), 0);
+        free(c->line);
+        c->line = step_describe(&s);
+        assert_non_null(c->line);
+        assert_string_equal(c->line, want);
 }
 
 /* --- building twice ----------------------------------------------------- */
@@ -775,8 +788,8 @@ static void test_building_twice_gives_the_same_plan(void **state)
         build(c);
         assert_int_equal(first.n, c->plan.n);
         for (size_t i = 0; i < first.n; i++) {
-                char a[512];
-                step_describe(&first.steps[i], a, sizeof(a));
+                _cleanup_free_ char *a = step_describe(&first.steps[i]);
+                assert_non_null(a);
                 assert_string_equal(a, describe(c, i));
                 assert_int_equal(first.steps[i].flags, c->plan.steps[i].flags);
         }
@@ -1053,7 +1066,7 @@ int main(void)
                 T(test_chdir_candidates_keep_an_unbound_cwd),
                 T(test_chdir_candidates_without_a_cwd_are_home_then_root),
                 T(test_step_describe_names_each_kind),
-                T(test_step_describe_truncates_to_the_buffer),
+                T(test_step_describe_never_cuts_a_long_path),
                 T(test_building_twice_gives_the_same_plan),
                 T(test_protected_paths_are_read_only_with_their_parents_pinned),
                 T(test_protection_under_a_bind_of_root_and_of_an_inside_path),
