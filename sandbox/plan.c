@@ -1,6 +1,7 @@
 #include "sandbox/plan.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +97,10 @@ static void add_dev(struct builder *b)
 
         add_tmpfs(b, "/dev", 0755, 0);
         for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
-                snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+                if (STR_FMT(src, "/dev/%s", dev_nodes[i]) < 0) {
+                        b->err = ENAMETOOLONG;
+                        return;
+                }
                 add(b, STEP_BIND, src, src, STEP_DEV);
         }
         add(b, STEP_DEVPTS, NULL, "/dev/pts", 0);
@@ -142,18 +146,43 @@ static void sort_by_depth(struct step *v, size_t n)
         }
 }
 
+/* A file step whose text is made by asprintf (NULL: out of memory). */
+static void add_text(struct builder *b, char *text, const char *dst)
+{
+        if (!text) {
+                if (!b->err)
+                        b->err = ENOMEM;
+                return;
+        }
+        add(b, STEP_FILE, text, dst, 0);
+        free(text);
+}
+
+static char *hosts_text(const char *name)
+{
+        char *t = NULL;
+
+        if (asprintf(&t, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", name) < 0)
+                return NULL;
+        return t;
+}
+
+static char *line_text(const char *name)
+{
+        char *t = NULL;
+
+        return asprintf(&t, "%s\n", name) < 0 ? NULL : t;
+}
+
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf of an image sandbox, made
    by nook and bound read-only over the image's, so that nothing is written
    into its layers. */
 static void add_image_files(struct builder *b, const struct nook_spec *spec, const struct host_facts *h)
 {
         const char *name = spec->hostname ? spec->hostname : "nook";
-        char hosts[512], hostname[128];
 
-        snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", name);
-        snprintf(hostname, sizeof(hostname), "%s\n", name);
-        add(b, STEP_FILE, hosts, "/etc/hosts", 0);
-        add(b, STEP_FILE, hostname, "/etc/hostname", 0);
+        add_text(b, hosts_text(name), "/etc/hosts");
+        add_text(b, line_text(name), "/etc/hostname");
         if (!spec->resolv_conf)
                 add(b, STEP_FILE, h->resolv_conf ? h->resolv_conf : "", "/etc/resolv.conf", 0);
 }
@@ -162,16 +191,13 @@ static void add_image_files(struct builder *b, const struct nook_spec *spec, con
    hosts, over the image's or the host's. */
 static void add_net_files(struct builder *b, const struct nook_spec *spec, const struct host_facts *h, bool image)
 {
-        char hosts[512];
         const char *name = spec->hostname ? spec->hostname : h->hostname[0] ? h->hostname : "localhost";
 
         if (!spec->resolv_conf)
                 return;
         add(b, STEP_FILE, spec->resolv_conf, "/etc/resolv.conf", 0);
-        if (!image) {
-                snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", name);
-                add(b, STEP_FILE, hosts, "/etc/hosts", 0);
-        }
+        if (!image)
+                add_text(b, hosts_text(name), "/etc/hosts");
 }
 
 static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
@@ -316,6 +342,26 @@ static int plan_chdir(struct plan *p, const struct nook_spec *spec, const struct
         return r;
 }
 
+/* The sandbox's name, loopback and egress rules, and how its image root is
+   mounted. */
+static int plan_namespaces(struct plan *p, const struct nook_spec *spec)
+{
+        /* an image sandbox is a machine of its own, named as its /etc/hostname */
+        const char *hostname = spec->hostname ? spec->hostname : spec->n_layers ? "nook" : NULL;
+
+        if (hostname && !(p->hostname = strdup(hostname)))
+                return -ENOMEM;
+        /* Mode=host shares the host's network, lo included */
+        p->loopback = !spec->share_net;
+        if (spec->egress && !(p->egress = strdup(spec->egress)))
+                return -ENOMEM;
+        if (spec->n_layers) {
+                p->overlay_kernel = spec->overlay != 2;
+                p->overlay_fuse = spec->overlay != 1;
+        }
+        return 0;
+}
+
 int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct plan *out,
                struct nook_err *e)
 {
@@ -364,6 +410,8 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
                 add(&b, STEP_SEAL_RO, NULL, "/", 0);
         if (!b.err && plan_chdir(out, spec, h) < 0)
                 b.err = ENOMEM;
+        if (!b.err && plan_namespaces(out, spec) < 0)
+                b.err = ENOMEM;
         if (b.err) {
                 plan_free(out);
                 return nook_errf(e, b.err, "cannot build the sandbox plan: %m");
@@ -380,6 +428,8 @@ void plan_free(struct plan *p)
         free(p->steps);
         for (size_t i = 0; i < p->n_chdir; i++)
                 free(p->chdir[i]);
+        free(p->hostname);
+        free(p->egress);
         memset(p, 0, sizeof(*p));
 }
 
@@ -400,34 +450,36 @@ const char *step_kind_name(enum step_kind k)
         return "?";
 }
 
-void step_describe(const struct step *s, char *buf, size_t size)
+char *step_describe(const struct step *s)
 {
         const char *ro = s->flags & STEP_RO ? "-ro" : "";
         const char *try = s->flags & STEP_TRY ? " (if present)" : "";
+        char *line = NULL;
+        int n;
 
         switch (s->kind) {
         case STEP_BIND:
-                snprintf(buf, size, "bind%s%s %s -> %s%s", ro, s->flags & STEP_DEV ? "-dev" : "",
-                         s->src, s->dst, try);
+                n = asprintf(&line, "bind%s%s %s -> %s%s", ro, s->flags & STEP_DEV ? "-dev" : "", s->src, s->dst, try);
                 break;
         case STEP_SYMLINK:
-                snprintf(buf, size, "symlink %s -> %s", s->dst, s->src);
+                n = asprintf(&line, "symlink %s -> %s", s->dst, s->src);
                 break;
         case STEP_TMPFS:
                 if (s->size)
-                        snprintf(buf, size, "tmpfs %s mode=%04o size=%llu", s->dst, (unsigned)s->mode,
-                                 (unsigned long long)s->size);
+                        n = asprintf(&line, "tmpfs %s mode=%04o size=%llu", s->dst, (unsigned)s->mode,
+                                     (unsigned long long)s->size);
                 else
-                        snprintf(buf, size, "tmpfs %s mode=%04o", s->dst, (unsigned)s->mode);
+                        n = asprintf(&line, "tmpfs %s mode=%04o", s->dst, (unsigned)s->mode);
                 break;
         case STEP_FILE:
-                snprintf(buf, size, "file %s (%zu bytes, read-only)", s->dst, strlen(s->src));
+                n = asprintf(&line, "file %s (%zu bytes, read-only)", s->dst, strlen(s->src));
                 break;
         case STEP_MASK:
-                snprintf(buf, size, "mask %s%s%s", s->dst, s->flags & STEP_NULL ? " with /dev/null" : "", try);
+                n = asprintf(&line, "mask %s%s%s", s->dst, s->flags & STEP_NULL ? " with /dev/null" : "", try);
                 break;
         default:
-                snprintf(buf, size, "%s %s%s", step_kind_name(s->kind), s->dst, try);
+                n = asprintf(&line, "%s %s%s", step_kind_name(s->kind), s->dst, try);
                 break;
         }
+        return n < 0 ? NULL : line;
 }

@@ -47,6 +47,17 @@ struct step {
 struct plan {
         struct step *steps;
         size_t n;
+        /* pid 1's namespaces, set up before its root and before any
+           capability is dropped, so that the command can never change them */
+        char *hostname;         /* its UTS name; NULL: the host's */
+        bool loopback;          /* bring lo up: a network namespace of its own */
+        char *egress;           /* the nftables ruleset loaded there; NULL: none */
+        /* An image's root: kernel overlayfs, fuse-overlayfs, or kernel
+           overlayfs first and fuse-overlayfs when the kernel refuses it (in
+           a user namespace, or on the layers' file system: a refusal is
+           learned only by trying). Both false: no image, a tmpfs root. */
+        bool overlay_kernel;
+        bool overlay_fuse;
         /* Where the command starts: the first candidate that exists inside.
            With --chdir there is exactly one and it must exist. */
         char *chdir[3];
@@ -61,5 +72,6 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *host, stru
 void plan_free(struct plan *p);
 
 const char *step_kind_name(enum step_kind k);
-/* One line such as "bind-ro /usr -> /usr" (no newline). */
-void step_describe(const struct step *s, char *buf, size_t size);
+/* One line such as "bind-ro /usr -> /usr" (no newline), never cut short:
+   to free; NULL when memory runs out. */
+char *step_describe(const struct step *s);

@@ -35,7 +35,7 @@ struct ctx {
         struct nook_err err;
         char home[64];
         char cwd[64];
-        char line[512];
+        char *line;             /* the last describe(), to free */
 };
 
 static void set_top(struct host_facts *h, size_t i, const char *name, enum host_node kind,
@@ -43,7 +43,7 @@ static void set_top(struct host_facts *h, size_t i, const char *name, enum host_
 {
         h->top[i].name = name;
         h->top[i].kind = kind;
-        snprintf(h->top[i].target, sizeof(h->top[i].target), "%s", target ? target : "");
+        assert_int_equal(STR_FMT(h->top[i].target, "%s", target ? target : ""), 0);
 }
 
 /* A Debian 12 amd64 laptop: merged /usr, no /opt, working in a project
@@ -55,8 +55,8 @@ static int setup(void **state)
         if (!c)
                 return -1;
         spec_init(&c->spec);
-        snprintf(c->home, sizeof(c->home), "/home/u");
-        snprintf(c->cwd, sizeof(c->cwd), "/home/u/proj");
+        assert_int_equal(STR_FMT(c->home, "/home/u"), 0);
+        assert_int_equal(STR_FMT(c->cwd, "/home/u/proj"), 0);
         c->host.uid = 1000;
         c->host.gid = 1000;
         c->host.home = c->home;
@@ -79,6 +79,7 @@ static int teardown(void **state)
 
         plan_free(&c->plan);
         spec_free(&c->spec);
+        free(c->line);
         /* host.home and host.cwd point into c: nothing to free */
         free(c);
         return 0;
@@ -102,7 +103,7 @@ static void set_cwd(struct ctx *c, const char *cwd)
                 c->host.cwd = NULL;
                 return;
         }
-        snprintf(c->cwd, sizeof(c->cwd), "%s", cwd);
+        assert_int_equal(STR_FMT(c->cwd, "%s", cwd), 0);
         c->host.cwd = c->cwd;
 }
 
@@ -119,7 +120,9 @@ static void build(struct ctx *c)
 static const char *describe(struct ctx *c, size_t i)
 {
         assert_true(i < c->plan.n);
-        step_describe(&c->plan.steps[i], c->line, sizeof(c->line));
+        free(c->line);
+        c->line = step_describe(&c->plan.steps[i]);
+        assert_non_null(c->line);
         return c->line;
 }
 
@@ -467,7 +470,7 @@ static void test_home_is_a_private_tmpfs_at_the_host_home(void **state)
 {
         struct ctx *c = *state;
 
-        snprintf(c->home, sizeof(c->home), "/srv/people/alice");
+        assert_int_equal(STR_FMT(c->home, "/srv/people/alice"), 0);
         set_cwd(c, "/srv/people/alice/src");
         build(c);
         size_t home = must_find(c, STEP_TMPFS, "/srv/people/alice");
@@ -752,15 +755,25 @@ static void test_step_describe_names_each_kind(void **state)
         assert_string_equal(step_kind_name(STEP_MASK), "mask");
 }
 
-static void test_step_describe_truncates_to_the_buffer(void **state)
+/* -v prints every step whole: a path near PATH_MAX on both sides is
+   described to its end, never cut at a buffer's size. */
+static void test_step_describe_never_cuts_a_long_path(void **state)
 {
         struct ctx *c = *state;
-        char small[8];
+        char src[4000], dst[4000], want[8100];
 
-        build(c);
-        memset(small, 'x', sizeof(small));
-        step_describe(&c->plan.steps[0], small, sizeof(small));
-        assert_string_equal(small, "bind-ro");
+        memset(src, 'a', sizeof(src) - 1);
+        src[0] = '/';
+        src[sizeof(src) - 1] = '\0';
+        memset(dst, 'b', sizeof(dst) - 1);
+        dst[0] = '/';
+        dst[sizeof(dst) - 1] = '\0';
+        struct step s = { .kind = STEP_BIND, .src = src, .dst = dst, .flags = STEP_RO | STEP_TRY };
+        assert_int_equal(STR_FMT(want, "bind-ro %s -> %s (if present)", src, dst), 0);
+        free(c->line);
+        c->line = step_describe(&s);
+        assert_non_null(c->line);
+        assert_string_equal(c->line, want);
 }
 
 /* --- building twice ----------------------------------------------------- */
@@ -775,8 +788,8 @@ static void test_building_twice_gives_the_same_plan(void **state)
         build(c);
         assert_int_equal(first.n, c->plan.n);
         for (size_t i = 0; i < first.n; i++) {
-                char a[512];
-                step_describe(&first.steps[i], a, sizeof(a));
+                _cleanup_free_ char *a = step_describe(&first.steps[i]);
+                assert_non_null(a);
                 assert_string_equal(a, describe(c, i));
                 assert_int_equal(first.steps[i].flags, c->plan.steps[i].flags);
         }
@@ -881,10 +894,138 @@ static void test_run_directories_below_a_read_write_bind_have_their_parents_pinn
         c->host.n_nook_run = 0;
 }
 
+/* --- pid 1's namespaces and the image root ------------------------------ */
+
+static void make_image(struct ctx *c)
+{
+        assert_int_equal(strv_push(&c->spec.layers, &c->spec.n_layers, "/store/layers/base"), 0);
+}
+
+static void test_a_host_sandbox_keeps_the_hosts_name_unless_one_is_set(void **state)
+{
+        struct ctx *c = *state;
+
+        build(c);
+        assert_null(c->plan.hostname);
+}
+
+static void test_a_hostname_is_set_only_when_asked_for(void **state)
+{
+        struct ctx *c = *state;
+
+        c->spec.hostname = strdup("box");
+        build(c);
+        assert_string_equal(c->plan.hostname, "box");
+}
+
+static void test_an_image_sandbox_is_named_nook_as_its_etc_hostname_says(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        build(c);
+        assert_string_equal(c->plan.hostname, "nook");
+        assert_string_equal(c->plan.steps[must_find(c, STEP_FILE, "/etc/hostname")].src, "nook\n");
+}
+
+static void test_an_image_sandbox_takes_the_hostname_it_is_given(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        c->spec.hostname = strdup("web");
+        build(c);
+        assert_string_equal(c->plan.hostname, "web");
+}
+
+static void test_a_network_namespace_of_its_own_gets_loopback_up(void **state)
+{
+        struct ctx *c = *state;
+
+        build(c);
+        assert_true(c->plan.loopback);
+        c->spec.slirp = true;
+        build(c);
+        assert_true(c->plan.loopback);
+}
+
+static void test_a_host_sandbox_with_mode_host_gets_no_loopback_step(void **state)
+{
+        struct ctx *c = *state;
+
+        c->spec.share_net = true;
+        build(c);
+        assert_false(c->plan.loopback);
+}
+
+static void test_egress_rules_are_loaded_only_when_there_are_some(void **state)
+{
+        struct ctx *c = *state;
+
+        build(c);
+        assert_null(c->plan.egress);
+        c->spec.egress = strdup("table inet nook { }\n");
+        build(c);
+        assert_string_equal(c->plan.egress, "table inet nook { }\n");
+}
+
+static void test_a_host_sandbox_has_no_overlay(void **state)
+{
+        struct ctx *c = *state;
+
+        build(c);
+        assert_false(c->plan.overlay_kernel);
+        assert_false(c->plan.overlay_fuse);
+}
+
+static void test_overlay_auto_tries_the_kernel_and_falls_back_to_fuse(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        c->spec.overlay = 0;
+        build(c);
+        assert_true(c->plan.overlay_kernel);
+        assert_true(c->plan.overlay_fuse);
+}
+
+static void test_overlay_kernel_never_falls_back_to_fuse(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        c->spec.overlay = 1;
+        build(c);
+        assert_true(c->plan.overlay_kernel);
+        assert_false(c->plan.overlay_fuse);
+}
+
+static void test_overlay_fuse_does_not_try_the_kernel(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        c->spec.overlay = 2;
+        build(c);
+        assert_false(c->plan.overlay_kernel);
+        assert_true(c->plan.overlay_fuse);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 T(test_default_plan_on_a_merged_usr_host_reads_as_expected),
+                T(test_a_host_sandbox_keeps_the_hosts_name_unless_one_is_set),
+                T(test_a_hostname_is_set_only_when_asked_for),
+                T(test_an_image_sandbox_is_named_nook_as_its_etc_hostname_says),
+                T(test_an_image_sandbox_takes_the_hostname_it_is_given),
+                T(test_a_network_namespace_of_its_own_gets_loopback_up),
+                T(test_a_host_sandbox_with_mode_host_gets_no_loopback_step),
+                T(test_egress_rules_are_loaded_only_when_there_are_some),
+                T(test_a_host_sandbox_has_no_overlay),
+                T(test_overlay_auto_tries_the_kernel_and_falls_back_to_fuse),
+                T(test_overlay_kernel_never_falls_back_to_fuse),
+                T(test_overlay_fuse_does_not_try_the_kernel),
                 T(test_every_destination_is_absolute),
                 T(test_first_step_binds_usr_read_only),
                 T(test_merged_usr_links_are_recreated_with_the_host_targets),
@@ -925,7 +1066,7 @@ int main(void)
                 T(test_chdir_candidates_keep_an_unbound_cwd),
                 T(test_chdir_candidates_without_a_cwd_are_home_then_root),
                 T(test_step_describe_names_each_kind),
-                T(test_step_describe_truncates_to_the_buffer),
+                T(test_step_describe_never_cuts_a_long_path),
                 T(test_building_twice_gives_the_same_plan),
                 T(test_protected_paths_are_read_only_with_their_parents_pinned),
                 T(test_protection_under_a_bind_of_root_and_of_an_inside_path),

@@ -1,0 +1,137 @@
+#include "sandbox/launch-helpers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs/fuse-overlay.h"
+#include "lib/cleanup.h"
+#include "netns/pasta.h"
+#include "state/rundir.h"
+
+static int write_nook_file(const char *dir, const struct spec_nook_file *f, struct nook_err *e)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/%s", dir, f->name) < 0)
+                return nook_errf(e, ENOMEM, "cannot write %s in %s: out of memory", f->name, dir);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 || (f->len && write(fd, f->data, f->len) != (ssize_t)f->len) || fchmod(fd, f->mode) < 0)
+                return nook_errf(e, errno, "cannot write %s: %m", path);
+        return 0;
+}
+
+/* -v: a helper that failed shows its whole log (name, in the run directory). */
+static void print_helper_log(const struct launch_ctx *c, const char *rundir, const char *name)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (!c->spec->verbose || asprintf(&path, "%s/%s", rundir, name) < 0)
+                return;
+        FILE *f = fopen(path, "re");
+        if (f) {
+                nook_copy_lines(f, stderr);     /* its words, not its escape sequences */
+                fclose(f);
+        }
+}
+
+int helpers_make_rundir(const struct launch_ctx *c, struct helpers *h, bool early, struct nook_err *e)
+{
+        const struct nook_spec *s = c->spec;
+        int rc = 0;
+
+        if (h->rundir)
+                return 0;
+        if (early && !(s->pasta || s->slirp || s->dbus == SPEC_DBUS_FILTERED || s->n_nook_files))
+                return 0;
+        rc = rundir_create(&h->rundir, e);
+        for (size_t i = 0; rc == 0 && i < s->n_nook_files; i++)
+                rc = write_nook_file(h->rundir, &s->nook_files[i], e);
+        return rc;
+}
+
+int helpers_start_dbus(const struct launch_ctx *c, struct helpers *h, struct nook_err *e)
+{
+        if (c->spec->dbus != SPEC_DBUS_FILTERED)
+                return 0;
+        int rc = dbus_proxy_start(c->spec, h->rundir, &h->dbus, e);
+        if (rc < 0)
+                print_helper_log(c, h->rundir, "dbus-proxy.log");
+        return rc;
+}
+
+static int start_slirp(const struct launch_ctx *c, pid_t child, const struct net_config *net, struct helpers *h,
+                       struct nook_err *e)
+{
+        const struct nook_spec *s = c->spec;
+        int rc = slirp_start(child, net, h->rundir, &h->slirp, e);
+
+        if (rc < 0)
+                print_helper_log(c, h->rundir, "slirp.log");
+        for (size_t i = 0; rc == 0 && i < s->n_ports; i++)
+                rc = slirp_publish(&h->slirp, &s->ports[i], e);
+        if (rc == 0 && s->n_ports)
+                rc = slirp_verify_published(&h->slirp, s->ports, s->n_ports, e);
+        return rc;
+}
+
+int helpers_start_net(const struct launch_ctx *c, pid_t child, struct helpers *h, struct nook_err *e)
+{
+        struct net_config net = spec_net_config(c->spec);
+        int rc = 0;
+
+        if (c->spec->pasta) {
+                h->pasta = pasta_start(child, &net, h->rundir, &h->pasta_fd, e);
+                if (h->pasta < 0) {
+                        rc = h->pasta;
+                        print_helper_log(c, h->rundir, "pasta.log");
+                }
+        }
+        if (rc == 0 && c->spec->slirp)
+                rc = start_slirp(c, child, &net, h, e);
+        return rc;
+}
+
+bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers *h)
+{
+        if (h->fuse < 0) {
+                struct nook_err fe = { 0 };
+                h->fuse = fuse_overlay_start(child, c->spec->n_layers, c->spec->persist_dir, c->spec->verbose > 0,
+                                             &h->fuse_fd, &fe);
+                if (h->fuse < 0)
+                        nook_err_print(&fe);
+        }
+        return h->fuse > 0;
+}
+
+size_t helpers_pids(const struct helpers *h, pid_t *out)
+{
+        size_t n = 0;
+
+        if (h->slirp.pid > 0)
+                out[n++] = h->slirp.pid;
+        if (h->pasta > 0)
+                out[n++] = h->pasta;
+        if (h->dbus.pid > 0)
+                out[n++] = h->dbus.pid;
+        if (h->fuse > 0)
+                out[n++] = h->fuse;
+        return n;
+}
+
+void helpers_stop(struct helpers *h)
+{
+        /* slirp4netns ends by itself once its exit fd is closed; the others
+           by their pidfds only */
+        slirp_stop(&h->slirp);
+        pasta_stop(&h->pasta_fd);
+        dbus_proxy_stop(&h->dbus);
+        if (h->rundir)
+                rundir_remove(h->rundir);
+        free(h->rundir);
+        h->rundir = NULL;
+        fuse_overlay_stop(&h->fuse_fd);
+}

@@ -1,0 +1,20 @@
+/* pid 1 applies the plan's mount steps, one at a time, to the new root it
+   assembles: every target resolved inside it, every source inside the
+   host's root, through the fd-based mount API. */
+#pragma once
+
+#include "lib/err.h"
+#include "sandbox/plan.h"
+
+/* Where the sandbox is assembled, inside its own mount namespace: a small
+   tmpfs holding the new root, the old root (the host) and an empty file used
+   to hide files. */
+struct roots {
+        int old;        /* the host's root, for bind sources */
+        int new;        /* the sandbox's root */
+        int empty;      /* an empty mode-0000 file */
+        int stage;      /* the staging tmpfs, for files nook writes */
+        unsigned files; /* how many it holds */
+};
+
+int mounts_apply_step(const struct step *s, struct roots *r, struct nook_err *e);

@@ -1,0 +1,24 @@
+/* pid 1's new root, before the plan's steps go on it: a staging tmpfs over
+   /tmp that holds the host's root (/oldroot) and the new root (/newroot),
+   which is an empty tmpfs for a host sandbox, the image's overlay (kernel
+   overlayfs, or fuse-overlayfs that nook starts on request) for an image. */
+#pragma once
+
+#include "lib/err.h"
+#include "sandbox/mounts.h"
+#include "sandbox/plan.h"
+#include "spec/spec.h"
+
+/* pid 1's pipes to nook while it sets up: it asks for fuse-overlayfs with
+   "F" on req and reads nook's answer ("k": started, "x": not) on sync. */
+struct pid1_link {
+        int sync;
+        int req;
+};
+
+/* Mounts the staging tmpfs over /tmp (of our own mount namespace only),
+   moves the host's root under it and mounts the new root there, as
+   bubblewrap does; an image root as the plan says. From then on host paths are read under r->old, resolved
+   in it. Fills r's fds. */
+int root_assemble(const struct nook_spec *spec, const struct plan *plan, const struct pid1_link *link,
+                  struct roots *r, struct nook_err *e);
