@@ -172,33 +172,16 @@ int runstate_claim_name(const struct nook_spec *s, struct nook_err *e)
         return base < 0 ? base : claim_name(base, s->name, e);
 }
 
-/* What confines the command, as the spec said after every profile and
-   option: nook enter confines what it runs with exactly this, and reads no
-   profile again (a sandbox may have written one since). */
+/* The "confine" of the state: state/confine.c's table, with what the
+   command's ids are. */
 static json_t *confine_json(const struct nook_spec *s)
 {
-        json_t *lim = json_array(), *rules = json_array();
-
-        for (int i = 0; i < SPEC_LIMIT_COUNT; i++)
-                json_array_append_new(lim, s->limits[i].set ? json_integer(s->limits[i].value == UINT64_MAX
-                                                                                   ? -1
-                                                                                   : (json_int_t)s->limits[i].value)
-                                                            : json_null());
-        for (size_t i = 0; i < s->n_net_rules; i++) {
-                const struct net_rule *r = &s->net_rules[i];
-                json_array_append_new(rules, json_pack("{s:b,s:s,s:b,s:i,s:i,s:i}", "allow", r->allow, "cidr", r->cidr,
-                                                       "v6", r->v6, "port_lo", (int)r->port_lo, "port_hi",
-                                                       (int)r->port_hi, "proto", r->proto));
-        }
-        return json_pack("{s:b,s:b,s:o,s:o,s:b,s:I,s:o,s:b,s:I,s:b,s:I,s:b,s:I,s:I,s:b,s:o,s:I,s:I}", "image",
-                         s->n_layers > 0, "seccomp", s->seccomp == SPEC_SECCOMP_DEFAULT, "syscall_deny",
-                         strv_json(s->syscall_deny, s->n_syscall_deny), "syscall_allow",
-                         strv_json(s->syscall_allow, s->n_syscall_allow), "caps_set", s->caps_set, "caps_keep",
-                         (json_int_t)s->caps_keep, "limits", lim, "uid_set", s->uid_set, "uid", (json_int_t)s->uid,
-                         "gid_set", s->gid_set, "gid", (json_int_t)s->gid, "run_as_set", s->run_as_set, "run_uid",
-                         (json_int_t)s->run_uid, "run_gid", (json_int_t)s->run_gid, "share_net", s->share_net,
-                         "net_rules", rules, "nest_uid", (json_int_t)spec_command_uid(s, getuid()), "nest_gid",
-                         (json_int_t)spec_command_gid(s, getgid()));
+        struct run_confine c = {
+                .image = s->n_layers > 0,
+                .nest_uid = spec_command_uid(s, getuid()),
+                .nest_gid = spec_command_gid(s, getgid()),
+        };
+        return confine_to_json(s, &c);
 }
 
 void runstate_logs_dir(char *buf, size_t size)
@@ -466,65 +449,23 @@ void runstate_clear_stale(void)
 }
 
 /* The "confine" part of a state file's JSON o: 0, -EIO when it has none,
-   -ENOMEM. */
-static int confine_from_json(json_t *o, struct nook_spec *s, struct run_confine *c)
+   -EPROTO (e says why), -ENOMEM. */
+static int confine_of(json_t *o, struct nook_spec *s, struct run_confine *c, struct nook_err *e)
 {
         json_t *k = json_object_get(o, "confine");
-        if (!json_is_object(k))
+
+        if (!k)
                 return -EIO;
-        c->image = json_is_true(json_object_get(k, "image"));
-        c->nest_uid = (uid_t)json_integer_value(json_object_get(k, "nest_uid"));
-        c->nest_gid = (gid_t)json_integer_value(json_object_get(k, "nest_gid"));
         c->pid1_start = (unsigned long long)json_integer_value(json_object_get(o, "pid1_start"));
-        s->seccomp = json_is_true(json_object_get(k, "seccomp")) ? SPEC_SECCOMP_DEFAULT : SPEC_SECCOMP_NONE;
-        int r = 0;
-        size_t i;
-        json_t *v;
-        json_array_foreach(json_object_get(k, "syscall_deny"), i, v)
-                if (r == 0 && json_is_string(v))
-                        r = strv_push(&s->syscall_deny, &s->n_syscall_deny, json_string_value(v));
-        json_array_foreach(json_object_get(k, "syscall_allow"), i, v)
-                if (r == 0 && json_is_string(v))
-                        r = strv_push(&s->syscall_allow, &s->n_syscall_allow, json_string_value(v));
-        s->caps_set = json_is_true(json_object_get(k, "caps_set"));
-        s->caps_keep = (uint64_t)json_integer_value(json_object_get(k, "caps_keep"));
-        json_array_foreach(json_object_get(k, "limits"), i, v)
-                if (i < SPEC_LIMIT_COUNT && json_is_integer(v)) {
-                        s->limits[i].set = true;
-                        s->limits[i].value = json_integer_value(v) < 0 ? UINT64_MAX : (uint64_t)json_integer_value(v);
-                }
-        s->uid_set = json_is_true(json_object_get(k, "uid_set"));
-        s->uid = (uid_t)json_integer_value(json_object_get(k, "uid"));
-        s->gid_set = json_is_true(json_object_get(k, "gid_set"));
-        s->gid = (gid_t)json_integer_value(json_object_get(k, "gid"));
-        s->run_as_set = json_is_true(json_object_get(k, "run_as_set"));
-        s->run_uid = (uid_t)json_integer_value(json_object_get(k, "run_uid"));
-        s->run_gid = (gid_t)json_integer_value(json_object_get(k, "run_gid"));
-        s->share_net = json_is_true(json_object_get(k, "share_net"));
-        json_array_foreach(json_object_get(k, "net_rules"), i, v) {
-                struct net_rule *nr = r == 0 ? reallocarray(s->net_rules, s->n_net_rules + 1, sizeof(*nr)) : NULL;
-                if (!nr) {
-                        r = -ENOMEM;
-                        break;
-                }
-                s->net_rules = nr;
-                nr = &s->net_rules[s->n_net_rules++];
-                memset(nr, 0, sizeof(*nr));
-                nr->allow = json_is_true(json_object_get(v, "allow"));
-                snprintf(nr->cidr, sizeof(nr->cidr), "%s", json_string_value(json_object_get(v, "cidr")) ?: "");
-                nr->v6 = json_is_true(json_object_get(v, "v6"));
-                nr->port_lo = (unsigned)json_integer_value(json_object_get(v, "port_lo"));
-                nr->port_hi = (unsigned)json_integer_value(json_object_get(v, "port_hi"));
-                nr->proto = (int)json_integer_value(json_object_get(v, "proto"));
-        }
-        return r;
+        return confine_from_json(k, s, c, e);
 }
 
-int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s, struct run_confine *c)
+int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s, struct run_confine *c,
+                               struct nook_err *e)
 {
         json_error_t je;
         json_t *o = json_loadb(buf, len, 0, &je);
-        int r = o ? confine_from_json(o, s, c) : -EINVAL;
+        int r = o ? confine_of(o, s, c, e) : -EINVAL;
 
         json_decref(o);
         return r;
@@ -532,17 +473,22 @@ int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s,
 
 int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct run_confine *c, struct nook_err *e)
 {
-        char path[4200];
+        _cleanup_free_ char *path = NULL;
         json_error_t je;
 
-        snprintf(path, sizeof(path), "%s/state", st->dir);
+        if (asprintf(&path, "%s/state", st->dir) < 0) {
+                path = NULL;
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
         json_t *o = json_load_file(path, 0, &je);
-        int r = o ? confine_from_json(o, s, c) : -EIO;
+        int r = o ? confine_of(o, s, c, e) : -EIO;
         json_decref(o);
         if (r == -EIO)
                 return nook_errf(e, EIO, "the state of sandbox %d says nothing of its confinement (%s)", (int)st->nook_pid,
                                  path);
-        return r < 0 ? nook_errf(e, ENOMEM, "out of memory") : 0;
+        if (r == -EPROTO)
+                return nook_err_prefix(e, "cannot rebuild the confinement of sandbox %d", (int)st->nook_pid);
+        return r;
 }
 
 int runstate_find(const char *what, struct run_state *out, struct nook_err *e)
