@@ -66,7 +66,7 @@ const struct confine_field confine_run_fields[] = {
 const size_t confine_n_run_fields = ARRAY_SIZE(confine_run_fields);
 
 /* A name, and a compile error when struct nook_spec has no such field. */
-#define NOT(f) (#f + 0 * sizeof(MEMBER(struct nook_spec, f)))
+#define NOT(f) (&(#f)[0 * sizeof(MEMBER(struct nook_spec, f))])
 
 /* The rest of the spec: what it shapes has been done, once, before the
    command started (its mounts, namespaces, network, helpers), or it is of
