@@ -378,6 +378,19 @@ json.dump(s, open(sys.argv[1], "w"))
         [ -f "$XDG_STATE_HOME/nook/logs/$id.log" ] || fail "no log under \$XDG_STATE_HOME/nook/logs"
 }
 
+@test "an XDG_STATE_HOME too long to name a log under: the log goes to ~/.local/state, none to a cut path" {
+        local part i long="$TMP/state"
+        part=$(printf 'a%.0s' $(seq 200))
+        for i in $(seq 21); do long="$long/$part"; done
+        export XDG_STATE_HOME="$long" HOME="$TMP/home"
+        mkdir "$HOME"
+        run --separate-stderr "$NOOK" run -d -- /bin/sh -c 'echo first'
+        assert_status 0
+        local id=$output
+        wait_until 50 grep -qx first "$HOME/.local/state/nook/logs/$id.log" || fail "the log is not in ~/.local/state"
+        [ ! -e "$TMP/state" ] || fail "a directory was made under a cut XDG_STATE_HOME"
+}
+
 @test "nook logs -f follows the output until the sandbox ends" {
         export XDG_STATE_HOME="$TMP/state"
         run --separate-stderr "$NOOK" run -d -- /bin/sh -c 'echo one; sleep 1; echo two'
