@@ -163,7 +163,8 @@ static bool same_as_ours(int fd, const char *name)
         char path[64];
         struct stat a, b;
 
-        return STR_FMT(path, "/proc/self/ns/%s", name) == 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+        return STR_FMT(path, "/proc/self/ns/%s", name) == 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+               a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
 static int open_namespaces(pid_t pid, struct ns_set *ns, struct nook_err *e)
