@@ -79,13 +79,17 @@ static pid_t find_command(pid_t pid1)
 }
 
 /* A process's environment, as /proc/PID/environ shows it (the process can
-   have changed it: it is only ever used inside its own sandbox). */
+   have changed it: it is only ever used inside its own sandbox). NULL with
+   errno set. */
 static char **read_environ(pid_t pid)
 {
         char path[64];
         size_t used = 0, n = 0;
 
-        snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+        if (STR_FMT(path, "/proc/%d/environ", (int)pid) < 0) {
+                errno = ENAMETOOLONG;
+                return NULL;
+        }
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         _cleanup_free_ char *buf = fd >= 0 ? read_all(fd, 1 << 24, &used) : NULL;
         if (!buf)
@@ -95,9 +99,47 @@ static char **read_environ(pid_t pid)
         for (size_t i = 0; env && i < used; i += strlen(buf + i) + 1)
                 if (strv_push(&env, &n, buf + i) < 0) {
                         strv_free(env);
+                        errno = ENOMEM;
                         return NULL;
                 }
+        if (!env)
+                errno = ENOMEM;
         return env;
+}
+
+/* The four ids of a "Uid:" or "Gid:" line of /proc/PID/status all equal
+   to id: as the reader's user namespace sees them. */
+static bool status_ids_are(const char *status, const char *key, unsigned id)
+{
+        const char *p = strstr(status, key);
+        unsigned v[4];
+
+        return p && sscanf(p + strlen(key), " %u %u %u %u", &v[0], &v[1], &v[2], &v[3]) == 4 && v[0] == id &&
+               v[1] == id && v[2] == id && v[3] == id;
+}
+
+/* What enter runs gets the live environment of pid only when pid runs as
+   no other id than what enter runs as (or enter runs as root of the
+   namespace, which may read any): joined to the owner namespace, nook
+   could read the environment of any process there, and must not hand
+   that of a more privileged one down to a lesser id. */
+static int environ_is_ours_to_take(pid_t pid, uid_t uid, gid_t gid, struct nook_err *e)
+{
+        char path[64];
+        size_t len = 0;
+
+        if (uid == 0)
+                return 0;
+        if (STR_FMT(path, "/proc/%d/status", (int)pid) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot name the status of the sandbox's command");
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        _cleanup_free_ char *status = fd >= 0 ? read_all(fd, 1 << 16, &len) : NULL;
+        if (!status)
+                return nook_errf(e, errno ? errno : EIO, "cannot read the ids of the sandbox's command: %m");
+        if (!status_ids_are(status, "\nUid:", uid) || !status_ids_are(status, "\nGid:", gid))
+                return nook_errf(e, EPERM, "the sandbox's command no longer runs as uid %u, gid %u, as it started: its environment is not passed to what enters",
+                                 (unsigned)uid, (unsigned)gid);
+        return 0;
 }
 
 /* The namespaces of a process, opened before any is joined: once in the
@@ -121,8 +163,8 @@ static bool same_as_ours(int fd, const char *name)
         char path[64];
         struct stat a, b;
 
-        snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
-        return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+        return STR_FMT(path, "/proc/self/ns/%s", name) == 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+               a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
 static int open_namespaces(pid_t pid, struct ns_set *ns, struct nook_err *e)
@@ -133,8 +175,8 @@ static int open_namespaces(pid_t pid, struct ns_set *ns, struct nook_err *e)
         for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++)
                 ns->fds[i] = -1;
         for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
-                snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_kinds[i].name);
-                ns->fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+                ns->fds[i] = STR_FMT(path, "/proc/%d/ns/%s", (int)pid, ns_kinds[i].name) == 0
+                                     ? open(path, O_RDONLY | O_CLOEXEC) : -1;
                 if (ns->fds[i] < 0)
                         return nook_errf(e, errno, "cannot open the sandbox's %s namespace: %m", ns_kinds[i].name);
                 /* --net host: the host's own, joined already. Told apart
@@ -145,8 +187,7 @@ static int open_namespaces(pid_t pid, struct ns_set *ns, struct nook_err *e)
                         ns->fds[i] = -1;
                 }
         }
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-        ns->own_user = open(path, O_RDONLY | O_CLOEXEC);
+        ns->own_user = STR_FMT(path, "/proc/%d/ns/user", (int)pid) == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
         if (ns->own_user < 0)
                 return nook_errf(e, errno, "cannot open the sandbox's user namespace: %m");
         ns->owner = ioctl(ns->fds[0], NS_GET_USERNS);
@@ -163,10 +204,16 @@ static void close_namespaces(struct ns_set *ns)
         closep(&ns->own_user);
 }
 
-static int join_namespaces(const struct ns_set *ns, struct nook_err *e)
+static int join_owner(const struct ns_set *ns, struct nook_err *e)
 {
         if (setns(ns->owner, CLONE_NEWUSER) < 0)
                 return nook_errf(e, errno, "cannot join the sandbox's user namespace: %m");
+        return 0;
+}
+
+/* After join_owner(): the mount namespace first, the others after it. */
+static int join_the_others(const struct ns_set *ns, struct nook_err *e)
+{
         for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
                 if (ns->fds[i] < 0)     /* ours already */
                         continue;
@@ -301,74 +348,129 @@ static bool still_running(int pidfd)
         return poll(&p, 1, 0) == 0;
 }
 
-static int enter(const struct run_state *st, char **command, struct nook_err *e)
-{
-        struct nook_spec spec;
-        struct run_confine c = { 0 };
-        struct seccomp_prog prog = { 0 };
-        struct ns_set ns = { .owner = -1, .own_user = -1, .fds = { -1, -1, -1, -1, -1, -1 } };
-        int status = NOOK_EXIT_FAILURE;
-        char **cmd_env = NULL;
-        _cleanup_close_ int pidfd = -1, cwd = -1;
+/* What enter holds of the sandbox on its way in. */
+struct entering {
+        struct nook_spec spec;          /* the confinement recorded, then the command */
+        struct run_confine c;
+        struct seccomp_prog prog;
+        struct ns_set ns;
+        pid_t cmd;                      /* the sandbox's command, as the host sees it */
+        int pidfd;                      /* of cmd: while it runs, its pid is its */
+        int cwd;                        /* its working directory, or -1 */
+        char **env;                     /* its environment */
+        bool nested;                    /* it runs in a user namespace below the owner */
+};
 
-        spec_init(&spec);
-        /* the confinement recorded when the command started: no profile is
-           read again, since the sandbox may have written one since */
-        int r = runstate_confinement(st, &spec, &c, e);
-        if (r == 0 && spec.seccomp == SPEC_SECCOMP_DEFAULT) {
-                struct seccomp_opts o = {
-                        .deny = (const char *const *)spec.syscall_deny,
-                        .allow = (const char *const *)spec.syscall_allow,
-                        .tcp_only = landlock_net_applies(&spec),
-                };
-                r = seccomp_build(&o, &prog, e);
-        }
-        pid_t cmd = r < 0 ? -1 : find_command(st->pid1);
-        if (r == 0 && (cmd < 0 || !identities_hold(st, c.pid1_start, -1)))
-                r = nook_errf(e, ESRCH, "the sandbox's command is gone (it is ending)");
-        if (r == 0) {
-                pidfd = (int)syscall(SYS_pidfd_open, cmd, 0);
-                if (pidfd < 0 || !identities_hold(st, c.pid1_start, cmd))
-                        r = nook_errf(e, ESRCH, "the sandbox's command is gone (it is ending)");
-        }
-        if (r == 0 && !(cmd_env = read_environ(cmd)))
-                r = nook_errf(e, errno ? errno : ENOMEM, "cannot read the environment of the sandbox's command: %m");
-        if (r == 0)
-                r = open_namespaces(cmd, &ns, e);
-        if (r == 0) {
-                char cwd_link[64];
-                snprintf(cwd_link, sizeof(cwd_link), "/proc/%d/cwd", (int)cmd);
-                cwd = open(cwd_link, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (!still_running(pidfd))
-                        r = nook_errf(e, ESRCH, "the sandbox's command ended meanwhile");
-        }
+/* The confinement recorded when the command started: no profile is read
+   again, since the sandbox may have written one since. */
+static int load_confinement(const struct run_state *st, struct entering *x, struct nook_err *e)
+{
+        int r = runstate_confinement(st, &x->spec, &x->c, e);
+        if (r < 0 || x->spec.seccomp != SPEC_SECCOMP_DEFAULT)
+                return r;
+        struct seccomp_opts o = {
+                .deny = (const char *const *)x->spec.syscall_deny,
+                .allow = (const char *const *)x->spec.syscall_allow,
+                .tcp_only = landlock_net_applies(&x->spec),
+        };
+        return seccomp_build(&o, &x->prog, e);
+}
+
+/* The command's process (a pidfd), its namespaces and its directory, all
+   opened while it was still the one the state names. */
+static int open_command(const struct run_state *st, struct entering *x, struct nook_err *e)
+{
+        char cwd_link[64];
+        struct stat a, b;
+
+        x->cmd = find_command(st->pid1);
+        if (x->cmd < 0 || !identities_hold(st, x->c.pid1_start, -1))
+                return nook_errf(e, ESRCH, "the sandbox's command is gone (it is ending)");
+        x->pidfd = (int)syscall(SYS_pidfd_open, x->cmd, 0);
+        if (x->pidfd < 0 || !identities_hold(st, x->c.pid1_start, x->cmd))
+                return nook_errf(e, ESRCH, "the sandbox's command is gone (it is ending)");
+        int r = open_namespaces(x->cmd, &x->ns, e);
+        if (r < 0)
+                return r;
+        if (STR_FMT(cwd_link, "/proc/%d/cwd", (int)x->cmd) == 0)
+                x->cwd = open(cwd_link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (!still_running(x->pidfd))
+                return nook_errf(e, ESRCH, "the sandbox's command ended meanwhile");
         /* nested: the command unshared a user namespace below the one that
            owns the sandbox; so does what enters */
-        struct stat a, b;
-        bool nested = r == 0 && fstat(ns.owner, &a) == 0 && fstat(ns.own_user, &b) == 0 && a.st_ino != b.st_ino;
+        x->nested = fstat(x->ns.owner, &a) == 0 && fstat(x->ns.own_user, &b) == 0 && a.st_ino != b.st_ino;
+        return 0;
+}
+
+/* Joined to the owner user namespace, before its mounts: there, and only
+   there, the command's environment is ours to read even when a
+   subordinate id owns it (an image's -u 1000); the host's /proc still
+   names it. */
+static int take_environ(struct entering *x, struct nook_err *e)
+{
+        uid_t uid = x->c.image ? image_uid(&x->spec) : getuid();
+        gid_t gid = x->c.image ? image_gid(&x->spec) : getgid();
+
+        int r = environ_is_ours_to_take(x->cmd, uid, gid, e);
+        if (r < 0)
+                return r;
+        errno = 0;
+        x->env = read_environ(x->cmd);
+        if (!x->env)
+                return nook_errf(e, errno ? errno : ENOMEM, "cannot read the environment of the sandbox's command: %m");
+        /* what was read under /proc/PID was the command's */
+        if (!still_running(x->pidfd))
+                return nook_errf(e, ESRCH, "the sandbox's command ended meanwhile");
+        return 0;
+}
+
+static int set_command(struct nook_spec *spec, char **command, struct nook_err *e)
+{
+        size_t n = 0;
+
+        for (char **p = command; p && *p; p++)
+                if (strv_push(&spec->argv, &n, *p) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+        if (!command && strv_push(&spec->argv, &n, "/bin/sh") < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
+static int enter(const struct run_state *st, char **command, struct nook_err *e)
+{
+        struct entering x = { .ns = { .owner = -1, .own_user = -1, .fds = { -1, -1, -1, -1, -1, -1 } },
+                              .pidfd = -1, .cwd = -1 };
+        int status = NOOK_EXIT_FAILURE;
+
+        spec_init(&x.spec);
+        int r = load_confinement(st, &x, e);
+        if (r == 0)
+                r = open_command(st, &x, e);
         /* from here on this process holds the sandbox's capabilities (and
            the caller's fds): no process of the sandbox's may trace it */
         prctl(PR_SET_DUMPABLE, 0);
         if (r == 0)
-                r = join_namespaces(&ns, e);
-        if (r == 0 && (cwd < 0 || fchdir(cwd) < 0) && chdir("/") < 0)
+                r = join_owner(&x.ns, e);
+        if (r == 0)
+                r = take_environ(&x, e);
+        if (r == 0)
+                r = join_the_others(&x.ns, e);
+        if (r == 0 && (x.cwd < 0 || fchdir(x.cwd) < 0) && chdir("/") < 0)
                 r = nook_errf(e, errno, "cannot change directory in the sandbox: %m");
-        size_t n = 0;
-        for (char **p = command; r == 0 && p && *p; p++)
-                if (strv_push(&spec.argv, &n, *p) < 0)
-                        r = nook_errf(e, ENOMEM, "out of memory");
-        if (r == 0 && !command && strv_push(&spec.argv, &n, "/bin/sh") < 0)
-                r = nook_errf(e, ENOMEM, "out of memory");
+        if (r == 0)
+                r = set_command(&x.spec, command, e);
         if (r == 0) {
-                struct exec_ctx x = { .spec = &spec, .seccomp = spec.seccomp == SPEC_SECCOMP_DEFAULT ? &prog : NULL,
-                                      .image = c.image, .nest = nested, .nest_uid = c.nest_uid,
-                                      .nest_gid = c.nest_gid, .environ = cmd_env };
-                r = run_entered(&x, &c, &status, e);
+                struct exec_ctx ctx = { .spec = &x.spec, .seccomp = x.spec.seccomp == SPEC_SECCOMP_DEFAULT ? &x.prog : NULL,
+                                        .image = x.c.image, .nest = x.nested, .nest_uid = x.c.nest_uid,
+                                        .nest_gid = x.c.nest_gid, .environ = x.env };
+                r = run_entered(&ctx, &x.c, &status, e);
         }
-        close_namespaces(&ns);
-        strv_free(cmd_env);
-        seccomp_prog_free(&prog);
-        spec_free(&spec);
+        close_namespaces(&x.ns);
+        closep(&x.pidfd);
+        closep(&x.cwd);
+        strv_free(x.env);
+        seccomp_prog_free(&x.prog);
+        spec_free(&x.spec);
         return r < 0 ? r : status;
 }
 

@@ -329,46 +329,6 @@ int spec_add_env(struct nook_spec *s, enum spec_env_op op, const char *arg, stru
         return 0;
 }
 
-/* Names that look like secrets, compared without regard to case
-   (doc/nook.1, ENVIRONMENT, lists them for users). */
-static const char *const secret_exact[] = {
-        "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GPG_AGENT_INFO", "KRB5CCNAME", "GNOME_KEYRING_CONTROL",
-        "MYSQL_PWD", "TOKEN",
-};
-static const char *const secret_prefix[] = { "AWS_" };
-static const char *const secret_suffix[] = { "_TOKEN", "_KEY", "_AUTH", "_CREDENTIALS", "_CREDENTIAL" };
-static const char *const secret_part[] = {
-        "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "_TOKEN_", "_AUTH_", "_API_KEY", "_ACCESS_KEY",
-        "_PRIVATE_KEY",
-};
-
-bool spec_env_looks_secret(const char *name)
-{
-        char up[256];
-        size_t n = strlen(name);
-
-        /* longer than any variable anyone names: treated as one */
-        if (n >= sizeof(up))
-                return true;
-        for (size_t i = 0; i <= n; i++)
-                up[i] = (char)toupper((unsigned char)name[i]);
-        for (size_t i = 0; i < ARRAY_SIZE(secret_exact); i++)
-                if (strcmp(up, secret_exact[i]) == 0)
-                        return true;
-        for (size_t i = 0; i < ARRAY_SIZE(secret_prefix); i++)
-                if (strncmp(up, secret_prefix[i], strlen(secret_prefix[i])) == 0)
-                        return true;
-        for (size_t i = 0; i < ARRAY_SIZE(secret_suffix); i++) {
-                size_t m = strlen(secret_suffix[i]);
-                if (n > m && strcmp(up + n - m, secret_suffix[i]) == 0)
-                        return true;
-        }
-        for (size_t i = 0; i < ARRAY_SIZE(secret_part); i++)
-                if (strstr(up, secret_part[i]))
-                        return true;
-        return false;
-}
-
 /* An entry of op for name: "NAME" (UNSET), or "NAME=..." (SET). */
 static bool env_named(const struct nook_spec *s, const char *name, size_t len, enum spec_env_op op)
 {
@@ -423,7 +383,8 @@ int spec_env_resolve(struct nook_spec *s, char *const *env, struct nook_err *e)
                 if (!name)
                         return nook_errf(e, ENOMEM, "out of memory");
                 /* set or unset by name already: nothing to say about it */
-                if (!spec_env_looks_secret(name) || env_named(s, name, len, SPEC_ENV_SET) ||
+                if (!(spec_env_looks_secret(name) || spec_env_value_looks_secret(name, eq + 1)) ||
+                    env_named(s, name, len, SPEC_ENV_SET) ||
                     env_named(s, name, len, SPEC_ENV_UNSET))
                         continue;
                 if (strv_push(&s->env_dropped, &s->n_env_dropped, name) < 0)

@@ -200,6 +200,9 @@ int spec_add_env(struct nook_spec *s, enum spec_env_op op, const char *arg, stru
 /* True when a variable of this name looks like it holds a secret (a token,
    a password, a key, an agent's socket): see doc/nook.1, ENVIRONMENT. */
 bool spec_env_looks_secret(const char *name);
+/* True when a variable whose name ends in _URL, _URI or _PROXY holds a URL
+   with a password in it (scheme://user:pass@host). */
+bool spec_env_value_looks_secret(const char *name, const char *value);
 /* Against the caller's environment env: PASS entries become SETs of the
    caller's values (or go, when unset); a host sandbox that does not clear
    its environment gets UNSETs, first, for the caller's variables that look

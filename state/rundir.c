@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "lib/strutil.h"
 
 /* A directory we own, mode 0700, not a symlink: anything else in a shared
    place like /tmp could be another user's trap. */
@@ -30,20 +33,35 @@ static int own_dir(const char *path, struct nook_err *e)
         return 0;
 }
 
+/* Nothing outside the directory, even if it was swapped for a link. */
+void rundir_remove_at(int dfd, const char *name)
+{
+        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+
+        while (dp && (de = readdir(dp)))
+                if (de->d_name[0] != '.' || (de->d_name[1] && strcmp(de->d_name, "..")))
+                        unlinkat(dirfd(dp), de->d_name, 0);
+        if (dp)
+                closedir(dp);
+        else if (fd >= 0)
+                close(fd);
+        unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
 /* Run directories of nooks that died without cleaning up (SIGKILL). */
 static void clean_stale(const char *base)
 {
         DIR *dp = opendir(base);
         struct dirent *de;
-        char path[4400];
 
         while (dp && (de = readdir(dp))) {
                 char *end;
                 long pid = strtol(de->d_name, &end, 10);
                 if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno == EPERM))
                         continue;
-                snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
-                rundir_remove(path);
+                rundir_remove_at(dirfd(dp), de->d_name);
         }
         if (dp)
                 closedir(dp);
@@ -53,10 +71,11 @@ void rundir_base(char *buf, size_t size)
 {
         const char *xdg = getenv("XDG_RUNTIME_DIR");
 
-        if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
-                snprintf(buf, size, "%s/nook", xdg);
-        else
-                snprintf(buf, size, "/tmp/nook-%u", (unsigned)getuid());
+        /* one too long to name is as unusable as one we cannot write */
+        if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0 && str_fmt(buf, size, "%s/nook", xdg) == 0)
+                return;
+        if (str_fmt(buf, size, "/tmp/nook-%u", (unsigned)getuid()) < 0)
+                buf[0] = '\0';
 }
 
 /* An existing directory of ours, without symlinks, added to out unless
@@ -81,19 +100,18 @@ static int add_real(const char *path, char **out, size_t max, size_t *n)
 
 int rundir_all_bases(char **out, size_t max, size_t *n)
 {
-        char path[4200];
+        char path[PATH_MAX];
         const char *xdg = getenv("XDG_RUNTIME_DIR");
         int r = 0;
 
         *n = 0;
-        if (xdg && xdg[0] == '/') {
-                snprintf(path, sizeof(path), "%s/nook", xdg);
+        /* a path too long to name is no directory anyone can have */
+        if (xdg && xdg[0] == '/' && STR_FMT(path, "%s/nook", xdg) == 0)
                 r = add_real(path, out, max, n);
-        }
-        snprintf(path, sizeof(path), "/run/user/%u/nook", (unsigned)getuid());
-        if (r == 0)
+        if (r == 0 && STR_FMT(path, "/run/user/%u/nook", (unsigned)getuid()) == 0)
                 r = add_real(path, out, max, n);
-        snprintf(path, sizeof(path), "/tmp/nook-%u", (unsigned)getuid());
+        if (STR_FMT(path, "/tmp/nook-%u", (unsigned)getuid()) < 0)
+                return r;
         (void)mkdir(path, 0700);
         if (r == 0)
                 r = add_real(path, out, max, n);
@@ -102,7 +120,7 @@ int rundir_all_bases(char **out, size_t max, size_t *n)
 
 int rundir_open_base(struct nook_err *e)
 {
-        char base[4096];
+        char base[PATH_MAX];
 
         rundir_base(base, sizeof(base));
         int r = own_dir(base, e);
@@ -114,7 +132,7 @@ int rundir_open_base(struct nook_err *e)
 
 int rundir_create(char **out, struct nook_err *e)
 {
-        char base[4096], dir[4200];
+        char base[PATH_MAX];
         int r;
 
         rundir_base(base, sizeof(base));
@@ -122,29 +140,21 @@ int rundir_create(char **out, struct nook_err *e)
         if (r < 0)
                 return r;
         clean_stale(base);
-        snprintf(dir, sizeof(dir), "%s/%d", base, (int)getpid());
+        if (asprintf(out, "%s/%d", base, (int)getpid()) < 0) {
+                *out = NULL;
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
         /* a stale one of a dead nook with our pid: its files are ours */
-        rundir_remove(dir);
-        r = own_dir(dir, e);
-        if (r < 0)
-                return r;
-        *out = strdup(dir);
-        return *out ? 0 : nook_errf(e, ENOMEM, "out of memory");
+        rundir_remove(*out);
+        r = own_dir(*out, e);
+        if (r < 0) {
+                free(*out);
+                *out = NULL;
+        }
+        return r;
 }
 
 void rundir_remove(const char *dir)
 {
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
-        struct dirent *de;
-
-        while (dp && (de = readdir(dp)))
-                if (de->d_name[0] != '.' || (de->d_name[1] && strcmp(de->d_name, "..")))
-                        unlinkat(dirfd(dp), de->d_name, 0);
-        if (dp)
-                closedir(dp);
-        else if (fd >= 0)
-                close(fd);
-        rmdir(dir);
+        rundir_remove_at(AT_FDCWD, dir);
 }
-

@@ -9,8 +9,9 @@
 #include "lib/err.h"
 
 int rundir_create(char **out, struct nook_err *e);
-/* Where the run directories are (not checked), and that directory opened
-   (created and checked: ours, 0700, not a link). */
+/* Where the run directories are (not checked; an XDG_RUNTIME_DIR too long
+   to name counts as unusable), and that directory opened (created and
+   checked: ours, 0700, not a link). */
 void rundir_base(char *buf, size_t size);
 int rundir_open_base(struct nook_err *e);
 /* Every place this user's run directories may be, whatever XDG_RUNTIME_DIR
@@ -20,6 +21,8 @@ int rundir_open_base(struct nook_err *e);
    sees /tmp could otherwise make it first and watch the run directories of
    a later nook that falls back to it. 0 or -ENOMEM. */
 int rundir_all_bases(char **out, size_t max, size_t *n);
-/* Removes the directory and the files in it (no subdirectories). */
+/* Removes the directory and the files in it (no subdirectories); the
+   same for the directory name in dfd. */
 void rundir_remove(const char *dir);
+void rundir_remove_at(int dfd, const char *name);
 

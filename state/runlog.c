@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -14,18 +15,17 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 #include "state/runstate.h"
 
 /* The relay's loop: what comes in goes to name in dfd, which is rotated
    before it would pass RUNLOG_CAP. A log that cannot be written drops what
    comes (the sandbox must neither block nor get SIGPIPE for it). */
-static void relay_loop(int in, int dfd, const char *name, int log)
+static void relay_loop(int in, int dfd, const char *name, const char *old, int log)
 {
         static char buf[65536];
-        char old[300];
         off_t size = 0;
 
-        snprintf(old, sizeof(old), "%s.1", name);
         for (;;) {
                 ssize_t n = read(in, buf, sizeof(buf));
                 if (n < 0 && errno == EINTR)
@@ -72,11 +72,14 @@ int runlog_relay(int log_fd, const char *path, int keep_fd)
 {
         const char *slash = strrchr(path, '/');
         _cleanup_free_ char *dir = slash ? strndup(path, (size_t)(slash - path)) : NULL;
+        _cleanup_free_ char *old = NULL;
         int p[2];
 
         /* whatever happens below, the log counts as written from now on */
         flock(log_fd, LOCK_EX);
-        int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        if (slash && asprintf(&old, "%s.1", slash + 1) < 0)
+                old = NULL;
+        int dfd = dir && old ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
         if (dfd < 0)
                 return log_fd;
         if (pipe2(p, O_CLOEXEC) < 0) {
@@ -112,7 +115,7 @@ int runlog_relay(int log_fd, const char *path, int keep_fd)
                         if (!is_kept(fd, keep, ARRAY_SIZE(keep)))
                                 close(fd);
                 syscall(SYS_close_range, (unsigned)top + 1, ~0U, 0);
-                relay_loop(p[0], dfd, slash + 1, log_fd);
+                relay_loop(p[0], dfd, slash + 1, old, log_fd);
                 _exit(0);
         }
         close(p[0]);
@@ -167,10 +170,10 @@ static void remove_log(int dfd, long id)
 {
         char name[64];
 
-        snprintf(name, sizeof(name), "%ld.log", id);
-        unlinkat(dfd, name, 0);
-        snprintf(name, sizeof(name), "%ld.log.1", id);
-        unlinkat(dfd, name, 0);
+        if (STR_FMT(name, "%ld.log", id) == 0)
+                unlinkat(dfd, name, 0);
+        if (STR_FMT(name, "%ld.log.1", id) == 0)
+                unlinkat(dfd, name, 0);
 }
 
 /* ID.log, or an ID.log.1 left without its ID.log: the id, 0 for anything else */
@@ -185,70 +188,50 @@ static long log_id(const char *name, bool *rotated)
         return strcmp(end, ".log") == 0 || *rotated ? id : 0;
 }
 
-void runlog_prune(const char *dir)
+/* The logs of ended sandboxes in dp (dfd), into *v: running: written to,
+   named by a run state (all), or so young that its nook (alive) may not
+   have locked it yet. */
+static size_t collect_ended(DIR *dp, int dfd, const char *dir, const struct run_state *all, size_t n_all,
+                            struct ended **v)
 {
-        struct nook_err e = { 0 };
-        struct run_state *all = NULL;
-        size_t n_all = 0;
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *dp = dfd >= 0 ? fdopendir(dfd) : NULL;
-        struct ended *v = NULL;
         size_t n = 0, cap = 0;
         time_t now = time(NULL);
         struct dirent *de;
 
-        if (!dp) {
-                if (dfd >= 0)
-                        close(dfd);
-                return;
-        }
-        if (runstate_list(&all, &n_all, &e) < 0) {
-                /* not knowing what runs, nothing goes */
-                closedir(dp);
-                return;
-        }
         while ((de = readdir(dp))) {
                 bool rotated;
                 long id = log_id(de->d_name, &rotated);
-                char name[64];
+                char name[64], older[64];
                 struct stat st;
-                if (!id)
+                if (!id || STR_FMT(name, "%ld.log", id) < 0 || STR_FMT(older, "%ld.log.1", id) < 0)
                         continue;
-                snprintf(name, sizeof(name), "%ld.log", id);
                 /* ID.log.1 goes with its ID.log, when there is one */
                 if (rotated && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
                         continue;
                 if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
                         continue;
-                /* running: written to, named by a run state, or so young that
-                   its nook (alive) may not have locked it yet */
                 if (log_locked(dfd, de->d_name) || named_by_running(all, n_all, dir, name) ||
                     (runstate_proc_start((pid_t)id) && now - st.st_mtime < 60))
                         continue;
                 if (n == cap) {
                         cap = cap ? 2 * cap : 64;
-                        struct ended *nv = realloc(v, cap * sizeof(*v));
+                        struct ended *nv = realloc(*v, cap * sizeof(**v));
                         if (!nv)
                                 break;
-                        v = nv;
+                        *v = nv;
                 }
-                snprintf(name, sizeof(name), "%ld.log.1", id);
-                v[n++] = (struct ended){ .id = id, .mtime = st.st_mtime,
-                                         .empty = st.st_size == 0 && !rotated && faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 };
+                (*v)[n++] = (struct ended){ .id = id, .mtime = st.st_mtime,
+                                            .empty = st.st_size == 0 && !rotated &&
+                                                     faccessat(dfd, older, F_OK, AT_SYMLINK_NOFOLLOW) != 0 };
         }
-        if (n)
-                qsort(v, n, sizeof(*v), newest_first);
-        size_t kept = 0;
-        for (size_t i = 0; i < n; i++) {
-                /* empty: a run that never started (killed before it could
-                   clean up), or one that said nothing */
-                if (v[i].empty || kept >= RUNLOG_KEEP || now - v[i].mtime > RUNLOG_DAYS * 86400L)
-                        remove_log(dfd, v[i].id);
-                else
-                        kept++;
-        }
-        free(v);
-        /* NAME.log links to what is gone */
+        return n;
+}
+
+/* NAME.log links to what is gone */
+static void remove_dangling_links(DIR *dp, int dfd)
+{
+        struct dirent *de;
+
         rewinddir(dp);
         while ((de = readdir(dp))) {
                 char target[64];
@@ -264,6 +247,41 @@ void runlog_prune(const char *dir)
                 if (!strchr(target, '/') && fstatat(dfd, target, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
                         unlinkat(dfd, de->d_name, 0);
         }
+}
+
+void runlog_prune(const char *dir)
+{
+        struct nook_err e = { 0 };
+        struct run_state *all = NULL;
+        size_t n_all = 0;
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *dp = dfd >= 0 ? fdopendir(dfd) : NULL;
+        _cleanup_free_ struct ended *v = NULL;
+        time_t now = time(NULL);
+
+        if (!dp) {
+                if (dfd >= 0)
+                        close(dfd);
+                return;
+        }
+        if (runstate_list(&all, &n_all, &e) < 0) {
+                /* not knowing what runs, nothing goes */
+                closedir(dp);
+                return;
+        }
+        size_t n = collect_ended(dp, dfd, dir, all, n_all, &v);
+        if (n)
+                qsort(v, n, sizeof(*v), newest_first);
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+                /* empty: a run that never started (killed before it could
+                   clean up), or one that said nothing */
+                if (v[i].empty || kept >= RUNLOG_KEEP || now - v[i].mtime > RUNLOG_DAYS * 86400L)
+                        remove_log(dfd, v[i].id);
+                else
+                        kept++;
+        }
+        remove_dangling_links(dp, dfd);
         closedir(dp);
         for (size_t i = 0; i < n_all; i++)
                 run_state_free(&all[i]);

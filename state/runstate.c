@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@ int runstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
         char state;
         int pp;
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        if (STR_FMT(path, "/proc/%d/stat", (int)pid) < 0)
+                return -ESRCH;
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
         if (n <= 0)
@@ -103,14 +105,22 @@ static char **json_strv(json_t *a)
    later process got) is stale. Claims and the clearing of stale ones
    happen under an flock of the base directory, so that two nooks never
    both take a name. */
-static void claim_target(pid_t pid, char *buf, size_t size)
+#define CLAIM_MAX 64
+static int claim_target(pid_t pid, char buf[CLAIM_MAX])
 {
-        snprintf(buf, size, "%d:%llu", (int)pid, runstate_proc_start(pid));
+        return str_fmt(buf, CLAIM_MAX, "%d:%llu", (int)pid, runstate_proc_start(pid));
+}
+
+/* "name-NAME"; -ENAMETOOLONG for a name longer than nook takes */
+#define LINK_MAX 96
+static int claim_link(const char *name, char buf[LINK_MAX])
+{
+        return str_fmt(buf, LINK_MAX, "name-%s", name);
 }
 
 static bool claim_alive(int base, const char *link)
 {
-        char target[64], now[64];
+        char target[CLAIM_MAX], now[CLAIM_MAX];
         ssize_t n = readlinkat(base, link, target, sizeof(target) - 1);
         char *end;
 
@@ -120,8 +130,7 @@ static bool claim_alive(int base, const char *link)
         long pid = strtol(target, &end, 10);
         if (pid <= 0 || *end != ':')
                 return false;
-        claim_target((pid_t)pid, now, sizeof(now));
-        return strcmp(now, target) == 0 && runstate_proc_start((pid_t)pid) != 0;
+        return claim_target((pid_t)pid, now) == 0 && strcmp(now, target) == 0 && runstate_proc_start((pid_t)pid) != 0;
 }
 
 /* The base directory's lock, never waited on for long: any process that
@@ -142,11 +151,11 @@ static bool lock_base(int base, int tenths)
 
 static int claim_name(int base, const char *name, struct nook_err *e)
 {
-        char link[96], me[64];
+        char link[LINK_MAX], me[CLAIM_MAX];
         int r = 0;
 
-        snprintf(link, sizeof(link), "name-%s", name);
-        claim_target(getpid(), me, sizeof(me));
+        if (claim_link(name, link) < 0 || claim_target(getpid(), me) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot claim the name %s: it is too long", nook_val(name));
         if (!lock_base(base, 20))
                 return nook_errf(e, EWOULDBLOCK, "cannot claim the name %s: the run directories stay locked (by a process that has them in view?)", name);
         if (symlinkat(me, base, link) < 0) {
@@ -172,56 +181,80 @@ int runstate_claim_name(const struct nook_spec *s, struct nook_err *e)
         return base < 0 ? base : claim_name(base, s->name, e);
 }
 
-/* What confines the command, as the spec said after every profile and
-   option: nook enter confines what it runs with exactly this, and reads no
-   profile again (a sandbox may have written one since). */
+/* The "confine" of the state: state/confine.c's table, with what the
+   command's ids are. */
 static json_t *confine_json(const struct nook_spec *s)
 {
-        json_t *lim = json_array(), *rules = json_array();
-
-        for (int i = 0; i < SPEC_LIMIT_COUNT; i++)
-                json_array_append_new(lim, s->limits[i].set ? json_integer(s->limits[i].value == UINT64_MAX
-                                                                                   ? -1
-                                                                                   : (json_int_t)s->limits[i].value)
-                                                            : json_null());
-        for (size_t i = 0; i < s->n_net_rules; i++) {
-                const struct net_rule *r = &s->net_rules[i];
-                json_array_append_new(rules, json_pack("{s:b,s:s,s:b,s:i,s:i,s:i}", "allow", r->allow, "cidr", r->cidr,
-                                                       "v6", r->v6, "port_lo", (int)r->port_lo, "port_hi",
-                                                       (int)r->port_hi, "proto", r->proto));
-        }
-        return json_pack("{s:b,s:b,s:o,s:o,s:b,s:I,s:o,s:b,s:I,s:b,s:I,s:b,s:I,s:I,s:b,s:o,s:I,s:I}", "image",
-                         s->n_layers > 0, "seccomp", s->seccomp == SPEC_SECCOMP_DEFAULT, "syscall_deny",
-                         strv_json(s->syscall_deny, s->n_syscall_deny), "syscall_allow",
-                         strv_json(s->syscall_allow, s->n_syscall_allow), "caps_set", s->caps_set, "caps_keep",
-                         (json_int_t)s->caps_keep, "limits", lim, "uid_set", s->uid_set, "uid", (json_int_t)s->uid,
-                         "gid_set", s->gid_set, "gid", (json_int_t)s->gid, "run_as_set", s->run_as_set, "run_uid",
-                         (json_int_t)s->run_uid, "run_gid", (json_int_t)s->run_gid, "share_net", s->share_net,
-                         "net_rules", rules, "nest_uid", (json_int_t)spec_command_uid(s, getuid()), "nest_gid",
-                         (json_int_t)spec_command_gid(s, getgid()));
+        struct run_confine c = {
+                .image = s->n_layers > 0,
+                .nest_uid = spec_command_uid(s, getuid()),
+                .nest_gid = spec_command_gid(s, getgid()),
+        };
+        return confine_to_json(s, &c);
 }
 
 void runstate_logs_dir(char *buf, size_t size)
 {
         const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 
-        if (state && state[0] == '/') {
-                snprintf(buf, size, "%s/nook/logs", state);
+        /* each candidate too long to name is passed over, as one unset */
+        if (state && state[0] == '/' && str_fmt(buf, size, "%s/nook/logs", state) == 0)
                 return;
-        }
         /* never a shared place such as /tmp/.local: the home the password
            database gives, else the user's private run directories */
         if (!home || home[0] != '/') {
                 struct passwd *pw = getpwuid(getuid());
                 home = pw && pw->pw_dir && pw->pw_dir[0] == '/' && strcmp(pw->pw_dir, "/") != 0 ? pw->pw_dir : NULL;
         }
-        if (home) {
-                snprintf(buf, size, "%s/.local/state/nook/logs", home);
+        if (home && str_fmt(buf, size, "%s/.local/state/nook/logs", home) == 0)
+                return;
+        char base[PATH_MAX];
+        rundir_base(base, sizeof(base));
+        if (str_fmt(buf, size, "%s/logs", base) < 0)
+                buf[0] = '\0';
+}
+
+/* "state" in dir, replaced at once (state.tmp renamed over it): 0 or -1. */
+static int write_state(const char *dir, json_t *o)
+{
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (dfd < 0)
+                return -1;
+        /* the user's alone, as the directory: the command line may hold
+           what only they should read */
+        unlinkat(dfd, "state.tmp", 0);
+        int fd = openat(dfd, "state.tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        int r = fd < 0 ? -1 : json_dumpfd(o, fd, JSON_COMPACT);
+        if (fd >= 0 && close(fd) < 0)
+                r = -1;
+        if (r < 0 || renameat(dfd, "state.tmp", dfd, "state") < 0) {
+                unlinkat(dfd, "state.tmp", 0);
+                return -1;
+        }
+        return 0;
+}
+
+/* A named sandbox's log is found by its name too, once it has ended:
+   NAME.log -> ID.log beside it, the latest run of that name. */
+static void link_log_name(const char *log, const char *name)
+{
+        const char *slash = strrchr(log, '/');
+        _cleanup_free_ char *dir = slash ? strndup(log, (size_t)(slash - log)) : NULL;
+        _cleanup_free_ char *link = NULL, *tmp = NULL;
+
+        /* asprintf leaves its pointer undefined when it fails */
+        if (!dir || asprintf(&link, "%s.log", name) < 0) {
+                link = NULL;
                 return;
         }
-        char base[4096];
-        rundir_base(base, sizeof(base));
-        snprintf(buf, size, "%s/logs", base);
+        if (asprintf(&tmp, "%s.log.%d", name, (int)getpid()) < 0) {
+                tmp = NULL;
+                return;
+        }
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd >= 0 && symlinkat(slash + 1, dfd, tmp) == 0 && renameat(dfd, tmp, dfd, link) < 0)
+                unlinkat(dfd, tmp, 0);
 }
 
 int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, const pid_t *helpers, size_t n_helpers,
@@ -231,7 +264,6 @@ int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, cons
         for (size_t i = 0; hs && i < n_helpers; i++)
                 json_array_append_new(hs, json_pack("{s:i,s:I}", "pid", (int)helpers[i], "start",
                                                     (json_int_t)runstate_proc_start(helpers[i])));
-        char path[4200], tmp[4200];
         char **ports = calloc(s->n_ports + 1, sizeof(*ports));
 
         if (!ports)
@@ -250,45 +282,25 @@ int runstate_record(const char *dir, const struct nook_spec *s, pid_t pid1, cons
         strv_free(ports);
         if (!o)
                 return nook_errf(e, ENOMEM, "out of memory");
-        snprintf(path, sizeof(path), "%s/state", dir);
-        snprintf(tmp, sizeof(tmp), "%s/state.tmp", dir);
-        /* the user's alone, as the directory: the command line may hold
-           what only they should read */
-        unlink(tmp);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        int r = fd < 0 ? -1 : json_dumpfd(o, fd, JSON_COMPACT);
+        int r = write_state(dir, o);
         json_decref(o);
-        if (fd >= 0 && close(fd) < 0)
-                r = -1;
-        if (r < 0 || rename(tmp, path) < 0) {
-                unlink(tmp);
+        if (r < 0)
                 return nook_errf(e, EIO, "cannot write the run state in %s", dir);
-        }
-        /* a named sandbox's log is found by its name too, once it has
-           ended: NAME.log -> ID.log, the latest run of that name */
-        if (log && s->name) {
-                char link[4200], ltmp[4300];
-                const char *slash = strrchr(log, '/');
-                snprintf(link, sizeof(link), "%.*s/%s.log", (int)(slash - log), log, s->name);
-                snprintf(ltmp, sizeof(ltmp), "%s.%d", link, (int)getpid());
-                if (symlink(slash + 1, ltmp) == 0 && rename(ltmp, link) < 0)
-                        unlink(ltmp);
-        }
+        if (log && s->name)
+                link_log_name(log, s->name);
         return 0;
 }
 
 void runstate_release_name(const struct nook_spec *s)
 {
-        char link[96], target[64], me[64];
+        char link[LINK_MAX], target[CLAIM_MAX], me[CLAIM_MAX];
         struct nook_err e = { 0 };
 
-        if (!s->name)
+        if (!s->name || claim_link(s->name, link) < 0 || claim_target(getpid(), me) < 0)
                 return;
         _cleanup_close_ int base = rundir_open_base(&e);
         if (base < 0)
                 return;
-        snprintf(link, sizeof(link), "name-%s", s->name);
-        claim_target(getpid(), me, sizeof(me));
         /* no lock: while we live no one takes our claim for stale */
         ssize_t n = readlinkat(base, link, target, sizeof(target) - 1);
         /* ours only: never another sandbox's claim */
@@ -349,7 +361,7 @@ int runstate_parse(const char *buf, size_t len, struct run_state *st)
    directory is then removed), -ENOENT while it has no state yet. */
 static int read_state(int base, const char *entry, struct run_state *st)
 {
-        char path[4200];
+        char path[PATH_MAX];
         json_error_t je;
 
         memset(st, 0, sizeof(*st));
@@ -364,16 +376,17 @@ static int read_state(int base, const char *entry, struct run_state *st)
         char *end;
         long pid = strtol(entry, &end, 10);
         unsigned long long now = runstate_proc_start((pid_t)pid);
-        if (!o) {
-                if (now)
-                        return -ENOENT;
-                goto stale;
+        if (!o && now)
+                return -ENOENT;
+        if (o) {
+                st->nook_pid = (pid_t)json_integer_value(json_object_get(o, "nook_pid"));
+                st->nook_start = (unsigned long long)json_integer_value(json_object_get(o, "nook_start"));
         }
-        st->nook_pid = (pid_t)json_integer_value(json_object_get(o, "nook_pid"));
-        st->nook_start = (unsigned long long)json_integer_value(json_object_get(o, "nook_start"));
-        if (st->nook_pid != pid || !now || now != st->nook_start) {
+        if (!o || st->nook_pid != pid || !now || now != st->nook_start) {
+                /* its nook is gone */
                 json_decref(o);
-                goto stale;
+                rundir_remove_at(base, entry);
+                return -ESRCH;
         }
         int r = state_from_json(o, st);
         json_decref(o);
@@ -386,12 +399,6 @@ static int read_state(int base, const char *entry, struct run_state *st)
                 return -ENOMEM;
         }
         return 0;
-stale:
-        rundir_base(path, sizeof(path));
-        size_t l = strlen(path);
-        snprintf(path + l, sizeof(path) - l, "/%s", entry);
-        rundir_remove(path);
-        return -ESRCH;
 }
 
 static int by_start(const void *a, const void *b)
@@ -466,65 +473,23 @@ void runstate_clear_stale(void)
 }
 
 /* The "confine" part of a state file's JSON o: 0, -EIO when it has none,
-   -ENOMEM. */
-static int confine_from_json(json_t *o, struct nook_spec *s, struct run_confine *c)
+   -EPROTO (e says why), -ENOMEM. */
+static int confine_of(json_t *o, struct nook_spec *s, struct run_confine *c, struct nook_err *e)
 {
         json_t *k = json_object_get(o, "confine");
-        if (!json_is_object(k))
+
+        if (!k)
                 return -EIO;
-        c->image = json_is_true(json_object_get(k, "image"));
-        c->nest_uid = (uid_t)json_integer_value(json_object_get(k, "nest_uid"));
-        c->nest_gid = (gid_t)json_integer_value(json_object_get(k, "nest_gid"));
         c->pid1_start = (unsigned long long)json_integer_value(json_object_get(o, "pid1_start"));
-        s->seccomp = json_is_true(json_object_get(k, "seccomp")) ? SPEC_SECCOMP_DEFAULT : SPEC_SECCOMP_NONE;
-        int r = 0;
-        size_t i;
-        json_t *v;
-        json_array_foreach(json_object_get(k, "syscall_deny"), i, v)
-                if (r == 0 && json_is_string(v))
-                        r = strv_push(&s->syscall_deny, &s->n_syscall_deny, json_string_value(v));
-        json_array_foreach(json_object_get(k, "syscall_allow"), i, v)
-                if (r == 0 && json_is_string(v))
-                        r = strv_push(&s->syscall_allow, &s->n_syscall_allow, json_string_value(v));
-        s->caps_set = json_is_true(json_object_get(k, "caps_set"));
-        s->caps_keep = (uint64_t)json_integer_value(json_object_get(k, "caps_keep"));
-        json_array_foreach(json_object_get(k, "limits"), i, v)
-                if (i < SPEC_LIMIT_COUNT && json_is_integer(v)) {
-                        s->limits[i].set = true;
-                        s->limits[i].value = json_integer_value(v) < 0 ? UINT64_MAX : (uint64_t)json_integer_value(v);
-                }
-        s->uid_set = json_is_true(json_object_get(k, "uid_set"));
-        s->uid = (uid_t)json_integer_value(json_object_get(k, "uid"));
-        s->gid_set = json_is_true(json_object_get(k, "gid_set"));
-        s->gid = (gid_t)json_integer_value(json_object_get(k, "gid"));
-        s->run_as_set = json_is_true(json_object_get(k, "run_as_set"));
-        s->run_uid = (uid_t)json_integer_value(json_object_get(k, "run_uid"));
-        s->run_gid = (gid_t)json_integer_value(json_object_get(k, "run_gid"));
-        s->share_net = json_is_true(json_object_get(k, "share_net"));
-        json_array_foreach(json_object_get(k, "net_rules"), i, v) {
-                struct net_rule *nr = r == 0 ? reallocarray(s->net_rules, s->n_net_rules + 1, sizeof(*nr)) : NULL;
-                if (!nr) {
-                        r = -ENOMEM;
-                        break;
-                }
-                s->net_rules = nr;
-                nr = &s->net_rules[s->n_net_rules++];
-                memset(nr, 0, sizeof(*nr));
-                nr->allow = json_is_true(json_object_get(v, "allow"));
-                snprintf(nr->cidr, sizeof(nr->cidr), "%s", json_string_value(json_object_get(v, "cidr")) ?: "");
-                nr->v6 = json_is_true(json_object_get(v, "v6"));
-                nr->port_lo = (unsigned)json_integer_value(json_object_get(v, "port_lo"));
-                nr->port_hi = (unsigned)json_integer_value(json_object_get(v, "port_hi"));
-                nr->proto = (int)json_integer_value(json_object_get(v, "proto"));
-        }
-        return r;
+        return confine_from_json(k, s, c, e);
 }
 
-int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s, struct run_confine *c)
+int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s, struct run_confine *c,
+                               struct nook_err *e)
 {
         json_error_t je;
         json_t *o = json_loadb(buf, len, 0, &je);
-        int r = o ? confine_from_json(o, s, c) : -EINVAL;
+        int r = o ? confine_of(o, s, c, e) : -EINVAL;
 
         json_decref(o);
         return r;
@@ -532,17 +497,22 @@ int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s,
 
 int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct run_confine *c, struct nook_err *e)
 {
-        char path[4200];
+        _cleanup_free_ char *path = NULL;
         json_error_t je;
 
-        snprintf(path, sizeof(path), "%s/state", st->dir);
+        if (asprintf(&path, "%s/state", st->dir) < 0) {
+                path = NULL;
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
         json_t *o = json_load_file(path, 0, &je);
-        int r = o ? confine_from_json(o, s, c) : -EIO;
+        int r = o ? confine_of(o, s, c, e) : -EIO;
         json_decref(o);
         if (r == -EIO)
                 return nook_errf(e, EIO, "the state of sandbox %d says nothing of its confinement (%s)", (int)st->nook_pid,
                                  path);
-        return r < 0 ? nook_errf(e, ENOMEM, "out of memory") : 0;
+        if (r == -EPROTO)
+                return nook_err_prefix(e, "cannot rebuild the confinement of sandbox %d", (int)st->nook_pid);
+        return r;
 }
 
 int runstate_find(const char *what, struct run_state *out, struct nook_err *e)
@@ -556,8 +526,8 @@ int runstate_find(const char *what, struct run_state *out, struct nook_err *e)
                 return r;
         for (size_t i = 0; i < n; i++) {
                 char id[32];
-                snprintf(id, sizeof(id), "%d", (int)all[i].nook_pid);
-                if ((all[i].name && strcmp(all[i].name, what) == 0) || strcmp(id, what) == 0)
+                if ((all[i].name && strcmp(all[i].name, what) == 0) ||
+                    (STR_FMT(id, "%d", (int)all[i].nook_pid) == 0 && strcmp(id, what) == 0))
                         hit = (ssize_t)i;
         }
         for (size_t i = 0; i < n; i++)

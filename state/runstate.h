@@ -12,6 +12,7 @@
 
 #include "lib/err.h"
 #include "spec/spec.h"
+#include "state/confine.h"
 
 struct run_state {
         pid_t nook_pid;                 /* the launcher: its id, and whom to signal */
@@ -65,26 +66,19 @@ int runstate_list(struct run_state **out, size_t *n, struct nook_err *e);
 /* Clears what sandboxes that ended without cleaning up left behind. */
 void runstate_clear_stale(void);
 
-/* What nook enter needs besides the spec: what the state recorded of the
-   command's identity. */
-struct run_confine {
-        bool image;                     /* an image's sandbox */
-        uid_t nest_uid;                 /* the command's ids, for a nested namespace */
-        gid_t nest_gid;
-        unsigned long long pid1_start;  /* pid 1's start time */
-};
-
-/* Fills s (spec_init()ed) with the command's confinement as recorded when
-   it started: seccomp and its lists, capabilities, limits, ids, Landlock's
-   network rules. */
+/* Fills s (spec_init()ed) and c with the command's confinement as
+   recorded when it started (state/confine.h: seccomp and its lists,
+   capabilities, limits, ids, Landlock's network rules). */
 int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct run_confine *c, struct nook_err *e);
 
 /* The same from a state file's text, touching nothing else (pure: for
    the fuzzer): runstate_parse fills st (run_state_free() it; st->dir stays
    NULL), runstate_parse_confinement s and c; -EINVAL when buf is not JSON,
-   -EIO when it has no confinement, -ENOMEM. */
+   -EIO when it has no confinement, -EPROTO (e says why) when it records
+   one this nook cannot apply whole, -ENOMEM. */
 int runstate_parse(const char *buf, size_t len, struct run_state *st);
-int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s, struct run_confine *c);
+int runstate_parse_confinement(const char *buf, size_t len, struct nook_spec *s, struct run_confine *c,
+                               struct nook_err *e);
 
 /* The running sandbox named, or with the id (nook's pid), what. */
 int runstate_find(const char *what, struct run_state *out, struct nook_err *e);

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (runstate_parse((const char *)data, size, &st) == 0)
                 run_state_free(&st);
         spec_init(&spec);
-        runstate_parse_confinement((const char *)data, size, &spec, &c);
+        struct nook_err e = { 0 };
+        runstate_parse_confinement((const char *)data, size, &spec, &c, &e);
         spec_free(&spec);
         return 0;
 }

@@ -95,6 +95,94 @@ env_of() {
         [[ "$stderr" != *"t0ken-value"* && "$stderr" != *"s3cr3t-value"* ]] || { show_run; fail "a value was printed"; }
 }
 
+# stays_out NAME VALUE: the caller has NAME=VALUE, the sandbox has no NAME.
+stays_out() {
+        export "$1=$2"
+        env_of "$1"
+        assert_answer "<unset>"
+}
+
+# gets_in NAME VALUE: the caller's NAME=VALUE reaches the sandbox as it is.
+gets_in() {
+        export "$1=$2"
+        env_of "$1"
+        assert_answer "$2"
+}
+
+@test "a personal access token (*_PAT) does not reach the sandbox" {
+        stays_out GITHUB_PAT ghp_0123
+}
+
+@test "a name with AUTHTOKEN in it does not reach the sandbox" {
+        stays_out NGROK_AUTHTOKEN 2abc
+}
+
+@test "a name with TOKEN anywhere in it does not reach the sandbox" {
+        stays_out NOOK_TOKENS_T t0ken
+        stays_out hftoken t0ken
+}
+
+@test "a name with JWT in it does not reach the sandbox" {
+        stays_out NOOK_T_JWT_SIGNING eyJhbGciOi
+}
+
+@test "a DSN (*_DSN) does not reach the sandbox" {
+        stays_out SENTRY_DSN https://key@sentry.example/1
+}
+
+@test "a name with WEBHOOK in it does not reach the sandbox" {
+        stays_out NOOK_T_WEBHOOK https://hooks.example/T000/B000/XXXX
+}
+
+@test "a password as *_PASS or *_PWD does not reach the sandbox" {
+        stays_out SMTP_PASS hunter2
+        stays_out NOOK_T_PWD hunter2
+}
+
+@test "a name with COOKIE in it does not reach the sandbox" {
+        stays_out NOOK_T_COOKIE_VALUE session=abc
+}
+
+@test "a name with APIKEY in it does not reach the sandbox" {
+        stays_out NOOK_T_APIKEY k3y
+}
+
+@test "a name that starts with BEARER does not reach the sandbox" {
+        stays_out BEARER_NOOK_T abc
+}
+
+@test "a URL with a user and password in *_URL, *_URI or *_PROXY does not reach the sandbox" {
+        stays_out DATABASE_URL postgres://app:s3cret@db.example/app
+        stays_out MONGODB_URI mongodb://app:s3cret@db.example:27017
+        stays_out https_proxy http://user:s3cret@proxy.example:3128
+        # curl takes a proxy without a scheme
+        stays_out NOOK_T_PROXY user:s3cret@proxy.example:3128
+}
+
+@test "names like the secret ones, but not secrets, still reach the sandbox" {
+        gets_in OLDPWD /old/dir
+        gets_in TOKENIZERS_PARALLELISM false
+        gets_in GIT_ASKPASS /usr/bin/true
+        gets_in NOOK_T_BYPASS yes
+        gets_in NOOK_T_COMPASS north
+        gets_in XDG_SESSION_PATH /org/freedesktop/DisplayManager/Session0
+        gets_in NOOK_T_PATH /a:/b
+}
+
+@test "PWD still reaches the sandbox" {
+        mkdir "$TMP/cwd" && cd "$TMP/cwd"
+        export PWD="$TMP/cwd"
+        env_of PWD
+        assert_answer "$TMP/cwd"
+}
+
+@test "a URL without a password, or a password-like one elsewhere, still reaches the sandbox" {
+        gets_in HTTP_PROXY http://proxy.example:3128
+        gets_in NOOK_T_URL https://git@example.org/repo
+        gets_in NOOK_T_URI https://example.org/a:b@c
+        gets_in NOOK_T_REPO_URL https://example.org/?q=a:b@c
+}
+
 @test "--env with an empty name is refused" {
         mkdir "$TMP/cwd" && cd "$TMP/cwd"
         run --separate-stderr nook run --env '' -- sleep "$TEST_MARKER"

@@ -308,6 +308,34 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
         "$NOOK" stop execbox
 }
 
+@test "nook exec into an image sandbox whose command runs as -u 1000: that uid, the command's environment" {
+        need_images
+        start_bg --name user1000 -u 1000 -e NOOK_MARK=from-run busybox-oci:1.35 -- sleep 60
+        wait_until 50 listed "$NOOK_PID" || fail "the sandbox did not start:" "$(cat "$TMP/nook.err")"
+        # its environ is not the host user's to read: a subordinate id owns it
+        run --separate-stderr "$NOOK" exec user1000 sh -c 'id -u; echo "$NOOK_MARK"'
+        assert_status 0
+        [ "${lines[0]}" = 1000 ] && [ "${lines[1]}" = from-run ] || { show_run; fail "not the command's uid and environment"; }
+        "$NOOK" stop user1000
+}
+
+@test "nook exec never hands a command's environment to a lesser uid: one line, nothing run" {
+        need_images
+        need_python
+        start_bg --name rootcmd -e NOOK_MARK=roots-only busybox-oci:1.35 -- sleep 60
+        wait_until 50 listed "$NOOK_PID" || fail "the sandbox did not start:" "$(cat "$TMP/nook.err")"
+        # the state now says uid 1000, the command still runs as root
+        python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["confine"].update(uid_set=True, uid=1000)
+json.dump(s, open(sys.argv[1], "w"))
+' "$XDG_RUNTIME_DIR/nook/$NOOK_PID/state"
+        run --separate-stderr "$NOOK" exec rootcmd sh -c 'echo "ran as $(id -u) with $NOOK_MARK"'
+        assert_nook_error "uid 1000"
+        "$NOOK" stop rootcmd
+}
+
 # ---- JSON ---------------------------------------------------------------------------
 
 @test "nook image ls --json: one shape, imported as RFC 3339, size in bytes" {

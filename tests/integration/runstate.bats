@@ -260,6 +260,35 @@ time.sleep(60)' "$NOOK" run --name stubborn2 -- /bin/sh -c "trap '' TERM; sleep 
         [ "${lines[1]}" = mkdir-denied ] || { show_run; fail "SyscallDeny=mkdir no longer holds"; }
 }
 
+@test "nook enter applies the limits the sandbox started with, each under its name in the state" {
+        command -v python3 >/dev/null || skip "host: python3 is needed to read the state"
+        running_named lim --limit-nofile 123 --limit-processes 4321 --limit-core 0
+        run --separate-stderr "$NOOK" enter lim -- /bin/sh -c 'ulimit -n; sed -n "s/^Max processes  *\([0-9]*\) .*/\1/p" /proc/self/limits; ulimit -c'
+        assert_status 0
+        [ "${lines[*]}" = "123 4321 0" ] || { show_run; fail "enter does not run with the sandbox's limits"; }
+        python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))["confine"]["limits"]
+assert l == {"nofile": 123, "nproc": 4321, "core": 0}, l
+' "$XDG_RUNTIME_DIR/nook/$NOOK_PID/state" || fail "the state does not name the limits"
+}
+
+@test "nook enter refuses a state that records a confinement it does not know: one line naming it, nothing run" {
+        command -v python3 >/dev/null || skip "host: python3 is needed to edit the state"
+        running_named newer
+        # as a newer nook with one more knob would write it
+        python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["confine"]["landlock_paths"] = ["/home"]
+json.dump(s, open(sys.argv[1], "w"))
+' "$XDG_RUNTIME_DIR/nook/$NOOK_PID/state"
+        run --separate-stderr "$NOOK" enter newer -- /bin/sh -c "touch /tmp/entered"
+        assert_nook_error "'landlock_paths'"
+        run --separate-stderr "$NOOK" enter newer -- /bin/sh -c "test -e /tmp/entered || echo not-run"
+        assert_nook_error "'landlock_paths'"
+}
+
 @test "nook enter works whatever the start's --fd and relative --bind, from any directory" {
         mkdir -p "$TMP/proj/data"
         cd "$TMP/proj"
@@ -347,6 +376,19 @@ time.sleep(60)' "$NOOK" run --name stubborn2 -- /bin/sh -c "trap '' TERM; sleep 
         assert_status 0
         [[ "$output" == first* ]] || { show_run; fail "an ended sandbox's log is not found by its name"; }
         [ -f "$XDG_STATE_HOME/nook/logs/$id.log" ] || fail "no log under \$XDG_STATE_HOME/nook/logs"
+}
+
+@test "an XDG_STATE_HOME too long to name a log under: the log goes to ~/.local/state, none to a cut path" {
+        local part i long="$TMP/state"
+        part=$(printf 'a%.0s' $(seq 200))
+        for i in $(seq 21); do long="$long/$part"; done
+        export XDG_STATE_HOME="$long" HOME="$TMP/home"
+        mkdir "$HOME"
+        run --separate-stderr "$NOOK" run -d -- /bin/sh -c 'echo first'
+        assert_status 0
+        local id=$output
+        wait_until 50 grep -qx first "$HOME/.local/state/nook/logs/$id.log" || fail "the log is not in ~/.local/state"
+        [ ! -e "$TMP/state" ] || fail "a directory was made under a cut XDG_STATE_HOME"
 }
 
 @test "nook logs -f follows the output until the sandbox ends" {
