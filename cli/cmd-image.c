@@ -8,17 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "image/image-import.h"
 #include "image/store.h"
 #include "lib/cleanup.h"
+#include "lib/launcher.h"
 #include "lib/strutil.h"
 #include "cred/userns.h"
 
@@ -125,24 +123,23 @@ static int skopeo_copy(const char *ref, const char *dir, bool no_tls_verify, str
         if (asprintf(&src, "%s%s", strstr(ref, "://") ? "" : "docker://", ref) < 0 ||
             asprintf(&dst, "oci:%s:latest", dir) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
-        pid_t pid = fork();
+        struct nook_err fe = { 0 };
+        int pidfd;
+        /* a killed pull must not leave skopeo writing into tmp/ */
+        pid_t pid = launcher_fork_keep(&pidfd, NULL, 0, &fe);
         if (pid < 0)
-                return nook_errf(e, errno, "cannot start skopeo: %m");
+                return nook_errf(e, -pid, "cannot start skopeo: %s", fe.msg);
         if (pid == 0) {
-                /* a killed pull must not leave skopeo writing into tmp/ */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 char *argv[] = { "skopeo", "copy", "--quiet",
                                  no_tls_verify ? "--src-tls-verify=false" : "--src-tls-verify=true",
                                  src, dst, NULL };
-                execvp(argv[0], argv);
-                _exit(errno == ENOENT ? 127 : 126);
+                _exit(launcher_exec_program(argv[0], argv) == -ENOENT ? 127 : 126);
         }
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        int st = launcher_wait(pidfd, -1);
+        launcher_end(&pidfd, 0, 0);
+        if (st == 127)
                 return nook_errf(e, ENOENT, "cannot pull %s: skopeo is not installed (apt-get install skopeo)", ref);
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        if (st != 0)
                 return nook_errf(e, EIO, "cannot pull %s: skopeo failed (see its message above)", ref);
         return 0;
 }

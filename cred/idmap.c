@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/launcher.h"
+#include "lib/strutil.h"
 
 static int write_at(int dirfd, const char *file, const char *text, struct nook_err *e)
 {
@@ -72,7 +73,7 @@ int idmap_nest_self(uid_t uid_in, gid_t gid_in, struct nook_err *e)
 /* A running setuid helper (newuidmap/newgidmap) and the pipe of its
    complaints. */
 struct map_helper {
-        pid_t pid;
+        int pidfd;
         int err;        /* read end of its stderr */
         const char *name;
 };
@@ -82,23 +83,25 @@ static int start_map_helper(char *const argv[], struct map_helper *h, struct noo
         int pipefd[2];
 
         h->name = argv[0];
+        h->pidfd = -1;
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot map ids: pipe: %m");
-        h->pid = fork();
-        if (h->pid < 0) {
+        struct nook_err fe = { 0 };
+        pid_t pid = launcher_fork_keep(&h->pidfd, NULL, 0, &fe);
+        if (pid < 0) {
                 close(pipefd[0]);
                 close(pipefd[1]);
-                return nook_errf(e, errno, "cannot map ids: fork: %m");
+                return nook_errf(e, -pid, "cannot map ids: %s", fe.msg);
         }
-        if (h->pid == 0) {
+        if (pid == 0) {
                 char path[64];
                 dup2(pipefd[1], 2);
                 /* the distribution's setuid helper first: not whatever a
                    PATH entry might hold */
-                snprintf(path, sizeof(path), "/usr/bin/%s", argv[0]);
-                execv(path, argv);
-                execvp(argv[0], argv);
-                _exit(errno == ENOENT ? 127 : 126);
+                if (STR_FMT(path, "/usr/bin/%s", argv[0]) == 0)
+                        launcher_exec_program(path, (char **)argv);
+                int r = launcher_exec_program(argv[0], (char **)argv);
+                _exit(r == -ENOENT ? 127 : 126);
         }
         close(pipefd[1]);
         h->err = pipefd[0];
@@ -110,16 +113,15 @@ static int finish_map_helper(struct map_helper *h, struct nook_err *e)
 {
         char msg[256] = "";
         ssize_t n = read(h->err, msg, sizeof(msg) - 1);
-        int st;
 
         close(h->err);
         msg[n > 0 ? n : 0] = '\0';
         msg[strcspn(msg, "\n")] = '\0';
-        while (waitpid(h->pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        int st = launcher_wait(h->pidfd, -1);
+        launcher_end(&h->pidfd, 0, 0);
+        if (st == 0)
                 return 0;
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        if (st == 127)
                 return nook_errf(e, ENOENT, "cannot map ids: %s is not installed (apt-get install uidmap, or use --map=single)", h->name);
         return nook_errf(e, EPERM, "cannot map ids: %s failed%s%s (check /etc/subuid and /etc/subgid, or use --map=single)",
                          h->name, msg[0] ? ": " : "", msg);

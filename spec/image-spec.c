@@ -11,13 +11,13 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fs/mount.h"
 #include "image/store.h"
 #include "lib/cleanup.h"
+#include "lib/launcher.h"
 #include "lib/libexec.h"
 #include "lib/strutil.h"
 
@@ -398,16 +398,17 @@ static int import_with_helper(const struct nook_spec *s, const char *path, const
         argv[n] = NULL;
         if (pipe2(out, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot import %s: %m", path);
-        fflush(NULL);
-        pid_t pid = fork();
+        struct nook_err fe = { 0 };
+        int pidfd;
+        pid_t pid = launcher_fork_keep(&pidfd, NULL, 0, &fe);
         if (pid < 0) {
                 close(out[0]);
                 close(out[1]);
-                return nook_errf(e, errno, "cannot import %s: %m", path);
+                return nook_errf(e, -pid, "cannot import %s: %s", path, fe.msg);
         }
         if (pid == 0) {
                 dup2(out[1], 1);
-                execv(helper, argv);
+                launcher_exec_program(helper, argv);
                 _exit(127);
         }
         close(out[1]);
@@ -419,11 +420,10 @@ static int import_with_helper(const struct nook_spec *s, const char *path, const
         close(out[0]);
         buf[used] = '\0';
         buf[strcspn(buf, "\n")] = '\0';
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
+        int st = launcher_wait(pidfd, -1);
+        launcher_end(&pidfd, 0, 0);
         /* nook-image has said why on stderr */
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !buf[0])
+        if (st != 0 || !buf[0])
                 return nook_errf(e, EIO, "cannot import %s (see above)", path);
         *stored = strdup(buf);
         return *stored ? 0 : nook_errf(e, ENOMEM, "out of memory");
