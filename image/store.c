@@ -214,7 +214,7 @@ struct level { char *name; dev_t dev; ino_t ino; };
    back up through ".." once a directory is empty, checking by device and
    inode that ".." is the directory we came from, so that a tree moved
    meanwhile is never followed elsewhere. */
-static int remove_at(int dfd, const char *name)
+int store_remove_at(int dfd, const char *name)
 {
         struct level *path = NULL;
         size_t depth = 0, cap = 0;
@@ -288,7 +288,7 @@ static int remove_at(int dfd, const char *name)
 
 int store_remove_tree(const struct store *s, const char *rel)
 {
-        return remove_at(s->dfd, rel);
+        return store_remove_at(s->dfd, rel);
 }
 
 int store_normalize_name(const char *in, char *out, size_t size, struct nook_err *e)

@@ -49,6 +49,9 @@ int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t s
 int store_mkstemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e);
 /* Removes a tree under the store (relative path), without following links. */
 int store_remove_tree(const struct store *s, const char *rel);
+/* The same for the tree at name in the directory dfd (AT_FDCWD: a path),
+   whatever its depth and its modes; 0 or -errno. */
+int store_remove_at(int dfd, const char *name);
 
 /* Image records: images/<name>.json, name being "repo:tag" escaped. */
 int store_image_save(const struct store *s, const char *name, json_t *record, struct nook_err *e);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fs/mount.h"
+#include "fs/resolve.h"
 #include "image/store.h"
 #include "lib/cleanup.h"
 #include "lib/launcher.h"
@@ -113,7 +114,7 @@ enum layer_says { LAYER_NOTHING, LAYER_FILE, LAYER_GONE, LAYER_OPAQUE_MISS };
    following anything: a whiteout of it or of a parent hides every lower
    copy, and so does an opaque parent; a parent that is not a plain
    directory (a link, a file) is refused, since the sandbox would see
-   something else than what nook reads. *fd is an O_PATH of the file. */
+   something else than what nook reads. *fd is the file, open for reading. */
 static int layer_entry(int root, const char *file, int *fd, enum layer_says *says, struct nook_err *e)
 {
         _cleanup_close_ int dir = fcntl(root, F_DUPFD_CLOEXEC, 3);
@@ -141,9 +142,9 @@ static int layer_entry(int root, const char *file, int *fd, enum layer_says *say
                         if (!S_ISREG(st.st_mode))
                                 return nook_errf(e, EINVAL, "the image's /%s is not a regular file%s (fix the image, or give ids with --uid and --gid)",
                                                  file, S_ISLNK(st.st_mode) ? " but a link, which nook does not follow" : "");
-                        *fd = openat(dir, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                        *fd = resolve_open_regular(dir, c);
                         if (*fd < 0)
-                                return nook_errf(e, errno, "cannot read the image's /%s: %m", file);
+                                return nook_errf(e, -*fd, "cannot read the image's /%s: %m", file);
                         *says = LAYER_FILE;
                         return 0;
                 }
@@ -196,16 +197,10 @@ static int open_image_file(const struct nook_spec *s, const char *file, FILE **o
                 if (st.st_size > IMAGE_FILE_MAX)
                         return nook_errf(e, EFBIG, "the image's /%s has %lld bytes, more than nook reads (%u MiB): fix the image, or give ids with --uid and --gid",
                                          file, (long long)st.st_size, IMAGE_FILE_MAX >> 20);
-                char proc[64];
-                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
-                int fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-                if (fd < 0)
-                        return nook_errf(e, errno, "cannot read the image's /%s: %m", file);
-                *out = fdopen(fd, "r");
-                if (!*out) {
-                        close(fd);
+                *out = fdopen(path, "r");
+                if (!*out)
                         return nook_errf(e, ENOMEM, "cannot read the image's /%s: %m", file);
-                }
+                path = -1;      /* the FILE's now */
                 return 0;
         }
         return 0;
@@ -473,6 +468,78 @@ static int resolve_path(struct nook_spec *s, struct nook_err *e)
         return 1;       /* now a store name */
 }
 
+/* The image's layers, bottom first, as paths in the store; each held (a
+   shared lock on it) while nook runs, so that prune leaves it alone. */
+static int take_layers(struct nook_spec *s, struct store *st, json_t *rec, const char *name, struct nook_err *e)
+{
+        json_t *ls = json_object_get(rec, "layers"), *l;
+        size_t i, n = 0;
+        int r = 0;
+
+        if (json_array_size(ls) > OVERLAY_MAX_LAYERS)
+                return nook_errf(e, E2BIG, "image %s has %zu layers; nook runs at most %d, overlayfs's limit (squash it into fewer layers)",
+                                 name, json_array_size(ls), OVERLAY_MAX_LAYERS);
+        json_array_foreach(ls, i, l) {
+                const char *id = json_string_value(json_object_get(l, "diff_id"));
+                char rel[128], *path = NULL;
+                if (!store_has_layer(st, id ? id : "")) {
+                        r = nook_errf(e, ENOENT, "layer %s of image %s is missing from the store (import the image again)",
+                                      id ? id : "?", name);
+                        break;
+                }
+                store_layer_rel(id, rel, sizeof(rel));
+                if (asprintf(&path, "%s/%s", st->root, rel) < 0 || strv_push(&s->layers, &n, path) < 0)
+                        r = nook_errf(e, ENOMEM, "out of memory");
+                free(path);
+                int lfd = openat(st->dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (lfd >= 0 && flock(lfd, LOCK_SH) < 0) {
+                        close(lfd);
+                        lfd = -1;
+                }
+                (void)lfd;      /* deliberately kept open until exit */
+                if (r < 0)
+                        break;
+        }
+        s->n_layers = n;
+        if (r == 0 && n == 0)
+                r = nook_errf(e, EINVAL, "image %s has no layers", name);
+        return r;
+}
+
+/* What the image's config says: its environment, entrypoint and command,
+   working directory and user, each unless the user said otherwise. */
+static int take_config(struct nook_spec *s, json_t *rec, struct nook_err *e)
+{
+        json_t *cfg = json_object_get(json_object_get(rec, "config"), "config");
+        size_t ne = 0;
+        int r = 0;
+
+        if (strv_from_json(json_object_get(cfg, "Env"), &s->image_env, &s->n_image_env) < 0 ||
+            strv_from_json(json_object_get(cfg, "Entrypoint"), &s->image_entrypoint, &ne) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        if (!s->command) {
+                size_t m = 0;
+                if (strv_from_json(json_object_get(cfg, "Entrypoint"), &s->command, &m) < 0 ||
+                    strv_from_json(json_object_get(cfg, "Cmd"), &s->command, &m) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+        }
+        const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
+        if (!s->chdir && wd && wd[0] == '/' && !(s->chdir = strdup(wd)))
+                return nook_errf(e, ENOMEM, "out of memory");
+        /* --user names a user of the image, as its config's User= does */
+        if (!s->uid_set)
+                r = resolve_user(s, s->user ? s->user : json_string_value(json_object_get(cfg, "User")), e);
+        /* --uid alone: the group is that user's own in the image */
+        if (r == 0 && s->uid_set && !s->gid_set) {
+                unsigned gid = 0;
+                r = lookup_by_uid(s, s->uid, &gid, e);
+                s->run_as_set = true;
+                s->run_uid = s->uid;
+                s->run_gid = gid;
+        }
+        return r;
+}
+
 int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
 {
         if (strchr(s->image, '/') && (s->image[0] == '/' || s->image[0] == '.')) {
@@ -483,8 +550,6 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         struct store st;
         char name[512];
         json_t *rec = NULL;
-        size_t i, n = 0;
-        json_t *l;
         int r;
 
         r = store_open(&st, s->store, e);
@@ -500,60 +565,10 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         }
         if (r == 0)
                 r = store_image_load(&st, name, &rec, e);
-        if (r == 0 && json_array_size(json_object_get(rec, "layers")) > OVERLAY_MAX_LAYERS)
-                r = nook_errf(e, E2BIG, "image %s has %zu layers; nook runs at most %d, overlayfs's limit (squash it into fewer layers)",
-                              name, json_array_size(json_object_get(rec, "layers")), OVERLAY_MAX_LAYERS);
-        json_array_foreach(json_object_get(rec, "layers"), i, l) {
-                const char *id = json_string_value(json_object_get(l, "diff_id"));
-                char rel[128], *path = NULL;
-                if (r < 0)
-                        break;
-                if (!store_has_layer(&st, id ? id : "")) {
-                        r = nook_errf(e, ENOENT, "layer %s of image %s is missing from the store (import the image again)",
-                                      id ? id : "?", name);
-                        break;
-                }
-                store_layer_rel(id, rel, sizeof(rel));
-                if (asprintf(&path, "%s/%s", st.root, rel) < 0 || strv_push(&s->layers, &n, path) < 0)
-                        r = nook_errf(e, ENOMEM, "out of memory");
-                free(path);
-                /* held while nook runs: prune leaves a layer in use alone */
-                int lfd = openat(st.dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (lfd >= 0 && flock(lfd, LOCK_SH) < 0) {
-                        close(lfd);
-                        lfd = -1;
-                }
-                (void)lfd;      /* deliberately kept open until exit */
-        }
-        s->n_layers = n;
-        if (r == 0 && n == 0)
-                r = nook_errf(e, EINVAL, "image %s has no layers", name);
-        json_t *cfg = json_object_get(json_object_get(rec, "config"), "config");
-        if (r == 0 && strv_from_json(json_object_get(cfg, "Env"), &s->image_env, &s->n_image_env) < 0)
-                r = nook_errf(e, ENOMEM, "out of memory");
-        size_t ne = 0;
-        if (r == 0 && strv_from_json(json_object_get(cfg, "Entrypoint"), &s->image_entrypoint, &ne) < 0)
-                r = nook_errf(e, ENOMEM, "out of memory");
-        if (r == 0 && !s->command) {
-                size_t m = 0;
-                if (strv_from_json(json_object_get(cfg, "Entrypoint"), &s->command, &m) < 0 ||
-                    strv_from_json(json_object_get(cfg, "Cmd"), &s->command, &m) < 0)
-                        r = nook_errf(e, ENOMEM, "out of memory");
-        }
-        const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
-        if (r == 0 && !s->chdir && wd && wd[0] == '/' && !(s->chdir = strdup(wd)))
-                r = nook_errf(e, ENOMEM, "out of memory");
-        /* --user names a user of the image, as its config's User= does */
-        if (r == 0 && !s->uid_set)
-                r = resolve_user(s, s->user ? s->user : json_string_value(json_object_get(cfg, "User")), e);
-        /* --uid alone: the group is that user's own in the image */
-        if (r == 0 && s->uid_set && !s->gid_set) {
-                unsigned gid = 0;
-                r = lookup_by_uid(s, s->uid, &gid, e);
-                s->run_as_set = true;
-                s->run_uid = s->uid;
-                s->run_gid = gid;
-        }
+        if (r == 0)
+                r = take_layers(s, &st, rec, name, e);
+        if (r == 0)
+                r = take_config(s, rec, e);
         if (r == 0 && s->persist)
                 r = open_persistent(s, &st, name, json_string_value(json_object_get(rec, "config_digest")), e);
         /* an image is its own system: the user's home and directory are
