@@ -265,9 +265,8 @@ static json_int_t layers_size(const struct store *s, const json_t *ls)
                 const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
                 char rel[128];
                 _cleanup_free_ char *path = NULL;
-                if (!diff_id)
+                if (!diff_id || store_layer_rel(diff_id, rel, sizeof(rel)) < 0)
                         continue;
-                store_layer_rel(diff_id, rel, sizeof(rel));
                 if (asprintf(&path, "%s/%s", s->root, rel) < 0)
                         continue;
                 walked_bytes = 0;
@@ -447,10 +446,10 @@ static int do_prune(struct image_args *a)
                         char digest[300], rel[300];
                         if (de->d_name[0] == '.')
                                 continue;
-                        snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-                        if (json_object_get(refs.set, digest))
+                        /* a d_name has 255 bytes at most: both fit */
+                        if (STR_FMT(digest, "sha256:%s", de->d_name) < 0 || json_object_get(refs.set, digest) ||
+                            STR_FMT(rel, "%s/%s", dirs[k], de->d_name) < 0)
                                 continue;
-                        snprintf(rel, sizeof(rel), "%s/%s", dirs[k], de->d_name);
                         if (k == 0) {
                                 /* a running sandbox holds its layers' locks */
                                 int lfd = openat(s.dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -598,8 +597,11 @@ int cmd_rm(int argc, char **argv)
                         r = nook_errf(&e, EINVAL, "'%s' is not a sandbox name", nook_val(name));
                         break;
                 }
-                snprintf(rel, sizeof(rel), "containers/%s", name);
-                snprintf(lockrel, sizeof(lockrel), "%s/lock", rel);
+                /* a name of 200 bytes at most: both fit */
+                if (STR_FMT(rel, "containers/%s", name) < 0 || STR_FMT(lockrel, "%s/lock", rel) < 0) {
+                        r = nook_errf(&e, ENAMETOOLONG, "'%s' is not a sandbox name", nook_val(name));
+                        break;
+                }
                 int lock = openat(s.dfd, lockrel, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
                 if (lock < 0) {
                         r = nook_errf(&e, ENOENT, "no persistent sandbox named %s", name);

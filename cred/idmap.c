@@ -29,14 +29,13 @@ static int write_at(int dirfd, const char *file, const char *text, struct nook_e
 static int write_single_maps(int procdir, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
                              struct nook_err *e)
 {
-        char line[64];
+        char uline[64], gline[64];
 
-        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)uid_in, (unsigned)uid_out);
-        int r = write_at(procdir, "uid_map", line, e);
-        if (r < 0)
-                return r;
-        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)gid_in, (unsigned)gid_out);
-        return write_at(procdir, "gid_map", line, e);
+        if (STR_FMT(uline, "%u %u 1\n", (unsigned)uid_in, (unsigned)uid_out) < 0 ||
+            STR_FMT(gline, "%u %u 1\n", (unsigned)gid_in, (unsigned)gid_out) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot map ids: %m");
+        int r = write_at(procdir, "uid_map", uline, e);
+        return r < 0 ? r : write_at(procdir, "gid_map", gline, e);
 }
 
 int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
@@ -45,7 +44,8 @@ int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, g
         char path[64];
         int r;
 
-        snprintf(path, sizeof(path), "/proc/%d", (int)child);
+        if (STR_FMT(path, "/proc/%d", (int)child) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot map ids: %m");
         _cleanup_close_ int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return nook_errf(e, errno, "cannot map ids: %s: %m", path);
@@ -132,16 +132,15 @@ int idmap_write_range(pid_t child, uid_t uid, gid_t gid, const struct subid_pair
         char pid[16], own[16], start[24], count[24];
         int rc;
 
-        snprintf(pid, sizeof(pid), "%d", (int)child);
-        snprintf(own, sizeof(own), "%u", (unsigned)uid);
-        snprintf(start, sizeof(start), "%lu", r->uid_start);
-        snprintf(count, sizeof(count), "%lu", r->uid_count);
+        char gown[16], gstart[24], gcount[24];
+
+        if (STR_FMT(pid, "%d", (int)child) < 0 || STR_FMT(own, "%u", (unsigned)uid) < 0 ||
+            STR_FMT(start, "%lu", r->uid_start) < 0 || STR_FMT(count, "%lu", r->uid_count) < 0 ||
+            STR_FMT(gown, "%u", (unsigned)gid) < 0 || STR_FMT(gstart, "%lu", r->gid_start) < 0 ||
+            STR_FMT(gcount, "%lu", r->gid_count) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot map ids: %m");
         /* root inside is the user; 1..N inside are the subordinate ids */
         char *uidmap[] = { "newuidmap", pid, "0", own, "1", "1", start, count, NULL };
-        char gown[16], gstart[24], gcount[24];
-        snprintf(gown, sizeof(gown), "%u", (unsigned)gid);
-        snprintf(gstart, sizeof(gstart), "%lu", r->gid_start);
-        snprintf(gcount, sizeof(gcount), "%lu", r->gid_count);
         char *gidmap[] = { "newgidmap", pid, "0", gown, "1", "1", gstart, gcount, NULL };
         /* both at once: each is a setuid exec of a few milliseconds */
         struct map_helper hu, hg;

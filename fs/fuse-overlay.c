@@ -78,10 +78,8 @@ pid_t fuse_overlay_start(pid_t child, size_t n_layers, const char *persist_dir, 
         if (!program)
                 return nook_errf(e, ENOENT, "fuse-overlayfs is not installed (apt-get install fuse-overlayfs)");
         warn_if_nearly_full(persist_dir);
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
-        userns = open(path, O_RDONLY | O_CLOEXEC);
-        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
-        mntns = open(path, O_RDONLY | O_CLOEXEC);
+        userns = STR_FMT(path, "/proc/%d/ns/user", (int)child) < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+        mntns = STR_FMT(path, "/proc/%d/ns/mnt", (int)child) < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
         if (userns < 0 || mntns < 0) {
                 int err = errno;
                 if (userns >= 0)

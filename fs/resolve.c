@@ -54,7 +54,8 @@ const char *path_split(const char *path, char *parent, size_t size)
         size_t n = slash ? (size_t)(slash - path) : 0;
 
         if (n == 0) {
-                snprintf(parent, size, "/");
+                if (size >= 2)
+                        memcpy(parent, "/", 2);
         } else {
                 if (n >= size)
                         n = size - 1;

@@ -17,6 +17,7 @@
 #include "fs/mount.h"
 #include "fs/resolve.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 const char *image_format_name(enum image_format f)
 {
@@ -77,7 +78,7 @@ static enum image_format detect(const char *path, struct nook_err *e)
                 return FMT_UNKNOWN;
         }
         if (S_ISDIR(st.st_mode)) {
-                if ((size_t)snprintf(p, sizeof(p), "%s/oci-layout", path) >= sizeof(p)) {
+                if (STR_FMT(p, "%s/oci-layout", path) < 0) {
                         nook_errf(e, ENAMETOOLONG, "cannot import %.100s...: the path is too long", path);
                         return FMT_UNKNOWN;
                 }
@@ -131,8 +132,8 @@ static void progress(const struct import_opts *o, size_t i, size_t n, const stru
         } else {
                 char rel[128];
                 struct stat st = { 0 };
-                snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_valid(digest) ? digest_hex(digest) : "x");
-                fstatat(s->dfd, rel, &st, 0);
+                if (store_blob_rel(digest, rel, sizeof(rel)) == 0)
+                        fstatat(s->dfd, rel, &st, 0);
                 fprintf(stderr, "\rnook: unpacking layer %zu of %zu (%.1f MiB)   ", i, n, (double)st.st_size / (1 << 20));
         }
         fflush(stderr);
@@ -147,7 +148,7 @@ static int unpack_layer(struct store *s, const char *digest, const char *expecte
         int r;
 
         if (expected && *expected && store_has_layer(s, expected)) {
-                snprintf(diff_id, DIGEST_STR_LEN + 1, "%s", expected);
+                memcpy(diff_id, expected, DIGEST_STR_LEN + 1);     /* a valid one: store_has_layer */
                 return 0;
         }
         _cleanup_close_ int blob = store_open_blob(s, digest, e);
@@ -170,8 +171,9 @@ static int unpack_layer(struct store *s, const char *digest, const char *expecte
         }
         char final[128];
         if (r == 0) {
-                store_layer_rel(diff_id, final, sizeof(final));
-                if (store_has_layer(s, diff_id)) {
+                if (store_layer_rel(diff_id, final, sizeof(final)) < 0) {
+                        r = nook_errf(e, ENAMETOOLONG, "cannot store layer %s: %m", diff_id);
+                } else if (store_has_layer(s, diff_id)) {
                         /* the same content came with another blob: keep one */
                 } else if (renameat(s->dfd, tmp, s->dfd, final) < 0) {
                         r = nook_errf(e, errno, "cannot store layer %s: %m", diff_id);
@@ -276,7 +278,11 @@ static char *base_name(const char *path)
 {
         char buf[256];
         const char *b = strrchr(path, '/');
-        snprintf(buf, sizeof(buf), "%s", b && b[1] ? b + 1 : path);
+        const char *src = b && b[1] ? b + 1 : path;
+        /* a name, cut: one this long is refused as an image name anyway */
+        size_t len = strnlen(src, sizeof(buf) - 1);
+        memcpy(buf, src, len);
+        buf[len] = '\0';
         /* "alpine.tar.gz" → "alpine" */
         char *dot = strchr(buf, '.');
         if (dot && dot != buf)
@@ -406,8 +412,7 @@ static void drop_unreferenced_blobs(struct store *s)
                 char digest[300];
                 if (de->d_name[0] == '.')
                         continue;
-                snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-                if (!json_object_get(set, digest))
+                if (STR_FMT(digest, "sha256:%s", de->d_name) == 0 && !json_object_get(set, digest))
                         unlinkat(dirfd(dp), de->d_name, 0);
         }
         if (dp)
@@ -430,9 +435,8 @@ static void drop_layer_blobs(struct store *s, json_t *rec)
                 const char *digest = json_string_value(json_object_get(l, "digest"));
                 const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
                 char rel[128];
-                if (!digest || !digest_valid(digest) || !diff_id || !store_has_layer(s, diff_id))
+                if (!digest || !diff_id || !store_has_layer(s, diff_id) || store_blob_rel(digest, rel, sizeof(rel)) < 0)
                         continue;
-                snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_hex(digest));
                 unlinkat(s->dfd, rel, 0);
         }
 }
@@ -440,19 +444,24 @@ static void drop_layer_blobs(struct store *s, json_t *rec)
 /* Replaces every occurrence of from in e's message by to. */
 static void rename_in_message(struct nook_err *e, const char *from, const char *to)
 {
-        char out[sizeof(e->msg)];
-        size_t o = 0, n = strlen(from);
+        _cleanup_(buf_free) struct buf out = { 0 };
+        size_t n = strlen(from);
+        int r = 0;
 
-        for (const char *p = e->msg; *p && o + 1 < sizeof(out);) {
-                if (strncmp(p, from, n) == 0) {
-                        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", to);
+        for (const char *p = e->msg; *p && r == 0;) {
+                if (n && strncmp(p, from, n) == 0) {
+                        r = buf_appendf(&out, "%s", to);
                         p += n;
                 } else {
-                        out[o++] = *p++;
+                        r = buf_appendf(&out, "%c", *p++);
                 }
         }
-        out[o < sizeof(out) ? o : sizeof(out) - 1] = '\0';
-        memcpy(e->msg, out, sizeof(out));
+        if (r < 0)
+                return;         /* the message as it was */
+        /* a message, not a path: cut where e's room ends */
+        size_t len = strnlen(buf_str(&out), sizeof(e->msg) - 1);
+        memcpy(e->msg, buf_str(&out), len);
+        e->msg[len] = '\0';
 }
 
 int image_import(struct store *s, const char *path, const struct import_opts *o, char **out_name, struct nook_err *e)
@@ -526,8 +535,8 @@ static int clean_one(void *arg, char *out, struct nook_err *e)
         while (dp && (de = readdir(dp))) {
                 if (de->d_name[0] == '.')
                         continue;
-                snprintf(rel, sizeof(rel), "tmp/%s", de->d_name);
-                store_remove_tree(s, rel);
+                if (STR_FMT(rel, "tmp/%s", de->d_name) == 0)
+                        store_remove_tree(s, rel);
         }
         if (dp)
                 closedir(dp);

@@ -11,6 +11,7 @@
 #include "fs/mount.h"
 #include "fs/resolve.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -39,9 +40,8 @@ static json_t *load_json_at(int dirfd, const char *rel, const char *what, struct
 
 static int blob_rel(const char *digest, char *buf, size_t size, struct nook_err *e)
 {
-        if (!digest_valid(digest))
+        if (store_blob_rel(digest, buf, size) < 0)
                 return nook_errf(e, EINVAL, "'%s' is not a sha256 digest", digest ? digest : "(none)");
-        snprintf(buf, size, "blobs/sha256/%s", digest_hex(digest));
         return 0;
 }
 
@@ -126,7 +126,7 @@ static json_t *pick_manifest(struct store *s, int layout, json_t *index, int dep
                 json_decref(m);
                 return inner;
         }
-        snprintf(digest_out, DIGEST_STR_LEN + 1, "%s", digest);
+        memcpy(digest_out, digest, DIGEST_STR_LEN + 1);   /* valid: blob_rel said so */
         return m;
 }
 
@@ -211,18 +211,16 @@ int manifest_from_oci_layout(struct store *s, int layout, const char *fallback_n
                 int r = copy_blob(s, layout, d, desc_size(json_array_get(ls, i)), e);
                 if (r < 0)
                         return r;
-                snprintf(layers[i].digest, sizeof(layers[i].digest), "%s", d);
-                snprintf(layers[i].diff_id, sizeof(layers[i].diff_id), "%s", id);
+                /* both valid, so of exactly this length */
+                memcpy(layers[i].digest, d, sizeof(layers[i].digest));
+                memcpy(layers[i].diff_id, id, sizeof(layers[i].diff_id));
         }
         /* a ref.name is a tag ("latest") or a full name ("alpine:3.19") */
         char name[256];
-        int len;
-        if (ref && strchr(ref, ':'))
-                len = snprintf(name, sizeof(name), "%s", ref);
-        else
-                len = snprintf(name, sizeof(name), "%s%s%s", fallback_name, ref ? ":" : "", ref ? ref : "");
-        if (len < 0 || (size_t)len >= sizeof(name))
-                return nook_errf(e, ENAMETOOLONG, "the image's name '%.60s...' is too long (give one with --name)", name);
+        bool full = ref && strchr(ref, ':');
+        if ((full ? STR_FMT(name, "%s", ref) : STR_FMT(name, "%s%s%s", fallback_name, ref ? ":" : "", ref ? ref : "")) < 0)
+                return nook_errf(e, ENAMETOOLONG, "the image's name '%.60s...' is too long (give one with --name)",
+                                 full ? ref : fallback_name);
         *name_out = strdup(name);
         *rec_out = make_record(name, FMT_OCI_LAYOUT, manifest_digest, cdigest, config, layers, n);
         return *name_out && *rec_out ? 0 : nook_errf(e, ENOMEM, "out of memory");
@@ -273,7 +271,7 @@ int manifest_from_docker_dir(struct store *s, int dir, const char *fallback_name
                 if (r < 0)
                         return r;
                 /* docker save layers are plain tars: the blob is the diff */
-                snprintf(layers[i].diff_id, sizeof(layers[i].diff_id), "%s", id);
+                memcpy(layers[i].diff_id, id, sizeof(layers[i].diff_id));      /* valid: of this length */
         }
         const char *tag = json_string_value(json_array_get(json_object_get(m, "RepoTags"), 0));
         *name_out = strdup(tag ? tag : fallback_name);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 #define BLOCK (1 << 16)
 
@@ -196,7 +197,8 @@ static int open_parent(struct unpack *u, const char *path, const char **base, st
 
         *base = slash ? slash + 1 : path;
         /* path came through clean_path, into a buffer of this size */
-        snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+        if (STR_FMT(parent, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".") < 0)
+                return nook_errf(e, ENAMETOOLONG, "layer %s: entry '%.100s...' has too long a name", u->name, path);
         int fd = (int)syscall(SYS_openat2, u->root, parent, &how, sizeof(how));
         if (fd >= 0)
                 return fd;

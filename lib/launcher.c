@@ -180,8 +180,14 @@ void launcher_last_line(const char *log, const char *skip, char *buf, size_t siz
         buf[0] = '\0';
         while (f && fgets(line, sizeof(line), f)) {
                 line[strcspn(line, "\n")] = '\0';
-                if (line[0] && !(skip && strstr(line, skip)))
-                        snprintf(buf, size, "%.200s", line);
+                if (line[0] && !(skip && strstr(line, skip))) {
+                        /* a message, not a path: cut at 200 bytes */
+                        size_t n = strnlen(line, 200);
+                        if (n >= size)
+                                n = size - 1;
+                        memcpy(buf, line, n);
+                        buf[n] = '\0';
+                }
         }
         if (f)
                 fclose(f);

@@ -24,24 +24,17 @@
 
 bool image_exists(const char *store_root, const char *name)
 {
-        char norm[512], path[4096];
+        char norm[512], rel[1024];
+        _cleanup_free_ char *path = NULL;
         struct nook_err e = { 0 };
         _cleanup_free_ char *root = store_root ? strdup(store_root) : store_default_root();
         struct stat st;
 
         if (!root || strchr(name, '/') == name || store_normalize_name(name, norm, sizeof(norm), &e) < 0)
                 return false;
-        /* the record's file name, as store.c escapes it */
-        size_t o = (size_t)snprintf(path, sizeof(path), "%s/images/", root);
-        for (const char *p = norm; *p && o + 4 < sizeof(path); p++) {
-                if (*p == '/') {
-                        memcpy(path + o, "%2F", 3);
-                        o += 3;
-                } else {
-                        path[o++] = *p;
-                }
-        }
-        snprintf(path + o, sizeof(path) - o, ".json");
+        /* looked at from outside: the store is not opened (nor made) */
+        if (store_record_rel(norm, rel, sizeof(rel)) < 0 || asprintf(&path, "%s/%s", root, rel) < 0)
+                return false;
         return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -159,8 +152,7 @@ static int layer_entry(int root, const char *file, int *fd, enum layer_says *say
                 char v = 0;
                 /* O_PATH fds take no xattr calls: through /proc */
                 char proc[64];
-                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dir);
-                opaque = opaque || (getxattr(proc, "user.overlay.opaque", &v, 1) == 1 && v == 'y');
+                opaque = opaque || (STR_FMT(proc, "/proc/self/fd/%d", dir) == 0 && getxattr(proc, "user.overlay.opaque", &v, 1) == 1 && v == 'y');
         }
         return 0;
 }
@@ -281,7 +273,7 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
 
         if (!user || !*user)
                 return 0;
-        if ((size_t)snprintf(buf, sizeof(buf), "%s", user) >= sizeof(buf))
+        if (STR_FMT(buf, "%s", user) < 0)
                 return nook_errf(e, ENAMETOOLONG, "the image's user '%s' is too long a name (use --uid)", nook_val(user));
         char *colon = strchr(buf, ':');
         if (colon)
@@ -312,21 +304,24 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
 static int open_persistent(struct nook_spec *s, struct store *st, const char *name, const char *config,
                            struct nook_err *e)
 {
-        char image[600];
-        snprintf(image, sizeof(image), "%s %s", name, config ? config : "");
-        char rel[256], path[512];
+        char image[600], rel[256], path[512], tmp[300];
 
         if (!s->name)
                 return nook_errf(e, EINVAL, "--persist needs --name NAME (or Name= in [Image])");
-        snprintf(rel, sizeof(rel), "containers/%s", s->name);
+        /* rel and what is under it (the longest: image.tmp) fit in path and tmp */
+        if (STR_FMT(image, "%s %s", name, config ? config : "") < 0 || STR_FMT(rel, "containers/%s", s->name) < 0 ||
+            STR_FMT(tmp, "%s/image.tmp", rel) < 0)
+                return nook_errf(e, ENAMETOOLONG, "sandbox name %.60s... is too long", s->name);
         if (mkdirat(st->dfd, rel, 0700) < 0 && errno != EEXIST)
                 return nook_errf(e, errno, "cannot create %s/%s: %m", st->root, rel);
         for (const char *d = "upper\0work\0"; *d; d += strlen(d) + 1) {
-                snprintf(path, sizeof(path), "%s/%s", rel, d);
+                if (STR_FMT(path, "%s/%s", rel, d) < 0)
+                        return nook_errf(e, ENAMETOOLONG, "cannot create %s/%s/%s: %m", st->root, rel, d);
                 if (mkdirat(st->dfd, path, 0755) < 0 && errno != EEXIST)
                         return nook_errf(e, errno, "cannot create %s/%s: %m", st->root, path);
         }
-        snprintf(path, sizeof(path), "%s/lock", rel);
+        if (STR_FMT(path, "%s/lock", rel) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot lock sandbox %s: %m", s->name);
         int lock = openat(st->dfd, path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
                 int err = errno;
@@ -338,7 +333,8 @@ static int open_persistent(struct nook_spec *s, struct store *st, const char *na
         s->persist_lock = lock;
         /* a name belongs to one image: resuming it on another would mix
            a writable layer with layers it was not made on */
-        snprintf(path, sizeof(path), "%s/image", rel);
+        if (STR_FMT(path, "%s/image", rel) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot record the image of sandbox %s: %m", s->name);
         char was[512] = "";
         int fd = openat(st->dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd >= 0) {
@@ -350,8 +346,6 @@ static int open_persistent(struct nook_spec *s, struct store *st, const char *na
                                          s->name, name, s->name);
         } else {
                 /* written aside, then renamed: a kill never leaves it empty */
-                char tmp[300];
-                snprintf(tmp, sizeof(tmp), "%s/image.tmp", rel);
                 fd = openat(st->dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (fd < 0 || write(fd, image, strlen(image)) != (ssize_t)strlen(image) || fsync(fd) < 0 ||
                     renameat(st->dfd, tmp, st->dfd, path) < 0) {
@@ -439,7 +433,8 @@ static int resolve_path(struct nook_spec *s, struct nook_err *e)
         if (!S_ISDIR(st.st_mode))
                 return nook_errf(e, EINVAL, "image %s is a file: Image= takes a store name, an OCI layout directory or a rootfs directory (import archives with 'nook image import')",
                                  s->image);
-        snprintf(probe, sizeof(probe), "%s/oci-layout", real);
+        if (STR_FMT(probe, "%s/oci-layout", real) < 0)
+                return nook_errf(e, ENAMETOOLONG, "image %s: %m", s->image);
         if (access(probe, F_OK) < 0) {
                 if (strv_push(&s->layers, &n, real) < 0)
                         return nook_errf(e, ENOMEM, "out of memory");
@@ -455,7 +450,8 @@ static int resolve_path(struct nook_spec *s, struct nook_err *e)
         }
         char name[300];
         const char *base = strrchr(real, '/');
-        snprintf(name, sizeof(name), "local/%s", base && base[1] ? base + 1 : "image");
+        if (STR_FMT(name, "local/%s", base && base[1] ? base + 1 : "image") < 0)
+                return nook_errf(e, ENAMETOOLONG, "image %s: %m", s->image);
         for (char *p = name; *p; p++)
                 if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789._-/", *p))
                         *p = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : '-';
@@ -487,7 +483,10 @@ static int take_layers(struct nook_spec *s, struct store *st, json_t *rec, const
                                       id ? id : "?", name);
                         break;
                 }
-                store_layer_rel(id, rel, sizeof(rel));
+                if (store_layer_rel(id, rel, sizeof(rel)) < 0) {
+                        r = nook_errf(e, ENAMETOOLONG, "layer %s of image %s: %m", id, name);
+                        break;
+                }
                 if (asprintf(&path, "%s/%s", st->root, rel) < 0 || strv_push(&s->layers, &n, path) < 0)
                         r = nook_errf(e, ENOMEM, "out of memory");
                 free(path);
