@@ -239,3 +239,21 @@ PATH="$D/fakebin:$PATH" exec "$NOOK" run --image "$D/root" --map=range -- /bin/t
         [[ "$stderr" == *"skopeo $CLEAN_START"$'\n'* ]] || { show_run; fail "skopeo did not start clean"; }
         [[ "$stderr" == *"skopeo failed"* ]] || { show_run; fail "no error from nook"; }
 }
+
+# The network helpers start through launcher_exec too. Their fds are not
+# asserted yet: slirp.c and pasta.c fork them with launcher_fork, which
+# leaves fds as they are (fd 9 of nook's caller reaches them); once they
+# pass their fds to launcher_fork_keep, the fds= list must lack 9.
+@test "slirp4netns starts with no signal blocked or ignored" {
+        need_tun
+        reporting_helper slirp4netns
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" sh -c 'trap "" HUP; exec "$1" run --net slirp -- /bin/true 9</dev/null' _ "$NOOK"
+        assert_nook_error "slirp4netns failed: slirp4netns stand-in: SigBlk:0000000000000000 SigIgn:0000000000000000 fds="
+}
+
+@test "pasta starts with no signal blocked or ignored" {
+        need_tun
+        reporting_helper pasta
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" sh -c 'trap "" HUP; exec "$1" run --net pasta -- /bin/true 9</dev/null' _ "$NOOK"
+        assert_nook_error "pasta failed: pasta stand-in: SigBlk:0000000000000000 SigIgn:0000000000000000 fds="
+}
