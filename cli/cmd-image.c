@@ -8,18 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cmd-image-export.h"
 #include "image/image-import.h"
 #include "image/store.h"
 #include "lib/cleanup.h"
+#include "lib/launcher.h"
 #include "lib/strutil.h"
 #include "cred/userns.h"
 
@@ -128,24 +126,23 @@ static int skopeo_copy(const char *ref, const char *dir, bool no_tls_verify, str
         if (asprintf(&src, "%s%s", strstr(ref, "://") ? "" : "docker://", ref) < 0 ||
             asprintf(&dst, "oci:%s:latest", dir) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
-        pid_t pid = fork();
+        struct nook_err fe = { 0 };
+        int pidfd;
+        /* a killed pull must not leave skopeo writing into tmp/ */
+        pid_t pid = launcher_fork_keep(&pidfd, NULL, 0, &fe);
         if (pid < 0)
-                return nook_errf(e, errno, "cannot start skopeo: %m");
+                return nook_errf(e, -pid, "cannot start skopeo: %s", fe.msg);
         if (pid == 0) {
-                /* a killed pull must not leave skopeo writing into tmp/ */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 char *argv[] = { "skopeo", "copy", "--quiet",
                                  no_tls_verify ? "--src-tls-verify=false" : "--src-tls-verify=true",
                                  src, dst, NULL };
-                execvp(argv[0], argv);
-                _exit(errno == ENOENT ? 127 : 126);
+                _exit(launcher_exec_program(argv[0], argv) == -ENOENT ? 127 : 126);
         }
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        int st = launcher_wait(pidfd, -1);
+        launcher_end(&pidfd, 0, 0);
+        if (st == 127)
                 return nook_errf(e, ENOENT, "cannot pull %s: skopeo is not installed (apt-get install skopeo)", ref);
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        if (st != 0)
                 return nook_errf(e, EIO, "cannot pull %s: skopeo failed (see its message above)", ref);
         return 0;
 }
@@ -271,9 +268,8 @@ static json_int_t layers_size(const struct store *s, const json_t *ls)
                 const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
                 char rel[128];
                 _cleanup_free_ char *path = NULL;
-                if (!diff_id)
+                if (!diff_id || store_layer_rel(diff_id, rel, sizeof(rel)) < 0)
                         continue;
-                store_layer_rel(diff_id, rel, sizeof(rel));
                 if (asprintf(&path, "%s/%s", s->root, rel) < 0)
                         continue;
                 walked_bytes = 0;
@@ -453,10 +449,10 @@ static int do_prune(struct image_args *a)
                         char digest[300], rel[300];
                         if (de->d_name[0] == '.')
                                 continue;
-                        snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-                        if (json_object_get(refs.set, digest))
+                        /* a d_name has 255 bytes at most: both fit */
+                        if (STR_FMT(digest, "sha256:%s", de->d_name) < 0 || json_object_get(refs.set, digest) ||
+                            STR_FMT(rel, "%s/%s", dirs[k], de->d_name) < 0)
                                 continue;
-                        snprintf(rel, sizeof(rel), "%s/%s", dirs[k], de->d_name);
                         if (k == 0) {
                                 /* a running sandbox holds its layers' locks */
                                 int lfd = openat(s.dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -604,8 +600,11 @@ int cmd_rm(int argc, char **argv)
                         r = nook_errf(&e, EINVAL, "'%s' is not a sandbox name", nook_val(name));
                         break;
                 }
-                snprintf(rel, sizeof(rel), "containers/%s", name);
-                snprintf(lockrel, sizeof(lockrel), "%s/lock", rel);
+                /* a name of 200 bytes at most: both fit */
+                if (STR_FMT(rel, "containers/%s", name) < 0 || STR_FMT(lockrel, "%s/lock", rel) < 0) {
+                        r = nook_errf(&e, ENAMETOOLONG, "'%s' is not a sandbox name", nook_val(name));
+                        break;
+                }
                 int lock = openat(s.dfd, lockrel, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
                 if (lock < 0) {
                         r = nook_errf(&e, ENOENT, "no persistent sandbox named %s", name);

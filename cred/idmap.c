@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/launcher.h"
+#include "lib/strutil.h"
 
 static int write_at(int dirfd, const char *file, const char *text, struct nook_err *e)
 {
@@ -28,14 +29,13 @@ static int write_at(int dirfd, const char *file, const char *text, struct nook_e
 static int write_single_maps(int procdir, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
                              struct nook_err *e)
 {
-        char line[64];
+        char uline[64], gline[64];
 
-        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)uid_in, (unsigned)uid_out);
-        int r = write_at(procdir, "uid_map", line, e);
-        if (r < 0)
-                return r;
-        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)gid_in, (unsigned)gid_out);
-        return write_at(procdir, "gid_map", line, e);
+        if (STR_FMT(uline, "%u %u 1\n", (unsigned)uid_in, (unsigned)uid_out) < 0 ||
+            STR_FMT(gline, "%u %u 1\n", (unsigned)gid_in, (unsigned)gid_out) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot map ids: %m");
+        int r = write_at(procdir, "uid_map", uline, e);
+        return r < 0 ? r : write_at(procdir, "gid_map", gline, e);
 }
 
 int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, gid_t gid_out,
@@ -44,7 +44,8 @@ int idmap_write_single(pid_t child, uid_t uid_in, uid_t uid_out, gid_t gid_in, g
         char path[64];
         int r;
 
-        snprintf(path, sizeof(path), "/proc/%d", (int)child);
+        if (STR_FMT(path, "/proc/%d", (int)child) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot map ids: %m");
         _cleanup_close_ int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return nook_errf(e, errno, "cannot map ids: %s: %m", path);
@@ -72,7 +73,7 @@ int idmap_nest_self(uid_t uid_in, gid_t gid_in, struct nook_err *e)
 /* A running setuid helper (newuidmap/newgidmap) and the pipe of its
    complaints. */
 struct map_helper {
-        pid_t pid;
+        int pidfd;
         int err;        /* read end of its stderr */
         const char *name;
 };
@@ -82,23 +83,25 @@ static int start_map_helper(char *const argv[], struct map_helper *h, struct noo
         int pipefd[2];
 
         h->name = argv[0];
+        h->pidfd = -1;
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot map ids: pipe: %m");
-        h->pid = fork();
-        if (h->pid < 0) {
+        struct nook_err fe = { 0 };
+        pid_t pid = launcher_fork_keep(&h->pidfd, NULL, 0, &fe);
+        if (pid < 0) {
                 close(pipefd[0]);
                 close(pipefd[1]);
-                return nook_errf(e, errno, "cannot map ids: fork: %m");
+                return nook_errf(e, -pid, "cannot map ids: %s", fe.msg);
         }
-        if (h->pid == 0) {
+        if (pid == 0) {
                 char path[64];
                 dup2(pipefd[1], 2);
                 /* the distribution's setuid helper first: not whatever a
                    PATH entry might hold */
-                snprintf(path, sizeof(path), "/usr/bin/%s", argv[0]);
-                execv(path, argv);
-                execvp(argv[0], argv);
-                _exit(errno == ENOENT ? 127 : 126);
+                if (STR_FMT(path, "/usr/bin/%s", argv[0]) == 0)
+                        launcher_exec_program(path, (char **)argv);
+                int r = launcher_exec_program(argv[0], (char **)argv);
+                _exit(r == -ENOENT ? 127 : 126);
         }
         close(pipefd[1]);
         h->err = pipefd[0];
@@ -110,16 +113,15 @@ static int finish_map_helper(struct map_helper *h, struct nook_err *e)
 {
         char msg[256] = "";
         ssize_t n = read(h->err, msg, sizeof(msg) - 1);
-        int st;
 
         close(h->err);
         msg[n > 0 ? n : 0] = '\0';
         msg[strcspn(msg, "\n")] = '\0';
-        while (waitpid(h->pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        int st = launcher_wait(h->pidfd, -1);
+        launcher_end(&h->pidfd, 0, 0);
+        if (st == 0)
                 return 0;
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        if (st == 127)
                 return nook_errf(e, ENOENT, "cannot map ids: %s is not installed (apt-get install uidmap, or use --map=single)", h->name);
         return nook_errf(e, EPERM, "cannot map ids: %s failed%s%s (check /etc/subuid and /etc/subgid, or use --map=single)",
                          h->name, msg[0] ? ": " : "", msg);
@@ -130,16 +132,15 @@ int idmap_write_range(pid_t child, uid_t uid, gid_t gid, const struct subid_pair
         char pid[16], own[16], start[24], count[24];
         int rc;
 
-        snprintf(pid, sizeof(pid), "%d", (int)child);
-        snprintf(own, sizeof(own), "%u", (unsigned)uid);
-        snprintf(start, sizeof(start), "%lu", r->uid_start);
-        snprintf(count, sizeof(count), "%lu", r->uid_count);
+        char gown[16], gstart[24], gcount[24];
+
+        if (STR_FMT(pid, "%d", (int)child) < 0 || STR_FMT(own, "%u", (unsigned)uid) < 0 ||
+            STR_FMT(start, "%lu", r->uid_start) < 0 || STR_FMT(count, "%lu", r->uid_count) < 0 ||
+            STR_FMT(gown, "%u", (unsigned)gid) < 0 || STR_FMT(gstart, "%lu", r->gid_start) < 0 ||
+            STR_FMT(gcount, "%lu", r->gid_count) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot map ids: %m");
         /* root inside is the user; 1..N inside are the subordinate ids */
         char *uidmap[] = { "newuidmap", pid, "0", own, "1", "1", start, count, NULL };
-        char gown[16], gstart[24], gcount[24];
-        snprintf(gown, sizeof(gown), "%u", (unsigned)gid);
-        snprintf(gstart, sizeof(gstart), "%lu", r->gid_start);
-        snprintf(gcount, sizeof(gcount), "%lu", r->gid_count);
         char *gidmap[] = { "newgidmap", pid, "0", gown, "1", "1", gstart, gcount, NULL };
         /* both at once: each is a setuid exec of a few milliseconds */
         struct map_helper hu, hg;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/strutil.h"
+
 #define SUBID_WANTED 65535UL
 
 static int pick(struct subid_range *r, int n, unsigned long own, const char *what, const char *user,
@@ -78,7 +80,8 @@ static int read_subid_file(const char *path, const char *user, unsigned long own
         FILE *f = fopen(path, "re");
 
         *out = NULL;
-        snprintf(ownstr, sizeof(ownstr), "%lu", own);
+        if (STR_FMT(ownstr, "%lu", own) < 0)
+                ownstr[0] = '\0';      /* cannot happen: 20 digits at most */
         while (f && fgets(line, sizeof(line), f)) {
                 char name[256];
                 unsigned long start, count;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cred/idmap.h"
+#include "lib/strutil.h"
 
 int userns_map_choose(struct userns_map *m, enum userns_mode mode, struct nook_err *e)
 {
@@ -30,7 +31,8 @@ int userns_map_choose(struct userns_map *m, enum userns_mode mode, struct nook_e
         if (pw) {
                 user = pw->pw_name;
         } else {
-                snprintf(name, sizeof(name), "%u", (unsigned)m->uid);
+                if (STR_FMT(name, "%u", (unsigned)m->uid) < 0)
+                        return nook_errf(e, ENAMETOOLONG, "cannot map ids: %m");
                 user = name;
         }
         int r = subid_lookup(user, m->uid, m->gid, &m->sub, e);

@@ -78,10 +78,8 @@ pid_t fuse_overlay_start(pid_t child, size_t n_layers, const char *persist_dir, 
         if (!program)
                 return nook_errf(e, ENOENT, "fuse-overlayfs is not installed (apt-get install fuse-overlayfs)");
         warn_if_nearly_full(persist_dir);
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
-        userns = open(path, O_RDONLY | O_CLOEXEC);
-        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
-        mntns = open(path, O_RDONLY | O_CLOEXEC);
+        userns = STR_FMT(path, "/proc/%d/ns/user", (int)child) < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+        mntns = STR_FMT(path, "/proc/%d/ns/mnt", (int)child) < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
         if (userns < 0 || mntns < 0) {
                 int err = errno;
                 if (userns >= 0)
@@ -90,18 +88,15 @@ pid_t fuse_overlay_start(pid_t child, size_t n_layers, const char *persist_dir, 
                         close(mntns);
                 return nook_errf(e, err, "cannot join the sandbox to start fuse-overlayfs: %m");
         }
-        /* dies with nook, whatever kills it */
+        /* dies with nook, whatever kills it; takes no fd of nook's */
         struct nook_err fe = { 0 };
-        pid_t pid = launcher_fork(pidfd, &fe);
+        pid_t pid = launcher_fork_keep(pidfd, NULL, 0, &fe);
         if (pid < 0) {
                 close(userns);
                 close(mntns);
                 return nook_errf(e, -pid, "cannot start fuse-overlayfs: %s", fe.msg);
         }
         if (pid == 0) {
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
                 if (setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0 ||
                     unshare(CLONE_NEWNS) < 0 || chdir("/") < 0) {
                         fprintf(stderr, "nook: cannot join the sandbox to start fuse-overlayfs: %s\n", strerror(errno));
@@ -114,8 +109,8 @@ pid_t fuse_overlay_start(pid_t child, size_t n_layers, const char *persist_dir, 
                                 dup3(null, 2, 0);
                 }
                 char *argv[] = { "fuse-overlayfs", "-f", "-o", (char *)buf_str(&opts), "/newroot", NULL };
-                execv(program, argv);
-                fprintf(stderr, "nook: cannot run %s: %s\n", program + strlen("/oldroot"), strerror(errno));
+                int err = -launcher_exec_program(program, argv);
+                fprintf(stderr, "nook: cannot run %s: %s\n", program + strlen("/oldroot"), strerror(err));
                 _exit(127);
         }
         close(userns);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -84,28 +85,29 @@ int mnt_new_tmpfs(uint64_t size, mode_t mode, uint64_t attrs, struct nook_err *e
         return mnt_new_tmpfs_owned(size, mode, (uid_t)-1, (gid_t)-1, attrs, e);
 }
 
+/* A numeric option of a tmpfs (octal: a mode). */
+static int tmpfs_set_num(int fs, const char *key, unsigned long long v, bool octal, struct nook_err *e)
+{
+        char buf[32];
+        int r = octal ? STR_FMT(buf, "%04llo", v) : STR_FMT(buf, "%llu", v);
+
+        return r < 0 ? nook_errf(e, -r, "cannot set the %s of a tmpfs: %m", key) : fs_set(fs, "tmpfs", key, buf, e);
+}
+
 int mnt_new_tmpfs_owned(uint64_t size, mode_t mode, uid_t uid, gid_t gid, uint64_t attrs, struct nook_err *e)
 {
         _cleanup_close_ int fs = fs_open("tmpfs", e);
-        char buf[32];
         int r;
 
         if (fs < 0)
                 return fs;
-        snprintf(buf, sizeof(buf), "%04o", (unsigned)mode);
-        r = fs_set(fs, "tmpfs", "mode", buf, e);
-        if (r == 0 && size) {
-                snprintf(buf, sizeof(buf), "%llu", (unsigned long long)size);
-                r = fs_set(fs, "tmpfs", "size", buf, e);
-        }
-        if (r == 0 && uid != (uid_t)-1) {
-                snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
-                r = fs_set(fs, "tmpfs", "uid", buf, e);
-        }
-        if (r == 0 && gid != (gid_t)-1) {
-                snprintf(buf, sizeof(buf), "%u", (unsigned)gid);
-                r = fs_set(fs, "tmpfs", "gid", buf, e);
-        }
+        r = tmpfs_set_num(fs, "mode", mode, true, e);
+        if (r == 0 && size)
+                r = tmpfs_set_num(fs, "size", size, false, e);
+        if (r == 0 && uid != (uid_t)-1)
+                r = tmpfs_set_num(fs, "uid", uid, false, e);
+        if (r == 0 && gid != (gid_t)-1)
+                r = tmpfs_set_num(fs, "gid", gid, false, e);
         if (r < 0)
                 return r;
         return fs_mount(fs, "tmpfs", attrs, e);

@@ -32,25 +32,20 @@ int resolve_open_regular(int rootfd, const char *path)
 {
         /* O_NONBLOCK: opening a FIFO for reading would wait for a writer
            that never comes; the type is checked on what was opened */
-        int fd = resolve_open(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        _cleanup_close_ int fd = resolve_open(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         struct stat st;
 
         if (fd < 0)
                 return fd;
-        if (fstat(fd, &st) < 0) {
-                int err = errno;
-                close(fd);
-                return -err;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                close(fd);
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
                 return -EFTYPE_NOT_REGULAR;
-        }
         /* regular files ignore O_NONBLOCK; cleared all the same */
         int fl = fcntl(fd, F_GETFL);
         if (fl >= 0)
                 fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-        return fd;
+        return steal_fd(&fd);
 }
 
 const char *path_split(const char *path, char *parent, size_t size)
@@ -59,7 +54,8 @@ const char *path_split(const char *path, char *parent, size_t size)
         size_t n = slash ? (size_t)(slash - path) : 0;
 
         if (n == 0) {
-                snprintf(parent, size, "/");
+                if (size >= 2)
+                        memcpy(parent, "/", 2);
         } else {
                 if (n >= size)
                         n = size - 1;

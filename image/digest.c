@@ -35,8 +35,11 @@ void digest_final(struct digest_ctx *c, char out[DIGEST_STR_LEN + 1])
 
         EVP_DigestFinal_ex(c->md, md, &n);
         memcpy(out, "sha256:", 7);
-        for (unsigned i = 0; i < n && i < 32; i++)
-                snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+        static const char hex[] = "0123456789abcdef";
+        for (unsigned i = 0; i < n && i < 32; i++) {
+                out[7 + 2 * i] = hex[md[i] >> 4];
+                out[8 + 2 * i] = hex[md[i] & 15];
+        }
         out[DIGEST_STR_LEN] = '\0';
         digest_free(c);
 }

@@ -12,13 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "image/image-manifest.h"
 #include "image/layer-unpack.h"
 #include "fs/mount.h"
 #include "fs/resolve.h"
 #include "lib/cleanup.h"
-
-#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#include "lib/strutil.h"
 
 const char *image_format_name(enum image_format f)
 {
@@ -31,8 +30,6 @@ const char *image_format_name(enum image_format f)
         default: return "unknown";
         }
 }
-
-#define _cleanup_json_ _cleanup_(json_decrefp)
 
 /* --- telling formats apart ---------------------------------------------- */
 
@@ -81,7 +78,7 @@ static enum image_format detect(const char *path, struct nook_err *e)
                 return FMT_UNKNOWN;
         }
         if (S_ISDIR(st.st_mode)) {
-                if ((size_t)snprintf(p, sizeof(p), "%s/oci-layout", path) >= sizeof(p)) {
+                if (STR_FMT(p, "%s/oci-layout", path) < 0) {
                         nook_errf(e, ENAMETOOLONG, "cannot import %.100s...: the path is too long", path);
                         return FMT_UNKNOWN;
                 }
@@ -92,146 +89,6 @@ static enum image_format detect(const char *path, struct nook_err *e)
                 return FMT_UNKNOWN;
         }
         return detect_archive(path, e);
-}
-
-/* --- reading JSON from a layout, inside its root ------------------------ */
-
-static json_t *load_json_at(int dirfd, const char *rel, const char *what, struct nook_err *e)
-{
-        int fd = resolve_open_regular(dirfd, rel);
-        json_error_t je;
-
-        if (fd == -EFTYPE_NOT_REGULAR) {
-                nook_errf(e, EINVAL, "cannot read %s (%s): not a regular file", what, rel);
-                return NULL;
-        }
-        if (fd < 0) {
-                nook_errf(e, -fd, "cannot read %s (%s): %m", what, rel);
-                return NULL;
-        }
-        json_t *j = json_loadfd(fd, 0, &je);
-        close(fd);
-        if (!j)
-                nook_errf(e, EINVAL, "%s (%s) is not valid JSON: %s at line %d", what, rel, je.text, je.line);
-        return j;
-}
-
-static int blob_rel(const char *digest, char *buf, size_t size, struct nook_err *e)
-{
-        if (!digest_valid(digest))
-                return nook_errf(e, EINVAL, "'%s' is not a sha256 digest", digest ? digest : "(none)");
-        snprintf(buf, size, "blobs/sha256/%s", digest_hex(digest));
-        return 0;
-}
-
-/* The size a descriptor gives its blob; -1 when it gives none. */
-static int64_t desc_size(json_t *desc)
-{
-        json_t *v = json_object_get(desc, "size");
-        return json_is_integer(v) && json_integer_value(v) >= 0 ? (int64_t)json_integer_value(v) : -1;
-}
-
-/* Copies one blob of a layout into the store, checking its digest; one the
-   store has already is taken only when it has the descriptor's size. */
-static int copy_blob(struct store *s, int layout, const char *digest, int64_t size, struct nook_err *e)
-{
-        char rel[128], got[DIGEST_STR_LEN + 1];
-        int r = blob_rel(digest, rel, sizeof(rel), e);
-
-        if (r < 0)
-                return r;
-        if (store_has_blob(s, digest, size))
-                return 0;
-        _cleanup_close_ int fd = resolve_open_regular(layout, rel);
-        if (fd == -EFTYPE_NOT_REGULAR)
-                return nook_errf(e, EINVAL, "blob %s of the image is not a regular file", digest);
-        if (fd < 0)
-                return nook_errf(e, -fd, "blob %s is missing from the image: %m", digest);
-        return store_put_blob(s, fd, digest, got, NULL, e);
-}
-
-static bool platform_matches(json_t *desc)
-{
-        json_t *p = json_object_get(desc, "platform");
-        const char *os = json_string_value(json_object_get(p, "os"));
-        const char *arch = json_string_value(json_object_get(p, "architecture"));
-#if defined(__x86_64__)
-        const char *want = "amd64";
-#elif defined(__aarch64__)
-        const char *want = "arm64";
-#else
-        const char *want = "";
-#endif
-        return !p || ((!os || strcmp(os, "linux") == 0) && (!arch || strcmp(arch, want) == 0));
-}
-
-/* The image manifest for this machine, following nested indexes. */
-static json_t *pick_manifest(struct store *s, int layout, json_t *index, int depth, char *digest_out,
-                             const char **ref_name, struct nook_err *e)
-{
-        json_t *ms = json_object_get(index, "manifests"), *d;
-        size_t i;
-
-        if (depth > 4 || !json_is_array(ms) || json_array_size(ms) == 0) {
-                nook_errf(e, EINVAL, "the image index lists no manifests");
-                return NULL;
-        }
-        json_t *chosen = NULL;
-        json_array_foreach(ms, i, d) {
-                if (platform_matches(d)) {
-                        chosen = d;
-                        break;
-                }
-        }
-        if (!chosen) {
-                nook_errf(e, ENOENT, "the image has no manifest for linux on this architecture");
-                return NULL;
-        }
-        const char *digest = json_string_value(json_object_get(chosen, "digest"));
-        const char *mt = json_string_value(json_object_get(chosen, "mediaType"));
-        const char *name = json_string_value(json_object_get(json_object_get(chosen, "annotations"),
-                                                              "org.opencontainers.image.ref.name"));
-        if (name && !*ref_name)
-                *ref_name = name;
-        char rel[128];
-        if (blob_rel(digest, rel, sizeof(rel), e) < 0 || copy_blob(s, layout, digest, desc_size(chosen), e) < 0)
-                return NULL;
-        json_t *m = load_json_at(layout, rel, "the image manifest", e);
-        if (!m)
-                return NULL;
-        if ((mt && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0)) ||
-            json_object_get(m, "manifests")) {
-                json_t *inner = pick_manifest(s, layout, m, depth + 1, digest_out, ref_name, e);
-                json_decref(m);
-                return inner;
-        }
-        snprintf(digest_out, DIGEST_STR_LEN + 1, "%s", digest);
-        return m;
-}
-
-/* --- the record --------------------------------------------------------- */
-
-struct layer_ref {
-        char digest[DIGEST_STR_LEN + 1];        /* the blob */
-        char diff_id[DIGEST_STR_LEN + 1];       /* its uncompressed tar; "" until known */
-};
-
-static json_t *make_record(const char *name, enum image_format fmt, const char *manifest, const char *config_digest,
-                           json_t *config, const struct layer_ref *layers, size_t n)
-{
-        json_t *rec = json_object(), *ls = json_array();
-
-        for (size_t i = 0; i < n; i++)
-                json_array_append_new(ls, json_pack("{s:s,s:s}", "digest", layers[i].digest, "diff_id", layers[i].diff_id));
-        json_object_set_new(rec, "name", json_string(name));
-        json_object_set_new(rec, "format", json_string(image_format_name(fmt)));
-        if (manifest && *manifest)
-                json_object_set_new(rec, "manifest_digest", json_string(manifest));
-        json_object_set_new(rec, "config_digest", json_string(config_digest));
-        json_object_set(rec, "config", config);
-        json_object_set_new(rec, "layers", ls);
-        json_object_set_new(rec, "imported", json_integer((json_int_t)time(NULL)));
-        return rec;
 }
 
 /* --- unpacking, in a user namespace with the sandbox's ids --------------- */
@@ -275,8 +132,8 @@ static void progress(const struct import_opts *o, size_t i, size_t n, const stru
         } else {
                 char rel[128];
                 struct stat st = { 0 };
-                snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_valid(digest) ? digest_hex(digest) : "x");
-                fstatat(s->dfd, rel, &st, 0);
+                if (store_blob_rel(digest, rel, sizeof(rel)) == 0)
+                        fstatat(s->dfd, rel, &st, 0);
                 fprintf(stderr, "\rnook: unpacking layer %zu of %zu (%.1f MiB)   ", i, n, (double)st.st_size / (1 << 20));
         }
         fflush(stderr);
@@ -291,7 +148,7 @@ static int unpack_layer(struct store *s, const char *digest, const char *expecte
         int r;
 
         if (expected && *expected && store_has_layer(s, expected)) {
-                snprintf(diff_id, DIGEST_STR_LEN + 1, "%s", expected);
+                memcpy(diff_id, expected, DIGEST_STR_LEN + 1);     /* a valid one: store_has_layer */
                 return 0;
         }
         _cleanup_close_ int blob = store_open_blob(s, digest, e);
@@ -314,8 +171,9 @@ static int unpack_layer(struct store *s, const char *digest, const char *expecte
         }
         char final[128];
         if (r == 0) {
-                store_layer_rel(diff_id, final, sizeof(final));
-                if (store_has_layer(s, diff_id)) {
+                if (store_layer_rel(diff_id, final, sizeof(final)) < 0) {
+                        r = nook_errf(e, ENAMETOOLONG, "cannot store layer %s: %m", diff_id);
+                } else if (store_has_layer(s, diff_id)) {
                         /* the same content came with another blob: keep one */
                 } else if (renameat(s->dfd, tmp, s->dfd, final) < 0) {
                         r = nook_errf(e, errno, "cannot store layer %s: %m", diff_id);
@@ -353,152 +211,6 @@ int image_unpack_layers(struct store *s, json_t *rec, const struct import_opts *
                 json_array_foreach(ls, i, l)
                         json_array_append(ids, json_object_get(l, "diff_id"));
         return 0;
-}
-
-/* --- each format -------------------------------------------------------- */
-
-/* Checked before any layer is read: overlayfs stacks no more (and an image
-   that has more is more likely made to hurt than to run). */
-static int too_many_layers(size_t n, struct nook_err *e)
-{
-        return nook_errf(e, E2BIG, "the image has %zu layers; nook takes at most %d, overlayfs's limit (squash it into fewer layers)",
-                         n, OVERLAY_MAX_LAYERS);
-}
-
-static int from_oci_layout(struct store *s, int layout, const char *fallback_name, json_t **rec_out, char **name_out,
-                           struct nook_err *e)
-{
-        _cleanup_json_ json_t *index = load_json_at(layout, "index.json", "the OCI index", e);
-        char manifest_digest[DIGEST_STR_LEN + 1] = "";
-        const char *ref = NULL;
-
-        if (!index)
-                return -EINVAL;
-        _cleanup_json_ json_t *m = pick_manifest(s, layout, index, 0, manifest_digest, &ref, e);
-        if (!m)
-                return -EINVAL;
-        const char *cdigest = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
-        char rel[128];
-        if (blob_rel(cdigest, rel, sizeof(rel), e) < 0 ||
-            copy_blob(s, layout, cdigest, desc_size(json_object_get(m, "config")), e) < 0)
-                return -EINVAL;
-        _cleanup_json_ json_t *config = load_json_at(layout, rel, "the image config", e);
-        if (!config)
-                return -EINVAL;
-        json_t *ls = json_object_get(m, "layers"), *ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
-        size_t n = json_array_size(ls);
-        if (!json_is_array(ls) || !json_is_array(ids) || json_array_size(ids) != n)
-                return nook_errf(e, EINVAL, "the image manifest lists %zu layers but its config %zu diff_ids", n,
-                                 json_array_size(ids));
-        if (n > OVERLAY_MAX_LAYERS)
-                return too_many_layers(n, e);
-        _cleanup_free_ struct layer_ref *layers = calloc(n ? n : 1, sizeof(*layers));
-        if (!layers)
-                return nook_errf(e, ENOMEM, "out of memory");
-        for (size_t i = 0; i < n; i++) {
-                const char *d = json_string_value(json_object_get(json_array_get(ls, i), "digest"));
-                const char *id = json_string_value(json_array_get(ids, i));
-                if (!digest_valid(d) || !digest_valid(id))
-                        return nook_errf(e, EINVAL, "layer %zu of the image has no valid digest", i + 1);
-                int r = copy_blob(s, layout, d, desc_size(json_array_get(ls, i)), e);
-                if (r < 0)
-                        return r;
-                snprintf(layers[i].digest, sizeof(layers[i].digest), "%s", d);
-                snprintf(layers[i].diff_id, sizeof(layers[i].diff_id), "%s", id);
-        }
-        /* a ref.name is a tag ("latest") or a full name ("alpine:3.19") */
-        char name[256];
-        int len;
-        if (ref && strchr(ref, ':'))
-                len = snprintf(name, sizeof(name), "%s", ref);
-        else
-                len = snprintf(name, sizeof(name), "%s%s%s", fallback_name, ref ? ":" : "", ref ? ref : "");
-        if (len < 0 || (size_t)len >= sizeof(name))
-                return nook_errf(e, ENAMETOOLONG, "the image's name '%.60s...' is too long (give one with --name)", name);
-        *name_out = strdup(name);
-        *rec_out = make_record(name, FMT_OCI_LAYOUT, manifest_digest, cdigest, config, layers, n);
-        return *name_out && *rec_out ? 0 : nook_errf(e, ENOMEM, "out of memory");
-}
-
-/* Stores a file of an unpacked archive as a blob; its digest goes to out. */
-static int put_file(struct store *s, int dir, const char *rel, char *out, struct nook_err *e)
-{
-        _cleanup_close_ int fd = resolve_open_regular(dir, rel);
-
-        if (fd == -EFTYPE_NOT_REGULAR)
-                return nook_errf(e, EINVAL, "%s in the archive is not a regular file", rel);
-        if (fd < 0)
-                return nook_errf(e, -fd, "the archive lacks %s: %m", rel);
-        return store_put_blob(s, fd, NULL, out, NULL, e);
-}
-
-static int from_docker_dir(struct store *s, int dir, const char *fallback_name, json_t **rec_out, char **name_out,
-                           struct nook_err *e)
-{
-        _cleanup_json_ json_t *manifest = load_json_at(dir, "manifest.json", "the docker manifest", e);
-        char cdigest[DIGEST_STR_LEN + 1];
-
-        if (!manifest)
-                return -EINVAL;
-        json_t *m = json_array_get(manifest, 0);
-        const char *cfg = json_string_value(json_object_get(m, "Config"));
-        json_t *ls = json_object_get(m, "Layers");
-        if (!cfg || !json_is_array(ls))
-                return nook_errf(e, EINVAL, "the docker manifest has no Config or Layers");
-        int r = put_file(s, dir, cfg, cdigest, e);
-        if (r < 0)
-                return r;
-        _cleanup_json_ json_t *config = load_json_at(dir, cfg, "the image config", e);
-        if (!config)
-                return -EINVAL;
-        json_t *ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
-        size_t n = json_array_size(ls);
-        if (!json_is_array(ids) || json_array_size(ids) != n)
-                return nook_errf(e, EINVAL, "the docker manifest lists %zu layers but its config %zu diff_ids", n,
-                                 json_array_size(ids));
-        if (n > OVERLAY_MAX_LAYERS)
-                return too_many_layers(n, e);
-        _cleanup_free_ struct layer_ref *layers = calloc(n ? n : 1, sizeof(*layers));
-        if (!layers)
-                return nook_errf(e, ENOMEM, "out of memory");
-        for (size_t i = 0; i < n; i++) {
-                const char *path = json_string_value(json_array_get(ls, i));
-                const char *id = json_string_value(json_array_get(ids, i));
-                if (!path || !digest_valid(id))
-                        return nook_errf(e, EINVAL, "layer %zu of the docker archive is not described", i + 1);
-                r = put_file(s, dir, path, layers[i].digest, e);
-                if (r < 0)
-                        return r;
-                /* docker save layers are plain tars: the blob is the diff */
-                snprintf(layers[i].diff_id, sizeof(layers[i].diff_id), "%s", id);
-        }
-        const char *tag = json_string_value(json_array_get(json_object_get(m, "RepoTags"), 0));
-        *name_out = strdup(tag ? tag : fallback_name);
-        *rec_out = make_record(*name_out ? *name_out : "", FMT_DOCKER_ARCHIVE, NULL, cdigest, config, layers, n);
-        return *name_out && *rec_out ? 0 : nook_errf(e, ENOMEM, "out of memory");
-}
-
-/* A rootfs tarball is one layer; its config is made up: a shell. */
-static int from_rootfs_tar(struct store *s, int fd, enum image_format fmt, const char *name, json_t **rec_out,
-                           char **name_out, struct nook_err *e)
-{
-        struct layer_ref layer = { 0 };
-        int r = store_put_blob(s, fd, NULL, layer.digest, NULL, e);
-
-        if (r < 0)
-                return r;
-        _cleanup_json_ json_t *config = json_pack("{s:s,s:s,s:{s:[s],s:[s]},s:{s:s,s:[]}}", "architecture",
-#if defined(__aarch64__)
-                                                  "arm64",
-#else
-                                                  "amd64",
-#endif
-                                                  "os", "linux", "config", "Cmd", "/bin/sh", "Env",
-                                                  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                                  "rootfs", "type", "layers", "diff_ids");
-        *name_out = strdup(name);
-        *rec_out = make_record(name, fmt, NULL, layer.digest, config, &layer, 1);
-        return *name_out && *rec_out ? 0 : nook_errf(e, ENOMEM, "out of memory");
 }
 
 /* A rootfs directory becomes a tarball first; the user's own files are
@@ -566,7 +278,11 @@ static char *base_name(const char *path)
 {
         char buf[256];
         const char *b = strrchr(path, '/');
-        snprintf(buf, sizeof(buf), "%s", b && b[1] ? b + 1 : path);
+        const char *src = b && b[1] ? b + 1 : path;
+        /* a name, cut: one this long is refused as an image name anyway */
+        size_t len = strnlen(src, sizeof(buf) - 1);
+        memcpy(buf, src, len);
+        buf[len] = '\0';
         /* "alpine.tar.gz" → "alpine" */
         char *dot = strchr(buf, '.');
         if (dot && dot != buf)
@@ -604,15 +320,15 @@ static int import_by_format(struct store *s, const char *path, enum image_format
                 _cleanup_close_ int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (dir < 0)
                         return nook_errf(e, errno, "cannot open %s: %m", path);
-                return from_oci_layout(s, dir, fallback, rec, name, e);
+                return manifest_from_oci_layout(s, dir, fallback, rec, name, e);
         }
         case FMT_OCI_ARCHIVE:
         case FMT_DOCKER_ARCHIVE: {
                 r = extract_archive(s, path, tmp, sizeof(tmp), e);
                 if (r == 0) {
                         _cleanup_close_ int dir = openat(s->dfd, tmp, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                        r = fmt == FMT_OCI_ARCHIVE ? from_oci_layout(s, dir, fallback, rec, name, e)
-                                                   : from_docker_dir(s, dir, fallback, rec, name, e);
+                        r = fmt == FMT_OCI_ARCHIVE ? manifest_from_oci_layout(s, dir, fallback, rec, name, e)
+                                                   : manifest_from_docker_dir(s, dir, fallback, rec, name, e);
                 }
                 if (tmp[0])
                         store_remove_tree(s, tmp);
@@ -622,7 +338,7 @@ static int import_by_format(struct store *s, const char *path, enum image_format
                 _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
                         return nook_errf(e, errno, "cannot open %s: %m", path);
-                return from_rootfs_tar(s, fd, fmt, fallback, rec, name, e);
+                return manifest_from_rootfs_tar(s, fd, fmt, fallback, rec, name, e);
         }
         case FMT_ROOTFS_DIR: {
                 char tarpath[64];
@@ -634,7 +350,7 @@ static int import_by_format(struct store *s, const char *path, enum image_format
                 if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
                         r = nook_errf(e, errno, "cannot read back the packed rootfs: %m");
                 if (r == 0)
-                        r = from_rootfs_tar(s, fd, fmt, fallback, rec, name, e);
+                        r = manifest_from_rootfs_tar(s, fd, fmt, fallback, rec, name, e);
                 return r;
         }
         default:
@@ -696,8 +412,7 @@ static void drop_unreferenced_blobs(struct store *s)
                 char digest[300];
                 if (de->d_name[0] == '.')
                         continue;
-                snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-                if (!json_object_get(set, digest))
+                if (STR_FMT(digest, "sha256:%s", de->d_name) == 0 && !json_object_get(set, digest))
                         unlinkat(dirfd(dp), de->d_name, 0);
         }
         if (dp)
@@ -720,9 +435,8 @@ static void drop_layer_blobs(struct store *s, json_t *rec)
                 const char *digest = json_string_value(json_object_get(l, "digest"));
                 const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
                 char rel[128];
-                if (!digest || !digest_valid(digest) || !diff_id || !store_has_layer(s, diff_id))
+                if (!digest || !diff_id || !store_has_layer(s, diff_id) || store_blob_rel(digest, rel, sizeof(rel)) < 0)
                         continue;
-                snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_hex(digest));
                 unlinkat(s->dfd, rel, 0);
         }
 }
@@ -730,19 +444,24 @@ static void drop_layer_blobs(struct store *s, json_t *rec)
 /* Replaces every occurrence of from in e's message by to. */
 static void rename_in_message(struct nook_err *e, const char *from, const char *to)
 {
-        char out[sizeof(e->msg)];
-        size_t o = 0, n = strlen(from);
+        _cleanup_(buf_free) struct buf out = { 0 };
+        size_t n = strlen(from);
+        int r = 0;
 
-        for (const char *p = e->msg; *p && o + 1 < sizeof(out);) {
-                if (strncmp(p, from, n) == 0) {
-                        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", to);
+        for (const char *p = e->msg; *p && r == 0;) {
+                if (n && strncmp(p, from, n) == 0) {
+                        r = buf_appendf(&out, "%s", to);
                         p += n;
                 } else {
-                        out[o++] = *p++;
+                        r = buf_appendf(&out, "%c", *p++);
                 }
         }
-        out[o < sizeof(out) ? o : sizeof(out) - 1] = '\0';
-        memcpy(e->msg, out, sizeof(out));
+        if (r < 0)
+                return;         /* the message as it was */
+        /* a message, not a path: cut where e's room ends */
+        size_t len = strnlen(buf_str(&out), sizeof(e->msg) - 1);
+        memcpy(e->msg, buf_str(&out), len);
+        e->msg[len] = '\0';
 }
 
 int image_import(struct store *s, const char *path, const struct import_opts *o, char **out_name, struct nook_err *e)
@@ -816,8 +535,8 @@ static int clean_one(void *arg, char *out, struct nook_err *e)
         while (dp && (de = readdir(dp))) {
                 if (de->d_name[0] == '.')
                         continue;
-                snprintf(rel, sizeof(rel), "tmp/%s", de->d_name);
-                store_remove_tree(s, rel);
+                if (STR_FMT(rel, "tmp/%s", de->d_name) == 0)
+                        store_remove_tree(s, rel);
         }
         if (dp)
                 closedir(dp);

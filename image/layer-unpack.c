@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 #define BLOCK (1 << 16)
 
@@ -196,7 +197,8 @@ static int open_parent(struct unpack *u, const char *path, const char **base, st
 
         *base = slash ? slash + 1 : path;
         /* path came through clean_path, into a buffer of this size */
-        snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+        if (STR_FMT(parent, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".") < 0)
+                return nook_errf(e, ENAMETOOLONG, "layer %s: entry '%.100s...' has too long a name", u->name, path);
         int fd = (int)syscall(SYS_openat2, u->root, parent, &how, sizeof(how));
         if (fd >= 0)
                 return fd;
@@ -321,19 +323,107 @@ static bool drop_own_whiteout(int dir, const char *base)
         return unlinkat(dir, base, 0) == 0;
 }
 
+static int make_file(struct unpack *u, int dir, const char *base, struct archive_entry *ae, const char *path,
+                     struct nook_err *e)
+{
+        _cleanup_close_ int fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        int r;
+
+        if (fd < 0)
+                return nook_errf(e, errno, "layer %s: cannot create '%s': %m", u->name, path);
+        r = write_data(u, fd, path, e);
+        if (r == 0)
+                r = set_owner(u, dir, base, ae, fd, path, e);
+        if (r == 0)
+                r = set_xattrs(u, fd, ae, path, e);
+        /* chown clears setuid bits: the mode comes after it */
+        if (r == 0 && fchmod(fd, archive_entry_perm(ae) & 07777) < 0)
+                r = nook_errf(e, errno, "layer %s: chmod '%s': %m", u->name, path);
+        if (r == 0) {
+                struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { archive_entry_mtime(ae), archive_entry_mtime_nsec(ae) } };
+                futimens(fd, ts);
+        }
+        return r;
+}
+
+/* Its mode and time are set by finish_dirs, once nothing more is written
+   below it. */
+static int remember_dir(struct unpack *u, struct archive_entry *ae, const char *path, struct nook_err *e)
+{
+        struct dirmeta *v = reallocarray(u->dirs, u->n_dirs + 1, sizeof(*v));
+
+        if (!v)
+                return nook_errf(e, ENOMEM, "out of memory");
+        u->dirs = v;
+        v[u->n_dirs] = (struct dirmeta){ strdup(path), archive_entry_perm(ae) & 07777,
+                                         { archive_entry_mtime(ae), archive_entry_mtime_nsec(ae) } };
+        if (!v[u->n_dirs].path)
+                return nook_errf(e, ENOMEM, "out of memory");
+        u->n_dirs++;
+        return 0;
+}
+
+/* replaced: it stands where this layer put a whiteout, so it must not show
+   the lower layers' content (it becomes opaque). */
+static int make_dir(struct unpack *u, int dir, const char *base, struct archive_entry *ae, const char *path,
+                    bool replaced, struct nook_err *e)
+{
+        struct stat st;
+        int r;
+
+        if (mkdirat(dir, base, 0700) < 0 &&
+            !(errno == EEXIST && fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)))
+                return nook_errf(e, errno, "layer %s: cannot create directory '%s': %m", u->name, path);
+        _cleanup_close_ int fd = openat(dir, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return nook_errf(e, errno, "layer %s: cannot open directory '%s': %m", u->name, path);
+        r = set_owner(u, dir, base, ae, fd, path, e);
+        if (r == 0)
+                r = set_xattrs(u, fd, ae, path, e);
+        if (r == 0 && replaced &&
+            (fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0 ||
+             fsetxattr(fd, "user.fuseoverlayfs.opaque", "y", 1, 0) < 0))
+                r = nook_errf(e, errno, "layer %s: cannot mark '%s' opaque: %m", u->name, path);
+        return r < 0 ? r : remember_dir(u, ae, path, e);
+}
+
+/* The entry itself, base in the directory fd dir, by its type. */
+static int make_entry(struct unpack *u, int dir, const char *base, struct archive_entry *ae, const char *path,
+                      bool replaced, struct nook_err *e)
+{
+        switch (archive_entry_filetype(ae)) {
+        case AE_IFREG:
+                return make_file(u, dir, base, ae, path, e);
+        case AE_IFDIR:
+                return make_dir(u, dir, base, ae, path, replaced, e);
+        case AE_IFLNK:
+                if (symlinkat(archive_entry_symlink(ae), dir, base) < 0)
+                        return nook_errf(e, errno, "layer %s: cannot create symlink '%s': %m", u->name, path);
+                return set_owner(u, dir, base, ae, -1, path, e);
+        case AE_IFIFO:
+                if (mknodat(dir, base, S_IFIFO | (archive_entry_perm(ae) & 07777), 0) < 0)
+                        return nook_errf(e, errno, "layer %s: cannot create fifo '%s': %m", u->name, path);
+                return set_owner(u, dir, base, ae, -1, path, e);
+        case AE_IFCHR:
+        case AE_IFBLK:
+                /* device nodes are never created: a sandbox gets its own /dev */
+                return 0;
+        default:
+                return nook_errf(e, EPERM, "layer %s: entry '%s' has an unknown type", u->name, path);
+        }
+}
+
 static int extract_one(struct unpack *u, struct archive_entry *ae, struct nook_err *e)
 {
         char path[4096];
         const char *base;
-        mode_t type = archive_entry_filetype(ae);
-        mode_t mode = archive_entry_perm(ae) & 07777;
         int r = clean_path(u, archive_entry_pathname(ae), path, sizeof(path), e);
 
         if (r < 0)
                 return r;
         if (!*path) {
                 /* "." itself: it may only ever be a directory */
-                if (type != AE_IFDIR && !archive_entry_hardlink(ae))
+                if (archive_entry_filetype(ae) != AE_IFDIR && !archive_entry_hardlink(ae))
                         return nook_errf(e, EPERM, "layer %s: entry '.' would turn the root into another type", u->name);
                 return 0;
         }
@@ -357,68 +447,7 @@ static int extract_one(struct unpack *u, struct archive_entry *ae, struct nook_e
         bool replaced = drop_own_whiteout(dir, base);
         if (archive_entry_hardlink(ae))
                 return hardlink(u, dir, base, ae, path, e);
-
-        switch (type) {
-        case AE_IFREG: {
-                _cleanup_close_ int fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-                if (fd < 0)
-                        return nook_errf(e, errno, "layer %s: cannot create '%s': %m", u->name, path);
-                r = write_data(u, fd, path, e);
-                if (r == 0)
-                        r = set_owner(u, dir, base, ae, fd, path, e);
-                if (r == 0)
-                        r = set_xattrs(u, fd, ae, path, e);
-                /* chown clears setuid bits: the mode comes after it */
-                if (r == 0 && fchmod(fd, mode) < 0)
-                        r = nook_errf(e, errno, "layer %s: chmod '%s': %m", u->name, path);
-                if (r == 0) {
-                        struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { archive_entry_mtime(ae), archive_entry_mtime_nsec(ae) } };
-                        futimens(fd, ts);
-                }
-                return r;
-        }
-        case AE_IFDIR: {
-                struct stat st;
-                if (mkdirat(dir, base, 0700) < 0 &&
-                    !(errno == EEXIST && fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)))
-                        return nook_errf(e, errno, "layer %s: cannot create directory '%s': %m", u->name, path);
-                _cleanup_close_ int fd = openat(dir, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0)
-                        return nook_errf(e, errno, "layer %s: cannot open directory '%s': %m", u->name, path);
-                r = set_owner(u, dir, base, ae, fd, path, e);
-                if (r == 0)
-                        r = set_xattrs(u, fd, ae, path, e);
-                if (r == 0 && replaced &&
-                    (fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0 ||
-                     fsetxattr(fd, "user.fuseoverlayfs.opaque", "y", 1, 0) < 0))
-                        r = nook_errf(e, errno, "layer %s: cannot mark '%s' opaque: %m", u->name, path);
-                if (r < 0)
-                        return r;
-                struct dirmeta *v = reallocarray(u->dirs, u->n_dirs + 1, sizeof(*v));
-                if (!v)
-                        return nook_errf(e, ENOMEM, "out of memory");
-                u->dirs = v;
-                v[u->n_dirs] = (struct dirmeta){ strdup(path), mode, { archive_entry_mtime(ae), archive_entry_mtime_nsec(ae) } };
-                if (!v[u->n_dirs].path)
-                        return nook_errf(e, ENOMEM, "out of memory");
-                u->n_dirs++;
-                return 0;
-        }
-        case AE_IFLNK:
-                if (symlinkat(archive_entry_symlink(ae), dir, base) < 0)
-                        return nook_errf(e, errno, "layer %s: cannot create symlink '%s': %m", u->name, path);
-                return set_owner(u, dir, base, ae, -1, path, e);
-        case AE_IFIFO:
-                if (mknodat(dir, base, S_IFIFO | mode, 0) < 0)
-                        return nook_errf(e, errno, "layer %s: cannot create fifo '%s': %m", u->name, path);
-                return set_owner(u, dir, base, ae, -1, path, e);
-        case AE_IFCHR:
-        case AE_IFBLK:
-                /* device nodes are never created: a sandbox gets its own /dev */
-                return 0;
-        default:
-                return nook_errf(e, EPERM, "layer %s: entry '%s' has an unknown type", u->name, path);
-        }
+        return make_entry(u, dir, base, ae, path, replaced, e);
 }
 
 /* Directory modes last, deepest first, once nothing more is written. */

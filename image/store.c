@@ -13,6 +13,7 @@
 
 #include "lib/fileutil.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 static const char *const store_dirs[] = { "blobs", "blobs/sha256", "layers", "images", "tmp", "containers" };
 
@@ -79,9 +80,8 @@ bool store_has_blob(const struct store *s, const char *digest, int64_t size)
         char rel[128];
         struct stat st;
 
-        if (!digest_valid(digest))
+        if (store_blob_rel(digest, rel, sizeof(rel)) < 0)
                 return false;
-        snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_hex(digest));
         /* a blob cut short (a full disk, a crash of the file system, a
            hand) is not the blob: its size is checked against the
            descriptor's, its content by `nook image verify` */
@@ -93,18 +93,24 @@ int store_open_blob(const struct store *s, const char *digest, struct nook_err *
 {
         char rel[128];
 
-        if (!digest_valid(digest))
+        if (store_blob_rel(digest, rel, sizeof(rel)) < 0)
                 return nook_errf(e, EINVAL, "'%s' is not a sha256 digest", digest);
-        snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest_hex(digest));
         int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return nook_errf(e, errno, "blob %s is missing from the store: %m (import the image again)", digest);
         return fd;
 }
 
-void store_layer_rel(const char *diff_id, char *buf, size_t size)
+int store_blob_rel(const char *digest, char *buf, size_t size)
 {
-        snprintf(buf, size, "layers/%s", digest_hex(diff_id));
+        if (!digest_valid(digest))
+                return -EINVAL;
+        return str_fmt(buf, size, "blobs/sha256/%s", digest_hex(digest));
+}
+
+int store_layer_rel(const char *diff_id, char *buf, size_t size)
+{
+        return str_fmt(buf, size, "layers/%s", digest_hex(diff_id));
 }
 
 bool store_has_layer(const struct store *s, const char *diff_id)
@@ -112,9 +118,8 @@ bool store_has_layer(const struct store *s, const char *diff_id)
         char rel[128];
         struct stat st;
 
-        if (!digest_valid(diff_id))
+        if (!digest_valid(diff_id) || store_layer_rel(diff_id, rel, sizeof(rel)) < 0)
                 return false;
-        store_layer_rel(diff_id, rel, sizeof(rel));
         return fstatat(s->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -127,9 +132,8 @@ static int tmp_name(const char *prefix, char *buf, size_t size)
 
         if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
                 return -EIO;
-        int n = snprintf(buf, size, "tmp/%s%c%c%c%c%c%c", prefix, az[rnd[0] % 62], az[rnd[1] % 62], az[rnd[2] % 62],
-                         az[rnd[3] % 62], az[rnd[4] % 62], az[rnd[5] % 62]);
-        return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+        return str_fmt(buf, size, "tmp/%s%c%c%c%c%c%c", prefix, az[rnd[0] % 62], az[rnd[1] % 62], az[rnd[2] % 62],
+                       az[rnd[3] % 62], az[rnd[4] % 62], az[rnd[5] % 62]);
 }
 
 int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e)
@@ -214,7 +218,7 @@ struct level { char *name; dev_t dev; ino_t ino; };
    back up through ".." once a directory is empty, checking by device and
    inode that ".." is the directory we came from, so that a tree moved
    meanwhile is never followed elsewhere. */
-static int remove_at(int dfd, const char *name)
+int store_remove_at(int dfd, const char *name)
 {
         struct level *path = NULL;
         size_t depth = 0, cap = 0;
@@ -288,7 +292,7 @@ static int remove_at(int dfd, const char *name)
 
 int store_remove_tree(const struct store *s, const char *rel)
 {
-        return remove_at(s->dfd, rel);
+        return store_remove_at(s->dfd, rel);
 }
 
 int store_normalize_name(const char *in, char *out, size_t size, struct nook_err *e)
@@ -300,35 +304,52 @@ int store_normalize_name(const char *in, char *out, size_t size, struct nook_err
                 return nook_errf(e, EINVAL, "'%s' is not a valid image name (letters, digits, '._-/:@', no '..')", in);
         const char *slash = strrchr(in, '/');
         bool tagged = strchr(slash ? slash : in, ':') != NULL || strchr(in, '@') != NULL;
-        if ((size_t)snprintf(out, size, "%s%s", in, tagged ? "" : ":latest") >= size)
+        if (str_fmt(out, size, "%s%s", in, tagged ? "" : ":latest") < 0)
                 return nook_errf(e, ENAMETOOLONG, "image name '%s' is too long", in);
         return 0;
 }
 
-/* "repo/x:tag" → "repo%2Fx:tag": one file per record, no subdirectories. */
-static void record_file(const char *name, char *buf, size_t size)
+int store_record_rel(const char *name, char *buf, size_t size)
 {
-        size_t o = (size_t)snprintf(buf, size, "images/");
-        for (const char *p = name; *p && o + 4 < size; p++) {
-                if (*p == '/') {
-                        memcpy(buf + o, "%2F", 3);
-                        o += 3;
-                } else {
-                        buf[o++] = *p;
+        static const char head[] = "images/", tail[] = ".json";
+        size_t o = strlen(head);
+
+        if (size < sizeof(head) + sizeof(tail))
+                return -ENAMETOOLONG;
+        memcpy(buf, head, o);
+        for (const char *p = name; *p; p++) {
+                const char *piece = *p == '/' ? "%2F" : NULL;
+                size_t n = piece ? 3 : 1;
+                if (o + n + sizeof(tail) > size) {
+                        buf[0] = '\0';
+                        return -ENAMETOOLONG;
                 }
+                memcpy(buf + o, piece ? piece : p, n);
+                o += n;
         }
-        snprintf(buf + o, size - o, ".json");
+        memcpy(buf + o, tail, sizeof(tail));
+        return 0;
+}
+
+/* The record's file of image name, in buf (rel[512] at every caller). */
+static int record_file(const char *name, char *buf, size_t size, struct nook_err *e)
+{
+        if (store_record_rel(name, buf, size) < 0)
+                return nook_errf(e, ENAMETOOLONG, "image name '%.100s' is too long", name);
+        return 0;
 }
 
 int store_image_save(const struct store *s, const char *name, json_t *record, struct nook_err *e)
 {
         char rel[512], tmp[64];
 
-        record_file(name, rel, sizeof(rel));
+        int r = record_file(name, rel, sizeof(rel), e);
+        if (r < 0)
+                return r;
         int fd = store_mkstemp(s, "record-", tmp, sizeof(tmp), e);
         if (fd < 0)
                 return fd;
-        int r = json_dumpfd(record, fd, JSON_INDENT(2) | JSON_SORT_KEYS);
+        r = json_dumpfd(record, fd, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (r == 0 && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
                 r = -1;
         close(fd);
@@ -345,7 +366,9 @@ int store_image_load(const struct store *s, const char *name, json_t **record, s
         char rel[512];
         json_error_t je;
 
-        record_file(name, rel, sizeof(rel));
+        int r = record_file(name, rel, sizeof(rel), e);
+        if (r < 0)
+                return r;
         _cleanup_close_ int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return nook_errf(e, errno, "no image named %s in the store (see 'nook image ls')", name);
@@ -360,7 +383,9 @@ int store_image_remove(const struct store *s, const char *name, struct nook_err 
 {
         char rel[512];
 
-        record_file(name, rel, sizeof(rel));
+        int r = record_file(name, rel, sizeof(rel), e);
+        if (r < 0)
+                return r;
         if (unlinkat(s->dfd, rel, 0) < 0)
                 return nook_errf(e, errno, "cannot remove image %s: %m", name);
         return 0;
@@ -370,7 +395,9 @@ int store_image_lock(const struct store *s, const char *name, bool exclusive, st
 {
         char rel[512];
 
-        record_file(name, rel, sizeof(rel));
+        int r = record_file(name, rel, sizeof(rel), e);
+        if (r < 0)
+                return r;
         int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return nook_errf(e, errno, "no image named %s in the store (see 'nook image ls')", name);

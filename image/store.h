@@ -38,8 +38,16 @@ bool store_has_blob(const struct store *s, const char *digest, int64_t size);
 int store_blob_digest(const struct store *s, const char *hex, char out[DIGEST_STR_LEN + 1], struct nook_err *e);
 int store_open_blob(const struct store *s, const char *digest, struct nook_err *e);
 
-/* "layers/<hex>" of an unpacked layer, relative to the store root. */
-void store_layer_rel(const char *diff_id, char *buf, size_t size);
+/* "blobs/sha256/<hex>" of a blob, relative to the store root: 0, -EINVAL
+   when digest is not one, -ENAMETOOLONG when buf is too small. */
+int store_blob_rel(const char *digest, char *buf, size_t size) __attribute__((warn_unused_result));
+/* "layers/<hex>" of an unpacked layer, relative to the store root: 0 or
+   -ENAMETOOLONG. */
+int store_layer_rel(const char *diff_id, char *buf, size_t size) __attribute__((warn_unused_result));
+/* "images/<name>.json", the record of image name ("repo/x:tag" becomes
+   "repo%2Fx:tag": one file a record, no subdirectories): 0 or
+   -ENAMETOOLONG. */
+int store_record_rel(const char *name, char *buf, size_t size) __attribute__((warn_unused_result));
 bool store_has_layer(const struct store *s, const char *diff_id);
 
 /* A temporary directory "tmp/<prefix>XXXXXX" (relative path in buf). */
@@ -49,6 +57,9 @@ int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t s
 int store_mkstemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e);
 /* Removes a tree under the store (relative path), without following links. */
 int store_remove_tree(const struct store *s, const char *rel);
+/* The same for the tree at name in the directory dfd (AT_FDCWD: a path),
+   whatever its depth and its modes; 0 or -errno. */
+int store_remove_at(int dfd, const char *name);
 
 /* Image records: images/<name>.json, name being "repo:tag" escaped. */
 int store_image_save(const struct store *s, const char *name, json_t *record, struct nook_err *e);

@@ -1,11 +1,14 @@
 #include "lib/launcher.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <linux/close_range.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -37,7 +40,26 @@ static void die_with_parent(void)
                 _exit(125);
 }
 
-pid_t launcher_fork(int *pidfd, struct nook_err *e)
+/* Every fd from 3 up close-on-exec: what nook holds (its own pipes, the
+   fds it inherited and keeps for the command) is not the helper's. Marked
+   rather than closed: the child's own code may still use them before it
+   execs. Without close_range's flag (Linux < 5.11), one at a time. */
+static void mark_all_cloexec(void)
+{
+        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+                return;
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                int fd = atoi(de->d_name);
+                if (fd > 2 && fd != dirfd(d))
+                        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
+        if (d)
+                closedir(d);
+}
+
+static pid_t fork_helper(int *pidfd, bool sweep, const int *keep, size_t n_keep, struct nook_err *e)
 {
         *pidfd = -1;
         helper_parent = getpid();
@@ -47,6 +69,12 @@ pid_t launcher_fork(int *pidfd, struct nook_err *e)
                 return nook_errf(e, errno, "cannot fork: %m");
         if (pid == 0) {
                 die_with_parent();
+                if (sweep) {
+                        mark_all_cloexec();
+                        for (size_t i = 0; i < n_keep; i++)
+                                if (keep[i] > 2)
+                                        fcntl(keep[i], F_SETFD, 0);
+                }
                 return 0;
         }
         /* nothing but this thread reaps before it is open, so pid is still
@@ -61,16 +89,49 @@ pid_t launcher_fork(int *pidfd, struct nook_err *e)
         return pid;
 }
 
-_Noreturn void launcher_exec(char **argv)
+pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook_err *e)
 {
+        return fork_helper(pidfd, true, keep, n_keep, e);
+}
+
+pid_t launcher_fork(int *pidfd, struct nook_err *e)
+{
+        return fork_helper(pidfd, false, NULL, 0, e);
+}
+
+/* What nook's own state would otherwise hand on through exec: signals it
+   blocks (for its signalfd) stay blocked, signals ignored (by nook, or by
+   whoever started nook: nohup, a shell's background job) stay ignored.
+   Handlers need no reset: exec resets them itself. */
+static void clean_signals(void)
+{
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
         sigset_t none;
 
-        /* its sockets (slirp4netns's API) and files: the user's alone */
-        umask(077);
-        die_with_parent();
+        sigemptyset(&dfl.sa_mask);
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        sigaction(sig, &dfl, NULL);     /* EINVAL for libc's own: harmless */
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        execvp(argv[0], argv);
+}
+
+int launcher_exec_program(const char *program, char **argv)
+{
+        die_with_parent();
+        clean_signals();
+        if (strchr(program, '/'))
+                execv(program, argv);
+        else
+                execvp(program, argv);
+        return -errno;
+}
+
+_Noreturn void launcher_exec(char **argv)
+{
+        /* its sockets (slirp4netns's API) and files: the user's alone */
+        umask(077);
+        launcher_exec_program(argv[0], argv);
         _exit(127);
 }
 
@@ -119,8 +180,14 @@ void launcher_last_line(const char *log, const char *skip, char *buf, size_t siz
         buf[0] = '\0';
         while (f && fgets(line, sizeof(line), f)) {
                 line[strcspn(line, "\n")] = '\0';
-                if (line[0] && !(skip && strstr(line, skip)))
-                        snprintf(buf, size, "%.200s", line);
+                if (line[0] && !(skip && strstr(line, skip))) {
+                        /* a message, not a path: cut at 200 bytes */
+                        size_t n = strnlen(line, 200);
+                        if (n >= size)
+                                n = size - 1;
+                        memcpy(buf, line, n);
+                        buf[n] = '\0';
+                }
         }
         if (f)
                 fclose(f);

@@ -1,7 +1,8 @@
-/* The one way nook starts a helper program (slirp4netns, pasta,
-   xdg-dbus-proxy, fuse-overlayfs): forked with a parent-death signal, a
-   pidfd for every later signal and wait, a clean signal mask, its output
-   to a log of its own. */
+/* The one way nook starts a helper program (newuidmap, slirp4netns, pasta,
+   xdg-dbus-proxy, fuse-overlayfs, nook-image, skopeo): forked with a
+   parent-death signal, a pidfd for every later signal and wait, a clean
+   signal mask and dispositions, only the fds asked for, its output to a
+   log of its own. */
 #pragma once
 
 #include <stddef.h>
@@ -13,15 +14,30 @@
    in the run directory (left as they are when the log cannot be made). */
 void launcher_log_output(const char *log);
 
-/* Every helper (slirp4netns, pasta, xdg-dbus-proxy, fuse-overlayfs) starts
-   here: fork, the child killed when nook dies (PR_SET_PDEATHSIG), and in
-   the parent a pidfd that every later signal and wait goes through, so
-   that a pid reaped meanwhile by nook's subreaper loop, and reused, is
-   never hit. Returns 0 in the child, the pid in the parent. */
+/* Every helper (newuidmap and newgidmap, slirp4netns, pasta,
+   xdg-dbus-proxy, fuse-overlayfs, nook-image, skopeo) starts here: fork,
+   the child killed when nook dies (PR_SET_PDEATHSIG), and in the parent a
+   pidfd that every later signal and wait goes through, so that a pid
+   reaped meanwhile by nook's subreaper loop, and reused, is never hit.
+   In the child, every fd from 3 up is made close-on-exec but the n_keep
+   fds of keep, which the helper is told about (a ready pipe, a namespace
+   as /proc/self/fd/N); the child may still clear FD_CLOEXEC on another
+   before it execs. Returns 0 in the child, the pid in the parent. */
+pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook_err *e);
+
+/* The same, but the child's fds are left as they are: whatever lacks
+   FD_CLOEXEC (fds nook inherited included) reaches the helper. Kept for
+   callers not yet moved to launcher_fork_keep. */
 pid_t launcher_fork(int *pidfd, struct nook_err *e);
 
-/* Then, in the child: every signal unblocked (nook blocks some), and the
-   helper run; exit status 127 when it is not installed. */
+/* Then, in the child: every signal unblocked (nook blocks some) and at its
+   default disposition (an ignored one would stay ignored through exec),
+   the parent-death signal armed again, and program run (looked up on PATH
+   when it has no '/'). Returns only when exec failed: -errno. */
+int launcher_exec_program(const char *program, char **argv);
+
+/* launcher_exec_program(argv[0], argv) with umask 077 (a helper's sockets
+   and files are the user's alone); exit status 127 when it cannot run. */
 _Noreturn void launcher_exec(char **argv);
 
 /* Waits at most ms (-1: for ever) for the helper to end, and reaps it:

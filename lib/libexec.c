@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/strutil.h"
+
 #ifndef NOOK_LIBEXECDIR
 #define NOOK_LIBEXECDIR "/usr/libexec/nook"
 #endif
@@ -21,12 +23,12 @@ char *helper_path(const char *name)
                 char *slash = strrchr(self, '/');
                 if (slash) {
                         *slash = '\0';
-                        snprintf(path, sizeof(path), "%s/%s", self, name);
-                        if (access(path, X_OK) == 0)
+                        if (STR_FMT(path, "%s/%s", self, name) == 0 && access(path, X_OK) == 0)
                                 return strdup(path);
                 }
         }
-        snprintf(path, sizeof(path), "%s/%s", NOOK_LIBEXECDIR, name);
+        if (STR_FMT(path, "%s/%s", NOOK_LIBEXECDIR, name) < 0)
+                return NULL;
         return access(path, X_OK) == 0 ? strdup(path) : NULL;
 }
 

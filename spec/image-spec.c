@@ -11,36 +11,30 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fs/mount.h"
+#include "fs/resolve.h"
 #include "image/store.h"
 #include "lib/cleanup.h"
+#include "lib/launcher.h"
 #include "lib/libexec.h"
 #include "lib/strutil.h"
 
 bool image_exists(const char *store_root, const char *name)
 {
-        char norm[512], path[4096];
+        char norm[512], rel[1024];
+        _cleanup_free_ char *path = NULL;
         struct nook_err e = { 0 };
         _cleanup_free_ char *root = store_root ? strdup(store_root) : store_default_root();
         struct stat st;
 
         if (!root || strchr(name, '/') == name || store_normalize_name(name, norm, sizeof(norm), &e) < 0)
                 return false;
-        /* the record's file name, as store.c escapes it */
-        size_t o = (size_t)snprintf(path, sizeof(path), "%s/images/", root);
-        for (const char *p = norm; *p && o + 4 < sizeof(path); p++) {
-                if (*p == '/') {
-                        memcpy(path + o, "%2F", 3);
-                        o += 3;
-                } else {
-                        path[o++] = *p;
-                }
-        }
-        snprintf(path + o, sizeof(path) - o, ".json");
+        /* looked at from outside: the store is not opened (nor made) */
+        if (store_record_rel(norm, rel, sizeof(rel)) < 0 || asprintf(&path, "%s/%s", root, rel) < 0)
+                return false;
         return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -113,7 +107,7 @@ enum layer_says { LAYER_NOTHING, LAYER_FILE, LAYER_GONE, LAYER_OPAQUE_MISS };
    following anything: a whiteout of it or of a parent hides every lower
    copy, and so does an opaque parent; a parent that is not a plain
    directory (a link, a file) is refused, since the sandbox would see
-   something else than what nook reads. *fd is an O_PATH of the file. */
+   something else than what nook reads. *fd is the file, open for reading. */
 static int layer_entry(int root, const char *file, int *fd, enum layer_says *says, struct nook_err *e)
 {
         _cleanup_close_ int dir = fcntl(root, F_DUPFD_CLOEXEC, 3);
@@ -141,9 +135,9 @@ static int layer_entry(int root, const char *file, int *fd, enum layer_says *say
                         if (!S_ISREG(st.st_mode))
                                 return nook_errf(e, EINVAL, "the image's /%s is not a regular file%s (fix the image, or give ids with --uid and --gid)",
                                                  file, S_ISLNK(st.st_mode) ? " but a link, which nook does not follow" : "");
-                        *fd = openat(dir, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                        *fd = resolve_open_regular(dir, c);
                         if (*fd < 0)
-                                return nook_errf(e, errno, "cannot read the image's /%s: %m", file);
+                                return nook_errf(e, -*fd, "cannot read the image's /%s: %m", file);
                         *says = LAYER_FILE;
                         return 0;
                 }
@@ -158,8 +152,7 @@ static int layer_entry(int root, const char *file, int *fd, enum layer_says *say
                 char v = 0;
                 /* O_PATH fds take no xattr calls: through /proc */
                 char proc[64];
-                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dir);
-                opaque = opaque || (getxattr(proc, "user.overlay.opaque", &v, 1) == 1 && v == 'y');
+                opaque = opaque || (STR_FMT(proc, "/proc/self/fd/%d", dir) == 0 && getxattr(proc, "user.overlay.opaque", &v, 1) == 1 && v == 'y');
         }
         return 0;
 }
@@ -196,16 +189,10 @@ static int open_image_file(const struct nook_spec *s, const char *file, FILE **o
                 if (st.st_size > IMAGE_FILE_MAX)
                         return nook_errf(e, EFBIG, "the image's /%s has %lld bytes, more than nook reads (%u MiB): fix the image, or give ids with --uid and --gid",
                                          file, (long long)st.st_size, IMAGE_FILE_MAX >> 20);
-                char proc[64];
-                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
-                int fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-                if (fd < 0)
-                        return nook_errf(e, errno, "cannot read the image's /%s: %m", file);
-                *out = fdopen(fd, "r");
-                if (!*out) {
-                        close(fd);
+                *out = fdopen(path, "r");
+                if (!*out)
                         return nook_errf(e, ENOMEM, "cannot read the image's /%s: %m", file);
-                }
+                path = -1;      /* the FILE's now */
                 return 0;
         }
         return 0;
@@ -286,7 +273,7 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
 
         if (!user || !*user)
                 return 0;
-        if ((size_t)snprintf(buf, sizeof(buf), "%s", user) >= sizeof(buf))
+        if (STR_FMT(buf, "%s", user) < 0)
                 return nook_errf(e, ENAMETOOLONG, "the image's user '%s' is too long a name (use --uid)", nook_val(user));
         char *colon = strchr(buf, ':');
         if (colon)
@@ -317,21 +304,24 @@ static int resolve_user(struct nook_spec *s, const char *user, struct nook_err *
 static int open_persistent(struct nook_spec *s, struct store *st, const char *name, const char *config,
                            struct nook_err *e)
 {
-        char image[600];
-        snprintf(image, sizeof(image), "%s %s", name, config ? config : "");
-        char rel[256], path[512];
+        char image[600], rel[256], path[512], tmp[300];
 
         if (!s->name)
                 return nook_errf(e, EINVAL, "--persist needs --name NAME (or Name= in [Image])");
-        snprintf(rel, sizeof(rel), "containers/%s", s->name);
+        /* rel and what is under it (the longest: image.tmp) fit in path and tmp */
+        if (STR_FMT(image, "%s %s", name, config ? config : "") < 0 || STR_FMT(rel, "containers/%s", s->name) < 0 ||
+            STR_FMT(tmp, "%s/image.tmp", rel) < 0)
+                return nook_errf(e, ENAMETOOLONG, "sandbox name %.60s... is too long", s->name);
         if (mkdirat(st->dfd, rel, 0700) < 0 && errno != EEXIST)
                 return nook_errf(e, errno, "cannot create %s/%s: %m", st->root, rel);
         for (const char *d = "upper\0work\0"; *d; d += strlen(d) + 1) {
-                snprintf(path, sizeof(path), "%s/%s", rel, d);
+                if (STR_FMT(path, "%s/%s", rel, d) < 0)
+                        return nook_errf(e, ENAMETOOLONG, "cannot create %s/%s/%s: %m", st->root, rel, d);
                 if (mkdirat(st->dfd, path, 0755) < 0 && errno != EEXIST)
                         return nook_errf(e, errno, "cannot create %s/%s: %m", st->root, path);
         }
-        snprintf(path, sizeof(path), "%s/lock", rel);
+        if (STR_FMT(path, "%s/lock", rel) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot lock sandbox %s: %m", s->name);
         int lock = openat(st->dfd, path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
                 int err = errno;
@@ -343,7 +333,8 @@ static int open_persistent(struct nook_spec *s, struct store *st, const char *na
         s->persist_lock = lock;
         /* a name belongs to one image: resuming it on another would mix
            a writable layer with layers it was not made on */
-        snprintf(path, sizeof(path), "%s/image", rel);
+        if (STR_FMT(path, "%s/image", rel) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot record the image of sandbox %s: %m", s->name);
         char was[512] = "";
         int fd = openat(st->dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd >= 0) {
@@ -355,8 +346,6 @@ static int open_persistent(struct nook_spec *s, struct store *st, const char *na
                                          s->name, name, s->name);
         } else {
                 /* written aside, then renamed: a kill never leaves it empty */
-                char tmp[300];
-                snprintf(tmp, sizeof(tmp), "%s/image.tmp", rel);
                 fd = openat(st->dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (fd < 0 || write(fd, image, strlen(image)) != (ssize_t)strlen(image) || fsync(fd) < 0 ||
                     renameat(st->dfd, tmp, st->dfd, path) < 0) {
@@ -398,16 +387,17 @@ static int import_with_helper(const struct nook_spec *s, const char *path, const
         argv[n] = NULL;
         if (pipe2(out, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot import %s: %m", path);
-        fflush(NULL);
-        pid_t pid = fork();
+        struct nook_err fe = { 0 };
+        int pidfd;
+        pid_t pid = launcher_fork_keep(&pidfd, NULL, 0, &fe);
         if (pid < 0) {
                 close(out[0]);
                 close(out[1]);
-                return nook_errf(e, errno, "cannot import %s: %m", path);
+                return nook_errf(e, -pid, "cannot import %s: %s", path, fe.msg);
         }
         if (pid == 0) {
                 dup2(out[1], 1);
-                execv(helper, argv);
+                launcher_exec_program(helper, argv);
                 _exit(127);
         }
         close(out[1]);
@@ -419,11 +409,10 @@ static int import_with_helper(const struct nook_spec *s, const char *path, const
         close(out[0]);
         buf[used] = '\0';
         buf[strcspn(buf, "\n")] = '\0';
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
+        int st = launcher_wait(pidfd, -1);
+        launcher_end(&pidfd, 0, 0);
         /* nook-image has said why on stderr */
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !buf[0])
+        if (st != 0 || !buf[0])
                 return nook_errf(e, EIO, "cannot import %s (see above)", path);
         *stored = strdup(buf);
         return *stored ? 0 : nook_errf(e, ENOMEM, "out of memory");
@@ -444,7 +433,8 @@ static int resolve_path(struct nook_spec *s, struct nook_err *e)
         if (!S_ISDIR(st.st_mode))
                 return nook_errf(e, EINVAL, "image %s is a file: Image= takes a store name, an OCI layout directory or a rootfs directory (import archives with 'nook image import')",
                                  s->image);
-        snprintf(probe, sizeof(probe), "%s/oci-layout", real);
+        if (STR_FMT(probe, "%s/oci-layout", real) < 0)
+                return nook_errf(e, ENAMETOOLONG, "image %s: %m", s->image);
         if (access(probe, F_OK) < 0) {
                 if (strv_push(&s->layers, &n, real) < 0)
                         return nook_errf(e, ENOMEM, "out of memory");
@@ -460,7 +450,8 @@ static int resolve_path(struct nook_spec *s, struct nook_err *e)
         }
         char name[300];
         const char *base = strrchr(real, '/');
-        snprintf(name, sizeof(name), "local/%s", base && base[1] ? base + 1 : "image");
+        if (STR_FMT(name, "local/%s", base && base[1] ? base + 1 : "image") < 0)
+                return nook_errf(e, ENAMETOOLONG, "image %s: %m", s->image);
         for (char *p = name; *p; p++)
                 if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789._-/", *p))
                         *p = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : '-';
@@ -473,6 +464,81 @@ static int resolve_path(struct nook_spec *s, struct nook_err *e)
         return 1;       /* now a store name */
 }
 
+/* The image's layers, bottom first, as paths in the store; each held (a
+   shared lock on it) while nook runs, so that prune leaves it alone. */
+static int take_layers(struct nook_spec *s, struct store *st, json_t *rec, const char *name, struct nook_err *e)
+{
+        json_t *ls = json_object_get(rec, "layers"), *l;
+        size_t i, n = 0;
+        int r = 0;
+
+        if (json_array_size(ls) > OVERLAY_MAX_LAYERS)
+                return nook_errf(e, E2BIG, "image %s has %zu layers; nook runs at most %d, overlayfs's limit (squash it into fewer layers)",
+                                 name, json_array_size(ls), OVERLAY_MAX_LAYERS);
+        json_array_foreach(ls, i, l) {
+                const char *id = json_string_value(json_object_get(l, "diff_id"));
+                char rel[128], *path = NULL;
+                if (!store_has_layer(st, id ? id : "")) {
+                        r = nook_errf(e, ENOENT, "layer %s of image %s is missing from the store (import the image again)",
+                                      id ? id : "?", name);
+                        break;
+                }
+                if (store_layer_rel(id, rel, sizeof(rel)) < 0) {
+                        r = nook_errf(e, ENAMETOOLONG, "layer %s of image %s: %m", id, name);
+                        break;
+                }
+                if (asprintf(&path, "%s/%s", st->root, rel) < 0 || strv_push(&s->layers, &n, path) < 0)
+                        r = nook_errf(e, ENOMEM, "out of memory");
+                free(path);
+                int lfd = openat(st->dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (lfd >= 0 && flock(lfd, LOCK_SH) < 0) {
+                        close(lfd);
+                        lfd = -1;
+                }
+                (void)lfd;      /* deliberately kept open until exit */
+                if (r < 0)
+                        break;
+        }
+        s->n_layers = n;
+        if (r == 0 && n == 0)
+                r = nook_errf(e, EINVAL, "image %s has no layers", name);
+        return r;
+}
+
+/* What the image's config says: its environment, entrypoint and command,
+   working directory and user, each unless the user said otherwise. */
+static int take_config(struct nook_spec *s, json_t *rec, struct nook_err *e)
+{
+        json_t *cfg = json_object_get(json_object_get(rec, "config"), "config");
+        size_t ne = 0;
+        int r = 0;
+
+        if (strv_from_json(json_object_get(cfg, "Env"), &s->image_env, &s->n_image_env) < 0 ||
+            strv_from_json(json_object_get(cfg, "Entrypoint"), &s->image_entrypoint, &ne) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        if (!s->command) {
+                size_t m = 0;
+                if (strv_from_json(json_object_get(cfg, "Entrypoint"), &s->command, &m) < 0 ||
+                    strv_from_json(json_object_get(cfg, "Cmd"), &s->command, &m) < 0)
+                        return nook_errf(e, ENOMEM, "out of memory");
+        }
+        const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
+        if (!s->chdir && wd && wd[0] == '/' && !(s->chdir = strdup(wd)))
+                return nook_errf(e, ENOMEM, "out of memory");
+        /* --user names a user of the image, as its config's User= does */
+        if (!s->uid_set)
+                r = resolve_user(s, s->user ? s->user : json_string_value(json_object_get(cfg, "User")), e);
+        /* --uid alone: the group is that user's own in the image */
+        if (r == 0 && s->uid_set && !s->gid_set) {
+                unsigned gid = 0;
+                r = lookup_by_uid(s, s->uid, &gid, e);
+                s->run_as_set = true;
+                s->run_uid = s->uid;
+                s->run_gid = gid;
+        }
+        return r;
+}
+
 int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
 {
         if (strchr(s->image, '/') && (s->image[0] == '/' || s->image[0] == '.')) {
@@ -483,8 +549,6 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         struct store st;
         char name[512];
         json_t *rec = NULL;
-        size_t i, n = 0;
-        json_t *l;
         int r;
 
         r = store_open(&st, s->store, e);
@@ -500,60 +564,10 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         }
         if (r == 0)
                 r = store_image_load(&st, name, &rec, e);
-        if (r == 0 && json_array_size(json_object_get(rec, "layers")) > OVERLAY_MAX_LAYERS)
-                r = nook_errf(e, E2BIG, "image %s has %zu layers; nook runs at most %d, overlayfs's limit (squash it into fewer layers)",
-                              name, json_array_size(json_object_get(rec, "layers")), OVERLAY_MAX_LAYERS);
-        json_array_foreach(json_object_get(rec, "layers"), i, l) {
-                const char *id = json_string_value(json_object_get(l, "diff_id"));
-                char rel[128], *path = NULL;
-                if (r < 0)
-                        break;
-                if (!store_has_layer(&st, id ? id : "")) {
-                        r = nook_errf(e, ENOENT, "layer %s of image %s is missing from the store (import the image again)",
-                                      id ? id : "?", name);
-                        break;
-                }
-                store_layer_rel(id, rel, sizeof(rel));
-                if (asprintf(&path, "%s/%s", st.root, rel) < 0 || strv_push(&s->layers, &n, path) < 0)
-                        r = nook_errf(e, ENOMEM, "out of memory");
-                free(path);
-                /* held while nook runs: prune leaves a layer in use alone */
-                int lfd = openat(st.dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (lfd >= 0 && flock(lfd, LOCK_SH) < 0) {
-                        close(lfd);
-                        lfd = -1;
-                }
-                (void)lfd;      /* deliberately kept open until exit */
-        }
-        s->n_layers = n;
-        if (r == 0 && n == 0)
-                r = nook_errf(e, EINVAL, "image %s has no layers", name);
-        json_t *cfg = json_object_get(json_object_get(rec, "config"), "config");
-        if (r == 0 && strv_from_json(json_object_get(cfg, "Env"), &s->image_env, &s->n_image_env) < 0)
-                r = nook_errf(e, ENOMEM, "out of memory");
-        size_t ne = 0;
-        if (r == 0 && strv_from_json(json_object_get(cfg, "Entrypoint"), &s->image_entrypoint, &ne) < 0)
-                r = nook_errf(e, ENOMEM, "out of memory");
-        if (r == 0 && !s->command) {
-                size_t m = 0;
-                if (strv_from_json(json_object_get(cfg, "Entrypoint"), &s->command, &m) < 0 ||
-                    strv_from_json(json_object_get(cfg, "Cmd"), &s->command, &m) < 0)
-                        r = nook_errf(e, ENOMEM, "out of memory");
-        }
-        const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
-        if (r == 0 && !s->chdir && wd && wd[0] == '/' && !(s->chdir = strdup(wd)))
-                r = nook_errf(e, ENOMEM, "out of memory");
-        /* --user names a user of the image, as its config's User= does */
-        if (r == 0 && !s->uid_set)
-                r = resolve_user(s, s->user ? s->user : json_string_value(json_object_get(cfg, "User")), e);
-        /* --uid alone: the group is that user's own in the image */
-        if (r == 0 && s->uid_set && !s->gid_set) {
-                unsigned gid = 0;
-                r = lookup_by_uid(s, s->uid, &gid, e);
-                s->run_as_set = true;
-                s->run_uid = s->uid;
-                s->run_gid = gid;
-        }
+        if (r == 0)
+                r = take_layers(s, &st, rec, name, e);
+        if (r == 0)
+                r = take_config(s, rec, e);
         if (r == 0 && s->persist)
                 r = open_persistent(s, &st, name, json_string_value(json_object_get(rec, "config_digest")), e);
         /* an image is its own system: the user's home and directory are

@@ -12,7 +12,6 @@
    and nothing outlives the input. Where namespaces are refused, it falls
    back on a directory under $TMPDIR, removed after each input, with every
    file limited to 8 MiB (RLIMIT_FSIZE). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -29,6 +28,7 @@
 
 #include "image/digest.h"
 #include "image/layer-unpack.h"
+#include "image/store.h"
 #include "lib/err.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -96,30 +96,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         return 0;
 }
 
-/* Removes everything in dir (not dir itself), whatever its modes. */
-static void empty_dir(int dir)
-{
-        DIR *d = fdopendir(dir);
-        struct dirent *de;
-
-        if (!d) {
-                close(dir);
-                return;
-        }
-        while ((de = readdir(d))) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-                        continue;
-                fchmodat(dirfd(d), de->d_name, 0700, 0);
-                int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (sub >= 0)
-                        empty_dir(sub);
-                unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
-        }
-        closedir(d);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char root[4200], diff_id[DIGEST_STR_LEN + 1];
@@ -150,9 +126,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 }
         } else {
-                empty_dir(rootfd);
-                if (rmdir(root) < 0) {
-                        perror("fuzz-layer: rmdir");
+                close(rootfd);
+                int r = store_remove_at(AT_FDCWD, root);
+                if (r < 0) {
+                        fprintf(stderr, "fuzz-layer: cannot remove %s: %s\n", root, strerror(-r));
                         abort();
                 }
         }

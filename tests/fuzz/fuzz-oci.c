@@ -21,7 +21,6 @@
    Everything lives in one temporary directory (the layout and the store),
    emptied after each input. */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -174,29 +173,6 @@ static char *expand(const char *in, size_t len, const char *m, const char *c, si
         return out;
 }
 
-static void empty_dir(int dir)
-{
-        DIR *d = fdopendir(dir);
-        struct dirent *de;
-
-        if (!d) {
-                close(dir);
-                return;
-        }
-        while ((de = readdir(d))) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-                        continue;
-                fchmodat(dirfd(d), de->d_name, 0700, 0);
-                int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (sub >= 0)
-                        empty_dir(sub);
-                unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
-        }
-        closedir(d);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const char *part[N_PARTS] = { "", "", "", "", "" };
@@ -287,7 +263,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(index);
         free(passwd);
         free(group);
-        empty_dir(t);
+        /* everything this input made, with the store's own removal */
+        static const char *const made[] = { "layout", "store", "image.tar" };
+        for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+                int gone = store_remove_at(t, made[i]);
+                if (gone < 0) {
+                        errno = -gone;
+                        die("fuzz-oci: cleaning up");
+                }
+        }
+        close(t);
         close_range((unsigned)first_free_fd, ~0U, 0);
         return 0;
 }

@@ -180,6 +180,80 @@ assert_clear_helper_error() {
         assert_clear_helper_error "pasta failed" 15
 }
 
-# newuidmap and newgidmap are not tested with stand-ins: nook runs
-# /usr/bin/newuidmap first (the distribution's setuid helper, never a PATH
-# entry's), so a stand-in on PATH is only reached where it is not installed.
+# reporting_helper NAME: a stand-in for NAME that says on one line of its
+# stderr which signals it started with blocked and ignored (its /proc
+# status, read by a child) and which fds it holds (as the probe, a child
+# that inherits them, sees them), then exits 1.
+reporting_helper() {
+        mkdir -p "$TMP/fakebin"
+        cat >"$TMP/fakebin/$1" <<EOF
+#!/bin/sh
+sig=\$(grep -E '^Sig(Blk|Ign):' /proc/\$\$/status | tr -d '\t' | tr '\n' ' ')
+echo "$1 stand-in: \${sig}fds=\$("$PROBE" fds)" >&2
+exit 1
+EOF
+        chmod +x "$TMP/fakebin/$1"
+}
+
+# What a helper must start with: nothing blocked, nothing ignored, only the
+# standard fds (the probe's fd 1 is the pipe its answer goes back through).
+CLEAN_START="stand-in: SigBlk:0000000000000000 SigIgn:0000000000000000 fds=0 1 2"
+
+# The script of the next test, run as root of a user and mount namespace of
+# its own: newuidmap and newgidmap are stand-ins mounted over the
+# distribution's (which nook runs before any PATH entry), root has a
+# subordinate range, and nook, started with SIGHUP ignored and an fd 7 of
+# its caller's, maps an image's ids through them.
+NEWUIDMAP_SCRIPT='
+set -eu
+D=$1 NOOK=$2
+for f in newuidmap newgidmap; do
+        [ -e "/usr/bin/$f" ] && mount --bind "$D/fakebin/$f" "/usr/bin/$f"
+done
+echo "root:100000:65536" >"$D/subid"
+for f in subuid subgid; do
+        [ -e "/etc/$f" ] && mount --bind "$D/subid" "/etc/$f"
+done
+mkdir -p "$D/root"
+trap "" HUP
+PATH="$D/fakebin:$PATH" exec "$NOOK" run --image "$D/root" --map=range -- /bin/true 7</dev/null
+'
+
+@test "newuidmap starts with no signal blocked or ignored and no fd of nook's" {
+        local tool
+        for tool in unshare mount grep; do
+                command -v "$tool" >/dev/null || skip "host: this test needs $tool"
+        done
+        [ -e /etc/subuid ] && [ -e /etc/subgid ] || skip "host: no /etc/subuid and /etc/subgid to mount over"
+        reporting_helper newuidmap
+        reporting_helper newgidmap
+        run --separate-stderr unshare --user --map-root-user --mount sh -c "$NEWUIDMAP_SCRIPT" _ "$TMP" "$NOOK"
+        assert_nook_error "cannot map ids: newuidmap failed: newuidmap $CLEAN_START "
+}
+
+@test "skopeo starts with no signal ignored and no fd of nook's" {
+        reporting_helper skopeo
+        export XDG_DATA_HOME="$TMP/data"
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" sh -c 'trap "" HUP; exec "$1" image pull example.invalid/nothing 7</dev/null' _ "$NOOK"
+        [ "$status" -eq 125 ] || { show_run; fail "status $status"; }
+        [[ "$stderr" == *"skopeo $CLEAN_START"$'\n'* ]] || { show_run; fail "skopeo did not start clean"; }
+        [[ "$stderr" == *"skopeo failed"* ]] || { show_run; fail "no error from nook"; }
+}
+
+# The network helpers start through launcher_exec too. Their fds are not
+# asserted yet: slirp.c and pasta.c fork them with launcher_fork, which
+# leaves fds as they are (fd 9 of nook's caller reaches them); once they
+# pass their fds to launcher_fork_keep, the fds= list must lack 9.
+@test "slirp4netns starts with no signal blocked or ignored" {
+        need_tun
+        reporting_helper slirp4netns
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" sh -c 'trap "" HUP; exec "$1" run --net slirp -- /bin/true 9</dev/null' _ "$NOOK"
+        assert_nook_error "slirp4netns failed: slirp4netns stand-in: SigBlk:0000000000000000 SigIgn:0000000000000000 fds="
+}
+
+@test "pasta starts with no signal blocked or ignored" {
+        need_tun
+        reporting_helper pasta
+        run --separate-stderr env PATH="$TMP/fakebin:$PATH" sh -c 'trap "" HUP; exec "$1" run --net pasta -- /bin/true 9</dev/null' _ "$NOOK"
+        assert_nook_error "pasta failed: pasta stand-in: SigBlk:0000000000000000 SigIgn:0000000000000000 fds="
+}
