@@ -321,6 +321,22 @@ ok" ] || { show_run; fail "the prefix did not let both through"; }
         assert_nook_error "unix:abstract=/tmp/dbus-x"
 }
 
+@test "a socket path too long for the kernel fails in one line saying so, not as a cut path" {
+        local long
+        long=$(printf 'w%.0s' $(seq 4200))
+        mkdir -p "$XDG_RUNTIME_DIR"
+        WAYLAND_DISPLAY=$long inside --display wayland -- /bin/true
+        assert_nook_error "WAYLAND_DISPLAY: the path $XDG_RUNTIME_DIR/www"
+        [[ "${stderr_lines[0]}" == *"is too long (over 4095 bytes)" ]] || { show_run; fail "the error does not say the path is too long"; }
+        XDG_RUNTIME_DIR=/$long inside --audio pulseaudio -- /bin/true
+        assert_nook_error "Audio=pulseaudio: the path /www"
+        [[ "${stderr_lines[0]}" == *"is too long (over 4095 bytes)" ]] || { show_run; fail "the error does not say the path is too long"; }
+        DBUS_SESSION_BUS_ADDRESS=unix:path=/$long inside --dbus filtered -- /bin/true
+        assert_nook_error "session bus: the path /www"
+        [[ "${stderr_lines[0]}" == *"is too long (over 4095 bytes)" ]] || { show_run; fail "the error does not say the path is too long"; }
+        assert_no_files_left
+}
+
 # ---- auto ------------------------------------------------------------------------------
 
 @test "--display auto: Wayland when there is a compositor, else X11, else nothing and no error" {
