@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +17,6 @@
 #include "lib/strutil.h"
 
 #define MAX_TALK 256
-
-__attribute__((format(printf, 1, 2))) static char *word(const char *fmt, ...)
-{
-        char *w = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&w, fmt, ap) < 0)
-                w = NULL;
-        va_end(ap);
-        return w;
-}
 
 /* A byte on its --fd pipe once it listens; EOF when it died first. One
    that failed or hangs is ended, with the last thing it said. */
@@ -66,8 +53,8 @@ static int wait_listening(const struct nook_spec *spec, struct dbus_proxy *p, co
 
 int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct dbus_proxy *p, struct nook_err *e)
 {
-        _cleanup_free_ char *bus = word("unix:path=%s", spec->dbus_socket), *sock = word("%s/bus", rundir),
-                            *log = word("%s/dbus-proxy.log", rundir);
+        _cleanup_free_ char *bus = str_dupf("unix:path=%s", spec->dbus_socket), *sock = str_dupf("%s/bus", rundir),
+                            *log = str_dupf("%s/dbus-proxy.log", rundir);
         char fdarg[32];
         char *argv[MAX_TALK + 8];
         char *talk[MAX_TALK];

@@ -67,13 +67,10 @@ __attribute__((format(printf, 3, 4))) static int push_fmt(char ***v, size_t *n, 
         va_list ap;
 
         va_start(ap, fmt);
-        int r = vasprintf(&word, fmt, ap);
+        if (vasprintf(&word, fmt, ap) < 0)
+                word = NULL;    /* undefined after a failure */
         va_end(ap);
-        if (r < 0) {
-                word = NULL;
-                return -ENOMEM;
-        }
-        return strv_push(v, n, word);
+        return word ? strv_push(v, n, word) : -ENOMEM;
 }
 
 /* pasta's whole command line: its pid file in the run directory (which
@@ -154,15 +151,11 @@ static int wait_configured(pid_t child, int *pidfd, const char *log, struct nook
 
 pid_t pasta_start(pid_t child, const struct net_config *net, const char *rundir, int *pidfd, struct nook_err *e)
 {
-        _cleanup_free_ char *log = NULL, *pidfile = NULL;
+        _cleanup_free_ char *log = str_dupf("%s/pasta.log", rundir), *pidfile = str_dupf("%s/pasta.pid", rundir);
         char **argv = NULL;
         int netfd, userfd;
 
-        if (asprintf(&log, "%s/pasta.log", rundir) < 0)
-                log = NULL;     /* undefined after a failure */
-        if (log && asprintf(&pidfile, "%s/pasta.pid", rundir) < 0)
-                pidfile = NULL;
-        if (!pidfile)
+        if (!log || !pidfile)
                 return nook_errf(e, ENOMEM, "out of memory");
         int r = open_namespaces(child, &netfd, &userfd, e);
         if (r < 0)

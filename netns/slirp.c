@@ -12,7 +12,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,18 +97,6 @@ static int open_fds(pid_t child, int ready[2], int exitp[2], int *userns_fd, int
         return nook_errf(e, err, "cannot join the sandbox to start slirp4netns: %m");
 }
 
-__attribute__((format(printf, 1, 2))) static char *word(const char *fmt, ...)
-{
-        char *w = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&w, fmt, ap) < 0)
-                w = NULL;
-        va_end(ap);
-        return w;
-}
-
 /* Its words, each an allocated copy, in argv (at most 16). */
 static int slirp_argv(const struct net_config *net, const char *api, int ready_fd, int exit_fd, int netns_fd,
                       char **argv)
@@ -126,11 +113,11 @@ static int slirp_argv(const struct net_config *net, const char *api, int ready_f
                 argv[n++] = strdup("--disable-host-loopback");
         if (net->ipv6)
                 argv[n++] = strdup("--enable-ipv6");
-        argv[n++] = word("--ready-fd=%d", ready_fd);
-        argv[n++] = word("--exit-fd=%d", exit_fd);
-        argv[n++] = word("--api-socket=%s", api);
+        argv[n++] = str_dupf("--ready-fd=%d", ready_fd);
+        argv[n++] = str_dupf("--exit-fd=%d", exit_fd);
+        argv[n++] = str_dupf("--api-socket=%s", api);
         argv[n++] = strdup("--netns-type=path");
-        argv[n++] = word("/proc/self/fd/%d", netns_fd);
+        argv[n++] = str_dupf("/proc/self/fd/%d", netns_fd);
         argv[n++] = strdup("tap0");
         argv[n] = NULL;
         for (int i = 0; i < n; i++)
@@ -182,7 +169,9 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
         memset(s, 0, sizeof(*s));
         s->exit_fd = -1;
         s->pidfd = -1;
-        if (asprintf(&s->api, "%s/slirp.sock", rundir) < 0 || asprintf(&s->log, "%s/slirp.log", rundir) < 0)
+        s->api = str_dupf("%s/slirp.sock", rundir);
+        s->log = str_dupf("%s/slirp.log", rundir);
+        if (!s->api || !s->log)
                 return nook_errf(e, ENOMEM, "out of memory");
         int r = open_fds(child, ready, exitp, &userns_fd, &netns_fd, e);
         if (r < 0)

@@ -397,3 +397,20 @@ ok" ] || { show_run; fail "the prefix did not let both through"; }
         run --separate-stderr "$NOOK" profile desktop-entry nosuchprofile
         [ "$status" -ne 0 ] && [[ "$stderr" == *nosuchprofile* ]] || { show_run; fail "a missing profile"; }
 }
+
+@test "nook profile desktop-entry --install under a path too long for the kernel fails saying so, and makes nothing" {
+        mkdir -p "$TMP/config/nook/profiles"
+        printf '[Run]\nCommand=/bin/true\n' >"$TMP/config/nook/profiles/testapp.profile"
+        # 4086 bytes: XDG_DATA_HOME/applications is 4099, which cut at 4095
+        # once named (and made) XDG_DATA_HOME/applicat
+        local data="$TMP/d"
+        while [ $((${#data} + 201)) -le 4086 ]; do data="$data/$(printf 'x%.0s' $(seq 200))"; done
+        data="$data/$(printf 'y%.0s' $(seq $((4086 - ${#data} - 1))))"
+        [ "${#data}" -eq 4086 ] || fail "the test's path is ${#data} bytes"
+        XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME=$data run --separate-stderr "$NOOK" profile desktop-entry --install testapp
+        assert_status 1
+        [ -z "$output" ] || { show_run; fail "something on stdout"; }
+        [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == "nook: cannot write the desktop entry "*"the path is too long"* ]] ||
+                { show_run; fail "not one line saying the path is too long"; }
+        [ ! -e "$TMP/d" ] || fail "directories were made:" "$(find "$TMP/d" -name 'appl*' | tail -c 300)"
+}
