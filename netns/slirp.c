@@ -92,6 +92,9 @@ static int open_fds(pid_t child, int ready[2], int exitp[2], int *userns_fd, int
         if (*netns_fd >= 0)
                 return 0;
         int err = errno;
+        if (*userns_fd >= 0)
+                close(*userns_fd);
+        *userns_fd = -1;
         close_pair(ready);
         close_pair(exitp);
         return nook_errf(e, err, "cannot join the sandbox to start slirp4netns: %m");
@@ -131,9 +134,9 @@ static void free_argv(char **argv, size_t size)
                 free(argv[i]);
 }
 
-/* "1" on its ready fd once the tap is configured (10 s at most); EOF when
-   it died first. One that failed or hangs is ended, with the last thing it
-   said. */
+/* "1" on its ready fd (closed here) once the tap is configured (10 s at
+   most); EOF when it died first. One that failed or hangs is ended, with
+   the last thing it said. */
 static int wait_ready(struct slirp *s, int ready_fd, struct nook_err *e)
 {
         struct pollfd pfd = { .fd = ready_fd, .events = POLLIN };
@@ -141,6 +144,7 @@ static int wait_ready(struct slirp *s, int ready_fd, struct nook_err *e)
         int got_n = poll(&pfd, 1, 10000);
         ssize_t got = got_n > 0 ? read(ready_fd, &c, 1) : -1;
 
+        close(ready_fd);
         if (got == 1 && c == '1')
                 return 0;
         /* EOF: it is exiting, or has */
@@ -198,9 +202,7 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
         }
         s->pid = pid;
         s->exit_fd = exitp[1];
-        r = wait_ready(s, ready[0], e);
-        close(ready[0]);
-        return r;
+        return wait_ready(s, ready[0], e);
 }
 
 /* One request, one reply: slirp4netns's API is a JSON object a connection. */
