@@ -85,7 +85,7 @@ static int print_row(const struct run_state *st, time_t now)
         char age[24];
 
         int r = buf_appendf(&net, "%s", st->net);
-        if (r == 0 && st->ports[0])
+        if (r == 0 && st->ports && st->ports[0])
                 r = buf_appendf(&net, " ");
         if (r == 0)
                 r = join_words(&net, st->ports, ",");
