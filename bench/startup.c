@@ -93,16 +93,14 @@ static int run_once(char **argv, int devnull, int show_stderr, int *status, doub
         return 0;
 }
 
-static const char *describe_status(int status, char *buf, size_t len)
+static void print_status(FILE *out, int status)
 {
         if (WIFEXITED(status))
-                snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+                fprintf(out, "exit status %d\n", WEXITSTATUS(status));
         else if (WIFSIGNALED(status))
-                snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
-                         strsignal(WTERMSIG(status)));
+                fprintf(out, "killed by signal %d (%s)\n", WTERMSIG(status), strsignal(WTERMSIG(status)));
         else
-                snprintf(buf, len, "wait status 0x%x", (unsigned)status);
-        return buf;
+                fprintf(out, "wait status 0x%x\n", (unsigned)status);
 }
 
 static int succeeded(int status)
@@ -111,22 +109,26 @@ static int succeeded(int status)
 }
 
 /* The first failure of a command is run again with stderr visible, so the
- * report carries the command's own reason and not only a number. */
-static void report_failure(struct bench_cmd *c, int devnull, const char *when, int status)
+ * report carries the command's own reason and not only a number. run is
+ * 0 for the warm-up run, else 1 to runs. */
+static void report_failure(struct bench_cmd *c, int devnull, int run, int runs, int status)
 {
-        char why[128];
         double ms;
 
-        fprintf(stderr, "startup: %s: %s failed: %s\n", c->name, when,
-                describe_status(status, why, sizeof(why)));
+        if (run)
+                fprintf(stderr, "startup: %s: run %d of %d failed: ", c->name, run, runs);
+        else
+                fprintf(stderr, "startup: %s: the warm-up run failed: ", c->name);
+        print_status(stderr, status);
         if (c->failed > 1)
                 return;
         fprintf(stderr, "startup: %s: running it once more with its stderr shown:\n", c->name);
         if (run_once(c->argv, devnull, 1, &status, &ms) < 0)
                 fprintf(stderr, "startup: %s: cannot run it again: %m\n", c->name);
-        else
-                fprintf(stderr, "startup: %s: that run ended with %s\n", c->name,
-                        describe_status(status, why, sizeof(why)));
+        else {
+                fprintf(stderr, "startup: %s: that run ended with ", c->name);
+                print_status(stderr, status);
+        }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -354,14 +356,13 @@ int main(int argc, char **argv)
                 if (!succeeded(status)) {
                         c->failed++;
                         c->skipped = 1;
-                        report_failure(c, devnull, "the warm-up run", status);
+                        report_failure(c, devnull, 0, runs, status);
                 }
         }
 
         for (int r = 0; r < runs; r++) {
                 for (int i = 0; i < ncmds; i++) {
                         struct bench_cmd *c = &cmds[i];
-                        char when[64];
                         int status;
                         double ms;
 
@@ -376,8 +377,7 @@ int main(int argc, char **argv)
                                 continue;
                         }
                         c->failed++;
-                        snprintf(when, sizeof(when), "run %d of %d", r + 1, runs);
-                        report_failure(c, devnull, when, status);
+                        report_failure(c, devnull, r + 1, runs, status);
                 }
         }
 

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -18,6 +19,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "lib/cleanup.h"
+#include "lib/strutil.h"
 #include "state/rundir.h"
 #include "cli/cmd-run.h"
 #include "lib/libexec.h"
@@ -106,11 +109,10 @@ static int try_overlay(void)
 
         if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
                 return 1;
-        snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
-        if (write_file("/proc/self/uid_map", map) < 0 || write_file("/proc/self/setgroups", "deny") < 0)
+        if (STR_FMT(map, "0 %u 1\n", (unsigned)uid) < 0 || write_file("/proc/self/uid_map", map) < 0 ||
+            write_file("/proc/self/setgroups", "deny") < 0)
                 return 1;
-        snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
-        if (write_file("/proc/self/gid_map", map) < 0)
+        if (STR_FMT(map, "0 %u 1\n", (unsigned)gid) < 0 || write_file("/proc/self/gid_map", map) < 0)
                 return 1;
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m") < 0)
                 return 1;
@@ -197,7 +199,8 @@ static void version_of(const char *prog, char *buf, size_t size)
         char cmd[256];
 
         buf[0] = '\0';
-        snprintf(cmd, sizeof(cmd), "%s --version 2>/dev/null", prog);
+        if (STR_FMT(cmd, "%s --version 2>/dev/null", prog) < 0)
+                return;
         FILE *p = popen(cmd, "re");
         if (!p)
                 return;
@@ -212,14 +215,15 @@ static void version_of(const char *prog, char *buf, size_t size)
 static bool on_path(const char *prog)
 {
         const char *path = getenv("PATH");
-        char buf[4096];
+        char buf[PATH_MAX];
 
         if (!path)
                 path = "/usr/bin:/bin";
         while (*path) {
                 size_t n = strcspn(path, ":");
-                snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
-                if (n && access(buf, X_OK) == 0)
+                /* an element too long for the kernel holds nothing it runs;
+                   cut, it could name another directory */
+                if (n && n < sizeof(buf) && STR_FMT(buf, "%.*s/%s", (int)n, path, prog) == 0 && access(buf, X_OK) == 0)
                         return true;
                 path += n + (path[n] == ':');
         }
@@ -332,14 +336,12 @@ static void check_rest(struct report *r)
         free(img);
         const char *data = getenv("XDG_DATA_HOME");
         const char *home = getenv("HOME");
-        char store[4096];
-        if (data && data[0] == '/')
-                snprintf(store, sizeof(store), "%s/nook", data);
-        else
-                snprintf(store, sizeof(store), "%s/.local/share/nook", home ? home : "");
+        _cleanup_free_ char *store = data && data[0] == '/' ? str_dupf("%s/nook", data)
+                                                           : str_dupf("%s/.local/share/nook", home ? home : "");
+        _cleanup_free_ char *probe = store ? strdup(store) : NULL;
         struct statvfs fs;
-        char probe[4096];
-        snprintf(probe, sizeof(probe), "%s", store);
+        if (!probe)
+                return;
         /* the nearest existing directory tells the free space */
         while (statvfs(probe, &fs) < 0 && strrchr(probe, '/') && strrchr(probe, '/') != probe)
                 *strrchr(probe, '/') = '\0';
@@ -367,11 +369,14 @@ int cmd_doctor(int argc, char **argv)
                 nook_err_print(&e);
                 return NOOK_EXIT_FAILURE;
         }
-        char name[64];
+        /* the whole name: the subordinate ids are looked up by it */
         struct passwd *pw = getpwuid(h.uid);
-        snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "");
-        if (!pw)
-                snprintf(name, sizeof(name), "%u", (unsigned)h.uid);
+        _cleanup_free_ char *name = pw ? strdup(pw->pw_name) : str_dupf("%u", (unsigned)h.uid);
+        if (!name) {
+                fprintf(stderr, "nook: doctor: out of memory\n");
+                host_facts_free(&h);
+                return NOOK_EXIT_FAILURE;
+        }
         printf("nook %s on this host, for %s (uid %u)\n", NOOK_VERSION, name, (unsigned)h.uid);
         check_userns(&r);
         check_kernel(&r);

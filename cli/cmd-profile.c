@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <sys/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,6 +368,42 @@ static void write_entry(FILE *f, const char *profile, const struct nook_spec *s,
         fprintf(f, "%s\n", profile);
 }
 
+/* $XDG_DATA_HOME/applications/nook-NAME.desktop (~/.local/share without
+   it), written whole through a temporary file beside it. A path longer
+   than the kernel takes is refused before anything is made: cut short, it
+   once made a directory of another name. */
+static int install_entry(const char *name, const struct nook_spec *spec, const char *nook)
+{
+        const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+        _cleanup_free_ char *dir = data && data[0] == '/' ? str_dupf("%s/applications", data)
+                                                         : str_dupf("%s/.local/share/applications", home ? home : "");
+        _cleanup_free_ char *path = dir ? str_dupf("%s/nook-%s.desktop", dir, name) : NULL;
+        _cleanup_free_ char *tmp = path ? str_dupf("%s.tmp", path) : NULL;
+
+        if (!tmp) {
+                fprintf(stderr, "nook: profile desktop-entry: out of memory\n");
+                return 1;
+        }
+        if (strlen(tmp) >= PATH_MAX) {
+                fprintf(stderr, "nook: cannot write the desktop entry %s: the path is too long (over %d bytes; set XDG_DATA_HOME to a shorter directory)\n",
+                        nook_val(path), PATH_MAX - 1);
+                return 1;
+        }
+        FILE *f = mkdir_p(dir, 0755) == 0 ? fopen(tmp, "we") : NULL;
+        if (f) {
+                write_entry(f, name, spec, nook);
+                if (fclose(f) != 0 || rename(tmp, path) < 0)
+                        f = NULL;
+        }
+        if (!f) {
+                fprintf(stderr, "nook: cannot write %s: %s\n", path, strerror(errno));
+                unlink(tmp);
+                return 1;
+        }
+        printf("%s\n", path);
+        return 0;
+}
+
 /* nook profile desktop-entry [--install] NAME: a launcher for the profile,
    printed, or written to $XDG_DATA_HOME/applications/nook-NAME.desktop. */
 static int do_desktop_entry(int argc, char **argv)
@@ -388,38 +425,19 @@ static int do_desktop_entry(int argc, char **argv)
                 fprintf(stderr, "nook: profile desktop-entry needs the NAME of a profile (see 'nook profile ls')\n");
                 return 2;
         }
-        char nook[4096];
+        /* nook's own path for Exec=, when it is one a desktop file can
+           quote (and readlink did not cut it) */
+        char nook[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", nook, sizeof(nook) - 1);
         nook[n > 0 ? n : 0] = '\0';
-        if (n <= 0 || strchr(nook, '"') || strchr(nook, '\n'))
-                snprintf(nook, sizeof(nook), "nook");
+        if (n <= 0 || (size_t)n >= sizeof(nook) - 1 || strchr(nook, '"') || strchr(nook, '\n'))
+                memcpy(nook, "nook", sizeof("nook"));
         struct loaded l;
         int status = load_one(name, &l);
-        if (status == 0 && !install) {
+        if (status == 0 && !install)
                 write_entry(stdout, name, &l.spec, nook);
-        } else if (status == 0) {
-                const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-                char dir[4096], path[4200], tmp[4300];
-                if (data && data[0] == '/')
-                        snprintf(dir, sizeof(dir), "%s/applications", data);
-                else
-                        snprintf(dir, sizeof(dir), "%s/.local/share/applications", home ? home : "");
-                snprintf(path, sizeof(path), "%s/nook-%s.desktop", dir, name);
-                snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-                FILE *f = mkdir_p(dir, 0755) == 0 ? fopen(tmp, "we") : NULL;
-                if (f) {
-                        write_entry(f, name, &l.spec, nook);
-                        if (fclose(f) != 0 || rename(tmp, path) < 0)
-                                f = NULL;
-                }
-                if (!f) {
-                        fprintf(stderr, "nook: cannot write %s: %s\n", path, strerror(errno));
-                        unlink(tmp);
-                        status = 1;
-                } else {
-                        printf("%s\n", path);
-                }
-        }
+        else if (status == 0)
+                status = install_entry(name, &l.spec, nook);
         loaded_free(&l);
         return status;
 }

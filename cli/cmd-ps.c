@@ -53,27 +53,50 @@ static void stop_usage(FILE *out)
               out);
 }
 
-static void format_age(long long secs, char *buf, size_t size)
+/* "42s", "3m", "5h", "2d" (a long long's digits and a letter fit). */
+static const char *format_age(long long secs, char buf[static 24])
 {
-        if (secs < 0)
-                secs = 0;
-        if (secs < 120)
-                snprintf(buf, size, "%llds", secs);
-        else if (secs < 7200)
-                snprintf(buf, size, "%lldm", secs / 60);
-        else if (secs < 172800)
-                snprintf(buf, size, "%lldh", secs / 3600);
-        else
-                snprintf(buf, size, "%lldd", secs / 86400);
+        long long v = secs < 0 ? 0 : secs;
+        char unit = 's';
+
+        if (v >= 172800)
+                v /= 86400, unit = 'd';
+        else if (v >= 7200)
+                v /= 3600, unit = 'h';
+        else if (v >= 120)
+                v /= 60, unit = 'm';
+        return str_fmt(buf, 24, "%lld%c", v, unit) == 0 ? buf : "?";
 }
 
-static void join_words(char *const *v, const char *sep, char *buf, size_t size)
+/* The words of v joined by sep, whole, appended to b. */
+static int join_words(struct buf *b, char *const *v, const char *sep)
 {
-        size_t used = 0;
+        int r = 0;
 
-        buf[0] = '\0';
-        for (size_t i = 0; v && v[i] && used < size; i++)
-                used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? sep : "", v[i]);
+        for (size_t i = 0; r == 0 && v && v[i]; i++)
+                r = buf_appendf(b, "%s%s", i ? sep : "", v[i]);
+        return r;
+}
+
+/* One line of the table; every column whole (a long command is not cut). */
+static int print_row(const struct run_state *st, time_t now)
+{
+        _cleanup_(buf_free) struct buf net = { 0 }, cmd = { 0 };
+        char age[24];
+
+        int r = buf_appendf(&net, "%s", st->net);
+        if (r == 0 && st->ports && st->ports[0])
+                r = buf_appendf(&net, " ");
+        if (r == 0)
+                r = join_words(&net, st->ports, ",");
+        if (r == 0)
+                r = join_words(&cmd, st->command, " ");
+        if (r < 0)
+                return r;
+        printf("%-8d %-16s %-7s %-30s %-20s %s\n", (int)st->nook_pid, st->name ? st->name : "-",
+               format_age(now - st->started, age), buf_str(&net),
+               st->image ? st->image : st->profile ? st->profile : "-", buf_str(&cmd));
+        return 0;
 }
 
 static json_t *state_json(const struct run_state *st)
@@ -137,16 +160,9 @@ int cmd_ps(int argc, char **argv)
         } else {
                 printf("%-8s %-16s %-7s %-30s %-20s %s\n", "ID", "NAME", "UP", "NET", "IMAGE/PROFILE", "COMMAND");
                 time_t now = time(NULL);
-                for (size_t i = 0; i < n; i++) {
-                        const struct run_state *st = &all[i];
-                        char age[32], net[256], cmd[512], ports[200];
-                        format_age(now - st->started, age, sizeof(age));
-                        join_words(st->ports, ",", ports, sizeof(ports));
-                        snprintf(net, sizeof(net), "%s%s%s", st->net, ports[0] ? " " : "", ports);
-                        join_words(st->command, " ", cmd, sizeof(cmd));
-                        printf("%-8d %-16s %-7s %-30s %-20s %s\n", (int)st->nook_pid, st->name ? st->name : "-", age,
-                               net, st->image ? st->image : st->profile ? st->profile : "-", cmd);
-                }
+                for (size_t i = 0; i < n; i++)
+                        if (print_row(&all[i], now) < 0)
+                                fprintf(stderr, "nook: ps: out of memory\n");
         }
         for (size_t i = 0; i < n; i++)
                 run_state_free(&all[i]);
@@ -358,10 +374,13 @@ static void pump(int fd, struct runlog_filter *filter)
    of cur, rotated since it was opened). */
 static void pump_rotated(const char *path, int cur, struct runlog_filter *filter)
 {
-        char old[4300];
+        _cleanup_free_ char *old = NULL;
         struct stat a, b;
 
-        snprintf(old, sizeof(old), "%s.1", path);
+        if (asprintf(&old, "%s.1", path) < 0) {
+                old = NULL;
+                return;
+        }
         _cleanup_close_ int fd = open(old, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd >= 0 && fstat(fd, &a) == 0 && fstat(cur, &b) == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev))
                 pump(fd, filter);
@@ -395,7 +414,89 @@ static void wait_relay(const char *path)
         }
 }
 
-int cmd_logs(int argc, char **argv)
+/* The log of a running sandbox, by name or ID: its path, and with -f a
+   pidfd of its nook (checked to be the very process the state names).
+   1 when no running sandbox is named so, -1 when one is but has no log. */
+static int running_log(const char *what, bool follow, char **path, int *pidfd)
+{
+        struct nook_err e = { 0 };
+        struct run_state st;
+
+        if (runstate_find(what, &st, &e) < 0)
+                return 1;
+        if (!st.log) {
+                fprintf(stderr, "nook: sandbox %s was not started with -d: its output went where its nook run's did\n",
+                        nook_val(what));
+                run_state_free(&st);
+                return -1;
+        }
+        *path = strdup(st.log);
+        if (follow) {
+                *pidfd = (int)syscall(SYS_pidfd_open, st.nook_pid, 0);
+                if (*pidfd >= 0 && runstate_proc_start(st.nook_pid) != st.nook_start) {
+                        close(*pidfd);
+                        *pidfd = -1;
+                }
+        }
+        run_state_free(&st);
+        if (*path)
+                return 0;
+        fprintf(stderr, "nook: logs: out of memory\n");
+        return -1;
+}
+
+/* An ended sandbox's log in dir: ID.log, or NAME.log (a link to its
+   latest run's, by a plain file name); NULL when there is none. */
+static char *ended_log(const char *dir, const char *what)
+{
+        bool plain = strspn(what, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(what) &&
+                     what[0] != '.' && strlen(what) <= 64;
+        char *path = NULL, target[64];
+
+        if (!plain || asprintf(&path, "%s/%s.log", dir, what) < 0)
+                return NULL;
+        ssize_t tl = readlink(path, target, sizeof(target) - 1);
+        /* nook's own links name a file beside them, in fewer bytes */
+        if (tl > 0 && (size_t)tl < sizeof(target) - 1) {
+                target[tl] = '\0';
+                if (!strchr(target, '/')) {
+                        free(path);
+                        if (asprintf(&path, "%s/%s", dir, target) < 0)
+                                return NULL;
+                }
+        }
+        if (access(path, R_OK) == 0)
+                return path;
+        free(path);
+        return NULL;
+}
+
+/* Prints the log (the rotated part first); with pidfd, goes on every 0.2 s
+   until the sandbox's nook is gone, then prints the rest. */
+static void print_log(int *fd, const char *path, int pidfd, struct runlog_filter *fl)
+{
+        pump_rotated(path, *fd, fl);
+        pump(*fd, fl);
+        while (pidfd >= 0 && !wait_gone(pidfd, 200)) {
+                pump(*fd, fl);
+                follow_rotation(fd, path, fl);
+                pump(*fd, fl);
+        }
+        if (pidfd >= 0) {
+                wait_relay(path);
+                pump(*fd, fl);
+                follow_rotation(fd, path, fl);
+                pump(*fd, fl);
+        }
+        if (fl) {
+                runlog_filter_flush(fl, stdout);
+                fflush(stdout);
+        }
+}
+
+/* argv of nook logs: 0 and the sandbox's name in *what, 1 when help was
+   printed, -1 on a usage error (said). */
+static int logs_args(int argc, char **argv, bool *follow, bool *raw, const char **what)
 {
         static const struct option opts[] = {
                 { "follow", no_argument, NULL, 'f' },
@@ -403,98 +504,59 @@ int cmd_logs(int argc, char **argv)
                 { "help", no_argument, NULL, 'h' },
                 { 0 },
         };
-        struct nook_err e = { 0 };
-        bool follow = false, raw = false;
         int c;
 
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
                 if (c == 'f') {
-                        follow = true;
+                        *follow = true;
                 } else if (c == 'r') {
-                        raw = true;
+                        *raw = true;
                 } else if (c == 'h') {
                         logs_usage(stdout);
-                        return 0;
+                        return 1;
                 } else {
                         fprintf(stderr, "nook: logs: unknown option '%s' (see nook logs --help)\n", nook_val(argv[optind - 1]));
-                        return NOOK_EXIT_FAILURE;
+                        return -1;
                 }
         }
         if (optind != argc - 1) {
                 fprintf(stderr, "nook: logs: name one sandbox (nook logs [-f] [--raw] NAME|ID)\n");
-                return NOOK_EXIT_FAILURE;
+                return -1;
         }
-        const char *what = argv[optind];
-        struct run_state st;
-        char path[4200], dir[4096];
-        int pidfd = -1;
+        *what = argv[optind];
+        return 0;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+        bool follow = false, raw = false;
+        const char *what = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int pidfd = -1;
+        char dir[4096];
+
+        int r = logs_args(argc, argv, &follow, &raw, &what);
+        if (r != 0)
+                return r > 0 ? 0 : NOOK_EXIT_FAILURE;
         runstate_logs_dir(dir, sizeof(dir));
-        if (runstate_find(what, &st, &e) == 0) {
-                if (!st.log) {
-                        fprintf(stderr, "nook: sandbox %s was not started with -d: its output went where its nook run's did\n", what);
-                        run_state_free(&st);
-                        return NOOK_EXIT_FAILURE;
-                }
-                snprintf(path, sizeof(path), "%s", st.log);
-                if (follow) {
-                        pidfd = (int)syscall(SYS_pidfd_open, st.nook_pid, 0);
-                        if (pidfd >= 0 && runstate_proc_start(st.nook_pid) != st.nook_start) {
-                                close(pidfd);
-                                pidfd = -1;
-                        }
-                }
-                run_state_free(&st);
-        } else {
-                /* ended: ID.log, or NAME.log (a link to its latest run's) */
-                bool plain = strspn(what, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(what) &&
-                             what[0] != '.' && strlen(what) <= 64;
-                char target[64];
-                snprintf(path, sizeof(path), "%s/%s.log", dir, plain ? what : "-");
-                ssize_t tl = plain ? readlink(path, target, sizeof(target) - 1) : -1;
-                if (tl > 0) {
-                        target[tl] = '\0';
-                        if (strchr(target, '/'))
-                                tl = -1;
-                        else
-                                snprintf(path, sizeof(path), "%s/%s", dir, target);
-                }
-                if (!plain || access(path, R_OK) != 0) {
-                        fprintf(stderr, "nook: no running sandbox is named or numbered '%s', and %s has no log of that name or ID\n",
-                                nook_val(what), dir);
-                        return NOOK_EXIT_FAILURE;
-                }
+        r = running_log(what, follow, &path, &pidfd);
+        if (r < 0)
+                return NOOK_EXIT_FAILURE;
+        if (r > 0 && !(path = ended_log(dir, what))) {
+                fprintf(stderr, "nook: no running sandbox is named or numbered '%s', and %s has no log of that name or ID\n",
+                        nook_val(what), dir);
+                return NOOK_EXIT_FAILURE;
         }
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) {
                 fprintf(stderr, "nook: cannot read %s: %s\n", path, strerror(errno));
-                if (pidfd >= 0)
-                        close(pidfd);
                 return NOOK_EXIT_FAILURE;
         }
         /* what a sandbox wrote must not drive the terminal */
         struct runlog_filter filter = { 0 };
-        struct runlog_filter *fl = !raw && isatty(STDOUT_FILENO) ? &filter : NULL;
-        pump_rotated(path, fd, fl);
-        pump(fd, fl);
-        /* -f: every 0.2 s, until the sandbox's nook is gone, then the rest */
-        while (pidfd >= 0 && !wait_gone(pidfd, 200)) {
-                pump(fd, fl);
-                follow_rotation(&fd, path, fl);
-                pump(fd, fl);
-        }
-        if (pidfd >= 0) {
-                wait_relay(path);
-                pump(fd, fl);
-                follow_rotation(&fd, path, fl);
-                pump(fd, fl);
-                close(pidfd);
-        }
-        if (fl) {
-                runlog_filter_flush(fl, stdout);
-                fflush(stdout);
-        }
+        print_log(&fd, path, pidfd, !raw && isatty(STDOUT_FILENO) ? &filter : NULL);
         /* the logs of ended sandboxes beyond what is kept */
         runlog_prune(dir);
         return 0;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +26,51 @@ static int add_bind(struct nook_spec *s, const char *src, const char *dst, struc
 
 __attribute__((format(printf, 3, 4))) static int set_env(struct nook_spec *s, struct nook_err *e, const char *fmt, ...)
 {
-        char buf[4200];
+        _cleanup_free_ char *buf = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
+        int r = vasprintf(&buf, fmt, ap);
         va_end(ap);
+        if (r < 0) {
+                buf = NULL;
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
         return spec_add_env(s, SPEC_ENV_SET, buf, e);
+}
+
+/* A path of the host, dir/name (dir may be NULL), into path: one longer
+   than the kernel takes is an error naming what it was for, never a cut
+   path that names another file. */
+static int host_path(char path[static PATH_MAX], const char *what, const char *dir, const char *name,
+                     struct nook_err *e)
+{
+        if (str_fmt(path, PATH_MAX, "%s%s%s", dir ? dir : "", dir ? "/" : "", name) == 0)
+                return 0;
+        return nook_errf(e, ENAMETOOLONG, "%s: the path %s%s%s is too long (over %d bytes)", what, dir ? nook_val(dir) : "",
+                         dir ? "/" : "", nook_val(name), PATH_MAX - 1);
+}
+
+/* A path inside the sandbox, in the command's runtime directory
+   (/run/user/UID/name: short, but checked all the same). */
+static int inside_path(char dst[static 128], const struct nook_spec *s, const char *name, struct nook_err *e)
+{
+        if (str_fmt(dst, 128, "%s/%s", s->runtime_dir, name) == 0)
+                return 0;
+        return nook_errf(e, ENAMETOOLONG, "the path %s/%s inside the sandbox is too long", s->runtime_dir, name);
+}
+
+/* The path of this nook's run directory (state/rundir.c names it for
+   nook's pid; it is made later), and name in it. */
+static int run_path(char path[static PATH_MAX], const char *name, struct nook_err *e)
+{
+        char base[PATH_MAX], dir[PATH_MAX];
+
+        rundir_base(base, sizeof(base));
+        if (STR_FMT(dir, "%s/%d", base, (int)getpid()) < 0 || str_fmt(path, PATH_MAX, "%s/%s", dir, name) < 0)
+                return nook_errf(e, ENAMETOOLONG, "the run directory %s/%d is too long for a path (over %d bytes; set XDG_RUNTIME_DIR to a shorter one)",
+                                 nook_val(base), (int)getpid(), PATH_MAX - 1);
+        return 0;
 }
 
 static bool is_socket(const char *path)
@@ -54,11 +93,11 @@ static bool other_user;
 static int bind_nook_file(struct nook_spec *s, const char *name, const void *data, size_t len, const char *dst,
                           struct nook_err *e)
 {
-        char base[4096], src[4200];
+        char src[PATH_MAX];
+        int r = run_path(src, name, e);
 
-        rundir_base(base, sizeof(base));
-        snprintf(src, sizeof(src), "%s/%d/%s", base, (int)getpid(), name);
-        int r = spec_push_nook_file(s, name, data, len, other_user ? 0644 : 0600, e);
+        if (r == 0)
+                r = spec_push_nook_file(s, name, data, len, other_user ? 0644 : 0600, e);
         return r < 0 ? r : spec_push_bind(s, src, dst, SPEC_BIND_RO | SPEC_BIND_NOOKS, e);
 }
 
@@ -77,10 +116,11 @@ static char *slurp(const char *path, size_t *len)
    family a 16-bit big-endian length and its bytes. */
 static size_t xauth_filter(const unsigned char *in, size_t len, long number, unsigned char *out)
 {
-        char want[16];
+        char want[24];
         size_t o = 0, i = 0;
 
-        snprintf(want, sizeof(want), "%ld", number);
+        if (STR_FMT(want, "%ld", number) < 0)
+                return 0;       /* cannot be: a long's digits fit */
         while (i + 2 <= len) {
                 size_t start = i, field[4][2];
                 unsigned family = (unsigned)in[i] << 8 | in[i + 1];
@@ -134,7 +174,7 @@ static const char *host_runtime_dir(const char *what, struct nook_err *e)
 static int resolve_x11(struct nook_spec *s, struct nook_err *e)
 {
         const char *d = getenv("DISPLAY");
-        char sock[128], auth[4200];
+        char sock[128], auth[PATH_MAX];
 
         if (!d || !*d)
                 return nook_errf(e, ENOENT, "Display=x11: DISPLAY is unset (is an X server running?)");
@@ -143,10 +183,11 @@ static int resolve_x11(struct nook_spec *s, struct nook_err *e)
         long n = colon ? strtol(colon + 1, &end, 10) : -1;
         if (!colon || n < 0 || n > 65535 || end == colon + 1 || (*end && *end != '.') ||
             (colon != d && strncmp(d, "unix:", 5) != 0))
-                return nook_errf(e, EINVAL, "Display=x11: DISPLAY=%s is not a local display like :0 (nook passes only local sockets)", d);
-        snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%ld", n);
-        if (!is_socket(sock))
-                return nook_errf(e, ENOENT, "Display=x11: no X server socket %s for DISPLAY=%s", sock, d);
+                return nook_errf(e, EINVAL, "Display=x11: DISPLAY=%s is not a local display like :0 (nook passes only local sockets)",
+                                 nook_val(d));
+        if (STR_FMT(sock, "/tmp/.X11-unix/X%ld", n) < 0 || !is_socket(sock))
+                return nook_errf(e, ENOENT, "Display=x11: no X server socket /tmp/.X11-unix/X%ld for DISPLAY=%s", n,
+                                 nook_val(d));
         int r = add_bind(s, sock, sock, e);
         if (r == 0)
                 r = set_env(s, e, "DISPLAY=:%ld", n);
@@ -156,10 +197,10 @@ static int resolve_x11(struct nook_spec *s, struct nook_err *e)
            entry alone */
         const char *xa = getenv("XAUTHORITY");
         const char *home = getenv("HOME");
-        if (xa && *xa)
-                snprintf(auth, sizeof(auth), "%s", xa);
-        else
-                snprintf(auth, sizeof(auth), "%s/.Xauthority", home ? home : "");
+        if (r == 0 && xa && *xa)
+                r = host_path(auth, "Display=x11: XAUTHORITY", NULL, xa, e);
+        else if (r == 0)
+                r = host_path(auth, "Display=x11: the X authority file", home ? home : "", ".Xauthority", e);
         size_t len = 0, kept = 0;
         _cleanup_free_ char *all = r == 0 && auth[0] == '/' && is_file(auth) ? slurp(auth, &len) : NULL;
         _cleanup_free_ unsigned char *mine = all ? malloc(len + 16) : NULL;
@@ -167,8 +208,9 @@ static int resolve_x11(struct nook_spec *s, struct nook_err *e)
                 kept = xauth_filter((const unsigned char *)all, len, n, mine);
         if (r == 0 && kept) {
                 char dst[128];
-                snprintf(dst, sizeof(dst), "%s/Xauthority", s->runtime_dir);
-                r = bind_nook_file(s, "Xauthority", mine, kept, dst, e);
+                r = inside_path(dst, s, "Xauthority", e);
+                if (r == 0)
+                        r = bind_nook_file(s, "Xauthority", mine, kept, dst, e);
                 if (r == 0)
                         r = set_env(s, e, "XAUTHORITY=%s", dst);
         } else if (r == 0) {
@@ -180,25 +222,29 @@ static int resolve_x11(struct nook_spec *s, struct nook_err *e)
 static int resolve_wayland(struct nook_spec *s, struct nook_err *e)
 {
         const char *w = getenv("WAYLAND_DISPLAY");
-        char sock[4200], dst[128];
+        char sock[PATH_MAX], dst[128];
+        int r;
 
         if (!w || !*w)
                 return nook_errf(e, ENOENT, "Display=wayland: WAYLAND_DISPLAY is unset (is this a Wayland session? Display=x11 for X)");
         if (w[0] == '/') {
-                snprintf(sock, sizeof(sock), "%s", w);
+                r = host_path(sock, "Display=wayland: WAYLAND_DISPLAY", NULL, w, e);
         } else {
                 const char *rt = host_runtime_dir("Display=wayland", e);
                 if (!rt)
                         return -e->code;
-                snprintf(sock, sizeof(sock), "%s/%s", rt, w);
+                r = host_path(sock, "Display=wayland: the socket of WAYLAND_DISPLAY", rt, w, e);
         }
+        if (r < 0)
+                return r;
         if (!is_socket(sock))
                 return nook_errf(e, ENOENT, "Display=wayland: no Wayland socket %s", sock);
         struct stat st;
         if (other_user && stat(sock, &st) == 0 && !(st.st_mode & S_IWOTH))
                 return nook_errf(e, EACCES, "Display=wayland: the image's user cannot use your compositor's socket %s (it is yours, root's inside): run as root inside (--uid 0) or use Display=x11", sock);
-        snprintf(dst, sizeof(dst), "%s/wayland-0", s->runtime_dir);
-        int r = add_bind(s, sock, dst, e);
+        r = inside_path(dst, s, "wayland-0", e);
+        if (r == 0)
+                r = add_bind(s, sock, dst, e);
         if (r == 0)
                 r = set_env(s, e, "WAYLAND_DISPLAY=wayland-0");
         /* toolkits that can do both should not wander off to X */
@@ -212,27 +258,32 @@ static int resolve_wayland(struct nook_spec *s, struct nook_err *e)
 /* PulseAudio's socket (pipewire-pulse serves it too) and its cookie. */
 static int bind_pulse(struct nook_spec *s, const char *rt, bool required, struct nook_err *e)
 {
-        char sock[4200], dst[128], cookie[4200];
+        char sock[PATH_MAX], dst[128], cookie[PATH_MAX];
         const char *home = getenv("HOME");
         const char *cfg = getenv("XDG_CONFIG_HOME");
+        const char *what = required ? "Audio=pulseaudio" : "Audio=pipewire: PulseAudio's socket";
+        int r = host_path(sock, what, rt, "pulse/native", e);
 
-        snprintf(sock, sizeof(sock), "%s/pulse/native", rt);
+        if (r < 0)
+                return r;
         if (!is_socket(sock))
                 return required ? nook_errf(e, ENOENT, "Audio=pulseaudio: no PulseAudio socket %s (is the sound server running?)", sock)
                                 : 0;
-        snprintf(dst, sizeof(dst), "%s/pulse/native", s->runtime_dir);
-        int r = add_bind(s, sock, dst, e);
+        r = inside_path(dst, s, "pulse/native", e);
+        if (r == 0)
+                r = add_bind(s, sock, dst, e);
         if (r == 0)
                 r = set_env(s, e, "PULSE_SERVER=unix:%s", dst);
-        if (cfg && cfg[0] == '/')
-                snprintf(cookie, sizeof(cookie), "%s/pulse/cookie", cfg);
-        else
-                snprintf(cookie, sizeof(cookie), "%s/.config/pulse/cookie", home ? home : "");
+        if (r == 0 && cfg && cfg[0] == '/')
+                r = host_path(cookie, "the PulseAudio cookie", cfg, "pulse/cookie", e);
+        else if (r == 0)
+                r = host_path(cookie, "the PulseAudio cookie", home ? home : "", ".config/pulse/cookie", e);
         size_t len = 0;
         _cleanup_free_ char *data = r == 0 && cookie[0] == '/' && is_file(cookie) ? slurp(cookie, &len) : NULL;
         if (data) {
-                snprintf(dst, sizeof(dst), "%s/pulse-cookie", s->runtime_dir);
-                r = bind_nook_file(s, "pulse-cookie", data, len, dst, e);
+                r = inside_path(dst, s, "pulse-cookie", e);
+                if (r == 0)
+                        r = bind_nook_file(s, "pulse-cookie", data, len, dst, e);
                 if (r == 0)
                         r = set_env(s, e, "PULSE_COOKIE=%s", dst);
         }
@@ -249,15 +300,19 @@ static int resolve_audio(struct nook_spec *s, struct nook_err *e)
         if (s->audio == SPEC_AUDIO_PULSEAUDIO)
                 return bind_pulse(s, rt, true, e);
         const char *remote = getenv("PIPEWIRE_REMOTE");
-        char sock[4200], dst[128];
+        char sock[PATH_MAX], dst[128];
+        int r;
         if (remote && remote[0] == '/')
-                snprintf(sock, sizeof(sock), "%s", remote);
+                r = host_path(sock, "Audio=pipewire: PIPEWIRE_REMOTE", NULL, remote, e);
         else
-                snprintf(sock, sizeof(sock), "%s/%s", rt, remote && *remote ? remote : "pipewire-0");
+                r = host_path(sock, "Audio=pipewire: the PipeWire socket", rt, remote && *remote ? remote : "pipewire-0", e);
+        if (r < 0)
+                return r;
         if (!is_socket(sock))
                 return nook_errf(e, ENOENT, "Audio=pipewire: no PipeWire socket %s (is PipeWire running?)", sock);
-        snprintf(dst, sizeof(dst), "%s/pipewire-0", s->runtime_dir);
-        int r = add_bind(s, sock, dst, e);
+        r = inside_path(dst, s, "pipewire-0", e);
+        if (r == 0)
+                r = add_bind(s, sock, dst, e);
         if (r == 0)
                 r = set_env(s, e, "PIPEWIRE_REMOTE=pipewire-0");
         /* most programs speak PulseAudio's protocol, which pipewire-pulse serves */
@@ -288,21 +343,26 @@ static int resolve_gpu(struct nook_spec *s, struct nook_err *e)
 static int resolve_dbus(struct nook_spec *s, struct nook_err *e)
 {
         const char *a = getenv("DBUS_SESSION_BUS_ADDRESS");
-        char path[4200];
+        char path[PATH_MAX];
+        int r;
 
         if (!a || !*a) {
                 const char *rt = host_runtime_dir("DBus=filtered", e);
                 if (!rt)
                         return -e->code;
-                snprintf(path, sizeof(path), "%s/bus", rt);
+                r = host_path(path, "DBus=filtered: the session bus", rt, "bus", e);
         } else {
                 const char *p = strstr(a, "unix:path=");
                 if (!p || (p != a && p[-1] != ';'))
-                        return nook_errf(e, EINVAL, "DBus=filtered: the session bus address %s is not a unix:path= socket", a);
+                        return nook_errf(e, EINVAL, "DBus=filtered: the session bus address %s is not a unix:path= socket", nook_val(a));
                 p += strlen("unix:path=");
-                size_t n = strcspn(p, ",;");
-                snprintf(path, sizeof(path), "%.*s", (int)n, p);
+                _cleanup_free_ char *sock = strndup(p, strcspn(p, ",;"));
+                if (!sock)
+                        return nook_errf(e, ENOMEM, "out of memory");
+                r = host_path(path, "DBus=filtered: the session bus", NULL, sock, e);
         }
+        if (r < 0)
+                return r;
         if (!is_socket(path))
                 return nook_errf(e, ENOENT, "DBus=filtered: no session bus socket %s (is a D-Bus session running?)", path);
         s->dbus_socket = strdup(path);
@@ -310,11 +370,12 @@ static int resolve_dbus(struct nook_spec *s, struct nook_err *e)
                 return nook_errf(e, ENOMEM, "out of memory");
         /* the proxy's socket, in the run directory nook is about to make
            (state/rundir.c: named for nook's pid) */
-        char base[4096], proxy[4200], dst[128];
-        rundir_base(base, sizeof(base));
-        snprintf(proxy, sizeof(proxy), "%s/%d/bus", base, (int)getpid());
-        snprintf(dst, sizeof(dst), "%s/bus", s->runtime_dir);
-        int r = spec_push_bind(s, proxy, dst, SPEC_BIND_RO | SPEC_BIND_NOOKS, e);
+        char proxy[PATH_MAX], dst[128];
+        r = run_path(proxy, "bus", e);
+        if (r == 0)
+                r = inside_path(dst, s, "bus", e);
+        if (r == 0)
+                r = spec_push_bind(s, proxy, dst, SPEC_BIND_RO | SPEC_BIND_NOOKS, e);
         return r < 0 ? r : set_env(s, e, "DBUS_SESSION_BUS_ADDRESS=unix:path=%s", dst);
 }
 
@@ -324,14 +385,16 @@ static int resolve_dbus(struct nook_spec *s, struct nook_err *e)
 static void choose_display(struct nook_spec *s)
 {
         const char *w = getenv("WAYLAND_DISPLAY"), *rt = getenv("XDG_RUNTIME_DIR"), *d = getenv("DISPLAY");
-        char sock[4200];
+        char sock[PATH_MAX];
 
+        /* a path too long for the kernel names no socket it could reach */
         if (w && *w) {
+                int r;
                 if (w[0] == '/')
-                        snprintf(sock, sizeof(sock), "%s", w);
+                        r = STR_FMT(sock, "%s", w);
                 else
-                        snprintf(sock, sizeof(sock), "%s/%s", rt && rt[0] == '/' ? rt : "/nonexistent", w);
-                if (is_socket(sock)) {
+                        r = STR_FMT(sock, "%s/%s", rt && rt[0] == '/' ? rt : "/nonexistent", w);
+                if (r == 0 && is_socket(sock)) {
                         s->display = SPEC_DISPLAY_WAYLAND;
                         return;
                 }
@@ -345,8 +408,8 @@ static void choose_display(struct nook_spec *s)
         else if (d && strncmp(d, "unix:", 5) == 0)
                 n = strtol(d + 5, &end, 10);
         if (n >= 0 && (*end == '\0' || *end == '.')) {
-                snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%ld", n);
-                s->display = is_socket(sock) ? SPEC_DISPLAY_X11 : SPEC_DISPLAY_NONE;
+                bool there = STR_FMT(sock, "/tmp/.X11-unix/X%ld", n) == 0 && is_socket(sock);
+                s->display = there ? SPEC_DISPLAY_X11 : SPEC_DISPLAY_NONE;
         } else {
                 s->display = SPEC_DISPLAY_NONE;
         }
@@ -361,18 +424,17 @@ static void choose_display(struct nook_spec *s)
 static void choose_audio(struct nook_spec *s)
 {
         const char *rt = getenv("XDG_RUNTIME_DIR");
-        char sock[4200];
+        char sock[PATH_MAX];
 
+        /* a path too long for the kernel names no socket it could reach */
         s->audio = SPEC_AUDIO_NONE;
         if (!rt || rt[0] != '/')
                 return;
-        snprintf(sock, sizeof(sock), "%s/pulse/native", rt);
-        if (is_socket(sock)) {
+        if (STR_FMT(sock, "%s/pulse/native", rt) == 0 && is_socket(sock)) {
                 s->audio = SPEC_AUDIO_PULSEAUDIO;
                 return;
         }
-        snprintf(sock, sizeof(sock), "%s/pipewire-0", rt);
-        if (is_socket(sock))
+        if (STR_FMT(sock, "%s/pipewire-0", rt) == 0 && is_socket(sock))
                 s->audio = SPEC_AUDIO_PIPEWIRE;
 }
 

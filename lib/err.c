@@ -8,6 +8,21 @@
 
 #include "lib/cleanup.h"
 
+/* A message is only ever shown, never used as a path or an argument: one
+   longer than its buffer is cut, and then ends with "…" (on a character
+   boundary), so that the reader sees it was. */
+static void mark_cut(char *msg, size_t size, int n)
+{
+        static const char ellipsis[] = "\u2026";
+        size_t at = size - sizeof(ellipsis);
+
+        if (n < 0 || (size_t)n < size)
+                return;
+        while (at > 0 && ((unsigned char)msg[at] & 0xC0) == 0x80)
+                at--;
+        memcpy(msg + at, ellipsis, sizeof(ellipsis));
+}
+
 int nook_errf(struct nook_err *e, int code, const char *fmt, ...)
 {
         va_list ap;
@@ -20,8 +35,9 @@ int nook_errf(struct nook_err *e, int code, const char *fmt, ...)
         /* %m in fmt must name this code, not whatever errno is by now */
         errno = code;
         va_start(ap, fmt);
-        vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+        int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
         va_end(ap);
+        mark_cut(e->msg, sizeof(e->msg), n);
         return -code;
 }
 
@@ -30,9 +46,11 @@ int nook_err_prefix(struct nook_err *e, const char *fmt, ...)
         char head[256], old[sizeof(e->msg)];
         va_list ap;
 
+        /* shown only: a cut context ends with "…" */
         va_start(ap, fmt);
-        vsnprintf(head, sizeof(head), fmt, ap);
+        int hn = vsnprintf(head, sizeof(head), fmt, ap);
         va_end(ap);
+        mark_cut(head, sizeof(head), hn);
         memcpy(old, e->msg, sizeof(old));
         /* truncation is acceptable: the message stays one readable line */
         size_t n = strlen(head);
@@ -82,6 +100,18 @@ static size_t utf8_len(const unsigned char *p)
         return n;
 }
 
+/* "\\xHH" of byte c at out; returns 4. */
+static size_t hex_escape(char *out, unsigned char c)
+{
+        static const char digits[] = "0123456789abcdef";
+
+        out[0] = '\\';
+        out[1] = 'x';
+        out[2] = digits[c >> 4];
+        out[3] = digits[c & 15];
+        return 4;
+}
+
 /* The next unit of in as shown (a character, or an escape of one byte or
    of a C1 control) into unit; returns its length, *len the bytes read. */
 static size_t show_unit(const unsigned char *p, char unit[static 9], size_t *len)
@@ -97,12 +127,12 @@ static size_t show_unit(const unsigned char *p, char unit[static 9], size_t *len
                         unit[1] = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
                         return 2;
                 }
-                return (size_t)snprintf(unit, 9, "\\x%02x", *p);
+                return hex_escape(unit, *p);
         }
         if (n == 0 || (n == 2 && p[0] == 0xC2 && p[1] < 0xA0)) {
                 *len = n ? 2 : 1;
-                return *len == 2 ? (size_t)snprintf(unit, 9, "\\x%02x\\x%02x", p[0], p[1])
-                                 : (size_t)snprintf(unit, 9, "\\x%02x", p[0]);
+                size_t o = hex_escape(unit, p[0]);
+                return *len == 2 ? o + hex_escape(unit + o, p[1]) : o;
         }
         memcpy(unit, p, n);
         *len = n;

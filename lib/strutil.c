@@ -161,6 +161,18 @@ int buf_appendf(struct buf *b, const char *fmt, ...)
         return 0;
 }
 
+char *str_dupf(const char *fmt, ...)
+{
+        char *s = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;       /* undefined after a failure */
+        va_end(ap);
+        return s;
+}
+
 void buf_free(struct buf *b)
 {
         free(b->p);

@@ -42,6 +42,10 @@ void buf_free(struct buf *b);
 /* The text so far ("" when nothing was appended). */
 static inline const char *buf_str(const struct buf *b) { return b->p ? b->p : ""; }
 
+/* A new string, formatted (free it); NULL only when memory runs out. For
+   a path or an argument whose length depends on input. */
+char *str_dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc));
+
 /* A NULL-terminated list of copies: appends a copy of str to *v. */
 int strv_push(char ***v, size_t *n, const char *str);
 void strv_free(char **v);

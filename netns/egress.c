@@ -9,27 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void rule_text(const struct net_rule *r, char *buf, size_t size)
+static void rule_text(const struct net_rule *r, FILE *f)
 {
-        char port[96] = "";
-        const char *fam = r->v6 ? "ip6" : "ip";
-
+        fprintf(f, "                %s daddr %s", r->v6 ? "ip6" : "ip", r->cidr);
         if (r->port_lo) {
-                char range[32];
-                if (r->port_hi > r->port_lo)
-                        snprintf(range, sizeof(range), "%u-%u", r->port_lo, r->port_hi);
-                else
-                        snprintf(range, sizeof(range), "%u", r->port_lo);
                 if (r->proto == 6)
-                        snprintf(port, sizeof(port), " tcp dport %s", range);
+                        fputs(" tcp dport ", f);
                 else if (r->proto == 17)
-                        snprintf(port, sizeof(port), " udp dport %s", range);
+                        fputs(" udp dport ", f);
                 else
-                        snprintf(port, sizeof(port), " meta l4proto { tcp, udp } th dport %s", range);
+                        fputs(" meta l4proto { tcp, udp } th dport ", f);
+                if (r->port_hi > r->port_lo)
+                        fprintf(f, "%u-%u", r->port_lo, r->port_hi);
+                else
+                        fprintf(f, "%u", r->port_lo);
         } else if (r->proto) {
-                snprintf(port, sizeof(port), " meta l4proto %s", r->proto == 6 ? "tcp" : "udp");
+                fprintf(f, " meta l4proto %s", r->proto == 6 ? "tcp" : "udp");
         }
-        snprintf(buf, size, "                %s daddr %s%s %s\n", fam, r->cidr, port, r->allow ? "accept" : "drop");
+        fprintf(f, " %s\n", r->allow ? "accept" : "drop");
 }
 
 char *egress_ruleset(const struct net_config *s)
@@ -64,13 +61,9 @@ char *egress_ruleset(const struct net_config *s)
                       "                ip6 daddr fd00::2 reject with icmpx type admin-prohibited\n", f);
         /* a Deny= wins over an Allow= that would let the same through */
         for (int pass = 0; pass < 2; pass++)
-                for (size_t i = 0; i < s->n_rules; i++) {
-                        char line[256];
-                        if (s->rules[i].allow != (pass == 1))
-                                continue;
-                        rule_text(&s->rules[i], line, sizeof(line));
-                        fputs(line, f);
-                }
+                for (size_t i = 0; i < s->n_rules; i++)
+                        if (s->rules[i].allow == (pass == 1))
+                                rule_text(&s->rules[i], f);
         fputs("        }\n}\n", f);
         fclose(f);
         return out;
@@ -114,11 +107,12 @@ int egress_apply(const char *ruleset, struct nook_err *e)
                 return nook_errf(e, ENOMEM, "cannot load the egress rules: out of memory");
         api.buffer_error(nft);
         if (api.run(nft, ruleset) != 0) {
+                /* its first line, as much of it as the message holds */
                 const char *msg = api.error(nft);
-                char first[256];
-                snprintf(first, sizeof(first), "%s", msg ? msg : "");
-                first[strcspn(first, "\n")] = '\0';
-                r = nook_errf(e, EINVAL, "cannot load the egress rules (Allow=, Deny=): %s", first[0] ? first : "nftables refused them");
+                if (!msg || !*msg || *msg == '\n')
+                        msg = "nftables refused them";
+                r = nook_errf(e, EINVAL, "cannot load the egress rules (Allow=, Deny=): %.*s", (int)strcspn(msg, "\n"),
+                              msg);
         }
         api.ctx_free(nft);
         return r;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +14,25 @@
 
 #include "lib/launcher.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
-/* its fixed arguments, without the ports */
-#define FIXED_ARGS 48
+/* Its arguments up to the namespaces: slirp4netns's addresses. The gateway
+   is mapped to the host's loopback; the sandbox's own nftables rules
+   refuse it unless AllowHostLoopback= (with --no-map-gw pasta would send
+   it on to a real 10.0.2.2). IPv6 gets slirp's addresses too: left to
+   itself pasta copies the host's address and gateway (whatever they are,
+   a link-local one maybe), and that gateway would be the host's ::1. */
+static const char *const fixed_args[] = {
+        "pasta", "--foreground", "--quiet", "--config-net", "--ns-ifname", "tap0", "--address", "10.0.2.100",
+        "--netmask", "24", "--gateway", "10.0.2.2", "--dns-forward", "10.0.2.3", "--mtu", "65520", NULL,
+};
+static const char *const ipv4_args[] = { "--ipv4-only", NULL };
+static const char *const ipv6_args[] = {
+        "--address", "fd00::100", "--gateway", "fd00::2", "--dns-forward", "fd00::3", NULL,
+};
+/* pasta forwards every bound port by default: publish none */
+static const char *const no_ports_args[] = { "--tcp-ports", "none", "--udp-ports", "none", NULL };
+static const char *const tail_args[] = { "--tcp-ns", "none", "--udp-ns", "none", NULL };
 
 /* True once the namespace has a default route: pasta is done configuring. */
 static bool has_route(pid_t child)
@@ -23,7 +40,8 @@ static bool has_route(pid_t child)
         char path[64], line[256];
         bool found = false;
 
-        snprintf(path, sizeof(path), "/proc/%d/net/route", (int)child);
+        if (STR_FMT(path, "/proc/%d/net/route", (int)child) < 0)
+                return false;
         FILE *f = fopen(path, "re");
         while (f && fgets(line, sizeof(line), f)) {
                 char ifname[32], dest[16];
@@ -35,106 +53,82 @@ static bool has_route(pid_t child)
         return found;
 }
 
-pid_t pasta_start(pid_t child, const struct net_config *net, const char *rundir, int *pidfd, struct nook_err *e)
+static int push_words(char ***v, size_t *n, const char *const *words)
 {
-        char path[64], netns[64], userns[64], log[4200], pidfile[4200];
-        /* every published port, two words each */
-        _cleanup_free_ char (*ports)[96] = calloc(net->n_ports + 1, sizeof(*ports));
-        _cleanup_free_ char **argv = calloc(FIXED_ARGS + 2 * net->n_ports, sizeof(*argv));
-        int n = 0;
+        for (; *words; words++)
+                if (strv_push(v, n, *words) < 0)
+                        return -ENOMEM;
+        return 0;
+}
 
-        if (!ports || !argv)
-                return nook_errf(e, ENOMEM, "out of memory");
-        snprintf(log, sizeof(log), "%s/pasta.log", rundir);
-        snprintf(pidfile, sizeof(pidfile), "%s/pasta.pid", rundir);
-        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
-        int netfd = open(path, O_RDONLY);       /* inherited on purpose */
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
-        int userfd = open(path, O_RDONLY);
-        if (netfd < 0 || userfd < 0) {
-                int err = errno;
-                if (netfd >= 0)
-                        close(netfd);
-                if (userfd >= 0)
-                        close(userfd);
-                return nook_errf(e, err, "cannot join the sandbox to start pasta: %m");
-        }
-        snprintf(netns, sizeof(netns), "/proc/self/fd/%d", netfd);
-        snprintf(userns, sizeof(userns), "/proc/self/fd/%d", userfd);
-        argv[n++] = "pasta";
-        argv[n++] = "--foreground";
-        argv[n++] = "--quiet";
-        argv[n++] = "--config-net";
-        argv[n++] = "--ns-ifname";
-        argv[n++] = "tap0";
-        argv[n++] = "--address";
-        argv[n++] = "10.0.2.100";
-        argv[n++] = "--netmask";
-        argv[n++] = "24";
-        argv[n++] = "--gateway";
-        argv[n++] = "10.0.2.2";
-        argv[n++] = "--dns-forward";
-        argv[n++] = "10.0.2.3";
-        argv[n++] = "--mtu";
-        argv[n++] = "65520";
-        /* The gateway is mapped to the host's loopback; the sandbox's own
-           nftables rules refuse it unless AllowHostLoopback= (with
-           --no-map-gw pasta would send it on to a real 10.0.2.2). IPv6
-           gets slirp's addresses too: left to itself pasta copies the
-           host's address and gateway (whatever they are, a link-local
-           one maybe), and that gateway would be the host's ::1. */
-        if (!net->ipv6) {
-                argv[n++] = "--ipv4-only";
-        } else {
-                argv[n++] = "--address";
-                argv[n++] = "fd00::100";
-                argv[n++] = "--gateway";
-                argv[n++] = "fd00::2";
-                argv[n++] = "--dns-forward";
-                argv[n++] = "fd00::3";
-        }
-        /* its pid in the run directory, which also names whose it is */
-        argv[n++] = "--pid";
-        argv[n++] = pidfile;
-        argv[n++] = "--userns";
-        argv[n++] = userns;
-        argv[n++] = "--netns";
-        argv[n++] = netns;
-        for (size_t i = 0; i < net->n_ports; i++) {
+__attribute__((format(printf, 3, 4))) static int push_fmt(char ***v, size_t *n, const char *fmt, ...)
+{
+        _cleanup_free_ char *word = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&word, fmt, ap) < 0)
+                word = NULL;    /* undefined after a failure */
+        va_end(ap);
+        return word ? strv_push(v, n, word) : -ENOMEM;
+}
+
+/* pasta's whole command line: its pid file in the run directory (which
+   also names whose it is), the namespaces as fds of ours, the ports. */
+static int pasta_argv(const struct net_config *net, const char *pidfile, int userfd, int netfd, char ***argv)
+{
+        size_t n = 0;
+        int r = push_words(argv, &n, fixed_args);
+
+        if (r == 0)
+                r = push_words(argv, &n, net->ipv6 ? ipv6_args : ipv4_args);
+        if (r == 0)
+                r = push_words(argv, &n, (const char *const[]){ "--pid", pidfile, "--userns", NULL });
+        if (r == 0)
+                r = push_fmt(argv, &n, "/proc/self/fd/%d", userfd);
+        if (r == 0)
+                r = strv_push(argv, &n, "--netns");
+        if (r == 0)
+                r = push_fmt(argv, &n, "/proc/self/fd/%d", netfd);
+        for (size_t i = 0; r == 0 && i < net->n_ports; i++) {
                 const struct net_port *p = &net->ports[i];
-                snprintf(ports[i], sizeof(ports[i]), "%s/%u:%u", p->host_ip, p->host_port, p->guest_port);
-                argv[n++] = p->udp ? "--udp-ports" : "--tcp-ports";
-                argv[n++] = ports[i];
+                r = strv_push(argv, &n, p->udp ? "--udp-ports" : "--tcp-ports");
+                if (r == 0)
+                        r = push_fmt(argv, &n, "%s/%u:%u", p->host_ip, p->host_port, p->guest_port);
         }
-        if (!net->n_ports) {
-                /* pasta forwards every bound port by default: publish none */
-                argv[n++] = "--tcp-ports";
-                argv[n++] = "none";
-                argv[n++] = "--udp-ports";
-                argv[n++] = "none";
-        }
-        argv[n++] = "--tcp-ns";
-        argv[n++] = "none";
-        argv[n++] = "--udp-ns";
-        argv[n++] = "none";
-        argv[n] = NULL;
+        if (r == 0 && !net->n_ports)
+                r = push_words(argv, &n, no_ports_args);
+        if (r == 0)
+                r = push_words(argv, &n, tail_args);
+        return r;
+}
 
-        struct nook_err fe = { 0 };
-        pid_t pid = launcher_fork(pidfd, &fe);
-        if (pid < 0) {
-                close(netfd);
-                close(userfd);
-                return nook_errf(e, -pid, "cannot start pasta: %s", fe.msg);
-        }
-        if (pid == 0) {
-                /* in the foreground so that it dies with nook */
-                launcher_log_output(log);
-                launcher_exec(argv);
-        }
-        close(netfd);
-        close(userfd);
+/* The sandbox's network and user namespaces, as fds pasta inherits. */
+static int open_namespaces(pid_t child, int *netfd, int *userfd, struct nook_err *e)
+{
+        char path[64];
+
+        *netfd = *userfd = -1;
+        if (STR_FMT(path, "/proc/%d/ns/net", (int)child) == 0)
+                *netfd = open(path, O_RDONLY);          /* inherited on purpose */
+        if (*netfd >= 0 && STR_FMT(path, "/proc/%d/ns/user", (int)child) == 0)
+                *userfd = open(path, O_RDONLY);
+        if (*userfd >= 0)
+                return 0;
+        int err = errno;
+        if (*netfd >= 0)
+                close(*netfd);
+        *netfd = -1;
+        return nook_errf(e, err, "cannot join the sandbox to start pasta: %m");
+}
+
+/* Waits (5 s at most) until pasta has given the namespace its route out;
+   one that fails or hangs is ended, with the reason it gave. */
+static int wait_configured(pid_t child, int *pidfd, const char *log, struct nook_err *e)
+{
         struct timespec step = { 0, 2 * 1000 * 1000 };
-        for (int i = 0; i < 2500; i++) {        /* 5 s */
+
+        for (int i = 0; i < 2500; i++) {
                 int st = launcher_wait(*pidfd, 0);
                 if (st != -ETIMEDOUT) {
                         launcher_end(pidfd, 0, 0);
@@ -146,13 +140,43 @@ pid_t pasta_start(pid_t child, const struct net_config *net, const char *rundir,
                                          line[0] ? ": " : "", line);
                 }
                 if (has_route(child))
-                        return pid;
+                        return 0;
                 nanosleep(&step, NULL);
         }
         /* nook gives up on it: nothing may stay behind, even a pasta that
            ignores SIGTERM */
         launcher_end(pidfd, SIGTERM, 1000);
         return nook_errf(e, ETIMEDOUT, "pasta did not configure the sandbox's network within 5 s");
+}
+
+pid_t pasta_start(pid_t child, const struct net_config *net, const char *rundir, int *pidfd, struct nook_err *e)
+{
+        _cleanup_free_ char *log = str_dupf("%s/pasta.log", rundir), *pidfile = str_dupf("%s/pasta.pid", rundir);
+        char **argv = NULL;
+        int netfd, userfd;
+
+        if (!log || !pidfile)
+                return nook_errf(e, ENOMEM, "out of memory");
+        int r = open_namespaces(child, &netfd, &userfd, e);
+        if (r < 0)
+                return r;
+        r = pasta_argv(net, pidfile, userfd, netfd, &argv);
+        struct nook_err fe = { 0 };
+        pid_t pid = r < 0 ? r : launcher_fork(pidfd, &fe);
+        if (pid == 0) {
+                /* in the foreground so that it dies with nook */
+                launcher_log_output(log);
+                launcher_exec(argv);
+        }
+        close(netfd);
+        close(userfd);
+        strv_free(argv);
+        if (r < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        if (pid < 0)
+                return nook_errf(e, -pid, "cannot start pasta: %s", fe.msg);
+        r = wait_configured(child, pidfd, log, e);
+        return r < 0 ? r : pid;
 }
 
 void pasta_stop(int *pidfd)

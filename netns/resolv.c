@@ -15,15 +15,18 @@ static bool loopback(const char *addr)
 static bool copy_servers(FILE *out, const char *text)
 {
         bool stub = false;
-        char line[512];
         const char *p = text;
 
         while (p && *p) {
                 size_t n = strcspn(p, "\n");
-                snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), p);
+                /* the whole line, however long: a cut one could name
+                   another server */
+                char *line = strndup(p, n);
                 p += n + (p[n] == '\n');
                 char addr[128];
-                if (sscanf(line, " nameserver %127s", addr) != 1)
+                int got = line ? sscanf(line, " nameserver %127s", addr) : 0;
+                free(line);
+                if (got != 1)
                         continue;
                 if (loopback(addr))
                         stub = true;

@@ -20,6 +20,7 @@
 #include "lib/launcher.h"
 #include "cred/caps.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 /* What slirp4netns needs to sandbox itself (a mount namespace and a
    pivot_root: SYS_ADMIN; dropping its bounding set: SETPCAP), to open and
@@ -61,80 +62,89 @@ _Noreturn static void slirp_exec(int userns_fd, char **argv)
         launcher_exec(argv);
 }
 
-int slirp_start(pid_t child, const struct net_config *net, const char *rundir, struct slirp *s, struct nook_err *e)
+static void close_pair(int p[2])
 {
-        int ready[2], exitp[2];
-        char path[64], netns[64], readyarg[32], exitarg[32], apiarg[4200];
+        for (int i = 0; i < 2; i++)
+                if (p[i] >= 0)
+                        close(p[i]);
+        p[0] = p[1] = -1;
+}
 
-        memset(s, 0, sizeof(*s));
-        s->exit_fd = -1;
-        s->pidfd = -1;
-        if (asprintf(&s->api, "%s/slirp.sock", rundir) < 0 || asprintf(&s->log, "%s/slirp.log", rundir) < 0)
-                return nook_errf(e, ENOMEM, "out of memory");
-        if (pipe2(ready, O_CLOEXEC) < 0)
-                return nook_errf(e, errno, "cannot start slirp4netns: %m");
-        if (pipe2(exitp, O_CLOEXEC) < 0) {
-                close(ready[0]);
-                close(ready[1]);
-                return nook_errf(e, errno, "cannot start slirp4netns: %m");
-        }
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
-        _cleanup_close_ int userns_fd = open(path, O_RDONLY | O_CLOEXEC);
-        /* the network namespace travels as an fd of ours: once slirp4netns
-           is in the sandbox's user namespace, the child's /proc entries are
-           no longer its to open */
-        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
-        _cleanup_close_ int netns_fd = open(path, O_RDONLY);    /* inherited on purpose */
-        if (userns_fd < 0 || netns_fd < 0) {
+/* The pipes slirp4netns is told about (--ready-fd, --exit-fd), and the
+   sandbox's user namespace and network namespace as fds. The network
+   namespace travels as an fd of ours: once slirp4netns is in the
+   sandbox's user namespace, the child's /proc entries are no longer its
+   to open. */
+static int open_fds(pid_t child, int ready[2], int exitp[2], int *userns_fd, int *netns_fd, struct nook_err *e)
+{
+        char path[64];
+
+        ready[0] = ready[1] = exitp[0] = exitp[1] = *userns_fd = *netns_fd = -1;
+        if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(exitp, O_CLOEXEC) < 0) {
                 int err = errno;
-                close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
-                return nook_errf(e, err, "cannot join the sandbox to start slirp4netns: %m");
+                close_pair(ready);
+                return nook_errf(e, err, "cannot start slirp4netns: %m");
         }
-        snprintf(netns, sizeof(netns), "/proc/self/fd/%d", netns_fd);
-        snprintf(readyarg, sizeof(readyarg), "--ready-fd=%d", ready[1]);
-        snprintf(exitarg, sizeof(exitarg), "--exit-fd=%d", exitp[0]);
-        snprintf(apiarg, sizeof(apiarg), "--api-socket=%s", s->api);
-        char *argv[16];
+        if (STR_FMT(path, "/proc/%d/ns/user", (int)child) == 0)
+                *userns_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (*userns_fd >= 0 && STR_FMT(path, "/proc/%d/ns/net", (int)child) == 0)
+                *netns_fd = open(path, O_RDONLY);       /* inherited on purpose */
+        if (*netns_fd >= 0)
+                return 0;
+        int err = errno;
+        if (*userns_fd >= 0)
+                close(*userns_fd);
+        *userns_fd = -1;
+        close_pair(ready);
+        close_pair(exitp);
+        return nook_errf(e, err, "cannot join the sandbox to start slirp4netns: %m");
+}
+
+/* Its words, each an allocated copy, in argv (at most 16). */
+static int slirp_argv(const struct net_config *net, const char *api, int ready_fd, int exit_fd, int netns_fd,
+                      char **argv)
+{
         int n = 0;
-        argv[n++] = "slirp4netns";
-        argv[n++] = "--configure";
-        argv[n++] = "--mtu=65520";
-        argv[n++] = "--enable-sandbox";
-        argv[n++] = "--enable-seccomp";
+        bool bad = false;
+
+        argv[n++] = strdup("slirp4netns");
+        argv[n++] = strdup("--configure");
+        argv[n++] = strdup("--mtu=65520");
+        argv[n++] = strdup("--enable-sandbox");
+        argv[n++] = strdup("--enable-seccomp");
         if (slirp_refuses_loopback(net))
-                argv[n++] = "--disable-host-loopback";
+                argv[n++] = strdup("--disable-host-loopback");
         if (net->ipv6)
-                argv[n++] = "--enable-ipv6";
-        argv[n++] = readyarg;
-        argv[n++] = exitarg;
-        argv[n++] = apiarg;
-        argv[n++] = "--netns-type=path";
-        argv[n++] = netns;
-        argv[n++] = "tap0";
+                argv[n++] = strdup("--enable-ipv6");
+        argv[n++] = str_dupf("--ready-fd=%d", ready_fd);
+        argv[n++] = str_dupf("--exit-fd=%d", exit_fd);
+        argv[n++] = str_dupf("--api-socket=%s", api);
+        argv[n++] = strdup("--netns-type=path");
+        argv[n++] = str_dupf("/proc/self/fd/%d", netns_fd);
+        argv[n++] = strdup("tap0");
         argv[n] = NULL;
-        struct nook_err fe = { 0 };
-        pid_t pid = launcher_fork(&s->pidfd, &fe);
-        if (pid < 0) {
-                close(ready[0]); close(ready[1]); close(exitp[0]); close(exitp[1]);
-                return nook_errf(e, -pid, "cannot start slirp4netns: %s", fe.msg);
-        }
-        if (pid == 0) {
-                launcher_log_output(s->log);
-                /* the two fds it is told about must survive exec */
-                fcntl(ready[1], F_SETFD, 0);
-                fcntl(exitp[0], F_SETFD, 0);
-                slirp_exec(userns_fd, argv);
-        }
-        close(ready[1]);
-        close(exitp[0]);
-        s->pid = pid;
-        s->exit_fd = exitp[1];
-        /* "1" once the tap is configured; EOF when it died first */
-        struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
+        for (int i = 0; i < n; i++)
+                bad |= !argv[i];
+        return bad ? -ENOMEM : 0;
+}
+
+static void free_argv(char **argv, size_t size)
+{
+        for (size_t i = 0; i < size; i++)
+                free(argv[i]);
+}
+
+/* "1" on its ready fd (closed here) once the tap is configured (10 s at
+   most); EOF when it died first. One that failed or hangs is ended, with
+   the last thing it said. */
+static int wait_ready(struct slirp *s, int ready_fd, struct nook_err *e)
+{
+        struct pollfd pfd = { .fd = ready_fd, .events = POLLIN };
         char c = 0;
         int got_n = poll(&pfd, 1, 10000);
-        ssize_t got = got_n > 0 ? read(ready[0], &c, 1) : -1;
-        close(ready[0]);
+        ssize_t got = got_n > 0 ? read(ready_fd, &c, 1) : -1;
+
+        close(ready_fd);
         if (got == 1 && c == '1')
                 return 0;
         /* EOF: it is exiting, or has */
@@ -153,6 +163,46 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
         if (got_n == 0)
                 return nook_errf(e, ETIMEDOUT, "slirp4netns did not come up within 10 s%s%s", line[0] ? ": " : "", line);
         return nook_errf(e, EIO, "slirp4netns failed%s%s (run with -v for its log)", line[0] ? ": " : "", line);
+}
+
+int slirp_start(pid_t child, const struct net_config *net, const char *rundir, struct slirp *s, struct nook_err *e)
+{
+        int ready[2], exitp[2], userns_fd, netns_fd;
+        char *argv[16] = { 0 };
+
+        memset(s, 0, sizeof(*s));
+        s->exit_fd = -1;
+        s->pidfd = -1;
+        s->api = str_dupf("%s/slirp.sock", rundir);
+        s->log = str_dupf("%s/slirp.log", rundir);
+        if (!s->api || !s->log)
+                return nook_errf(e, ENOMEM, "out of memory");
+        int r = open_fds(child, ready, exitp, &userns_fd, &netns_fd, e);
+        if (r < 0)
+                return r;
+        r = slirp_argv(net, s->api, ready[1], exitp[0], netns_fd, argv);
+        struct nook_err fe = { 0 };
+        pid_t pid = r < 0 ? r : launcher_fork(&s->pidfd, &fe);
+        if (pid == 0) {
+                launcher_log_output(s->log);
+                /* the two fds it is told about must survive exec */
+                fcntl(ready[1], F_SETFD, 0);
+                fcntl(exitp[0], F_SETFD, 0);
+                slirp_exec(userns_fd, argv);
+        }
+        free_argv(argv, ARRAY_SIZE(argv));
+        close(userns_fd);
+        close(netns_fd);
+        close(ready[1]);
+        close(exitp[0]);
+        if (pid < 0) {
+                close(ready[0]);
+                close(exitp[1]);
+                return r < 0 ? nook_errf(e, ENOMEM, "out of memory") : nook_errf(e, -pid, "cannot start slirp4netns: %s", fe.msg);
+        }
+        s->pid = pid;
+        s->exit_fd = exitp[1];
+        return wait_ready(s, ready[0], e);
 }
 
 /* One request, one reply: slirp4netns's API is a JSON object a connection. */

@@ -126,12 +126,16 @@ struct parser {
 __attribute__((format(printf, 3, 4)))
 static int report(struct parser *p, unsigned line, const char *fmt, ...)
 {
-        char msg[1024];
+        _cleanup_free_ char *msg = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        int r = vasprintf(&msg, fmt, ap);
         va_end(ap);
+        if (r < 0) {
+                msg = NULL;
+                return -ENOMEM;
+        }
         p->errors++;
         if (diag_add(p->d, p->file, line, "%s", msg) == -ENOMEM)
                 return -ENOMEM;

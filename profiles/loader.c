@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,15 +205,14 @@ struct loader {
         size_t depth;
 };
 
-static void chain_text(const struct loader *L, const char *last, char *buf, size_t size)
+/* "a -> b -> last", whole (diag_add shortens what it shows). */
+static int chain_text(const struct loader *L, const char *last, struct buf *b)
 {
-        size_t used = 0;
+        int r = 0;
 
-        buf[0] = '\0';
-        for (size_t i = 0; i < L->depth && used < size; i++)
-                used += (size_t)snprintf(buf + used, size - used, "%s -> ", L->chain[i]);
-        if (used < size)
-                snprintf(buf + used, size - used, "%s", last);
+        for (size_t i = 0; r == 0 && i < L->depth; i++)
+                r = buf_appendf(b, "%s -> ", L->chain[i]);
+        return r < 0 ? r : buf_appendf(b, "%s", last);
 }
 
 static int load_file(struct loader *L, const char *path, const char *shown, const struct kf_entry *from);
@@ -276,13 +276,12 @@ static int do_include(struct loader *L, const struct kf_entry *en)
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                char searched[2048];
-                size_t used = 0;
-                searched[0] = '\0';
-                for (size_t i = 0; i < L->pe->n_dirs && used < sizeof(searched); i++)
-                        used += (size_t)snprintf(searched + used, sizeof(searched) - used, "%s%s", i ? ", " : "",
-                                                 L->pe->dirs[i]);
-                return diag_add(L->d, en->file, en->line, "Include '%s' not found (searched: %s)", nook_val(value), searched);
+                _cleanup_(buf_free) struct buf searched = { 0 };
+                for (size_t i = 0; i < L->pe->n_dirs; i++)
+                        if (buf_appendf(&searched, "%s%s", i ? ", " : "", L->pe->dirs[i]) < 0)
+                                return -ENOMEM;
+                return diag_add(L->d, en->file, en->line, "Include '%s' not found (searched: %s)", nook_val(value),
+                                buf_str(&searched));
         }
         return load_file(L, path, path, en);
 }
@@ -303,8 +302,13 @@ static int load_dropins(struct loader *L, const char *profile_path)
         if (has_suffix(base, ".profile"))
                 base[strlen(base) - strlen(".profile")] = '\0';
         for (size_t i = 0; i < L->pe->n_dirs && r == 0; i++) {
-                char dir[PATH_MAX];
-                snprintf(dir, sizeof(dir), "%s/%s.profile.d", L->pe->dirs[i], base);
+                _cleanup_free_ char *dir = NULL;
+                if (asprintf(&dir, "%s/%s.profile.d", L->pe->dirs[i], base) < 0) {
+                        dir = NULL;
+                        r = -ENOMEM;
+                        break;
+                }
+                /* one too long for the kernel cannot be there */
                 DIR *dp = opendir(dir);
                 if (!dp)
                         continue;
@@ -361,22 +365,24 @@ static int load_file(struct loader *L, const char *path, const char *shown, cons
         const char *at = from ? from->file : shown;
         unsigned at_line = from ? from->line : 0;
         _cleanup_free_ char *text = NULL, *real = realpath(path, NULL);
+        _cleanup_(buf_free) struct buf chain = { 0 };
         struct keyfile kf;
         size_t len = 0;
-        char chain[4096];
         int r;
 
         if (!real)
                 return diag_add(L->d, shown, 0, "cannot open: %s", strerror(errno));
         for (size_t i = 0; i < L->depth; i++)
                 if (strcmp(L->chain[i], real) == 0) {
-                        chain_text(L, real, chain, sizeof(chain));
-                        return diag_add(L->d, at, at_line, "Include cycle: %s", chain);
+                        if (chain_text(L, real, &chain) < 0)
+                                return -ENOMEM;
+                        return diag_add(L->d, at, at_line, "Include cycle: %s", buf_str(&chain));
                 }
         /* the top profile plus PROFILE_MAX_DEPTH levels of Include= */
         if (L->depth > PROFILE_MAX_DEPTH) {
-                chain_text(L, real, chain, sizeof(chain));
-                return diag_add(L->d, at, at_line, "Includes nest deeper than %d: %s", PROFILE_MAX_DEPTH, chain);
+                if (chain_text(L, real, &chain) < 0)
+                        return -ENOMEM;
+                return diag_add(L->d, at, at_line, "Includes nest deeper than %d: %s", PROFILE_MAX_DEPTH, buf_str(&chain));
         }
         r = read_file(real, &text, &len);
         if (r == -ENOMEM)
@@ -473,8 +479,18 @@ static int list_add(struct resolved_list *l, char *value, const char *file, unsi
 }
 
 /* Messages about the command line carry no file:line. */
-static int report(struct diag *d, const char *file, unsigned line, const char *msg)
+__attribute__((format(printf, 4, 5))) static int report(struct diag *d, const char *file, unsigned line, const char *fmt, ...)
 {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        int r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                msg = NULL;
+                return -ENOMEM;
+        }
         if (profile_is_cli(file))
                 return diag_add(d, NULL, 0, "%s", msg);
         return diag_add(d, file, line, "%s", msg);
@@ -482,26 +498,23 @@ static int report(struct diag *d, const char *file, unsigned line, const char *m
 
 static int unknown_key(struct diag *d, const struct kf_entry *en)
 {
-        char msg[512];
-
         if (!key_section_known(en->section)) {
                 const char *hint = key_suggest_section(en->section);
                 if (hint)
-                        snprintf(msg, sizeof(msg), "unknown section [%s] (did you mean [%s]?)", en->section, hint);
-                else
-                        snprintf(msg, sizeof(msg), "unknown section [%s] (known: Profile Image Run Filesystem Network Security Limits Desktop)",
-                                 en->section);
-                return report(d, en->file, en->line, msg);
+                        return report(d, en->file, en->line, "unknown section [%s] (did you mean [%s]?)", en->section, hint);
+                return report(d, en->file, en->line,
+                              "unknown section [%s] (known: Profile Image Run Filesystem Network Security Limits Desktop)",
+                              en->section);
         }
         const char *home = key_home_section(en->key);
         const char *hint = key_suggest(en->section, en->key);
         if (home)
-                snprintf(msg, sizeof(msg), "key '%s' belongs in [%s], not [%s]", nook_val(en->key), home, en->section);
-        else if (hint)
-                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s] (did you mean '%s'?)", nook_val(en->key), en->section, nook_val(hint));
-        else
-                snprintf(msg, sizeof(msg), "unknown key '%s' in [%s]", nook_val(en->key), en->section);
-        return report(d, en->file, en->line, msg);
+                return report(d, en->file, en->line, "key '%s' belongs in [%s], not [%s]", nook_val(en->key), home,
+                              en->section);
+        if (hint)
+                return report(d, en->file, en->line, "unknown key '%s' in [%s] (did you mean '%s'?)", nook_val(en->key),
+                              en->section, nook_val(hint));
+        return report(d, en->file, en->line, "unknown key '%s' in [%s]", nook_val(en->key), en->section);
 }
 
 int profile_resolve(const struct profile_env *pe, const struct keyfile *kf, struct resolved *r, struct diag *d)
@@ -514,7 +527,6 @@ int profile_resolve(const struct profile_env *pe, const struct keyfile *kf, stru
         for (size_t i = 0; i < kf->n; i++) {
                 const struct kf_entry *en = &kf->v[i];
                 const struct key_def *def = key_lookup(en->section, en->key);
-                char msg[600];
                 int rr = 0;
 
                 if (!def && !key_section_known(en->section) && i > 0 &&
@@ -523,9 +535,8 @@ int profile_resolve(const struct profile_env *pe, const struct keyfile *kf, stru
                 } else if (!def) {
                         rr = unknown_key(d, en);
                 } else if (def->flags & KEY_LATER) {
-                        snprintf(msg, sizeof(msg), "'%s' in [%s] is not supported yet (it arrives with %s)", nook_val(en->key),
-                                 en->section, def->later);
-                        rr = report(d, en->file, en->line, msg);
+                        rr = report(d, en->file, en->line, "'%s' in [%s] is not supported yet (it arrives with %s)",
+                                    nook_val(en->key), en->section, def->later);
                 } else if (strcmp(def->key, "Include") == 0) {
                         continue;       /* already followed by the loader */
                 } else {
@@ -537,7 +548,7 @@ int profile_resolve(const struct profile_env *pe, const struct keyfile *kf, stru
                         } else {
                                 _cleanup_free_ char *dir = strdup(en->file);
                                 if (dir && vars_expand(&pe->vars, dirname(dir), en->value, &value, &e) < 0) {
-                                        rr = report(d, en->file, en->line, e.msg);
+                                        rr = report(d, en->file, en->line, "%s", e.msg);
                                         if (rr == -ENOMEM)
                                                 return rr;
                                         continue;
@@ -576,18 +587,34 @@ int profile_apply(const struct resolved *r, struct nook_spec *spec, struct diag 
                                 continue;
                         if (e.code == ENOMEM)
                                 return -ENOMEM;
-                        char msg[700];
-                        if (profile_is_cli(l->v[i].file))
-                                snprintf(msg, sizeof(msg), "%s", e.msg);
-                        else
-                                snprintf(msg, sizeof(msg), "%s=%s: %s", def->key, l->v[i].value, e.msg);
                         if (!d->code)
                                 d->code = e.code;
-                        if (report(d, l->v[i].file, l->v[i].line, msg) == -ENOMEM)
+                        int rr = profile_is_cli(l->v[i].file)
+                                         ? report(d, l->v[i].file, l->v[i].line, "%s", e.msg)
+                                         : report(d, l->v[i].file, l->v[i].line, "%s=%s: %s", def->key, l->v[i].value, e.msg);
+                        if (rr == -ENOMEM)
                                 return -ENOMEM;
                 }
         }
         return d->n > before ? -EINVAL : 0;
+}
+
+/* KEY=VALUE, whole, padded to 40 columns; a '#' after a blank escaped, as
+   it would read back otherwise. */
+static void print_assignment(FILE *out, const char *key, const char *value)
+{
+        int w = fprintf(out, "%s=", key);
+
+        for (const char *c = value; *c; c++) {
+                if (*c == '#' && c > value && (c[-1] == ' ' || c[-1] == '\t')) {
+                        fputc('\\', out);
+                        w++;
+                }
+                fputc(*c, out);
+                w++;
+        }
+        if (w < 40)
+                fprintf(out, "%*s", 40 - w, "");
 }
 
 void profile_print(const struct resolved *r, FILE *out)
@@ -604,21 +631,11 @@ void profile_print(const struct resolved *r, FILE *out)
                         section = def->section;
                 }
                 for (size_t i = 0; i < l->n; i++) {
-                        char line[4200];
-                        /* escape what would read back differently: a '#' after a blank */
-                        char esc[4096];
-                        size_t o = 0;
-                        for (const char *c = l->v[i].value; *c && o + 3 < sizeof(esc); c++) {
-                                if (*c == '#' && c > l->v[i].value && (c[-1] == ' ' || c[-1] == '\t'))
-                                        esc[o++] = '\\';
-                                esc[o++] = *c;
-                        }
-                        esc[o] = '\0';
-                        snprintf(line, sizeof(line), "%s=%s", def->key, esc);
+                        print_assignment(out, def->key, l->v[i].value);
                         if (profile_is_cli(l->v[i].file))
-                                fprintf(out, "%-40s # command line\n", line);
+                                fprintf(out, " # command line\n");
                         else
-                                fprintf(out, "%-40s # %s:%u\n", line, l->v[i].file, l->v[i].line);
+                                fprintf(out, " # %s:%u\n", l->v[i].file, l->v[i].line);
                 }
         }
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 #include "lib/suggest.h"
 
 static const char *const names[VAR_COUNT + 1] = {
@@ -32,12 +33,17 @@ static char *xdg(const char *env, const char *home, const char *fallback)
 /* XDG_DOWNLOAD_DIR="$HOME/Downloads" from user-dirs.dirs, else ~/Downloads. */
 static char *downloads(const char *config, const char *home)
 {
-        char path[4096], line[4096];
+        _cleanup_free_ char *path = NULL, *line = NULL;
         char *out = NULL;
+        size_t cap = 0;
 
-        snprintf(path, sizeof(path), "%s/user-dirs.dirs", config);
+        if (asprintf(&path, "%s/user-dirs.dirs", config) < 0) {
+                path = NULL;
+                return NULL;
+        }
+        /* each line whole: a cut one would name another directory */
         _cleanup_fclose_ FILE *f = fopen(path, "re");
-        while (f && fgets(line, sizeof(line), f)) {
+        while (f && getline(&line, &cap, f) > 0) {
                 const char *key = "XDG_DOWNLOAD_DIR=\"";
                 if (strncmp(line, key, strlen(key)) != 0)
                         continue;
@@ -58,7 +64,7 @@ static char *downloads(const char *config, const char *home)
 
 int vars_init(struct vars *vs, const struct host_facts *h, struct nook_err *e)
 {
-        char buf[64];
+        char buf[24];
         const char *user = getenv("USER");
 
         memset(vs, 0, sizeof(*vs));
@@ -67,7 +73,8 @@ int vars_init(struct vars *vs, const struct host_facts *h, struct nook_err *e)
                 user = pw ? pw->pw_name : NULL;
         }
         if (!user) {
-                snprintf(buf, sizeof(buf), "%u", (unsigned)h->uid);
+                if (STR_FMT(buf, "%u", (unsigned)h->uid) < 0)
+                        return nook_errf(e, ENAMETOOLONG, "uid %u does not fit in its buffer", (unsigned)h->uid);
                 user = buf;
         }
         vs->v[VAR_HOME] = strdup(h->home);
@@ -103,25 +110,9 @@ void vars_free(struct vars *vs)
         memset(vs, 0, sizeof(*vs));
 }
 
-struct buf {
-        char *s;
-        size_t n, cap;
-};
-
 static int put(struct buf *b, const char *s, size_t n)
 {
-        if (b->n + n + 1 > b->cap) {
-                size_t cap = (b->n + n + 1) * 2;
-                char *p = realloc(b->s, cap);
-                if (!p)
-                        return -ENOMEM;
-                b->s = p;
-                b->cap = cap;
-        }
-        memcpy(b->s + b->n, s, n);
-        b->n += n;
-        b->s[b->n] = '\0';
-        return 0;
+        return buf_appendf(b, "%.*s", (int)n, s);
 }
 
 static const char *lookup(const struct vars *vs, const char *profile_dir, const char *name, size_t n)
@@ -134,13 +125,14 @@ static const char *lookup(const struct vars *vs, const char *profile_dir, const 
 
 static int unknown(const char *name, size_t n, const char *in, struct nook_err *e)
 {
-        char word[64];
-        snprintf(word, sizeof(word), "%.*s", (int)n, name);
+        _cleanup_free_ char *word = strndup(name, n);
+        if (!word)
+                return nook_errf(e, ENOMEM, "out of memory");
         const char *hint = suggest_closest(word, names, VAR_COUNT + 1);
         if (hint)
-                return nook_errf(e, EINVAL, "unknown variable ${%s} in '%s' (did you mean ${%s}?)", word, nook_val(in), hint);
+                return nook_errf(e, EINVAL, "unknown variable ${%s} in '%s' (did you mean ${%s}?)", nook_val(word), nook_val(in), hint);
         return nook_errf(e, EINVAL, "unknown variable ${%s} in '%s' (known: HOME USER UID GID XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME DOWNLOADS CWD PROFILE_DIR)",
-                         word, nook_val(in));
+                         nook_val(word), nook_val(in));
 }
 
 int vars_expand(const struct vars *vs, const char *profile_dir, const char *in, char **out, struct nook_err *e)
@@ -161,13 +153,13 @@ int vars_expand(const struct vars *vs, const char *profile_dir, const char *in, 
                 } else if (p[0] == '$' && p[1] == '{') {
                         const char *end = strchr(p + 2, '}');
                         if (!end) {
-                                free(b.s);
+                                buf_free(&b);
                                 return nook_errf(e, EINVAL, "unterminated ${ in '%s'", nook_val(in));
                         }
                         size_t n = (size_t)(end - (p + 2));
                         const char *v = lookup(vs, profile_dir, p + 2, n);
                         if (!v) {
-                                free(b.s);
+                                buf_free(&b);
                                 if (n == 3 && strncmp(p + 2, "CWD", 3) == 0)
                                         return nook_errf(e, ENOENT, "${CWD} in '%s' is not set: the current directory is gone", nook_val(in));
                                 return unknown(p + 2, n, in, e);
@@ -180,9 +172,9 @@ int vars_expand(const struct vars *vs, const char *profile_dir, const char *in, 
                 }
         }
         if (r < 0) {
-                free(b.s);
+                buf_free(&b);
                 return nook_errf(e, ENOMEM, "out of memory");
         }
-        *out = b.s;
+        *out = b.p;
         return 0;
 }

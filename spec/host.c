@@ -51,15 +51,21 @@ static int read_home(struct host_facts *h, struct nook_err *e)
         return 0;
 }
 
+/* Its first 64 KiB, whole lines only: a line cut short could name
+   another server ("nameserver 10.1.2.34" read as "10.1.2.3"). */
 static char *read_small(const char *path)
 {
-        char buf[8192];
+        char buf[65536];
         FILE *f = fopen(path, "re");
 
         if (!f)
                 return NULL;
         size_t got = fread(buf, 1, sizeof(buf) - 1, f);
         buf[got] = '\0';
+        if (got == sizeof(buf) - 1 && fgetc(f) != EOF) {
+                char *last = strrchr(buf, '\n');
+                *(last ? last + 1 : buf) = '\0';
+        }
         fclose(f);
         return strdup(buf);
 }
@@ -92,7 +98,7 @@ int host_facts_read(struct host_facts *h, struct nook_err *e)
         /* bounded: it is only ever a few lines */
         h->resolv_conf = read_small("/etc/resolv.conf");
         if (gethostname(h->hostname, sizeof(h->hostname) - 1) < 0)
-                snprintf(h->hostname, sizeof(h->hostname), "localhost");
+                memcpy(h->hostname, "localhost", sizeof("localhost"));
         h->resolved_upstream = read_small("/run/systemd/resolve/resolv.conf");
         struct stat st;
         h->has_opt = stat("/opt", &st) == 0 && S_ISDIR(st.st_mode);

@@ -488,10 +488,11 @@ int spec_set_caps(struct nook_spec *s, const char *list, struct nook_err *e)
                 cap_value_t c;
                 if (strcasecmp(w, "none") == 0)
                         continue;
-                snprintf(name, sizeof(name), "%s%s", strncasecmp(w, "cap_", 4) == 0 ? "" : "cap_", w);
+                /* too long for the buffer is too long for a name */
+                bool fits = STR_FMT(name, "%s%s", strncasecmp(w, "cap_", 4) == 0 ? "" : "cap_", w) == 0;
                 for (char *p = name; *p; p++)
                         *p = (char)tolower((unsigned char)*p);
-                if (cap_from_name(name, &c) < 0 || c < 0 || c > 63 || isdigit((unsigned char)w[0]))
+                if (!fits || cap_from_name(name, &c) < 0 || c < 0 || c > 63 || isdigit((unsigned char)w[0]))
                         return nook_errf(e, EINVAL, "'%s' is not a capability name (e.g. CAP_NET_BIND_SERVICE)", nook_val(w));
                 keep |= UINT64_C(1) << c;
         }
@@ -628,7 +629,7 @@ int spec_add_port(struct nook_spec *s, const char *arg, struct nook_err *e)
         char buf[128], *fields[3];
         int n = 0, proto;
 
-        if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+        if (STR_FMT(buf, "%s", arg) < 0)
                 return nook_errf(e, EINVAL, "published port '%s' is too long", nook_val(arg));
         cut_proto(buf, &proto);
         p.udp = proto == 17;
@@ -644,9 +645,8 @@ int spec_add_port(struct nook_spec *s, const char *arg, struct nook_err *e)
                 return nook_errf(e, EINVAL, "published port '%s' is not [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]", nook_val(arg));
         if (n == 3) {
                 struct in_addr a;
-                if (inet_pton(AF_INET, fields[0], &a) != 1)
+                if (inet_pton(AF_INET, fields[0], &a) != 1 || STR_FMT(p.host_ip, "%s", fields[0]) < 0)
                         return nook_errf(e, EINVAL, "'%s' in published port '%s' is not an IPv4 address", nook_val(fields[0]), nook_val(arg));
-                snprintf(p.host_ip, sizeof(p.host_ip), "%s", fields[0]);
         }
         if (parse_port(fields[n - 2], &p.host_port) < 0 || parse_port(fields[n - 1], &p.guest_port) < 0)
                 return nook_errf(e, EINVAL, "published port '%s' has a port that is not 1 to 65535", nook_val(arg));
@@ -663,7 +663,7 @@ int spec_add_net_rule(struct nook_spec *s, bool allow, const char *arg, struct n
         char buf[128], addr[128];
         const char *what = allow ? "Allow" : "Deny";
 
-        if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+        if (STR_FMT(buf, "%s", arg) < 0)
                 return nook_errf(e, EINVAL, "%s rule '%s' is too long", what, nook_val(arg));
         cut_proto(buf, &r.proto);
         /* the port follows the last ':' of an IPv4 address, or "]:" of [v6] */
@@ -681,7 +681,8 @@ int spec_add_net_rule(struct nook_spec *s, bool allow, const char *arg, struct n
                 if (port)
                         *port++ = '\0';
         }
-        snprintf(addr, sizeof(addr), "%s", buf);
+        if (STR_FMT(addr, "%s", buf) < 0)     /* cannot be: the same size */
+                return nook_errf(e, EINVAL, "%s rule '%s' is too long", what, nook_val(arg));
         char *slash = strchr(addr, '/');
         unsigned plen = 0;
         if (slash) {
@@ -704,7 +705,7 @@ int spec_add_net_rule(struct nook_spec *s, bool allow, const char *arg, struct n
         } else {
                 return nook_errf(e, EINVAL, "%s rule '%s' does not start with an IP address or CIDR", what, nook_val(arg));
         }
-        if ((size_t)snprintf(r.cidr, sizeof(r.cidr), "%.50s/%u", addr, plen) >= sizeof(r.cidr))
+        if (STR_FMT(r.cidr, "%s/%u", addr, plen) < 0)
                 return nook_errf(e, EINVAL, "%s rule '%s' is too long", what, nook_val(arg));
         if (port && *port) {
                 char *dash = strchr(port, '-');

@@ -321,6 +321,22 @@ ok" ] || { show_run; fail "the prefix did not let both through"; }
         assert_nook_error "unix:abstract=/tmp/dbus-x"
 }
 
+@test "a socket path too long for the kernel fails in one line saying so, not as a cut path" {
+        local long
+        long=$(printf 'w%.0s' $(seq 4200))
+        mkdir -p "$XDG_RUNTIME_DIR"
+        WAYLAND_DISPLAY=$long inside --display wayland -- /bin/true
+        assert_nook_error "WAYLAND_DISPLAY: the path $XDG_RUNTIME_DIR/www"
+        [[ "${stderr_lines[0]}" == *"is too long (over 4095 bytes)" ]] || { show_run; fail "the error does not say the path is too long"; }
+        XDG_RUNTIME_DIR=/$long inside --audio pulseaudio -- /bin/true
+        assert_nook_error "Audio=pulseaudio: the path /www"
+        [[ "${stderr_lines[0]}" == *"is too long (over 4095 bytes)" ]] || { show_run; fail "the error does not say the path is too long"; }
+        DBUS_SESSION_BUS_ADDRESS=unix:path=/$long inside --dbus filtered -- /bin/true
+        assert_nook_error "session bus: the path /www"
+        [[ "${stderr_lines[0]}" == *"is too long (over 4095 bytes)" ]] || { show_run; fail "the error does not say the path is too long"; }
+        assert_no_files_left
+}
+
 # ---- auto ------------------------------------------------------------------------------
 
 @test "--display auto: Wayland when there is a compositor, else X11, else nothing and no error" {
@@ -380,4 +396,21 @@ ok" ] || { show_run; fail "the prefix did not let both through"; }
         fi
         run --separate-stderr "$NOOK" profile desktop-entry nosuchprofile
         [ "$status" -ne 0 ] && [[ "$stderr" == *nosuchprofile* ]] || { show_run; fail "a missing profile"; }
+}
+
+@test "nook profile desktop-entry --install under a path too long for the kernel fails saying so, and makes nothing" {
+        mkdir -p "$TMP/config/nook/profiles"
+        printf '[Run]\nCommand=/bin/true\n' >"$TMP/config/nook/profiles/testapp.profile"
+        # 4086 bytes: XDG_DATA_HOME/applications is 4099, which cut at 4095
+        # once named (and made) XDG_DATA_HOME/applicat
+        local data="$TMP/d"
+        while [ $((${#data} + 201)) -le 4086 ]; do data="$data/$(printf 'x%.0s' $(seq 200))"; done
+        data="$data/$(printf 'y%.0s' $(seq $((4086 - ${#data} - 1))))"
+        [ "${#data}" -eq 4086 ] || fail "the test's path is ${#data} bytes"
+        XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME=$data run --separate-stderr "$NOOK" profile desktop-entry --install testapp
+        assert_status 1
+        [ -z "$output" ] || { show_run; fail "something on stdout"; }
+        [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == "nook: cannot write the desktop entry "*"the path is too long"* ]] ||
+                { show_run; fail "not one line saying the path is too long"; }
+        [ ! -e "$TMP/d" ] || fail "directories were made:" "$(find "$TMP/d" -name 'appl*' | tail -c 300)"
 }

@@ -56,6 +56,13 @@ teardown() { common_teardown; }
         [ ! -e "$XDG_RUNTIME_DIR/nook" ] || fail "doctor made the run directory"
 }
 
+@test "nook doctor names the image store by its whole path, however long" {
+        local data="$TMP/$(printf 'd%.0s' $(seq 200))"
+        while [ "${#data}" -le 4200 ]; do data="$data/$(printf 'd%.0s' $(seq 200))"; done
+        XDG_DATA_HOME=$data run --separate-stderr "$NOOK" doctor
+        [[ "$output" == *"image store: $data/nook, "*" GB free there"* ]] || { show_run; fail "the store's path is not whole"; }
+}
+
 @test "nook doctor with an argument is refused in one line" {
         run --separate-stderr "$NOOK" doctor --fix
         assert_nook_error -- --fix

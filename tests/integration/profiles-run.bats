@@ -202,6 +202,20 @@ EOF
         [ ! -e "$TMP/work/marker" ] || fail "the command ran"
 }
 
+@test "an error longer than a message holds ends with '…', cut between characters" {
+        # two directories of 120 'é' (240 bytes each): the message passes
+        # nook's 511 bytes inside them
+        local e120 dir
+        e120=$(printf 'é%.0s' $(seq 120))
+        dir="$TMP/$e120/$e120"
+        mkdir -p "$dir"
+        printf '[Filesystem]\nBnd=/usr\n' >"$dir/bad.profile"
+        run --separate-stderr nook run --profile "$dir/bad.profile" -- /bin/true
+        assert_nook_error "$TMP/é"
+        [[ "${stderr_lines[0]}" == *"éé…" ]] || { show_run; fail "the cut message does not end with '…'"; }
+        [[ "${stderr_lines[0]}" != *'\x'* ]] || { show_run; fail "a character was cut in two"; }
+}
+
 @test "a profile with several problems still gives one line and starts nothing" {
         profile bad <<'EOF'
 [Filesystem]

@@ -186,6 +186,18 @@ EOF
         assert_output_has '"A=x #y"'
 }
 
+@test "profile show prints a long value whole, so that it reads back" {
+        local long
+        long=$(printf 'v%.0s' $(seq 5000))
+        printf '[Run]\nEnvironment=A=%s \\#tail\n' "$long" | profile app
+        run --separate-stderr nook profile show app
+        assert_status 0
+        printf '%s\n' "$output" >"$TMP/shown.profile"
+        run --separate-stderr nook profile show --json "$TMP/shown.profile"
+        assert_status 0
+        assert_output_has "\"A=$long #tail\""
+}
+
 @test "profile show --json is valid JSON" {
         printf '[Filesystem]\nBind=/usr\n' >"$P/base.profile"
         profile app <<'EOF'

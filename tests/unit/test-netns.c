@@ -190,6 +190,20 @@ static void test_resolv_conf_reads_resolved_upstream_behind_the_stub(void **stat
         free(r);
 }
 
+/* A long line (blanks before "nameserver") is read whole: cut at 511
+   bytes, as it once was, it named 198.51.100.7 instead of .71. */
+static void test_resolv_conf_reads_a_long_line_whole(void **state)
+{
+        struct nook_spec *s = *state;
+        char host[1024];
+        memset(host, ' ', 488);
+        strcpy(host + 488, "nameserver 198.51.100.71\n");
+        char *r = resolv_conf_make(net_of(s), host, NULL);
+        assert_non_null(strstr(r, "nameserver 198.51.100.71\n"));
+        assert_null(strstr(r, "nameserver 198.51.100.7\n"));
+        free(r);
+}
+
 static void test_dns_replaces_every_server(void **state)
 {
         struct nook_err e = { 0 };
@@ -226,6 +240,7 @@ int main(void)
                 T(test_hostfwd_list_is_read_in_both_shapes),
                 T(test_resolv_conf_starts_with_slirp_dns_then_host_servers),
                 T(test_resolv_conf_reads_resolved_upstream_behind_the_stub),
+                T(test_resolv_conf_reads_a_long_line_whole),
                 T(test_dns_replaces_every_server),
                 T(test_hosts_names_the_hostname),
         };
