@@ -91,10 +91,9 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         }
         argv[n] = NULL;
         struct nook_err fe = { 0 };
-        pid_t pid = launcher_fork(&p->pidfd, &fe);
+        pid_t pid = launcher_fork_keep(&p->pidfd, (int[]){ ready[1] }, 1, &fe);
         if (pid == 0) {
                 launcher_log_output(log);
-                fcntl(ready[1], F_SETFD, 0);
                 launcher_exec(argv);
         }
         for (size_t i = 0; i < spec->n_talk; i++)

@@ -395,7 +395,7 @@ static pid_t start_tar2sqfs(int in, const char *tmp, int *pidfd, struct nook_err
 {
         char *argv[] = { "tar2sqfs", "--quiet", "--force", "--no-skip", "--compressor", "zstd",
                          "--defaults", "uid=0,gid=0,mode=0755,mtime=0", (char *)tmp, NULL };
-        pid_t pid = launcher_fork(pidfd, e);
+        pid_t pid = launcher_fork_keep(pidfd, NULL, 0, e);
 
         if (pid == 0) {
                 if (dup2(in, 0) < 0)

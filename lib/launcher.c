@@ -59,7 +59,7 @@ static void mark_all_cloexec(void)
                 closedir(d);
 }
 
-static pid_t fork_helper(int *pidfd, bool sweep, const int *keep, size_t n_keep, struct nook_err *e)
+pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook_err *e)
 {
         *pidfd = -1;
         helper_parent = getpid();
@@ -69,12 +69,10 @@ static pid_t fork_helper(int *pidfd, bool sweep, const int *keep, size_t n_keep,
                 return nook_errf(e, errno, "cannot fork: %m");
         if (pid == 0) {
                 die_with_parent();
-                if (sweep) {
-                        mark_all_cloexec();
-                        for (size_t i = 0; i < n_keep; i++)
-                                if (keep[i] > 2)
-                                        fcntl(keep[i], F_SETFD, 0);
-                }
+                mark_all_cloexec();
+                for (size_t i = 0; i < n_keep; i++)
+                        if (keep[i] > 2)
+                                fcntl(keep[i], F_SETFD, 0);
                 return 0;
         }
         /* nothing but this thread reaps before it is open, so pid is still
@@ -87,16 +85,6 @@ static pid_t fork_helper(int *pidfd, bool sweep, const int *keep, size_t n_keep,
                 return nook_errf(e, err, "cannot open a pidfd of a helper: %m");
         }
         return pid;
-}
-
-pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook_err *e)
-{
-        return fork_helper(pidfd, true, keep, n_keep, e);
-}
-
-pid_t launcher_fork(int *pidfd, struct nook_err *e)
-{
-        return fork_helper(pidfd, false, NULL, 0, e);
 }
 
 /* What nook's own state would otherwise hand on through exec: signals it

@@ -25,11 +25,6 @@ void launcher_log_output(const char *log);
    before it execs. Returns 0 in the child, the pid in the parent. */
 pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook_err *e);
 
-/* The same, but the child's fds are left as they are: whatever lacks
-   FD_CLOEXEC (fds nook inherited included) reaches the helper. Kept for
-   callers not yet moved to launcher_fork_keep. */
-pid_t launcher_fork(int *pidfd, struct nook_err *e);
-
 /* Then, in the child: every signal unblocked (nook blocks some) and at its
    default disposition (an ignored one would stay ignored through exec),
    the parent-death signal armed again, and program run (looked up on PATH

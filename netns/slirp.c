@@ -182,12 +182,11 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
                 return r;
         r = slirp_argv(net, s->api, ready[1], exitp[0], netns_fd, argv);
         struct nook_err fe = { 0 };
-        pid_t pid = r < 0 ? r : launcher_fork(&s->pidfd, &fe);
+        /* only the fds it is told about survive exec (the user namespace's
+           is used before it, by setns) */
+        pid_t pid = r < 0 ? r : launcher_fork_keep(&s->pidfd, (int[]){ ready[1], exitp[0], netns_fd }, 3, &fe);
         if (pid == 0) {
                 launcher_log_output(s->log);
-                /* the two fds it is told about must survive exec */
-                fcntl(ready[1], F_SETFD, 0);
-                fcntl(exitp[0], F_SETFD, 0);
                 slirp_exec(userns_fd, argv);
         }
         free_argv(argv, ARRAY_SIZE(argv));

@@ -240,20 +240,20 @@ PATH="$D/fakebin:$PATH" exec "$NOOK" run --image "$D/root" --map=range -- /bin/t
         [[ "$stderr" == *"skopeo failed"* ]] || { show_run; fail "no error from nook"; }
 }
 
-# The network helpers start through launcher_exec too. Their fds are not
-# asserted yet: slirp.c and pasta.c fork them with launcher_fork, which
-# leaves fds as they are (fd 9 of nook's caller reaches them); once they
-# pass their fds to launcher_fork_keep, the fds= list must lack 9.
-@test "slirp4netns starts with no signal blocked or ignored" {
+# The network helpers start through launcher_fork_keep too, with only the
+# fds they are told about: fd 9 of nook's caller never reaches them.
+@test "slirp4netns starts with no signal blocked or ignored, and no fd of nook's caller" {
         need_tun
         reporting_helper slirp4netns
         run --separate-stderr env PATH="$TMP/fakebin:$PATH" sh -c 'trap "" HUP; exec "$1" run --net slirp -- /bin/true 9</dev/null' _ "$NOOK"
         assert_nook_error "slirp4netns failed: slirp4netns stand-in: SigBlk:0000000000000000 SigIgn:0000000000000000 fds="
+        [[ " ${stderr_lines[0]#*fds=} " != *" 9 "* ]] || fail "fd 9 of nook's caller reached slirp4netns:" "${stderr_lines[0]}"
 }
 
-@test "pasta starts with no signal blocked or ignored" {
+@test "pasta starts with no signal blocked or ignored, and no fd of nook's caller" {
         need_tun
         reporting_helper pasta
         run --separate-stderr env PATH="$TMP/fakebin:$PATH" sh -c 'trap "" HUP; exec "$1" run --net pasta -- /bin/true 9</dev/null' _ "$NOOK"
         assert_nook_error "pasta failed: pasta stand-in: SigBlk:0000000000000000 SigIgn:0000000000000000 fds="
+        [[ " ${stderr_lines[0]#*fds=} " != *" 9 "* ]] || fail "fd 9 of nook's caller reached pasta:" "${stderr_lines[0]}"
 }
