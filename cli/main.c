@@ -5,6 +5,7 @@
 
 #include "lib/libexec.h"
 #include "cli/cmd-doctor.h"
+#include "cli/conf-load.h"
 #include "cli/cmd-enter.h"
 #include "cli/cmd-profile.h"
 #include "cli/cmd-ps.h"
@@ -45,6 +46,19 @@ static void usage(FILE *out)
               out);
 }
 
+/* ps, stop, logs, enter: nook.conf read for its RuntimeDir=, where the
+   sandboxes' run directories are without XDG_RUNTIME_DIR. */
+static int load_conf(void)
+{
+        static struct nook_conf conf;
+        struct nook_err e = { 0 };
+
+        if (cli_conf_load_simple(&conf, &e) == 0)
+                return 0;
+        nook_err_print(&e);
+        return -1;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2) {
@@ -54,6 +68,10 @@ int main(int argc, char **argv)
         const char *cmd = argv[1];
         if (strcmp(cmd, "run") == 0)
                 return cmd_run(argc - 1, argv + 1);
+        static const char *const uses_rundir[] = { "ps", "stop", "logs", "enter", "exec" };
+        for (size_t i = 0; i < sizeof(uses_rundir) / sizeof(uses_rundir[0]); i++)
+                if (strcmp(cmd, uses_rundir[i]) == 0 && load_conf() < 0)
+                        return NOOK_EXIT_FAILURE;
         if (strcmp(cmd, "profile") == 0)
                 return cmd_profile(argc - 1, argv + 1);
         if (strcmp(cmd, "ps") == 0)

@@ -49,12 +49,28 @@ static void clean_stale(const char *base)
                 closedir(dp);
 }
 
+/* [Run] RuntimeDir= of nook.conf: the base without XDG_RUNTIME_DIR. */
+static char *fallback;
+
+int rundir_set_fallback(const char *dir)
+{
+        char *copy = dir ? strdup(dir) : NULL;
+
+        if (dir && !copy)
+                return -ENOMEM;
+        free(fallback);
+        fallback = copy;
+        return 0;
+}
+
 void rundir_base(char *buf, size_t size)
 {
         const char *xdg = getenv("XDG_RUNTIME_DIR");
 
         if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
                 snprintf(buf, size, "%s/nook", xdg);
+        else if (fallback && strlen(fallback) < size)
+                memcpy(buf, fallback, strlen(fallback) + 1);
         else
                 snprintf(buf, size, "/tmp/nook-%u", (unsigned)getuid());
 }
@@ -93,6 +109,8 @@ int rundir_all_bases(char **out, size_t max, size_t *n)
         snprintf(path, sizeof(path), "/run/user/%u/nook", (unsigned)getuid());
         if (r == 0)
                 r = add_real(path, out, max, n);
+        if (r == 0 && fallback)
+                r = add_real(fallback, out, max, n);
         snprintf(path, sizeof(path), "/tmp/nook-%u", (unsigned)getuid());
         (void)mkdir(path, 0700);
         if (r == 0)
