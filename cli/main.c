@@ -7,6 +7,7 @@
 #include "cli/cmd-doctor.h"
 #include "cli/conf-load.h"
 #include "cli/cmd-enter.h"
+#include "cli/cmd-info.h"
 #include "cli/cmd-profile.h"
 #include "cli/cmd-ps.h"
 #include "cli/cmd-run.h"
@@ -29,6 +30,7 @@ static void usage(FILE *out)
               "  logs [-f] NAME|ID                 the output of a sandbox run with -d\n"
               "  rm NAME...                        delete persistent sandboxes (run --persist)\n"
               "  doctor                            check what this host lets nook do\n"
+              "  info [--json]                     the configuration in effect, paths, helpers\n"
               "\n"
               "Aliases, for podman's and docker's habits (nook(1), FOR PODMAN AND DOCKER USERS):\n"
               "  pull REF                          the same as 'nook image pull REF'\n"
@@ -84,6 +86,8 @@ int main(int argc, char **argv)
                 return cmd_enter(argc - 1, argv + 1);
         if (strcmp(cmd, "doctor") == 0)
                 return cmd_doctor(argc - 1, argv + 1);
+        if (strcmp(cmd, "info") == 0)
+                return cmd_info(argc - 1, argv + 1);
         /* podman's words for the store's commands: nook image's own */
         static const char *const image_alias[][2] = { { "pull", "pull" }, { "images", "ls" }, { "rmi", "rm" } };
         for (size_t i = 0; i < sizeof(image_alias) / sizeof(image_alias[0]); i++)
