@@ -20,6 +20,7 @@
 #include "lib/launcher.h"
 #include "cred/caps.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 
 /* What slirp4netns needs to sandbox itself (a mount namespace and a
    pivot_root: SYS_ADMIN; dropping its bounding set: SETPCAP), to open and
@@ -71,6 +72,17 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
         s->pidfd = -1;
         if (asprintf(&s->api, "%s/slirp.sock", rundir) < 0 || asprintf(&s->log, "%s/slirp.log", rundir) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
+        /* a unix socket's path fits in 108 bytes: under a longer run
+           directory (nook.conf's RuntimeDir=) slirp4netns binds it through
+           a directory fd of ours, and api_call connects the same way */
+        _cleanup_close_ int api_dir = -1;
+        _cleanup_free_ char *api = NULL;
+        if (strlen(s->api) < sizeof(((struct sockaddr_un *)NULL)->sun_path))
+                api = strdup(s->api);
+        else if ((api_dir = open(rundir, O_PATH | O_DIRECTORY)) >= 0)   /* inherited on purpose */
+                (void)!asprintf(&api, "/proc/self/fd/%d/slirp.sock", api_dir);
+        if (!api)
+                return nook_errf(e, errno, "cannot name slirp4netns's API socket in %s: %m", rundir);
         if (pipe2(ready, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot start slirp4netns: %m");
         if (pipe2(exitp, O_CLOEXEC) < 0) {
@@ -93,7 +105,7 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
         snprintf(netns, sizeof(netns), "/proc/self/fd/%d", netns_fd);
         snprintf(readyarg, sizeof(readyarg), "--ready-fd=%d", ready[1]);
         snprintf(exitarg, sizeof(exitarg), "--exit-fd=%d", exitp[0]);
-        snprintf(apiarg, sizeof(apiarg), "--api-socket=%s", s->api);
+        snprintf(apiarg, sizeof(apiarg), "--api-socket=%s", api);
         char *argv[16];
         int n = 0;
         argv[n++] = "slirp4netns";
@@ -163,11 +175,21 @@ static json_t *api_call(const char *path, json_t *req, struct nook_err *e)
         _cleanup_free_ char *buf = NULL;
         size_t used = 0;
 
+        /* too long for sun_path: through the directory, as slirp_start */
+        _cleanup_close_ int dir = -1;
         if (strlen(path) >= sizeof(sa.sun_path)) {
-                nook_errf(e, ENAMETOOLONG, "the slirp4netns API socket path %s is too long", path);
-                return NULL;
+                _cleanup_free_ char *d = strdup(path);
+                char *slash = d ? strrchr(d, '/') : NULL;
+                if (slash)
+                        *slash = '\0';
+                dir = slash ? open(d, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+                if (dir < 0 || str_fmt(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir, slash + 1) < 0) {
+                        nook_errf(e, ENAMETOOLONG, "cannot reach slirp4netns's API socket %s", path);
+                        return NULL;
+                }
+        } else {
+                strcpy(sa.sun_path, path);
         }
-        strcpy(sa.sun_path, path);
         if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 nook_errf(e, errno, "cannot reach slirp4netns's API socket: %m");
                 return NULL;
