@@ -12,6 +12,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "lib/strutil.h"
+
 /* Runs fn in a forked child; its exit status (0: it worked), or -1. */
 int probe_in_child(int (*fn)(void))
 {
@@ -52,11 +54,9 @@ int probe_overlay(void)
 
         if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
                 return 1;
-        snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
-        if (write_file("/proc/self/uid_map", map) < 0 || write_file("/proc/self/setgroups", "deny") < 0)
+        if (STR_FMT(map, "0 %u 1\n", (unsigned)uid) < 0 || write_file("/proc/self/uid_map", map) < 0 || write_file("/proc/self/setgroups", "deny") < 0)
                 return 1;
-        snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
-        if (write_file("/proc/self/gid_map", map) < 0)
+        if (STR_FMT(map, "0 %u 1\n", (unsigned)gid) < 0 || write_file("/proc/self/gid_map", map) < 0)
                 return 1;
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m") < 0)
                 return 1;
@@ -81,7 +81,8 @@ void probe_version(const char *prog, char *buf, size_t size)
         char cmd[256];
 
         buf[0] = '\0';
-        snprintf(cmd, sizeof(cmd), "%s --version 2>/dev/null", prog);
+        if (STR_FMT(cmd, "%s --version 2>/dev/null", prog) < 0)
+                return;
         FILE *p = popen(cmd, "re");
         if (!p)
                 return;
@@ -95,19 +96,10 @@ void probe_version(const char *prog, char *buf, size_t size)
 
 bool probe_on_path(const char *prog)
 {
-        const char *path = getenv("PATH");
-        char buf[4096];
+        char *path = probe_which(prog);
 
-        if (!path)
-                path = "/usr/bin:/bin";
-        while (*path) {
-                size_t n = strcspn(path, ":");
-                snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
-                if (n && access(buf, X_OK) == 0)
-                        return true;
-                path += n + (path[n] == ':');
-        }
-        return false;
+        free(path);
+        return path != NULL;
 }
 
 bool probe_device_usable(const char *dev)

@@ -62,25 +62,57 @@ _Noreturn static void slirp_exec(int userns_fd, char **argv)
         launcher_exec(argv);
 }
 
+/* slirp4netns's command line: the fds and paths as arguments. */
+static void slirp_argv(const struct net_config *net, char *readyarg, char *exitarg, char *apiarg, char *netns,
+                       char *argv[16])
+{
+        int n = 0;
+
+        argv[n++] = "slirp4netns";
+        argv[n++] = "--configure";
+        argv[n++] = "--mtu=65520";
+        argv[n++] = "--enable-sandbox";
+        argv[n++] = "--enable-seccomp";
+        if (slirp_refuses_loopback(net))
+                argv[n++] = "--disable-host-loopback";
+        if (net->ipv6)
+                argv[n++] = "--enable-ipv6";
+        argv[n++] = readyarg;
+        argv[n++] = exitarg;
+        argv[n++] = apiarg;
+        argv[n++] = "--netns-type=path";
+        argv[n++] = netns;
+        argv[n++] = "tap0";
+        argv[n] = NULL;
+}
+
+/* A unix socket's path fits in 108 bytes: under a longer run directory
+   (nook.conf's RuntimeDir=) slirp4netns binds it through a directory fd of
+   ours, left open in *dir_fd for it to inherit, and api_call connects the
+   same way. NULL with errno set on failure. */
+static char *api_socket_name(const char *api, const char *rundir, int *dir_fd)
+{
+        char *name = NULL;
+
+        if (strlen(api) < sizeof(((struct sockaddr_un *)NULL)->sun_path))
+                return strdup(api);
+        *dir_fd = open(rundir, O_PATH | O_DIRECTORY);   /* inherited on purpose */
+        if (*dir_fd >= 0 && asprintf(&name, "/proc/self/fd/%d/slirp.sock", *dir_fd) < 0)
+                name = NULL;
+        return name;
+}
+
 int slirp_start(pid_t child, const struct net_config *net, const char *rundir, struct slirp *s, struct nook_err *e)
 {
         int ready[2], exitp[2];
         char path[64], netns[64], readyarg[32], exitarg[32], apiarg[4200];
 
         memset(s, 0, sizeof(*s));
-        s->exit_fd = -1;
-        s->pidfd = -1;
+        s->exit_fd = s->pidfd = -1;
         if (asprintf(&s->api, "%s/slirp.sock", rundir) < 0 || asprintf(&s->log, "%s/slirp.log", rundir) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
-        /* a unix socket's path fits in 108 bytes: under a longer run
-           directory (nook.conf's RuntimeDir=) slirp4netns binds it through
-           a directory fd of ours, and api_call connects the same way */
         _cleanup_close_ int api_dir = -1;
-        _cleanup_free_ char *api = NULL;
-        if (strlen(s->api) < sizeof(((struct sockaddr_un *)NULL)->sun_path))
-                api = strdup(s->api);
-        else if ((api_dir = open(rundir, O_PATH | O_DIRECTORY)) >= 0)   /* inherited on purpose */
-                (void)!asprintf(&api, "/proc/self/fd/%d/slirp.sock", api_dir);
+        _cleanup_free_ char *api = api_socket_name(s->api, rundir, &api_dir);
         if (!api)
                 return nook_errf(e, errno, "cannot name slirp4netns's API socket in %s: %m", rundir);
         if (pipe2(ready, O_CLOEXEC) < 0)
@@ -107,23 +139,7 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
         snprintf(exitarg, sizeof(exitarg), "--exit-fd=%d", exitp[0]);
         snprintf(apiarg, sizeof(apiarg), "--api-socket=%s", api);
         char *argv[16];
-        int n = 0;
-        argv[n++] = "slirp4netns";
-        argv[n++] = "--configure";
-        argv[n++] = "--mtu=65520";
-        argv[n++] = "--enable-sandbox";
-        argv[n++] = "--enable-seccomp";
-        if (slirp_refuses_loopback(net))
-                argv[n++] = "--disable-host-loopback";
-        if (net->ipv6)
-                argv[n++] = "--enable-ipv6";
-        argv[n++] = readyarg;
-        argv[n++] = exitarg;
-        argv[n++] = apiarg;
-        argv[n++] = "--netns-type=path";
-        argv[n++] = netns;
-        argv[n++] = "tap0";
-        argv[n] = NULL;
+        slirp_argv(net, readyarg, exitarg, apiarg, netns, argv);
         struct nook_err fe = { 0 };
         pid_t pid = launcher_fork(&s->pidfd, &fe);
         if (pid < 0) {
