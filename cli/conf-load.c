@@ -60,20 +60,34 @@ int cli_conf_load_or_fail(struct nook_conf *c, const struct vars *vs, struct noo
         return nook_errf(e, EINVAL, "the configuration has %zu problems (above): fix them (see nook.conf(5))", d.n);
 }
 
-int cli_conf_load_simple(struct nook_conf *c, struct nook_err *e)
+/* The host facts and variables of a command that has none of its own. */
+static int load_alone(struct nook_conf *c, bool quiet, struct nook_err *e)
 {
         _cleanup_(host_facts_free) struct host_facts h = { 0 };
+        _cleanup_(diag_free) struct diag d;
         struct vars vs;
 
         memset(c, 0, sizeof(*c));
+        diag_init(&d);
         int r = host_facts_read(&h, e);
-
         if (r < 0)
                 return r;
         r = vars_init(&vs, &h, e);
         if (r < 0)
                 return r;
-        r = cli_conf_load_or_fail(c, &vs, e);
+        r = quiet ? cli_conf_load(c, &vs, &d) : cli_conf_load_or_fail(c, &vs, e);
         vars_free(&vs);
         return r;
+}
+
+int cli_conf_load_simple(struct nook_conf *c, struct nook_err *e)
+{
+        return load_alone(c, false, e);
+}
+
+void cli_conf_load_quietly(struct nook_conf *c)
+{
+        struct nook_err e = { 0 };
+
+        (void)load_alone(c, true, &e);
 }

@@ -27,3 +27,7 @@ int cli_conf_load_or_fail(struct nook_conf *c, const struct vars *vs, struct noo
 /* For commands without variables of their own (ps, enter, nook-image):
    the host facts and variables read here. */
 int cli_conf_load_simple(struct nook_conf *c, struct nook_err *e);
+
+/* The same without a word: a bad configuration leaves the defaults (for
+   nook doctor, whose run directory line follows RuntimeDir=). */
+void cli_conf_load_quietly(struct nook_conf *c);

@@ -121,7 +121,9 @@ static int make_filter(struct run_setup *rs, struct nook_err *e)
 }
 
 /* The user's nook.conf read-only inside wherever a bind shows it: a
-   sandbox that could write it would choose the next one's defaults. */
+   sandbox that could write it would choose the next one's defaults. Its
+   directory is protected as nook's config directory (run-protect.c); this
+   covers a nook.conf that is a link to elsewhere (its target). */
 static int protect_user_conf(struct nook_spec *s, const struct vars *vs, struct nook_err *e)
 {
         _cleanup_free_ char *path = cli_conf_user_file(vs);

@@ -241,3 +241,21 @@ map_lines() {
         done
         fail "three ports in a row were taken"
 }
+
+@test "the user's nook.conf stays read-only inside, also where it is a link to elsewhere" {
+        mkdir "$TMP/dotfiles"
+        printf '[Defaults]\nMap=auto\n' >"$TMP/dotfiles/nook.conf"
+        ln -s "$TMP/dotfiles/nook.conf" "$USER_CONF"
+        run --separate-stderr "$NOOK" run --bind "$TMP/dotfiles" -- sh -c \
+                "echo Network=host >>'$TMP/dotfiles/nook.conf' || echo refused; touch '$TMP/dotfiles/other' && echo writable"
+        assert_status 0
+        assert_output "$(printf 'refused\nwritable')"
+        [ "$(cat "$TMP/dotfiles/nook.conf")" = "$(printf '[Defaults]\nMap=auto')" ] || fail "the sandbox changed nook.conf"
+}
+
+@test "nook doctor's run directory follows RuntimeDir= without XDG_RUNTIME_DIR" {
+        mkdir -m 0700 "$TMP/rt"
+        site "[Run]" "RuntimeDir=$TMP/rt/doc"
+        run --separate-stderr env -u XDG_RUNTIME_DIR "$NOOK" doctor
+        [[ "$output" == *"run directory: "*"run state goes to $TMP/rt/doc"* ]] || { show_run; fail "doctor did not name RuntimeDir="; }
+}
