@@ -23,6 +23,7 @@
 #include "lib/strutil.h"
 #include "state/rundir.h"
 #include "cli/cmd-run.h"
+#include "cli/probe.h"
 #include "lib/libexec.h"
 #include "spec/host.h"
 #include "sandbox/landlock.h"
@@ -69,62 +70,9 @@ static void usage(FILE *out)
               out);
 }
 
-/* Runs fn in a forked child; its exit status (0: it worked), or -1. */
-static int in_child(int (*fn)(void))
-{
-        fflush(NULL);
-        pid_t pid = fork();
-        int st;
-
-        if (pid < 0)
-                return -1;
-        if (pid == 0)
-                _exit(fn());
-        if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-                return -1;
-        return WEXITSTATUS(st);
-}
-
-static int try_userns(void)
-{
-        return unshare(CLONE_NEWUSER) == 0 ? 0 : errno;
-}
-
-static int write_file(const char *path, const char *text)
-{
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        ssize_t n = fd >= 0 ? write(fd, text, strlen(text)) : -1;
-        if (fd >= 0)
-                close(fd);
-        return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/* In a user and mount namespace of its own, as root there: a tmpfs, and
-   kernel overlayfs on it. 0: both; 1: no tmpfs; 2: no overlay. */
-static int try_overlay(void)
-{
-        char map[64];
-        uid_t uid = getuid();
-        gid_t gid = getgid();
-
-        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-                return 1;
-        if (STR_FMT(map, "0 %u 1\n", (unsigned)uid) < 0 || write_file("/proc/self/uid_map", map) < 0 ||
-            write_file("/proc/self/setgroups", "deny") < 0)
-                return 1;
-        if (STR_FMT(map, "0 %u 1\n", (unsigned)gid) < 0 || write_file("/proc/self/gid_map", map) < 0)
-                return 1;
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m") < 0)
-                return 1;
-        if (mkdir("/tmp/l", 0755) < 0 || mkdir("/tmp/u", 0755) < 0 || mkdir("/tmp/w", 0755) < 0 ||
-            mkdir("/tmp/m", 0755) < 0)
-                return 1;
-        return mount("overlay", "/tmp/m", "overlay", 0, "lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w") == 0 ? 0 : 2;
-}
-
 static void check_userns(struct report *r)
 {
-        int e = in_child(try_userns);
+        int e = probe_in_child(probe_userns);
         FILE *f = fopen("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "re");
         int restricted = 0;
 
@@ -160,15 +108,6 @@ static void check_kernel(struct report *r)
                     u.release);
 }
 
-static bool setuid_or_capable(const char *path)
-{
-        struct stat st;
-
-        if (stat(path, &st) < 0)
-                return false;
-        return (st.st_mode & S_ISUID && st.st_uid == 0) || getxattr(path, "security.capability", NULL, 0) > 0;
-}
-
 static void check_ids(struct report *r, const char *user)
 {
         struct subid_pair p;
@@ -186,59 +125,17 @@ static void check_ids(struct report *r, const char *user)
         }
         say(r, OK, "subordinate ids", "uids %lu-%lu, gids %lu-%lu: an image's owners are kept", p.uid_start,
             p.uid_start + p.uid_count - 1, p.gid_start, p.gid_start + p.gid_count - 1);
-        if (setuid_or_capable("/usr/bin/newuidmap") && setuid_or_capable("/usr/bin/newgidmap"))
+        if (probe_setuid_or_capable("/usr/bin/newuidmap") && probe_setuid_or_capable("/usr/bin/newgidmap"))
                 say(r, OK, "newuidmap", "/usr/bin/newuidmap and newgidmap can map those ranges");
         else
                 say(r, WARN, "newuidmap", "/usr/bin/newuidmap or newgidmap is missing or not setuid: images map a "
                     "single id (apt-get install uidmap)");
 }
 
-/* The first line a program prints for --version, or "" when it does not run. */
-static void version_of(const char *prog, char *buf, size_t size)
-{
-        char cmd[256];
-
-        buf[0] = '\0';
-        if (STR_FMT(cmd, "%s --version 2>/dev/null", prog) < 0)
-                return;
-        FILE *p = popen(cmd, "re");
-        if (!p)
-                return;
-        if (fgets(buf, (int)size, p))
-                buf[strcspn(buf, "\n")] = '\0';
-        while (fgetc(p) != EOF)
-                ;
-        if (pclose(p) != 0 && !buf[0])
-                buf[0] = '\0';
-}
-
-static bool on_path(const char *prog)
-{
-        const char *path = getenv("PATH");
-        char buf[PATH_MAX];
-
-        if (!path)
-                path = "/usr/bin:/bin";
-        while (*path) {
-                size_t n = strcspn(path, ":");
-                /* an element too long for the kernel holds nothing it runs;
-                   cut, it could name another directory */
-                if (n && n < sizeof(buf) && STR_FMT(buf, "%.*s/%s", (int)n, path, prog) == 0 && access(buf, X_OK) == 0)
-                        return true;
-                path += n + (path[n] == ':');
-        }
-        return false;
-}
-
-static bool device_usable(const char *dev)
-{
-        return access(dev, R_OK | W_OK) == 0;
-}
-
 static void check_overlay(struct report *r)
 {
-        int o = in_child(try_overlay);
-        bool fuse = on_path("fuse-overlayfs"), devfuse = device_usable("/dev/fuse");
+        int o = probe_in_child(probe_overlay);
+        bool fuse = probe_on_path("fuse-overlayfs"), devfuse = probe_device_usable("/dev/fuse");
 
         if (o == 0)
                 say(r, OK, "kernel overlayfs", "mounts in a user namespace: images use it (--overlay auto)");
@@ -258,15 +155,15 @@ static void check_overlay(struct report *r)
 static void check_network(struct report *r)
 {
         char v[256];
-        bool tun = device_usable("/dev/net/tun");
+        bool tun = probe_device_usable("/dev/net/tun");
 
-        if (on_path("slirp4netns")) {
-                version_of("slirp4netns", v, sizeof(v));
+        if (probe_on_path("slirp4netns")) {
+                probe_version("slirp4netns", v, sizeof(v));
                 say(r, OK, "slirp4netns", "%s: --net slirp", v[0] ? v : "installed");
         } else {
                 say(r, WARN, "slirp4netns", "not installed: --net slirp will not work (apt-get install slirp4netns)");
         }
-        if (on_path("pasta"))
+        if (probe_on_path("pasta"))
                 say(r, OK, "pasta", "installed: --net pasta");
         else
                 say(r, WARN, "pasta", "not installed: --net pasta will not work (apt-get install passt)");
@@ -296,7 +193,7 @@ static void check_desktop(struct report *r)
 {
         const char *w = getenv("WAYLAND_DISPLAY"), *d = getenv("DISPLAY");
 
-        if (on_path("xdg-dbus-proxy"))
+        if (probe_on_path("xdg-dbus-proxy"))
                 say(r, OK, "xdg-dbus-proxy", "installed: --dbus filtered");
         else
                 say(r, WARN, "xdg-dbus-proxy", "not installed: --dbus filtered will not work (apt-get install xdg-dbus-proxy)");

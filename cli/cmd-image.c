@@ -16,6 +16,7 @@
 #include "cli/cmd-image-export.h"
 #include "image/image-import.h"
 #include "image/store.h"
+#include "cli/conf-load.h"
 #include "lib/cleanup.h"
 #include "lib/launcher.h"
 #include "lib/strutil.h"
@@ -58,6 +59,22 @@ struct image_args {
         char **pos;
         int n_pos;
 };
+
+/* nook.conf's [Store] Path= where no --store is given (the configuration
+   lives as long as the command); its RuntimeDir= for rm's running check. */
+static int conf_defaults(struct image_args *a)
+{
+        static struct nook_conf conf;
+        struct nook_err e = { 0 };
+
+        if (cli_conf_load_simple(&conf, &e) < 0) {
+                nook_err_print(&e);
+                return -1;
+        }
+        if (!a->store)
+                a->store = conf_get(&conf, CONF_STORE_PATH);
+        return 0;
+}
 
 static int parse(int argc, char **argv, struct image_args *a)
 {
@@ -109,7 +126,7 @@ static int parse(int argc, char **argv, struct image_args *a)
         }
         a->pos = argv + optind;
         a->n_pos = argc - optind;
-        return 0;
+        return conf_defaults(a);
 }
 
 static int fail(const struct nook_err *e)

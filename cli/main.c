@@ -5,7 +5,9 @@
 
 #include "lib/libexec.h"
 #include "cli/cmd-doctor.h"
+#include "cli/conf-load.h"
 #include "cli/cmd-enter.h"
+#include "cli/cmd-info.h"
 #include "cli/cmd-profile.h"
 #include "cli/cmd-ps.h"
 #include "cli/cmd-run.h"
@@ -28,6 +30,7 @@ static void usage(FILE *out)
               "  logs [-f] NAME|ID                 the output of a sandbox run with -d\n"
               "  rm NAME...                        delete persistent sandboxes (run --persist)\n"
               "  doctor                            check what this host lets nook do\n"
+              "  info [--json]                     the configuration in effect, paths, helpers\n"
               "\n"
               "Aliases, for podman's and docker's habits (nook(1), FOR PODMAN AND DOCKER USERS):\n"
               "  pull REF                          the same as 'nook image pull REF'\n"
@@ -45,6 +48,19 @@ static void usage(FILE *out)
               out);
 }
 
+/* ps, stop, logs, enter: nook.conf read for its RuntimeDir=, where the
+   sandboxes' run directories are without XDG_RUNTIME_DIR. */
+static int load_conf(void)
+{
+        static struct nook_conf conf;
+        struct nook_err e = { 0 };
+
+        if (cli_conf_load_simple(&conf, &e) == 0)
+                return 0;
+        nook_err_print(&e);
+        return -1;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2) {
@@ -54,6 +70,10 @@ int main(int argc, char **argv)
         const char *cmd = argv[1];
         if (strcmp(cmd, "run") == 0)
                 return cmd_run(argc - 1, argv + 1);
+        static const char *const uses_rundir[] = { "ps", "stop", "logs", "enter", "exec" };
+        for (size_t i = 0; i < sizeof(uses_rundir) / sizeof(uses_rundir[0]); i++)
+                if (strcmp(cmd, uses_rundir[i]) == 0 && load_conf() < 0)
+                        return NOOK_EXIT_FAILURE;
         if (strcmp(cmd, "profile") == 0)
                 return cmd_profile(argc - 1, argv + 1);
         if (strcmp(cmd, "ps") == 0)
@@ -64,8 +84,13 @@ int main(int argc, char **argv)
                 return cmd_logs(argc - 1, argv + 1);
         if (strcmp(cmd, "enter") == 0 || strcmp(cmd, "exec") == 0)
                 return cmd_enter(argc - 1, argv + 1);
-        if (strcmp(cmd, "doctor") == 0)
+        if (strcmp(cmd, "doctor") == 0) {
+                static struct nook_conf conf;
+                cli_conf_load_quietly(&conf);
                 return cmd_doctor(argc - 1, argv + 1);
+        }
+        if (strcmp(cmd, "info") == 0)
+                return cmd_info(argc - 1, argv + 1);
         /* podman's words for the store's commands: nook image's own */
         static const char *const image_alias[][2] = { { "pull", "pull" }, { "images", "ls" }, { "rmi", "rm" } };
         for (size_t i = 0; i < sizeof(image_alias) / sizeof(image_alias[0]); i++)

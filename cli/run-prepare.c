@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/conf-load.h"
 #include "cli/run-checks.h"
 #include "cli/run-protect.h"
 #include "cli/run-spec.h"
@@ -119,15 +120,36 @@ static int make_filter(struct run_setup *rs, struct nook_err *e)
         return seccomp_build(&o, &rs->prog, e);
 }
 
+/* The user's nook.conf read-only inside wherever a bind shows it: a
+   sandbox that could write it would choose the next one's defaults. Its
+   directory is protected as nook's config directory (run-protect.c); this
+   covers a nook.conf that is a link to elsewhere (its target). */
+static int protect_user_conf(struct nook_spec *s, const struct vars *vs, struct nook_err *e)
+{
+        _cleanup_free_ char *path = cli_conf_user_file(vs);
+        _cleanup_free_ char *real = path ? realpath(path, NULL) : NULL;
+
+        if (!path)
+                return nook_errf(e, ENOMEM, "out of memory");
+        if (real && strv_push(&s->protect, &s->n_protect, real) < 0)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return 0;
+}
+
 int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e)
 {
         _cleanup_(profile_env_free) struct profile_env pe = { 0 };
+        _cleanup_(conf_free) struct nook_conf conf = { 0 };
         int r = host_facts_read(&rs->host, e);
 
         if (r == 0)
                 r = profile_env_init(&pe, &rs->host, e);
         if (r == 0)
-                r = run_spec_from_argv(argc, argv, &pe, &rs->spec, e);
+                r = cli_conf_load_or_fail(&conf, &pe.vars, e);
+        if (r == 0)
+                r = run_spec_from_argv(argc, argv, &conf, &pe, &rs->spec, e);
+        if (r == 0)
+                r = protect_user_conf(&rs->spec, &pe.vars, e);
         if (r != 0)
                 return r;       /* an error, or help printed */
         r = resolve_environment(&rs->spec, e);

@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "cli/run-options.h"
+#include "cred/userns.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
+#include "profiles/conf.h"
 #include "profiles/loader.h"
 #include "spec/image-spec.h"
 
@@ -124,11 +126,34 @@ static int replace_entrypoint(struct nook_spec *s, const char *entrypoint, struc
         return 0;
 }
 
-/* The keys of the profile, then the options over them (and NOOK_OVERLAY
-   under both), resolved and applied to s; the profile's files are kept
-   read-only inside wherever a bind would show them. */
-static int merge_profile_and_options(const struct run_args *a, const struct profile_env *pe, struct nook_spec *s,
-                                     struct nook_err *e)
+/* A default of nook.conf's as a key under the profile's, with the
+   configuration's FILE:LINE (or "environment NOOK_X") for its messages. */
+static int add_conf_default(struct keyfile *kf, const struct nook_conf *c, enum conf_key k, const char *section,
+                            const char *key)
+{
+        const struct conf_value *v = c ? &c->v[k] : NULL;
+
+        if (!v || !v->value)
+                return 0;
+        _cleanup_free_ char *file = strdup(v->origin);
+        if (!file)
+                return -ENOMEM;
+        char *colon = strrchr(file, ':');
+        unsigned line = 0;
+        if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+                line = (unsigned)strtoul(colon + 1, NULL, 10);
+                *colon = '\0';
+        }
+        return keyfile_add(kf, section, key, v->value, file, line);
+}
+
+/* The defaults of nook.conf (and the environment's NOOK_OVERLAY and
+   NOOK_NETWORK, which it holds), then the keys of the profile, then the
+   options over them, resolved and applied to s; the profile's files (and
+   the configuration file a default came from) are kept read-only inside
+   wherever a bind would show them. */
+static int merge_profile_and_options(const struct run_args *a, const struct nook_conf *conf,
+                                     const struct profile_env *pe, struct nook_spec *s, struct nook_err *e)
 {
         _cleanup_(keyfile_free) struct keyfile kf;
         _cleanup_(resolved_free) struct resolved res = { 0 };
@@ -137,11 +162,12 @@ static int merge_profile_and_options(const struct run_args *a, const struct prof
 
         keyfile_init(&kf);
         diag_init(&d);
-        /* NOOK_OVERLAY: the default backend, under profiles and options */
-        const char *ov = getenv("NOOK_OVERLAY");
-        if (ov && *ov)
-                keyfile_add(&kf, "Image", "Overlay", ov, profile_cli_origin, 0);
-        r = load_profile(a, pe, &kf, &d);
+        /* Network= as the built-in none is: a profile's Mode= replaces it */
+        r = add_conf_default(&kf, conf, CONF_OVERLAY, "Image", "Overlay");
+        if (r == 0)
+                r = add_conf_default(&kf, conf, CONF_NETWORK, "Network", "Mode");
+        if (r == 0)
+                r = load_profile(a, pe, &kf, &d);
         for (size_t i = 0; r == 0 && i < a->cli.n; i++) {
                 const struct kf_entry *en = &a->cli.v[i];
                 r = keyfile_add(&kf, en->section, en->key, en->value, profile_cli_origin, 0);
@@ -221,9 +247,10 @@ static void take_direct(struct run_args *a, struct nook_spec *s)
 }
 
 /* Profile, then options, merged into one spec. */
-static int build_spec(struct run_args *a, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e)
+static int build_spec(struct run_args *a, const struct nook_conf *conf, const struct profile_env *pe,
+                      struct nook_spec *s, struct nook_err *e)
 {
-        int r = merge_profile_and_options(a, pe, s, e);
+        int r = merge_profile_and_options(a, conf, pe, s, e);
 
         if (r < 0)
                 return r;
@@ -240,11 +267,30 @@ static int build_spec(struct run_args *a, const struct profile_env *pe, struct n
         return r;
 }
 
-int run_spec_from_argv(int argc, char **argv, const struct profile_env *pe, struct nook_spec *s, struct nook_err *e)
+/* [Store] Path= and [Defaults] Map= as if given first: --store and --map
+   replace them. */
+static int conf_direct_defaults(struct run_args *a, const struct nook_conf *conf, struct nook_err *e)
+{
+        const char *store = conf ? conf_get(conf, CONF_STORE_PATH) : NULL;
+        const char *map = conf ? conf_get(conf, CONF_MAP) : NULL;
+
+        if (store && !(a->direct.store = strdup(store)))
+                return nook_errf(e, ENOMEM, "out of memory");
+        if (map)
+                a->direct.map_mode = strcmp(map, "single") == 0  ? USERNS_SINGLE
+                                     : strcmp(map, "range") == 0 ? USERNS_RANGE
+                                                                 : USERNS_AUTO;
+        return 0;
+}
+
+int run_spec_from_argv(int argc, char **argv, const struct nook_conf *conf, const struct profile_env *pe,
+                       struct nook_spec *s, struct nook_err *e)
 {
         _cleanup_(run_args_free) struct run_args a;
 
         run_args_init(&a);
-        int r = run_args_parse(&a, argc, argv, pe, e);
-        return r != 0 ? r : build_spec(&a, pe, s, e);
+        int r = conf_direct_defaults(&a, conf, e);
+        if (r == 0)
+                r = run_args_parse(&a, argc, argv, pe, e);
+        return r != 0 ? r : build_spec(&a, conf, pe, s, e);
 }

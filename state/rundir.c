@@ -67,12 +67,28 @@ static void clean_stale(const char *base)
                 closedir(dp);
 }
 
+/* [Run] RuntimeDir= of nook.conf: the base without XDG_RUNTIME_DIR. */
+static char *fallback;
+
+int rundir_set_fallback(const char *dir)
+{
+        char *copy = dir ? strdup(dir) : NULL;
+
+        if (dir && !copy)
+                return -ENOMEM;
+        free(fallback);
+        fallback = copy;
+        return 0;
+}
+
 void rundir_base(char *buf, size_t size)
 {
         const char *xdg = getenv("XDG_RUNTIME_DIR");
 
         /* one too long to name is as unusable as one we cannot write */
         if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0 && str_fmt(buf, size, "%s/nook", xdg) == 0)
+                return;
+        if (fallback && str_fmt(buf, size, "%s", fallback) == 0)
                 return;
         if (str_fmt(buf, size, "/tmp/nook-%u", (unsigned)getuid()) < 0)
                 buf[0] = '\0';
@@ -110,6 +126,8 @@ int rundir_all_bases(char **out, size_t max, size_t *n)
                 r = add_real(path, out, max, n);
         if (r == 0 && STR_FMT(path, "/run/user/%u/nook", (unsigned)getuid()) == 0)
                 r = add_real(path, out, max, n);
+        if (r == 0 && fallback)
+                r = add_real(fallback, out, max, n);
         if (STR_FMT(path, "/tmp/nook-%u", (unsigned)getuid()) < 0)
                 return r;
         (void)mkdir(path, 0700);

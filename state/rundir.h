@@ -13,6 +13,10 @@ int rundir_create(char **out, struct nook_err *e);
    to name counts as unusable), and that directory opened (created and
    checked: ours, 0700, not a link). */
 void rundir_base(char *buf, size_t size);
+/* Without XDG_RUNTIME_DIR, dir (nook.conf's [Run] RuntimeDir=, checked as
+   /tmp/nook-UID is) instead of /tmp/nook-UID; NULL: back to that. Called
+   once, early, by the commands. 0 or -ENOMEM. */
+int rundir_set_fallback(const char *dir);
 int rundir_open_base(struct nook_err *e);
 /* Every place this user's run directories may be, whatever XDG_RUNTIME_DIR
    a session has ($XDG_RUNTIME_DIR/nook, /run/user/UID/nook, /tmp/nook-UID):

@@ -26,6 +26,7 @@
 #include "lib/cleanup.h"
 #include "cli/run-options.h"
 #include "cli/run-spec.h"
+#include "profiles/conf.h"
 #include "lib/err.h"
 #include "spec/privileges.h"
 #include "spec/spec.h"
@@ -191,7 +192,16 @@ static int parse_with(struct ctx *c, const struct profile_env *pe, char **argv)
         spec_free(&c->spec);
         spec_init(&c->spec);
         memset(&c->err, 0, sizeof(c->err));
-        return run_spec_from_argv((int)argv_len(argv), argv, pe, &c->spec, &c->err);
+        /* no nook.conf files: the environment's NOOK_OVERLAY and the like */
+        struct nook_conf conf;
+        struct diag d;
+        diag_init(&d);
+        int r = conf_load(&conf, NULL, NULL, NULL, &d);
+        diag_free(&d);
+        if (r == 0)
+                r = run_spec_from_argv((int)argv_len(argv), argv, &conf, pe, &c->spec, &c->err);
+        conf_free(&conf);
+        return r;
 }
 
 static int parse(struct ctx *c, char **argv)
@@ -1112,7 +1122,7 @@ static void test_run_without_a_command_is_an_error(void **state)
 {
         struct ctx *c = *state;
 
-        assert_int_equal(run_spec_from_argv(1, (char *[]){ "run", NULL }, &test_pe, &c->spec, &c->err), -EINVAL);
+        assert_int_equal(run_spec_from_argv(1, (char *[]){ "run", NULL }, NULL, &test_pe, &c->spec, &c->err), -EINVAL);
         assert_contains(c->err.msg, "no command given");
         assert_null(c->spec.argv);
 }
@@ -1330,7 +1340,7 @@ static void test_run_can_be_parsed_twice(void **state)
         assert_int_equal(PARSE(c, "--bnd", "x", "ls"), -EINVAL);
         spec_init(&second);
         char *argv[] = { "run", "-v", "ls", NULL };
-        assert_int_equal(run_spec_from_argv(3, argv, &test_pe, &second, &c->err), 0);
+        assert_int_equal(run_spec_from_argv(3, argv, NULL, &test_pe, &second, &c->err), 0);
         assert_int_equal(second.verbose, 1);
         assert_string_equal(second.argv[0], "ls");
         spec_free(&second);
