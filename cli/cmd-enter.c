@@ -372,6 +372,7 @@ static int load_confinement(const struct run_state *st, struct entering *x, stru
                 .deny = (const char *const *)x->spec.syscall_deny,
                 .allow = (const char *const *)x->spec.syscall_allow,
                 .tcp_only = landlock_net_applies(&x->spec),
+                .fake_ids = x->spec.fake_ids,
         };
         return seccomp_build(&o, &x->prog, e);
 }

@@ -1,7 +1,7 @@
 /* `nook run`: the top sequence. Into the background when -d asks
    (run-detach.c); argv to a spec, checked, with its plan and filter
-   (run-prepare.c); the id map an image needs, the name claimed, then the
-   launch (sandbox/launch.c). */
+   (run-prepare.c, which chooses the id map an image needs); the name
+   claimed, then the launch (sandbox/launch.c). */
 #include "cli/cmd-run.h"
 
 #include <stdio.h>
@@ -14,28 +14,14 @@
 #include "sandbox/launch.h"
 #include "state/runstate.h"
 
-/* An image keeps its files' owners through the subordinate ids. */
-static int choose_map(const struct nook_spec *s, struct userns_map *map, struct nook_err *e)
-{
-        int r = userns_map_choose(map, (enum userns_mode)s->map_mode, e);
-
-        if (r == 0 && !map->range && s->map_mode == USERNS_AUTO && s->verbose)
-                fprintf(stderr, "nook: no /etc/subuid range: the image's files all belong to you inside\n");
-        return r;
-}
-
 static int launch(struct run_setup *rs, const struct detached *bg, int *status, struct nook_err *e)
 {
         struct nook_spec *s = &rs->spec;
-        struct userns_map map;
-        int r = s->image ? choose_map(s, &map, e) : 0;
 
-        if (r < 0)
-                return r;
         if (s->share_net && s->verbose)
                 fprintf(stderr, "nook: warning: --net host shares the host's network: every address it reaches, the services on its loopback%s\n",
                         s->n_net_rules ? "" : " and its abstract unix sockets");
-        r = runstate_claim_name(s, e);
+        int r = runstate_claim_name(s, e);
         if (r < 0)
                 return r;
         struct launch_ctx c = {
@@ -43,7 +29,7 @@ static int launch(struct run_setup *rs, const struct detached *bg, int *status, 
                 .host = &rs->host,
                 .plan = &rs->plan,
                 .seccomp = s->seccomp == SPEC_SECCOMP_DEFAULT ? &rs->prog : NULL,
-                .map = s->image ? &map : NULL,
+                .map = s->image ? &rs->map : NULL,
                 .ready_fd = bg->ready_fd,
                 .log = bg->log,
         };

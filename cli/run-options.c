@@ -87,6 +87,7 @@ static const struct option run_options[] = {
         KEYOPT("persist", no_argument),
         { "store", required_argument, NULL, OPT_STORE },
         { "map", required_argument, NULL, OPT_MAP },
+        KEYOPT("fake-ids", required_argument),
         { "profile", required_argument, NULL, OPT_PROFILE },
         { "noprofile", no_argument, NULL, OPT_NOPROFILE },
         { "verbose", no_argument, NULL, 'v' },
@@ -129,6 +130,9 @@ void run_usage(FILE *out)
               "                            run with that name resumes it; 'nook rm NAME'\n"
               "                            deletes it\n"
               "      --map MODE            auto, range (/etc/subuid) or single\n"
+              "      --fake-ids yes|no     chown and changes of ids succeed and do nothing\n"
+              "                            (owners are not kept; default: yes when one id\n"
+              "                            is mapped: no /etc/subuid range, or --map single)\n"
               "      --store DIR           the image store (default $XDG_DATA_HOME/nook)\n"
               "\n"
               "Profiles:\n"

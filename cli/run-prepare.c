@@ -12,6 +12,7 @@
 
 #include "cli/conf-load.h"
 #include "cli/run-checks.h"
+#include "cli/run-ids.h"
 #include "cli/run-protect.h"
 #include "cli/run-spec.h"
 #include "desktop/desktop.h"
@@ -116,6 +117,7 @@ static int make_filter(struct run_setup *rs, struct nook_err *e)
                 .deny = (const char *const *)s->syscall_deny,
                 .allow = (const char *const *)s->syscall_allow,
                 .tcp_only = landlock_net_applies(s),
+                .fake_ids = s->fake_ids,
         };
         return seccomp_build(&o, &rs->prog, e);
 }
@@ -155,6 +157,8 @@ int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e)
         r = resolve_environment(&rs->spec, e);
         if (r == 0)
                 r = resolve_host_paths(&rs->spec, &rs->host, &pe, e);
+        if (r == 0)
+                r = run_choose_ids(rs, e);
         if (r == 0)
                 r = run_check(&rs->spec, &rs->host, e);
         if (r == 0)

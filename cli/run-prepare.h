@@ -3,6 +3,7 @@
    filter made. Nothing is started here. */
 #pragma once
 
+#include "cred/userns.h"
 #include "lib/err.h"
 #include "sandbox/plan.h"
 #include "sandbox/seccomp.h"
@@ -15,6 +16,7 @@ struct run_setup {
         struct host_facts host;
         struct plan plan;
         struct seccomp_prog prog;       /* empty with Seccomp=none */
+        struct userns_map map;          /* an image sandbox's ids */
 };
 
 void run_setup_init(struct run_setup *rs);
@@ -22,7 +24,7 @@ void run_setup_free(struct run_setup *rs);
 
 /* The steps in order: host facts, profile search path, argv to a spec
    (run-spec.c), the environment, the host paths it names (a private home,
-   the desktop's), the checks against the host (run-checks.c), nook's own
+   the desktop's), an image's ids and FakeIds= (run-ids.c), the checks against the host (run-checks.c), nook's own
    files protected (run-protect.c), the plan, the seccomp filter. Returns 0,
    RUN_HELP_PRINTED (run-options.h), or a negative errno with e filled. */
 int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e);

@@ -6,6 +6,7 @@
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 #include "lib/suggest.h"
+#include "spec/fake-ids.h"
 
 static int parse_bool(const char *v, bool *out, struct nook_err *e)
 {
@@ -72,6 +73,11 @@ static int k_unsetenv(struct nook_spec *s, const char *v, struct nook_err *e) { 
 static int k_clearenv(struct nook_spec *s, const char *v, struct nook_err *e)
 {
         return parse_bool(v, &s->clearenv, e);
+}
+
+static int k_fake_ids(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return spec_fake_ids_parse(v, &s->fake_ids_want, e);
 }
 
 static int k_hostname(struct nook_spec *s, const char *v, struct nook_err *e)
@@ -319,6 +325,7 @@ const struct key_def key_table[] = {
         { "Run", "UnsetEnvironment", KEY_LIST, "unsetenv", NULL, k_unsetenv, NULL },
         { "Run", "ClearEnvironment", KEY_FLAG, "clearenv", "yes", k_clearenv, NULL },
         { "Run", "Hostname", 0, "hostname", NULL, k_hostname, NULL },
+        { "Run", "FakeIds", 0, "fake-ids", NULL, k_fake_ids, NULL },
 
         { "Filesystem", "Bind", KEY_LIST, "bind", NULL, k_bind, NULL },
         { "Filesystem", "BindReadOnly", KEY_LIST, "ro-bind", NULL, k_bind_ro, NULL },

@@ -312,6 +312,38 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct seccomp_opts *o, s
         return in_list(o->deny, "socketcall") ? 0 : add_entry(ctx, &sc, e);
 }
 
+/* With one id mapped, every chown to another owner and every change to
+   another id fails (EINVAL: the id has no mapping), and dpkg, adduser and
+   apt's privilege drop stop there. These calls then succeed and do
+   nothing: files keep the one owner, a process keeps its ids. The 32-bit
+   names are the native calls of some architectures (arm); elsewhere they
+   do not resolve and are skipped. */
+static const char *const fake_id_calls[] = {
+        "chown", "fchown", "lchown", "fchownat",
+        "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
+        "setgroups", "setfsuid", "setfsgid",
+        "chown32", "fchown32", "lchown32",
+        "setuid32", "setgid32", "setreuid32", "setregid32", "setresuid32", "setresgid32",
+        "setgroups32", "setfsuid32", "setfsgid32",
+};
+
+static int add_fake_ids(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(fake_id_calls); i++) {
+                const char *name = fake_id_calls[i];
+                int nr = seccomp_syscall_resolve_name(name);
+
+                /* SyscallDeny= of one of them keeps it refused: no mixing */
+                if (nr < 0 || in_list(o->deny, name))
+                        continue;
+                /* errno 0: the kernel returns -0, a success */
+                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 0);
+                if (r < 0 && r != -EDOM)
+                        return nook_errf(e, -r, "cannot add the seccomp rule for %s: %m", name);
+        }
+        return 0;
+}
+
 /* libseccomp 2.5 exports only to a file descriptor; a memfd keeps the
    program off the file system. */
 static int export_prog(scmp_filter_ctx ctx, struct seccomp_prog *out, struct nook_err *e)
@@ -353,7 +385,7 @@ static int export_prog(scmp_filter_ctx ctx, struct seccomp_prog *out, struct noo
 
 int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, struct nook_err *e)
 {
-        static const struct seccomp_opts none = { NULL, NULL, false };
+        static const struct seccomp_opts none = { NULL, NULL, false, false };
         const struct seccomp_opts *o = opts ? opts : &none;
         _cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
         int r;
@@ -389,6 +421,11 @@ int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, str
                 return r;
         if (o->tcp_only) {
                 r = add_socket_rules(ctx, o, e);
+                if (r < 0)
+                        return r;
+        }
+        if (o->fake_ids) {
+                r = add_fake_ids(ctx, o, e);
                 if (r < 0)
                         return r;
         }

@@ -32,6 +32,11 @@ struct seccomp_opts {
            raw, SCTP or MPTCP), and io_uring, which makes sockets around
            this filter, stays refused whatever `allow` says. */
         bool tcp_only;
+        /* FakeIds=: the chown family and the calls that change ids (setuid,
+           setgroups, ...) return 0 and do nothing, so that root in an image
+           mapped to one id can run package managers, as enroot does. A
+           name also in `deny` stays refused (EPERM). */
+        bool fake_ids;
 };
 
 /* Builds the default deny-list filter (everything allowed except calls that

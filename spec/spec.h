@@ -65,6 +65,9 @@ enum spec_audio { SPEC_AUDIO_NONE = 0, SPEC_AUDIO_PULSEAUDIO, SPEC_AUDIO_PIPEWIR
 enum spec_gpu { SPEC_GPU_NO = 0, SPEC_GPU_YES, SPEC_GPU_AUTO };
 enum spec_dbus { SPEC_DBUS_NONE = 0, SPEC_DBUS_FILTERED };
 
+/* FakeIds= (spec/fake-ids.h): auto is on for an image sandbox with one id */
+enum spec_fake_ids { SPEC_FAKE_IDS_AUTO = 0, SPEC_FAKE_IDS_YES, SPEC_FAKE_IDS_NO };
+
 /* PASS: the caller's value of a variable, by name (Environment=NAME),
    even one that looks like a secret; spec_env_resolve makes it a SET. */
 enum spec_env_op { SPEC_ENV_SET, SPEC_ENV_UNSET, SPEC_ENV_PASS };
@@ -172,6 +175,8 @@ struct nook_spec {
         bool run_as_set;        /* resolved: the image's User=, when no --uid */
         uid_t run_uid;
         gid_t run_gid;
+        enum spec_fake_ids fake_ids_want; /* FakeIds=, --fake-ids */
+        bool fake_ids;          /* resolved: chown and id changes succeed, and do nothing */
 
         /* [Desktop] */
         enum spec_display display;

@@ -41,6 +41,8 @@ const struct confine_field confine_spec_fields[] = {
         SPEC(run_as_set, CONFINE_BOOL, bool),
         SPEC(run_uid, CONFINE_ID, uid_t),
         SPEC(run_gid, CONFINE_ID, gid_t),
+        /* FakeIds=, as it was resolved: chown and id changes in name only */
+        SPEC(fake_ids, CONFINE_BOOL, bool),
         /* with net_rules: Landlock's network rules (Mode=host with Allow=) */
         SPEC(share_net, CONFINE_BOOL, bool),
         SPEC_ARRAY(net_rules, CONFINE_NET_RULES, struct net_rule *),
@@ -86,7 +88,7 @@ const char *const confine_not_spec_fields[] = {
         NOT(dns), NOT(n_dns), NOT(resolv_conf), NOT(egress), NOT(map_mode),
         /* images: whether the command is an image's is run_confine's image */
         NOT(image), NOT(store), NOT(image_lock), NOT(persist), NOT(persist_dir), NOT(persist_lock), NOT(overlay),
-        NOT(layers), NOT(n_layers), NOT(user),
+        NOT(layers), NOT(n_layers), NOT(user), NOT(fake_ids_want),
         /* names, and the desktop's sockets and proxies (bound, or not) */
         NOT(name), NOT(profile_name), NOT(description), NOT(desktop_name), NOT(icon), NOT(display),
         NOT(audio), NOT(dbus), NOT(talk), NOT(n_talk), NOT(gpu), NOT(dbus_socket),

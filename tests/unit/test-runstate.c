@@ -89,6 +89,7 @@ static void fill(struct nook_spec *s, struct run_confine *c)
         s->run_as_set = true;
         s->run_uid = 1002;
         s->run_gid = 4294967294u;
+        s->fake_ids = true;
         s->share_net = true;
         add_rule(s, (struct net_rule){ .allow = true, .cidr = "10.0.2.2/32", .port_lo = 80, .port_hi = 443, .proto = 6 });
         add_rule(s, (struct net_rule){ .cidr = "fd00::/64", .v6 = true, .port_lo = 53, .port_hi = 53, .proto = 17 });

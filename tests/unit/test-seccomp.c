@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -34,6 +35,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -515,6 +517,60 @@ static void test_tcp_only_with_a_deny_of_socket_refuses_every_socket(void **stat
         assert_int_equal(socket_verdict(&p, AF_INET, SOCK_DGRAM, 0), DENY(EPERM));
 }
 
+/* ---- FakeIds=: chown and id changes succeed and do nothing ---- */
+
+static const char *const fake_id_names[] = {
+        "chown", "fchown", "lchown", "fchownat", "setuid", "setgid", "setreuid", "setregid",
+        "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
+};
+
+static void build_fake_ids(const char *const *deny, struct seccomp_prog *out)
+{
+        struct seccomp_opts opts = { .deny = deny, .fake_ids = true };
+        struct nook_err e = { 0 };
+
+        if (seccomp_build(&opts, out, &e) < 0)
+                fail_msg("seccomp_build: %s", e.msg);
+}
+
+static void test_the_default_filter_lets_chown_and_id_changes_through(void **state)
+{
+        (void)state;
+        for (size_t i = 0; i < ARRAY_SIZE(fake_id_names); i++)
+                if (verdict_of(&prog, fake_id_names[i]) != ALLOW)
+                        fail_msg("%s is not allowed by the default filter", fake_id_names[i]);
+}
+
+static void test_fake_ids_answers_chown_and_id_changes_with_success(void **state)
+{
+        _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
+
+        (void)state;
+        build_fake_ids(NULL, &p);
+        for (size_t i = 0; i < ARRAY_SIZE(fake_id_names); i++)
+                if (verdict_of(&p, fake_id_names[i]) != DENY(0))
+                        fail_msg("%s: verdict 0x%08x, want ERRNO(0)", fake_id_names[i], verdict_of(&p, fake_id_names[i]));
+        /* the rest of the filter is as it was */
+        assert_int_equal(verdict_of(&p, "getuid"), ALLOW);
+        assert_int_equal(verdict_of(&p, "getgroups"), ALLOW);
+        assert_int_equal(verdict_of(&p, "capset"), ALLOW);
+        assert_int_equal(verdict_of(&p, "keyctl"), DENY(EPERM));
+        assert_int_equal(verdict_in(&p, seccomp_arch_native(), SYS_clone, CLONE_NEWUSER, 0), DENY(EPERM));
+}
+
+static void test_fake_ids_with_a_deny_keeps_that_call_refused(void **state)
+{
+        static const char *const deny[] = { "chown", "setgroups", NULL };
+        _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
+
+        (void)state;
+        build_fake_ids(deny, &p);
+        assert_int_equal(verdict_of(&p, "chown"), DENY(EPERM));
+        assert_int_equal(verdict_of(&p, "setgroups"), DENY(EPERM));
+        assert_int_equal(verdict_of(&p, "fchown"), DENY(0));
+        assert_int_equal(verdict_of(&p, "setuid"), DENY(0));
+}
+
 static void test_an_unknown_call_name_is_an_error(void **state)
 {
         static const char *const deny[] = { "ptrace", "no_such_call", NULL };
@@ -553,10 +609,10 @@ struct probe {
 
 #define PROBE(call) ({ errno = 0; long _r = (call); (struct probe){ _r, _r < 0 ? errno : 0 }; })
 
-/* Runs fn in a child, under the filter when filtered is set, and returns
-   what fn saw, or { LONG_MIN, -signal } if the child was killed; *child
-   gets the child's pid. */
-static struct probe run_probe(struct probe (*fn)(void), bool filtered, pid_t *child)
+/* Runs fn in a child, under filter when it is not NULL, and returns what
+   fn saw, or { LONG_MIN, -signal } if the child was killed; *child gets
+   the child's pid. */
+static struct probe run_probe(struct probe (*fn)(void), const struct seccomp_prog *filter, pid_t *child)
 {
         struct probe p = { 0, 0 };
         int fds[2], status;
@@ -577,7 +633,7 @@ static struct probe run_probe(struct probe (*fn)(void), bool filtered, pid_t *ch
                 close(fds[0]);
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         _exit(10);
-                if (filtered && seccomp_prog_load(&prog, &e) < 0) {
+                if (filter && seccomp_prog_load(filter, &e) < 0) {
                         dprintf(2, "seccomp_prog_load: %s\n", e.msg);
                         _exit(11);
                 }
@@ -599,7 +655,7 @@ static struct probe run_probe(struct probe (*fn)(void), bool filtered, pid_t *ch
 
 static struct probe confined(struct probe (*fn)(void))
 {
-        return run_probe(fn, true, NULL);
+        return run_probe(fn, &prog, NULL);
 }
 
 static void assert_fails(struct probe p, int err)
@@ -757,7 +813,7 @@ static void test_getpid_still_works(void **state)
         pid_t child;
 
         (void)state;
-        p = run_probe(getpid_raw, true, &child);
+        p = run_probe(getpid_raw, &prog, &child);
         assert_int_equal(p.ret, child);
 }
 
@@ -777,7 +833,7 @@ static void test_i386_calls_get_enosys(void **state)
         pid_t child;
 
         (void)state;
-        p = run_probe(int80_getpid, false, &child);
+        p = run_probe(int80_getpid, NULL, &child);
         if (p.ret != child)
                 skip();         /* this kernel runs no i386 code at all */
         p = confined(int80_getpid);
@@ -797,6 +853,76 @@ static void test_x32_getpid_fails_enosys(void **state)
         assert_fails(confined(x32_getpid), ENOSYS);
 }
 #endif
+
+static char fake_file[] = "/tmp/nook-test-seccomp.XXXXXX";
+
+/* Another id than every one the test may run as. */
+#define OTHER_ID 4242
+
+static struct probe drop_to_other_ids(void)
+{
+        gid_t groups[] = { OTHER_ID };
+        uid_t ruid = getuid();
+        gid_t rgid = getgid();
+        struct probe p = PROBE(setgroups(1, groups));
+
+        if (p.ret == 0)
+                p = PROBE(setresgid(OTHER_ID, OTHER_ID, OTHER_ID));
+        if (p.ret == 0)
+                p = PROBE(setresuid(OTHER_ID, OTHER_ID, OTHER_ID));
+        if (p.ret == 0)
+                p = PROBE(setuid(OTHER_ID));
+        /* success without effect: still the ids it had */
+        if (p.ret == 0 && (getuid() != ruid || geteuid() != ruid || getgid() != rgid))
+                return (struct probe){ -2, 0 };
+        return p;
+}
+
+static void test_fake_ids_id_changes_succeed_and_keep_the_ids(void **state)
+{
+        _cleanup_(seccomp_prog_free) struct seccomp_prog fake = { 0 };
+        struct probe p;
+
+        (void)state;
+        build_fake_ids(NULL, &fake);
+        p = run_probe(drop_to_other_ids, &fake, NULL);
+        if (p.ret != 0)
+                fail_msg("got %ld (errno %d: %s), want 0 and the ids unchanged (-2: they changed)", p.ret, p.err,
+                         strerror(p.err));
+}
+
+static struct probe chown_to_other_ids(void)
+{
+        int fd = open(fake_file, O_RDONLY | O_CLOEXEC);
+        struct probe p = PROBE(chown(fake_file, OTHER_ID, OTHER_ID));
+
+        if (p.ret == 0)
+                p = PROBE(lchown(fake_file, OTHER_ID, -1));
+        if (p.ret == 0)
+                p = PROBE(fchown(fd, -1, OTHER_ID));
+        if (p.ret == 0)
+                p = PROBE(fchownat(AT_FDCWD, fake_file, OTHER_ID, OTHER_ID, 0));
+        return p;
+}
+
+static void test_fake_ids_chown_succeeds_and_keeps_the_owner(void **state)
+{
+        _cleanup_(seccomp_prog_free) struct seccomp_prog fake = { 0 };
+        _cleanup_close_ int fd = mkstemp(fake_file);
+        struct stat st;
+        struct probe p;
+
+        (void)state;
+        assert_true(fd >= 0);
+        build_fake_ids(NULL, &fake);
+        p = run_probe(chown_to_other_ids, &fake, NULL);
+        assert_int_equal(stat(fake_file, &st), 0);
+        unlink(fake_file);
+        if (p.ret != 0)
+                fail_msg("got %ld (errno %d: %s), want 0", p.ret, p.err, strerror(p.err));
+        assert_int_equal(st.st_uid, getuid());
+        assert_int_equal(st.st_gid, getgid());
+}
 
 static struct probe load_without_nnp(void)
 {
@@ -863,6 +989,9 @@ int main(void)
                 cmocka_unit_test(test_tcp_only_refuses_exactly_what_landlock_cannot_see),
                 cmocka_unit_test(test_tcp_only_keeps_io_uring_and_sockets_refused_whatever_allow_says),
                 cmocka_unit_test(test_tcp_only_with_a_deny_of_socket_refuses_every_socket),
+                cmocka_unit_test(test_the_default_filter_lets_chown_and_id_changes_through),
+                cmocka_unit_test(test_fake_ids_answers_chown_and_id_changes_with_success),
+                cmocka_unit_test(test_fake_ids_with_a_deny_keeps_that_call_refused),
                 cmocka_unit_test(test_an_unknown_call_name_is_an_error),
                 cmocka_unit_test(test_libseccomp_refuses_two_comparisons_on_one_argument),
                 cmocka_unit_test(test_unshare_of_a_user_namespace_fails_eperm),
@@ -878,6 +1007,8 @@ int main(void)
                 cmocka_unit_test(test_i386_calls_get_enosys),
                 cmocka_unit_test(test_x32_getpid_fails_enosys),
 #endif
+                cmocka_unit_test(test_fake_ids_id_changes_succeed_and_keep_the_ids),
+                cmocka_unit_test(test_fake_ids_chown_succeeds_and_keeps_the_owner),
                 cmocka_unit_test(test_loading_without_no_new_privs_says_so),
                 cmocka_unit_test(test_loading_an_empty_program_is_einval),
         };
