@@ -57,14 +57,17 @@ static int bind_apt_config(struct nook_spec *s, struct nook_err *e)
         return r < 0 ? r : spec_push_bind(s, src, "/etc/apt/apt.conf.d/00nook-fake-ids", SPEC_BIND_RO | SPEC_BIND_NOOKS, e);
 }
 
-int run_choose_ids(struct run_setup *rs, struct nook_err *e)
+int run_choose_ids(struct run_setup *rs, const char *fake_ids_default, struct nook_err *e)
 {
         struct nook_spec *s = &rs->spec;
+        enum spec_fake_ids dflt = SPEC_FAKE_IDS_AUTO;
         int r = s->image ? choose_map(rs, e) : 0;
 
-        /* SPEC_FAKE_IDS_AUTO: nook.conf's [Defaults] FakeIds= goes here */
+        /* nook.conf's [Defaults] FakeIds= (checked when it was read) */
+        if (r == 0 && fake_ids_default)
+                r = spec_fake_ids_parse(fake_ids_default, &dflt, e);
         if (r == 0)
-                r = spec_fake_ids_resolve(s, s->image && !rs->map.range, SPEC_FAKE_IDS_AUTO, e);
+                r = spec_fake_ids_resolve(s, s->image && !rs->map.range, dflt, e);
         if (r == 0 && s->fake_ids)
                 r = bind_apt_config(s, e);
         return r;

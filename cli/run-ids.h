@@ -8,4 +8,4 @@
 /* Fills rs->map (an image sandbox's; none for a host sandbox) and
    rs->spec.fake_ids; with fake ids and apt in the image, binds nook's apt
    configuration for them. */
-int run_choose_ids(struct run_setup *rs, struct nook_err *e);
+int run_choose_ids(struct run_setup *rs, const char *fake_ids_default, struct nook_err *e);

@@ -158,7 +158,7 @@ int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e)
         if (r == 0)
                 r = resolve_host_paths(&rs->spec, &rs->host, &pe, e);
         if (r == 0)
-                r = run_choose_ids(rs, e);
+                r = run_choose_ids(rs, conf_get(&conf, CONF_FAKE_IDS), e);
         if (r == 0)
                 r = run_check(&rs->spec, &rs->host, e);
         if (r == 0)

@@ -184,3 +184,16 @@ nobody's"
         assert_output 0
         [[ "$enter_no" == *"Invalid argument"* ]] || fail "chown in the --fake-ids no sandbox: $enter_no"
 }
+
+@test "nook.conf's [Defaults] FakeIds=no turns it off by default, and --fake-ids yes turns it back on" {
+        export NOOK_CONF_SITE="$TMP/nook.conf"
+        printf '[Defaults]\nFakeIds=no\n' >"$NOOK_CONF_SITE"
+        deb debian:12 -- chown 33:33 /etc/motd
+        [ "$status" -ne 0 ] || { show_run; fail "chown succeeded with FakeIds=no in nook.conf"; }
+        deb --fake-ids yes debian:12 -- chown 33:33 /etc/motd
+        assert_status 0
+        printf '[Defaults]\nFakeIds=maybe\n' >"$NOOK_CONF_SITE"
+        deb debian:12 -- true
+        [ "$status" -eq 125 ] || { show_run; fail "a bad FakeIds= was not refused"; }
+        [[ "$stderr" == *"$NOOK_CONF_SITE:2: FakeIds=maybe is not one of auto, yes, no"* ]] || { show_run; fail "message"; }
+}
