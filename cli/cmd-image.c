@@ -69,7 +69,7 @@ static int conf_defaults(struct image_args *a)
 
         if (cli_conf_load_simple(&conf, &e) < 0) {
                 nook_err_print(&e);
-                return -1;
+                return -EINVAL;
         }
         if (!a->store)
                 a->store = conf_get(&conf, CONF_STORE_PATH);
@@ -99,7 +99,7 @@ static int parse(int argc, char **argv, struct image_args *a)
                 case 't':
                         if (strcmp(optarg, "true") && strcmp(optarg, "false")) {
                                 fprintf(stderr, "nook: --tls-verify takes true or false\n");
-                                return -1;
+                                return -EINVAL;
                         }
                         a->no_tls_verify = strcmp(optarg, "false") == 0;
                         break;
@@ -112,7 +112,7 @@ static int parse(int argc, char **argv, struct image_args *a)
                                 a->map = USERNS_RANGE;
                         else {
                                 fprintf(stderr, "nook: --map '%s' is not one of auto, range, single\n", nook_val(optarg));
-                                return -1;
+                                return -EINVAL;
                         }
                         break;
                 case 'h':
@@ -121,7 +121,7 @@ static int parse(int argc, char **argv, struct image_args *a)
                 default:
                         fprintf(stderr, "nook: unknown option '%s' for 'nook image' (see 'nook image --help')\n",
                                 nook_val(argv[optind - 1]));
-                        return -1;
+                        return -EINVAL;
                 }
         }
         a->pos = argv + optind;

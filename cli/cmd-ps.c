@@ -184,7 +184,7 @@ static int parse_signal(const char *v)
         for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
                 if (strcasecmp(name, sigs[i].name) == 0 || (!*end && num == sigs[i].sig))
                         return sigs[i].sig;
-        return -1;
+        return -EINVAL;
 }
 
 /* A pidfd of the sandbox's nook, checked to be the very process the state
@@ -428,7 +428,7 @@ static int running_log(const char *what, bool follow, char **path, int *pidfd)
                 fprintf(stderr, "nook: sandbox %s was not started with -d: its output went where its nook run's did\n",
                         nook_val(what));
                 run_state_free(&st);
-                return -1;
+                return -EINVAL;
         }
         *path = strdup(st.log);
         if (follow) {
@@ -442,7 +442,7 @@ static int running_log(const char *what, bool follow, char **path, int *pidfd)
         if (*path)
                 return 0;
         fprintf(stderr, "nook: logs: out of memory\n");
-        return -1;
+        return -ENOMEM;
 }
 
 /* An ended sandbox's log in dir: ID.log, or NAME.log (a link to its
@@ -518,12 +518,12 @@ static int logs_args(int argc, char **argv, bool *follow, bool *raw, const char 
                         return 1;
                 } else {
                         fprintf(stderr, "nook: logs: unknown option '%s' (see nook logs --help)\n", nook_val(argv[optind - 1]));
-                        return -1;
+                        return -EINVAL;
                 }
         }
         if (optind != argc - 1) {
                 fprintf(stderr, "nook: logs: name one sandbox (nook logs [-f] [--raw] NAME|ID)\n");
-                return -1;
+                return -EINVAL;
         }
         *what = argv[optind];
         return 0;
