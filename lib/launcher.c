@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,13 +94,20 @@ pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook
    Handlers need no reset: exec resets them itself. */
 static void clean_signals(void)
 {
-        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        /* the kernel's struct, through the raw call: glibc's sigaction()
+           refuses its own two real-time signals (32, 33), which an ignoring
+           parent (a CI runner) would otherwise hand on */
+        struct {
+                void *handler;
+                unsigned long flags;
+                void *restorer;
+                uint64_t mask;
+        } dfl = { .handler = (void *)SIG_DFL };
         sigset_t none;
 
-        sigemptyset(&dfl.sa_mask);
-        for (int sig = 1; sig < NSIG; sig++)
+        for (int sig = 1; sig <= 64; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
-                        sigaction(sig, &dfl, NULL);     /* EINVAL for libc's own: harmless */
+                        (void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
 }
