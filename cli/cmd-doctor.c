@@ -73,14 +73,8 @@ static void usage(FILE *out)
 static void check_userns(struct report *r)
 {
         int e = probe_in_child(probe_userns);
-        FILE *f = fopen("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "re");
-        int restricted = 0;
+        bool restricted = probe_apparmor_restricts_userns();
 
-        if (f) {
-                if (fscanf(f, "%d", &restricted) != 1)
-                        restricted = 0;
-                fclose(f);
-        }
         if (e == 0)
                 say(r, OK, "user namespaces", "an unprivileged user can create them");
         else

@@ -170,20 +170,14 @@ static json_t *subids_json(void)
 static json_t *host_json(void)
 {
         struct utsname u;
-        FILE *f = fopen("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "re");
-        int restricted = 0;
+        bool restricted = probe_apparmor_restricts_userns();
 
-        if (f) {
-                if (fscanf(f, "%d", &restricted) != 1)
-                        restricted = 0;
-                fclose(f);
-        }
         void *nft = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
         if (nft)
                 dlclose(nft);
         json_t *o = json_pack("{s:s,s:b,s:b,s:o}", "kernel", uname(&u) == 0 ? u.release : "unknown",
                               "user_namespaces", probe_in_child(probe_userns) == 0, "apparmor_restricts_userns",
-                              restricted != 0, "subordinate_ids", subids_json());
+                              restricted, "subordinate_ids", subids_json());
         json_object_set_new(o, "newuidmap_can_map", json_boolean(probe_setuid_or_capable("/usr/bin/newuidmap") &&
                                                                   probe_setuid_or_capable("/usr/bin/newgidmap")));
         json_object_set_new(o, "overlay_in_userns", json_boolean(probe_in_child(probe_overlay) == 0));

@@ -169,3 +169,16 @@ void probe_version_named(const char *prog, const char *path, char *buf, size_t s
         out[used] = '\0';
         pick_version_line(prog, out, buf, size);
 }
+
+bool probe_apparmor_restricts_userns(void)
+{
+        FILE *f = fopen("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "re");
+        int restricted = 0;
+
+        if (f) {
+                if (fscanf(f, "%d", &restricted) != 1)
+                        restricted = 0;
+                fclose(f);
+        }
+        return restricted != 0;
+}

@@ -28,3 +28,7 @@ char *probe_which(const char *prog);
    names prog and a number: "fuse-overlayfs: version 1.10", not libfuse's
    line before it. "" when none does. */
 void probe_version_named(const char *prog, const char *path, char *buf, size_t size);
+
+/* Ubuntu's kernel.apparmor_restrict_unprivileged_userns is 1: user
+   namespaces lose their capabilities unless a profile allows them. */
+bool probe_apparmor_restricts_userns(void);

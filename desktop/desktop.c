@@ -26,16 +26,13 @@ static int add_bind(struct nook_spec *s, const char *src, const char *dst, struc
 
 __attribute__((format(printf, 3, 4))) static int set_env(struct nook_spec *s, struct nook_err *e, const char *fmt, ...)
 {
-        _cleanup_free_ char *buf = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        int r = vasprintf(&buf, fmt, ap);
+        _cleanup_free_ char *buf = str_vdupf(fmt, ap);
         va_end(ap);
-        if (r < 0) {
-                buf = NULL;
+        if (!buf)
                 return nook_errf(e, ENOMEM, "out of memory");
-        }
         return spec_add_env(s, SPEC_ENV_SET, buf, e);
 }
 

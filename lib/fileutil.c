@@ -27,6 +27,16 @@ static bool trusted_dir(const struct stat *st)
 /* One step of mkdir_p: name in dir, made when missing, opened (O_PATH), and
    checked. A symbolic link is followed only when the user or root owns it:
    never one that another user put in a shared directory. */
+/* fstat of fd; on failure fd is closed and -errno returned. */
+static int stat_or_close(int fd, struct stat *st)
+{
+        if (fstat(fd, st) == 0)
+                return fd;
+        int err = errno;
+        close(fd);
+        return -err;
+}
+
 static int step_into(int dir, const char *name, mode_t mode)
 {
         struct stat st;
@@ -39,11 +49,8 @@ static int step_into(int dir, const char *name, mode_t mode)
         }
         if (fd < 0)
                 return -errno;
-        if (fstat(fd, &st) < 0) {
-                int err = errno;
-                close(fd);
-                return -err;
-        }
+        if ((fd = stat_or_close(fd, &st)) < 0)
+                return fd;
         if (S_ISLNK(st.st_mode)) {
                 close(fd);
                 if (st.st_uid != getuid() && st.st_uid != 0)
@@ -51,11 +58,8 @@ static int step_into(int dir, const char *name, mode_t mode)
                 fd = openat(dir, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         return -errno;
-                if (fstat(fd, &st) < 0) {
-                        int err = errno;
-                        close(fd);
-                        return -err;
-                }
+                if ((fd = stat_or_close(fd, &st)) < 0)
+                        return fd;
         }
         if (!S_ISDIR(st.st_mode)) {
                 close(fd);

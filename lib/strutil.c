@@ -161,14 +161,21 @@ int buf_appendf(struct buf *b, const char *fmt, ...)
         return 0;
 }
 
-char *str_dupf(const char *fmt, ...)
+char *str_vdupf(const char *fmt, va_list ap)
 {
         char *s = NULL;
+
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;       /* undefined after a failure */
+        return s;
+}
+
+char *str_dupf(const char *fmt, ...)
+{
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;       /* undefined after a failure */
+        char *s = str_vdupf(fmt, ap);
         va_end(ap);
         return s;
 }

@@ -1,6 +1,7 @@
 /* Small parsers shared by the CLI and the profile parser. */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,7 @@ static inline const char *buf_str(const struct buf *b) { return b->p ? b->p : ""
 /* A new string, formatted (free it); NULL only when memory runs out. For
    a path or an argument whose length depends on input. */
 char *str_dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc));
+char *str_vdupf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0), malloc));
 
 /* A NULL-terminated list of copies: appends a copy of str to *v. */
 int strv_push(char ***v, size_t *n, const char *str);

@@ -22,13 +22,20 @@ void diag_free(struct diag *d)
 
 int diag_add(struct diag *d, const char *file, unsigned line, const char *fmt, ...)
 {
-        _cleanup_free_ char *body = NULL, *raw = NULL;
-        char *msg = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        int r = vasprintf(&body, fmt, ap);
+        int r = diag_vadd(d, file, line, fmt, ap);
         va_end(ap);
+        return r;
+}
+
+int diag_vadd(struct diag *d, const char *file, unsigned line, const char *fmt, va_list ap)
+{
+        _cleanup_free_ char *body = NULL, *raw = NULL;
+        char *msg = NULL;
+        int r = vasprintf(&body, fmt, ap);
+
         if (r < 0)
                 return -ENOMEM;
         if (file && line)

@@ -20,6 +20,8 @@ void diag_free(struct diag *d);
    line 0 for a whole file). Returns -EINVAL, for `return diag_add(...)`. */
 int diag_add(struct diag *d, const char *file, unsigned line, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
+int diag_vadd(struct diag *d, const char *file, unsigned line, const char *fmt, va_list ap)
+        __attribute__((format(printf, 4, 0)));
 
 /* The first message into e (with "and N more" when there are more). */
 int diag_to_err(const struct diag *d, struct nook_err *e);

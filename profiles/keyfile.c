@@ -126,20 +126,13 @@ struct parser {
 __attribute__((format(printf, 3, 4)))
 static int report(struct parser *p, unsigned line, const char *fmt, ...)
 {
-        _cleanup_free_ char *msg = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        int r = vasprintf(&msg, fmt, ap);
+        int r = diag_vadd(p->d, p->file, line, fmt, ap);
         va_end(ap);
-        if (r < 0) {
-                msg = NULL;
-                return -ENOMEM;
-        }
         p->errors++;
-        if (diag_add(p->d, p->file, line, "%s", msg) == -ENOMEM)
-                return -ENOMEM;
-        return 0;
+        return r == -ENOMEM ? -ENOMEM : 0;
 }
 
 static int parse_line(struct parser *p, char *s, unsigned line)

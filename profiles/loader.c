@@ -481,19 +481,12 @@ static int list_add(struct resolved_list *l, char *value, const char *file, unsi
 /* Messages about the command line carry no file:line. */
 __attribute__((format(printf, 4, 5))) static int report(struct diag *d, const char *file, unsigned line, const char *fmt, ...)
 {
-        _cleanup_free_ char *msg = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        int r = vasprintf(&msg, fmt, ap);
+        int r = profile_is_cli(file) ? diag_vadd(d, NULL, 0, fmt, ap) : diag_vadd(d, file, line, fmt, ap);
         va_end(ap);
-        if (r < 0) {
-                msg = NULL;
-                return -ENOMEM;
-        }
-        if (profile_is_cli(file))
-                return diag_add(d, NULL, 0, "%s", msg);
-        return diag_add(d, file, line, "%s", msg);
+        return r;
 }
 
 static int unknown_key(struct diag *d, const struct kf_entry *en)

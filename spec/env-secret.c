@@ -41,16 +41,25 @@ static bool has_suffix(const char *up, size_t n, const char *const *v, size_t nv
         return false;
 }
 
+/* name in capitals into up; false when it is longer than any variable
+   anyone names (which counts as a secret's). */
+static bool upper(const char *name, char up[256], size_t *n)
+{
+        *n = strlen(name);
+        if (*n >= 256)
+                return false;
+        for (size_t i = 0; i <= *n; i++)
+                up[i] = (char)toupper((unsigned char)name[i]);
+        return true;
+}
+
 bool spec_env_looks_secret(const char *name)
 {
         char up[256];
-        size_t n = strlen(name);
+        size_t n;
 
-        /* longer than any variable anyone names: treated as one */
-        if (n >= sizeof(up))
+        if (!upper(name, up, &n))
                 return true;
-        for (size_t i = 0; i <= n; i++)
-                up[i] = (char)toupper((unsigned char)name[i]);
         for (size_t i = 0; i < ARRAY_SIZE(secret_exact); i++)
                 if (strcmp(up, secret_exact[i]) == 0)
                         return true;
@@ -71,12 +80,10 @@ bool spec_env_looks_secret(const char *name)
 bool spec_env_value_looks_secret(const char *name, const char *value)
 {
         char up[256];
-        size_t n = strlen(name);
+        size_t n;
 
-        if (n >= sizeof(up))
+        if (!upper(name, up, &n))
                 return true;
-        for (size_t i = 0; i <= n; i++)
-                up[i] = (char)toupper((unsigned char)name[i]);
         if (!has_suffix(up, n, secret_url_suffix, ARRAY_SIZE(secret_url_suffix)))
                 return false;
         /* the authority: after "scheme://" (or from the start: curl takes
