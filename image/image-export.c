@@ -389,13 +389,19 @@ char *image_export_config_path(const char *path)
         return out;
 }
 
-/* tar2sqfs reading the tar from in, writing to tmp: zstd (squashfuse reads
-   it fast), no progress lines, the root as an image's: 0:0, 0755, time 0. */
-static pid_t start_tar2sqfs(int in, const char *tmp, int *pidfd, struct nook_err *e)
+/* tar2sqfs reading the tar from in, writing to the file open at out_fd
+   (through /proc/self/fd: the name is ours, made with O_EXCL): zstd
+   (squashfuse reads it fast), no progress lines, the root as an image's:
+   0:0, 0755, time 0. */
+static pid_t start_tar2sqfs(int in, int out_fd, int *pidfd, struct nook_err *e)
 {
+        char target[64];
+
+        if (STR_FMT(target, "/proc/self/fd/%d", out_fd) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot name the export's file");
         char *argv[] = { "tar2sqfs", "--quiet", "--force", "--no-skip", "--compressor", "zstd",
-                         "--defaults", "uid=0,gid=0,mode=0755,mtime=0", (char *)tmp, NULL };
-        pid_t pid = launcher_fork_keep(pidfd, NULL, 0, e);
+                         "--defaults", "uid=0,gid=0,mode=0755,mtime=0", target, NULL };
+        pid_t pid = launcher_fork_keep(pidfd, &out_fd, 1, e);
 
         if (pid == 0) {
                 if (dup2(in, 0) < 0)
@@ -403,6 +409,40 @@ static pid_t start_tar2sqfs(int in, const char *tmp, int *pidfd, struct nook_err
                 launcher_exec(argv);
         }
         return pid;
+}
+
+/* A new file beside path, made here (O_EXCL, O_NOFOLLOW: never through a
+   link another user left in a shared directory), with the mode the user's
+   umask gives: its fd, and its name in *tmp. */
+static int create_beside(const char *path, char **tmp, struct nook_err *e)
+{
+        mode_t mask = umask(0);
+
+        umask(mask);
+        for (int i = 0; i < 100; i++) {
+                free(*tmp);
+                if (asprintf(tmp, "%s.tmp-%d-%d", path, (int)getpid(), i) < 0) {
+                        *tmp = NULL;
+                        return nook_errf(e, ENOMEM, "out of memory");
+                }
+                int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0 && fchmod(fd, 0666 & ~mask) == 0)
+                        return fd;
+                int err = errno;
+                if (fd >= 0) {
+                        close(fd);
+                        unlink(*tmp);
+                }
+                if (err != EEXIST) {
+                        free(*tmp);
+                        *tmp = NULL;
+                        return nook_errf(e, err, "cannot write beside %s: %s", nook_val(path), strerror(err));
+                }
+        }
+        free(*tmp);
+        *tmp = NULL;
+        return nook_errf(e, EEXIST, "cannot write beside %s: 100 temporary names taken (remove %s.tmp-*)", nook_val(path),
+                         nook_val(path));
 }
 
 /* The layer directories of an image record, top first. */
@@ -431,51 +471,50 @@ static int record_layers(json_t *rec, const char *name, char ***out, size_t *n_o
         return 0;
 }
 
-/* The config beside the squashfs file, written whole or not at all. */
-static int write_config(json_t *rec, const char *out, struct nook_err *e)
+/* The config, into a temporary file beside where it goes (*tmp). */
+static int write_config(json_t *rec, const char *path, char **tmp, struct nook_err *e)
 {
-        _cleanup_free_ char *path = image_export_config_path(out), *tmp = NULL;
         json_t *cfg = json_object_get(rec, "config");
+        _cleanup_close_ int fd = create_beside(path, tmp, e);
 
-        if (!path || asprintf(&tmp, "%s.tmp-%d", path, (int)getpid()) < 0)
-                return nook_errf(e, ENOMEM, "out of memory");
-        if (json_dump_file(cfg ? cfg : json_object(), tmp, JSON_SORT_KEYS | JSON_INDENT(2)) < 0) {
-                unlink(tmp);
-                return nook_errf(e, EIO, "cannot write %s", nook_val(tmp));
-        }
-        if (rename(tmp, path) < 0) {
+        if (fd < 0)
+                return fd;
+        if (json_dumpfd(cfg ? cfg : json_object(), fd, JSON_SORT_KEYS | JSON_INDENT(2)) < 0 || write(fd, "\n", 1) != 1)
+                return nook_errf(e, EIO, "cannot write %s", nook_val(*tmp));
+        return 0;
+}
+
+/* Both files into place, the squashfs file last: a failure there takes
+   back the new config, so that neither is left without the other. */
+static int put_in_place(const char *sqsh_tmp, const char *out, const char *cfg_tmp, const char *cfg,
+                        struct nook_err *e)
+{
+        if (rename(cfg_tmp, cfg) < 0)
+                return nook_errf(e, errno, "cannot write %s: %m", nook_val(cfg));
+        if (rename(sqsh_tmp, out) < 0) {
                 int err = errno;
-                unlink(tmp);
-                return nook_errf(e, err, "cannot write %s: %s", nook_val(path), strerror(err));
+                unlink(cfg);
+                return nook_errf(e, err, "cannot write %s: %s", nook_val(out), strerror(err));
         }
         return 0;
 }
 
-int image_export(const struct store *s, const char *name, const char *out, const struct userns_map *m,
-                 struct nook_err *e)
+/* Packs the merged tree of job's layers into the file open at out_fd. */
+static int pack(struct export_job *job, const char *name, const char *out, int out_fd, const struct userns_map *m,
+                struct nook_err *e)
 {
-        json_t *rec = NULL;
-        struct export_job job = { .store_fd = s->dfd, .out_fd = -1 };
-        _cleanup_free_ char *tmp = NULL;
-        int pipefd[2] = { -1, -1 }, pidfd = -1, r;
+        int pipefd[2], pidfd = -1, r = 0;
 
-        r = store_image_load(s, name, &rec, e);
-        if (r == 0)
-                r = record_layers(rec, name, &job.layers, &job.n_layers, e);
-        if (r == 0 && asprintf(&tmp, "%s.tmp-%d", out, (int)getpid()) < 0)
-                r = nook_errf(e, ENOMEM, "out of memory");
-        if (r == 0 && pipe2(pipefd, O_CLOEXEC) < 0)
-                r = nook_errf(e, errno, "cannot export %s: %m", nook_val(name));
-        if (r == 0 && start_tar2sqfs(pipefd[0], tmp, &pidfd, e) < 0)
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return nook_errf(e, errno, "cannot export %s: %m", nook_val(name));
+        if (start_tar2sqfs(pipefd[0], out_fd, &pidfd, e) < 0)
                 r = -e->code;
-        if (pipefd[0] >= 0)
-                close(pipefd[0]);
+        close(pipefd[0]);
         if (r == 0) {
-                job.out_fd = pipefd[1];
-                r = userns_run(m, write_tar_in_ns, &job, NULL, e);
+                job->out_fd = pipefd[1];
+                r = userns_run(m, write_tar_in_ns, job, NULL, e);
         }
-        if (pipefd[1] >= 0)
-                close(pipefd[1]);       /* tar2sqfs sees the end */
+        close(pipefd[1]);       /* tar2sqfs sees the end */
         if (pidfd >= 0) {
                 /* its failure first: the writer's broken pipe only follows from it */
                 int st = launcher_wait(pidfd, -1);
@@ -487,17 +526,34 @@ int image_export(const struct store *s, const char *name, const char *out, const
                                       nook_val(out));
                 launcher_end(&pidfd, 0, 0);
         }
-        /* the file the user asked for, with the mode their umask gives */
-        mode_t mask = umask(0);
-        umask(mask);
-        if (r == 0 && chmod(tmp, 0666 & ~mask) < 0)
-                r = nook_errf(e, errno, "cannot write %s: %m", nook_val(out));
-        if (r == 0 && rename(tmp, out) < 0)
-                r = nook_errf(e, errno, "cannot write %s: %m", nook_val(out));
+        return r;
+}
+
+int image_export(const struct store *s, const char *name, const char *out, const struct userns_map *m,
+                 struct nook_err *e)
+{
+        json_t *rec = NULL;
+        struct export_job job = { .store_fd = s->dfd, .out_fd = -1 };
+        _cleanup_free_ char *tmp = NULL, *cfg = image_export_config_path(out), *cfg_tmp = NULL;
+        int fd = -1;
+        int r = cfg ? store_image_load(s, name, &rec, e) : nook_errf(e, ENOMEM, "out of memory");
+
         if (r == 0)
-                r = write_config(rec, out, e);
+                r = record_layers(rec, name, &job.layers, &job.n_layers, e);
+        if (r == 0 && (fd = create_beside(out, &tmp, e)) < 0)
+                r = fd;
+        if (r == 0)
+                r = pack(&job, name, out, fd, m, e);
+        if (r == 0)
+                r = write_config(rec, cfg, &cfg_tmp, e);
+        if (r == 0)
+                r = put_in_place(tmp, out, cfg_tmp, cfg, e);
+        if (fd >= 0)
+                close(fd);
         if (r < 0 && tmp)
                 unlink(tmp);
+        if (r < 0 && cfg_tmp)
+                unlink(cfg_tmp);
         strv_free(job.layers);
         json_decref(rec);
         return r;

@@ -113,3 +113,16 @@ for m in tarfile.open(sys.argv[1]):
         [ "$status" -eq 125 ]
         [ ! -e "$TMP/x.sqsh" ]
 }
+
+@test "an export replaces a link at FILE.sqsh or FILE.json, never writes through it, and the files get the umask's mode" {
+        mkdir "$TMP/out"
+        echo victim >"$TMP/victim"
+        ln -s "$TMP/victim" "$TMP/out/l.sqsh"
+        ln -s "$TMP/victim" "$TMP/out/l.json"
+        (umask 027 && "$NOOK" image export rootfs:1 -o "$TMP/out/l.sqsh" >/dev/null) || fail "export failed"
+        [ "$(cat "$TMP/victim")" = victim ] || fail "the export wrote through a link"
+        [ -f "$TMP/out/l.sqsh" ] && [ ! -L "$TMP/out/l.sqsh" ] && [ ! -L "$TMP/out/l.json" ] || fail "a link is still there"
+        [ "$(stat -c %a "$TMP/out/l.sqsh")" = 640 ] && [ "$(stat -c %a "$TMP/out/l.json")" = 640 ] ||
+                fail "modes: $(stat -c '%n %a' "$TMP/out"/*)"
+        [ -z "$(ls "$TMP/out" | grep tmp)" ] || fail "temporary files left: $(ls "$TMP/out")"
+}
