@@ -296,6 +296,15 @@ static json_int_t layers_size(const struct store *s, const json_t *ls)
         return total;
 }
 
+/* What an image takes in the store: its layers' files, or its squashfs
+   file. */
+static json_int_t image_size(const struct store *s, const json_t *rec)
+{
+        json_t *sq = json_object_get(rec, "squashfs");
+
+        return sq ? json_integer_value(json_object_get(sq, "size")) : layers_size(s, json_object_get(rec, "layers"));
+}
+
 static int ls_one(const char *name, json_t *rec, void *arg)
 {
         struct ls_ctx *c = arg;
@@ -304,7 +313,7 @@ static int ls_one(const char *name, json_t *rec, void *arg)
         if (c->json) {
                 json_array_append_new(c->all, json_pack("{s:s,s:O,s:I,s:I,s:o}", "name", name, "config_digest",
                                                         json_object_get(rec, "config_digest"), "layers",
-                                                        (json_int_t)json_array_size(ls), "size", layers_size(c->s, ls),
+                                                        (json_int_t)json_array_size(ls), "size", image_size(c->s, rec),
                                                         "imported", imported_json(rec)));
                 return 0;
         }
@@ -353,7 +362,7 @@ static int do_inspect(struct image_args *a)
         if (r == 0)
                 r = store_image_load(&s, name, &rec, &e);
         if (r == 0) {
-                json_object_set_new(rec, "size", json_integer(layers_size(&s, json_object_get(rec, "layers"))));
+                json_object_set_new(rec, "size", json_integer(image_size(&s, rec)));
                 json_object_set_new(rec, "imported", imported_json(rec));
         }
         store_close(&s);

@@ -27,6 +27,8 @@ static int choose_map(struct run_setup *rs, struct nook_err *e)
    bind below makes it again). */
 static bool image_has_dir(const struct nook_spec *s, const char *path)
 {
+        if (s->squashfs)        /* what the record keeps: the one asked */
+                return s->image_has_apt && strcmp(path, "/etc/apt/apt.conf.d") == 0;
         for (size_t i = s->n_layers; i-- > 0;) {
                 _cleanup_close_ int root = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
                 _cleanup_close_ int dir = root < 0 ? -1 : resolve_open(root, path, O_PATH | O_DIRECTORY);
@@ -66,8 +68,9 @@ int run_choose_ids(struct run_setup *rs, const char *fake_ids_default, struct no
         /* nook.conf's [Defaults] FakeIds= (checked when it was read) */
         if (r == 0 && fake_ids_default)
                 r = spec_fake_ids_parse(fake_ids_default, &dflt, e);
+        s->single_id = s->image && !rs->map.range;
         if (r == 0)
-                r = spec_fake_ids_resolve(s, s->image && !rs->map.range, dflt, e);
+                r = spec_fake_ids_resolve(s, s->single_id, dflt, e);
         if (r == 0 && s->fake_ids)
                 r = bind_apt_config(s, e);
         return r;

@@ -1,8 +1,6 @@
 /* The image root through fuse-overlayfs, for kernels that do not allow
-   overlayfs in a user namespace (or on request). The daemon is started by
-   nook itself, joined to the sandbox's user and mount namespaces, so it
-   lives in nook's pid namespace: the sandbox can neither see nor signal it,
-   and it dies with nook. */
+   overlayfs in a user namespace (or on request), started as
+   fs/fuse-daemon.h says; fuse_daemon_stop ends it. */
 #pragma once
 
 #include <stdbool.h>
@@ -22,12 +20,11 @@
    Returns the daemon's pid (for the run state), with *pidfd, through which
    every later signal and wait goes. Warns (one line) first when a
    persistent writable layer's file system is nearly full. */
-pid_t fuse_overlay_start(pid_t child, size_t n_layers, const char *persist_dir, bool verbose, int *pidfd, struct nook_err *e);
-
-/* Ends the daemon (SIGTERM, SIGKILL after 5 s) and reaps it; closes and
-   clears *pidfd. */
-void fuse_overlay_stop(int *pidfd);
-
-/* In the sandbox: waits (a few seconds at most) until target is the fuse
-   mount. */
-int fuse_overlay_wait(const char *target, struct nook_err *e);
+pid_t fuse_overlay_start(pid_t child, size_t n_layers, const char *persist_dir, unsigned flags, int *pidfd,
+                         struct nook_err *e);
+/* flags */
+#define FUSE_OVERLAY_VERBOSE 1u         /* its messages shown */
+#define FUSE_OVERLAY_FUSE_LOWER 2u      /* the lower layer is a FUSE mount (squashfuse), which has
+                                           no ACLs to ask for: the kernel would fail every
+                                           permission check on its EOPNOTSUPP (noacl) */
+#define FUSE_OVERLAY_SQUASH_TO_ROOT 4u  /* every file shown as root's (one id mapped) */

@@ -14,6 +14,8 @@
 
 #include "image/image-manifest.h"
 #include "image/layer-unpack.h"
+#include "image/squashfs-import.h"
+#include "image/squashfs-read.h"
 #include "fs/mount.h"
 #include "fs/resolve.h"
 #include "lib/cleanup.h"
@@ -27,6 +29,7 @@ const char *image_format_name(enum image_format f)
         case FMT_DOCKER_ARCHIVE: return "docker archive";
         case FMT_ROOTFS_TAR: return "rootfs tarball";
         case FMT_ROOTFS_DIR: return "rootfs directory";
+        case FMT_SQUASHFS: return "squashfs";
         default: return "unknown";
         }
 }
@@ -88,6 +91,9 @@ static enum image_format detect(const char *path, struct nook_err *e)
                 nook_errf(e, EINVAL, "cannot import %s: not a file or a directory", path);
                 return FMT_UNKNOWN;
         }
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0 && sqsh_magic(fd))
+                return FMT_SQUASHFS;
         return detect_archive(path, e);
 }
 
@@ -339,6 +345,12 @@ static int import_by_format(struct store *s, const char *path, enum image_format
                 if (fd < 0)
                         return nook_errf(e, errno, "cannot open %s: %m", path);
                 return manifest_from_rootfs_tar(s, fd, fmt, fallback, rec, name, e);
+        }
+        case FMT_SQUASHFS: {
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return nook_errf(e, errno, "cannot open %s: %m", path);
+                return squashfs_import(s, fd, path, fallback, rec, name, e);
         }
         case FMT_ROOTFS_DIR: {
                 char tarpath[64];

@@ -1,5 +1,5 @@
 /* `nook image import`: OCI layout directories, OCI archives, `docker save`
-   archives, rootfs tarballs and rootfs directories, told apart by content,
+   archives, rootfs tarballs, rootfs directories and squashfs images, told apart by content,
    brought into the store with every digest checked. */
 #pragma once
 
@@ -9,7 +9,8 @@
 #include "lib/err.h"
 #include "cred/userns.h"
 
-enum image_format { FMT_UNKNOWN = 0, FMT_OCI_LAYOUT, FMT_OCI_ARCHIVE, FMT_DOCKER_ARCHIVE, FMT_ROOTFS_TAR, FMT_ROOTFS_DIR };
+enum image_format { FMT_UNKNOWN = 0, FMT_OCI_LAYOUT, FMT_OCI_ARCHIVE, FMT_DOCKER_ARCHIVE, FMT_ROOTFS_TAR, FMT_ROOTFS_DIR,
+                   FMT_SQUASHFS };
 
 const char *image_format_name(enum image_format f);
 

@@ -137,7 +137,7 @@ struct layer_ref {
         char diff_id[DIGEST_STR_LEN + 1];       /* its uncompressed tar; "" until known */
 };
 
-static json_t *make_record(const char *name, enum image_format fmt, const char *manifest, const char *config_digest,
+json_t *image_record_make(const char *name, enum image_format fmt, const char *manifest, const char *config_digest,
                            json_t *config, const struct layer_ref *layers, size_t n)
 {
         json_t *rec = json_object(), *ls = json_array();
@@ -222,7 +222,7 @@ int manifest_from_oci_layout(struct store *s, int layout, const char *fallback_n
                 return nook_errf(e, ENAMETOOLONG, "the image's name '%.60s...' is too long (give one with --name)",
                                  full ? ref : fallback_name);
         *name_out = strdup(name);
-        *rec_out = make_record(name, FMT_OCI_LAYOUT, manifest_digest, cdigest, config, layers, n);
+        *rec_out = image_record_make(name, FMT_OCI_LAYOUT, manifest_digest, cdigest, config, layers, n);
         return *name_out && *rec_out ? 0 : nook_errf(e, ENOMEM, "out of memory");
 }
 
@@ -275,8 +275,22 @@ int manifest_from_docker_dir(struct store *s, int dir, const char *fallback_name
         }
         const char *tag = json_string_value(json_array_get(json_object_get(m, "RepoTags"), 0));
         *name_out = strdup(tag ? tag : fallback_name);
-        *rec_out = make_record(*name_out ? *name_out : "", FMT_DOCKER_ARCHIVE, NULL, cdigest, config, layers, n);
+        *rec_out = image_record_make(*name_out ? *name_out : "", FMT_DOCKER_ARCHIVE, NULL, cdigest, config, layers, n);
         return *name_out && *rec_out ? 0 : nook_errf(e, ENOMEM, "out of memory");
+}
+
+/* The config of an image that brings none: a shell, and Debian's PATH. */
+json_t *image_config_made_up(void)
+{
+        return json_pack("{s:s,s:s,s:{s:[s],s:[s]},s:{s:s,s:[]}}", "architecture",
+#if defined(__aarch64__)
+                         "arm64",
+#else
+                         "amd64",
+#endif
+                         "os", "linux", "config", "Cmd", "/bin/sh", "Env",
+                         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                         "rootfs", "type", "layers", "diff_ids");
 }
 
 /* A rootfs tarball is one layer; its config is made up: a shell. */
@@ -288,16 +302,8 @@ int manifest_from_rootfs_tar(struct store *s, int fd, enum image_format fmt, con
 
         if (r < 0)
                 return r;
-        _cleanup_json_ json_t *config = json_pack("{s:s,s:s,s:{s:[s],s:[s]},s:{s:s,s:[]}}", "architecture",
-#if defined(__aarch64__)
-                                                  "arm64",
-#else
-                                                  "amd64",
-#endif
-                                                  "os", "linux", "config", "Cmd", "/bin/sh", "Env",
-                                                  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                                  "rootfs", "type", "layers", "diff_ids");
+        _cleanup_json_ json_t *config = image_config_made_up();
         *name_out = strdup(name);
-        *rec_out = make_record(name, fmt, NULL, layer.digest, config, &layer, 1);
+        *rec_out = image_record_make(name, fmt, NULL, layer.digest, config, &layer, 1);
         return *name_out && *rec_out ? 0 : nook_errf(e, ENOMEM, "out of memory");
 }

@@ -24,6 +24,14 @@ int manifest_from_oci_layout(struct store *s, int layout, const char *fallback_n
 int manifest_from_docker_dir(struct store *s, int dir, const char *fallback_name, json_t **rec_out, char **name_out,
                              struct nook_err *e);
 
+struct layer_ref;
+
+/* An image's record, as doc/store.md describes it. */
+json_t *image_record_make(const char *name, enum image_format fmt, const char *manifest, const char *config_digest,
+                          json_t *config, const struct layer_ref *layers, size_t n);
+/* The config of an image that brings none: a shell, and Debian's PATH. */
+json_t *image_config_made_up(void);
+
 /* A rootfs tarball (open at fd) is one layer; its config is made up: a
    shell. */
 int manifest_from_rootfs_tar(struct store *s, int fd, enum image_format fmt, const char *name, json_t **rec_out,

@@ -7,9 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/fuse-daemon.h"
 #include "fs/fuse-overlay.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 #include "netns/pasta.h"
+#include "sandbox/root.h"
 #include "state/rundir.h"
 
 static int write_nook_file(const char *dir, const struct spec_nook_file *f, struct nook_err *e)
@@ -99,12 +102,29 @@ bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers 
 {
         if (h->fuse < 0) {
                 struct nook_err fe = { 0 };
-                h->fuse = fuse_overlay_start(child, c->spec->n_layers, c->spec->persist_dir, c->spec->verbose > 0,
-                                             &h->fuse_fd, &fe);
+                const struct nook_spec *s = c->spec;
+                unsigned flags = (s->verbose > 0 ? FUSE_OVERLAY_VERBOSE : 0) |
+                                 (s->squashfs ? FUSE_OVERLAY_FUSE_LOWER : 0) |
+                                 (s->squashfs && s->single_id ? FUSE_OVERLAY_SQUASH_TO_ROOT : 0);
+                h->fuse = fuse_overlay_start(child, s->n_layers, s->persist_dir, flags, &h->fuse_fd, &fe);
                 if (h->fuse < 0)
                         nook_err_print(&fe);
         }
         return h->fuse > 0;
+}
+
+bool helpers_start_squashfuse(const struct launch_ctx *c, pid_t child, struct helpers *h)
+{
+        if (h->squashfuse < 0) {
+                struct nook_err fe = { 0 };
+                _cleanup_free_ char *file = str_dupf("/oldroot%s", c->spec->layers[0]);
+                char *argv[] = { "squashfuse", "-f", file, SQUASHFS_MOUNT, NULL };
+                h->squashfuse = file ? fuse_daemon_start(child, argv, c->spec->verbose > 0, &h->squashfuse_fd, &fe)
+                                     : nook_errf(&fe, ENOMEM, "cannot start squashfuse: out of memory");
+                if (h->squashfuse < 0)
+                        nook_err_print(&fe);
+        }
+        return h->squashfuse > 0;
 }
 
 size_t helpers_pids(const struct helpers *h, pid_t *out)
@@ -119,6 +139,8 @@ size_t helpers_pids(const struct helpers *h, pid_t *out)
                 out[n++] = h->dbus.pid;
         if (h->fuse > 0)
                 out[n++] = h->fuse;
+        if (h->squashfuse > 0)
+                out[n++] = h->squashfuse;
         return n;
 }
 
@@ -133,5 +155,7 @@ void helpers_stop(struct helpers *h)
                 rundir_remove(h->rundir);
         free(h->rundir);
         h->rundir = NULL;
-        fuse_overlay_stop(&h->fuse_fd);
+        /* the overlay first: squashfuse serves its lower layer */
+        fuse_daemon_stop(&h->fuse_fd);
+        fuse_daemon_stop(&h->squashfuse_fd);
 }

@@ -1,5 +1,5 @@
 /* The helpers nook starts for one sandbox (xdg-dbus-proxy, slirp4netns or
-   pasta, fuse-overlayfs) and the run directory that holds their sockets,
+   pasta, fuse-overlayfs, squashfuse) and the run directory that holds their sockets,
    their logs and nook's own files for the sandbox. */
 #pragma once
 
@@ -19,10 +19,13 @@ struct helpers {
         struct dbus_proxy dbus;
         pid_t fuse;
         int fuse_fd;
+        pid_t squashfuse;
+        int squashfuse_fd;
 };
 
 #define HELPERS_INIT { .slirp = { .exit_fd = -1, .pidfd = -1 }, .pasta = -1, .pasta_fd = -1, \
-                       .dbus = { .pid = -1, .pidfd = -1, .keep_fd = -1 }, .fuse = -1, .fuse_fd = -1 }
+                       .dbus = { .pid = -1, .pidfd = -1, .keep_fd = -1 }, .fuse = -1, .fuse_fd = -1, \
+                       .squashfuse = -1, .squashfuse_fd = -1 }
 
 /* The run directory, with the files the spec asks nook to write there;
    early: only when something needs it before pid 1 goes (a helper's
@@ -36,7 +39,10 @@ int helpers_start_net(const struct launch_ctx *c, pid_t child, struct helpers *h
 /* fuse-overlayfs for child's image root, on pid 1's request (once); false
    when it could not start (and said why). */
 bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers *h);
-/* Their pids, for the run state (at most 4). */
+/* squashfuse for a squashfs image's one layer, on pid 1's request (once);
+   false when it could not start (and said why). */
+bool helpers_start_squashfuse(const struct launch_ctx *c, pid_t child, struct helpers *h);
+/* Their pids, for the run state (at most 5). */
 size_t helpers_pids(const struct helpers *h, pid_t *out);
 /* Ends them all, through their exit fds and pidfds (never by a pid, which
    may be another process's by now), and removes the run directory. */

@@ -138,8 +138,8 @@ static int let_pid1_go(const struct launch *l, struct nook_err *e)
 }
 
 /* pid 1's requests while it sets up, until EOF (it is done, or gave up):
-   "F" starts fuse-overlayfs (its overlay fallback), "S" says the command
-   runs. */
+   "F" starts fuse-overlayfs (its overlay fallback), "Q" squashfuse (a
+   squashfs image's layer), "S" says the command runs. */
 static void serve_pid1(struct launch *l)
 {
         char req;
@@ -149,9 +149,9 @@ static void serve_pid1(struct launch *l)
                         l->set_up = true;
                         continue;
                 }
-                if (req == 'F')
-                        helpers_start_fuse(l->c, l->child, &l->h);
-                if (write(l->sync[1], l->h.fuse > 0 ? "k" : "x", 1) != 1)
+                bool up = req == 'F' ? helpers_start_fuse(l->c, l->child, &l->h)
+                                     : req == 'Q' && helpers_start_squashfuse(l->c, l->child, &l->h);
+                if (write(l->sync[1], up ? "k" : "x", 1) != 1)
                         break;
         }
 }
@@ -172,7 +172,7 @@ static void receive_terminal(struct launch *l)
    the command starts. */
 static int record_state(const struct launch *l, struct nook_err *e)
 {
-        pid_t helpers[4];
+        pid_t helpers[5];
         size_t n = helpers_pids(&l->h, helpers);
 
         return runstate_record(l->h.rundir, l->c->spec, l->child, helpers, n, l->c->log, e);

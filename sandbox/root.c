@@ -5,40 +5,43 @@
 #include <linux/mount.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "fs/fuse-overlay.h"
+#include "fs/fuse-daemon.h"
 #include "fs/mount.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 
-/* fuse-overlayfs mounts from a mount namespace of its own (a copy of ours),
-   so that our pivot and the detaching of our staging tree leave its paths
-   intact; /newroot is made shared for that one mount to reach us, and
-   private again once it has. */
-static int request_fuse(const struct pid1_link *link, struct nook_err *e)
+/* A FUSE daemon (fuse-overlayfs, squashfuse) mounts from a mount namespace
+   of its own (a copy of ours), so that our pivot and the detaching of our
+   staging tree leave its paths intact; target is made shared for that one
+   mount to reach us, and private again once it has. req: the request to
+   nook that starts it. */
+static int request_fuse(const struct pid1_link *link, const char *target, char req, const char *what,
+                        struct nook_err *e)
 {
         char ack = 0;
         int r;
 
-        _cleanup_close_ int dir = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dir = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
-                return nook_errf(e, errno, "cannot open /newroot: %m");
-        _cleanup_close_ int self = mnt_clone(dir, "/newroot", e);
+                return nook_errf(e, errno, "cannot open %s: %m", target);
+        _cleanup_close_ int self = mnt_clone(dir, target, e);
         if (self < 0)
                 return self;
-        r = mnt_attach(self, dir, "/newroot", e);
-        _cleanup_close_ int bound = r < 0 ? -1 : open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        r = mnt_attach(self, dir, target, e);
+        _cleanup_close_ int bound = r < 0 ? -1 : open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (r == 0)
                 r = mnt_set_propagation(bound, MS_SHARED, e);
         if (r < 0)
                 return r;
-        if (write(link->req, "F", 1) != 1 || read(link->sync, &ack, 1) != 1 || ack != 'k')
-                return nook_errf(e, EIO, "cannot start fuse-overlayfs (see the message above)");
-        r = fuse_overlay_wait("/newroot", e);
-        _cleanup_close_ int top = r < 0 ? -1 : open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (write(link->req, &req, 1) != 1 || read(link->sync, &ack, 1) != 1 || ack != 'k')
+                return nook_errf(e, EIO, "cannot start %s (see the message above)", what);
+        r = fuse_daemon_wait(target, what, e);
+        _cleanup_close_ int top = r < 0 ? -1 : open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (r == 0)
                 r = mnt_set_propagation(top, MS_PRIVATE, e);
         if (r == 0)
@@ -62,7 +65,7 @@ static int mount_overlay(const struct nook_spec *spec, const struct plan *plan, 
                 if (spec->verbose)
                         nook_say("kernel overlayfs refused (%s): using fuse-overlayfs", e->msg);
         }
-        int r = request_fuse(link, e);
+        int r = request_fuse(link, "/newroot", 'F', "fuse-overlayfs", e);
         if (r == 0 && spec->verbose)
                 nook_say("image root: fuse-overlayfs of %zu layer%s", spec->n_layers, spec->n_layers == 1 ? "" : "s");
         return r < 0 ? r : FUSE_MOUNTED;
@@ -96,13 +99,24 @@ static int link_host_dirs(struct nook_err *e)
 
 /* fsconfig takes at most 256 bytes a value: short links name the layers,
    top-most first, as overlayfs wants them. *lower: their names. */
-static int link_layers(const struct nook_spec *spec, char ***lower, struct nook_err *e)
+static int link_layers(const struct nook_spec *spec, const struct pid1_link *link, char ***lower, struct nook_err *e)
 {
         if (mkdir("/l", 0755) < 0)
                 return nook_errf(e, errno, "cannot prepare the image layers: %m");
         *lower = calloc(spec->n_layers + 1, sizeof(**lower));
         if (!*lower)
                 return nook_errf(e, ENOMEM, "cannot prepare the image layers: out of memory");
+        if (spec->squashfs) {
+                /* the one layer is the squashfs file, as squashfuse shows it */
+                if (mkdir(SQUASHFS_MOUNT, 0755) < 0)
+                        return nook_errf(e, errno, "cannot prepare the image layers: %m");
+                int r = request_fuse(link, SQUASHFS_MOUNT, 'Q', "squashfuse", e);
+                if (r < 0)
+                        return r;
+                if (!((*lower)[0] = strdup("/l/0")) || symlink(SQUASHFS_MOUNT, "/l/0") < 0)
+                        return nook_errf(e, errno, "cannot prepare the image layers: %m");
+                return 0;
+        }
         for (size_t i = spec->n_layers, k = 0; i-- > 0; k++) {
                 _cleanup_free_ char *target = NULL;
                 char **l = *lower;
@@ -158,7 +172,7 @@ static int overlay_root(const struct nook_spec *spec, const struct plan *plan, c
                                  spec->n_layers, OVERLAY_MAX_LAYERS);
         r = link_host_dirs(e);
         if (r == 0)
-                r = link_layers(spec, &lower, e);
+                r = link_layers(spec, link, &lower, e);
         if (r == 0)
                 r = make_rw_layer(spec, e);
         if (r < 0)

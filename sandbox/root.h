@@ -1,7 +1,9 @@
 /* pid 1's new root, before the plan's steps go on it: a staging tmpfs over
    /tmp that holds the host's root (/oldroot) and the new root (/newroot),
    which is an empty tmpfs for a host sandbox, the image's overlay (kernel
-   overlayfs, or fuse-overlayfs that nook starts on request) for an image. */
+   overlayfs, or fuse-overlayfs that nook starts on request) for an image,
+   over the image's layers or over its squashfs file, mounted by squashfuse
+   that nook starts on request. */
 #pragma once
 
 #include "lib/err.h"
@@ -9,8 +11,13 @@
 #include "sandbox/plan.h"
 #include "spec/spec.h"
 
+/* Where squashfuse mounts a squashfs image in the staging root: the lower
+   layer of its overlay. */
+#define SQUASHFS_MOUNT "/sq"
+
 /* pid 1's pipes to nook while it sets up: it asks for fuse-overlayfs with
-   "F" on req and reads nook's answer ("k": started, "x": not) on sync. */
+   "F" (squashfuse with "Q") on req and reads nook's answer ("k": started,
+   "x": not) on sync. */
 struct pid1_link {
         int sync;
         int req;

@@ -90,6 +90,8 @@ void spec_free(struct nook_spec *s)
         free(s->persist_dir);
         strv_free(s->layers);
         strv_free(s->image_env);
+        free(s->image_passwd);
+        free(s->image_group);
         strv_free(s->image_entrypoint);
         memset(s, 0, sizeof(*s));
 }

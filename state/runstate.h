@@ -28,9 +28,9 @@ struct run_state {
         char **command;                 /* the command, NULL-terminated */
         char *dir;                      /* its run directory */
         char *log;                      /* -d: its output, or NULL */
-        pid_t helpers[4];               /* slirp4netns, pasta, xdg-dbus-proxy,
-                                           fuse-overlayfs */
-        unsigned long long helper_start[4];
+        pid_t helpers[5];               /* slirp4netns, pasta, xdg-dbus-proxy,
+                                           fuse-overlayfs, squashfuse */
+        unsigned long long helper_start[5];
         size_t n_helpers;
 };
 

@@ -25,6 +25,13 @@ setup_file() {
         "$NOOK" image import "$NOOK_DEBIAN_TAR" --name debian:12 >"$BATS_FILE_TMPDIR/import.log" 2>&1 ||
                 { cat "$BATS_FILE_TMPDIR/import.log" >&3; return 1; }
         build_repo "$BATS_FILE_TMPDIR/repo"
+        # the same image as a squashfs file, made by tar2sqfs: the owners of
+        # its files (root, shadow, _apt, ...) as they are, none of them mapped
+        if command -v tar2sqfs >/dev/null && command -v squashfuse >/dev/null; then
+                tar2sqfs -q -c gzip "$BATS_FILE_TMPDIR/debian.sqsh" <"$NOOK_DEBIAN_TAR" >/dev/null 2>&1 &&
+                        "$NOOK" image import "$BATS_FILE_TMPDIR/debian.sqsh" --name debsq:12 >>"$BATS_FILE_TMPDIR/import.log" 2>&1 ||
+                        { cat "$BATS_FILE_TMPDIR/import.log" >&3; return 1; }
+        fi
 }
 
 setup() {
@@ -147,6 +154,20 @@ nobody's"
         assert_output_lacks "unsandboxed"
         assert_output_lacks "Could not switch"
         [ "${lines[-1]}" = "install ok installed" ] || { show_run; fail "nookfake is not installed"; }
+}
+
+@test "a squashfs Debian image, whose files belong to ids that are not mapped, runs dpkg -i and apt-get install" {
+        "$NOOK" image inspect debsq:12 >/dev/null 2>&1 || skip "host: no tar2sqfs or squashfuse (apt-get install squashfs-tools-ng squashfuse)"
+        # every file shows as root's (fuse-overlayfs squash_to_root), so
+        # that root inside can write where the image's owners could
+        deb debsq:12 -- sh -c 'stat -c "%u:%g %a" /etc/shadow && cp /repo/sources.list /etc/apt/sources.list &&
+                rm -f /etc/apt/sources.list.d/* && apt-get -q -o Acquire::Retries=0 update >/dev/null 2>&1 &&
+                apt-get -q -y install nookfake >/dev/null 2>&1 && dpkg-query -W -f "\${Status}\n" nookfake &&
+                cat /var/lib/nookfake/data'
+        assert_status 0
+        assert_output "0:0 640
+install ok installed
+www-data's"
 }
 
 @test "without FakeIds, apt's methods die on the drop to _apt" {

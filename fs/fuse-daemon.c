@@ -1,0 +1,100 @@
+#include "fs/fuse-daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/launcher.h"
+#include "lib/strutil.h"
+
+#define FUSE_SUPER_MAGIC 0x65735546
+
+/* The daemon runs in the sandbox's staging root, where the host's root is
+   /oldroot and only its system directories are linked: a PATH entry such
+   as ~/bin would not resolve there. Found here, on the host's PATH, and
+   run as /oldroot/PATH. NULL when it is nowhere. */
+static char *find_program(const char *name)
+{
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+        char *save = NULL;
+
+        for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+                char *full = NULL;
+                if (dir[0] != '/' || asprintf(&full, "/oldroot%s/%s", dir, name) < 0)
+                        continue;
+                if (access(full + strlen("/oldroot"), X_OK) == 0)
+                        return full;
+                free(full);
+        }
+        return NULL;
+}
+
+static int open_ns(pid_t child, const char *which)
+{
+        char path[64];
+
+        return STR_FMT(path, "/proc/%d/ns/%s", (int)child, which) < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+}
+
+pid_t fuse_daemon_start(pid_t child, char *argv[], bool verbose, int *pidfd, struct nook_err *e)
+{
+        _cleanup_free_ char *program = find_program(argv[0]);
+        if (!program)
+                return nook_errf(e, ENOENT, "%s is not installed (apt-get install %s)", argv[0], argv[0]);
+        _cleanup_close_ int userns = open_ns(child, "user");
+        _cleanup_close_ int mntns = open_ns(child, "mnt");
+        if (userns < 0 || mntns < 0)
+                return nook_errf(e, errno, "cannot join the sandbox to start %s: %m", argv[0]);
+        /* dies with nook, whatever kills it; takes no fd of nook's */
+        struct nook_err fe = { 0 };
+        pid_t pid = launcher_fork_keep(pidfd, NULL, 0, &fe);
+        if (pid < 0)
+                return nook_errf(e, -pid, "cannot start %s: %s", argv[0], fe.msg);
+        if (pid == 0) {
+                if (setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0 ||
+                    unshare(CLONE_NEWNS) < 0 || chdir("/") < 0) {
+                        fprintf(stderr, "nook: cannot join the sandbox to start %s: %s\n", argv[0], strerror(errno));
+                        _exit(125);
+                }
+                /* they chat ("unknown argument ignored"); -v shows it */
+                if (!verbose) {
+                        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                        if (null >= 0)
+                                dup3(null, 2, 0);
+                }
+                int err = -launcher_exec_program(program, argv);
+                fprintf(stderr, "nook: cannot run %s: %s\n", program + strlen("/oldroot"), strerror(err));
+                _exit(127);
+        }
+        return pid;
+}
+
+void fuse_daemon_stop(int *pidfd)
+{
+        /* the mount namespace ends with its last process, nook: the daemon
+           goes first, given a few seconds to finish its work */
+        launcher_end(pidfd, SIGTERM, 5000);
+}
+
+int fuse_daemon_wait(const char *target, const char *what, struct nook_err *e)
+{
+        struct timespec step = { 0, 5 * 1000 * 1000 };
+
+        /* 5 s in 5 ms steps: a FUSE daemon mounts in milliseconds */
+        for (int i = 0; i < 1000; i++) {
+                struct statfs sf;
+                if (statfs(target, &sf) == 0 && (unsigned)sf.f_type == FUSE_SUPER_MAGIC)
+                        return 0;
+                nanosleep(&step, NULL);
+        }
+        return nook_errf(e, ETIMEDOUT, "%s did not mount %s (is /dev/fuse usable? run with -v to see its messages)", what, target);
+}

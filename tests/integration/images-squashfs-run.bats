@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# Squashfs images: `nook image import FILE.sqsh` and sandboxes of them,
+# mounted by squashfuse inside the sandbox's user namespace. The squashfs
+# files are made by tar2sqfs (squashfs-tools-ng) from the fixture tarball,
+# not by nook, so that what is checked is nook's reading of a file made by
+# others: owners as they are inside (www-data stays 33), writes in the
+# writable layer with either overlay, the config kept beside, persistent
+# sandboxes, bad files refused with nothing left, and no daemon left behind.
+
+load images-helpers
+
+setup_file() {
+        images_setup_file rootfs
+        [ -z "$IMAGES_SKIP" ] || return 0
+        command -v tar2sqfs >/dev/null && command -v squashfuse >/dev/null || {
+                export IMAGES_SKIP="host: needs tar2sqfs and squashfuse (apt-get install squashfs-tools-ng squashfuse)"
+                return 0
+        }
+        tar2sqfs -q -c gzip "$BATS_FILE_TMPDIR/rootfs.sqsh" <"$FIX/rootfs.tar" >/dev/null 2>&1 ||
+                fail "tar2sqfs could not make the fixture"
+        export SQSH="$BATS_FILE_TMPDIR/rootfs.sqsh"
+}
+
+setup() {
+        images_setup
+        require_subids 1001
+}
+
+teardown() {
+        "$NOOK" stop -t 1 "sq-${TEST_MARKER//./-}" >/dev/null 2>&1 || true
+        images_teardown
+}
+
+# record_of NAME KEY: a key of the squashfs part of image NAME's record.
+squashfs_key() {
+        "$NOOK" image inspect "$1" | py 'import json, sys; print(json.load(sys.stdin)["squashfs"][sys.argv[1]])' "$2"
+}
+
+@test "a squashfs file made by tar2sqfs imports as one blob, with no layer unpacked" {
+        import_ok "$SQSH" --name sq:1
+        [ "$IMAGE" = "sq:1" ]
+        run "$NOOK" image inspect sq:1
+        [[ "$output" == *'"format": "squashfs"'* ]] || fail "not recorded as squashfs: $output"
+        local digest
+        digest=$(squashfs_key sq:1 digest)
+        [ "$digest" = "sha256:$(sha256sum <"$SQSH" | cut -d' ' -f1)" ] || fail "the blob is not the file: $digest"
+        cmp "$SQSH" "$STORE/blobs/sha256/${digest#sha256:}" || fail "the stored blob differs from the file"
+        [ -z "$(store_entries layers)" ] || fail "layers were unpacked: $(store_entries layers)"
+        assert_store_tmp_empty
+        run "$NOOK" image ls
+        [[ "$output" == *"sq:1"*"squashfs"* ]] || fail "ls: $output"
+}
+
+@test "a squashfs sandbox shows the owners and modes the image has inside" {
+        import_ok "$SQSH" --name sq:1
+        in_image sq:1 stat -c '%u:%g %a %n' /data/root-owned /data/www /data/user /data/wwwdir /data/suid /data/sgid
+        assert_status 0
+        [[ "$output" == *"0:0 644 /data/root-owned"* ]] || fail "$output"
+        [[ "$output" == *"33:33 644 /data/www"* ]] || fail "www-data's file: $output"
+        [[ "$output" == *"1000:42 640 /data/user"* ]] || fail "a user's file: $output"
+        [[ "$output" == *"33:33 750 /data/wwwdir"* ]] || fail "www-data's directory: $output"
+        [[ "$output" == *"0:0 4755 /data/suid"* ]] || fail "setuid: $output"
+        [[ "$output" == *"0:42 2755 /data/sgid"* ]] || fail "setgid: $output"
+}
+
+@test "writes land in the writable layer with either overlay; a file of www-data keeps its owner when copied up" {
+        import_ok "$SQSH" --name sq:1
+        local overlay
+        for overlay in kernel fuse; do
+                run --separate-stderr "$NOOK" run --overlay "$overlay" sq:1 -- sh -c \
+                        'echo more >>/data/www && echo new >/data/new && rm /data/root-owned && stat -c "%u:%g" /data/www && cat /data/www /data/new && ls /data'
+                assert_status 0
+                [ "${lines[0]}" = "33:33" ] || fail "$overlay: the copied-up file changed owner: $output"
+                [ "${lines[1]}" = "www-data" ] && [ "${lines[2]}" = "more" ] && [ "${lines[3]}" = "new" ] ||
+                        fail "$overlay: $output"
+                [[ "$output" != *root-owned* ]] || fail "$overlay: a removed file is still listed: $output"
+        done
+        # and the image itself is untouched
+        in_image sq:1 cat /data/www
+        [ "$output" = "www-data" ] || fail "a sandbox's write reached the image: $output"
+}
+
+@test "the config beside the squashfs file gives the command, environment, directory and user" {
+        command -v sqfs2tar >/dev/null || skip "host: sqfs2tar is missing (apt-get install squashfs-tools-ng)"
+        # the fixture with www-data in its /etc/passwd, by tools not nook's
+        sqfs2tar "$SQSH" 2>/dev/null | python3 -c '
+import io, sys, tarfile
+src = tarfile.open(fileobj=sys.stdin.buffer, mode="r|")
+out = tarfile.open(fileobj=sys.stdout.buffer, mode="w|", format=tarfile.PAX_FORMAT)
+for m in src:
+    data = src.extractfile(m).read() if m.isfile() else None
+    if m.name.lstrip("./") == "etc/passwd":
+        data += b"www-data:x:33:33:www-data:/var/www:/bin/sh\n"
+        m.size = len(data)
+    out.addfile(m, io.BytesIO(data) if data is not None else None)
+out.close()' | tar2sqfs -q -c gzip "$TMP/web.sqsh" >/dev/null 2>&1 || fail "cannot make web.sqsh"
+        cat >"$TMP/web.json" <<'EOF'
+{"architecture": "amd64", "os": "linux",
+ "config": {"Env": ["PATH=/bin", "GREETING=from-the-config"], "WorkingDir": "/data",
+            "User": "www-data", "Cmd": ["sh", "-c", "id -u; id -g; pwd; echo $GREETING"]}}
+EOF
+        import_ok "$TMP/web.sqsh"
+        [ "$IMAGE" = "web:latest" ] || fail "the name is not the file's: $IMAGE"
+        run --separate-stderr "$NOOK" run web
+        assert_status 0
+        [ "$output" = "$(printf '33\n33\n/data\nfrom-the-config')" ] || fail "$output"
+        # --user names a user of the image's /etc/passwd, kept in the record
+        run --separate-stderr "$NOOK" run --user www-data web -- id -u
+        [ "$output" = 33 ] || fail "--user www-data: $output $stderr"
+}
+
+@test "a persistent sandbox of a squashfs image keeps what it wrote" {
+        import_ok "$SQSH" --name sq:1
+        local name="sq-${TEST_MARKER//./-}"
+        run --separate-stderr "$NOOK" run --name "$name" --persist sq:1 -- sh -c 'echo kept >/data/kept; echo again >>/data/www'
+        assert_status 0
+        run --separate-stderr "$NOOK" run --name "$name" --persist sq:1 -- cat /data/kept /data/www
+        assert_status 0
+        [ "$output" = "$(printf 'kept\nwww-data\nagain')" ] || fail "$output"
+        "$NOOK" rm "$name" || fail "nook rm failed"
+}
+
+@test "squashfuse runs in nook's own process tree for as long as the sandbox, and not after" {
+        import_ok "$SQSH" --name sq:1
+        local name="sq-${TEST_MARKER//./-}" nook_pid daemon i
+        "$NOOK" run -d --name "$name" sq:1 -- sleep 60 >/dev/null || fail "cannot start"
+        nook_pid=$("$NOOK" ps --json | py 'import json, sys; print([s["id"] for s in json.load(sys.stdin) if s["name"] == sys.argv[1]][0])' "$name")
+        daemon=$(pgrep -P "$nook_pid" -x squashfuse) || fail "no squashfuse under nook ($nook_pid)"
+        # the sandbox cannot see it
+        run "$NOOK" enter "$name" -- ps -o comm
+        [[ "$output" != *squashfuse* ]] || fail "the sandbox sees squashfuse: $output"
+        "$NOOK" stop -t 2 "$name" >/dev/null || fail "cannot stop"
+        for i in $(seq 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
+        ! kill -0 "$daemon" 2>/dev/null || fail "squashfuse ($daemon) outlived its sandbox"
+}
+
+@test "a damaged squashfs file is refused in one line, and the store keeps nothing of it" {
+        head -c 8192 "$SQSH" >"$TMP/cut.sqsh"
+        run --separate-stderr "$NOOK" image import "$TMP/cut.sqsh"
+        [ "$status" -ne 0 ] || fail "a cut squashfs file was imported"
+        [ "${#stderr_lines[@]}" -eq 1 ] || fail "not one line: $stderr"
+        [[ "$stderr" == *cut.sqsh* && ( "$stderr" == *damaged* || "$stderr" == *"not a squashfs"* ) ]] || fail "$stderr"
+        [ -z "$(store_entries blobs/sha256)" ] || fail "a blob stayed: $(store_entries blobs/sha256)"
+        [ -z "$(store_entries images)" ] || fail "a record was written"
+        assert_store_tmp_empty
+}
+
+@test "a config beside the squashfs file that is not one is refused, naming it" {
+        cp "$SQSH" "$TMP/bad.sqsh"
+        echo '[1, 2' >"$TMP/bad.json"
+        run --separate-stderr "$NOOK" image import "$TMP/bad.sqsh"
+        [ "$status" -ne 0 ] || fail "imported with a broken config"
+        [[ "$stderr" == *bad.json* ]] || fail "the message does not name the config: $stderr"
+        echo '["not", "an", "object"]' >"$TMP/bad.json"
+        run --separate-stderr "$NOOK" image import "$TMP/bad.sqsh"
+        [ "$status" -ne 0 ] && [[ "$stderr" == *bad.json*"not an image config"* ]] || fail "$stderr"
+        [ -z "$(store_entries images)" ] && [ -z "$(store_entries blobs/sha256)" ] || fail "the store kept something"
+}
+
+@test "without squashfuse a squashfs image does not start: one line saying what to install, nothing left" {
+        import_ok "$SQSH" --name sq:1
+        # a PATH with what nook needs but squashfuse
+        mkdir "$TMP/bin"
+        local p
+        for p in newuidmap newgidmap fuse-overlayfs; do ln -s "$(command -v "$p")" "$TMP/bin/$p"; done
+        run --separate-stderr env PATH="$TMP/bin" "$NOOK" run sq:1 -- true
+        [ "$status" -eq 125 ] || fail "status $status: $stderr"
+        [[ "$stderr" == *"squashfuse is not installed"*"apt-get install squashfuse"* ]] || fail "$stderr"
+        run pgrep -u "$(id -u)" -x squashfuse
+        [ "$status" -ne 0 ] || fail "a squashfuse process is running: $output"
+}
+
+@test "rm and prune take a squashfs image's file out of the store" {
+        import_ok "$SQSH" --name sq:1
+        local digest
+        digest=$(squashfs_key sq:1 digest)
+        "$NOOK" image rm sq:1 >/dev/null || fail "rm failed"
+        [ -f "$STORE/blobs/sha256/${digest#sha256:}" ] || fail "rm alone removed the file (prune does)"
+        "$NOOK" image prune >/dev/null || fail "prune failed"
+        [ ! -e "$STORE/blobs/sha256/${digest#sha256:}" ] || fail "prune kept the squashfs file"
+}
+
+@test "an image exported by nook and imported back runs the same tree" {
+        import_ok "$FIX/rootfs.tar" --name layered:1
+        "$NOOK" image export layered:1 -o "$TMP/back.sqsh" >/dev/null || fail "export failed"
+        import_ok "$TMP/back.sqsh" --name back:1
+        # owners, modes, link targets and contents; not sizes of directories
+        # or link counts, which differ from one file system to another
+        local tree='find /data /bin /etc/passwd | sort | xargs stat -c "%A %u:%g %N"; find /data -type f | sort | xargs md5sum'
+        "$NOOK" run layered:1 -- sh -c "$tree" >"$TMP/a" || fail "the layered image does not run"
+        "$NOOK" run back:1 -- sh -c "$tree" >"$TMP/b" || fail "the squashfs image does not run"
+        [ "$(wc -l <"$TMP/a")" -gt 20 ] || fail "too little seen: $(cat "$TMP/a")"
+        diff "$TMP/a" "$TMP/b" || fail "the trees differ (above)"
+}
