@@ -32,11 +32,12 @@ struct unpack {
         char pipe[BLOCK];       /* decompressed bytes on their way to the tar reader */
         char buf[BLOCK];        /* file data on its way to disk */
         /* every path seen, to refuse duplicates; and directories whose
-           mode is applied last, so a read-only one does not block its own
-           entries */
+           mode and time are applied last, so a read-only one does not block
+           its own entries and no later entry changes its time; implicit:
+           a parent the tar left out, made here (its time alone is set) */
         char **seen;
         size_t n_seen, cap_seen;
-        struct dirmeta { char *path; mode_t mode; struct timespec mtime; } *dirs;
+        struct dirmeta { char *path; mode_t mode; struct timespec mtime; bool implicit; } *dirs;
         size_t n_dirs;
 };
 
@@ -146,6 +147,21 @@ static int remember(struct unpack *u, const char *path, struct nook_err *e)
         return 0;
 }
 
+/* Its mode and time (m, whose path is an allocated copy or NULL, taken
+   over here) are set by finish_dirs, once nothing more is written below it. */
+static int remember_dir(struct unpack *u, struct dirmeta m, struct nook_err *e)
+{
+        struct dirmeta *v = m.path ? reallocarray(u->dirs, u->n_dirs + 1, sizeof(*v)) : NULL;
+
+        if (!v) {
+                free(m.path);
+                return nook_errf(e, ENOMEM, "out of memory");
+        }
+        u->dirs = v;
+        v[u->n_dirs++] = m;
+        return 0;
+}
+
 /* Makes the missing directories of parent (tar files may omit them), one
    component at a time from the layer's root: a loop, not a recursion, so a
    2000-level entry costs two fds, not 2000 stack frames. */
@@ -172,6 +188,11 @@ static int make_parents(struct unpack *u, const char *parent, const char *path, 
                 if (next < 0 && errno == ENOENT) {
                         if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
                                 return nook_errf(e, errno, "layer %s: cannot create the parents of '%s': %m", u->name, path);
+                        /* time 0, as tar2sqfs gives the directories a tar
+                           leaves out: not the time of this import */
+                        int r = remember_dir(u, (struct dirmeta){ strndup(parent, (size_t)(end - parent)), 0, { 0 }, true }, e);
+                        if (r < 0)
+                                return r;
                         next = (int)syscall(SYS_openat2, cur, name, &how, sizeof(how));
                 }
                 if (next < 0 && errno == ELOOP)
@@ -346,23 +367,6 @@ static int make_file(struct unpack *u, int dir, const char *base, struct archive
         return r;
 }
 
-/* Its mode and time are set by finish_dirs, once nothing more is written
-   below it. */
-static int remember_dir(struct unpack *u, struct archive_entry *ae, const char *path, struct nook_err *e)
-{
-        struct dirmeta *v = reallocarray(u->dirs, u->n_dirs + 1, sizeof(*v));
-
-        if (!v)
-                return nook_errf(e, ENOMEM, "out of memory");
-        u->dirs = v;
-        v[u->n_dirs] = (struct dirmeta){ strdup(path), archive_entry_perm(ae) & 07777,
-                                         { archive_entry_mtime(ae), archive_entry_mtime_nsec(ae) } };
-        if (!v[u->n_dirs].path)
-                return nook_errf(e, ENOMEM, "out of memory");
-        u->n_dirs++;
-        return 0;
-}
-
 /* replaced: it stands where this layer put a whiteout, so it must not show
    the lower layers' content (it becomes opaque). */
 static int make_dir(struct unpack *u, int dir, const char *base, struct archive_entry *ae, const char *path,
@@ -384,7 +388,24 @@ static int make_dir(struct unpack *u, int dir, const char *base, struct archive_
             (fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0 ||
              fsetxattr(fd, "user.fuseoverlayfs.opaque", "y", 1, 0) < 0))
                 r = nook_errf(e, errno, "layer %s: cannot mark '%s' opaque: %m", u->name, path);
-        return r < 0 ? r : remember_dir(u, ae, path, e);
+        if (r < 0)
+                return r;
+        return remember_dir(u, (struct dirmeta){ strdup(path), archive_entry_perm(ae) & 07777,
+                                                 { archive_entry_mtime(ae), archive_entry_mtime_nsec(ae) }, false }, e);
+}
+
+/* The owner and time of a symlink or a FIFO, base in dir, as the tar gives
+   them: set on the entry itself (never followed, never opened), so that two
+   imports of one layer are alike. */
+static int set_owner_time_at(struct unpack *u, int dir, const char *base, struct archive_entry *ae, const char *path,
+                             struct nook_err *e)
+{
+        struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { archive_entry_mtime(ae), archive_entry_mtime_nsec(ae) } };
+        int r = set_owner(u, dir, base, ae, -1, path, e);
+
+        if (r == 0 && utimensat(dir, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                r = nook_errf(e, errno, "layer %s: cannot set the time of '%s': %m", u->name, path);
+        return r;
 }
 
 /* The entry itself, base in the directory fd dir, by its type. */
@@ -399,11 +420,11 @@ static int make_entry(struct unpack *u, int dir, const char *base, struct archiv
         case AE_IFLNK:
                 if (symlinkat(archive_entry_symlink(ae), dir, base) < 0)
                         return nook_errf(e, errno, "layer %s: cannot create symlink '%s': %m", u->name, path);
-                return set_owner(u, dir, base, ae, -1, path, e);
+                return set_owner_time_at(u, dir, base, ae, path, e);
         case AE_IFIFO:
                 if (mknodat(dir, base, S_IFIFO | (archive_entry_perm(ae) & 07777), 0) < 0)
                         return nook_errf(e, errno, "layer %s: cannot create fifo '%s': %m", u->name, path);
-                return set_owner(u, dir, base, ae, -1, path, e);
+                return set_owner_time_at(u, dir, base, ae, path, e);
         case AE_IFCHR:
         case AE_IFBLK:
                 /* device nodes are never created: a sandbox gets its own /dev */
@@ -450,23 +471,39 @@ static int extract_one(struct unpack *u, struct archive_entry *ae, struct nook_e
         return make_entry(u, dir, base, ae, path, replaced, e);
 }
 
-/* Directory modes last, deepest first, once nothing more is written. */
+static int finish_dir(struct unpack *u, const struct dirmeta *d, struct nook_err *e)
+{
+        struct open_how how = {
+                .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, d->mtime };
+        _cleanup_close_ int fd = (int)syscall(SYS_openat2, u->root, d->path, &how, sizeof(how));
+
+        if (fd < 0)
+                return nook_errf(e, errno, "layer %s: directory '%s': %m", u->name, d->path);
+        if (!d->implicit && fchmod(fd, d->mode) < 0)
+                return nook_errf(e, errno, "layer %s: chmod '%s': %m", u->name, d->path);
+        if (futimens(fd, ts) < 0)
+                return nook_errf(e, errno, "layer %s: cannot set the time of '%s': %m", u->name, d->path);
+        return 0;
+}
+
+/* Directory modes and times last, once nothing more is written: the
+   parents the tar left out first (one may have an entry of its own later
+   in the tar, whose time wins), then the entries' own, deepest first (a
+   mode without search permission would block what is below). */
 static int finish_dirs(struct unpack *u, struct nook_err *e)
 {
-        for (size_t i = u->n_dirs; i-- > 0;) {
-                struct open_how how = {
-                        .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
-                        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-                };
-                _cleanup_close_ int fd = (int)syscall(SYS_openat2, u->root, u->dirs[i].path, &how, sizeof(how));
-                if (fd < 0)
-                        return nook_errf(e, errno, "layer %s: directory '%s': %m", u->name, u->dirs[i].path);
-                if (fchmod(fd, u->dirs[i].mode) < 0)
-                        return nook_errf(e, errno, "layer %s: chmod '%s': %m", u->name, u->dirs[i].path);
-                struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, u->dirs[i].mtime };
-                futimens(fd, ts);
-        }
-        return 0;
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && i < u->n_dirs; i++)
+                if (u->dirs[i].implicit)
+                        r = finish_dir(u, &u->dirs[i], e);
+        for (size_t i = u->n_dirs; r == 0 && i-- > 0;)
+                if (!u->dirs[i].implicit)
+                        r = finish_dir(u, &u->dirs[i], e);
+        return r;
 }
 
 static void unpack_free(struct unpack *u)

@@ -88,7 +88,7 @@ static int open_fds(pid_t child, int ready[2], int exitp[2], int *userns_fd, int
         if (STR_FMT(path, "/proc/%d/ns/user", (int)child) == 0)
                 *userns_fd = open(path, O_RDONLY | O_CLOEXEC);
         if (*userns_fd >= 0 && STR_FMT(path, "/proc/%d/ns/net", (int)child) == 0)
-                *netns_fd = open(path, O_RDONLY);       /* inherited on purpose */
+                *netns_fd = open(path, O_RDONLY | O_CLOEXEC);
         if (*netns_fd >= 0)
                 return 0;
         int err = errno;
@@ -98,6 +98,32 @@ static int open_fds(pid_t child, int ready[2], int exitp[2], int *userns_fd, int
         close_pair(ready);
         close_pair(exitp);
         return nook_errf(e, err, "cannot join the sandbox to start slirp4netns: %m");
+}
+
+/* A unix socket's path as sun_path can hold it (108 bytes): the path
+   itself, or, when it is longer (a run directory under a long
+   RuntimeDir=), /proc/self/fd/N/NAME, N its directory opened O_PATH in
+   *dir_fd (close-on-exec), which the caller keeps open as long as the name
+   is used. */
+static int socket_name(const char *path, char *name, size_t size, int *dir_fd)
+{
+        *dir_fd = -1;
+        if (str_fmt(name, size, "%s", path) == 0)
+                return 0;
+        const char *slash = strrchr(path, '/');
+        if (!slash || slash == path)
+                return -ENAMETOOLONG;
+        _cleanup_free_ char *dir = strndup(path, (size_t)(slash - path));
+        if (!dir)
+                return -ENOMEM;
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = str_fmt(name, size, "/proc/self/fd/%d/%s", fd, slash + 1);
+        if (r < 0)
+                return r;
+        *dir_fd = steal_fd(&fd);
+        return 0;
 }
 
 /* Its words, each an allocated copy, in argv (at most 16). */
@@ -169,6 +195,8 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
 {
         int ready[2], exitp[2], userns_fd, netns_fd;
         char *argv[16] = { 0 };
+        char api[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+        _cleanup_close_ int api_dir = -1;
 
         memset(s, 0, sizeof(*s));
         s->exit_fd = -1;
@@ -177,14 +205,19 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
         s->log = str_dupf("%s/slirp.log", rundir);
         if (!s->api || !s->log)
                 return nook_errf(e, ENOMEM, "out of memory");
-        int r = open_fds(child, ready, exitp, &userns_fd, &netns_fd, e);
+        int r = socket_name(s->api, api, sizeof(api), &api_dir);
+        if (r < 0)
+                return nook_errf(e, r, "cannot name slirp4netns's API socket in %s: %m", rundir);
+        r = open_fds(child, ready, exitp, &userns_fd, &netns_fd, e);
         if (r < 0)
                 return r;
-        r = slirp_argv(net, s->api, ready[1], exitp[0], netns_fd, argv);
+        r = slirp_argv(net, api, ready[1], exitp[0], netns_fd, argv);
         struct nook_err fe = { 0 };
         /* only the fds it is told about survive exec (the user namespace's
-           is used before it, by setns) */
-        pid_t pid = r < 0 ? r : launcher_fork_keep(&s->pidfd, (int[]){ ready[1], exitp[0], netns_fd }, 3, &fe);
+           is used before it, by setns); the run directory's, when its API
+           socket is named through it, by the same number as here */
+        int keep[] = { ready[1], exitp[0], netns_fd, api_dir };
+        pid_t pid = r < 0 ? r : launcher_fork_keep(&s->pidfd, keep, api_dir >= 0 ? 4 : 3, &fe);
         if (pid == 0) {
                 launcher_log_output(s->log);
                 slirp_exec(userns_fd, argv);
@@ -212,11 +245,15 @@ static json_t *api_call(const char *path, json_t *req, struct nook_err *e)
         _cleanup_free_ char *buf = NULL;
         size_t used = 0;
 
-        if (strlen(path) >= sizeof(sa.sun_path)) {
-                nook_errf(e, ENAMETOOLONG, "the slirp4netns API socket path %s is too long", path);
+        /* through a directory fd of this call's own when the path is too
+           long, as slirp4netns was given it */
+        _cleanup_close_ int dir = -1;
+        int r = socket_name(path, sa.sun_path, sizeof(sa.sun_path), &dir);
+
+        if (r < 0) {
+                nook_errf(e, r, "cannot reach slirp4netns's API socket %s: %m", path);
                 return NULL;
         }
-        strcpy(sa.sun_path, path);
         if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 nook_errf(e, errno, "cannot reach slirp4netns's API socket: %m");
                 return NULL;

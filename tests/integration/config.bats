@@ -224,6 +224,55 @@ map_lines() {
         [ -z "$(ls -A "$long/run" | grep -v '^name-\|lock')" ] || fail "left behind: $(ls -A "$long/run")"
 }
 
+# free_port: a port in 20000-40000 that nothing holds on 127.0.0.1 now.
+free_port() {
+        local p
+        for _ in $(seq 50); do
+                p=$((20000 + RANDOM % 20001))
+                python3 -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$p" 2>/dev/null &&
+                        { echo "$p"; return 0; }
+        done
+        fail "no free port in 20000-40000 after 50 tries"
+}
+
+# page_served PORT: the host's 127.0.0.1:PORT answers GET /page with this
+# test's page (one try, 1 s at most).
+page_served() {
+        [ "$(python3 -c 'import sys, urllib.request as u; sys.stdout.write(u.urlopen(sys.argv[1], timeout=1).read().decode())' \
+                "http://127.0.0.1:$1/page" 2>/dev/null)" = "served $TEST_MARKER" ]
+}
+
+# served_or_gone PORT PID:START: the page is served, or nook has ended.
+served_or_gone() { page_served "$1" || ! proc_alive "$2"; }
+
+@test "a RuntimeDir= path of 200+ characters holds slirp4netns's API socket: a published port is reached" {
+        command -v slirp4netns >/dev/null || skip "host: slirp4netns is not installed (apt-get install slirp4netns)"
+        [ -c /dev/net/tun ] && [ -r /dev/net/tun ] && [ -w /dev/net/tun ] || skip "host: /dev/net/tun is not usable"
+        command -v busybox >/dev/null || skip "host: busybox serves the page"
+        local long="$TMP/$(printf 'd%.0s' {1..100})/$(printf 'e%.0s' {1..100})" port me
+        mkdir -p "$long" "$TMP/www"
+        [ "${#long}" -gt 200 ] || fail "the path is too short: ${#long}"
+        echo "served $TEST_MARKER" >"$TMP/www/page"
+        site "[Run]" "RuntimeDir=$long/run"
+        # a port taken between free_port and nook: another one
+        for _ in 1 2 3; do
+                port=$(free_port)
+                env -u XDG_RUNTIME_DIR "$NOOK" run --net slirp -p "127.0.0.1:$port:8080" --ro-bind "$TMP/www" -- \
+                        timeout 20 busybox httpd -f -p 8080 -h "$TMP/www" >"$TMP/nook.log" 2>&1 </dev/null 3>&- &
+                me="$!:"
+                proc_stat "$!" && me="$!:$STAT_START" && STARTED_PIDS+=("$me")
+                disown "$!"
+                wait_until 100 served_or_gone "$port" "$me" ||
+                        fail "no page on 127.0.0.1:$port within 10 s, and nook still runs:" "$(cat "$TMP/nook.log")"
+                proc_alive "$me" && break
+                grep -q "cannot publish.*:$port " "$TMP/nook.log" || break
+        done
+        page_served "$port" || fail "no page on 127.0.0.1:$port under a long RuntimeDir=:" "$(cat "$TMP/nook.log")"
+        kill -TERM "${me%%:*}"
+        wait_until 50 none_alive "$me" || fail "nook did not end on SIGTERM"
+        [ -z "$(ls -A "$long/run" | grep -v '^name-\|lock')" ] || fail "left behind: $(ls -A "$long/run")"
+}
+
 @test "the user's nook.conf stays read-only inside, also where it is a link to elsewhere" {
         mkdir "$TMP/dotfiles"
         printf '[Defaults]\nMap=auto\n' >"$TMP/dotfiles/nook.conf"

@@ -26,7 +26,11 @@ setup() {
         images_skip_without_fixtures
 }
 
-teardown() { common_teardown; }
+teardown() {
+        local d
+        for d in "$TMP"/store-*; do images_remove_tree "$d"; done
+        common_teardown
+}
 
 # listing FILE: "mode owner path" of every entry, as unsquashfs sees them
 listing() {
@@ -125,4 +129,28 @@ for m in tarfile.open(sys.argv[1]):
         [ "$(stat -c %a "$TMP/out/l.sqsh")" = 640 ] && [ "$(stat -c %a "$TMP/out/l.json")" = 640 ] ||
                 fail "modes: $(stat -c '%n %a' "$TMP/out"/*)"
         [ -z "$(ls "$TMP/out" | grep tmp)" ] || fail "temporary files left: $(ls "$TMP/out")"
+}
+
+# entry_times FILE: "mtime name" of every entry of a squashfs file, to the
+# second (unsquashfs lists minutes), through sqfs2tar where it is installed.
+entry_times() {
+        command -v sqfs2tar >/dev/null || { unsquashfs -lln "$1"; return 0; }
+        sqfs2tar "$1" 2>/dev/null | python3 -c '
+import sys, tarfile
+for m in tarfile.open(fileobj=sys.stdin.buffer, mode="r|"):
+    print(m.mtime, m.name)'
+}
+
+@test "one image imported into two stores at different times exports to the same bytes" {
+        # symlinks (busybox's applets, and one more), a FIFO, and parents
+        # the layers' tars leave out (data/, d/d/d/): each made at import
+        derive_oci "$TMP/oci" --fifo data/fifo --symlink data/link ../bin/busybox --deep-file 3
+        "$NOOK" image import --store "$TMP/store-1" "$TMP/oci" --name same:1 >/dev/null || fail "the first import failed"
+        sleep 1
+        "$NOOK" image import --store "$TMP/store-2" "$TMP/oci" --name same:1 >/dev/null || fail "the second import failed"
+        "$NOOK" image export --store "$TMP/store-1" same:1 -o "$TMP/one.sqsh" >/dev/null || fail "the first export failed"
+        "$NOOK" image export --store "$TMP/store-2" same:1 -o "$TMP/two.sqsh" >/dev/null || fail "the second export failed"
+        cmp "$TMP/one.sqsh" "$TMP/two.sqsh" ||
+                fail "two imports of one image export differently:" \
+                        "$(diff <(entry_times "$TMP/one.sqsh") <(entry_times "$TMP/two.sqsh") | head -20)"
 }
