@@ -9,7 +9,32 @@
 
 #include "image/image-export.h"
 #include "image/store.h"
+#include "image/store-publish.h"
+#include "image/store-shared.h"
+#include "cli/conf-load.h"
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
+
+static void publish_usage(FILE *out)
+{
+        fputs("Usage: nook image publish NAME DIR [--name NEW[:TAG]] [--store DIR] [--map MODE]\n"
+              "\n"
+              "Writes image NAME of your store into the shared image store DIR as a\n"
+              "squashfs image (exported first when it is a layered one) with its record,\n"
+              "for every user whose nook.conf names DIR in [Store] Shared=. Its files are\n"
+              "readable by all (0644, directories 0755); DIR's own mode says who reaches\n"
+              "them. Readers never see half an image; when NAME is in DIR already (or\n"
+              "another publisher wins the race for it), publish fails and changes nothing.\n"
+              "Needs tar2sqfs (squashfs-tools-ng) for a layered image.\n"
+              "\n"
+              "      --name NEW        the name it has in DIR (default: NAME)\n"
+              "      --store DIR       your image store (default $XDG_DATA_HOME/nook)\n"
+              "      --map MODE        the mapping the store's layers were unpacked with:\n"
+              "                        auto (default), range or single\n"
+              "\n"
+              "See nook(1), IMAGES, and nook.conf(5), [Store].\n",
+              out);
+}
 
 static void usage(FILE *out)
 {
@@ -31,6 +56,7 @@ static void usage(FILE *out)
 
 struct export_args {
         const char *store, *output, *name;
+        const char *as;         /* publish --name */
         enum userns_mode map;
 };
 
@@ -47,11 +73,12 @@ static int parse_map(const char *s, enum userns_mode *out)
 }
 
 /* 0 to go on, 1 when the help was printed, -EINVAL after a message. */
-static int parse(int argc, char **argv, struct export_args *a)
+static int parse(int argc, char **argv, struct export_args *a, bool publish)
 {
         static const struct option opts[] = {
                 { "output", required_argument, NULL, 'o' }, { "store", required_argument, NULL, 's' },
                 { "map", required_argument, NULL, 'm' },    { "help", no_argument, NULL, 'h' },
+                { "name", required_argument, NULL, 'n' },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -60,20 +87,41 @@ static int parse(int argc, char **argv, struct export_args *a)
         opterr = 0;
         while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
                 switch (c) {
-                case 'o': a->output = optarg; break;
+                case 'o':
+                        if (publish)
+                                goto unknown;
+                        a->output = optarg;
+                        break;
                 case 's': a->store = optarg; break;
+                case 'n':
+                        if (!publish)
+                                goto unknown;
+                        a->as = optarg;
+                        break;
                 case 'm':
                         if (parse_map(optarg, &a->map) < 0) {
                                 fprintf(stderr, "nook: --map '%s' is not one of auto, range, single\n", nook_val(optarg));
                                 return -EINVAL;
                         }
                         break;
-                case 'h': usage(stdout); return 1;
+                case 'h':
+                        publish ? publish_usage(stdout) : usage(stdout);
+                        return 1;
                 default:
-                        fprintf(stderr, "nook: unknown option '%s' for 'nook image export' (see 'nook image export --help')\n",
-                                nook_val(argv[optind - 1]));
+                unknown:
+                        fprintf(stderr, "nook: unknown option '%s' for 'nook image %s' (see 'nook image %s --help')\n",
+                                nook_val(argv[optind - 1]), argv[0], argv[0]);
                         return -EINVAL;
                 }
+        }
+        if (publish) {
+                if (optind != argc - 2) {
+                        fprintf(stderr, "nook: image publish takes an image NAME and a directory DIR (see 'nook image publish --help')\n");
+                        return -EINVAL;
+                }
+                a->name = argv[optind];
+                a->output = argv[optind + 1];
+                return 0;
         }
         if (optind != argc - 1 || !a->output) {
                 fprintf(stderr, "nook: image export takes one image NAME and -o FILE (see 'nook image export --help')\n");
@@ -83,37 +131,71 @@ static int parse(int argc, char **argv, struct export_args *a)
         return 0;
 }
 
-int cmd_image_export(int argc, char **argv)
+/* The image a.name, found in the user's store or a shared one, held (the
+   user's own: rm waits while it is read; a shared store has no rm and no
+   lock), and the mapping to read it with. 0, or -errno with e filled. */
+static int open_image(const struct export_args *a, const struct store_search *ss, struct store *s, char *norm,
+                      size_t size, int *lock, struct userns_map *m, struct nook_err *e)
+{
+        json_t *rec = NULL;
+        int r = store_normalize_name(a->name, norm, size, e);
+
+        *lock = -1;
+        if (r == 0)
+                r = store_find_image(ss, norm, s, &rec, e);
+        json_decref(rec);
+        if (r == 0 && !s->shared && (*lock = store_image_lock(s, norm, false, e)) < 0)
+                r = *lock;
+        return r == 0 ? userns_map_choose(m, a->map, e) : r;
+}
+
+/* export and publish: parse, open the image, do the work, print. */
+static int run_command(int argc, char **argv, bool publish)
 {
         struct export_args a = { 0 };
+        struct store_search ss = { 0 };
+        char **shared = NULL;
         struct nook_err e = { 0 };
-        struct store s;
+        struct store s = { .dfd = -1 };
         struct userns_map m;
-        char norm[512];
-        int r = parse(argc, argv, &a);
+        char norm[512], as[512];
+        int lock = -1;
+        int r = parse(argc, argv, &a, publish);
 
+        if (r == 0)
+                r = cli_conf_image_stores(&a.store, &shared, &ss.n_shared);
         if (r != 0)
                 return r > 0 ? 0 : 125;
-        r = store_normalize_name(a.name, norm, sizeof(norm), &e);
+        ss.own = a.store;
+        ss.shared = shared;
+        r = open_image(&a, &ss, &s, norm, sizeof(norm), &lock, &m, &e);
+        if (r == 0 && publish)
+                r = store_normalize_name(a.as ? a.as : a.name, as, sizeof(as), &e);
         if (r == 0)
-                r = store_open(&s, a.store, &e);
+                r = publish ? store_publish(&s, norm, as, a.output, &m, &e) : image_export(&s, norm, a.output, &m, &e);
+        if (lock >= 0)
+                close(lock);
+        store_close(&s);
+        strv_free(shared);
         if (r < 0) {
                 nook_err_print(&e);
                 return 125;
         }
-        /* the image stays as it is while it is read: rm waits */
-        int lock = store_image_lock(&s, norm, false, &e);
-        r = lock < 0 ? lock : userns_map_choose(&m, a.map, &e);
-        if (r == 0)
-                r = image_export(&s, norm, a.output, &m, &e);
-        if (lock >= 0)
-                close(lock);
-        store_close(&s);
-        if (r < 0) {
-                nook_err_print(&e);
-                return 125;
+        if (publish) {
+                printf("%s\n", as);
+                return 0;
         }
         _cleanup_free_ char *cfg = image_export_config_path(a.output);
         printf("%s\n%s\n", a.output, cfg ? cfg : "");
         return 0;
+}
+
+int cmd_image_export(int argc, char **argv)
+{
+        return run_command(argc, argv, false);
+}
+
+int cmd_image_publish(int argc, char **argv)
+{
+        return run_command(argc, argv, true);
 }

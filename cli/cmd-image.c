@@ -16,6 +16,7 @@
 #include "cli/cmd-image-export.h"
 #include "image/image-import.h"
 #include "image/store.h"
+#include "image/store-shared.h"
 #include "cli/conf-load.h"
 #include "lib/cleanup.h"
 #include "lib/launcher.h"
@@ -31,7 +32,8 @@ static void usage(FILE *out)
               "                        (plain, gzip, zstd or xz) or a rootfs directory\n"
               "  pull REF [--tls-verify=false]  fetch REF (e.g. docker.io/library/alpine:3.19)\n"
               "                        with skopeo, then import it under that name\n"
-              "  ls [--json]           list the images in the store\n"
+              "  ls [--json]           list the images in your store, then those of the\n"
+              "                        shared stores ([Store] Shared= in nook.conf)\n"
               "  inspect NAME          print an image's record (config, layers) as JSON\n"
               "  rm NAME               remove an image (its layers stay until prune)\n"
               "  prune                 remove the layers and blobs no image uses\n"
@@ -39,6 +41,9 @@ static void usage(FILE *out)
               "                        blobs and layers are there (exit 1 if not)\n"
               "  export NAME -o FILE.sqsh   the image as one squashfs file, its config\n"
               "                        beside it (nook image export --help)\n"
+              "  publish NAME DIR      the image into the shared store DIR, as squashfs,\n"
+              "                        for those whose nook.conf has [Store] Shared=DIR\n"
+              "                        (nook image publish --help)\n"
               "\n"
               "Options for every command:\n"
               "      --store DIR       the image store (default $XDG_DATA_HOME/nook)\n"
@@ -58,23 +63,9 @@ struct image_args {
         bool no_tls_verify;
         char **pos;
         int n_pos;
+        char **shared;          /* [Store] Shared=, in order */
+        size_t n_shared;
 };
-
-/* nook.conf's [Store] Path= where no --store is given (the configuration
-   lives as long as the command); its RuntimeDir= for rm's running check. */
-static int conf_defaults(struct image_args *a)
-{
-        static struct nook_conf conf;
-        struct nook_err e = { 0 };
-
-        if (cli_conf_load_simple(&conf, &e) < 0) {
-                nook_err_print(&e);
-                return -EINVAL;
-        }
-        if (!a->store)
-                a->store = conf_get(&conf, CONF_STORE_PATH);
-        return 0;
-}
 
 static int parse(int argc, char **argv, struct image_args *a)
 {
@@ -126,7 +117,7 @@ static int parse(int argc, char **argv, struct image_args *a)
         }
         a->pos = argv + optind;
         a->n_pos = argc - optind;
-        return conf_defaults(a);
+        return cli_conf_image_stores(&a->store, &a->shared, &a->n_shared);
 }
 
 static int fail(const struct nook_err *e)
@@ -249,6 +240,7 @@ struct ls_ctx {
         bool json;
         json_t *all;
         const struct store *s;
+        json_t *seen;           /* names listed so far: a set */
 };
 
 /* JSON gives times as RFC 3339 UTC strings: "imported" as seconds becomes one */
@@ -305,21 +297,28 @@ static json_int_t image_size(const struct store *s, const json_t *rec)
         return sq ? json_integer_value(json_object_get(sq, "size")) : layers_size(s, json_object_get(rec, "layers"));
 }
 
+/* One image: its store is "" for the user's own, else the shared store's
+   directory; an image of a shared store that a name of the user's hides is
+   listed as hidden (nook run takes the user's). */
 static int ls_one(const char *name, json_t *rec, void *arg)
 {
         struct ls_ctx *c = arg;
         json_t *ls = json_object_get(rec, "layers");
+        const char *store = c->s->shared ? c->s->root : "";
+        bool hidden = c->s->shared && json_object_get(c->seen, name);
 
+        json_object_set_new(c->seen, name, json_true());
         if (c->json) {
-                json_array_append_new(c->all, json_pack("{s:s,s:O,s:I,s:I,s:o}", "name", name, "config_digest",
+                json_array_append_new(c->all, json_pack("{s:s,s:O,s:I,s:I,s:o,s:s,s:b}", "name", name, "config_digest",
                                                         json_object_get(rec, "config_digest"), "layers",
                                                         (json_int_t)json_array_size(ls), "size", image_size(c->s, rec),
-                                                        "imported", imported_json(rec)));
+                                                        "imported", imported_json(rec), "store", store, "hidden", hidden));
                 return 0;
         }
         const char *cd = json_string_value(json_object_get(rec, "config_digest"));
-        printf("%-40s %-14.12s %6zu  %s\n", name, cd ? cd + 7 : "?", json_array_size(ls),
-               json_string_value(json_object_get(rec, "format")) ?: "");
+        printf("%-40s %-14.12s %6zu  %-16s %s%s\n", name, cd ? cd + 7 : "?", json_array_size(ls),
+               json_string_value(json_object_get(rec, "format")) ?: "", c->s->shared ? store : "yours",
+               hidden ? " (hidden by yours)" : "");
         return 0;
 }
 
@@ -327,14 +326,26 @@ static int do_ls(struct image_args *a)
 {
         struct store s;
         struct nook_err e = { 0 };
-        struct ls_ctx c = { .json = a->json, .all = json_array() };
+        struct ls_ctx c = { .json = a->json, .all = json_array(), .seen = json_object() };
 
         if (store_open(&s, a->store, &e) < 0)
                 return fail(&e);
         c.s = &s;
         if (!a->json)
-                printf("%-40s %-14s %6s  %s\n", "NAME", "ID", "LAYERS", "FROM");
+                printf("%-40s %-14s %6s  %-16s %s\n", "NAME", "ID", "LAYERS", "FROM", "STORE");
         store_image_each(&s, ls_one, &c);
+        for (size_t i = 0; i < a->n_shared; i++) {
+                struct store sh;
+                struct nook_err se = { 0 };
+                if (store_open_shared(&sh, a->shared[i], &se) < 0)
+                        fprintf(stderr, "nook: %s ([Store] Shared= in nook.conf)\n", se.msg);
+                else {
+                        c.s = &sh;
+                        store_image_each(&sh, ls_one, &c);
+                }
+                store_close(&sh);
+        }
+        json_decref(c.seen);
         if (a->json) {
                 json_dumpf(c.all, stdout, JSON_INDENT(2));
                 putchar('\n');
@@ -356,12 +367,13 @@ static int do_inspect(struct image_args *a)
                 fprintf(stderr, "nook: image inspect takes one NAME\n");
                 return 125;
         }
-        r = store_open(&s, a->store, &e);
+        const struct store_search ss = { a->store, a->shared, a->n_shared };
+        s = (struct store){ .dfd = -1 };
+        r = store_normalize_name(a->pos[0], name, sizeof(name), &e);
         if (r == 0)
-                r = store_normalize_name(a->pos[0], name, sizeof(name), &e);
-        if (r == 0)
-                r = store_image_load(&s, name, &rec, &e);
+                r = store_find_image(&ss, name, &s, &rec, &e);
         if (r == 0) {
+                json_object_set_new(rec, "store", json_string(s.shared ? s.root : ""));
                 json_object_set_new(rec, "size", json_integer(image_size(&s, rec)));
                 json_object_set_new(rec, "imported", imported_json(rec));
         }
@@ -371,6 +383,25 @@ static int do_inspect(struct image_args *a)
         json_dumpf(rec, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         putchar('\n');
         json_decref(rec);
+        return 0;
+}
+
+/* rm of a name that only a shared store has: refused, naming the store
+   (nook never changes one). 0 when the user's store has the name, or no
+   store has it (store_image_remove says so). */
+static int refuse_shared(const struct image_args *a, const struct store *own, const char *name, struct nook_err *e)
+{
+        char rel[1024];
+        struct stat st;
+
+        if (store_record_rel(name, rel, sizeof(rel)) < 0 || fstatat(own->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                return 0;
+        for (size_t i = 0; i < a->n_shared; i++) {
+                const struct store_search one = { .own = own->root, .shared = &a->shared[i], .n_shared = 1 };
+                if (store_search_has(&one, name))
+                        return nook_errf(e, EPERM, "image %s is in the shared store %s, which nook does not change: its owner removes it there (%s/%s)",
+                                         name, a->shared[i], a->shared[i], rel);
+        }
         return 0;
 }
 
@@ -390,8 +421,10 @@ static int do_rm(struct image_args *a)
         int lock = store_lock(&s, true, &e);
         for (int i = 0; lock >= 0 && i < a->n_pos && r == 0; i++) {
                 r = store_normalize_name(a->pos[i], name, sizeof(name), &e);
+                if (r == 0)
+                        r = refuse_shared(a, &s, name, &e);
                 int busy = r == 0 ? store_image_lock(&s, name, true, &e) : -1;
-                if (busy < 0)
+                if (r == 0 && busy < 0)
                         r = busy;
                 if (r == 0)
                         r = store_image_remove(&s, name, &e);
@@ -666,6 +699,8 @@ int cmd_image(int argc, char **argv)
         }
         if (strcmp(sub, "export") == 0)
                 return cmd_image_export(argc - 1, argv + 1);
+        if (strcmp(sub, "publish") == 0)
+                return cmd_image_publish(argc - 1, argv + 1);
         int r = parse(argc - 1, argv + 1, &a);
         if (r != 0)
                 return r > 0 ? 0 : 125;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/cleanup.h"
+#include "lib/strutil.h"
 #include "spec/host.h"
 #include "state/rundir.h"
 
@@ -90,4 +91,30 @@ void cli_conf_load_quietly(struct nook_conf *c)
         struct nook_err e = { 0 };
 
         (void)load_alone(c, true, &e);
+}
+
+int cli_conf_shared_dirs(const struct nook_conf *c, char ***v, size_t *n)
+{
+        for (size_t i = 0; c && i < c->n_shared; i++)
+                if (strv_push(v, n, c->shared[i].value) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+int cli_conf_image_stores(const char **store, char ***shared, size_t *n)
+{
+        static struct nook_conf conf;
+        struct nook_err e = { 0 };
+
+        if (cli_conf_load_simple(&conf, &e) < 0) {
+                nook_err_print(&e);
+                return -EINVAL;
+        }
+        if (!*store)
+                *store = conf_get(&conf, CONF_STORE_PATH);
+        if (cli_conf_shared_dirs(&conf, shared, n) < 0) {
+                fprintf(stderr, "nook: out of memory\n");
+                return -EINVAL;
+        }
+        return 0;
 }

@@ -28,6 +28,15 @@ int cli_conf_load_or_fail(struct nook_conf *c, const struct vars *vs, struct noo
    the host facts and variables read here. */
 int cli_conf_load_simple(struct nook_conf *c, struct nook_err *e);
 
+/* The directories of every [Store] Shared= of c, in order, pushed onto *v
+   (a vector to free): 0 or -ENOMEM. */
+int cli_conf_shared_dirs(const struct nook_conf *c, char ***v, size_t *n);
+
+/* For the image commands: [Store] Path= into *store unless one is given
+   (--store), and every Shared= onto *shared; the configuration is kept for
+   the life of the process. A bad configuration is printed: -EINVAL. */
+int cli_conf_image_stores(const char **store, char ***shared, size_t *n);
+
 /* The same without a word: a bad configuration leaves the defaults (for
    nook doctor, whose run directory line follows RuntimeDir=). */
 void cli_conf_load_quietly(struct nook_conf *c);

@@ -496,7 +496,7 @@ static bool on_path(const char *name)
 /* The names near name among the profiles and images, quoted and joined
    ("'a', 'b' or 'c'"), as many whole ones as fit in a message; "" when
    none is near. */
-static int near_names(const char *name, const struct profile_env *pe, const char *store, struct buf *hint)
+static int near_names(const char *name, const struct profile_env *pe, const struct store_search *ss, struct buf *hint)
 {
         char **profiles = NULL, **images = NULL;
         size_t np = 0, ni = 0;
@@ -504,7 +504,7 @@ static int near_names(const char *name, const struct profile_env *pe, const char
         int r = 0;
 
         (void)profile_names(pe, &profiles, &np);
-        (void)image_names(store, &images, &ni);
+        (void)image_names(ss, &images, &ni);
         const char *all[np + ni + 1];
         for (size_t i = 0; i < np; i++)
                 all[i] = profiles[i];
@@ -525,11 +525,12 @@ static int near_names(const char *name, const struct profile_env *pe, const char
 /* `nook run NAME -- CMD` where NAME is no profile, no image and no
    command: most likely a misspelt profile or image, so say that, with the
    names it may have meant. */
-static int unknown_name(const char *name, const struct profile_env *pe, const char *store, struct nook_err *e)
+static int unknown_name(const char *name, const struct profile_env *pe, const struct store_search *ss,
+                        struct nook_err *e)
 {
         _cleanup_(buf_free) struct buf hint = { 0 };
 
-        if (near_names(name, pe, store, &hint) < 0)
+        if (near_names(name, pe, ss, &hint) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
         if (hint.len)
                 return nook_errf(e, ENOENT, "no profile or image is named '%s', nor is it a command (did you mean %s?)",
@@ -589,12 +590,13 @@ int run_args_parse(struct run_args *a, int argc, char **argv, const struct profi
         /* a first word that names an image or a profile (and no --profile)
            is one, unless "--" came before it */
         bool named = !a->profile && !a->dashdash && first < argc && pe;
-        if (named && !profile_exists(pe, argv[first]) && image_exists(a->direct.store, argv[first]))
+        const struct store_search ss = { a->direct.store, a->direct.shared_stores, a->direct.n_shared_stores };
+        if (named && !profile_exists(pe, argv[first]) && image_exists(&ss, argv[first]))
                 return take_image(a, argc, argv, first, e);
         if (named && !a->noprofile && profile_exists(pe, argv[first]))
                 return take_profile(a, argc, argv, first, e);
         if (!a->profile && !a->noprofile && !a->dashdash && pe && first + 1 < argc && strcmp(argv[first + 1], "--") == 0 &&
             !strchr(argv[first], '/') && !on_path(argv[first]))
-                return unknown_name(argv[first], pe, a->direct.store, e);
+                return unknown_name(argv[first], pe, &ss, e);
         return copy_command(a, argc, argv, first, e);
 }

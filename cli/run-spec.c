@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/conf-load.h"
 #include "cli/run-options.h"
 #include "cred/userns.h"
 #include "lib/cleanup.h"
@@ -191,6 +192,9 @@ static int merge_profile_and_options(const struct run_args *a, const struct nook
 static int resolve_image(struct run_args *a, struct nook_spec *s, struct nook_err *e)
 {
         s->store = steal_ptr(&a->direct.store);
+        s->shared_stores = steal_ptr(&a->direct.shared_stores);
+        s->n_shared_stores = a->direct.n_shared_stores;
+        a->direct.n_shared_stores = 0;
         s->map_mode = a->direct.map_mode;
         if (!s->image && s->persist)
                 return nook_errf(e, EINVAL, "--persist keeps the writable layer of an image: give one (nook run --name NAME --persist IMAGE)");
@@ -268,13 +272,15 @@ static int build_spec(struct run_args *a, const struct nook_conf *conf, const st
 }
 
 /* [Store] Path= and [Defaults] Map= as if given first: --store and --map
-   replace them. */
+   replace them; [Store] Shared= as it is (searched after either). */
 static int conf_direct_defaults(struct run_args *a, const struct nook_conf *conf, struct nook_err *e)
 {
         const char *store = conf ? conf_get(conf, CONF_STORE_PATH) : NULL;
         const char *map = conf ? conf_get(conf, CONF_MAP) : NULL;
 
         if (store && !(a->direct.store = strdup(store)))
+                return nook_errf(e, ENOMEM, "out of memory");
+        if (cli_conf_shared_dirs(conf, &a->direct.shared_stores, &a->direct.n_shared_stores) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
         if (map)
                 a->direct.map_mode = strcmp(map, "single") == 0  ? USERNS_SINGLE

@@ -529,6 +529,33 @@ static int pack(struct export_job *job, const char *name, const char *out, int o
         return r;
 }
 
+/* A squashfs image is its file already: copied as it is. */
+static int copy_squashfs(const struct store *s, json_t *sq, int out_fd, struct nook_err *e)
+{
+        const char *digest = json_string_value(json_object_get(sq, "digest"));
+        _cleanup_close_ int in = store_open_blob(s, digest ? digest : "", e);
+        char buf[65536];
+        ssize_t n;
+
+        if (in < 0)
+                return in;
+        while ((n = read(in, buf, sizeof(buf))) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return nook_errf(e, errno, "cannot read the squashfs file of the image: %m");
+                for (ssize_t off = 0; off < n;) {
+                        ssize_t w = write(out_fd, buf + off, (size_t)(n - off));
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0)
+                                return nook_errf(e, errno, "cannot write the squashfs file: %m");
+                        off += w;
+                }
+        }
+        return 0;
+}
+
 int image_export(const struct store *s, const char *name, const char *out, const struct userns_map *m,
                  struct nook_err *e)
 {
@@ -538,12 +565,13 @@ int image_export(const struct store *s, const char *name, const char *out, const
         int fd = -1;
         int r = cfg ? store_image_load(s, name, &rec, e) : nook_errf(e, ENOMEM, "out of memory");
 
-        if (r == 0)
+        json_t *sq = r == 0 ? json_object_get(rec, "squashfs") : NULL;
+        if (r == 0 && !sq)
                 r = record_layers(rec, name, &job.layers, &job.n_layers, e);
         if (r == 0 && (fd = create_beside(out, &tmp, e)) < 0)
                 r = fd;
         if (r == 0)
-                r = pack(&job, name, out, fd, m, e);
+                r = sq ? copy_squashfs(s, sq, fd, e) : pack(&job, name, out, fd, m, e);
         if (r == 0)
                 r = write_config(rec, cfg, &cfg_tmp, e);
         if (r == 0)

@@ -157,6 +157,14 @@ int store_mkstemp(const struct store *s, const char *prefix, char *buf, size_t s
                 if (r < 0)
                         return nook_errf(e, -r, "cannot create a temporary file in %s/tmp: %s", s->root, strerror(-r));
                 int fd = openat(s->dfd, buf, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                /* what a shared store holds is read by every user: not
+                   left to the publisher's umask */
+                if (fd >= 0 && s->shared && fchmod(fd, 0644) < 0) {
+                        int err = errno;
+                        close(fd);
+                        unlinkat(s->dfd, buf, 0);
+                        return nook_errf(e, err, "cannot create a temporary file in %s/tmp: %m", s->root);
+                }
                 if (fd >= 0)
                         return fd;
                 if (errno != EEXIST)
@@ -350,7 +358,7 @@ int store_image_save(const struct store *s, const char *name, json_t *record, st
         if (fd < 0)
                 return fd;
         r = json_dumpfd(record, fd, JSON_INDENT(2) | JSON_SORT_KEYS);
-        if (r == 0 && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
+        if (r == 0 && (fchmod(fd, s->shared ? 0644 : 0600) < 0 || fsync(fd) < 0))
                 r = -1;
         close(fd);
         if (r < 0 || renameat(s->dfd, tmp, s->dfd, rel) < 0) {

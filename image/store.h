@@ -14,6 +14,9 @@
 struct store {
         char *root;
         int dfd;                /* O_PATH of root */
+        bool shared;            /* a shared store (store-shared.h): nook run
+                                   writes and locks nothing there; what
+                                   publish writes there is 0644 */
 };
 
 /* Opens (creating when missing) the store at root, or at the default place
@@ -53,7 +56,7 @@ bool store_has_layer(const struct store *s, const char *diff_id);
 /* A temporary directory "tmp/<prefix>XXXXXX" (relative path in buf). */
 int store_mkdtemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e);
 /* A new temporary file "tmp/<prefix>XXXXXX" (relative path in buf); returns
-   its fd, open for reading and writing. */
+   its fd, open for reading and writing; mode 0600, 0644 in a shared store. */
 int store_mkstemp(const struct store *s, const char *prefix, char *buf, size_t size, struct nook_err *e);
 /* Removes a tree under the store (relative path), without following links. */
 int store_remove_tree(const struct store *s, const char *rel);

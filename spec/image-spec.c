@@ -22,35 +22,24 @@
 #include "lib/libexec.h"
 #include "lib/strutil.h"
 
-bool image_exists(const char *store_root, const char *name)
+bool image_exists(const struct store_search *ss, const char *name)
 {
-        char norm[512], rel[1024];
-        _cleanup_free_ char *path = NULL;
+        char norm[512];
         struct nook_err e = { 0 };
-        _cleanup_free_ char *root = store_root ? strdup(store_root) : store_default_root();
-        struct stat st;
 
-        if (!root || strchr(name, '/') == name || store_normalize_name(name, norm, sizeof(norm), &e) < 0)
+        if (strchr(name, '/') == name || store_normalize_name(name, norm, sizeof(norm), &e) < 0)
                 return false;
-        /* looked at from outside: the store is not opened (nor made) */
-        if (store_record_rel(norm, rel, sizeof(rel)) < 0 || asprintf(&path, "%s/%s", root, rel) < 0)
-                return false;
-        return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+        return store_search_has(ss, norm);
 }
 
-int image_names(const char *store_root, char ***names, size_t *n)
+/* The record files' names under root/images, unescaped as store.c writes
+   them, pushed onto v; the records themselves are nook-image's to read. */
+static int push_names(const char *root, char ***v, size_t *k)
 {
-        _cleanup_free_ char *root = store_root ? strdup(store_root) : store_default_root();
         _cleanup_free_ char *dir = NULL;
-        char **v = NULL;
-        size_t k = 0;
 
-        *names = NULL;
-        *n = 0;
         if (!root || asprintf(&dir, "%s/images", root) < 0)
                 return -ENOMEM;
-        /* the record files' names, unescaped as store.c writes them; the
-           records themselves are nook-image's to read */
         DIR *dp = opendir(dir);
         struct dirent *de;
         while (dp && (de = readdir(dp))) {
@@ -74,19 +63,35 @@ int image_names(const char *store_root, char ***names, size_t *n)
                         if (l > 7 && strcmp(name + l - 7, ":latest") == 0)
                                 name[l - 7] = '\0';
                 }
-                if (!name || strv_push(&v, &k, name) < 0) {
+                if (!name || strv_push(v, k, name) < 0) {
                         free(name);
                         closedir(dp);
-                        strv_free(v);
                         return -ENOMEM;
                 }
                 free(name);
         }
         if (dp)
                 closedir(dp);
+        return 0;
+}
+
+int image_names(const struct store_search *ss, char ***names, size_t *n)
+{
+        _cleanup_free_ char *own = ss->own ? strdup(ss->own) : store_default_root();
+        char **v = NULL;
+        size_t k = 0;
+        int r = push_names(own, &v, &k);
+
+        for (size_t i = 0; r == 0 && i < ss->n_shared; i++)
+                r = push_names(ss->shared[i], &v, &k);
+        if (r < 0) {
+                strv_free(v);
+                v = NULL;
+                k = 0;
+        }
         *names = v;
         *n = k;
-        return 0;
+        return r;
 }
 
 static int strv_from_json(json_t *a, char ***out, size_t *n)
@@ -493,7 +498,9 @@ static int take_squashfs(struct nook_spec *s, struct store *st, json_t *sq, cons
         s->n_layers = n;
         s->squashfs = true;
         s->image_has_apt = json_is_true(json_object_get(sq, "apt"));
-        int fd = openat(st->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* a shared store is never locked: nothing prunes it under nook, and
+           its file system may have no flock */
+        int fd = st->shared ? -1 : openat(st->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd >= 0 && flock(fd, LOCK_SH) < 0) {
                 close(fd);
                 fd = -1;
@@ -531,7 +538,7 @@ static int take_layers(struct nook_spec *s, struct store *st, json_t *rec, const
                 if (asprintf(&path, "%s/%s", st->root, rel) < 0 || strv_push(&s->layers, &n, path) < 0)
                         r = nook_errf(e, ENOMEM, "out of memory");
                 free(path);
-                int lfd = openat(st->dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                int lfd = st->shared ? -1 : openat(st->dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (lfd >= 0 && flock(lfd, LOCK_SH) < 0) {
                         close(lfd);
                         lfd = -1;
@@ -580,6 +587,21 @@ static int take_config(struct nook_spec *s, json_t *rec, struct nook_err *e)
         return r;
 }
 
+/* A persistent sandbox's writable layer lives in the user's own store,
+   whichever store has its image. */
+static int persist_in_own_store(struct nook_spec *s, struct store *st, const char *name, const char *config,
+                                struct nook_err *e)
+{
+        if (!st->shared)
+                return open_persistent(s, st, name, config, e);
+        struct store own;
+        int r = store_open(&own, s->store, e);
+        if (r == 0)
+                r = open_persistent(s, &own, name, config, e);
+        store_close(&own);
+        return r;
+}
+
 int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
 {
         if (strchr(s->image, '/') && (s->image[0] == '/' || s->image[0] == '.')) {
@@ -587,16 +609,18 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
                 if (r <= 0)
                         return r;
         }
-        struct store st;
+        const struct store_search ss = { s->store, s->shared_stores, s->n_shared_stores };
+        struct store st = { .dfd = -1 };
         char name[512];
         json_t *rec = NULL;
         int r;
 
-        r = store_open(&st, s->store, e);
+        r = store_normalize_name(s->image, name, sizeof(name), e);
         if (r == 0)
-                r = store_normalize_name(s->image, name, sizeof(name), e);
-        /* held until nook exits, so that `image rm` waits for this run */
-        if (r == 0) {
+                r = store_find_image(&ss, name, &st, &rec, e);
+        /* held until nook exits, so that `image rm` waits for this run; a
+           shared store has no `image rm` and is never locked */
+        if (r == 0 && !st.shared) {
                 int lock = store_image_lock(&st, name, false, e);
                 if (lock < 0)
                         r = lock;
@@ -604,13 +628,11 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
                         s->image_lock = lock;
         }
         if (r == 0)
-                r = store_image_load(&st, name, &rec, e);
-        if (r == 0)
                 r = take_layers(s, &st, rec, name, e);
         if (r == 0)
                 r = take_config(s, rec, e);
         if (r == 0 && s->persist)
-                r = open_persistent(s, &st, name, json_string_value(json_object_get(rec, "config_digest")), e);
+                r = persist_in_own_store(s, &st, name, json_string_value(json_object_get(rec, "config_digest")), e);
         /* an image is its own system: the user's home and directory are
            shown only when asked for */
         if (!s->home_set)

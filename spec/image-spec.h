@@ -5,15 +5,17 @@
 
 #include <stdbool.h>
 
+#include "image/store-shared.h"
 #include "lib/err.h"
 #include "spec/spec.h"
 
-/* True when name (NAME[:TAG]) is an image in the store at store_root (the
-   default store when NULL). Reads only; never creates the store. */
-bool image_exists(const char *store_root, const char *name);
-/* The names of the images in the store (":latest" left off), read from its
-   directory of records (a NULL-terminated vector, or NULL when none). */
-int image_names(const char *store_root, char ***names, size_t *n);
+/* True when name (NAME[:TAG]) is an image in a store of ss (the user's,
+   then the shared ones). Reads only; never creates the store. */
+bool image_exists(const struct store_search *ss, const char *name);
+/* The names of the images in the stores of ss (":latest" left off), read
+   from their directories of records (a NULL-terminated vector, or NULL
+   when none). */
+int image_names(const struct store_search *ss, char ***names, size_t *n);
 
 /* Loads spec->image from the store and fills the image fields of spec:
    layers (all must be unpacked), image_env, run_uid/run_gid, and the

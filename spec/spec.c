@@ -72,6 +72,7 @@ void spec_free(struct nook_spec *s)
         strv_free(s->dns);
         free(s->image);
         free(s->store);
+        strv_free(s->shared_stores);
         if (s->image_lock > 0)
                 close(s->image_lock);
         if (s->persist_lock > 0)

@@ -158,6 +158,8 @@ struct nook_spec {
         /* Images. */
         char *image;            /* --image, Image=, or a bare name found in the store */
         char *store;            /* --store: the image store, NULL = the default */
+        char **shared_stores;   /* [Store] Shared=: searched after store, read only */
+        size_t n_shared_stores;
         int image_lock;         /* fd of the shared lock on the image record, or 0 */
         char *name;             /* --name: a named sandbox */
         bool persist;           /* Persist=yes: its writable layer is kept */

@@ -170,6 +170,29 @@ install ok installed
 www-data's"
 }
 
+@test "a Debian image published to a shared store runs apt-get install for a user with no range, the store left as it was" {
+        "$NOOK" image inspect debsq:12 >/dev/null 2>&1 || skip "host: no tar2sqfs or squashfuse (apt-get install squashfs-tools-ng squashfuse)"
+        local shared="$BATS_TEST_TMPDIR/shared"
+        mkdir -m 0755 "$shared"
+        run --separate-stderr "$NOOK" image publish --name team/debian:12 debsq:12 "$shared"
+        assert_status 0
+        chmod -R a-w "$shared"
+        local before
+        before=$(cd "$shared" && find . -printf '%p %s %T@\n' | sort)
+        # a reader: a store of their own with nothing in it
+        XDG_DATA_HOME="$BATS_TEST_TMPDIR/reader" NOOK_SHARED_STORES="$shared" deb team/debian:12 -- sh -c \
+                'cp /repo/sources.list /etc/apt/sources.list && rm -f /etc/apt/sources.list.d/* &&
+                apt-get -q -o Acquire::Retries=0 update >/dev/null 2>&1 && apt-get -q -y install nookfake >/dev/null 2>&1 &&
+                cat /var/lib/nookfake/data'
+        chmod -R u+w "$shared"
+        assert_status 0
+        assert_output "www-data's"
+        [ "$(cd "$shared" && find . -printf '%p %s %T@\n' | sort)" = "$before" ] || fail "the run changed the shared store"
+        local grew
+        grew=$(find "$BATS_TEST_TMPDIR/reader/nook/blobs/sha256" "$BATS_TEST_TMPDIR/reader/nook/images" -mindepth 1 2>/dev/null)
+        [ -z "$grew" ] || fail "the reader's store grew: $grew"
+}
+
 @test "without FakeIds, apt's methods die on the drop to _apt" {
         deb --fake-ids no debian:12 -- sh -c 'cp /repo/sources.list /etc/apt/sources.list && rm -f /etc/apt/sources.list.d/* &&
                 apt-get -q -o Acquire::Retries=0 update 2>&1'

@@ -11,11 +11,8 @@ load images-helpers
 
 setup_file() {
         images_setup_file rootfs
+        images_need_squashfs
         [ -z "$IMAGES_SKIP" ] || return 0
-        command -v tar2sqfs >/dev/null && command -v squashfuse >/dev/null || {
-                export IMAGES_SKIP="host: needs tar2sqfs and squashfuse (apt-get install squashfs-tools-ng squashfuse)"
-                return 0
-        }
         tar2sqfs -q -c gzip "$BATS_FILE_TMPDIR/rootfs.sqsh" <"$FIX/rootfs.tar" >/dev/null 2>&1 ||
                 fail "tar2sqfs could not make the fixture"
         export SQSH="$BATS_FILE_TMPDIR/rootfs.sqsh"

@@ -344,7 +344,7 @@ json.dump(s, open(sys.argv[1], "w"))
         run --separate-stderr "$NOOK" image ls --json
         assert_status 0
         jq -e 'type == "array" and length >= 3 and
-               all(.[]; (keys == ["config_digest", "imported", "layers", "name", "size"]) and
+               all(.[]; (keys == ["config_digest", "hidden", "imported", "layers", "name", "size", "store"]) and
                    (.name | type == "string") and (.config_digest | startswith("sha256:")) and
                    (.layers | type == "number") and (.size | type == "number" and . > 0) and
                    (.imported | type == "string"))' <<<"$output" >/dev/null || { show_run; fail "not the documented shape"; }
