@@ -366,15 +366,8 @@ struct entering {
 static int load_confinement(const struct run_state *st, struct entering *x, struct nook_err *e)
 {
         int r = runstate_confinement(st, &x->spec, &x->c, e);
-        if (r < 0 || x->spec.seccomp != SPEC_SECCOMP_DEFAULT)
-                return r;
-        struct seccomp_opts o = {
-                .deny = (const char *const *)x->spec.syscall_deny,
-                .allow = (const char *const *)x->spec.syscall_allow,
-                .tcp_only = landlock_net_applies(&x->spec),
-                .fake_ids = x->spec.fake_ids,
-        };
-        return seccomp_build(&o, &x->prog, e);
+
+        return r < 0 ? r : exec_build_filter(&x->spec, &x->prog, e);
 }
 
 /* The command's process (a pidfd), its namespaces and its directory, all

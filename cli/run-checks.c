@@ -157,9 +157,28 @@ static int check_network(struct nook_spec *s, const struct host_facts *h, struct
         return r;
 }
 
+/* PrivateEtc=, PrivateBin=: the host's directories, narrowed; an image
+   brings its own. SocketFamilies= and MemoryDenyWriteExecute= are rules of
+   the seccomp filter. */
+static int check_narrowing(const struct nook_spec *s, struct nook_err *e)
+{
+        if (s->image && (s->n_private_etc || s->n_private_bin))
+                return nook_errf(e, EINVAL, "%s narrows the host's %s; an image brings its own: drop it, or run the image as it is",
+                                 s->n_private_etc ? "PrivateEtc=" : "PrivateBin=", s->n_private_etc ? "/etc" : "/usr/bin");
+        if (s->seccomp == SPEC_SECCOMP_NONE && (s->socket_families_set || s->mdwe))
+                return nook_errf(e, EINVAL, "%s is made by the seccomp filter: drop Seccomp=none (--seccomp none), or it",
+                                 s->mdwe ? "MemoryDenyWriteExecute=" : "SocketFamilies=");
+        if (s->n_own && s->dbus != SPEC_DBUS_FILTERED)
+                return nook_errf(e, EINVAL, "Own= names a bus name for the filtered D-Bus: it needs DBus=filtered (--dbus filtered)");
+        return 0;
+}
+
 int run_check(struct nook_spec *s, const struct host_facts *h, struct nook_err *e)
 {
         int r = check_network(s, h, e);
+
+        if (r == 0)
+                r = check_narrowing(s, e);
 
         return r < 0 ? r : check_host_inputs(s, e);
 }

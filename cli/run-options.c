@@ -43,6 +43,9 @@ static const struct option run_options[] = {
         KEYOPT("home", required_argument),
         KEYOPT("device", required_argument),
         KEYOPT("no-cwd", no_argument),
+        KEYOPT("private-etc", required_argument),
+        KEYOPT("private-bin", required_argument),
+        KEYOPT("machine-id", required_argument),
         KEYOPT("chdir", required_argument),
         { "workdir", required_argument, NULL, 'w' },
         { "volume", required_argument, NULL, OPT_VOLUME },
@@ -65,6 +68,8 @@ static const struct option run_options[] = {
         KEYOPT("seccomp", required_argument),
         KEYOPT("syscall-deny", required_argument),
         KEYOPT("syscall-allow", required_argument),
+        KEYOPT("socket-families", required_argument),
+        KEYOPT("memory-deny-write-execute", no_argument),
         KEYOPT("caps", required_argument),
         KEYOPT("limit-nofile", required_argument),
         KEYOPT("limit-processes", required_argument),
@@ -78,6 +83,7 @@ static const struct option run_options[] = {
         KEYOPT("audio", required_argument),
         KEYOPT("dbus", required_argument),
         KEYOPT("talk", required_argument),
+        KEYOPT("own", required_argument),
         KEYOPT("gpu", required_argument),
         KEYOPT("desktop-name", required_argument),
         KEYOPT("icon", required_argument),
@@ -152,6 +158,10 @@ void run_usage(FILE *out)
               "      --device [-]PATH      bind the host device node (or directory of them)\n"
               "                            PATH under /dev, usable; '-': skip when missing\n"
               "      --no-cwd              do not bind the current directory\n"
+              "      --private-etc LIST    show only these entries of the host's /etc\n"
+              "                            (e.g. fonts,ssl,hosts; a host sandbox's)\n"
+              "      --private-bin LIST    show only these programs in /usr/bin, /usr/sbin\n"
+              "      --machine-id random   a new /etc/machine-id instead of the host's\n"
               "      --chdir DIR           start the command in DIR (inside the sandbox)\n"
               "  -w, --workdir DIR         the same as --chdir (podman's spelling)\n"
               "      --volume SRC:DST[:ro]  the same as --bind (podman's -v is not one:\n"
@@ -187,6 +197,9 @@ void run_usage(FILE *out)
               "      --seccomp MODE        default (deny dangerous syscalls) or none\n"
               "      --syscall-deny NAME   also deny this system call (EPERM)\n"
               "      --syscall-allow NAME  allow a call the default filter denies\n"
+              "      --socket-families LIST  only sockets of these families (unix, inet,\n"
+              "                            inet6, netlink, packet, ...; none): others fail\n"
+              "      --memory-deny-write-execute  no memory both writable and executable\n"
               "      --caps LIST           capabilities kept inside the user namespace\n"
               "                            (e.g. CAP_NET_BIND_SERVICE), or none (default)\n"
               "      --limit-nofile N, --limit-processes N, --limit-cputime SECONDS,\n"
@@ -204,6 +217,7 @@ void run_usage(FILE *out)
               "                            xdg-dbus-proxy, only --talk names) or none\n"
               "      --talk NAME           a bus name the sandbox may talk to (repeatable;\n"
               "                            org.example.* for a prefix)\n"
+              "      --own NAME            a bus name the sandbox may own (the same form)\n"
               "      --gpu yes|auto|no     the GPU's device nodes (/dev/dri, NVIDIA's)\n"
               "      --desktop-name NAME, --icon ICON   for launchers (nook profile\n"
               "                            desktop-entry)\n"

@@ -20,6 +20,7 @@
 #include "lib/fileutil.h"
 #include "lib/strutil.h"
 #include "profiles/loader.h"
+#include "sandbox/exec.h"
 #include "sandbox/landlock.h"
 #include "spec/privileges.h"
 
@@ -111,15 +112,7 @@ static int make_filter(struct run_setup *rs, struct nook_err *e)
         struct nook_spec *s = &rs->spec;
         int r = spec_allow_image_root_chroot(s, e);
 
-        if (r < 0 || s->seccomp != SPEC_SECCOMP_DEFAULT)
-                return r;
-        struct seccomp_opts o = {
-                .deny = (const char *const *)s->syscall_deny,
-                .allow = (const char *const *)s->syscall_allow,
-                .tcp_only = landlock_net_applies(s),
-                .fake_ids = s->fake_ids,
-        };
-        return seccomp_build(&o, &rs->prog, e);
+        return r < 0 ? r : exec_build_filter(s, &rs->prog, e);
 }
 
 /* The user's nook.conf read-only inside wherever a bind shows it: a

@@ -51,20 +51,34 @@ static int wait_listening(const struct nook_spec *spec, struct dbus_proxy *p, co
         return nook_errf(e, EIO, "xdg-dbus-proxy failed%s%s", line[0] ? ": " : "", line);
 }
 
+/* "--talk=NAME" for each Talk=, "--own=NAME" for each Own=, after argv's
+   first n entries: 0 or -ENOMEM (what was made is in v, to free). */
+static int filter_args(const struct nook_spec *spec, char **v, size_t *n)
+{
+        for (size_t i = 0; i < spec->n_talk + spec->n_own; i++) {
+                bool talk = i < spec->n_talk;
+                v[*n] = str_dupf("--%s=%s", talk ? "talk" : "own", talk ? spec->talk[i] : spec->own[i - spec->n_talk]);
+                if (!v[*n])
+                        return -ENOMEM;
+                (*n)++;
+        }
+        return 0;
+}
+
 int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct dbus_proxy *p, struct nook_err *e)
 {
         _cleanup_free_ char *bus = str_dupf("unix:path=%s", spec->dbus_socket), *sock = str_dupf("%s/bus", rundir),
                             *log = str_dupf("%s/dbus-proxy.log", rundir);
         char fdarg[32];
-        char *argv[MAX_TALK + 8];
-        char *talk[MAX_TALK];
-        int ready[2], n = 0;
+        char *argv[MAX_TALK + 8] = { 0 };
+        size_t n = 0, first;
+        int ready[2];
 
         p->pid = -1;
         p->pidfd = -1;
         p->keep_fd = -1;
-        if (spec->n_talk > MAX_TALK)
-                return nook_errf(e, E2BIG, "DBus=filtered: at most %d Talk= names", MAX_TALK);
+        if (spec->n_talk + spec->n_own > MAX_TALK)
+                return nook_errf(e, E2BIG, "DBus=filtered: at most %d Talk= and Own= names", MAX_TALK);
         if (!bus || !sock || !log)
                 return nook_errf(e, ENOMEM, "out of memory");
         if (pipe2(ready, O_CLOEXEC) < 0)
@@ -79,15 +93,13 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         argv[n++] = bus;
         argv[n++] = sock;
         argv[n++] = "--filter";
-        for (size_t i = 0; i < spec->n_talk; i++) {
-                if (asprintf(&talk[i], "--talk=%s", spec->talk[i]) < 0) {
-                        for (size_t j = 0; j < i; j++)
-                                free(talk[j]);
-                        close(ready[0]);
-                        close(ready[1]);
-                        return nook_errf(e, ENOMEM, "out of memory");
-                }
-                argv[n++] = talk[i];
+        first = n;
+        if (filter_args(spec, argv, &n) < 0) {
+                for (size_t i = first; i < n; i++)
+                        free(argv[i]);
+                close(ready[0]);
+                close(ready[1]);
+                return nook_errf(e, ENOMEM, "out of memory");
         }
         argv[n] = NULL;
         struct nook_err fe = { 0 };
@@ -96,8 +108,8 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
                 launcher_log_output(log);
                 launcher_exec(argv);
         }
-        for (size_t i = 0; i < spec->n_talk; i++)
-                free(talk[i]);
+        for (size_t i = first; i < n; i++)
+                free(argv[i]);
         close(ready[1]);
         if (pid < 0) {
                 close(ready[0]);

@@ -7,6 +7,7 @@
 #include "lib/strutil.h"
 #include "lib/suggest.h"
 #include "spec/fake-ids.h"
+#include "spec/narrow.h"
 
 static int parse_bool(const char *v, bool *out, struct nook_err *e)
 {
@@ -103,6 +104,9 @@ static int k_bind_try(struct nook_spec *s, const char *v, struct nook_err *e)
 
 static int k_tmpfs(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_tmpfs(s, v, e); }
 static int k_hide(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_hide(s, v, e); }
+static int k_private_etc(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_private_etc(s, v, e); }
+static int k_private_bin(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_private_bin(s, v, e); }
+static int k_machine_id(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_set_machine_id(s, v, e); }
 static int k_home(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_set_home(s, v, e); }
 static int k_device(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_device(s, v, e); }
 
@@ -197,6 +201,16 @@ static int k_seccomp(struct nook_spec *s, const char *v, struct nook_err *e)
         return 0;
 }
 
+static int k_socket_families(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return spec_add_socket_families(s, v, e);
+}
+
+static int k_mdwe(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return parse_bool(v, &s->mdwe, e);
+}
+
 static int k_sys_deny(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_syscall(s, false, v, e); }
 static int k_sys_allow(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_add_syscall(s, true, v, e); }
 static int k_caps(struct nook_spec *s, const char *v, struct nook_err *e) { return spec_set_caps(s, v, e); }
@@ -253,8 +267,11 @@ static int k_dbus(struct nook_spec *s, const char *v, struct nook_err *e)
         return 0;
 }
 
-/* A well-known bus name (org.example.App), or a prefix of them with .* */
-static int k_talk(struct nook_spec *s, const char *v, struct nook_err *e)
+/* A well-known bus name (org.example.App), or a prefix of them with .*:
+   0, or -errno with e said. Own= is refused every org.freedesktop name,
+   where the desktop's own services live (a sandbox that owned one would
+   stand in for it). */
+static int check_bus_name(const char *key, const char *v, struct nook_err *e)
 {
         size_t n = strlen(v), body = n >= 2 && strcmp(v + n - 2, ".*") == 0 ? n - 2 : n;
 
@@ -270,11 +287,31 @@ static int k_talk(struct nook_spec *s, const char *v, struct nook_err *e)
         for (size_t i = 0; body < n && i < sizeof(wide) / sizeof(wide[0]); i++) {
                 size_t l = strlen(wide[i]);
                 if (body <= l && strncmp(wide[i], v, body) == 0 && (body == l || wide[i][body] == '.'))
-                        return nook_errf(e, EPERM, "Talk=%s covers %s, which can run programs outside the sandbox: name the services you need one by one", v, wide[i]);
+                        return nook_errf(e, EPERM, "%s=%s covers %s, which can run programs outside the sandbox: name the services you need one by one",
+                                         key, v, wide[i]);
         }
-        if (strv_push(&s->talk, &s->n_talk, v) < 0)
-                return nook_errf(e, ENOMEM, "out of memory");
+        if (strcmp(key, "Own") == 0 && strncmp(v, "org.freedesktop.", 16) == 0)
+                return nook_errf(e, EPERM, "Own=%s: the org.freedesktop names are the desktop's own services; a sandbox may not own one",
+                                 v);
         return 0;
+}
+
+static int k_talk(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        int r = check_bus_name("Talk", v, e);
+
+        if (r == 0 && strv_push(&s->talk, &s->n_talk, v) < 0)
+                r = nook_errf(e, ENOMEM, "out of memory");
+        return r;
+}
+
+static int k_own(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        int r = check_bus_name("Own", v, e);
+
+        if (r == 0 && strv_push(&s->own, &s->n_own, v) < 0)
+                r = nook_errf(e, ENOMEM, "out of memory");
+        return r;
 }
 
 static int k_gpu(struct nook_spec *s, const char *v, struct nook_err *e)
@@ -335,6 +372,9 @@ const struct key_def key_table[] = {
         { "Filesystem", "Home", 0, "home", NULL, k_home, NULL },
         { "Filesystem", "Cwd", KEY_FLAG, "no-cwd", "no", k_cwd, NULL },
         { "Filesystem", "Device", KEY_LIST, "device", NULL, k_device, NULL },
+        { "Filesystem", "PrivateEtc", KEY_LIST, "private-etc", NULL, k_private_etc, NULL },
+        { "Filesystem", "PrivateBin", KEY_LIST, "private-bin", NULL, k_private_bin, NULL },
+        { "Filesystem", "MachineId", 0, "machine-id", NULL, k_machine_id, NULL },
 
         { "Network", "Mode", 0, "net", NULL, k_netmode, NULL },
         { "Network", "PublishPort", KEY_LIST, "publish", NULL, k_publish, NULL },
@@ -346,6 +386,8 @@ const struct key_def key_table[] = {
 
         { "Security", "Seccomp", 0, "seccomp", NULL, k_seccomp, NULL },
         { "Security", "SyscallDeny", KEY_LIST, "syscall-deny", NULL, k_sys_deny, NULL },
+        { "Security", "SocketFamilies", KEY_LIST, "socket-families", NULL, k_socket_families, NULL },
+        { "Security", "MemoryDenyWriteExecute", KEY_FLAG, "memory-deny-write-execute", "yes", k_mdwe, NULL },
         { "Security", "SyscallAllow", KEY_LIST, "syscall-allow", NULL, k_sys_allow, NULL },
         { "Security", "Capabilities", 0, "caps", NULL, k_caps, NULL },
 
@@ -361,6 +403,7 @@ const struct key_def key_table[] = {
         { "Desktop", "Audio", 0, "audio", NULL, k_audio, NULL },
         { "Desktop", "DBus", 0, "dbus", NULL, k_dbus, NULL },
         { "Desktop", "Talk", KEY_LIST, "talk", NULL, k_talk, NULL },
+        { "Desktop", "Own", KEY_LIST, "own", NULL, k_own, NULL },
         { "Desktop", "GPU", 0, "gpu", NULL, k_gpu, NULL },
         { "Desktop", "Name", 0, "desktop-name", NULL, k_desktop_name, NULL },
         { "Desktop", "Icon", 0, "icon", NULL, k_icon, NULL },

@@ -278,3 +278,20 @@ _Noreturn void exec_command(const struct exec_ctx *x)
                 _exit(err == ENOENT ? 127 : 126);
         _exit(err == ENOENT ? 127 : 126);
 }
+
+int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e)
+{
+        *out = (struct seccomp_prog){ NULL, 0 };
+        if (s->seccomp != SPEC_SECCOMP_DEFAULT)
+                return 0;
+        struct seccomp_opts o = {
+                .deny = (const char *const *)s->syscall_deny,
+                .allow = (const char *const *)s->syscall_allow,
+                .tcp_only = landlock_net_applies(s),
+                .fake_ids = s->fake_ids,
+                .families_set = s->socket_families_set,
+                .families = s->socket_families,
+                .mdwe = s->mdwe,
+        };
+        return seccomp_build(&o, out, e);
+}

@@ -26,6 +26,13 @@ struct exec_ctx {
                                                    the command's), TERM kept */
 };
 
+/* The command's seccomp filter, as the spec's confinement says (its
+   default filter with SyscallDeny=, SyscallAllow=, SocketFamilies=,
+   MemoryDenyWriteExecute=, FakeIds=, and Landlock's TCP-only rule): the one
+   nook run and nook enter both build, before they fork. An empty program
+   with Seccomp=none. */
+int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e);
+
 /* Never returns: execs the command, or prints why not and exits 125 (nook's
    own failure), 126 (found but not runnable) or 127 (not found). */
 _Noreturn void exec_command(const struct exec_ctx *x);

@@ -24,8 +24,37 @@ static int mount_point(const struct roots *r, const char *dst, bool dir, struct 
         return nook_errf(e, -t, "cannot create %s in the sandbox: %m", dst);
 }
 
+/* STEP_LINK: when the source is itself a symbolic link, the same link at
+   dst (1: made), read from the host's directory without following it;
+   0 when it is no link (bound as any source). */
+static int copy_link(const struct step *s, const struct roots *r, struct nook_err *e)
+{
+        char parent[4096], target[4096];
+        const char *base = path_split(s->src, parent, sizeof(parent));
+        _cleanup_close_ int dir = resolve_open(r->old, parent, O_PATH | O_DIRECTORY);
+
+        if (dir < 0)
+                return 0;       /* bound, or missing, as a plain source is */
+        ssize_t n = readlinkat(dir, base, target, sizeof(target) - 1);
+        if (n < 0)
+                return 0;
+        target[n] = '\0';
+        const char *dbase = path_split(s->dst, parent, sizeof(parent));
+        _cleanup_close_ int ddir = mount_point(r, parent, true, e);
+        if (ddir < 0)
+                return ddir;
+        if (symlinkat(target, ddir, dbase) < 0)
+                return nook_errf(e, errno, "cannot create symlink %s: %m", s->dst);
+        return 1;
+}
+
 static int apply_bind(const struct step *s, const struct roots *r, struct nook_err *e)
 {
+        if (s->flags & STEP_LINK) {
+                int l = copy_link(s, r, e);
+                if (l != 0)
+                        return l < 0 ? l : 0;
+        }
         _cleanup_close_ int src = resolve_open(r->old, s->src, O_PATH);
         struct stat st;
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
@@ -74,7 +75,66 @@ static void add_owned_tmpfs(struct builder *b, const struct spec_tmpfs *t)
         }
 }
 
-static void add_system(struct builder *b, const struct host_facts *h)
+/* PrivateBin=: /usr/bin and /usr/sbin (and /bin and /sbin where they are
+   directories of their own) become tmpfs holding only the programs named,
+   each bound read-only from where the host has it (a link resolved: the
+   program runs under the name it was given). */
+static const char *const bin_dirs[] = { "/usr/bin", "/usr/sbin", "/bin", "/sbin" };
+
+/* bin_dirs[d] is a directory of its own: /usr's two always, /bin and
+   /sbin when they are not links into /usr. */
+static bool bin_dir_own(const struct host_facts *h, size_t d)
+{
+        bool own = d < 2;
+
+        for (size_t i = 0; !own && i < h->n_top; i++)
+                own = h->top[i].kind == HOST_DIR && strcmp(h->top[i].name, bin_dirs[d]) == 0;
+        return own;
+}
+
+static void add_private_bin(struct builder *b, const struct nook_spec *spec, const struct host_facts *h)
+{
+        for (size_t d = 0; d < ARRAY_SIZE(bin_dirs); d++) {
+                if (!bin_dir_own(h, d))
+                        continue;
+                add_tmpfs(b, bin_dirs[d], 0755, 0);
+                for (size_t i = 0; i < spec->n_private_bin; i++) {
+                        _cleanup_free_ char *p = str_dupf("%s/%s", bin_dirs[d], spec->private_bin[i]);
+                        if (!p) {
+                                b->err = ENOMEM;
+                                return;
+                        }
+                        add(b, STEP_BIND, p, p, STEP_RO | STEP_TRY);
+                }
+        }
+}
+
+/* Names of /etc that nook writes itself in this sandbox: PrivateEtc=
+   leaves them to it. */
+static bool nook_writes_etc(const struct nook_spec *spec, const char *name)
+{
+        return (spec->resolv_conf && (strcmp(name, "resolv.conf") == 0 || strcmp(name, "hosts") == 0)) ||
+               (spec->machine_id_random && strcmp(name, "machine-id") == 0);
+}
+
+/* PrivateEtc=: /etc is a tmpfs with only the entries named, bound
+   read-only from the host's (a symbolic link made again as it is). */
+static void add_private_etc(struct builder *b, const struct nook_spec *spec)
+{
+        add_tmpfs(b, "/etc", 0755, 0);
+        for (size_t i = 0; i < spec->n_private_etc; i++) {
+                if (nook_writes_etc(spec, spec->private_etc[i]))
+                        continue;
+                _cleanup_free_ char *p = str_dupf("/etc/%s", spec->private_etc[i]);
+                if (!p) {
+                        b->err = ENOMEM;
+                        return;
+                }
+                add(b, STEP_BIND, p, p, STEP_RO | STEP_TRY | STEP_LINK);
+        }
+}
+
+static void add_system(struct builder *b, const struct nook_spec *spec, const struct host_facts *h)
 {
         add(b, STEP_BIND, "/usr", "/usr", STEP_RO);
         /* On a merged-/usr host /bin is a symlink into /usr: recreate the link
@@ -86,7 +146,12 @@ static void add_system(struct builder *b, const struct host_facts *h)
                 else if (t->kind == HOST_DIR)
                         add(b, STEP_BIND, t->name, t->name, STEP_RO | STEP_TRY);
         }
-        add(b, STEP_BIND, "/etc", "/etc", STEP_RO);
+        if (spec->n_private_bin)
+                add_private_bin(b, spec, h);
+        if (spec->n_private_etc)
+                add_private_etc(b, spec);
+        else
+                add(b, STEP_BIND, "/etc", "/etc", STEP_RO);
         if (h->has_opt)
                 add(b, STEP_BIND, "/opt", "/opt", STEP_RO | STEP_TRY);
 }
@@ -198,6 +263,23 @@ static void add_net_files(struct builder *b, const struct nook_spec *spec, const
         add(b, STEP_FILE, spec->resolv_conf, "/etc/resolv.conf", 0);
         if (!image)
                 add_text(b, hosts_text(name), "/etc/hosts");
+}
+
+/* MachineId=random: 128 random bits as /etc/machine-id writes them. */
+static char *random_machine_id(void)
+{
+        unsigned char id[16];
+        char *t = malloc(34);
+
+        if (!t || getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
+                free(t);
+                return NULL;
+        }
+        for (size_t i = 0; i < sizeof(id); i++)
+                snprintf(t + 2 * i, 3, "%02x", id[i]);
+        t[32] = '\n';
+        t[33] = '\0';
+        return t;
 }
 
 static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
@@ -368,6 +450,18 @@ static int plan_namespaces(struct plan *p, const struct nook_spec *spec)
         return 0;
 }
 
+/* The tmpfs of PrivateEtc= and PrivateBin=, read-only once populated. */
+static void seal_narrowed(struct builder *b, const struct nook_spec *spec, const struct host_facts *h)
+{
+        if (spec->n_layers)
+                return;
+        if (spec->n_private_etc)
+                add(b, STEP_SEAL_RO, NULL, "/etc", 0);
+        for (size_t d = 0; spec->n_private_bin && d < ARRAY_SIZE(bin_dirs); d++)
+                if (bin_dir_own(h, d))
+                        add(b, STEP_SEAL_RO, NULL, bin_dirs[d], 0);
+}
+
 int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct plan *out,
                struct nook_err *e)
 {
@@ -377,12 +471,14 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
         bool image = spec->n_layers > 0;
         /* an image is its own system; the host sandbox borrows the host's */
         if (!image)
-                add_system(&b, h);
+                add_system(&b, spec, h);
         add_dev(&b);
         add_proc(&b);
         if (image)
                 add_image_files(&b, spec, h);
         add_net_files(&b, spec, h, image);
+        if (spec->machine_id_random)
+                add_text(&b, random_machine_id(), "/etc/machine-id");
         size_t late = out->n;
         if (!image) {
                 add_tmpfs(&b, "/tmp", 01777, 0);
@@ -411,6 +507,7 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
                 add(&b, STEP_MASK, NULL, spec->hide[i], 0);
         /* Sealed last, so later steps could still create mount points there. */
         add(&b, STEP_SEAL_RO, NULL, "/dev", 0);
+        seal_narrowed(&b, spec, h);
         /* an image's root is its writable layer */
         if (!image)
                 add(&b, STEP_SEAL_RO, NULL, "/", 0);

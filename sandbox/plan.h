@@ -31,6 +31,8 @@ enum step_flags {
         STEP_NULL = 1 << 3,     /* MASK with /dev/null (reads as empty) instead of mode 0000 */
         STEP_OWN = 1 << 4,      /* BIND of what nook made for this very sandbox in
                                    its run directory (its D-Bus proxy's socket) */
+        STEP_LINK = 1 << 5,     /* BIND of a source that is a symlink: the same
+                                   symlink is made at dst instead (PrivateEtc=) */
 };
 
 struct step {

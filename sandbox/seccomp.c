@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -312,6 +313,60 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct seccomp_opts *o, s
         return in_list(o->deny, "socketcall") ? 0 : add_entry(ctx, &sc, e);
 }
 
+/* SocketFamilies=: one rule a family not allowed (AF_UNSPEC up to
+   AF_MAX), and one for every number above (a value with a high bit set
+   included: the comparisons take all 64 bits). */
+static int add_families(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
+{
+        static const char *const calls[] = { "socket", "socketpair" };
+        const uint32_t act = SCMP_ACT_ERRNO(EAFNOSUPPORT);
+
+        for (size_t i = 0; i < ARRAY_SIZE(calls); i++) {
+                int nr = seccomp_syscall_resolve_name(calls[i]), r = 0;
+                if (nr < 0 || in_list(o->deny, calls[i]))
+                        continue;
+                /* a family Allow= refuses already (tcp_only) keeps that
+                   rule: -EEXIST */
+                for (scmp_datum_t af = 0; (r >= 0 || r == -EEXIST) && af < AF_MAX; af++)
+                        if (af >= 64 || !(o->families & (UINT64_C(1) << af)))
+                                r = seccomp_rule_add(ctx, act, nr, 1, SCMP_A0(SCMP_CMP_EQ, af));
+                if (r >= 0 || r == -EEXIST)
+                        r = seccomp_rule_add(ctx, act, nr, 1, SCMP_A0(SCMP_CMP_GE, AF_MAX));
+                if (r < 0 && r != -EEXIST)
+                        return nook_errf(e, -r, "cannot add the seccomp rules for SocketFamilies=: %m");
+        }
+        return 0;
+}
+
+/* MemoryDenyWriteExecute=: what systemd's does. A program loaded with
+   execute permission keeps it; what it cannot do is make memory that is
+   (or was) writable executable, which is how injected code would run. */
+static int add_mdwe(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
+{
+        static const struct {
+                const char *name;
+                unsigned arg;
+                scmp_datum_t mask, value;
+        } rules[] = {
+                { "mmap", 2, PROT_WRITE | PROT_EXEC, PROT_WRITE | PROT_EXEC },
+                { "mmap2", 2, PROT_WRITE | PROT_EXEC, PROT_WRITE | PROT_EXEC },
+                { "mprotect", 2, PROT_EXEC, PROT_EXEC },
+                { "pkey_mprotect", 2, PROT_EXEC, PROT_EXEC },
+                { "shmat", 2, SHM_EXEC, SHM_EXEC },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+                int nr = seccomp_syscall_resolve_name(rules[i].name);
+                if (nr < 0 || in_list(o->deny, rules[i].name))
+                        continue;
+                struct scmp_arg_cmp c = { rules[i].arg, SCMP_CMP_MASKED_EQ, rules[i].mask, rules[i].value };
+                int r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, &c);
+                if (r < 0 && r != -EDOM)
+                        return nook_errf(e, -r, "cannot add the seccomp rule for %s: %m", rules[i].name);
+        }
+        return 0;
+}
+
 /* With one id mapped, every chown to another owner and every change to
    another id fails (EINVAL: the id has no mapping), and dpkg, adduser and
    apt's privilege drop stop there. These calls then succeed and do
@@ -385,7 +440,7 @@ static int export_prog(scmp_filter_ctx ctx, struct seccomp_prog *out, struct noo
 
 int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, struct nook_err *e)
 {
-        static const struct seccomp_opts none = { NULL, NULL, false, false };
+        static const struct seccomp_opts none = { 0 };
         const struct seccomp_opts *o = opts ? opts : &none;
         _cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
         int r;
@@ -426,6 +481,16 @@ int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, str
         }
         if (o->fake_ids) {
                 r = add_fake_ids(ctx, o, e);
+                if (r < 0)
+                        return r;
+        }
+        if (o->families_set) {
+                r = add_families(ctx, o, e);
+                if (r < 0)
+                        return r;
+        }
+        if (o->mdwe) {
+                r = add_mdwe(ctx, o, e);
                 if (r < 0)
                         return r;
         }

@@ -4,6 +4,7 @@
 
 #include <linux/filter.h>       /* struct sock_filter */
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "lib/err.h"
 
@@ -37,6 +38,14 @@ struct seccomp_opts {
            mapped to one id can run package managers, as enroot does. A
            name also in `deny` stays refused (EPERM). */
         bool fake_ids;
+        /* SocketFamilies=: socket(2) of a family whose bit is not set in
+           families fails with EAFNOSUPPORT (families_set false: no rule). */
+        bool families_set;
+        uint64_t families;
+        /* MemoryDenyWriteExecute=, as systemd's: mmap of memory both
+           writable and executable, mprotect and pkey_mprotect adding
+           PROT_EXEC, and shmat with SHM_EXEC fail with EPERM. */
+        bool mdwe;
 };
 
 /* Builds the default deny-list filter (everything allowed except calls that

@@ -79,6 +79,9 @@ void spec_free(struct nook_spec *s)
                 close(s->persist_lock);
         free(s->name);
         strv_free(s->talk);
+        strv_free(s->own);
+        strv_free(s->private_etc);
+        strv_free(s->private_bin);
         free(s->desktop_name);
         free(s->icon);
         free(s->runtime_dir);

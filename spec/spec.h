@@ -95,6 +95,13 @@ struct nook_spec {
         size_t n_tmpfs;
         char **hide;
         size_t n_hide;
+        /* PrivateEtc=, PrivateBin= (spec/narrow.h): a host sandbox's /etc,
+           /usr/bin and /usr/sbin show only these entries */
+        char **private_etc;
+        size_t n_private_etc;
+        char **private_bin;
+        size_t n_private_bin;
+        bool machine_id_random; /* MachineId=random: a new /etc/machine-id */
 
         struct spec_env *env;   /* applied in order, after clearenv */
         size_t n_env;
@@ -147,6 +154,9 @@ struct nook_spec {
         size_t n_syscall_deny;
         char **syscall_allow;
         size_t n_syscall_allow;
+        uint64_t socket_families; /* SocketFamilies=: bit F set = socket(F, ...) allowed */
+        bool socket_families_set;
+        bool mdwe;              /* MemoryDenyWriteExecute=yes */
         bool caps_set;          /* Capabilities= given: keep caps_keep */
         uint64_t caps_keep;     /* bit N = capability N */
         struct spec_limit_value limits[SPEC_LIMIT_COUNT];
@@ -191,6 +201,8 @@ struct nook_spec {
         enum spec_dbus dbus;
         char **talk;            /* Talk=: bus names the sandbox may talk to */
         size_t n_talk;
+        char **own;             /* Own=: bus names the sandbox may own */
+        size_t n_own;
         enum spec_gpu gpu;
         char *desktop_name;     /* Name=, Icon=: for launchers */
         char *icon;

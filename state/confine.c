@@ -31,6 +31,10 @@ const struct confine_field confine_spec_fields[] = {
         SPEC(seccomp, CONFINE_SECCOMP, enum spec_seccomp),
         SPEC_ARRAY(syscall_deny, CONFINE_STRV, char **),
         SPEC_ARRAY(syscall_allow, CONFINE_STRV, char **),
+        /* SocketFamilies=, MemoryDenyWriteExecute=: more of the filter */
+        SPEC(socket_families_set, CONFINE_BOOL, bool),
+        SPEC(socket_families, CONFINE_U64, uint64_t),
+        SPEC(mdwe, CONFINE_BOOL, bool),
         SPEC(caps_set, CONFINE_BOOL, bool),
         SPEC(caps_keep, CONFINE_U64, uint64_t),
         SPEC(limits, CONFINE_LIMITS, struct spec_limit_value[SPEC_LIMIT_COUNT]),
@@ -82,7 +86,8 @@ const char *const confine_not_spec_fields[] = {
         /* the root: mounts, made once */
         NOT(binds), NOT(n_binds), NOT(tmpfs), NOT(n_tmpfs), NOT(hide), NOT(n_hide), NOT(home), NOT(home_set),
         NOT(home_source), NOT(devices), NOT(n_devices), NOT(devices_try), NOT(n_devices_try), NOT(protect),
-        NOT(n_protect), NOT(nook_files), NOT(n_nook_files), NOT(runtime_dir),
+        NOT(n_protect), NOT(nook_files), NOT(n_nook_files), NOT(runtime_dir), NOT(private_etc), NOT(n_private_etc),
+        NOT(private_bin), NOT(n_private_bin), NOT(machine_id_random),
         /* namespaces and the network, joined as they are */
         NOT(hostname), NOT(slirp), NOT(pasta), NOT(host_loopback), NOT(ipv6), NOT(ports), NOT(n_ports),
         NOT(dns), NOT(n_dns), NOT(resolv_conf), NOT(egress), NOT(map_mode),
@@ -93,7 +98,7 @@ const char *const confine_not_spec_fields[] = {
         NOT(user), NOT(fake_ids_want),
         /* names, and the desktop's sockets and proxies (bound, or not) */
         NOT(name), NOT(profile_name), NOT(description), NOT(desktop_name), NOT(icon), NOT(display),
-        NOT(audio), NOT(dbus), NOT(talk), NOT(n_talk), NOT(gpu), NOT(dbus_socket),
+        NOT(audio), NOT(dbus), NOT(talk), NOT(n_talk), NOT(own), NOT(n_own), NOT(gpu), NOT(dbus_socket),
 };
 const size_t confine_n_not_spec_fields = ARRAY_SIZE(confine_not_spec_fields);
 

@@ -303,6 +303,16 @@ CALL='r=$(dbus-send --session --print-reply --dest="$1" / org.example.Ping 2>&1)
 ok" ] || { show_run; fail "the prefix did not let both through"; }
 }
 
+@test "--own lets the sandbox own a bus name; without it the proxy refuses the name" {
+        session_bus
+        local own='dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.RequestName string:org.example.Mine uint32:4 2>&1 | tail -1'
+        inside --dbus filtered --own org.example.Mine -- /bin/sh -c "$own"
+        assert_status 0
+        [[ "$output" == *"uint32 1"* ]] || { show_run; fail "the sandbox did not become the owner of org.example.Mine"; }
+        inside --dbus filtered --talk org.example.Allowed -- /bin/sh -c "$own"
+        [[ "$output" != *"uint32 1"* ]] || { show_run; fail "the name was owned without --own"; }
+}
+
 @test "without --dbus the session bus is out of reach, and the proxy is gone when the sandbox ends" {
         session_bus
         inside -- /bin/sh -c "call() { $CALL; }; call org.example.Allowed"

@@ -227,3 +227,15 @@ socket" ] || { show_run; fail "unexpected: $output"; }
         *) assert_answer_in overlay fuse.fuse-overlayfs ;;
         esac
 }
+
+@test "PrivateEtc= and PrivateBin= narrow the host's directories: with an image they are refused; MachineId=random works there" {
+        run --separate-stderr "$NOOK" run --private-etc hostname config-oci:1.35 -- /bin/true
+        assert_nook_error "PrivateEtc= narrows the host's /etc"
+        run --separate-stderr "$NOOK" run --private-bin sh config-oci:1.35 -- /bin/true
+        assert_nook_error "PrivateBin= narrows the host's /usr/bin"
+        in_image config-oci:1.35 /bin/cat /etc/machine-id
+        local image_id=$output
+        run --separate-stderr "$NOOK" run --machine-id random config-oci:1.35 -- /bin/cat /etc/machine-id
+        assert_status 0
+        [[ "$output" =~ ^[0-9a-f]{32}$ ]] && [ "$output" != "$image_id" ] || { show_run; fail "machine id in an image: $output"; }
+}
