@@ -186,11 +186,19 @@ static int step_id(spank_t sp, struct step *s)
                                 : snprintf(s->name, sizeof(s->name), "slurm-%s", s->id);
         if (n < 0 || (size_t)n >= sizeof(s->name))
                 return -1;
-        /* where nook keeps its run directories for this job's environment
-           ($XDG_RUNTIME_DIR, as nook does), else a directory of the user's
-           in /tmp, checked before use */
+        return 0;
+}
+
+/* The plugin's directory of locks, as the job's user (its access() is
+   the user's): in the job's $XDG_RUNTIME_DIR where the user may write
+   there, as nook itself chooses (srun passes the submit host's, which a
+   node may lack), else a directory of the user's in /tmp. */
+static int step_paths(struct step *s)
+{
         const char *xdg = env_get(s->env, "XDG_RUNTIME_DIR");
-        if (xdg && xdg[0] == '/')
+        int n;
+
+        if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
                 n = snprintf(s->dir, sizeof(s->dir), "%s/nook-slurm", xdg);
         else
                 n = snprintf(s->dir, sizeof(s->dir), "/tmp/nook-slurm-%u", (unsigned)s->uid);
@@ -416,7 +424,8 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
         (void)av;
         if (!active() || !spank_remote(sp))
                 return 0;
-        if (step_id(sp, &s) < 0 || spank_get_item(sp, S_JOB_ARGV, &argc, &argv) != ESPANK_SUCCESS || argc < 1) {
+        if (step_id(sp, &s) < 0 || step_paths(&s) < 0 || spank_get_item(sp, S_JOB_ARGV, &argc, &argv) != ESPANK_SUCCESS ||
+            argc < 1) {
                 fprintf(stderr, "nook: slurm: cannot learn the step's ids, environment and command from Slurm\n");
                 _exit(125);
         }
@@ -433,13 +442,13 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
 
 /* In a child, as the job's user: the lock removed, and the sandbox stopped
    when this step started it. */
-static void stop_as_user(const struct step *s)
+static void stop_as_user(struct step *s)
 {
         char c = 0;
 
         if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(s->gid) < 0 || setuid(s->uid) < 0))
                 _exit(1);
-        if (geteuid() != s->uid)
+        if (geteuid() != s->uid || step_paths(s) < 0)
                 _exit(1);
         int fd = open(s->lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)

@@ -132,21 +132,37 @@ IN_IMAGE='grep -q "^app:x:1000:1000:app:/work:" /etc/passwd'
         [ ! -e "$TMP/data/g" ] || fail "the host file was written"
 }
 
-@test "a missing image fails the step with nook's one line, and the command never runs" {
-        in_slurm --nook-image=no-such-image sh -c "touch $TMP/ran"
+# assert_step_refused WHAT: the step failed with one line of nook's naming
+# WHAT, and its command (touch $TMP/ran /shared/ran, $TMP/shared bound at
+# /shared) did not run, in a sandbox or out of one.
+assert_step_refused() {
         [ "$status" -ne 0 ] || fail "the step succeeded"
-        [ ! -e "$TMP/ran" ] || fail "the command ran"
+        [ ! -e "$TMP/ran" ] || fail "the command ran, outside a sandbox"
+        [ ! -e "$TMP/shared/ran" ] || fail "the command ran"
         local nook_lines
         nook_lines=$(grep -c '^nook: ' <<<"$stderr")
         [ "$nook_lines" -eq 1 ] || fail "expected one line of nook's: $stderr"
-        [[ "$stderr" == *no-such-image* ]] || fail "the message does not name the image: $stderr"
+        [[ "$stderr" == *"$1"* ]] || fail "the message does not name $1: $stderr"
 }
 
-# What a step leaves: nothing of the test's marker, no sandbox, no run
-# directory, no mount.
+@test "a missing image fails the step with nook's one line, and the command never runs" {
+        mkdir "$TMP/shared"
+        in_slurm --nook-image=no-such-image --nook-mounts="$TMP/shared:/shared" touch "$TMP/ran" /shared/ran
+        assert_step_refused no-such-image
+}
+
+@test "a bind of a missing path fails the step with nook's one line, and the command never runs" {
+        mkdir "$TMP/shared"
+        in_slurm --nook-image=slurm-bb --nook-mounts="$TMP/shared:/shared,$TMP/no-such-dir:/x" touch "$TMP/ran" /shared/ran
+        assert_step_refused "$TMP/no-such-dir"
+}
+
+# What a step leaves: nothing of the test's marker, no run directory (nor
+# the plugin's lock), no sandbox; the directories looked at before nook ps,
+# which would clear a stale one.
 step_left_nothing() {
-        [ -z "$(marked_procs "$TEST_MARKER")" ] && [ -z "$(sandboxes)" ] &&
-                [ -z "$(find "$XDG_RUNTIME_DIR" -mindepth 2 2>/dev/null)" ]
+        [ -z "$(marked_procs "$TEST_MARKER")" ] && [ -z "$(find "$XDG_RUNTIME_DIR" -mindepth 2 2>/dev/null)" ] &&
+                [ -z "$(sandboxes)" ]
 }
 
 @test "scancel of a running step leaves no process, sandbox, run directory or mount" {
