@@ -276,6 +276,13 @@ static int start_sandbox(const struct step *s, const char *script)
         push(&a, s->name);
         if (opt_val[O_NAME])
                 push(&a, "--persist");
+        /* the node's name, not the image's "nook": MPI tells the ranks of
+           one node from another's by it */
+        char host[256] = "";
+        if (gethostname(host, sizeof(host) - 1) == 0 && host[0]) {
+                push(&a, "--hostname");
+                push(&a, host);
+        }
         if (opt_val[O_PROFILE]) {
                 push(&a, "--profile");
                 push(&a, opt_val[O_PROFILE]);

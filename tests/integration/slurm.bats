@@ -122,6 +122,12 @@ IN_IMAGE='grep -q "^app:x:1000:1000:app:/work:" /etc/passwd'
         [ "$(cat "$TMP/out")" = "batch in the image" ] || fail "the batch output: $(cat "$TMP/out")"
 }
 
+@test "salloc --nook-image: the steps srun starts in the allocation run in the image, under the node's hostname" {
+        run --separate-stderr timeout 50 salloc --nook-image=slurm-bb srun sh -c "$IN_IMAGE"' && echo "in the image on $(hostname)"'
+        assert_status 0
+        [ "$output" = "in the image on $(hostname)" ] || fail "$output" "$stderr"
+}
+
 @test "--nook-mounts with :ro cannot be written from the job" {
         mkdir "$TMP/data"
         echo kept >"$TMP/data/f"
