@@ -260,6 +260,61 @@ static int push_mounts(struct argv *a, char **words)
         return 0;
 }
 
+/* What nook run -d said before it failed, as the task's one line: its
+   own, but for a holder that cannot run (126, 127), which nook reports
+   from inside the sandbox, through the holder's pty. */
+static void say_start_failure(int status, int err_fd)
+{
+        char buf[4096];
+        ssize_t n = read(err_fd, buf, sizeof(buf) - 1);
+
+        if (status == 126 || status == 127) {
+                fprintf(stderr, "nook: slurm: the image has no /bin/sh to hold the step's sandbox open (see nook-slurm(8))\n");
+                return;
+        }
+        for (ssize_t i = 0; i < n; i++)
+                if (buf[i] != '\r')
+                        fputc(buf[i], stderr);
+}
+
+/* nook run -d: stdin and stdout /dev/null (it prints the sandbox's id),
+   stderr kept to be said once it returned (a helper it leaves running may
+   hold the pipe, so it is not read to its end). Its exit status. */
+static int run_nook_run(struct argv *a, char **env)
+{
+        int err[2];
+        int st = 0;
+
+        if (pipe2(err, O_CLOEXEC) < 0) {
+                fprintf(stderr, "nook: slurm: cannot start nook: %s\n", strerror(errno));
+                return 125;
+        }
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0) {
+                        dup2(null, 0);
+                        dup2(null, 1);
+                }
+                dup2(err[1], 2);
+                execve(nook_path, a->v, env);
+                fprintf(stderr, "nook: slurm: cannot run %s: %s\n", nook_path, strerror(errno));
+                _exit(125);
+        }
+        close(err[1]);
+        while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        int status = pid < 0 ? 125 : WIFEXITED(st) ? WEXITSTATUS(st) : 125;
+        if (pid < 0)
+                fprintf(stderr, "nook: slurm: cannot start nook: %s\n", strerror(errno));
+        fcntl(err[0], F_SETFL, O_NONBLOCK);
+        if (pid > 0 && status != 0)
+                say_start_failure(status, err[0]);
+        close(err[0]);
+        return status;
+}
+
 /* The sandbox: nook run -d, its stdout (the id it prints) to /dev/null,
    its stderr the task's, so that its one line of failure is the job's. */
 static int start_sandbox(const struct step *s, const char *script)
@@ -307,29 +362,10 @@ static int start_sandbox(const struct step *s, const char *script)
         push(&a, "-c");
         push(&a, HOLDER);
         int status = 125;
-        if (full(&a)) {
+        if (full(&a))
                 fprintf(stderr, "nook: slurm: too many --nook-mounts\n");
-        } else {
-                fflush(NULL);
-                pid_t pid = fork();
-                if (pid == 0) {
-                        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                        if (null >= 0) {
-                                dup2(null, 0);
-                                dup2(null, 1);
-                        }
-                        execve(nook_path, a.v, s->env);
-                        fprintf(stderr, "nook: slurm: cannot run %s: %s\n", nook_path, strerror(errno));
-                        _exit(125);
-                }
-                int st = 0;
-                while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                        ;
-                if (pid < 0)
-                        fprintf(stderr, "nook: slurm: cannot start nook: %s\n", strerror(errno));
-                else
-                        status = WIFEXITED(st) ? WEXITSTATUS(st) : 125;
-        }
+        else
+                status = run_nook_run(&a, s->env);
         free(mounts);
         free(script_bind);
         return status;

@@ -163,6 +163,16 @@ assert_step_refused() {
         assert_step_refused "$TMP/no-such-dir"
 }
 
+@test "an image without /bin/sh fails the step in one line that says so" {
+        mkdir -p "$TMP/nosh/bin" "$TMP/nosh/etc" "$TMP/shared"
+        cp /bin/busybox "$TMP/nosh/bin/busybox"
+        "$NOOK" image import --name "nosh-${TEST_MARKER//./-}" "$TMP/nosh" >/dev/null || fail "cannot import the image"
+        run -127 --separate-stderr timeout 50 srun --nook-image="nosh-${TEST_MARKER//./-}" --nook-mounts="$TMP/shared:/shared" \
+                /bin/busybox touch "$TMP/ran" /shared/ran
+        assert_step_refused "no /bin/sh"
+        [[ "$stderr" != *$'\r'* ]] || fail "a carriage return in the message: $stderr"
+}
+
 # What a step leaves: nothing of the test's marker, no run directory (nor
 # the plugin's lock), no sandbox; the directories looked at before nook ps,
 # which would clear a stale one.
