@@ -23,6 +23,7 @@
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 #include "cli/cmd-run.h"
+#include "cli/enter-env.h"
 #include "sandbox/exec.h"
 #include "sandbox/init.h"
 #include "sandbox/landlock.h"
@@ -32,7 +33,7 @@
 
 static void usage(FILE *out)
 {
-        fputs("Usage: nook enter [-i] [-t] NAME|ID [-- COMMAND [ARG...]]\n"
+        fputs("Usage: nook enter [-i] [-t] [-w DIR] [--caller-env] NAME|ID [-- COMMAND [ARG...]]\n"
               "       nook exec [-i] [-t] NAME|ID [--] COMMAND [ARG...]\n"
               "\n"
               "Run COMMAND (default /bin/sh) inside a running sandbox (nook ps lists\n"
@@ -45,6 +46,11 @@ static void usage(FILE *out)
               "nook enter relays until COMMAND ends.\n"
               "\n"
               "  -t, --tty     a new terminal on all of fds 0-2, even when yours are none\n"
+              "  -w, --workdir=DIR  run COMMAND in DIR (an absolute path inside)\n"
+              "  --try-workdir=DIR  in DIR when it is a directory inside, else as without\n"
+              "  --caller-env[=NAME,...]  add your environment's variables that the\n"
+              "                command's lacks; each NAME given (PREFIX* for all that\n"
+              "                start so) takes yours even where it has one\n"
               "  -i, --interactive  accepted: stdin always reaches COMMAND\n"
               "  -h, --help    show this help\n"
               "nook exec is nook enter, as podman's exec: -it, and the command may\n"
@@ -264,6 +270,14 @@ static gid_t image_gid(const struct nook_spec *s)
 /* -t: the pty on all of fds 0-2, as nook run -t */
 static bool force_tty;
 
+/* --caller-env[=NAME,...], -w DIR, --try-workdir=DIR */
+static struct {
+        bool caller_env;
+        const char *keep;       /* the NAMEs, or NULL */
+        const char *workdir;
+        const char *try_workdir;
+} opt;
+
 /* Runs the entered command with a pty (for the caller's fds 0-2 that are a
    terminal) and pipes (for the others) that this process, staying outside,
    relays: none of the caller's fds 0-2 enters the sandbox, where a process
@@ -418,6 +432,21 @@ static int take_environ(struct entering *x, struct nook_err *e)
         return 0;
 }
 
+/* Once in the sandbox's mounts: --try-workdir's directory where there is
+   one, else -w's (which must be), else the command's own, else /. */
+static int enter_workdir(int cmd_cwd, struct nook_err *e)
+{
+        if (opt.try_workdir && chdir(opt.try_workdir) == 0)
+                return 0;
+        if (opt.workdir && chdir(opt.workdir) < 0)
+                return nook_errf(e, errno, "cannot change to %s in the sandbox: %m", nook_val(opt.workdir));
+        if (opt.workdir)
+                return 0;
+        if ((cmd_cwd < 0 || fchdir(cmd_cwd) < 0) && chdir("/") < 0)
+                return nook_errf(e, errno, "cannot change directory in the sandbox: %m");
+        return 0;
+}
+
 static int set_command(struct nook_spec *spec, char **command, struct nook_err *e)
 {
         size_t n = 0;
@@ -449,8 +478,10 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
                 r = take_environ(&x, e);
         if (r == 0)
                 r = join_the_others(&x.ns, e);
-        if (r == 0 && (x.cwd < 0 || fchdir(x.cwd) < 0) && chdir("/") < 0)
-                r = nook_errf(e, errno, "cannot change directory in the sandbox: %m");
+        if (r == 0 && opt.caller_env)
+                r = enter_env_merge(&x.env, environ, opt.keep, e);
+        if (r == 0)
+                r = enter_workdir(x.cwd, e);
         if (r == 0)
                 r = set_command(&x.spec, command, e);
         if (r == 0) {
@@ -468,6 +499,58 @@ static int enter(const struct run_state *st, char **command, struct nook_err *e)
         return r < 0 ? r : status;
 }
 
+/* The value of option name at argv[0] ("--name=V", or "--name V" and
+   "-n V" with short): the words it takes in *used, 0 when it is not this
+   option. */
+static const char *option_value(char **argv, int argc, const char *name, const char *shortname, int *used)
+{
+        size_t n = strlen(name);
+
+        *used = 0;
+        if (strncmp(argv[0], name, n) == 0 && argv[0][n] == '=') {
+                *used = 1;
+                return argv[0] + n + 1;
+        }
+        if (strcmp(argv[0], name) != 0 && (!shortname || strcmp(argv[0], shortname) != 0))
+                return NULL;
+        *used = argc > 1 ? 2 : -1;
+        return argc > 1 ? argv[1] : NULL;
+}
+
+/* One option before the name: the words it took, 0 when argv[0] is none,
+   -1 (said) when it is incomplete. */
+static int take_option(int argc, char **argv)
+{
+        const char *a = argv[0];
+        int used = 0;
+
+        if (a[0] != '-' || !a[1])
+                return 0;
+        /* podman's -i, -t, -it, -ti */
+        if (strspn(a + 1, "it") == strlen(a + 1) || strcmp(a, "--tty") == 0 || strcmp(a, "--interactive") == 0) {
+                if (strchr(a + 1, 't') && strcmp(a, "--interactive") != 0)
+                        force_tty = true;
+                return 1;
+        }
+        if (strcmp(a, "--caller-env") == 0 || strncmp(a, "--caller-env=", 13) == 0) {
+                opt.caller_env = true;
+                opt.keep = a[12] == '=' ? a + 13 : NULL;
+                return 1;
+        }
+        const char *v = option_value(argv, argc, "--workdir", "-w", &used);
+        if (used > 0)
+                opt.workdir = v;
+        if (used == 0 && (v = option_value(argv, argc, "--try-workdir", NULL, &used)) && used > 0)
+                opt.try_workdir = v;
+        if (used < 0)
+                fprintf(stderr, "nook: enter: %s needs a directory\n", nook_val(a));
+        if (used > 0 && v[0] != '/') {
+                fprintf(stderr, "nook: enter: %s '%s' is not an absolute path\n", used == 2 ? a : "the working directory", nook_val(v));
+                return -1;
+        }
+        return used;
+}
+
 int cmd_enter(int argc, char **argv)
 {
         struct nook_err e = { 0 };
@@ -478,14 +561,13 @@ int cmd_enter(int argc, char **argv)
                 usage(stdout);
                 return 0;
         }
-        /* podman's -i, -t, -it, -ti before the name */
-        while (argc > 1 && argv[1][0] == '-' && argv[1][1] &&
-               (strspn(argv[1] + 1, "it") == strlen(argv[1] + 1) || strcmp(argv[1], "--tty") == 0 ||
-                strcmp(argv[1], "--interactive") == 0)) {
-                if (strchr(argv[1] + 1, 't') && strcmp(argv[1], "--interactive") != 0)
-                        force_tty = true;
-                argv++;
-                argc--;
+        /* options before the name */
+        int used;
+        while (argc > 1 && (used = take_option(argc - 1, argv + 1)) != 0) {
+                if (used < 0)
+                        return NOOK_EXIT_FAILURE;
+                argv += used;
+                argc -= used;
         }
         if (argc < 2 || argv[1][0] == '-') {
                 fprintf(stderr, "nook: %s: name the sandbox to enter (nook %s NAME|ID [-- COMMAND...]; nook ps lists them)\n",

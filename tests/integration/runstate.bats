@@ -221,6 +221,33 @@ time.sleep(60)' "$NOOK" run --name stubborn2 -- /bin/sh -c "trap '' TERM; sleep 
         assert_answer "from-run xterm-test"
 }
 
+@test "nook enter --caller-env adds the caller's variables the command lacks; NAME and PREFIX* take the caller's" {
+        start_bg --name envbox -e NOOK_A=from-run -e NOOK_B=from-run -e NOOK_PRE_X=from-run -- sleep "$TEST_MARKER"
+        wait_until 50 listed "$NOOK_PID" || fail "not listed"
+        local show='echo "$NOOK_A $NOOK_B $NOOK_PRE_X ${NOOK_NEW:-unset}"'
+        NOOK_A=mine NOOK_B=mine NOOK_PRE_X=mine NOOK_NEW=mine run --separate-stderr "$NOOK" enter --caller-env envbox -- /bin/sh -c "$show"
+        assert_answer "from-run from-run from-run mine"
+        NOOK_A=mine NOOK_B=mine NOOK_PRE_X=mine NOOK_NEW=mine run --separate-stderr "$NOOK" enter --caller-env=NOOK_B,NOOK_PRE_* envbox -- /bin/sh -c "$show"
+        assert_answer "from-run mine mine mine"
+        NOOK_NEW=mine run --separate-stderr "$NOOK" enter envbox -- /bin/sh -c "$show"
+        assert_answer "from-run from-run from-run unset"
+}
+
+@test "nook enter -w runs in that directory or fails; --try-workdir falls back to the command's" {
+        start_bg --name box --chdir /tmp -- sleep "$TEST_MARKER"
+        wait_until 50 listed "$NOOK_PID" || fail "not listed"
+        run --separate-stderr "$NOOK" enter -w /proc box -- /bin/sh -c pwd
+        assert_answer /proc
+        run --separate-stderr "$NOOK" enter --try-workdir=/no/such/dir box -- /bin/sh -c pwd
+        assert_answer /tmp
+        run --separate-stderr "$NOOK" enter --try-workdir=/no/such/dir -w /proc box -- /bin/sh -c pwd
+        assert_answer /proc
+        run --separate-stderr "$NOOK" enter -w /no/such/dir box -- /bin/sh -c 'touch /tmp/ran'
+        assert_nook_error /no/such/dir
+        run --separate-stderr "$NOOK" enter -w relative box -- /bin/true
+        assert_nook_error relative
+}
+
 @test "what nook enter runs is confined as the command: no capabilities, no_new_privs, seccomp, its pid namespace" {
         running_named box
         run --separate-stderr "$NOOK" enter box -- /bin/sh -c 'grep -E "^(CapEff|CapPrm|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; echo pid=$$'
