@@ -8,6 +8,7 @@
 #include "cli/conf-load.h"
 #include "cli/cmd-enter.h"
 #include "cli/cmd-info.h"
+#include "cli/cmd-desktop.h"
 #include "cli/cmd-profile.h"
 #include "cli/cmd-ps.h"
 #include "cli/cmd-run.h"
@@ -23,6 +24,8 @@ static void usage(FILE *out)
               "  run [OPTIONS] [--] CMD [ARG...]   run CMD in a sandbox (nook run --help)\n"
               "  run PROFILE [-- CMD [ARG...]]     run a profile's sandbox (nook.profile(5))\n"
               "  profile ls|show|check|keys        the profile tools (nook profile --help)\n"
+              "  desktop install|ls|remove|sync    menu entries that start apps through nook\n"
+              "                                    (nook desktop --help)\n"
               "  image import|pull|ls|inspect|rm|prune   the image store (nook image --help)\n"
               "  ps [--json]                       list your running sandboxes\n"
               "  enter NAME|ID [-- CMD [ARG...]]   run CMD in a running sandbox\n"
@@ -76,6 +79,8 @@ int main(int argc, char **argv)
                         return NOOK_EXIT_FAILURE;
         if (strcmp(cmd, "profile") == 0)
                 return cmd_profile(argc - 1, argv + 1);
+        if (strcmp(cmd, "desktop") == 0)
+                return cmd_desktop(argc - 1, argv + 1);
         if (strcmp(cmd, "ps") == 0)
                 return cmd_ps(argc - 1, argv + 1);
         if (strcmp(cmd, "stop") == 0)
