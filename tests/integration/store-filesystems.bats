@@ -14,6 +14,8 @@ setup_file() { images_setup_file oci whiteouts rootfs; }
 
 setup() {
         images_setup
+        # each test says which store, overlay and map it means
+        unset NOOK_STORE NOOK_OVERLAY NOOK_MAP
         command -v bindfs >/dev/null || skip "host: these tests need bindfs (apt-get install bindfs)"
         command -v fusermount3 >/dev/null || skip "host: these tests need fusermount3 (apt-get install fuse3)"
         [ -r /dev/fuse ] && [ -w /dev/fuse ] || skip "host: /dev/fuse is not usable by $(id -un)"
