@@ -295,8 +295,8 @@ static void check_store(struct report *r, const struct nook_conf *conf)
                 *strrchr(probe, '/') = '\0';
         double gb = statvfs(probe, &fs) == 0 ? (double)fs.f_bavail * (double)fs.f_frsize / 1e9 : -1;
         if (gb >= 0)
-                say(r, gb < 1 ? WARN : OK, "image store", "%s (%s), %.1f GB free there%s", store,
-                    origin ? origin : "the default", gb, gb < 1 ? ": little room for images" : "");
+                say(r, gb < 1 ? WARN : OK, "image store", "%s, %.1f GB free there%s (from %s)", store, gb,
+                    gb < 1 ? ": little room for images" : "", origin ? origin : "the default");
         check_store_fs(r, probe);
 }
 
