@@ -249,16 +249,16 @@ static void check_config(struct report *r, const char *user_file, const struct d
                     "see nook info)", what[0], what[1], d->n, d->n == 1 ? "" : "s", d->msgs[0]);
 }
 
-/* What the store's file system gives: said for the nearest directory of
-   the store that exists, with a file made there and removed. */
-static void check_store_fs(struct report *r, const char *probe)
+/* What the store's file system gives: tried in the store, or the nearest
+   directory of its path that exists, with a file made there and removed. */
+static void check_store_fs(struct report *r, const char *store)
 {
-        _cleanup_close_ int dfd = open(probe, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         struct store_fs f;
-        int e = dfd < 0 ? -errno : store_fs_probe_dir(dfd, &f);
+        int e = store_fs_probe_path(store, &f);
 
         if (e < 0) {
-                say(r, WARN, "store file system", "cannot try %s: %s (the store must be writable)", probe, strerror(-e));
+                say(r, WARN, "store file system", "cannot try %s or the nearest directory of it that exists: %s (the "
+                    "store must be writable)", store, strerror(-e));
                 return;
         }
         if (f.xattr && f.flock && !store_fs_remote(&f)) {
@@ -297,7 +297,7 @@ static void check_store(struct report *r, const struct nook_conf *conf)
         if (gb >= 0)
                 say(r, gb < 1 ? WARN : OK, "image store", "%s, %.1f GB free there%s (from %s)", store, gb,
                     gb < 1 ? ": little room for images" : "", origin ? origin : "the default");
-        check_store_fs(r, probe);
+        check_store_fs(r, store);
 }
 
 int cmd_doctor(int argc, char **argv)

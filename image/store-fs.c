@@ -112,6 +112,21 @@ int store_fs_probe_dir(int dfd, struct store_fs *f)
         return 0;
 }
 
+int store_fs_probe_path(const char *path, struct store_fs *f)
+{
+        _cleanup_free_ char *p = strdup(path);
+        struct stat st;
+
+        if (!p)
+                return -ENOMEM;
+        while (stat(p, &st) < 0 && strrchr(p, '/') && strrchr(p, '/') != p)
+                *strrchr(p, '/') = '\0';
+        if (stat(p, &st) < 0 && p[0] == '/')
+                p[1] = '\0';
+        _cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return dfd < 0 ? -errno : store_fs_probe_dir(dfd, f);
+}
+
 /* `fs` of the store: "dev=MAJ:MIN magic=HEX xattr=0|1 flock=0|1 type=NAME" */
 static bool read_cache(const struct store *s, dev_t dev, struct store_fs *f)
 {

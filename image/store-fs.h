@@ -31,6 +31,10 @@ bool store_fs_nfs(const struct store_fs *f);
    made there and removed. Leaves nothing behind. */
 int store_fs_probe_dir(int dfd, struct store_fs *f);
 
+/* The same for a store's path, which may not exist yet: probed in the
+   nearest directory of it that does (nook doctor, nook info). */
+int store_fs_probe_path(const char *path, struct store_fs *f);
+
 /* The store's facts: from its file `fs` when that was written on this very
    file system (same device), else probed in tmp/ and written there. A probe
    that finds the store on a remote file system or without user xattrs says

@@ -147,6 +147,12 @@ nolock_store() {
         [[ "$output" == *"warn  store file system: fuse"*"user xattrs fail"*"fuse-overlayfs"*"[Store] Path="* ]] ||
                 { show_run; fail "no advice"; }
         [ -z "$(ls -A "$S")" ] || fail "doctor left something: $(ls -A "$S")"
+        # nook info gives the same facts, without the advice
+        run --separate-stderr env NOOK_STORE="$S" "$NOOK" info --json
+        assert_status 0
+        [ "$(jq -c .paths.store_filesystem <<<"$output")" = '{"type":"fuse","user_xattrs":false,"flock":true,"network_or_fuse":true}' ] ||
+                { show_run; fail "nook info does not tell the store's file system"; }
+        [ -z "$(ls -A "$S")" ] || fail "info left something: $(ls -A "$S")"
         # the store the configuration names, on the local disk
         mkdir -p "$BATS_TEST_TMPDIR/conf/nook"
         printf '[Store]\nPath=%s\n' "$BATS_TEST_TMPDIR/local/nook" >"$BATS_TEST_TMPDIR/conf/nook/nook.conf"
