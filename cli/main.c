@@ -89,11 +89,8 @@ int main(int argc, char **argv)
                 return cmd_logs(argc - 1, argv + 1);
         if (strcmp(cmd, "enter") == 0 || strcmp(cmd, "exec") == 0)
                 return cmd_enter(argc - 1, argv + 1);
-        if (strcmp(cmd, "doctor") == 0) {
-                static struct nook_conf conf;
-                cli_conf_load_quietly(&conf);
-                return cmd_doctor(argc - 1, argv + 1);
-        }
+        if (strcmp(cmd, "doctor") == 0)
+                return cmd_doctor(argc - 1, argv + 1);      /* reads nook.conf itself */
         if (strcmp(cmd, "info") == 0)
                 return cmd_info(argc - 1, argv + 1);
         /* podman's words for the store's commands: nook image's own */

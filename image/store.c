@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image/store-fs.h"
 #include "lib/fileutil.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
@@ -70,7 +71,8 @@ int store_lock(const struct store *s, bool exclusive, struct nook_err *e)
                         continue;
                 int err = errno;
                 close(fd);
-                return nook_errf(e, err, "cannot lock the image store %s: %m", s->root);
+                nook_errf(e, err, "cannot lock the image store %s: %m", s->root);
+                return store_fs_lock_unsupported(err) ? store_fs_blame(s, e, "flock(2) does not work") : -err;
         }
         return fd;
 }
@@ -411,6 +413,10 @@ int store_image_lock(const struct store *s, const char *name, bool exclusive, st
                 return nook_errf(e, errno, "no image named %s in the store (see 'nook image ls')", name);
         if (flock(fd, (exclusive ? LOCK_EX | LOCK_NB : LOCK_SH)) < 0) {
                 int err = errno;
+                /* a sandbox's hold only keeps `image rm` away, which takes
+                   the store lock first and fails there alike: run without */
+                if (!exclusive && store_fs_lock_unsupported(err))
+                        return fd;
                 close(fd);
                 if (err == EWOULDBLOCK)
                         return nook_errf(e, EBUSY, "image %s is in use by a running sandbox (stop it first)", name);

@@ -21,6 +21,7 @@
 #include "lib/launcher.h"
 #include "lib/libexec.h"
 #include "lib/strutil.h"
+#include "spec/image-store-fs.h"
 
 bool image_exists(const struct store_search *ss, const char *name)
 {
@@ -158,6 +159,8 @@ static int layer_entry(int root, const char *file, int *fd, enum layer_says *say
                 /* O_PATH fds take no xattr calls: through /proc */
                 char proc[64];
                 opaque = opaque || (STR_FMT(proc, "/proc/self/fd/%d", dir) == 0 && getxattr(proc, "user.overlay.opaque", &v, 1) == 1 && v == 'y');
+                /* a store without xattrs keeps the marker file instead */
+                opaque = opaque || fstatat(dir, ".wh..wh..opq", &st, AT_SYMLINK_NOFOLLOW) == 0;
         }
         return 0;
 }
@@ -629,6 +632,8 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         }
         if (r == 0)
                 r = take_layers(s, &st, rec, name, e);
+        if (r == 0)
+                r = image_spec_fit_store(s, &st, e);
         if (r == 0)
                 r = take_config(s, rec, e);
         if (r == 0 && s->persist)
