@@ -71,14 +71,16 @@ static int exists_error(const char *name, const char *dir, const char *rel, stru
 }
 
 /* The squashfs file to publish, open in *fd: the user's own blob of a
-   squashfs image, else the image exported into work (a directory of to's
-   tmp). *path: where its FILE.json would be. */
-static int squashfs_of(const struct store *own, json_t *rec, const char *name, const struct store *to, const char *work,
-                       const struct userns_map *m, int *fd, char **path, struct nook_err *e)
+   squashfs image, else the image exported into the directory open at
+   work (one of to's tmp/, made by this publish). *path: where its
+   FILE.json would be, reached through work's fd, so that whoever else
+   writes in tmp/ cannot move the directory and put a link in its place. */
+static int squashfs_of(const struct store *own, json_t *rec, const char *name, int work, const struct userns_map *m,
+                       int *fd, char **path, struct nook_err *e)
 {
         json_t *sq = json_object_get(rec, "squashfs");
 
-        if (asprintf(path, "%s/%s/image.sqsh", to->root, work) < 0)
+        if (asprintf(path, "/proc/self/fd/%d/image.sqsh", work) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
         if (sq) {
                 *fd = store_open_blob(own, json_string_value(json_object_get(sq, "digest")) ?: "", e);
@@ -142,7 +144,7 @@ int store_publish(const struct store *own, const char *name, const char *as, con
         struct store to = { .dfd = -1 };
         char rel[512], work[64] = "";
         struct stat st;
-        int fd = -1;
+        int fd = -1, work_fd = -1;
         int r = store_image_load(own, name, &rec, e);
 
         if (r == 0)
@@ -154,8 +156,10 @@ int store_publish(const struct store *own, const char *name, const char *as, con
                 r = exists_error(as, dir, rel, e);
         if (r == 0)
                 r = store_mkdtemp(&to, "publish-", work, sizeof(work), e);
+        if (r == 0 && (work_fd = openat(to.dfd, work, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                r = nook_errf(e, errno, "cannot publish to %s: %s: %m", dir, work);
         if (r == 0)
-                r = squashfs_of(own, rec, name, &to, work, m, &fd, &path, e);
+                r = squashfs_of(own, rec, name, work_fd, m, &fd, &path, e);
         if (r == 0)
                 r = squashfs_import(&to, fd, path, as, &out, &found, e);
         if (r == 0) {
@@ -169,6 +173,8 @@ int store_publish(const struct store *own, const char *name, const char *as, con
         }
         if (fd >= 0)
                 close(fd);
+        if (work_fd >= 0)
+                close(work_fd);
         if (work[0])
                 store_remove_tree(&to, work);
         store_close(&to);

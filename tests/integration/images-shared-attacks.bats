@@ -50,6 +50,16 @@ json.dump(r, open(sys.argv[2], 'w'))" "$SHARED/images/pub:1.json" "$SHARED/image
 # bounded CMD...: run with a deadline, so that a hang fails the test
 bounded() { run --separate-stderr timeout 20 "$@"; }
 
+# slow_tar2sqfs: a tar2sqfs in $SLOW (to put first in PATH) that says it
+# started ($SLOW/started), then waits for $SLOW/go before it does its work.
+slow_tar2sqfs() {
+        SLOW="$BATS_TEST_TMPDIR/slow"
+        mkdir -p "$SLOW"
+        printf '#!/bin/sh\n: >%s/started\nfor i in $(seq 600); do [ -e %s/go ] && exec %s "$@"; sleep 0.1; done\nexit 1\n' \
+                "$SLOW" "$SLOW" "$(command -v tar2sqfs)" >"$SLOW/tar2sqfs"
+        chmod +x "$SLOW/tar2sqfs"
+}
+
 @test "a FIFO as a shared record: run, inspect and ls neither hang nor list it" {
         published pub:1
         mkfifo "$SHARED/images/fifo:1.json"
@@ -157,20 +167,17 @@ bounded() { run --separate-stderr timeout 20 "$@"; }
         # the same image again, to go in as new:1, made to wait in its
         # export until another image has taken new:1
         import_ok "$FIX/rootfs.tar" --name same:1
-        mkdir -p "$BATS_TEST_TMPDIR/other" "$BATS_TEST_TMPDIR/slow"
+        mkdir -p "$BATS_TEST_TMPDIR/other"
         tar -C "$BATS_TEST_TMPDIR/other" -xf "$FIX/rootfs.tar" 2>/dev/null || true
         echo other >"$BATS_TEST_TMPDIR/other/whose"
         import_ok "$BATS_TEST_TMPDIR/other" --name other:1
-        local slow="$BATS_TEST_TMPDIR/slow"
-        printf '#!/bin/sh\n: >%s/started\nfor i in $(seq 600); do [ -e %s/go ] && exec %s "$@"; sleep 0.1; done\nexit 1\n' \
-                "$slow" "$slow" "$(command -v tar2sqfs)" >"$slow/tar2sqfs"
-        chmod +x "$slow/tar2sqfs"
-        PATH="$slow:$PATH" timeout 60 "$NOOK" image publish --name new:1 same:1 "$SHARED" \
+        slow_tar2sqfs
+        PATH="$SLOW:$PATH" timeout 60 "$NOOK" image publish --name new:1 same:1 "$SHARED" \
                 >"$BATS_TEST_TMPDIR/loser.out" 2>"$BATS_TEST_TMPDIR/loser.err" &
         local pid=$!
-        wait_until 300 test -e "$slow/started" || fail "the export did not start"
+        wait_until 300 test -e "$SLOW/started" || fail "the export did not start"
         "$NOOK" image publish --name new:1 other:1 "$SHARED" >/dev/null || fail "the winner's publish"
-        : >"$slow/go"
+        : >"$SLOW/go"
         wait "$pid" && fail "the loser's publish succeeded"
         grep -q "already published in $SHARED" "$BATS_TEST_TMPDIR/loser.err" || fail "the loser: $(cat "$BATS_TEST_TMPDIR/loser.err")"
         [ -f "$SHARED/blobs/sha256/$digest" ] || fail "the loser removed base:1's blob"
@@ -178,4 +185,26 @@ bounded() { run --separate-stderr timeout 20 "$@"; }
         assert_status 0
         [ "$output" = www-data ] || { show_run; fail "base:1 no longer runs"; }
         [ -z "$(ls -A "$SHARED/tmp")" ] || fail "tmp holds $(ls -A "$SHARED/tmp")"
+}
+
+@test "a link swapped in for publish's work directory while it exports is not written through" {
+        import_ok "$FIX/rootfs.tar" --name pub:1
+        slow_tar2sqfs
+        PATH="$SLOW:$PATH" timeout 60 "$NOOK" image publish pub:1 "$SHARED" \
+                >"$BATS_TEST_TMPDIR/pub.out" 2>"$BATS_TEST_TMPDIR/pub.err" &
+        local pid=$! work elsewhere="$BATS_TEST_TMPDIR/elsewhere"
+        wait_until 300 test -e "$SLOW/started" || fail "the export did not start"
+        # whoever else writes in tmp/ moves the work away, a link in its place
+        work=$(echo "$SHARED"/tmp/publish-*)
+        [ -d "$work" ] || fail "no work directory: $(ls -A "$SHARED/tmp")"
+        mkdir "$elsewhere"
+        mv "$work" "$BATS_TEST_TMPDIR/moved"
+        ln -s "$elsewhere" "$work"
+        : >"$SLOW/go"
+        wait "$pid" || fail "publish: $(cat "$BATS_TEST_TMPDIR/pub.err")"
+        [ -z "$(ls -A "$elsewhere")" ] || fail "publish wrote through the link: $(ls -A "$elsewhere")"
+        bounded "$NOOK" image rm pub:1
+        bounded "$NOOK" run --image pub:1 -- cat /data/www
+        assert_status 0
+        [ "$output" = www-data ] || { show_run; fail "the published image"; }
 }
