@@ -208,3 +208,11 @@ slow_tar2sqfs() {
         assert_status 0
         [ "$output" = www-data ] || { show_run; fail "the published image"; }
 }
+
+@test "a shared blob that is no squashfs file is said so, before any mount" {
+        published pub:1
+        forged junk:1 'r["squashfs"]["digest"] = "sha256:" + "2" * 64'
+        head -c 65536 /dev/urandom >"$SHARED/blobs/sha256/$(printf '2%.0s' $(seq 64))"
+        bounded "$NOOK" run --image junk:1 -- true
+        assert_nook_error "is not a squashfs file"
+}
