@@ -11,24 +11,14 @@ load images-helpers
 setup_file() {
         images_setup_file rootfs
         images_need_squashfs
-        [ -z "$IMAGES_SKIP" ] || return 0
 }
 
 setup() {
         images_setup
-        require_subids 1001
-        unset NOOK_STORE NOOK_SHARED_STORES
-        export NOOK_CONF_SITE="$BATS_TEST_TMPDIR/site.conf"
-        export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
-        mkdir -p "$XDG_CONFIG_HOME/nook"
-        SHARED="$BATS_TEST_TMPDIR/shared"
-        mkdir -m 0755 "$SHARED"
-        printf '[Store]\nShared=%s\n' "$SHARED" >"$NOOK_CONF_SITE"
+        shared_store_setup
 }
 
-teardown() {
-        images_teardown
-}
+teardown() { images_teardown; }
 
 # published NAME: the fixture rootfs published into SHARED as NAME, gone
 # from the user's store (so that only the shared one can answer).
