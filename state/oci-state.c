@@ -96,7 +96,8 @@ int ocistate_open_root(const char *root, bool create, struct nook_err *e)
                    follows none on the way to a user's directory */
                 _cleanup_free_ char *real = me != 0 ? realpath(root, NULL) : NULL;
                 fd = open_nofollow(AT_FDCWD, real ? real : root, O_RDONLY | O_DIRECTORY);
-                if (fd < 0 && errno == ELOOP)
+                struct stat lst;
+                if (fd < 0 && (errno == ELOOP || (errno == ENOTDIR && lstat(root, &lst) == 0 && S_ISLNK(lst.st_mode))))
                         return nook_errf(e, ELOOP, "%s: a symbolic link on the way (root follows none)", nook_val(root));
                 if (fd < 0)
                         return nook_errf(e, errno, "%s: %m", nook_val(root));
