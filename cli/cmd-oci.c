@@ -6,15 +6,19 @@
 #include "cli/cmd-oci.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cmd-run.h"
+#include "cli/conf-load.h"
 #include "cli/run-detach.h"
 #include "cli/run-prepare.h"
 #include "lib/cleanup.h"
@@ -322,6 +326,37 @@ static int dispatch(const char *root, int argc, char **argv)
         return oci_delete(root, a.words[0], a.force);
 }
 
+/* slurmstepd runs RunTimeRun as the job's user but in its own
+   environment, root's in production: a HOME or XDG directory that is not
+   this user's is not where this user's nook.conf, store or run
+   directories are (nor one it may read). HOME then from the passwd entry. */
+static void own_environment(void)
+{
+        static const char *const dirs[] = { "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME",
+                                            "XDG_STATE_HOME" };
+        uid_t uid = getuid();
+        struct stat st;
+
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                const char *v = getenv(dirs[i]);
+                if (v && (stat(v, &st) < 0 || st.st_uid != uid))
+                        unsetenv(dirs[i]);
+        }
+        struct passwd *pw = getenv("HOME") ? NULL : getpwuid(uid);
+        if (pw && pw->pw_dir)
+                setenv("HOME", pw->pw_dir, 1);
+}
+
+/* nook.conf read for its RuntimeDir=, as nook ps does */
+static int load_conf(void)
+{
+        static struct nook_conf conf;
+        struct nook_err e = { 0 };
+
+        own_environment();
+        return cli_conf_load_simple(&conf, &e) == 0 ? 0 : fail(&e);
+}
+
 int cmd_oci(int argc, char **argv)
 {
         static const char *const cmds[] = { "run", "state", "kill", "delete" };
@@ -344,7 +379,7 @@ int cmd_oci(int argc, char **argv)
         }
         for (size_t k = 0; i < argc && k < ARRAY_SIZE(cmds); k++)
                 if (strcmp(argv[i], cmds[k]) == 0)
-                        return dispatch(root, argc - i, argv + i);
+                        return load_conf() != 0 ? NOOK_EXIT_FAILURE : dispatch(root, argc - i, argv + i);
         if (i < argc)
                 nook_say("oci: unknown command '%s' (run, state, kill or delete)", nook_val(argv[i]));
         else

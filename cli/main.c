@@ -94,7 +94,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "info") == 0)
                 return cmd_info(argc - 1, argv + 1);
         if (strcmp(cmd, "oci") == 0)
-                return load_conf() < 0 ? NOOK_EXIT_FAILURE : cmd_oci(argc - 1, argv + 1);
+                return cmd_oci(argc - 1, argv + 1);
         /* podman's words for the store's commands: nook image's own */
         static const char *const image_alias[][2] = { { "pull", "pull" }, { "images", "ls" }, { "rmi", "rm" } };
         for (size_t i = 0; i < sizeof(image_alias) / sizeof(image_alias[0]); i++)

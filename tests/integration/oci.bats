@@ -114,6 +114,15 @@ json.dump(c, open(sys.argv[1], "w"))' "$BUNDLE/config.json" "$IN_IMAGE && echo i
         assert_output "in the image"
 }
 
+@test "oci run in another user's HOME and XDG directories (slurmstepd's environment as root) uses the caller's own" {
+        [ "$(stat -c %u /root)" != "$(id -u)" ] || skip "host: /root is the test user's"
+        make_bundle b 'c["process"]["args"] = ["echo", "ran"]'
+        run --separate-stderr env HOME=/root XDG_CONFIG_HOME=/root/.config XDG_RUNTIME_DIR=/root "$NOOK" oci --root="$ROOT" run -b b c1
+        assert_status 0
+        assert_output ran
+        oci delete c1
+}
+
 @test "state while running gives the pid; kill TERM reaches the command; delete refuses, delete -f ends it" {
         make_bundle b 'c["process"]["args"] = ["sh", "-c", "trap \"echo got TERM; exit 3\" TERM; : >/tmp/up; while :; do sleep 0.1; done"]'
         oci run -b b c1 >"$TMP/out" 2>&1 &
