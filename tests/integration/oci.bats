@@ -237,6 +237,29 @@ slurm_skip() { [ -z "$SLURM_SKIP" ] || skip "$SLURM_SKIP"; }
         done
 }
 
+@test "sbatch --container=BUNDLE runs the batch script in the bundle's root (Slurm binds the script and the output in)" {
+        slurm_skip
+        printf '#!/bin/sh\n%s && echo "batch in the image"\n' "$IN_IMAGE" >"$TMP/job.sh"
+        run timeout 50 sbatch --wait --container="$BUNDLE" -o "$TMP/out" "$TMP/job.sh"
+        assert_status 0
+        [ "$(cat "$TMP/out")" = "batch in the image" ] || fail "the batch output: $(cat "$TMP/out")"
+}
+
+@test "scancel of a running --container step leaves no process and no state" {
+        slurm_skip
+        local job
+        srun --container="$BUNDLE" sleep "$TEST_MARKER" >"$TMP/srun.out" 2>&1 </dev/null 3>&- &
+        wait_until 300 pgrep -U "$(id -u)" -fx "sleep $TEST_MARKER" >/dev/null ||
+                fail "the step's command never ran: $(cat "$TMP/srun.out")"
+        [ -n "$(ls -A "$SLURM_OCI_ROOT")" ] || fail "no container recorded"
+        job=$(squeue -h -u "$(id -u)" -o %i | head -n 1)
+        [ -n "$job" ] || fail "no job in squeue"
+        scancel "$job"
+        gone() { [ -z "$(marked_procs "$TEST_MARKER")" ] && [ -z "$(ls -A "$SLURM_OCI_ROOT")" ]; }
+        wait_until 300 gone || fail "left behind: $(marked_procs "$TEST_MARKER") / $(ls -A "$SLURM_OCI_ROOT")"
+        assert_host_mounts_unchanged
+}
+
 @test "srun -n 2 --container: Slurm 22.05 runs one task per node in a container, and fails the step rather than run it outside" {
         slurm_skip
         run timeout 50 srun -n 2 --container="$BUNDLE" sh -c 'echo outside'
