@@ -32,6 +32,7 @@ int cmd_run_launch(struct run_setup *rs, const struct detached *bg, int *status,
                 .map = s->image ? &rs->map : NULL,
                 .ready_fd = bg->ready_fd,
                 .log = bg->log,
+                .notify_sock = rs->notify_sock,
         };
         r = launch_run(&c, status, e);
         runstate_release_name(s);
