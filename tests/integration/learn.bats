@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# nook learn: a command run under the observer, and the profile it writes
+# run on its own. Everything lives in a home of the test's own; the
+# network is 127.0.0.1 only.
+
+load helpers
+
+setup() {
+        common_setup
+        export HOME="$TMP/home"
+        export XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data"
+        export NOOK_PROFILES_DIR="${NOOK_SRCDIR:?}/data/profiles"
+        mkdir -p "$HOME/.ssh" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME"
+        echo "not for the sandbox" >"$HOME/.ssh/id_ed25519"
+        F="$TMP/learnt.profile"
+}
+
+# learn ARG...: nook learn -o $F ARG...
+learn() { run --separate-stderr "$NOOK" learn -o "$F" "$@"; }
+
+# under COMMAND...: the command in a sandbox made from the learnt profile alone
+under() { run --separate-stderr "$NOOK" run --profile "$F" -- "$@"; }
+
+# The python3 of the tests: reads a config file, writes a report.
+APP='import os
+h = os.path.expanduser("~")
+conf = open(h + "/.config/app/conf.ini").read()
+os.makedirs(h + "/out", exist_ok=True)
+open(h + "/out/report.txt", "w").write("report of " + conf)'
+
+app_home() {
+        mkdir -p "$HOME/.config/app"
+        echo "[app] colour=blue" >"$HOME/.config/app/conf.ini"
+        echo "unrelated" >"$HOME/.config/other.ini"
+}
+
+@test "python3 learnt: the profile alone runs it, and nothing else of the home is there" {
+        app_home
+        learn -- python3 -c "$APP"
+        assert_status 0
+        [ -s "$HOME/out/report.txt" ] || fail "the learning run did not work"
+        grep -qx 'Include=base' "$F"
+        grep -qx 'BindReadOnly=${HOME}/.config/app/conf.ini' "$F"
+        grep -qx 'Bind=${HOME}/out' "$F"
+        grep -qx 'Mode=none' "$F"
+        ! grep -q 'other.ini\|\.ssh' "$F"
+        rm "$HOME/out/report.txt"
+        under python3 -c "$APP"
+        assert_status 0
+        [ "$(cat "$HOME/out/report.txt")" = "report of [app] colour=blue" ]
+        under cat "$HOME/.ssh/id_ed25519"
+        [ "$status" -ne 0 ]
+        assert_output_lacks "not for the sandbox"
+        under cat "$HOME/.config/other.ini"
+        [ "$status" -ne 0 ]
+}
+
+@test "a written file's bind is read-write, a read one's read-only" {
+        app_home
+        learn -- python3 -c "$APP"
+        assert_status 0
+        under sh -c 'echo x >"$HOME/.config/app/conf.ini"'
+        [ "$status" -ne 0 ]
+        [ "$(cat "$HOME/.config/app/conf.ini")" = "[app] colour=blue" ]
+        under sh -c 'echo more >"$HOME/out/extra"'
+        assert_status 0
+        [ -f "$HOME/out/extra" ]
+}
+
+@test "tar x of an archive from ~/Downloads into the current directory: learnt, then run from the profile" {
+        mkdir -p "$TMP/src/pkg" "$HOME/Downloads" "$HOME/work"
+        echo one >"$TMP/src/pkg/a.txt"
+        echo two >"$TMP/src/pkg/b.txt"
+        tar -C "$TMP/src" -cf "$HOME/Downloads/pkg.tar" pkg
+        cd "$HOME/work"
+        learn -- tar xf "$HOME/Downloads/pkg.tar"
+        assert_status 0
+        grep -qx 'Cwd=yes' "$F"
+        grep -qx 'BindReadOnly=${HOME}/Downloads/pkg.tar' "$F"
+        ! grep -q '^Bind.*work' "$F"
+        rm -r "$HOME/work/pkg"
+        under tar xf "$HOME/Downloads/pkg.tar"
+        assert_status 0
+        [ "$(cat "$HOME/work/pkg/b.txt")" = two ]
+        under cat "$HOME/.ssh/id_ed25519"
+        [ "$status" -ne 0 ]
+}
+
+@test "every process and thread of a command is followed" {
+        mkdir -p "$HOME/a" "$HOME/b" "$HOME/c" "$HOME/t"
+        echo 1 >"$HOME/a/one"
+        echo 2 >"$HOME/b/two"
+        echo 3 >"$HOME/c/three"
+        for i in 1 2 3 4; do echo "$i" >"$HOME/t/$i"; done
+        learn -- sh -c 'cat ~/a/one >/dev/null & (cat ~/b/two >/dev/null; sh -c "cat ~/c/three" >/dev/null) & wait
+                python3 -c "
+import os, threading
+h = os.path.expanduser(\"~\")
+ts = [threading.Thread(target=lambda i=i: open(h + \"/t/\" + str(i)).read()) for i in range(1, 5)]
+[t.start() for t in ts]
+[t.join() for t in ts]"'
+        assert_status 0
+        for p in a/one b/two c/three t/1 t/2 t/3 t/4; do
+                grep -qx "BindReadOnly=\${HOME}/$p" "$F" || fail "~/$p is missing from the profile"
+        done
+        grep -q '^# read, 1 time, first by cat' "$F"
+        grep -q '^# read, 1 time, first by python3' "$F"
+}
+
+@test "past the threshold, a directory is bound instead of its files" {
+        mkdir -p "$HOME/many"
+        for i in $(seq 1 20); do echo "$i" >"$HOME/many/f$i"; done
+        learn -- sh -c 'cat ~/many/* >/dev/null'
+        assert_status 0
+        grep -qx 'BindReadOnly=${HOME}/many' "$F"
+        ! grep -q 'many/f' "$F"
+}
+
+@test "a file the command looked for and did not find is not bound" {
+        learn -- sh -c 'cat ~/.missingrc 2>/dev/null; true'
+        assert_status 0
+        ! grep -q 'missingrc' "$F"
+        under true
+        assert_status 0
+}
+
+@test "an existing profile is not overwritten without --force" {
+        echo "# mine" >"$F"
+        learn -- true
+        [ "$status" -ne 0 ]
+        assert_nook_error "exists"
+        [ "$(cat "$F")" = "# mine" ]
+        learn --force -- true
+        assert_status 0
+        grep -qx 'Include=base' "$F"
+}
+
+@test "without -o, the profile is the command's name in the user's profile directory" {
+        run --separate-stderr "$NOOK" learn --base default -- true
+        assert_status 0
+        grep -qx 'Include=default' "$XDG_CONFIG_HOME/nook/profiles/true.profile"
+        run --separate-stderr "$NOOK" run true -- true
+        assert_status 0
+}
+
+@test "learning enforces the default filter: what it refuses stays refused" {
+        command -v unshare >/dev/null || skip "host: no unshare"
+        learn -- unshare -U true
+        [ "$status" -ne 0 ]
+        [[ "$stderr" == *"Operation not permitted"* ]]
+}
+
+# hello VAR: a "hello" server on 127.0.0.1 (tests/integration/netserver.py); VAR gets its port
+hello() {
+        local pf="$TMP/port-$1"
+        python3 "$netserver" hello "$pf" 20 >"$TMP/server-$1.log" 2>&1 </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 test -s "$pf" || fail "the hello server did not start"
+        printf -v "$1" '%s' "$(cat "$pf")"
+}
+
+@test "a connection to 127.0.0.1 is learnt as the host's loopback through slirp, and only that port" {
+        netserver="$BATS_TEST_DIRNAME/netserver.py"
+        command -v slirp4netns >/dev/null || skip "host: no slirp4netns"
+        hello port
+        hello other
+        learn --ro-bind "$netserver" -- python3 "$netserver" connect 127.0.0.1 "$port"
+        assert_status 0
+        [ "$output" = "ok hello $port" ]
+        grep -qx 'Mode=slirp' "$F"
+        grep -qx 'AllowHostLoopback=yes' "$F"
+        grep -qx "Allow=10.0.2.2:$port" "$F"
+        ! grep -q '^Allow=10.0.2.3' "$F"
+        run --separate-stderr "$NOOK" run --profile "$F" --ro-bind "$netserver" -- python3 "$netserver" connect 10.0.2.2 "$port" 5
+        assert_output "ok hello $port"
+        run --separate-stderr "$NOOK" run --profile "$F" --ro-bind "$netserver" -- python3 "$netserver" connect 10.0.2.2 "$other" 3
+        [[ "$output" == "error "* ]] || { show_run >&2; fail "the port not learnt was reached"; }
+}
