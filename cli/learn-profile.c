@@ -175,6 +175,27 @@ static const char *what(unsigned access, bool rw)
         return "written";
 }
 
+/* Text from the observed run (names, comm) in a comment: a line break
+   there would start a line of the profile. */
+static void put_text(FILE *f, const char *s)
+{
+        for (; *s; s++)
+                fputc((unsigned char)*s < ' ' || *s == 0x7f ? '?' : *s, f);
+}
+
+/* A name a Bind= line holds as it is: none of Bind='s separator, the
+   variables' '$', the keyfile's escapes and " #" comments, control
+   characters, nor a trailing blank, which the keyfile trims. */
+static bool bindable(const char *rel)
+{
+        size_t n = strlen(rel);
+
+        for (const char *c = rel; *c; c++)
+                if ((unsigned char)*c < ' ' || *c == 0x7f || strchr(":$\\#", *c))
+                        return false;
+        return n > 0 && rel[n - 1] != ' ';
+}
+
 static void write_binds(FILE *f, const struct targets *ts, const char *home)
 {
         size_t hl = strlen(home);
@@ -184,14 +205,16 @@ static void write_binds(FILE *f, const struct targets *ts, const char *home)
                 const char *rel = t->path + hl;
                 if (t->dropped)
                         continue;
-                /* Bind='s own separators, and what the keyfile or its
-                   variables would read otherwise */
-                if (strpbrk(rel, ":$\n\\")) {
-                        fprintf(f, "# not bound (a name Bind= cannot hold): ~%s\n", rel);
+                if (!bindable(rel)) {
+                        fputs("# not bound (a name Bind= cannot hold): ~", f);
+                        put_text(f, rel);
+                        fputc('\n', f);
                         continue;
                 }
-                fprintf(f, "# %s%s, %lu time%s, first by %s\n", what(t->access, t->rw), t->dir ? " (a directory)" : "",
-                        t->count, t->count == 1 ? "" : "s", t->prog[0] ? t->prog : "?");
+                fprintf(f, "# %s%s, %lu time%s, first by ", what(t->access, t->rw), t->dir ? " (a directory)" : "",
+                        t->count, t->count == 1 ? "" : "s");
+                put_text(f, t->prog[0] ? t->prog : "?");
+                fputc('\n', f);
                 fprintf(f, "%s=${HOME}%s\n", t->rw ? "Bind" : "BindReadOnly", rel);
         }
 }
@@ -244,8 +267,10 @@ static bool is_loopback(const struct obs_net *n)
 
 static void write_dest(FILE *f, const struct obs_net *n)
 {
-        fprintf(f, "# %s%s%s:%u, %lu time%s, first by %s\n", n->family == AF_INET6 ? "[" : "", n->addr,
-                n->family == AF_INET6 ? "]" : "", n->port, n->count, n->count == 1 ? "" : "s", n->prog);
+        fprintf(f, "# %s%s%s:%u, %lu time%s, first by ", n->family == AF_INET6 ? "[" : "", n->addr,
+                n->family == AF_INET6 ? "]" : "", n->port, n->count, n->count == 1 ? "" : "s");
+        put_text(f, n->prog);
+        fputc('\n', f);
         if (is_loopback(n))
                 fprintf(f, "Allow=10.0.2.2:%u\n", n->port);     /* slirp's way to the host's loopback */
         else if (n->family == AF_INET6)
@@ -279,9 +304,13 @@ static void write_network(FILE *f, const struct observed *o)
                 fprintf(f, "# names were resolved: slirp's DNS forwarder\nAllow=10.0.2.3:53\n");
         for (size_t i = 0; i < o->n_nets; i++) {
                 const struct obs_net *n = &o->nets[i];
-                if (n->family == AF_UNIX)
-                        fprintf(f, "# a unix socket, not bound: %s (%lu, first by %s)\n", n->addr, n->count, n->prog);
-                else if (n->port != 0 && n->port != 53)
+                if (n->family == AF_UNIX) {
+                        fputs("# a unix socket, not bound: ", f);
+                        put_text(f, n->addr);
+                        fprintf(f, " (%lu, first by ", n->count);
+                        put_text(f, n->prog);
+                        fputs(")\n", f);
+                } else if (n->port != 0 && n->port != 53)
                         write_dest(f, n);
         }
 }
@@ -293,14 +322,14 @@ int learn_profile_write(FILE *f, const struct observed *o, const struct learn_fa
         fprintf(f, "# Learnt by nook learn from one run of:");
         for (size_t i = 0; lf->argv[i]; i++) {
                 fputc(' ', f);
-                /* a line break in an argument would end the comment */
-                for (const char *c = lf->argv[i]; *c; c++)
-                        fputc((unsigned char)*c < ' ' ? '?' : *c, f);
+                put_text(f, lf->argv[i]);
         }
         fprintf(f, "\n#\n# What that run used beyond the profile '%s': %lu calls observed. Observation\n"
                 "# only: what the run did not reach is not here; read it before trusting it.\n", lf->base,
                 o->notifications);
-        fprintf(f, "\n[Profile]\nDescription=Learnt from a run of %s\nInclude=%s\n", lf->argv[0], lf->base);
+        fputs("\n[Profile]\nDescription=Learnt from a run of ", f);
+        put_text(f, lf->argv[0]);
+        fprintf(f, "\nInclude=%s\n", lf->base);
         int r = write_filesystem(f, o, lf, cwd);
         if (r < 0)
                 return nook_errf(e, -r, "cannot write the learnt profile: %m");

@@ -124,6 +124,20 @@ ts = [threading.Thread(target=lambda i=i: open(h + \"/t/\" + str(i)).read()) for
         assert_status 0
 }
 
+@test "a name with a line break or a comment in it cannot write a line of the profile" {
+        mkdir -p "$HOME/d"
+        local evil=$'x\nHome=host' hash="$HOME/d/a #b"
+        echo 1 >"$HOME/d/$evil"
+        echo 2 >"$hash"
+        learn -- sh -c 'cat "$1" "$2" >/dev/null' sh "$HOME/d/$evil" "$hash"
+        assert_status 0
+        ! grep -q '^Home=host' "$F"
+        ! grep -q '^Bind.*/d/a' "$F"
+        grep -q '^# not bound (a name Bind= cannot hold): ~/d/x?Home=host' "$F"
+        under cat "$HOME/.ssh/id_ed25519"
+        [ "$status" -ne 0 ]
+}
+
 @test "an existing profile is not overwritten without --force" {
         echo "# mine" >"$F"
         learn -- true
