@@ -5,11 +5,13 @@
 #include "cli/learn-profile.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
@@ -196,6 +198,20 @@ static bool bindable(const char *rel)
         return n > 0 && rel[n - 1] != ' ';
 }
 
+/* A bind follows a symbolic link: say where to, for the reader to judge. */
+static void say_link(FILE *f, const char *path)
+{
+        char to[PATH_MAX];
+        ssize_t n = readlink(path, to, sizeof(to) - 1);
+
+        if (n <= 0)
+                return;
+        to[n] = '\0';
+        fputs("# (a symbolic link: what is bound is its target, ", f);
+        put_text(f, to);
+        fputs(")\n", f);
+}
+
 static void write_binds(FILE *f, const struct targets *ts, const char *home)
 {
         size_t hl = strlen(home);
@@ -215,6 +231,7 @@ static void write_binds(FILE *f, const struct targets *ts, const char *home)
                         t->count, t->count == 1 ? "" : "s");
                 put_text(f, t->prog[0] ? t->prog : "?");
                 fputc('\n', f);
+                say_link(f, t->path);
                 fprintf(f, "%s=${HOME}%s\n", t->rw ? "Bind" : "BindReadOnly", rel);
         }
 }

@@ -138,6 +138,22 @@ ts = [threading.Thread(target=lambda i=i: open(h + \"/t/\" + str(i)).read()) for
         [ "$status" -ne 0 ]
 }
 
+@test "a bound symbolic link is pointed out with its target" {
+        mkdir -p "$HOME/real"
+        echo data >"$HOME/real/file"
+        ln -s real/file "$HOME/link"
+        learn -- cat "$HOME/link"
+        assert_status 0
+        grep -qx 'BindReadOnly=${HOME}/link' "$F"
+        grep -qx '# (a symbolic link: what is bound is its target, real/file)' "$F"
+}
+
+@test "Seccomp=none cannot be learnt" {
+        learn --seccomp none -- true
+        assert_nook_error "Seccomp=none"
+        [ ! -e "$F" ]
+}
+
 @test "an existing profile is not overwritten without --force" {
         echo "# mine" >"$F"
         learn -- true
