@@ -308,9 +308,10 @@ static void write_network(FILE *f, const struct observed *o)
                 if (n->family == AF_UNIX || n->port == 0)
                         continue;
                 inet = true;
+                /* a name server, wherever it is, is slirp's forwarder */
                 dns |= n->port == 53;
-                loop |= is_loopback(n);
-                v6 |= n->family == AF_INET6 && !is_loopback(n);
+                loop |= is_loopback(n) && n->port != 53;
+                v6 |= n->family == AF_INET6 && !is_loopback(n) && n->port != 53;
         }
         fprintf(f, "\n[Network]\n");
         if (!inet)

@@ -207,3 +207,14 @@ hello() {
         run --separate-stderr "$NOOK" run --profile "$F" --ro-bind "$netserver" -- python3 "$netserver" connect 10.0.2.2 "$other" 3
         [[ "$output" == "error "* ]] || { show_run >&2; fail "the port not learnt was reached"; }
 }
+
+@test "a name server asked (a connect to port 53) is learnt as slirp's DNS forwarder, not as the host's loopback" {
+        # a stand-in for the resolver: a UDP connect sends nothing
+        learn -- python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("127.0.0.1", 53))'
+        assert_status 0
+        grep -qx 'Mode=slirp' "$F"
+        grep -qx 'Allow=10.0.2.3:53' "$F"
+        ! grep -q 'AllowHostLoopback\|10.0.2.2' "$F"
+}
