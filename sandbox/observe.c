@@ -28,8 +28,21 @@
 #include "lib/fileutil.h"
 #include "lib/strutil.h"
 
+/* The callers' names, kept between notifications: one open, read and
+   close fewer a call. An exec changes the name, so it drops the entry; a
+   reused pid could show the name of the one before, in a comment only
+   (the arguments are always read afresh, through a new /proc/PID/mem). */
+#define COMM_CACHE 64
+
+struct comm_entry {
+        pid_t pid;
+        char comm[16];
+};
+
 struct observer {
         pthread_t thread;
+        struct comm_entry comms[COMM_CACHE];
+        unsigned next_comm;
         int sock;               /* where the listener comes from */
         int stop[2];            /* nook's main thread -> the observer: end */
         struct observed seen;
@@ -349,12 +362,31 @@ static void read_comm(pid_t pid, char *buf, size_t size)
         buf[strcspn(buf, "\n")] = '\0';
 }
 
+static const char *comm_of(struct observer *ob, pid_t pid)
+{
+        for (size_t i = 0; i < COMM_CACHE; i++)
+                if (ob->comms[i].pid == pid)
+                        return ob->comms[i].comm;
+        struct comm_entry *c = &ob->comms[ob->next_comm++ % COMM_CACHE];
+        c->pid = pid;
+        read_comm(pid, c->comm, sizeof(c->comm));
+        return c->comm;
+}
+
+static void comm_forget(struct observer *ob, pid_t pid)
+{
+        for (size_t i = 0; i < COMM_CACHE; i++)
+                if (ob->comms[i].pid == pid)
+                        ob->comms[i].pid = 0;
+}
+
 /* What one notification names, read back from the caller, then kept only
    if the caller is still the one that made the call: a pid read after it
    died could be another process's (SECCOMP_IOCTL_NOTIF_ID_VALID). */
-static void observe_one(struct observed *o, int listener, const struct seccomp_notif *req)
+static void observe_one(struct observer *ob, int listener, const struct seccomp_notif *req)
 {
         const struct call *c = call_find(req->data.nr);
+        struct observed *o = &ob->seen;
         char mempath[64], prog[16], p1[PATH_MAX + 1], p2[PATH_MAX + 1], addr[128];
         unsigned access = 0, port = 0;
         int family = 0, r1 = -1, r2 = -1, ra = -1;
@@ -365,7 +397,9 @@ static void observe_one(struct observed *o, int listener, const struct seccomp_n
         _cleanup_close_ int mem = open(mempath, O_RDONLY | O_CLOEXEC);
         if (mem < 0)
                 return;
-        read_comm((pid_t)req->pid, prog, sizeof(prog));
+        snprintf(prog, sizeof(prog), "%s", comm_of(ob, (pid_t)req->pid));
+        if (c->kind == CALL_EXEC)
+                comm_forget(ob, (pid_t)req->pid);
         if (c->kind == CALL_CONNECT) {
                 ra = read_addr(mem, &req->data, &family, addr, sizeof(addr), &port);
         } else {
@@ -427,7 +461,7 @@ static void serve(struct observer *ob, int listener)
                 memset(req, 0, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
                 if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
                         continue;       /* ENOENT: the caller was killed meanwhile */
-                observe_one(&ob->seen, listener, req);
+                observe_one(ob, listener, req);
                 answer(listener, resp, req->id);
                 ob->seen.notifications++;
         }
