@@ -16,6 +16,7 @@
 
 #include "cli/cmd-run.h"
 #include "cli/learn-profile.h"
+#include "cli/learn-report.h"
 #include "cli/run-detach.h"
 #include "cli/run-options.h"
 #include "cli/run-prepare.h"
@@ -29,6 +30,8 @@ struct learn_args {
         const char *out;        /* -o */
         const char *base;       /* --base */
         bool force;
+        bool report;            /* --report: a summary on stdout */
+        bool no_profile;        /* --no-profile: the summary instead of the profile */
         char **run;             /* "run", the learning defaults, the run options, "--", COMMAND... */
         size_t n_run;
         char **command;         /* in run */
@@ -36,7 +39,8 @@ struct learn_args {
 
 static void learn_usage(FILE *f)
 {
-        fprintf(f, "Usage: nook learn [RUN OPTIONS] [-o FILE] [--base PROFILE] [--force] -- COMMAND [ARG...]\n"
+        fprintf(f, "Usage: nook learn [RUN OPTIONS] [-o FILE] [--base PROFILE] [--force] [--report [--no-profile]]\n"
+                "                  -- COMMAND [ARG...]\n"
                 "\n"
                 "Runs COMMAND in a sandbox that lets it work (your home as it is, --net host\n"
                 "unless RUN OPTIONS say otherwise) while nook observes the files it opens,\n"
@@ -49,6 +53,9 @@ static void learn_usage(FILE *f)
                 "                      $XDG_CONFIG_HOME/nook/profiles/COMMAND.profile)\n"
                 "      --base PROFILE  the profile to include (default: base)\n"
                 "      --force         overwrite FILE if it exists\n"
+                "      --report        also print a summary: files by directory, programs run,\n"
+                "                      devices, network destinations\n"
+                "      --no-profile    with --report: the summary only, no profile written\n"
                 "  -h, --help          this text\n"
                 "\n"
                 "Then: nook run --profile FILE -- COMMAND [ARG...]. See nook(1), LEARNING.\n");
@@ -81,6 +88,8 @@ static int parse_learn(int argc, char **argv, struct learn_args *a, struct nook_
                         return RUN_HELP_PRINTED;
                 if (strcmp(w, "--force") == 0) {
                         a->force = true;
+                } else if (strcmp(w, "--report") == 0 || strcmp(w, "--no-profile") == 0) {
+                        *(w[2] == 'r' ? &a->report : &a->no_profile) = true;
                 } else if (strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 || strcmp(w, "--base") == 0) {
                         if (i + 1 >= argc)
                                 return nook_errf(e, EINVAL, "%s needs a value", w);
@@ -99,6 +108,8 @@ static int parse_learn(int argc, char **argv, struct learn_args *a, struct nook_
         for (; r == 0 && i < argc; i++)
                 r = push(a, argv[i], e);
         a->command = a->run + at;
+        if (a->no_profile && !a->report)
+                return nook_errf(e, EINVAL, "--no-profile needs --report (else the run would leave nothing)");
         if (!a->base)
                 a->base = "base";
         return r;
@@ -180,6 +191,24 @@ static int learn_run(struct run_setup *rs, struct observed *seen, int *status, s
         return r;
 }
 
+/* What the run used: the report on stdout, the profile to out. */
+static int learn_results(const struct learn_args *a, const struct run_setup *rs, const struct observed *seen,
+                         const char *out, struct nook_err *e)
+{
+        struct learn_facts lf = { .home = rs->host.home, .cwd = rs->host.cwd, .base = a->base, .argv = a->command };
+        int r = 0;
+
+        if (a->report)
+                r = learn_report_write(stdout, seen, a->command, e);
+        if (r < 0 || a->no_profile)
+                return r;
+        r = write_profile(out, a->force, seen, &lf, e);
+        if (r == 0)
+                fprintf(stderr, "nook: learnt %s (%lu calls observed); try it with: nook run --profile %s -- %s ...\n",
+                        out, seen->notifications, out, a->command[0]);
+        return r;
+}
+
 int cmd_learn(int argc, char **argv)
 {
         struct learn_args a = { 0 };
@@ -195,17 +224,12 @@ int cmd_learn(int argc, char **argv)
                 learn_usage(stdout);
         if (r == 0)
                 r = run_prepare((int)a.n_run, a.run, &rs, &e);
-        if (r == 0)
+        if (r == 0 && !a.no_profile)
                 r = output_path(&a, rs.host.home, &out, &e);
         if (r == 0)
                 r = learn_run(&rs, &seen, &status, &e);
-        if (r == 0) {
-                struct learn_facts lf = { .home = rs.host.home, .cwd = rs.host.cwd, .base = a.base, .argv = a.command };
-                r = write_profile(out, a.force, &seen, &lf, &e);
-        }
         if (r == 0)
-                fprintf(stderr, "nook: learnt %s (%lu calls observed); try it with: nook run --profile %s -- %s ...\n",
-                        out, seen.notifications, out, a.command[0]);
+                r = learn_results(&a, &rs, &seen, out, &e);
         if (r < 0) {
                 nook_err_print(&e);
                 status = NOOK_EXIT_FAILURE;

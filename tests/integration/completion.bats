@@ -64,4 +64,6 @@ complete_words() {
         assert_output --force
         run complete_words learn --ro-b
         assert_output --ro-bind
+        run complete_words learn --rep
+        assert_output --report
 }

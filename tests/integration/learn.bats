@@ -3,23 +3,7 @@
 # run on its own. Everything lives in a home of the test's own; the
 # network is 127.0.0.1 only.
 
-load helpers
-
-setup() {
-        common_setup
-        export HOME="$TMP/home"
-        export XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data"
-        export NOOK_PROFILES_DIR="${NOOK_SRCDIR:?}/data/profiles"
-        mkdir -p "$HOME/.ssh" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME"
-        echo "not for the sandbox" >"$HOME/.ssh/id_ed25519"
-        F="$TMP/learnt.profile"
-}
-
-# learn ARG...: nook learn -o $F ARG...
-learn() { run --separate-stderr "$NOOK" learn -o "$F" "$@"; }
-
-# under COMMAND...: the command in a sandbox made from the learnt profile alone
-under() { run --separate-stderr "$NOOK" run --profile "$F" -- "$@"; }
+load learn-helpers
 
 # The python3 of the tests: reads a config file, writes a report.
 APP='import os
@@ -180,18 +164,7 @@ ts = [threading.Thread(target=lambda i=i: open(h + \"/t/\" + str(i)).read()) for
         [[ "$stderr" == *"Operation not permitted"* ]]
 }
 
-# hello VAR: a "hello" server on 127.0.0.1 (tests/integration/netserver.py); VAR gets its port
-hello() {
-        local pf="$TMP/port-$1"
-        python3 "$netserver" hello "$pf" 20 >"$TMP/server-$1.log" 2>&1 </dev/null 3>&- &
-        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
-        disown "$!"
-        wait_until 50 test -s "$pf" || fail "the hello server did not start"
-        printf -v "$1" '%s' "$(cat "$pf")"
-}
-
 @test "a connection to 127.0.0.1 is learnt as the host's loopback through slirp, and only that port" {
-        netserver="$BATS_TEST_DIRNAME/netserver.py"
         command -v slirp4netns >/dev/null || skip "host: no slirp4netns"
         hello port
         hello other

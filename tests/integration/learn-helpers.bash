@@ -1,0 +1,40 @@
+# Shared by the learn*.bats files: a home of the test's own, a stand-in
+# ~/.ssh key, and the two ways of running nook they use.
+
+load helpers
+
+learn_setup() {
+        common_setup
+        export HOME="$TMP/home"
+        export XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data"
+        export NOOK_PROFILES_DIR="${NOOK_SRCDIR:?}/data/profiles"
+        mkdir -p "$HOME/.ssh" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME"
+        echo "not for the sandbox" >"$HOME/.ssh/id_ed25519"
+        F="$TMP/learnt.profile"
+        netserver="$BATS_TEST_DIRNAME/netserver.py"
+}
+
+setup() { learn_setup; }
+
+# learn ARG...: nook learn -o $F ARG...
+learn() { run --separate-stderr "$NOOK" learn -o "$F" "$@"; }
+
+# under COMMAND...: the command in a sandbox made from the learnt profile alone
+under() { run --separate-stderr "$NOOK" run --profile "$F" -- "$@"; }
+
+# no_key: the stand-in key cannot be read under the learnt profile
+no_key() {
+        under cat "$HOME/.ssh/id_ed25519"
+        [ "$status" -ne 0 ] || fail "the stand-in key was readable"
+        assert_output_lacks "not for the sandbox"
+}
+
+# hello VAR: a "hello" server on 127.0.0.1 (tests/integration/netserver.py); VAR gets its port
+hello() {
+        local pf="$TMP/port-$1"
+        python3 "$netserver" hello "$pf" 20 >"$TMP/server-$1.log" 2>&1 </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 test -s "$pf" || fail "the hello server did not start"
+        printf -v "$1" '%s' "$(cat "$pf")"
+}
