@@ -18,6 +18,7 @@
 #include "cli/learn-profile.h"
 #include "cli/learn-report.h"
 #include "cli/run-detach.h"
+#include "cli/run-observe.h"
 #include "cli/run-options.h"
 #include "cli/run-prepare.h"
 #include "lib/cleanup.h"
@@ -161,36 +162,6 @@ static int write_profile(const char *path, bool force, const struct observed *o,
         return r;
 }
 
-/* The run itself: the observed filter in place of the usual one (the same
-   denies with notify rules added), the observer on nook's end. */
-static int learn_run(struct run_setup *rs, struct observed *seen, int *status, struct nook_err *e)
-{
-        int sv[2];
-        struct observer *ob = NULL;
-        const struct detached fg = { .ready_fd = -1, .log = NULL };
-
-        if (rs->spec.seccomp != SPEC_SECCOMP_DEFAULT)
-                return nook_errf(e, EINVAL, "nook learn observes through the seccomp filter: Seccomp=none cannot be learnt");
-        seccomp_prog_free(&rs->prog);
-        int r = exec_build_observed_filter(&rs->spec, &rs->prog, e);
-        if (r < 0)
-                return r;
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-                return nook_errf(e, errno, "cannot create a socket pair: %m");
-        r = observe_start(sv[0], &ob, e);
-        if (r < 0) {
-                close(sv[0]);
-                close(sv[1]);
-                return r;
-        }
-        rs->notify_sock = sv[1];
-        r = cmd_run_launch(rs, &fg, status, e);
-        close(sv[1]);
-        rs->notify_sock = 0;
-        observe_finish(ob, seen);
-        return r;
-}
-
 /* What the run used: the report on stdout, the profile to out. */
 static int learn_results(const struct learn_args *a, const struct run_setup *rs, const struct observed *seen,
                          const char *out, struct nook_err *e)
@@ -217,6 +188,7 @@ int cmd_learn(int argc, char **argv)
         _cleanup_free_ char *out = NULL;
         struct observed seen = { 0 };
         int status = NOOK_EXIT_FAILURE;
+        const struct detached fg = { .ready_fd = -1, .log = NULL };
 
         run_setup_init(&rs);
         int r = parse_learn(argc, argv, &a, &e);
@@ -227,7 +199,7 @@ int cmd_learn(int argc, char **argv)
         if (r == 0 && !a.no_profile)
                 r = output_path(&a, rs.host.home, &out, &e);
         if (r == 0)
-                r = learn_run(&rs, &seen, &status, &e);
+                r = run_observed(&rs, &fg, false, &seen, &status, &e);
         if (r == 0)
                 r = learn_results(&a, &rs, &seen, out, &e);
         if (r < 0) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli/run-audit.h"
 #include "cli/run-detach.h"
 #include "cli/run-options.h"
 #include "cli/run-prepare.h"
@@ -52,6 +53,8 @@ int cmd_run(int argc, char **argv)
         int r = run_prepare(argc, argv, &rs, &e);
         if (r == RUN_HELP_PRINTED)
                 status = 0;
+        else if (r == 0 && rs.spec.audit)
+                r = run_audited(&rs, &bg, &status, &e);
         else if (r == 0)
                 r = cmd_run_launch(&rs, &bg, &status, &e);
         if (r < 0) {

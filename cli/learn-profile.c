@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/learn-report.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 
@@ -177,14 +178,6 @@ static const char *what(unsigned access, bool rw)
         return "written";
 }
 
-/* Text from the observed run (names, comm) in a comment: a line break
-   there would start a line of the profile. */
-static void put_text(FILE *f, const char *s)
-{
-        for (; *s; s++)
-                fputc((unsigned char)*s < ' ' || *s == 0x7f ? '?' : *s, f);
-}
-
 /* A name a Bind= line holds as it is: none of Bind='s separator, the
    variables' '$', the keyfile's escapes and " #" comments, control
    characters, nor a trailing blank, which the keyfile trims. */
@@ -208,7 +201,7 @@ static void say_link(FILE *f, const char *path)
                 return;
         to[n] = '\0';
         fputs("# (a symbolic link: what is bound is its target, ", f);
-        put_text(f, to);
+        learn_put_text(f, to);
         fputs(")\n", f);
 }
 
@@ -223,13 +216,13 @@ static void write_binds(FILE *f, const struct targets *ts, const char *home)
                         continue;
                 if (!bindable(rel)) {
                         fputs("# not bound (a name Bind= cannot hold): ~", f);
-                        put_text(f, rel);
+                        learn_put_text(f, rel);
                         fputc('\n', f);
                         continue;
                 }
                 fprintf(f, "# %s%s, %lu time%s, first by ", what(t->access, t->rw), t->dir ? " (a directory)" : "",
                         t->count, t->count == 1 ? "" : "s");
-                put_text(f, t->prog[0] ? t->prog : "?");
+                learn_put_text(f, t->prog[0] ? t->prog : "?");
                 fputc('\n', f);
                 say_link(f, t->path);
                 fprintf(f, "%s=${HOME}%s\n", t->rw ? "Bind" : "BindReadOnly", rel);
@@ -286,7 +279,7 @@ static void write_dest(FILE *f, const struct obs_net *n)
 {
         fprintf(f, "# %s%s%s:%u, %lu time%s, first by ", n->family == AF_INET6 ? "[" : "", n->addr,
                 n->family == AF_INET6 ? "]" : "", n->port, n->count, n->count == 1 ? "" : "s");
-        put_text(f, n->prog);
+        learn_put_text(f, n->prog);
         fputc('\n', f);
         if (is_loopback(n))
                 fprintf(f, "Allow=10.0.2.2:%u\n", n->port);     /* slirp's way to the host's loopback */
@@ -324,9 +317,9 @@ static void write_network(FILE *f, const struct observed *o)
                 const struct obs_net *n = &o->nets[i];
                 if (n->family == AF_UNIX) {
                         fputs("# a unix socket, not bound: ", f);
-                        put_text(f, n->addr);
+                        learn_put_text(f, n->addr);
                         fprintf(f, " (%lu, first by ", n->count);
-                        put_text(f, n->prog);
+                        learn_put_text(f, n->prog);
                         fputs(")\n", f);
                 } else if (n->port != 0 && n->port != 53)
                         write_dest(f, n);
@@ -340,13 +333,13 @@ int learn_profile_write(FILE *f, const struct observed *o, const struct learn_fa
         fprintf(f, "# Learnt by nook learn from one run of:");
         for (size_t i = 0; lf->argv[i]; i++) {
                 fputc(' ', f);
-                put_text(f, lf->argv[i]);
+                learn_put_text(f, lf->argv[i]);
         }
         fprintf(f, "\n#\n# What that run used beyond the profile '%s': %lu calls observed. Observation\n"
                 "# only: what the run did not reach is not here; read it before trusting it.\n", lf->base,
                 o->notifications);
         fputs("\n[Profile]\nDescription=Learnt from a run of ", f);
-        put_text(f, lf->argv[0]);
+        learn_put_text(f, lf->argv[0]);
         fprintf(f, "\nInclude=%s\n", lf->base);
         int r = write_filesystem(f, o, lf, cwd);
         if (r < 0)

@@ -14,9 +14,7 @@
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 
-/* Text from the observed run on a line of the report: a control character
-   there could move the terminal's cursor or start a line of its own. */
-static void put_text(FILE *f, const char *s)
+void learn_put_text(FILE *f, const char *s)
 {
         for (; *s; s++)
                 fputc((unsigned char)*s < ' ' || *s == 0x7f ? '?' : *s, f);
@@ -73,7 +71,7 @@ static void dir_print(FILE *f, const char *path, size_t len, const struct dir_su
         _cleanup_free_ char *dir = strndup(path, len);
 
         fputs("  ", f);
-        put_text(f, dir ? dir : "?");
+        learn_put_text(f, dir ? dir : "?");
         fputs(": ", f);
         for (size_t i = 0; i < ARRAY_SIZE(names); i++)
                 if (n[i]) {
@@ -114,9 +112,9 @@ static void report_programs(FILE *f, const struct observed *o)
                 if (!(p->access & OBS_EXEC))
                         continue;
                 fputs("  ", f);
-                put_text(f, p->path);
+                learn_put_text(f, p->path);
                 fprintf(f, " (%lu time%s, first by ", p->count, p->count == 1 ? "" : "s");
-                put_text(f, p->prog);
+                learn_put_text(f, p->prog);
                 fputs(")\n", f);
         }
 }
@@ -129,10 +127,10 @@ static void report_devices(FILE *f, const struct observed *o)
                 if (!learn_is_device(p->path))
                         continue;
                 fputs("  ", f);
-                put_text(f, p->path);
+                learn_put_text(f, p->path);
                 fprintf(f, " (%s%s, %lu time%s, first by ", p->access & OBS_READ ? "r" : "",
                         p->access & OBS_WRITE ? "w" : "", p->count, p->count == 1 ? "" : "s");
-                put_text(f, p->prog);
+                learn_put_text(f, p->prog);
                 fputs(")\n", f);
         }
 }
@@ -145,7 +143,7 @@ static void report_network(FILE *f, const struct observed *o)
                 fputs("  ", f);
                 if (n->family == AF_UNIX) {
                         fputs("unix socket ", f);
-                        put_text(f, n->addr);
+                        learn_put_text(f, n->addr);
                 } else {
                         fprintf(f, "%s%s%s:%u", n->family == AF_INET6 ? "[" : "", n->addr,
                                 n->family == AF_INET6 ? "]" : "", n->port);
@@ -153,7 +151,7 @@ static void report_network(FILE *f, const struct observed *o)
                                 fputs(" (a name server)", f);
                 }
                 fprintf(f, " (%lu time%s, first by ", n->count, n->count == 1 ? "" : "s");
-                put_text(f, n->prog);
+                learn_put_text(f, n->prog);
                 fputs(")\n", f);
         }
 }
@@ -170,7 +168,7 @@ int learn_report_write(FILE *f, const struct observed *o, char *const *argv, str
         fputs("nook learn: what one run of", f);
         for (size_t i = 0; argv[i]; i++) {
                 fputc(' ', f);
-                put_text(f, argv[i]);
+                learn_put_text(f, argv[i]);
         }
         fprintf(f, " used (%lu calls observed)\n", o->notifications);
         int r = report_files(f, o);

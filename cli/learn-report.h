@@ -8,6 +8,11 @@
 #include "lib/err.h"
 #include "sandbox/observe.h"
 
+/* Text from the observed run (names, comm, arguments): a control character
+   there could start a line of a profile or move a terminal's cursor, and
+   is written as '?'. */
+void learn_put_text(FILE *f, const char *s);
+
 /* Whether path is a device node of the host's /dev (what Device= passes). */
 bool learn_is_device(const char *path);
 

@@ -20,6 +20,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -43,6 +46,7 @@ struct observer {
         pthread_t thread;
         struct comm_entry comms[COMM_CACHE];
         unsigned next_comm;
+        bool audit;
         int sock;               /* where the listener comes from */
         int stop[2];            /* nook's main thread -> the observer: end */
         struct observed seen;
@@ -199,7 +203,9 @@ static unsigned open_access(uint64_t flags)
 {
         unsigned a = (flags & O_ACCMODE) == O_RDONLY ? OBS_READ : OBS_WRITE;
 
-        if (flags & (O_CREAT | O_TMPFILE))
+        /* O_TMPFILE holds O_DIRECTORY's bit: a directory opened to be
+           listed is no file made */
+        if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
                 a |= OBS_CREATE;
         if ((flags & O_ACCMODE) == O_RDWR)
                 a |= OBS_READ;
@@ -380,6 +386,67 @@ static void comm_forget(struct observer *ob, pid_t pid)
                         ob->comms[i].pid = 0;
 }
 
+/* ---- nook run --audit ---- */
+
+/* The caller's view of path, resolved in its root as its own open would
+   be (a symbolic link followed inside it). */
+static int open_in_root(int root, const char *path)
+{
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+        return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+}
+
+/* OBS_ROFS when fd is on a read-only mount; or when there is no fd,
+   OBS_ABSENT if the host has path (ENOENT only: another error is not the
+   sandbox hiding it). */
+static unsigned refusal(int fd, const char *path)
+{
+        struct statfs sf;
+        struct stat st;
+
+        if (fd >= 0) {
+                bool ro = fstatfs(fd, &sf) == 0 && (sf.f_flags & ST_RDONLY);
+                close(fd);
+                return ro ? OBS_ROFS : 0;
+        }
+        return errno == ENOENT && lstat(path, &st) == 0 ? OBS_ABSENT : 0;
+}
+
+/* What the sandbox refuses of path for access, asked before the call goes
+   on: OBS_ABSENT, OBS_ROFS or 0 (nothing: not recorded). For a name to be
+   made that neither has, the answer is about its directory, and path is
+   cut to it. /proc and /sys are the sandbox's own. */
+static unsigned audit_path(int root, char *path, unsigned access)
+{
+        bool change = access & (OBS_WRITE | OBS_CREATE | OBS_MKDIR | OBS_REMOVE);
+        struct stat st;
+
+        if (root < 0 || path_is_below(path, "/proc") || path_is_below(path, "/sys"))
+                return 0;
+        int fd = open_in_root(root, path);
+        if (fd >= 0 && !change) {
+                close(fd);
+                return 0;
+        }
+        unsigned why = refusal(fd, path);
+        if (why || fd >= 0 || !(access & (OBS_CREATE | OBS_MKDIR)) || lstat(path, &st) == 0)
+                return why;
+        char *slash = strrchr(path, '/');
+        if (!slash || slash == path)
+                return 0;
+        *slash = '\0';
+        return refusal(open_in_root(root, path), path);
+}
+
+static int open_root(pid_t pid)
+{
+        char link[64];
+
+        snprintf(link, sizeof(link), "/proc/%d/root", (int)pid);
+        return open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* What one notification names, read back from the caller, then kept only
    if the caller is still the one that made the call: a pid read after it
    died could be another process's (SECCOMP_IOCTL_NOTIF_ID_VALID). */
@@ -388,7 +455,7 @@ static void observe_one(struct observer *ob, int listener, const struct seccomp_
         const struct call *c = call_find(req->data.nr);
         struct observed *o = &ob->seen;
         char mempath[64], prog[16], p1[PATH_MAX + 1], p2[PATH_MAX + 1], addr[128];
-        unsigned access = 0, port = 0;
+        unsigned access = 0, access2 = OBS_WRITE | OBS_CREATE, port = 0;
         int family = 0, r1 = -1, r2 = -1, ra = -1;
 
         if (!c)
@@ -411,6 +478,20 @@ static void observe_one(struct observer *ob, int listener, const struct seccomp_
                         r2 = full_path((pid_t)req->pid, &to, &req->data, mem, to.path, p2, sizeof(p2));
                 }
         }
+        if (ob->audit) {
+                _cleanup_close_ int root = open_root((pid_t)req->pid);
+                if (ra == 0 && family == AF_UNIX && addr[0] == '/') {
+                        snprintf(p1, sizeof(p1), "%s", addr);
+                        r1 = 0;
+                        access = OBS_READ;
+                }
+                unsigned w1 = r1 == 0 ? audit_path(root, p1, access) : 0;
+                unsigned w2 = r2 == 0 ? audit_path(root, p2, OBS_WRITE | OBS_CREATE) : 0;
+                r1 = w1 ? r1 : -1;
+                r2 = w2 ? r2 : -1;
+                access |= w1;
+                access2 |= w2;
+        }
         if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0) {
                 o->stale++;
                 return;
@@ -418,7 +499,7 @@ static void observe_one(struct observer *ob, int listener, const struct seccomp_
         if (r1 == 0)
                 record_path(o, p1, access, prog);
         if (r2 == 0)
-                record_path(o, p2, OBS_WRITE | OBS_CREATE, prog);
+                record_path(o, p2, access2, prog);
         if (ra == 0 && (family == AF_INET || family == AF_INET6 || family == AF_UNIX))
                 record_net(o, family, addr, port, prog);
 }
@@ -483,7 +564,7 @@ static void *observer_main(void *arg)
         return NULL;
 }
 
-int observe_start(int sock, struct observer **out, struct nook_err *e)
+int observe_start(int sock, bool audit, struct observer **out, struct nook_err *e)
 {
         _cleanup_free_ struct observer *ob = calloc(1, sizeof(*ob));
         sigset_t all, old;
@@ -493,6 +574,7 @@ int observe_start(int sock, struct observer **out, struct nook_err *e)
         if (pipe2(ob->stop, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot create a pipe: %m");
         ob->sock = sock;
+        ob->audit = audit;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
         int r = pthread_create(&ob->thread, NULL, observer_main, ob);

@@ -18,6 +18,9 @@ enum {
         OBS_EXEC = 1 << 3,      /* execve, execveat */
         OBS_MKDIR = 1 << 4,     /* mkdir, mkdirat */
         OBS_REMOVE = 1 << 5,    /* unlink, rmdir, the old name of a rename */
+        /* nook run --audit: why the path was recorded (only these are) */
+        OBS_ABSENT = 1 << 6,    /* the host has it, the sandbox does not show it */
+        OBS_ROFS = 1 << 7,      /* a change asked on a read-only mount of the sandbox */
 };
 
 struct obs_path {
@@ -54,8 +57,12 @@ struct observer;
 
 /* Starts the thread, which takes sock (the nook end of the socket the
    command sends its listener over) and waits on it. All signals are
-   blocked in the thread: nook's main thread keeps handling them. */
-int observe_start(int sock, struct observer **out, struct nook_err *e);
+   blocked in the thread: nook's main thread keeps handling them.
+   audit: record a path only when the sandbox, asked through the caller's
+   /proc/PID/root before the call goes on, does not show what the host has
+   (OBS_ABSENT) or holds it read-only where a change was asked (OBS_ROFS);
+   for a name to be made, its directory. Destinations are all recorded. */
+int observe_start(int sock, bool audit, struct observer **out, struct nook_err *e);
 
 /* After the sandbox ended: stops the thread and moves what it saw to out
    (an empty result when the listener never came: the command did not

@@ -137,6 +137,7 @@ struct nook_spec {
 
         int verbose;
         bool detach;            /* -d: run in the background, output to a log */
+        bool audit;             /* --audit: what was refused or not shown, reported at the end */
         bool tty;               /* -t: the command's fds 0-2 are a new pty, terminals or not */
 
         /* From profiles (and their matching options). */

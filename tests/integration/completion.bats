@@ -66,4 +66,6 @@ complete_words() {
         assert_output --ro-bind
         run complete_words learn --rep
         assert_output --report
+        run complete_words run --audit
+        assert_output --audit
 }

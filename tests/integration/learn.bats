@@ -108,6 +108,14 @@ ts = [threading.Thread(target=lambda i=i: open(h + \"/t/\" + str(i)).read()) for
         assert_status 0
 }
 
+@test "a directory only listed (O_DIRECTORY, whose bit O_TMPFILE holds) is neither bound nor made writable" {
+        mkdir -p "$HOME/sub/d"
+        touch "$HOME/sub/d/x"
+        learn -- python3 -c 'import os; print(os.listdir(os.path.expanduser("~/sub/d")))'
+        assert_status 0
+        ! grep -q '^Bind.*sub' "$F" || { cat "$F" >&2; fail "a listed directory was bound"; }
+}
+
 @test "a name with a line break or a comment in it cannot write a line of the profile" {
         mkdir -p "$HOME/d"
         local evil=$'x\nHome=host' hash="$HOME/d/a #b"
