@@ -17,6 +17,7 @@
 #include "cli/cmd-run.h"
 #include "cli/learn-profile.h"
 #include "cli/learn-report.h"
+#include "cli/learn-update.h"
 #include "cli/run-detach.h"
 #include "cli/run-observe.h"
 #include "cli/run-options.h"
@@ -33,6 +34,7 @@ struct learn_args {
         bool force;
         bool report;            /* --report: a summary on stdout */
         bool no_profile;        /* --no-profile: the summary instead of the profile */
+        bool update;            /* --update FILE: merged into FILE (out) */
         char **run;             /* "run", the learning defaults, the run options, "--", COMMAND... */
         size_t n_run;
         char **command;         /* in run */
@@ -40,8 +42,8 @@ struct learn_args {
 
 static void learn_usage(FILE *f)
 {
-        fprintf(f, "Usage: nook learn [RUN OPTIONS] [-o FILE] [--base PROFILE] [--force] [--report [--no-profile]]\n"
-                "                  -- COMMAND [ARG...]\n"
+        fprintf(f, "Usage: nook learn [RUN OPTIONS] [-o FILE | --update FILE] [--base PROFILE] [--force]\n"
+                "                  [--report [--no-profile]] -- COMMAND [ARG...]\n"
                 "\n"
                 "Runs COMMAND in a sandbox that lets it work (your home as it is, --net host\n"
                 "unless RUN OPTIONS say otherwise) while nook observes the files it opens,\n"
@@ -54,6 +56,8 @@ static void learn_usage(FILE *f)
                 "                      $XDG_CONFIG_HOME/nook/profiles/COMMAND.profile)\n"
                 "      --base PROFILE  the profile to include (default: base)\n"
                 "      --force         overwrite FILE if it exists\n"
+                "      --update FILE   add to the profile FILE what it lacks of this run,\n"
+                "                      keeping its lines (your edits) as they are\n"
                 "      --report        also print a summary: files by directory, programs run,\n"
                 "                      devices, network destinations\n"
                 "      --no-profile    with --report: the summary only, no profile written\n"
@@ -95,6 +99,11 @@ static int parse_learn(int argc, char **argv, struct learn_args *a, struct nook_
                         if (i + 1 >= argc)
                                 return nook_errf(e, EINVAL, "%s needs a value", w);
                         *(w[2] == 'b' ? &a->base : &a->out) = argv[++i];
+                } else if (strcmp(w, "--update") == 0 || str_has_prefix(w, "--update=")) {
+                        if (!w[8] && i + 1 >= argc)
+                                return nook_errf(e, EINVAL, "%s needs a value", w);
+                        a->out = w[8] ? w + 9 : argv[++i];
+                        a->update = true;
                 } else if (str_has_prefix(w, "--output=") || str_has_prefix(w, "--base=")) {
                         *(w[2] == 'b' ? &a->base : &a->out) = strchr(w, '=') + 1;
                 } else {
@@ -109,6 +118,8 @@ static int parse_learn(int argc, char **argv, struct learn_args *a, struct nook_
         for (; r == 0 && i < argc; i++)
                 r = push(a, argv[i], e);
         a->command = a->run + at;
+        if (a->update && (a->no_profile || a->force))
+                return nook_errf(e, EINVAL, "--update goes with neither --no-profile nor --force");
         if (a->no_profile && !a->report)
                 return nook_errf(e, EINVAL, "--no-profile needs --report (else the run would leave nothing)");
         if (!a->base)
@@ -139,7 +150,7 @@ static int output_path(const struct learn_args *a, const char *home, char **out,
         }
         if (!*out)
                 return nook_errf(e, ENOMEM, "out of memory");
-        if (!a->force && stat(*out, &st) == 0)
+        if (!a->force && !a->update && stat(*out, &st) == 0)
                 return nook_errf(e, EEXIST, "%s exists: not overwritten (use --force, or -o another file)", *out);
         return 0;
 }
@@ -162,6 +173,21 @@ static int write_profile(const char *path, bool force, const struct observed *o,
         return r;
 }
 
+/* --update: the profile learnt, in memory, merged into the file. */
+static int update_profile(const char *path, const struct observed *o, const struct learn_facts *lf, struct nook_err *e)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        if (!f)
+                return nook_errf(e, ENOMEM, "out of memory");
+        int r = learn_profile_write(f, o, lf, e);
+        if (fclose(f) != 0 && r == 0)
+                r = nook_errf(e, ENOMEM, "out of memory");
+        return r < 0 ? r : learn_update(path, text, lf->argv, e);
+}
+
 /* What the run used: the report on stdout, the profile to out. */
 static int learn_results(const struct learn_args *a, const struct run_setup *rs, const struct observed *seen,
                          const char *out, struct nook_err *e)
@@ -173,7 +199,9 @@ static int learn_results(const struct learn_args *a, const struct run_setup *rs,
                 r = learn_report_write(stdout, seen, a->command, e);
         if (r < 0 || a->no_profile)
                 return r;
-        r = write_profile(out, a->force, seen, &lf, e);
+        r = a->update ? update_profile(out, seen, &lf, e) : write_profile(out, a->force, seen, &lf, e);
+        if (a->update)
+                return r;
         if (r == 0)
                 fprintf(stderr, "nook: learnt %s (%lu calls observed); try it with: nook run --profile %s -- %s ...\n",
                         out, seen->notifications, out, a->command[0]);
