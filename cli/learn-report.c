@@ -106,10 +106,13 @@ static int report_files(FILE *f, const struct observed *o)
 
 static void report_programs(FILE *f, const struct observed *o)
 {
+        struct stat st;
+
+        /* not those a PATH search tried and did not find */
         fputs("Programs run:\n", f);
         for (size_t i = 0; i < o->n_paths; i++) {
                 const struct obs_path *p = &o->paths[i];
-                if (!(p->access & OBS_EXEC))
+                if (!(p->access & OBS_EXEC) || stat(p->path, &st) < 0)
                         continue;
                 fputs("  ", f);
                 learn_put_text(f, p->path);

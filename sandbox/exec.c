@@ -224,6 +224,13 @@ static uint64_t caps_to_keep(const struct nook_spec *s, bool image)
 static int load_observed(const struct exec_ctx *x, struct nook_err *e)
 {
         int listener = -1;
+
+        /* The id changes made this process undumpable, so nook could not
+           read the first execve's path from /proc/PID/mem; the exec itself
+           makes it dumpable again (no set-id program runs here), and there
+           is nothing left open but what the command gets. */
+        if (prctl(PR_SET_DUMPABLE, 1) < 0)
+                return nook_errf(e, errno, "cannot make the command readable to nook's observer: %m");
         int r = seccomp_prog_load_listener(x->seccomp, &listener, e);
 
         if (r < 0)

@@ -49,3 +49,11 @@ print(t.recv(64).decode().strip())' "$port"
         assert_status 0
         [[ "$output" != *$'\e'* ]] || fail "an escape reached the report"
 }
+
+@test "the command's own program is among the programs run, and a PATH entry that lacks it is not" {
+        mkdir -p "$TMP/empty"
+        PATH="$TMP/empty:$PATH" run --separate-stderr "$NOOK" learn --report --no-profile -- true
+        assert_status 0
+        [[ "$output" == *"Programs run:"$'\n'"  "*"/bin/true (1 time, first by "* ]] || { show_run >&2; fail "the first exec was missed"; }
+        [[ "$output" != *"$TMP/empty/true"* ]] || fail "a program not found is listed"
+}
