@@ -38,3 +38,20 @@ hello() {
         wait_until 50 test -s "$pf" || fail "the hello server did not start"
         printf -v "$1" '%s' "$(cat "$pf")"
 }
+
+# web VAR DIR: an HTTP server of DIR on 127.0.0.1 (ends by itself after
+# 30 s); VAR gets its port
+web() {
+        local pf="$TMP/web-$1"
+        python3 -c 'import functools, http.server, sys, threading
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+threading.Timer(30, s.shutdown).start()
+s.serve_forever()' "$pf" "$2" >"$TMP/web-$1.log" 2>&1 </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+        wait_until 50 test -s "$pf" || fail "the web server did not start"
+        printf -v "$1" '%s' "$(cat "$pf")"
+}
