@@ -192,7 +192,9 @@ static int update_profile(const char *path, const struct observed *o, const stru
 static int learn_results(const struct learn_args *a, const struct run_setup *rs, const struct observed *seen,
                          const char *out, struct nook_err *e)
 {
-        struct learn_facts lf = { .home = rs->host.home, .cwd = rs->host.cwd, .base = a->base, .argv = a->command };
+        const char *runtime = getenv("XDG_RUNTIME_DIR");
+        struct learn_facts lf = { .home = rs->host.home, .cwd = rs->host.cwd, .base = a->base, .argv = a->command,
+                                  .runtime = runtime && runtime[0] == '/' ? runtime : NULL };
         int r = 0;
 
         if (a->report)

@@ -229,6 +229,31 @@ static void write_binds(FILE *f, const struct targets *ts, const char *home)
         }
 }
 
+/* The nodes every sandbox has (sandbox/plan.c), a terminal's, and the
+   GPU's (GPU=yes) are no Device= line. */
+static bool device_wanted(const char *path)
+{
+        static const char *const given[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                                             "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/console" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(given); i++)
+                if (strcmp(path, given[i]) == 0)
+                        return false;
+        return !path_is_below(path, "/dev/pts") && !path_is_below(path, "/dev/dri") && learn_is_device(path);
+}
+
+static void write_devices(FILE *f, const struct observed *o)
+{
+        for (size_t i = 0; i < o->n_paths; i++) {
+                const struct obs_path *p = &o->paths[i];
+                if (!device_wanted(p->path) || !bindable(p->path))
+                        continue;
+                fprintf(f, "# a device, %lu time%s, first by ", p->count, p->count == 1 ? "" : "s");
+                learn_put_text(f, p->prog);
+                fprintf(f, "\nDevice=%s\n", p->path);
+        }
+}
+
 /* Cwd=yes when something below the current directory was used (nook binds
    it read-write then, unless it is the home or above). */
 static bool cwd_used(const struct observed *o, const char *cwd, const char *home)
@@ -265,9 +290,50 @@ static int write_filesystem(FILE *f, const struct observed *o, const struct lear
         fprintf(f, "\n[Filesystem]\n# the current directory %s\nCwd=%s\n", cwd ? "was used: read-write" : "was not used",
                 cwd ? "yes" : "no");
         write_binds(f, &ts, lf->home);
+        write_devices(f, o);
         fprintf(f, "# %lu other path%s outside the home: left to the base (the system read-only, a private /tmp)\n",
                 outside, outside == 1 ? "" : "s");
         return 0;
+}
+
+/* What a unix socket's path says of the desktop: a display or sound
+   server's, by the names their clients use. */
+static void desktop_socket(const char *addr, const char *runtime, const char **display, const char **audio)
+{
+        const char *rel = runtime && path_is_below(addr, runtime) ? addr + strlen(runtime) : "";
+
+        if (str_has_prefix(addr, "/tmp/.X11-unix/X") || str_has_prefix(addr, "@/tmp/.X11-unix/X"))
+                *display = *display ? *display : "x11";
+        else if (str_has_prefix(rel, "/wayland-"))
+                *display = "wayland";
+        else if (strcmp(rel, "/pulse/native") == 0)
+                *audio = "pulseaudio";
+        else if (str_has_prefix(rel, "/pipewire-"))
+                *audio = *audio ? *audio : "pipewire";
+}
+
+/* [Desktop] when a display or sound server was connected to (Wayland and
+   PulseAudio first: a client that tried both uses them), or a GPU node
+   opened. */
+static void write_desktop(FILE *f, const struct observed *o, const char *runtime)
+{
+        const char *display = NULL, *audio = NULL;
+        bool gpu = false;
+
+        for (size_t i = 0; i < o->n_nets; i++)
+                if (o->nets[i].family == AF_UNIX)
+                        desktop_socket(o->nets[i].addr, runtime, &display, &audio);
+        for (size_t i = 0; i < o->n_paths; i++)
+                gpu |= path_is_below(o->paths[i].path, "/dev/dri") && strcmp(o->paths[i].path, "/dev/dri") != 0;
+        if (!display && !audio && !gpu)
+                return;
+        fputs("\n[Desktop]\n", f);
+        if (display)
+                fprintf(f, "# a %s display server's socket was connected to\nDisplay=%s\n", display, display);
+        if (audio)
+                fprintf(f, "# a %s sound server's socket was connected to\nAudio=%s\n", audio, audio);
+        if (gpu)
+                fputs("# a GPU node under /dev/dri was opened\nGPU=yes\n", f);
 }
 
 static bool is_loopback(const struct obs_net *n)
@@ -345,6 +411,7 @@ int learn_profile_write(FILE *f, const struct observed *o, const struct learn_fa
         if (r < 0)
                 return nook_errf(e, -r, "cannot write the learnt profile: %m");
         write_network(f, o);
+        write_desktop(f, o, lf->runtime);
         if (ferror(f))
                 return nook_errf(e, EIO, "cannot write the learnt profile");
         return 0;
