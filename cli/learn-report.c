@@ -104,35 +104,23 @@ static int report_files(FILE *f, const struct observed *o)
         return 0;
 }
 
-static void report_programs(FILE *f, const struct observed *o)
+/* Programs run (not those a PATH search tried and did not find), or
+   device nodes, with how they were used. */
+static void report_paths(FILE *f, const struct observed *o, bool devices)
 {
         struct stat st;
 
-        /* not those a PATH search tried and did not find */
-        fputs("Programs run:\n", f);
+        fputs(devices ? "Devices:\n" : "Programs run:\n", f);
         for (size_t i = 0; i < o->n_paths; i++) {
                 const struct obs_path *p = &o->paths[i];
-                if (!(p->access & OBS_EXEC) || stat(p->path, &st) < 0)
+                if (devices ? !learn_is_device(p->path) : (!(p->access & OBS_EXEC) || stat(p->path, &st) < 0))
                         continue;
                 fputs("  ", f);
                 learn_put_text(f, p->path);
-                fprintf(f, " (%lu time%s, first by ", p->count, p->count == 1 ? "" : "s");
-                learn_put_text(f, p->prog);
-                fputs(")\n", f);
-        }
-}
-
-static void report_devices(FILE *f, const struct observed *o)
-{
-        fputs("Devices:\n", f);
-        for (size_t i = 0; i < o->n_paths; i++) {
-                const struct obs_path *p = &o->paths[i];
-                if (!learn_is_device(p->path))
-                        continue;
-                fputs("  ", f);
-                learn_put_text(f, p->path);
-                fprintf(f, " (%s%s, %lu time%s, first by ", p->access & OBS_READ ? "r" : "",
-                        p->access & OBS_WRITE ? "w" : "", p->count, p->count == 1 ? "" : "s");
+                fputs(" (", f);
+                if (devices)
+                        fprintf(f, "%s%s, ", p->access & OBS_READ ? "r" : "", p->access & OBS_WRITE ? "w" : "");
+                fprintf(f, "%lu time%s, first by ", p->count, p->count == 1 ? "" : "s");
                 learn_put_text(f, p->prog);
                 fputs(")\n", f);
         }
@@ -177,8 +165,8 @@ int learn_report_write(FILE *f, const struct observed *o, char *const *argv, str
         int r = report_files(f, o);
         if (r < 0)
                 return nook_errf(e, -r, "cannot write the report: %m");
-        report_programs(f, o);
-        report_devices(f, o);
+        report_paths(f, o, false);
+        report_paths(f, o, true);
         report_network(f, o);
         if (fflush(f) != 0 || ferror(f))
                 return nook_errf(e, EIO, "cannot write the report");

@@ -5,16 +5,9 @@
 
 load learn-helpers
 
-APP='import os
-h = os.path.expanduser("~")
-conf = open(h + "/.config/app/conf.ini").read()
-os.makedirs(h + "/out", exist_ok=True)
-open(h + "/out/report.txt", "w").write("report of " + conf)'
-
 # learnt_app: the python3 app learnt into $F, its output removed again
 learnt_app() {
-        mkdir -p "$HOME/.config/app"
-        echo "[app] colour=blue" >"$HOME/.config/app/conf.ini"
+        app_home
         learn -- python3 -c "$APP"
         assert_status 0
         rm "$HOME/out/report.txt"

@@ -16,6 +16,19 @@ learn_setup() {
 
 setup() { learn_setup; }
 
+# The python3 of the tests: reads a config file, writes a report.
+APP='import os
+h = os.path.expanduser("~")
+conf = open(h + "/.config/app/conf.ini").read()
+os.makedirs(h + "/out", exist_ok=True)
+open(h + "/out/report.txt", "w").write("report of " + conf)'
+
+app_home() {
+        mkdir -p "$HOME/.config/app"
+        echo "[app] colour=blue" >"$HOME/.config/app/conf.ini"
+        echo "unrelated" >"$HOME/.config/other.ini"
+}
+
 # learn ARG...: nook learn -o $F ARG...
 learn() { run --separate-stderr "$NOOK" learn -o "$F" "$@"; }
 

@@ -5,19 +5,6 @@
 
 load learn-helpers
 
-# The python3 of the tests: reads a config file, writes a report.
-APP='import os
-h = os.path.expanduser("~")
-conf = open(h + "/.config/app/conf.ini").read()
-os.makedirs(h + "/out", exist_ok=True)
-open(h + "/out/report.txt", "w").write("report of " + conf)'
-
-app_home() {
-        mkdir -p "$HOME/.config/app"
-        echo "[app] colour=blue" >"$HOME/.config/app/conf.ini"
-        echo "unrelated" >"$HOME/.config/other.ini"
-}
-
 @test "python3 learnt: the profile alone runs it, and nothing else of the home is there" {
         app_home
         learn -- python3 -c "$APP"
