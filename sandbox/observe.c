@@ -149,13 +149,13 @@ void observed_free(struct observed *o)
 
 /* ---- the calls ---- */
 
-enum call_kind { CALL_OPEN, CALL_OPENAT2, CALL_CREAT, CALL_EXEC, CALL_CONNECT, CALL_MKDIR, CALL_REMOVE, CALL_RENAME };
+enum call_kind { CALL_OPEN, CALL_OPENAT2, CALL_CREAT, CALL_EXEC, CALL_CONNECT, CALL_SENDTO, CALL_MKDIR, CALL_REMOVE, CALL_RENAME };
 
 struct call {
         long nr;
         enum call_kind kind;
         int dirfd;              /* argument holding the directory fd; -1: the cwd */
-        int path;               /* argument holding the path */
+        int path;               /* argument holding the path (connect, sendto: the address) */
         int flags;              /* open's flags argument; -1: none */
 };
 
@@ -184,7 +184,8 @@ static const struct call calls[] = {
         { SYS_openat2, CALL_OPENAT2, 0, 1, -1 },
         { SYS_execve, CALL_EXEC, -1, 0, -1 },
         { SYS_execveat, CALL_EXEC, 0, 1, -1 },
-        { SYS_connect, CALL_CONNECT, -1, -1, -1 },
+        { SYS_connect, CALL_CONNECT, -1, 1, -1 },
+        { SYS_sendto, CALL_SENDTO, -1, 4, -1 },
         { SYS_mkdirat, CALL_MKDIR, 0, 1, -1 },
         { SYS_unlinkat, CALL_REMOVE, 0, 1, -1 },
         { SYS_renameat, CALL_RENAME, 0, 1, -1 },
@@ -323,13 +324,15 @@ static unsigned call_access(const struct call *c, const struct seccomp_data *d, 
         }
 }
 
-/* connect()'s address, as text: inet ones numeric, unix ones their path. */
-static int read_addr(int mem, const struct seccomp_data *d, int *family, char *addr, size_t size, unsigned *port)
+/* connect()'s or sendto()'s address (argument argi, its length the next),
+   as text: inet ones numeric, unix ones their path. */
+static int read_addr(int mem, const struct seccomp_data *d, int argi, int *family, char *addr, size_t size,
+                     unsigned *port)
 {
         struct sockaddr_storage ss = { 0 };
-        size_t len = d->args[2] < sizeof(ss) ? (size_t)d->args[2] : sizeof(ss);
+        size_t len = d->args[argi + 1] < sizeof(ss) ? (size_t)d->args[argi + 1] : sizeof(ss);
 
-        if (len < sizeof(sa_family_t) || pread(mem, &ss, len, (off_t)d->args[1]) != (ssize_t)len)
+        if (len < sizeof(sa_family_t) || pread(mem, &ss, len, (off_t)d->args[argi]) != (ssize_t)len)
                 return -EFAULT;
         *family = ss.ss_family;
         *port = 0;
@@ -467,8 +470,8 @@ static void observe_one(struct observer *ob, int listener, const struct seccomp_
         snprintf(prog, sizeof(prog), "%s", comm_of(ob, (pid_t)req->pid));
         if (c->kind == CALL_EXEC)
                 comm_forget(ob, (pid_t)req->pid);
-        if (c->kind == CALL_CONNECT) {
-                ra = read_addr(mem, &req->data, &family, addr, sizeof(addr), &port);
+        if (c->kind == CALL_CONNECT || c->kind == CALL_SENDTO) {
+                ra = read_addr(mem, &req->data, c->path, &family, addr, sizeof(addr), &port);
         } else {
                 access = call_access(c, &req->data, mem);
                 r1 = full_path((pid_t)req->pid, c, &req->data, mem, c->path, p1, sizeof(p1));

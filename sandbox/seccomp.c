@@ -403,6 +403,7 @@ static int add_fake_ids(scmp_filter_ctx ctx, const struct seccomp_opts *o, struc
 const char *const seccomp_observed_calls[] = {
         "open", "openat", "openat2", "creat", "execve", "execveat", "connect",
         "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2",
+        "sendto",
         NULL,
 };
 
@@ -415,7 +416,10 @@ static int add_notify(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct 
                 int nr = seccomp_syscall_resolve_name(*n);
                 if (nr < 0 || in_list(o->deny, *n))
                         continue;
-                int r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+                /* sendto only with a destination: on a connected socket
+                   (every write of a stream) it names none */
+                int r = strcmp(*n, "sendto") == 0 ? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1, SCMP_A4(SCMP_CMP_NE, 0))
+                                                 : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
                 if (r < 0 && r != -EDOM && r != -EEXIST)
                         return nook_errf(e, -r, "cannot add the seccomp notify rule for %s: %m", *n);
         }

@@ -186,3 +186,25 @@ s.connect(("127.0.0.1", 53))'
         grep -qx 'Allow=10.0.2.3:53' "$F"
         ! grep -q 'AllowHostLoopback\|10.0.2.2' "$F"
 }
+
+@test "a datagram sent with sendto to 127.0.0.1, unconnected, is learnt as the host's loopback and its port" {
+        learn -- python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"x", ("127.0.0.1", 40999))'
+        assert_status 0
+        grep -qx 'Mode=slirp' "$F" || { cat "$F" >&2; fail "the sendto was not seen"; }
+        grep -qx 'Allow=10.0.2.2:40999' "$F"
+        grep -q '^# 127.0.0.1:40999, 1 time, first by python3$' "$F"
+}
+
+@test "writes on a connected socket (sendto without an address) are not notified" {
+        learn -- python3 -c 'import socket
+a, b = socket.socketpair()
+for i in range(1000):
+    a.send(b"y")
+    b.recv(1)'
+        assert_status 0
+        [[ "$stderr" =~ \(([0-9]+)\ calls\ observed\) ]] || fail "no count: $stderr"
+        [ "${BASH_REMATCH[1]}" -lt 500 ] || fail "${BASH_REMATCH[1]} calls observed: the sends were notified"
+        grep -qx 'Mode=none' "$F"
+}
