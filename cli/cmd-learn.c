@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cmd-run.h"
+#include "cli/learn-dbus.h"
 #include "cli/learn-profile.h"
 #include "cli/learn-report.h"
 #include "cli/learn-update.h"
@@ -190,11 +191,12 @@ static int update_profile(const char *path, const struct observed *o, const stru
 
 /* What the run used: the report on stdout, the profile to out. */
 static int learn_results(const struct learn_args *a, const struct run_setup *rs, const struct observed *seen,
-                         const char *out, struct nook_err *e)
+                         const struct learn_dbus *dbus, const char *out, struct nook_err *e)
 {
         const char *runtime = getenv("XDG_RUNTIME_DIR");
         struct learn_facts lf = { .home = rs->host.home, .cwd = rs->host.cwd, .base = a->base, .argv = a->command,
-                                  .runtime = runtime && runtime[0] == '/' ? runtime : NULL };
+                                  .runtime = runtime && runtime[0] == '/' ? runtime : NULL,
+                                  .talk = dbus->names, .n_talk = dbus->n_names };
         int r = 0;
 
         if (a->report)
@@ -217,6 +219,7 @@ int cmd_learn(int argc, char **argv)
         struct run_setup rs;
         _cleanup_free_ char *out = NULL;
         struct observed seen = { 0 };
+        struct learn_dbus dbus = { 0 };
         int status = NOOK_EXIT_FAILURE;
         const struct detached fg = { .ready_fd = -1, .log = NULL };
 
@@ -229,9 +232,13 @@ int cmd_learn(int argc, char **argv)
         if (r == 0 && !a.no_profile)
                 r = output_path(&a, rs.host.home, &out, &e);
         if (r == 0)
+                r = learn_dbus_prepare(&dbus, &rs.spec, &e);
+        if (r == 0)
                 r = run_observed(&rs, &fg, false, &seen, &status, &e);
         if (r == 0)
-                r = learn_results(&a, &rs, &seen, out, &e);
+                r = learn_dbus_collect(&dbus, &rs.spec, &e);
+        if (r == 0)
+                r = learn_results(&a, &rs, &seen, &dbus, out, &e);
         if (r < 0) {
                 nook_err_print(&e);
                 status = NOOK_EXIT_FAILURE;
@@ -239,6 +246,7 @@ int cmd_learn(int argc, char **argv)
                 status = 0;
         }
         observed_free(&seen);
+        learn_dbus_free(&dbus);
         run_setup_free(&rs);
         free(a.run);
         return status;

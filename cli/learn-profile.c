@@ -315,17 +315,17 @@ static void desktop_socket(const char *addr, const char *runtime, const char **d
 /* [Desktop] when a display or sound server was connected to (Wayland and
    PulseAudio first: a client that tried both uses them), or a GPU node
    opened. */
-static void write_desktop(FILE *f, const struct observed *o, const char *runtime)
+static void write_desktop(FILE *f, const struct observed *o, const struct learn_facts *lf)
 {
         const char *display = NULL, *audio = NULL;
         bool gpu = false;
 
         for (size_t i = 0; i < o->n_nets; i++)
                 if (o->nets[i].family == AF_UNIX)
-                        desktop_socket(o->nets[i].addr, runtime, &display, &audio);
+                        desktop_socket(o->nets[i].addr, lf->runtime, &display, &audio);
         for (size_t i = 0; i < o->n_paths; i++)
                 gpu |= path_is_below(o->paths[i].path, "/dev/dri") && strcmp(o->paths[i].path, "/dev/dri") != 0;
-        if (!display && !audio && !gpu)
+        if (!display && !audio && !gpu && !lf->n_talk)
                 return;
         fputs("\n[Desktop]\n", f);
         if (display)
@@ -334,6 +334,10 @@ static void write_desktop(FILE *f, const struct observed *o, const char *runtime
                 fprintf(f, "# a %s sound server's socket was connected to\nAudio=%s\n", audio, audio);
         if (gpu)
                 fputs("# a GPU node under /dev/dri was opened\nGPU=yes\n", f);
+        if (lf->n_talk)
+                fputs("# the session bus, through xdg-dbus-proxy: the names called\nDBus=filtered\n", f);
+        for (size_t i = 0; i < lf->n_talk; i++)
+                fprintf(f, "Talk=%s\n", lf->talk[i]);
 }
 
 static bool is_loopback(const struct obs_net *n)
@@ -411,7 +415,7 @@ int learn_profile_write(FILE *f, const struct observed *o, const struct learn_fa
         if (r < 0)
                 return nook_errf(e, -r, "cannot write the learnt profile: %m");
         write_network(f, o);
-        write_desktop(f, o, lf->runtime);
+        write_desktop(f, o, lf);
         if (ferror(f))
                 return nook_errf(e, EIO, "cannot write the learnt profile");
         return 0;

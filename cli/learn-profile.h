@@ -15,6 +15,8 @@ struct learn_facts {
         const char *home;               /* the host's home, as the sandbox saw it */
         const char *cwd;                /* the current directory, or NULL */
         const char *base;               /* the profile to include */
+        char *const *talk;              /* D-Bus names called (--dbus filtered) */
+        size_t n_talk;
         const char *runtime;            /* $XDG_RUNTIME_DIR, or NULL: where the
                                            display and sound servers' sockets are */
         char *const *argv;              /* the command learnt */

@@ -211,6 +211,7 @@ struct nook_spec {
         char *icon;
         char *runtime_dir;      /* resolved: XDG_RUNTIME_DIR inside, or NULL */
         char *dbus_socket;      /* resolved: the host's session bus socket (filtered) */
+        char *dbus_log;         /* nook learn: the proxy logs every message here */
         struct spec_nook_file *nook_files;
         size_t n_nook_files;
 };

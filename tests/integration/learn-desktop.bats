@@ -62,3 +62,25 @@ learn_asks() {
         ! grep -q '^\[Desktop\]' "$F" || { cat "$F" >&2; fail "a [Desktop] section"; }
         grep -q '^# a unix socket, not bound: .*other.sock' "$F"
 }
+
+@test "with --dbus filtered, the names called are learnt as Talk=, and the profile's run reaches them" {
+        for t in dbus-daemon dbus-send dbus-test-tool xdg-dbus-proxy; do
+                command -v "$t" >/dev/null || skip "host: no $t"
+        done
+        export XDG_RUNTIME_DIR="$TMP/rt"
+        mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
+        export DBUS_SESSION_BUS_ADDRESS="unix:path=$XDG_RUNTIME_DIR/bus"
+        bg_rec dbus-daemon --session --address="$DBUS_SESSION_BUS_ADDRESS" --nofork --nopidfile
+        wait_until 50 test -S "$XDG_RUNTIME_DIR/bus" || fail "dbus-daemon did not start"
+        bg_rec dbus-test-tool echo --name=org.example.Echo
+        wait_until 50 dbus-send --session --print-reply --dest=org.example.Echo / org.example.Ping >/dev/null 2>&1 ||
+                fail "the echo service did not start"
+        # learning: the proxy hides a name no Talk= gives, so the call fails; the name is learnt all the same
+        learn --dbus filtered -- dbus-send --session --print-reply --dest=org.example.Echo / org.example.Ping
+        grep -qx 'DBus=filtered' "$F" || { cat "$F" >&2; fail "no DBus=filtered"; }
+        grep -qx 'Talk=org.example.Echo' "$F"
+        ! grep -q '^Talk=org.freedesktop.DBus$' "$F" || fail "the bus itself is a Talk="
+        [ -z "$(ls "$XDG_RUNTIME_DIR" | grep nook-learn-dbus)" ] || fail "the proxy's log was left behind"
+        under dbus-send --session --print-reply --dest=org.example.Echo / org.example.Ping
+        assert_status 0
+}
