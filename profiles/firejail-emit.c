@@ -355,6 +355,11 @@ char *fj_nook_path(const struct fj_ctx *c, const char *host)
         const char *home = c->o->home;
         _cleanup_free_ char *rest = NULL;
 
+        const char *dl = c->o->userdirs[2];
+        if (dl && path_is_below(host, dl) && path_is_below(dl, home) && strcmp(dl, home) != 0) {
+                rest = fj_esc(host + strlen(dl));
+                return rest ? str_dupf("${DOWNLOADS}%s", rest) : NULL;
+        }
         if (path_is_below(host, home)) {
                 rest = fj_esc(host + strlen(home));
                 return rest ? str_dupf("${HOME}%s", rest) : NULL;

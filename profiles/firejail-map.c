@@ -235,25 +235,30 @@ static void map_directive(struct fj_emit *m)
         fj_unsupported(m, "not a directive nook knows");
 }
 
-static void facts(struct fj_ctx *c)
+/* In reading order, as firejail reads them: a later 'net' or 'dbus-user'
+   wins. */
+static void facts(struct fj_ctx *c, size_t file)
 {
-        for (size_t i = 0; i < c->t->n_files; i++)
-                for (size_t j = 0; j < c->t->files[i].n_items; j++) {
-                        const struct fj_item *it = &c->t->files[i].items[j];
-                        if (it->kind != FJ_DIRECTIVE)
-                                continue;
-                        char word[64];
-                        const char *arg = fj_split(it->text, word);
-                        fj_fs_facts(c, word, arg);
-                        if (!arg)
-                                c->f.nosound |= strcmp(word, "nosound") == 0, c->f.no3d |= strcmp(word, "no3d") == 0;
-                        else if (strcmp(word, "net") == 0)
-                                c->f.net_none = strcmp(arg, "none") == 0;
-                        else if (strcmp(word, "x11") == 0)
-                                c->f.x11_none |= strcmp(arg, "none") == 0;
-                        else if (strcmp(word, "dbus-user") == 0)
-                                c->f.dbus_filter = strcmp(arg, "filter") == 0;
-                }
+        const struct fj_file *f = &c->t->files[file];
+
+        for (size_t j = 0; j < f->n_items; j++) {
+                const struct fj_item *it = &f->items[j];
+                if (it->kind == FJ_INCLUDE)
+                        facts(c, it->child);
+                if (it->kind != FJ_DIRECTIVE)
+                        continue;
+                char word[64];
+                const char *arg = fj_split(it->text, word);
+                fj_fs_facts(c, word, arg);
+                if (!arg)
+                        c->f.nosound |= strcmp(word, "nosound") == 0, c->f.no3d |= strcmp(word, "no3d") == 0;
+                else if (strcmp(word, "net") == 0)
+                        c->f.net_none = strcmp(arg, "none") == 0;
+                else if (strcmp(word, "x11") == 0)
+                        c->f.x11_none |= strcmp(arg, "none") == 0;
+                else if (strcmp(word, "dbus-user") == 0)
+                        c->f.dbus_filter = strcmp(arg, "filter") == 0;
+        }
 }
 
 static void facts_free(struct fj_facts *f)
@@ -440,7 +445,7 @@ int fj_map(const struct fj_tree *t, const char *name, const struct fj_map_opts *
         memset(out, 0, sizeof(*out));
         if (fj_expand_noblack(&c) < 0)
                 fj_oom(&c);
-        facts(&c);
+        facts(&c, 0);
         if (!c.err)
                 translate(&c, 0, &m);
         int r = c.err ? c.err : top(&c, name, &m, out);

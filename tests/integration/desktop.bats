@@ -18,23 +18,8 @@ setup() {
 }
 
 teardown() {
-        # Xvfb and weston remove their sockets and lock files on SIGTERM,
-        # not on SIGKILL
-        local p
-        for p in ${XVFB:-} ${WESTON:-}; do
-                if proc_alive "$p"; then
-                        kill -TERM "${p%%:*}" 2>/dev/null || true
-                        wait_until 30 eval '! proc_alive "$p"' || true
-                fi
-        done
+        term_servers ${XVFB:-} ${WESTON:-}
         common_teardown
-}
-
-# bg_rec COMMAND...: in the background, recorded for teardown.
-bg_rec() {
-        "$@" >"$TMP/bg.log" 2>&1 </dev/null 3>&- &
-        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
-        disown "$!"
 }
 
 # unix_server PATH: a stand-in server on a Unix socket (20 s).
@@ -42,22 +27,6 @@ unix_server() {
         mkdir -p "${1%/*}"
         bg_rec "$PY" "$NETSERVER" unix-hello "$1" 20
         wait_until 50 test -S "$1" || fail "the stand-in server at $1 did not start:" "$(cat "$TMP/bg.log")"
-}
-
-# xvfb [XVFB-OPTION...]: a real X server on a free display; sets XNUM.
-xvfb() {
-        command -v Xvfb >/dev/null || skip "host: Xvfb is not installed (apt-get install xvfb)"
-        command -v xdpyinfo >/dev/null || skip "host: xdpyinfo is not installed (apt-get install x11-utils)"
-        local n
-        for n in $(seq 40 99 | shuf -n 20); do
-                [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] && continue
-                XNUM=$n
-                bg_rec Xvfb ":$n" -nolisten tcp -nolisten local "$@"
-                XVFB=${STARTED_PIDS[-1]}
-                wait_until 50 test -S "/tmp/.X11-unix/X$n" && return 0
-                fail "Xvfb :$n did not start:" "$(cat "$TMP/bg.log")"
-        done
-        fail "no free X display number"
 }
 
 inside() { run --separate-stderr "$NOOK" run --ro-bind "$NETSERVER" "$@"; }

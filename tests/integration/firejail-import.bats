@@ -22,6 +22,7 @@ setup() {
 }
 
 teardown() {
+        term_servers ${XVFB:-}
         common_teardown
 }
 
@@ -369,4 +370,23 @@ EOF
         # what the library hides is hidden: disable-common.inc's /etc/shadow
         run --separate-stderr "$NOOK" run --profile "$OUT/curl.profile" -- /bin/sh -c 'test -s /etc/shadow && echo shown || echo hidden'
         assert_output hidden
+}
+
+@test "a GUI program opens its window under its converted firejail profile (xcalc under Xvfb)" {
+        [ -f /etc/firejail/xcalc.profile ] || skip "host: firejail's profiles are not installed (apt-get install firejail-profiles)"
+        command -v xcalc >/dev/null || skip "host: xcalc is not installed (apt-get install x11-apps)"
+        command -v xwininfo >/dev/null || skip "host: xwininfo is not installed (apt-get install x11-utils)"
+        rmdir "$FJ"
+        export XDG_RUNTIME_DIR="$TMP/xdg-run"
+        unset WAYLAND_DISPLAY XAUTHORITY DBUS_SESSION_BUS_ADDRESS
+        xvfb
+        export DISPLAY=":$XNUM"
+        run --separate-stderr "$NOOK" profile import firejail -o "$OUT/xcalc.profile" xcalc
+        [ "$status" -eq 2 ] || { show_run; fail "import: status $status"; }
+        # private-bin xcalc, net none, protocol unix: the window still opens
+        has_line "$OUT/xcalc.profile" "PrivateBin=xcalc  # private-bin xcalc"
+        has_line "$OUT/xcalc.profile" "Include=gui  # firejail's default: the display (no 'x11 none')"
+        bg_rec "$NOOK" run --profile "$OUT/xcalc.profile" -- xcalc
+        wait_until 100 eval 'xwininfo -root -tree | grep -q "\"Calculator\": (\"xcalc\""' ||
+                fail "no xcalc window:" "$(xwininfo -root -tree)" "$(cat "$TMP/bg.log")"
 }

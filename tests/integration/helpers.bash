@@ -290,3 +290,40 @@ assert_no_files_left() {
         left=$(find "$XDG_RUNTIME_DIR" -mindepth 1 ! -type d 2>/dev/null)
         [ -z "$left" ] || fail "files left behind:" "$left"
 }
+
+# ---- servers of a test's own ---------------------------------------------
+
+# bg_rec COMMAND...: in the background, recorded for teardown.
+bg_rec() {
+        "$@" >"$TMP/bg.log" 2>&1 </dev/null 3>&- &
+        proc_stat "$!" && STARTED_PIDS+=("$!:$STAT_START")
+        disown "$!"
+}
+
+# xvfb [XVFB-OPTION...]: a real X server on a free display; sets XNUM.
+xvfb() {
+        command -v Xvfb >/dev/null || skip "host: Xvfb is not installed (apt-get install xvfb)"
+        command -v xdpyinfo >/dev/null || skip "host: xdpyinfo is not installed (apt-get install x11-utils)"
+        local n
+        for n in $(seq 40 99 | shuf -n 20); do
+                [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] && continue
+                XNUM=$n
+                bg_rec Xvfb ":$n" -nolisten tcp -nolisten local "$@"
+                XVFB=${STARTED_PIDS[-1]}
+                wait_until 50 test -S "/tmp/.X11-unix/X$n" && return 0
+                fail "Xvfb :$n did not start:" "$(cat "$TMP/bg.log")"
+        done
+        fail "no free X display number"
+}
+
+# term_servers PID:START...: Xvfb and weston remove their sockets and lock
+# files on SIGTERM, not on SIGKILL: end them so before common_teardown.
+term_servers() {
+        local p
+        for p in "$@"; do
+                if proc_alive "$p"; then
+                        kill -TERM "${p%%:*}" 2>/dev/null || true
+                        wait_until 30 eval '! proc_alive "$p"' || true
+                fi
+        done
+}
