@@ -47,7 +47,8 @@ struct import {
         struct fj_map_opts mo;
         char *user_dir, *home, *runuser, *userdirs[6];
         const char *out_file;
-        char *dir;
+        char *dir;              /* --dir */
+        char *out_dir;          /* where the files go */
         int dir_fd;
         bool force;
 };
@@ -107,6 +108,7 @@ static void import_free(struct import *im)
         free(im->home);
         free(im->runuser);
         free(im->dir);
+        free(im->out_dir);
         for (size_t i = 0; i < 6; i++)
                 free(im->userdirs[i]);
         strv_free(im->ro.with);
@@ -188,6 +190,8 @@ static int open_dir(struct import *im, const char *dir, struct nook_err *e)
 {
         if (mkdir_p(dir, 0755) < 0)
                 return nook_errf(e, errno, "cannot make %s: %m", dir);
+        if (!(im->out_dir = strdup(dir)))
+                return nook_errf(e, ENOMEM, "out of memory");
         im->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (im->dir_fd < 0)
                 return nook_errf(e, errno, "cannot open %s: %m", dir);
@@ -219,7 +223,7 @@ static int import_one(struct import *im, const char *arg)
                 if (r == 0) {
                         struct stat st;
                         if (!im->force && !im->dir && !im->out_file && fstatat(im->dir_fd, out, &st, 0) == 0)
-                                r = nook_errf(&e, EEXIST, "%s/%s exists already: --force replaces it", "the profiles directory", out);
+                                r = nook_errf(&e, EEXIST, "%s/%s exists already: --force replaces it", im->out_dir, out);
                         else
                                 r = write_file(im->dir_fd, out, o.text, &e);
                         for (size_t i = 0; r == 0 && i < o.n_unsupported; i++)
@@ -244,7 +248,8 @@ static int parse(struct import *im, int argc, char **argv)
         int c;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "+o:d:w:fh", opts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "o:d:w:fh", opts, NULL)) != -1) {
                 if (c == 'o')
                         im->out_file = optarg;
                 else if (c == 'd' && !(im->dir = strdup(optarg)))
@@ -256,8 +261,12 @@ static int parse(struct import *im, int argc, char **argv)
                 else if (c == 'h') {
                         usage(stdout);
                         return 1;
-                } else if (c == '?')
+                } else if (c == '?') {
+                        nook_say("profile import firejail: %s option '%s' (see --help)",
+                                 optopt && strchr("odw", optopt) ? "a value is missing after the" : "unknown",
+                                 nook_val(argv[optind - 1]));
                         return -EINVAL;
+                }
         }
         return 0;
 }

@@ -183,6 +183,10 @@ static const char *runuser_given(const char *rest)
 {
         if (str_has_prefix(rest, "/wayland-") || str_has_prefix(rest, "/gdm") || str_has_prefix(rest, "/.mutter"))
                 return "the display's socket: the gui block (Display=)";
+        /* X authority files (SDDM's xauth_*, KWin's UUID-named ones): the
+           gui block copies this display's cookie alone */
+        if (str_has_prefix(rest, "/xauth_") || str_has_prefix(rest, "/[[:xdigit:]]") || strcmp(rest, "/ICEauthority") == 0)
+                return "the display's authority: the gui block copies its cookie";
         if (str_has_prefix(rest, "/pulse") || str_has_prefix(rest, "/pipewire"))
                 return "the sound server's socket: the audio block (Audio=)";
         if (strcmp(rest, "/bus") == 0 || str_has_prefix(rest, "/at-spi"))

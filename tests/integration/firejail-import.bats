@@ -326,11 +326,19 @@ EOF
         checked "$OUT/curl2.profile"
 }
 
-@test "usage: a format other than firejail, -o with two profiles: exit 2" {
+@test "usage: a format other than firejail, -o with two profiles, an unknown option: exit 2" {
         run --separate-stderr "$NOOK" profile import apparmor x
         assert_status 2
         import -o "$OUT/x.profile" a b
         assert_status 2
+        import --bogus a
+        assert_status 2
+        [[ "$stderr" == *"unknown option '--bogus'"* ]] || { show_run; fail "unknown option"; }
+        # options may follow the names
+        echo 'hostname late' | fj late.profile
+        import late --dir "$OUT"
+        assert_status 0
+        has_line "$OUT/late.profile" "Hostname=late  # hostname late"
         run "$NOOK" profile import firejail --help
         assert_status 0
         assert_output_has "--with COND"
