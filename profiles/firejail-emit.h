@@ -29,7 +29,7 @@ struct fj_facts {
         size_t n_wl;
         char **bl;                      /* blacklisted host paths, without links, that no noblacklist names */
         size_t n_bl;
-        bool net_none, x11_none, nosound, no3d, dbus_filter, usr_share_wl, opt_wl;
+        bool net_none, x11_none, nosound, no3d, dbus_none, dbus_filter, usr_share_wl, opt_wl;
 };
 
 struct fj_ctx {

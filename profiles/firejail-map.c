@@ -140,6 +140,8 @@ static void map_dbus(struct fj_emit *m, const char *word, const char *arg)
         if (strcmp(word, "dbus-user") == 0) {
                 if (strcmp(arg, "none") == 0)
                         fj_key(m, FJ_DESK, "DBus", "none");
+                else if (strcmp(arg, "filter") == 0 && m->c->f.dbus_none)
+                        fj_note(m, "no key: 'dbus-user none' in the profile wins, as in firejail");
                 else if (strcmp(arg, "filter") == 0)
                         fj_key(m, FJ_DESK, "DBus", "filtered");
                 else
@@ -150,7 +152,7 @@ static void map_dbus(struct fj_emit *m, const char *word, const char *arg)
                 else
                         fj_unsupported(m, "nook gives no system bus");
         } else if (!m->c->f.dbus_filter) {
-                fj_note(m, "no key: the profile does not say 'dbus-user filter'");
+                fj_note(m, "no key: the bus is not filtered (no 'dbus-user filter', or 'dbus-user none' wins)");
         } else {
                 _cleanup_free_ char *v = fj_esc(arg);
                 if (!v)
@@ -235,8 +237,9 @@ static void map_directive(struct fj_emit *m)
         fj_unsupported(m, "not a directive nook knows");
 }
 
-/* In reading order, as firejail reads them: a later 'net' or 'dbus-user'
-   wins. */
+/* In reading order, as firejail reads them: a later 'net' wins;
+   'dbus-user none' wins over 'filter' wherever it is (firejail filters
+   only a bus it has not blocked). */
 static void facts(struct fj_ctx *c, size_t file)
 {
         const struct fj_file *f = &c->t->files[file];
@@ -257,7 +260,7 @@ static void facts(struct fj_ctx *c, size_t file)
                 else if (strcmp(word, "x11") == 0)
                         c->f.x11_none |= strcmp(arg, "none") == 0;
                 else if (strcmp(word, "dbus-user") == 0)
-                        c->f.dbus_filter = strcmp(arg, "filter") == 0;
+                        c->f.dbus_none |= strcmp(arg, "none") == 0, c->f.dbus_filter |= strcmp(arg, "filter") == 0;
         }
 }
 
@@ -446,6 +449,7 @@ int fj_map(const struct fj_tree *t, const char *name, const struct fj_map_opts *
         if (fj_expand_noblack(&c) < 0)
                 fj_oom(&c);
         facts(&c, 0);
+        c.f.dbus_filter &= !c.f.dbus_none;
         if (!c.err)
                 translate(&c, 0, &m);
         int r = c.err ? c.err : top(&c, name, &m, out);

@@ -111,6 +111,25 @@ EOF
         [[ "$output" != *curl* ]] || { show_run; fail "private-bin"; }
 }
 
+@test "dbus-user none wins over a filter wherever it stands, as in firejail: no Talk= or Own= then" {
+        fj app.profile <<'EOF'
+dbus-user none
+include app-common.profile
+EOF
+        fj app-common.profile <<'EOF'
+dbus-user filter
+dbus-user.own org.example.App
+EOF
+        import -o "$OUT/app.profile" app
+        assert_status 0
+        has_line "$OUT/app.profile" "DBus=none  # dbus-user none"
+        # nothing of app-common.profile becomes a key then
+        has_line "$OUT/app.profile" "# include app-common.profile: no Include= (nothing in it becomes a key)"
+        ! grep -rq '^Own=\|^DBus=filtered' "$OUT" || fail "Own= or DBus=filtered written"
+        run --separate-stderr "$NOOK" run --profile "$OUT/app.profile" -- /bin/true
+        assert_status 0
+}
+
 @test "without net none the network is slirp's, and the display, sound and GPU blocks are included" {
         fj app.profile <<'EOF'
 dns 10.0.2.3
