@@ -79,16 +79,25 @@ void fj_key(struct fj_emit *m, enum fj_section s, const char *key, const char *v
         put(m->c, &m->sec[s], "%s=%s  # %s\n", key, value, m->it->written);
 }
 
+/* fmt formatted, or NULL with the failure noted */
+static char *vdup(struct fj_ctx *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static char *vdup(struct fj_ctx *c, const char *fmt, va_list ap)
+{
+        char *s = str_vdupf(fmt, ap);
+
+        if (!s)
+                fj_oom(c);
+        return s;
+}
+
 void fj_keyf(struct fj_emit *m, enum fj_section s, const char *key, const char *fmt, ...)
 {
         va_list ap;
 
         va_start(ap, fmt);
-        _cleanup_free_ char *v = str_vdupf(fmt, ap);
+        _cleanup_free_ char *v = vdup(m->c, fmt, ap);
         va_end(ap);
-        if (!v)
-                fj_oom(m->c);
-        else
+        if (v)
                 fj_key(m, s, key, v);
 }
 
@@ -97,11 +106,9 @@ void fj_note(struct fj_emit *m, const char *fmt, ...)
         va_list ap;
 
         va_start(ap, fmt);
-        _cleanup_free_ char *why = str_vdupf(fmt, ap);
+        _cleanup_free_ char *why = vdup(m->c, fmt, ap);
         va_end(ap);
-        if (!why)
-                fj_oom(m->c);
-        else
+        if (why)
                 put(m->c, &m->notes, "# %s: %s\n", m->it->written, why);
 }
 
@@ -111,12 +118,10 @@ void fj_unsupported(struct fj_emit *m, const char *fmt, ...)
         struct fj_output *o = m->c->out;
 
         va_start(ap, fmt);
-        _cleanup_free_ char *why = str_vdupf(fmt, ap);
+        _cleanup_free_ char *why = vdup(m->c, fmt, ap);
         va_end(ap);
-        if (!why) {
-                fj_oom(m->c);
+        if (!why)
                 return;
-        }
         put(m->c, &m->notes, "# unsupported: %s (%s)\n", m->it->written, why);
         _cleanup_free_ char *line = str_dupf("%s:%u: %s (%s)", m->c->t->files[m->file].path, m->it->line,
                                             m->it->written, why);
