@@ -209,7 +209,7 @@ static int import_one(struct import *im, const char *arg)
                 return 1;
         }
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-        _cleanup_free_ char *name = strndup(base, strlen(base) - (strstr(base, ".profile") ? 8 : 0));
+        _cleanup_free_ char *name = strndup(base, strlen(base) - (strlen(base) > 8 && strcmp(base + strlen(base) - 8, ".profile") == 0 ? 8 : 0));
         const char *given = im->out_file && strrchr(im->out_file, '/') ? strrchr(im->out_file, '/') + 1 : im->out_file;
         _cleanup_free_ char *out = given ? strdup(given) : str_dupf("%s.profile", name ? name : "");
         struct fj_tree t = { 0 };
