@@ -30,6 +30,9 @@ struct fj_facts {
         char **bl;                      /* blacklisted host paths, without links, that no noblacklist names */
         size_t n_bl;
         bool net_none, x11_none, nosound, no3d, dbus_none, dbus_filter, usr_share_wl, opt_wl;
+        bool home_wl;                   /* a whitelist below the home */
+        bool private_home;              /* 'private' */
+        bool home_shown;                /* neither: firejail shows the home, noblacklist binds */
 };
 
 struct fj_ctx {

@@ -320,6 +320,13 @@ static void private_dirs(struct fj_emit *m, const char *top, const char *arg)
         }
 }
 
+static bool home_arg(const char *arg)
+{
+        return str_has_prefix(arg, "${HOME}/") || str_has_prefix(arg, "~/");
+}
+
+static void whitelist(struct fj_emit *m, const char *arg, bool ro);
+
 static const struct {
         const char *word;
         const char *why;
@@ -353,6 +360,8 @@ static bool fs_simple(struct fj_emit *m, const char *word, const char *arg)
                 fj_unsupported(m, "nook has no noexec binds");
         else if (strcmp(word, "private-lib") == 0)
                 fj_unsupported(m, "nook shows the host's libraries whole");
+        else if (strcmp(word, "noblacklist") == 0 && arg && m->c->f.home_shown && home_arg(arg))
+                whitelist(m, arg, false);
         else if (strcmp(word, "noblacklist") == 0 || strcmp(word, "nowhitelist") == 0)
                 fj_note(m, "read by the importer: applies to the lines after it");
         else
@@ -483,8 +492,10 @@ void fj_fs_facts(struct fj_ctx *c, const char *word, const char *arg)
 {
         struct fj_facts *f = &c->f;
 
-        if (!arg)
+        if (!arg) {
+                f->private_home |= strcmp(word, "private") == 0;
                 return;
+        }
         if (strcmp(word, "private-etc") == 0)
                 push_names(c, arg, &f->etc, &f->n_etc, false);
         else if (strcmp(word, "private-bin") == 0)
@@ -502,5 +513,23 @@ void fj_fs_facts(struct fj_ctx *c, const char *word, const char *arg)
         if (strcmp(word, "whitelist") == 0 || strcmp(word, "whitelist-ro") == 0) {
                 f->usr_share_wl |= str_has_prefix(arg, "/usr/share/");
                 f->opt_wl |= str_has_prefix(arg, "/opt/");
+                f->home_wl |= home_arg(arg) || str_has_prefix(arg, "${DOWNLOADS}") || str_has_prefix(arg, "${DOCUMENTS}") ||
+                              str_has_prefix(arg, "${MUSIC}") || str_has_prefix(arg, "${PICTURES}") ||
+                              str_has_prefix(arg, "${VIDEOS}") || str_has_prefix(arg, "${DESKTOP}");
         }
+        if (strcmp(word, "private") == 0)
+                f->private_home = true;
+}
+
+/* firejail shows the whole home of a profile that neither whitelists in it
+   nor says 'private', minus its blacklists; nook shows what that profile
+   noblacklists, the paths it keeps on purpose. */
+void fj_fs_facts_done(struct fj_ctx *c)
+{
+        struct fj_facts *f = &c->f;
+
+        f->home_shown = !f->home_wl && !f->private_home;
+        for (size_t i = 0; f->home_shown && i < c->t->n_noblack; i++)
+                if (home_arg(c->t->noblack[i]))
+                        push_expanded(c, c->t->noblack[i], &f->wl, &f->n_wl, true);
 }

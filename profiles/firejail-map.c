@@ -449,6 +449,7 @@ int fj_map(const struct fj_tree *t, const char *name, const struct fj_map_opts *
         if (fj_expand_noblack(&c) < 0)
                 fj_oom(&c);
         facts(&c, 0);
+        fj_fs_facts_done(&c);
         c.f.dbus_filter &= !c.f.dbus_none;
         if (!c.err)
                 translate(&c, 0, &m);

@@ -269,6 +269,26 @@ EOF
         [ -f "$HOME/docs/b" ] || fail "a write to a whitelisted directory did not reach the host"
 }
 
+@test "a profile that neither whitelists in the home nor says private: what it noblacklists there is bound" {
+        mkdir -p "$HOME/.appconf" "$HOME/private"
+        echo setting >"$HOME/.appconf/rc"
+        fj app.profile <<'EOF'
+noblacklist ${HOME}/.appconf
+blacklist ${HOME}/.appconf
+EOF
+        fj app-private.profile <<'EOF'
+noblacklist ${HOME}/.appconf
+private
+EOF
+        import --dir "$OUT" app app-private
+        assert_status 0
+        has_line "$OUT/app.profile" 'BindTry=${HOME}/.appconf  # noblacklist ${HOME}/.appconf'
+        lacks "$OUT/app-private.profile" 'BindTry='
+        run --separate-stderr "$NOOK" run --profile "$OUT/app.profile" -- /bin/sh -c 'cat ~/.appconf/rc; ls ~/private 2>/dev/null || echo no-private'
+        assert_status 0
+        [ "$output" = "setting"$'\n'"no-private" ] || { show_run; fail "the home shown"; }
+}
+
 @test "a shared include becomes one nook include file, not a copy in each profile; a noblacklist before it changes it" {
         [ -f /etc/debian_version ] || skip "host: no /etc/debian_version"
         fj common.inc <<'EOF'
