@@ -19,6 +19,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "cli/conf-load.h"
+#include "image/store-fs.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 #include "state/rundir.h"
@@ -60,8 +62,10 @@ static void usage(FILE *out)
               "Check what this host lets nook do for you: user namespaces, the kernel,\n"
               "subordinate id ranges and newuidmap, kernel overlayfs in a user namespace\n"
               "and fuse-overlayfs, slirp4netns, pasta, /dev/net/tun, nftables, Landlock,\n"
-              "xdg-dbus-proxy, the session's display, seccomp, the run directory and the\n"
-              "image store. One line a check: ok,\n"
+              "xdg-dbus-proxy, the session's display, seccomp, the run directory, the\n"
+              "configuration files (nook.conf) and the image store, with its file system\n"
+              "(its type, whether user xattrs and flock work there: advice for NFS).\n"
+              "One line a check: ok,\n"
               "warn (a feature that will not work, and what to do) or FAIL (nook run\n"
               "cannot work). Changes nothing; leaves nothing behind.\n"
               "\n"
@@ -225,21 +229,75 @@ static void check_rest(struct report *r)
                 say(r, FAIL, "nook-image", "not found beside nook nor in " NOOK_LIBEXECDIR ": nook image will not work "
                     "(reinstall nook)");
         free(img);
-        const char *data = getenv("XDG_DATA_HOME");
-        const char *home = getenv("HOME");
-        _cleanup_free_ char *store = data && data[0] == '/' ? str_dupf("%s/nook", data)
-                                                           : str_dupf("%s/.local/share/nook", home ? home : "");
+}
+
+/* The configuration files nook reads, and their problems (the defaults
+   hold where a file has one). */
+static void check_config(struct report *r, const char *user_file, const struct diag *d)
+{
+        const char *files[] = { cli_conf_site_file(), user_file };
+        char what[2][4200];
+
+        for (size_t i = 0; i < 2; i++)
+                if (str_fmt(what[i], sizeof(what[i]), "%s (%s)", files[i] ? files[i] : "?",
+                            files[i] && access(files[i], R_OK) == 0 ? "read" : "absent") < 0)
+                        snprintf(what[i], sizeof(what[i]), "(a path too long to show)");
+        if (d->n == 0)
+                say(r, OK, "configuration", "%s, %s", what[0], what[1]);
+        else
+                say(r, WARN, "configuration", "%s, %s: %zu problem%s, the defaults hold where they are (first: %s; "
+                    "see nook info)", what[0], what[1], d->n, d->n == 1 ? "" : "s", d->msgs[0]);
+}
+
+/* What the store's file system gives: tried in the store, or the nearest
+   directory of its path that exists, with a file made there and removed. */
+static void check_store_fs(struct report *r, const char *store)
+{
+        struct store_fs f;
+        int e = store_fs_probe_path(store, &f);
+
+        if (e < 0) {
+                say(r, WARN, "store file system", "cannot try %s or the nearest directory of it that exists: %s (the "
+                    "store must be writable)", store, strerror(-e));
+                return;
+        }
+        if (f.xattr && f.flock && !store_fs_remote(&f)) {
+                say(r, OK, "store file system", "%s: user xattrs and flock(2) work there", f.type);
+                return;
+        }
+        say(r, WARN, "store file system", "%s%s: user xattrs %s, flock(2) %s there%s%s%s%s (put the store on a "
+            "node-local disk: [Store] Path= in nook.conf, e.g. Path=/var/tmp/%s/nook, or NOOK_STORE)", f.type,
+            store_fs_nfs(&f) ? " (NFS)" : store_fs_remote(&f) ? " (network or FUSE)" : "",
+            f.xattr ? "work" : "fail", f.flock ? "works" : "fails",
+            !f.xattr ? "; images run with fuse-overlayfs only" : "",
+            !f.flock ? "; importing and removing images will fail" : "",
+            store_fs_remote(&f) ? "; persistent sandboxes use fuse-overlayfs" : "",
+            store_fs_remote(&f) ? "; a subordinate range cannot own files there (import with --map single)" : "",
+            getenv("USER") ? getenv("USER") : "$USER");
+}
+
+/* The image store of the configuration, where it comes from, its free
+   space and its file system. */
+static void check_store(struct report *r, const struct nook_conf *conf)
+{
+        const char *path = conf_get(conf, CONF_STORE_PATH);
+        const char *origin = conf->v[CONF_STORE_PATH].origin;
+        _cleanup_free_ char *store = path ? strdup(path) : store_default_root();
         _cleanup_free_ char *probe = store ? strdup(store) : NULL;
         struct statvfs fs;
-        if (!probe)
+
+        if (!probe) {
+                say(r, WARN, "image store", "no place for it: set HOME or XDG_DATA_HOME, or [Store] Path= in nook.conf");
                 return;
+        }
         /* the nearest existing directory tells the free space */
         while (statvfs(probe, &fs) < 0 && strrchr(probe, '/') && strrchr(probe, '/') != probe)
                 *strrchr(probe, '/') = '\0';
         double gb = statvfs(probe, &fs) == 0 ? (double)fs.f_bavail * (double)fs.f_frsize / 1e9 : -1;
         if (gb >= 0)
-                say(r, gb < 1 ? WARN : OK, "image store", "%s, %.1f GB free there%s", store, gb,
-                    gb < 1 ? ": little room for images" : "");
+                say(r, gb < 1 ? WARN : OK, "image store", "%s, %.1f GB free there%s (from %s)", store, gb,
+                    gb < 1 ? ": little room for images" : "", origin ? origin : "the default");
+        check_store_fs(r, store);
 }
 
 int cmd_doctor(int argc, char **argv)
@@ -247,6 +305,10 @@ int cmd_doctor(int argc, char **argv)
         struct report r = { 0 };
         struct host_facts h = { 0 };
         struct nook_err e = { 0 };
+        struct nook_conf conf;
+        _cleanup_(diag_free) struct diag d;
+        struct vars vs;
+        _cleanup_free_ char *user_file = NULL;
 
         if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
                 usage(stdout);
@@ -256,10 +318,20 @@ int cmd_doctor(int argc, char **argv)
                 fprintf(stderr, "nook: doctor takes no arguments, got '%s' (see nook doctor --help)\n", nook_val(argv[1]));
                 return NOOK_EXIT_FAILURE;
         }
-        if (host_facts_read(&h, &e) < 0) {
+        if (host_facts_read(&h, &e) < 0 || vars_init(&vs, &h, &e) < 0) {
                 nook_err_print(&e);
+                host_facts_free(&h);
                 return NOOK_EXIT_FAILURE;
         }
+        /* a bad configuration is reported, and its defaults hold */
+        memset(&conf, 0, sizeof(conf));
+        diag_init(&d);
+        user_file = cli_conf_user_file(&vs);
+        if (cli_conf_load(&conf, &vs, &d) < 0) {
+                conf_free(&conf);
+                memset(&conf, 0, sizeof(conf));
+        }
+        vars_free(&vs);
         /* the whole name: the subordinate ids are looked up by it */
         struct passwd *pw = getpwuid(h.uid);
         _cleanup_free_ char *name = pw ? strdup(pw->pw_name) : str_dupf("%u", (unsigned)h.uid);
@@ -276,7 +348,10 @@ int cmd_doctor(int argc, char **argv)
         check_network(&r);
         check_desktop(&r);
         check_rest(&r);
+        check_config(&r, user_file, &d);
+        check_store(&r, &conf);
         printf("%u failed, %u warning%s\n", r.fails, r.warns, r.warns == 1 ? "" : "s");
         host_facts_free(&h);
+        conf_free(&conf);
         return r.fails ? 1 : 0;
 }

@@ -294,6 +294,10 @@ static json_int_t image_size(const struct store *s, const json_t *rec)
 {
         json_t *sq = json_object_get(rec, "squashfs");
 
+        /* a shared store has no layers to walk (a record saying otherwise
+           is refused when run) */
+        if (!sq && s->shared)
+                return 0;
         return sq ? json_integer_value(json_object_get(sq, "size")) : layers_size(s, json_object_get(rec, "layers"));
 }
 
@@ -315,10 +319,12 @@ static int ls_one(const char *name, json_t *rec, void *arg)
                                                         "imported", imported_json(rec), "store", store, "hidden", hidden));
                 return 0;
         }
+        /* a shared store's record is whoever wrote it: its digest is
+           checked before it is cut, its format escaped */
         const char *cd = json_string_value(json_object_get(rec, "config_digest"));
-        printf("%-40s %-14.12s %6zu  %-16s %s%s\n", name, cd ? cd + 7 : "?", json_array_size(ls),
-               json_string_value(json_object_get(rec, "format")) ?: "", c->s->shared ? store : "yours",
-               hidden ? " (hidden by yours)" : "");
+        const char *format = json_string_value(json_object_get(rec, "format"));
+        printf("%-40s %-14.12s %6zu  %-16s %s%s\n", name, digest_valid(cd) ? digest_hex(cd) : "?", json_array_size(ls),
+               format ? nook_val(format) : "", c->s->shared ? store : "yours", hidden ? " (hidden by yours)" : "");
         return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "cli/conf-load.h"
 #include "cli/probe.h"
 #include "cred/subid.h"
+#include "image/store-fs.h"
 #include "image/store.h"
 #include "lib/cleanup.h"
 #include "lib/libexec.h"
@@ -108,8 +109,16 @@ static json_t *paths_json(const struct nook_conf *c, const struct profile_env *p
         const char *why = xdg && xdg[0] == '/' && access(xdg, W_OK) == 0 ? "XDG_RUNTIME_DIR"
                           : conf_get(c, CONF_RUNTIME_DIR)                 ? "[Run] RuntimeDir"
                                                                           : "default";
-        return json_pack("{s:o,s:o,s:s,s:s,s:o}", "store", str_or_null(store ? store : dflt), "shared_stores", shared,
-                         "run_directory_base", base, "run_directory_from", why, "profile_search_path", profiles);
+        /* the doctor's facts of the store's file system, tried in it (or
+           the nearest directory of its path) with a file made and removed */
+        struct store_fs f;
+        json_t *fs = (store || dflt) && store_fs_probe_path(store ? store : dflt, &f) == 0
+                             ? json_pack("{s:s,s:b,s:b,s:b}", "type", f.type, "user_xattrs", f.xattr, "flock", f.flock,
+                                         "network_or_fuse", store_fs_remote(&f))
+                             : json_null();
+        return json_pack("{s:o,s:o,s:o,s:s,s:s,s:o}", "store", str_or_null(store ? store : dflt), "store_filesystem", fs,
+                         "shared_stores", shared, "run_directory_base", base, "run_directory_from", why,
+                         "profile_search_path", profiles);
 }
 
 /* Each helper's path and first line of --version; null when not found. */

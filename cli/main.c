@@ -8,6 +8,8 @@
 #include "cli/conf-load.h"
 #include "cli/cmd-enter.h"
 #include "cli/cmd-info.h"
+#include "cli/cmd-desktop.h"
+#include "cli/cmd-oci.h"
 #include "cli/cmd-profile.h"
 #include "cli/cmd-ps.h"
 #include "cli/cmd-run.h"
@@ -23,6 +25,8 @@ static void usage(FILE *out)
               "  run [OPTIONS] [--] CMD [ARG...]   run CMD in a sandbox (nook run --help)\n"
               "  run PROFILE [-- CMD [ARG...]]     run a profile's sandbox (nook.profile(5))\n"
               "  profile ls|show|check|keys        the profile tools (nook profile --help)\n"
+              "  desktop install|ls|remove|sync    menu entries that start apps through nook\n"
+              "                                    (nook desktop --help)\n"
               "  image import|pull|ls|inspect|rm|prune   the image store (nook image --help)\n"
               "  ps [--json]                       list your running sandboxes\n"
               "  enter NAME|ID [-- CMD [ARG...]]   run CMD in a running sandbox\n"
@@ -31,6 +35,7 @@ static void usage(FILE *out)
               "  rm NAME...                        delete persistent sandboxes (run --persist)\n"
               "  doctor                            check what this host lets nook do\n"
               "  info [--json]                     the configuration in effect, paths, helpers\n"
+              "  oci run|state|kill|delete ID      an OCI runtime, for Slurm's --container\n"
               "\n"
               "Aliases, for podman's and docker's habits (nook(1), FOR PODMAN AND DOCKER USERS):\n"
               "  pull REF                          the same as 'nook image pull REF'\n"
@@ -76,6 +81,8 @@ int main(int argc, char **argv)
                         return NOOK_EXIT_FAILURE;
         if (strcmp(cmd, "profile") == 0)
                 return cmd_profile(argc - 1, argv + 1);
+        if (strcmp(cmd, "desktop") == 0)
+                return cmd_desktop(argc - 1, argv + 1);
         if (strcmp(cmd, "ps") == 0)
                 return cmd_ps(argc - 1, argv + 1);
         if (strcmp(cmd, "stop") == 0)
@@ -84,13 +91,12 @@ int main(int argc, char **argv)
                 return cmd_logs(argc - 1, argv + 1);
         if (strcmp(cmd, "enter") == 0 || strcmp(cmd, "exec") == 0)
                 return cmd_enter(argc - 1, argv + 1);
-        if (strcmp(cmd, "doctor") == 0) {
-                static struct nook_conf conf;
-                cli_conf_load_quietly(&conf);
-                return cmd_doctor(argc - 1, argv + 1);
-        }
+        if (strcmp(cmd, "doctor") == 0)
+                return cmd_doctor(argc - 1, argv + 1);      /* reads nook.conf itself */
         if (strcmp(cmd, "info") == 0)
                 return cmd_info(argc - 1, argv + 1);
+        if (strcmp(cmd, "oci") == 0)
+                return cmd_oci(argc - 1, argv + 1);
         /* podman's words for the store's commands: nook image's own */
         static const char *const image_alias[][2] = { { "pull", "pull" }, { "images", "ls" }, { "rmi", "rm" } };
         for (size_t i = 0; i < sizeof(image_alias) / sizeof(image_alias[0]); i++)

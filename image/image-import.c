@@ -16,6 +16,7 @@
 #include "image/layer-unpack.h"
 #include "image/squashfs-import.h"
 #include "image/squashfs-read.h"
+#include "image/store-fs.h"
 #include "fs/mount.h"
 #include "fs/resolve.h"
 #include "lib/cleanup.h"
@@ -163,9 +164,17 @@ static int unpack_layer(struct store *s, const char *digest, const char *expecte
         r = store_mkdtemp(s, "layer-", tmp, sizeof(tmp), e);
         if (r < 0)
                 return r;
-        struct unpack_job job = { s, blob, tmp, digest, o->map->range ? 0 : LAYER_SQUASH_IDS };
+        struct store_fs fs;
+        store_fs_get(s, &fs);
+        struct unpack_job job = { s, blob, tmp, digest,
+                                  (o->map->range ? 0 : LAYER_SQUASH_IDS) | (fs.xattr ? 0 : LAYER_OPAQUE_FILE) };
         char out[USERNS_OUT_MAX] = "";
         r = userns_run(o->map, unpack_in_ns, &job, out, e);
+        /* a server or a FUSE daemon that runs as the user refuses chown(2)
+           to any id but the user's own */
+        if (r == -EPERM && o->map->range && store_fs_remote(&fs) && strstr(e->msg, "cannot set the owner"))
+                r = nook_errf(e, EPERM, "layer %s: its files cannot be given to your subordinate ids on %s, the file system of the image store %s (import with --map single, or put the store on a local disk with [Store] Path= in nook.conf, or --store DIR)",
+                              digest, fs.type, s->root);
         if (r == 0) {
                 if (!digest_valid(out))
                         r = nook_errf(e, EIO, "layer %s: the unpacking helper gave no digest", digest);
@@ -489,6 +498,9 @@ int image_import(struct store *s, const char *path, const struct import_opts *o,
                         return lock;
                 image_clean_tmp(s, o->map);
         }
+        /* the first import says what the store's file system lacks, once */
+        struct store_fs fs;
+        store_fs_get(s, &fs);
         if (strcmp(path, "-") == 0) {
                 r = spool_stdin(s, spool, sizeof(spool), &spool_path, e);
                 if (r < 0)

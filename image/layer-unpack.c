@@ -285,16 +285,31 @@ static int write_data(struct unpack *u, int fd, const char *path, struct nook_er
         }
 }
 
+/* The directory dir hides the lower layers' content: kernel overlayfs
+   (userxattr) and fuse-overlayfs each read their own xattr; on a store
+   without user xattrs, the OCI marker file stays, which fuse-overlayfs
+   reads (and such a store runs its images with it). -1 and errno. */
+static int mark_opaque(const struct unpack *u, int dir)
+{
+        if (u->flags & LAYER_OPAQUE_FILE) {
+                int fd = openat(dir, ".wh..wh..opq", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return -1;
+                close(fd);
+                return 0;
+        }
+        if (fsetxattr(dir, "user.overlay.opaque", "y", 1, 0) < 0)
+                return -1;
+        return fsetxattr(dir, "user.fuseoverlayfs.opaque", "y", 1, 0);
+}
+
 static int whiteout(struct unpack *u, int dirfd, const char *base, const char *path, struct nook_err *e)
 {
         const char *victim = base + 4;
 
         if (strcmp(base, ".wh..wh..opq") == 0) {
-                /* kernel overlayfs (userxattr) and fuse-overlayfs each read
-                   their own name */
                 _cleanup_close_ int d = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (d < 0 || fsetxattr(d, "user.overlay.opaque", "y", 1, 0) < 0 ||
-                    fsetxattr(d, "user.fuseoverlayfs.opaque", "y", 1, 0) < 0)
+                if (d < 0 || mark_opaque(u, d) < 0)
                         return nook_errf(e, errno, "layer %s: cannot mark '%s' opaque: %m (does this filesystem keep user xattrs?)",
                                          u->name, path);
                 return 0;
@@ -384,9 +399,7 @@ static int make_dir(struct unpack *u, int dir, const char *base, struct archive_
         r = set_owner(u, dir, base, ae, fd, path, e);
         if (r == 0)
                 r = set_xattrs(u, fd, ae, path, e);
-        if (r == 0 && replaced &&
-            (fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0 ||
-             fsetxattr(fd, "user.fuseoverlayfs.opaque", "y", 1, 0) < 0))
+        if (r == 0 && replaced && mark_opaque(u, fd) < 0)
                 r = nook_errf(e, errno, "layer %s: cannot mark '%s' opaque: %m", u->name, path);
         if (r < 0)
                 return r;

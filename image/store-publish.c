@@ -17,12 +17,28 @@
 
 static const char *const shared_dirs[] = { "blobs", "blobs/sha256", "images", "tmp" };
 
-/* Opens dir as a shared store to publish into: it must exist; the
-   directories nook needs in it are made readable by all (0755, whatever
-   the umask), those that exist are left as their owner set them. */
-static int open_target(struct store *to, const char *dir, struct nook_err *e)
+/* A directory nook needs in dir that is there but is no directory (a link
+   that whoever else writes in dir put there: nook never writes through
+   one) is said; 0 when it is a directory or is not there. */
+static int check_dir(const struct store *to, const char *sub, struct nook_err *e)
 {
         struct stat st;
+
+        if (fstatat(to->dfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : nook_errf(e, errno, "cannot publish to %s: %s: %m", to->root, sub);
+        if (!S_ISDIR(st.st_mode))
+                return nook_errf(e, ENOTDIR, "cannot publish to %s: %s/%s is %s, not a directory (remove it)", to->root,
+                                 to->root, sub, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
+        return 0;
+}
+
+/* Opens dir as a shared store to publish into: it must exist; the
+   directories nook needs in it are made readable by all (0755, whatever
+   the umask), those that exist are left as their owner set them. Every
+   one is checked before any is made, and again after. */
+static int open_target(struct store *to, const char *dir, struct nook_err *e)
+{
+        int r = 0;
 
         memset(to, 0, sizeof(*to));
         to->dfd = -1;
@@ -32,17 +48,20 @@ static int open_target(struct store *to, const char *dir, struct nook_err *e)
         to->dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (to->dfd < 0 && errno == ENOENT)
                 return nook_errf(e, ENOENT, "cannot publish to %s: no such directory (create it, with the mode its readers need)", dir);
-        if (to->dfd < 0 || fstat(to->dfd, &st) < 0)
+        if (to->dfd < 0)
                 return nook_errf(e, errno, "cannot publish to %s: %m", dir);
-        for (size_t i = 0; i < ARRAY_SIZE(shared_dirs); i++) {
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(shared_dirs); i++)
+                r = check_dir(to, shared_dirs[i], e);
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(shared_dirs); i++) {
                 if (mkdirat(to->dfd, shared_dirs[i], 0755) == 0) {
                         if (fchmodat(to->dfd, shared_dirs[i], 0755, 0) < 0)
                                 return nook_errf(e, errno, "cannot publish to %s: %s: %m", dir, shared_dirs[i]);
                 } else if (errno != EEXIST) {
                         return nook_errf(e, errno, "cannot publish to %s: cannot create %s: %m", dir, shared_dirs[i]);
                 }
+                r = check_dir(to, shared_dirs[i], e);
         }
-        return 0;
+        return r;
 }
 
 static int exists_error(const char *name, const char *dir, const char *rel, struct nook_err *e)
@@ -52,14 +71,16 @@ static int exists_error(const char *name, const char *dir, const char *rel, stru
 }
 
 /* The squashfs file to publish, open in *fd: the user's own blob of a
-   squashfs image, else the image exported into work (a directory of to's
-   tmp). *path: where its FILE.json would be. */
-static int squashfs_of(const struct store *own, json_t *rec, const char *name, const struct store *to, const char *work,
-                       const struct userns_map *m, int *fd, char **path, struct nook_err *e)
+   squashfs image, else the image exported into the directory open at
+   work (one of to's tmp/, made by this publish). *path: where its
+   FILE.json would be, reached through work's fd, so that whoever else
+   writes in tmp/ cannot move the directory and put a link in its place. */
+static int squashfs_of(const struct store *own, json_t *rec, const char *name, int work, const struct userns_map *m,
+                       int *fd, char **path, struct nook_err *e)
 {
         json_t *sq = json_object_get(rec, "squashfs");
 
-        if (asprintf(path, "%s/%s/image.sqsh", to->root, work) < 0)
+        if (asprintf(path, "/proc/self/fd/%d/image.sqsh", work) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
         if (sq) {
                 *fd = store_open_blob(own, json_string_value(json_object_get(sq, "digest")) ?: "", e);
@@ -91,20 +112,25 @@ static int link_record(const struct store *to, const char *name, const char *rel
         return r < 0 ? nook_errf(e, -r, "cannot write the record of %s in %s: %s", name, to->root, strerror(-r)) : 0;
 }
 
+/* 1 when rec is a squashfs image's whose file is the digest arg. */
+static int names_blob(const char *name, json_t *rec, void *arg)
+{
+        const char *digest = json_string_value(json_object_get(json_object_get(rec, "squashfs"), "digest"));
+
+        (void)name;
+        return digest && strcmp(digest, arg) == 0;
+}
+
 /* Another publisher's record won the name: the squashfs file this one put
-   in blobs/ goes, unless that record names the same (the same image gives
-   the same bytes). */
-static void drop_unlinked_blob(const struct store *to, const char *name, json_t *mine)
+   in blobs/ goes, unless a record of the store names it (the winner's,
+   the same image giving the same bytes, or another name's that was
+   published of it before: renamed over, the file was already theirs). */
+static void drop_unlinked_blob(const struct store *to, json_t *mine)
 {
         const char *digest = json_string_value(json_object_get(json_object_get(mine, "squashfs"), "digest"));
-        _cleanup_json_ json_t *theirs = NULL;
-        struct nook_err ignored = { 0 };
         char rel[128];
 
-        if (!digest || store_image_load(to, name, &theirs, &ignored) < 0)
-                return;
-        const char *other = json_string_value(json_object_get(json_object_get(theirs, "squashfs"), "digest"));
-        if (other && strcmp(other, digest) == 0)
+        if (!digest || store_image_each(to, names_blob, (void *)digest) != 0)
                 return;
         if (store_blob_rel(digest, rel, sizeof(rel)) == 0)
                 unlinkat(to->dfd, rel, 0);
@@ -118,7 +144,7 @@ int store_publish(const struct store *own, const char *name, const char *as, con
         struct store to = { .dfd = -1 };
         char rel[512], work[64] = "";
         struct stat st;
-        int fd = -1;
+        int fd = -1, work_fd = -1;
         int r = store_image_load(own, name, &rec, e);
 
         if (r == 0)
@@ -130,8 +156,10 @@ int store_publish(const struct store *own, const char *name, const char *as, con
                 r = exists_error(as, dir, rel, e);
         if (r == 0)
                 r = store_mkdtemp(&to, "publish-", work, sizeof(work), e);
+        if (r == 0 && (work_fd = openat(to.dfd, work, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                r = nook_errf(e, errno, "cannot publish to %s: %s: %m", dir, work);
         if (r == 0)
-                r = squashfs_of(own, rec, name, &to, work, m, &fd, &path, e);
+                r = squashfs_of(own, rec, name, work_fd, m, &fd, &path, e);
         if (r == 0)
                 r = squashfs_import(&to, fd, path, as, &out, &found, e);
         if (r == 0) {
@@ -141,10 +169,12 @@ int store_publish(const struct store *own, const char *name, const char *as, con
                 json_object_set_new(out, "published", json_integer((json_int_t)time(NULL)));
                 r = link_record(&to, as, rel, out, e);
                 if (r == -EEXIST)
-                        drop_unlinked_blob(&to, as, out);
+                        drop_unlinked_blob(&to, out);
         }
         if (fd >= 0)
                 close(fd);
+        if (work_fd >= 0)
+                close(work_fd);
         if (work[0])
                 store_remove_tree(&to, work);
         store_close(&to);

@@ -11,9 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image/store-fs.h"
 #include "lib/fileutil.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
+
+/* An image record holds a config (4 MiB at most) and a squashfs image's
+   /etc/passwd and /etc/group (1 MiB each, escaped in JSON): a file larger
+   than this is not one. */
+#define RECORD_MAX (16u << 20)
 
 static const char *const store_dirs[] = { "blobs", "blobs/sha256", "layers", "images", "tmp", "containers" };
 
@@ -70,7 +76,8 @@ int store_lock(const struct store *s, bool exclusive, struct nook_err *e)
                         continue;
                 int err = errno;
                 close(fd);
-                return nook_errf(e, err, "cannot lock the image store %s: %m", s->root);
+                nook_errf(e, err, "cannot lock the image store %s: %m", s->root);
+                return store_fs_lock_unsupported(err) ? store_fs_blame(s, e, "flock(2) does not work") : -err;
         }
         return fd;
 }
@@ -95,9 +102,15 @@ int store_open_blob(const struct store *s, const char *digest, struct nook_err *
 
         if (store_blob_rel(digest, rel, sizeof(rel)) < 0)
                 return nook_errf(e, EINVAL, "'%s' is not a sha256 digest", digest);
-        int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* O_NONBLOCK: a FIFO planted in a shared store is not waited on */
+        int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        struct stat st;
         if (fd < 0)
                 return nook_errf(e, errno, "blob %s is missing from the store: %m (import the image again)", digest);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(fd);
+                return nook_errf(e, EINVAL, "blob %s of the store %s is not a regular file", digest, s->root);
+        }
         return fd;
 }
 
@@ -377,10 +390,26 @@ int store_image_load(const struct store *s, const char *name, json_t **record, s
         int r = record_file(name, rel, sizeof(rel), e);
         if (r < 0)
                 return r;
-        _cleanup_close_ int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* O_NONBLOCK and the checks after: a FIFO or a huge file planted
+           in a shared store is neither waited on nor read for minutes
+           (json_loadfd reads a byte a call) */
+        _cleanup_close_ int fd = openat(s->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        _cleanup_free_ char *text = NULL;
+        struct stat st;
+        size_t len = 0;
+        if (fd < 0 && errno == ELOOP)
+                return nook_errf(e, ELOOP, "the image record of %s is a symbolic link, which nook does not follow (%s/%s)",
+                                 name, s->root, rel);
         if (fd < 0)
                 return nook_errf(e, errno, "no image named %s in the store (see 'nook image ls')", name);
-        *record = json_loadfd(fd, 0, &je);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return nook_errf(e, EINVAL, "the image record of %s is not a regular file (%s/%s)", name, s->root, rel);
+        if (st.st_size <= RECORD_MAX && !(text = read_all(fd, RECORD_MAX, &len)))
+                return nook_errf(e, ENOMEM, "out of memory");
+        if (!text || len > RECORD_MAX)
+                return nook_errf(e, EFBIG, "the image record of %s has more than nook reads (%u MiB): %s/%s is no record",
+                                 name, RECORD_MAX >> 20, s->root, rel);
+        *record = json_loadb(text, len, 0, &je);
         if (!*record)
                 return nook_errf(e, EINVAL, "the image record of %s is damaged: %s (run 'nook image rm %s' and import it again)",
                                  name, je.text, name);
@@ -411,6 +440,10 @@ int store_image_lock(const struct store *s, const char *name, bool exclusive, st
                 return nook_errf(e, errno, "no image named %s in the store (see 'nook image ls')", name);
         if (flock(fd, (exclusive ? LOCK_EX | LOCK_NB : LOCK_SH)) < 0) {
                 int err = errno;
+                /* a sandbox's hold only keeps `image rm` away, which takes
+                   the store lock first and fails there alike: run without */
+                if (!exclusive && store_fs_lock_unsupported(err))
+                        return fd;
                 close(fd);
                 if (err == EWOULDBLOCK)
                         return nook_errf(e, EBUSY, "image %s is in use by a running sandbox (stop it first)", name);
@@ -446,7 +479,12 @@ int store_image_each(const struct store *s, int (*fn)(const char *name, json_t *
                         }
                 }
                 name[o] = '\0';
+                char norm[512];
                 struct nook_err e = { 0 };
+                /* a file of a shared store whose name is no image's (one
+                   with control characters for a terminal) is not listed */
+                if (store_normalize_name(name, norm, sizeof(norm), &e) < 0 || strcmp(norm, name) != 0)
+                        continue;
                 json_t *rec = NULL;
                 if (store_image_load(s, name, &rec, &e) == 0) {
                         r = fn(name, rec, arg);

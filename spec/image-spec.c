@@ -21,6 +21,7 @@
 #include "lib/launcher.h"
 #include "lib/libexec.h"
 #include "lib/strutil.h"
+#include "spec/image-store-fs.h"
 
 bool image_exists(const struct store_search *ss, const char *name)
 {
@@ -158,6 +159,8 @@ static int layer_entry(int root, const char *file, int *fd, enum layer_says *say
                 /* O_PATH fds take no xattr calls: through /proc */
                 char proc[64];
                 opaque = opaque || (STR_FMT(proc, "/proc/self/fd/%d", dir) == 0 && getxattr(proc, "user.overlay.opaque", &v, 1) == 1 && v == 'y');
+                /* a store without xattrs keeps the marker file instead */
+                opaque = opaque || fstatat(dir, ".wh..wh..opq", &st, AT_SYMLINK_NOFOLLOW) == 0;
         }
         return 0;
 }
@@ -475,9 +478,29 @@ static int resolve_path(struct nook_spec *s, struct nook_err *e)
         return 1;       /* now a store name */
 }
 
+/* The squashfs file of image name, open (never waiting on a FIFO): a
+   regular file that starts as a squashfs file does, or the error says so
+   before squashfuse is left to fail on it (a shared store's file is
+   whoever wrote it). */
+static int open_squashfs(const struct store *st, const char *digest, const char *rel, const char *name,
+                         struct nook_err *e)
+{
+        int fd = store_open_blob(st, digest, e);
+        char magic[4];
+
+        if (fd < 0)
+                return fd;
+        if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) || memcmp(magic, "hsqs", 4) != 0) {
+                close(fd);
+                return nook_errf(e, EINVAL, "the squashfs file of image %s is not a squashfs file (%s/%s)", name, st->root,
+                                 rel);
+        }
+        return fd;
+}
+
 /* A squashfs image: its one file, held like a layer, and what the host
-   reads of the image, which its record keeps (nook run never opens the
-   squashfs: squashfuse does, in the sandbox). */
+   reads of the image, which its record keeps (nook run reads no more of
+   the squashfs than its magic: squashfuse mounts it, in the sandbox). */
 static int take_squashfs(struct nook_spec *s, struct store *st, json_t *sq, const char *name, struct nook_err *e)
 {
         const char *digest = json_string_value(json_object_get(sq, "digest"));
@@ -498,14 +521,14 @@ static int take_squashfs(struct nook_spec *s, struct store *st, json_t *sq, cons
         s->n_layers = n;
         s->squashfs = true;
         s->image_has_apt = json_is_true(json_object_get(sq, "apt"));
+        int fd = open_squashfs(st, digest, rel, name, e);
+        if (fd < 0)
+                return fd;
         /* a shared store is never locked: nothing prunes it under nook, and
            its file system may have no flock */
-        int fd = st->shared ? -1 : openat(st->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd >= 0 && flock(fd, LOCK_SH) < 0) {
+        if (st->shared || flock(fd, LOCK_SH) < 0)
                 close(fd);
-                fd = -1;
-        }
-        (void)fd;       /* deliberately kept open until exit */
+        /* else deliberately kept open until exit */
         return 0;
 }
 
@@ -629,6 +652,8 @@ int image_spec_resolve(struct nook_spec *s, struct nook_err *e)
         }
         if (r == 0)
                 r = take_layers(s, &st, rec, name, e);
+        if (r == 0)
+                r = image_spec_fit_store(s, &st, e);
         if (r == 0)
                 r = take_config(s, rec, e);
         if (r == 0 && s->persist)

@@ -18,7 +18,7 @@ setup() {
 }
 
 teardown() {
-        term_servers ${XVFB:-} ${WESTON:-}
+        stop_display_servers
         common_teardown
 }
 

@@ -22,7 +22,7 @@ setup() {
 }
 
 teardown() {
-        term_servers ${XVFB:-}
+        stop_display_servers
         common_teardown
 }
 

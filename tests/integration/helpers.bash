@@ -291,8 +291,6 @@ assert_no_files_left() {
         [ -z "$left" ] || fail "files left behind:" "$left"
 }
 
-# ---- servers of a test's own ---------------------------------------------
-
 # bg_rec COMMAND...: in the background, recorded for teardown.
 bg_rec() {
         "$@" >"$TMP/bg.log" 2>&1 </dev/null 3>&- &
@@ -300,7 +298,20 @@ bg_rec() {
         disown "$!"
 }
 
-# xvfb [XVFB-OPTION...]: a real X server on a free display; sets XNUM.
+# stop_display_servers: Xvfb and weston (XVFB, WESTON) ended with SIGTERM,
+# on which they remove their sockets and lock files (not on SIGKILL).
+stop_display_servers() {
+        local p
+        for p in ${XVFB:-} ${WESTON:-}; do
+                if proc_alive "$p"; then
+                        kill -TERM "${p%%:*}" 2>/dev/null || true
+                        wait_until 30 eval '! proc_alive "$p"' || true
+                fi
+        done
+}
+
+# xvfb [ARG...]: an Xvfb of the test's own on a free display (XNUM, XVFB its
+# pid), reached through its socket in /tmp/.X11-unix only.
 xvfb() {
         command -v Xvfb >/dev/null || skip "host: Xvfb is not installed (apt-get install xvfb)"
         command -v xdpyinfo >/dev/null || skip "host: xdpyinfo is not installed (apt-get install x11-utils)"
@@ -314,16 +325,4 @@ xvfb() {
                 fail "Xvfb :$n did not start:" "$(cat "$TMP/bg.log")"
         done
         fail "no free X display number"
-}
-
-# term_servers PID:START...: Xvfb and weston remove their sockets and lock
-# files on SIGTERM, not on SIGKILL: end them so before common_teardown.
-term_servers() {
-        local p
-        for p in "$@"; do
-                if proc_alive "$p"; then
-                        kill -TERM "${p%%:*}" 2>/dev/null || true
-                        wait_until 30 eval '! proc_alive "$p"' || true
-                fi
-        done
 }

@@ -177,3 +177,17 @@ in_image() {
         shift
         run --separate-stderr "$NOOK" run "$name" -- "$@"
 }
+
+# shared_store_setup: a test's setup for shared stores, after images_setup:
+# SHARED, an empty directory (0755) that a site nook.conf of the test names
+# in [Store] Shared=, and no NOOK_STORE or NOOK_SHARED_STORES from outside.
+shared_store_setup() {
+        require_subids 1001
+        unset NOOK_STORE NOOK_SHARED_STORES
+        export NOOK_CONF_SITE="$BATS_TEST_TMPDIR/site.conf"
+        export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
+        mkdir -p "$XDG_CONFIG_HOME/nook"
+        SHARED="$BATS_TEST_TMPDIR/shared"
+        mkdir -m 0755 "$SHARED"
+        printf '[Store]\nShared=%s\n' "$SHARED" >"$NOOK_CONF_SITE"
+}
