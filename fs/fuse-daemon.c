@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +47,41 @@ static int open_ns(pid_t child, const char *which)
         return STR_FMT(path, "/proc/%d/ns/%s", (int)child, which) < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
 }
 
-pid_t fuse_daemon_start(pid_t child, char *argv[], bool verbose, int *pidfd, struct nook_err *e)
+/* In the daemon's process, before exec: the source and /dev/fuse opened
+   (inherited through exec), the FUSE file system mounted over the latter,
+   and argv copied to out (n slots) with their names. */
+static int mount_for(const struct fuse_daemon_mount *m, char *argv[], char *out[], size_t n, char src[32],
+                     char dev[32])
+{
+        char type[64], opts[96];
+        struct stat st;
+
+        int sfd = open(m->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (sfd < 0 || fstat(sfd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        int fuse = open("/dev/fuse", O_RDWR | O_NOCTTY);
+        if (fuse < 0)
+                return -errno;
+        /* the options libfuse gives when it mounts by itself */
+        if (STR_FMT(type, "fuse.%s", argv[0]) < 0 ||
+            STR_FMT(opts, "fd=%d,rootmode=40000,user_id=%u,group_id=%u", fuse, (unsigned)getuid(), (unsigned)getgid()) < 0 ||
+            str_fmt(src, 32, "/proc/self/fd/%d", sfd) < 0 || str_fmt(dev, 32, "/dev/fd/%d", fuse) < 0)
+                return -ENAMETOOLONG;
+        if (mount(argv[0], m->target, type, MS_NOSUID | MS_NODEV | MS_RDONLY, opts) < 0)
+                return -errno;
+        size_t i = 0;
+        for (; argv[i] && i + 1 < n; i++)
+                out[i] = strcmp(argv[i], FUSE_DAEMON_SOURCE) == 0 ? src
+                       : strcmp(argv[i], FUSE_DAEMON_MOUNT) == 0  ? dev
+                                                                   : argv[i];
+        out[i] = NULL;
+        return argv[i] ? -E2BIG : sfd;
+}
+
+pid_t fuse_daemon_start(pid_t child, char *argv[], const struct fuse_daemon_mount *m, bool verbose, int *pidfd,
+                        struct nook_err *e)
 {
         _cleanup_free_ char *program = find_program(argv[0]);
         if (!program)
@@ -66,12 +102,18 @@ pid_t fuse_daemon_start(pid_t child, char *argv[], bool verbose, int *pidfd, str
                         _exit(125);
                 }
                 /* they chat ("unknown argument ignored"); -v shows it */
-                if (!verbose) {
-                        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-                        if (null >= 0)
-                                dup3(null, 2, 0);
+                int null = verbose ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
+                char *args[16], src[32], dev[32];
+                int sfd = m ? mount_for(m, argv, args, ARRAY_SIZE(args), src, dev) : 0;
+                if (sfd >= 0 && m && m->confine)
+                        sfd = m->confine(program, sfd, m->arg);
+                if (sfd < 0) {
+                        fprintf(stderr, "nook: cannot start %s: %s\n", argv[0], strerror(-sfd));
+                        _exit(125);
                 }
-                int err = -launcher_exec_program(program, argv);
+                if (null >= 0)
+                        dup3(null, 2, 0);
+                int err = -launcher_exec_program(program, m ? args : argv);
                 fprintf(stderr, "nook: cannot run %s: %s\n", program + strlen("/oldroot"), strerror(err));
                 _exit(127);
         }
@@ -97,8 +139,12 @@ int fuse_daemon_wait(const char *target, const char *what, struct nook_err *e)
         end.tv_sec += 5;
         for (;;) {
                 struct statfs sf;
-                if (statfs(target, &sf) == 0 && (unsigned)sf.f_type == FUSE_SUPER_MAGIC)
+                int r = statfs(target, &sf);
+                if (r == 0 && (unsigned)sf.f_type == FUSE_SUPER_MAGIC)
                         return 0;
+                /* nook mounted it, and the daemon ended before serving it */
+                if (r < 0 && (errno == ENOTCONN || errno == ECONNABORTED))
+                        return nook_errf(e, errno, "%s ended before it served %s (run with -v to see its messages)", what, target);
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
                         break;
