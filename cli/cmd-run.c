@@ -14,7 +14,7 @@
 #include "sandbox/launch.h"
 #include "state/runstate.h"
 
-static int launch(struct run_setup *rs, const struct detached *bg, int *status, struct nook_err *e)
+int cmd_run_launch(struct run_setup *rs, const struct detached *bg, int *status, struct nook_err *e)
 {
         struct nook_spec *s = &rs->spec;
 
@@ -52,7 +52,7 @@ int cmd_run(int argc, char **argv)
         if (r == RUN_HELP_PRINTED)
                 status = 0;
         else if (r == 0)
-                r = launch(&rs, &bg, &status, &e);
+                r = cmd_run_launch(&rs, &bg, &status, &e);
         if (r < 0) {
                 nook_err_print(&e);
                 status = NOOK_EXIT_FAILURE;

@@ -9,6 +9,7 @@
 #include "cli/cmd-enter.h"
 #include "cli/cmd-info.h"
 #include "cli/cmd-desktop.h"
+#include "cli/cmd-oci.h"
 #include "cli/cmd-profile.h"
 #include "cli/cmd-ps.h"
 #include "cli/cmd-run.h"
@@ -34,6 +35,7 @@ static void usage(FILE *out)
               "  rm NAME...                        delete persistent sandboxes (run --persist)\n"
               "  doctor                            check what this host lets nook do\n"
               "  info [--json]                     the configuration in effect, paths, helpers\n"
+              "  oci run|state|kill|delete ID      an OCI runtime, for Slurm's --container\n"
               "\n"
               "Aliases, for podman's and docker's habits (nook(1), FOR PODMAN AND DOCKER USERS):\n"
               "  pull REF                          the same as 'nook image pull REF'\n"
@@ -93,6 +95,8 @@ int main(int argc, char **argv)
                 return cmd_doctor(argc - 1, argv + 1);      /* reads nook.conf itself */
         if (strcmp(cmd, "info") == 0)
                 return cmd_info(argc - 1, argv + 1);
+        if (strcmp(cmd, "oci") == 0)
+                return cmd_oci(argc - 1, argv + 1);
         /* podman's words for the store's commands: nook image's own */
         static const char *const image_alias[][2] = { { "pull", "pull" }, { "images", "ls" }, { "rmi", "rm" } };
         for (size_t i = 0; i < sizeof(image_alias) / sizeof(image_alias[0]); i++)

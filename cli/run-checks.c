@@ -168,6 +168,8 @@ static int check_narrowing(const struct nook_spec *s, struct nook_err *e)
         if (s->seccomp == SPEC_SECCOMP_NONE && (s->socket_families_set || s->mdwe))
                 return nook_errf(e, EINVAL, "%s is made by the seccomp filter: drop Seccomp=none (--seccomp none), or it",
                                  s->mdwe ? "MemoryDenyWriteExecute=" : "SocketFamilies=");
+        if (s->read_only && s->persist)
+                return nook_errf(e, EINVAL, "ReadOnly= and Persist= contradict each other: a read-only root keeps nothing (give one)");
         if (s->n_own && s->dbus != SPEC_DBUS_FILTERED)
                 return nook_errf(e, EINVAL, "Own= names a bus name for the filtered D-Bus: it needs DBus=filtered (--dbus filtered)");
         return 0;

@@ -91,6 +91,7 @@ static const struct option run_options[] = {
         KEYOPT("overlay", required_argument),
         KEYOPT("name", required_argument),
         KEYOPT("persist", no_argument),
+        KEYOPT("read-only", no_argument),
         { "store", required_argument, NULL, OPT_STORE },
         { "map", required_argument, NULL, OPT_MAP },
         KEYOPT("fake-ids", required_argument),
@@ -135,6 +136,8 @@ void run_usage(FILE *out)
               "      --persist             keep its writable layer (with --name): the next\n"
               "                            run with that name resumes it; 'nook rm NAME'\n"
               "                            deletes it\n"
+              "      --read-only           the image's root read-only (tmpfs at /tmp,\n"
+              "                            /var/tmp and /run), as podman's --read-only\n"
               "      --map MODE            auto, range (/etc/subuid) or single\n"
               "      --fake-ids yes|no     chown and changes of ids succeed and do nothing\n"
               "                            (owners are not kept; default: yes when one id\n"

@@ -145,6 +145,11 @@ static int k_persist(struct nook_spec *s, const char *v, struct nook_err *e)
         return parse_bool(v, &s->persist, e);
 }
 
+static int k_read_only(struct nook_spec *s, const char *v, struct nook_err *e)
+{
+        return parse_bool(v, &s->read_only, e);
+}
+
 static int k_name(struct nook_spec *s, const char *v, struct nook_err *e)
 {
         size_t n = strlen(v);
@@ -352,6 +357,7 @@ const struct key_def key_table[] = {
         { "Image", "Image", 0, "image", NULL, k_image, NULL },
         { "Image", "Overlay", 0, "overlay", NULL, k_overlay, NULL },
         { "Image", "Persist", KEY_FLAG, "persist", "yes", k_persist, NULL },
+        { "Image", "ReadOnly", KEY_FLAG, "read-only", "yes", k_read_only, NULL },
         { "Image", "Name", 0, "name", NULL, k_name, NULL },
 
         { "Run", "Command", 0, NULL, NULL, k_command, NULL },

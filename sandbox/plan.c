@@ -477,7 +477,8 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
         if (spec->machine_id_random)
                 add_text(&b, random_machine_id(), "/etc/machine-id");
         size_t late = out->n;
-        if (!image) {
+        /* a host sandbox's root is read-only; an image's with ReadOnly= */
+        if (!image || spec->read_only) {
                 add_tmpfs(&b, "/tmp", 01777, 0);
                 add_tmpfs(&b, "/run", 0755, 0);
                 add_tmpfs(&b, "/var/tmp", 01777, 0);
@@ -505,8 +506,8 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
         /* Sealed last, so later steps could still create mount points there. */
         add(&b, STEP_SEAL_RO, NULL, "/dev", 0);
         seal_narrowed(&b, spec, h);
-        /* an image's root is its writable layer */
-        if (!image)
+        /* an image's root is its writable layer, unless ReadOnly= */
+        if (!image || spec->read_only)
                 add(&b, STEP_SEAL_RO, NULL, "/", 0);
         if (!b.err && plan_chdir(out, spec, h) < 0)
                 b.err = ENOMEM;

@@ -79,7 +79,7 @@ static struct spank_option options[] = {
           1, O_NAME, take_option },
         { "nook-writable", NULL, "a writable root over the image, thrown away at the step's end (the default)", 0,
           O_WRITABLE, take_option },
-        { "nook-readonly", NULL, "a read-only root (not supported yet: the step fails)", 0, O_READONLY, take_option },
+        { "nook-readonly", NULL, "the image's root read-only, tmpfs at /tmp, /var/tmp and /run (nook run --read-only)", 0, O_READONLY, take_option },
         { "nook-env", "VAR,...", "these variables take the job's values even where the image sets them", 1, O_ENV,
           take_option },
         SPANK_OPTIONS_TABLE_END
@@ -133,8 +133,8 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
                 slurm_error("nook: --nook-readonly and --nook-writable contradict each other: give one");
                 return -1;
         }
-        if (opt_set[O_READONLY]) {
-                slurm_error("nook: --nook-readonly is not supported yet (nook has no read-only image root): leave it out");
+        if (opt_set[O_READONLY] && opt_set[O_NAME]) {
+                slurm_error("nook: --nook-readonly and --nook-name contradict each other: a read-only root keeps nothing (give one)");
                 return -1;
         }
         if (opt_set[O_WORKDIR] && (!opt_val[O_WORKDIR] || opt_val[O_WORKDIR][0] != '/')) {
@@ -331,6 +331,8 @@ static int start_sandbox(const struct step *s, const char *script)
         push(&a, s->name);
         if (opt_val[O_NAME])
                 push(&a, "--persist");
+        if (opt_set[O_READONLY])
+                push(&a, "--read-only");
         /* the node's name, not the image's "nook": MPI tells the ranks of
            one node from another's by it */
         char host[256] = "";

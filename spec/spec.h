@@ -173,6 +173,8 @@ struct nook_spec {
         int image_lock;         /* fd of the shared lock on the image record, or 0 */
         char *name;             /* --name: a named sandbox */
         bool persist;           /* Persist=yes: its writable layer is kept */
+        bool read_only;         /* ReadOnly=yes: an image's root is read-only, tmpfs at
+                                   /tmp, /var/tmp and /run */
         char *persist_dir;      /* resolved: store/containers/NAME (host path) */
         int persist_lock;       /* fd of the exclusive lock on it, or 0 */
         int map_mode;           /* enum userns_mode: --map */

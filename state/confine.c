@@ -92,7 +92,7 @@ const char *const confine_not_spec_fields[] = {
         NOT(hostname), NOT(slirp), NOT(pasta), NOT(host_loopback), NOT(ipv6), NOT(ports), NOT(n_ports),
         NOT(dns), NOT(n_dns), NOT(resolv_conf), NOT(egress), NOT(map_mode),
         /* images: whether the command is an image's is run_confine's image */
-        NOT(image), NOT(store), NOT(shared_stores), NOT(n_shared_stores), NOT(image_lock), NOT(persist), NOT(persist_dir),
+        NOT(image), NOT(store), NOT(shared_stores), NOT(n_shared_stores), NOT(image_lock), NOT(persist), NOT(read_only), NOT(persist_dir),
         NOT(persist_lock), NOT(overlay),
         NOT(layers), NOT(n_layers), NOT(squashfs), NOT(image_passwd), NOT(image_group), NOT(image_has_apt), NOT(single_id),
         NOT(user), NOT(fake_ids_want),

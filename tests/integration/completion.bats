@@ -47,6 +47,13 @@ complete_words() {
         "$NOOK" stop compl
 }
 
+@test "nook oci completes its commands" {
+        run complete_words oci de
+        assert_output delete
+        run complete_words oci run --b
+        assert_output --bundle
+}
+
 @test "after -- the sandbox's command completes as a command" {
         run complete_words run -- bas
         [[ "$output" == *bash* ]] || fail "got: $output"

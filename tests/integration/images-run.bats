@@ -239,3 +239,18 @@ socket" ] || { show_run; fail "unexpected: $output"; }
         assert_status 0
         [[ "$output" =~ ^[0-9a-f]{32}$ ]] && [ "$output" != "$image_id" ] || { show_run; fail "machine id in an image: $output"; }
 }
+
+@test "--read-only: the image's root cannot be written, /tmp, /var/tmp and /run can; with --persist it is refused" {
+        # /run is root's (0755), as the host's: root writes there
+        run --separate-stderr "$NOOK" run --read-only --user 0 config-oci:1.35 -- /bin/sh -c \
+                'touch /etc/new 2>/dev/null && echo wrote || echo refused; for d in /tmp /var/tmp /run; do echo x >$d/f && cat $d/f; done'
+        assert_status 0
+        assert_output "refused
+x
+x
+x"
+        run --separate-stderr "$NOOK" run --user 0 config-oci:1.35 -- /bin/sh -c 'touch /etc/new && echo wrote'
+        assert_answer wrote
+        run --separate-stderr "$NOOK" run --read-only --name ro-x --persist config-oci:1.35 -- /bin/true
+        assert_nook_error "ReadOnly= and Persist= contradict each other"
+}

@@ -19,14 +19,7 @@ setup_file() {
 
 setup() {
         images_setup
-        require_subids 1001
-        unset NOOK_STORE NOOK_SHARED_STORES
-        export NOOK_CONF_SITE="$BATS_TEST_TMPDIR/site.conf"
-        export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
-        mkdir -p "$XDG_CONFIG_HOME/nook"
-        SHARED="$BATS_TEST_TMPDIR/shared"
-        mkdir -m 0755 "$SHARED"
-        printf '[Store]\nShared=%s\n' "$SHARED" >"$NOOK_CONF_SITE"
+        shared_store_setup
         # what publish writes is readable by all whatever the umask
         umask 077
 }

@@ -114,6 +114,13 @@ IN_IMAGE='grep -q "^app:x:1000:1000:app:/work:" /etc/passwd'
         [ "$status" -ne 0 ] || fail "a step without the name sees it too: $output"
 }
 
+@test "--nook-readonly: the image's root cannot be written, /tmp can" {
+        in_slurm --nook-image=slurm-bb --nook-readonly sh -c 'echo x >/root/new 2>/dev/null && echo wrote || echo refused; echo y >/tmp/t && cat /tmp/t'
+        assert_status 0
+        assert_output "refused
+y"
+}
+
 @test "sbatch with #SBATCH --nook-image runs the batch script in the image" {
         printf '#!/bin/sh\n#SBATCH --nook-image=slurm-bb\n#SBATCH -o %s\n%s && echo "batch in the image"\n' \
                 "$TMP/out" "$IN_IMAGE" >"$TMP/job.sh"
