@@ -127,28 +127,47 @@ void fuse_daemon_stop(int *pidfd)
         launcher_end(pidfd, SIGTERM, 5000);
 }
 
+/* In a child of the waiter: until the daemon serves target (0) or its
+   mount lost its daemon (2). A statfs of a FUSE file system that nook
+   mounted waits in the kernel until the daemon answers its INIT, however
+   long that takes; the waiter bounds that wait by the child's. */
+static _Noreturn void wait_served(const char *target)
+{
+        struct timespec step = { 0, 500 * 1000 };
+
+        for (;;) {
+                struct statfs sf;
+                int r = statfs(target, &sf);
+                if (r == 0 && (unsigned)sf.f_type == FUSE_SUPER_MAGIC)
+                        _exit(0);
+                if (r < 0 && (errno == ENOTCONN || errno == ECONNABORTED))
+                        _exit(2);
+                nanosleep(&step, NULL);
+        }
+}
+
 int fuse_daemon_wait(const char *target, const char *what, struct nook_err *e)
 {
         /* A FUSE daemon mounts a few milliseconds after its exec; every
            step of this wait that overshoots the mount is added to the start
            of the sandbox (5 ms steps cost 2.5 ms a daemon on average), so
-           the steps are short: 0.5 ms, a statfs each, for at most 5 s. */
-        struct timespec step = { 0, 500 * 1000 }, now, end;
+           the steps are short: 0.5 ms, a statfs each, in a child that is
+           given at most 5 s. */
+        struct nook_err fe = { 0 };
+        _cleanup_close_ int pidfd = -1;
+        pid_t pid = launcher_fork_keep(&pidfd, NULL, 0, &fe);
 
-        clock_gettime(CLOCK_MONOTONIC, &end);
-        end.tv_sec += 5;
-        for (;;) {
-                struct statfs sf;
-                int r = statfs(target, &sf);
-                if (r == 0 && (unsigned)sf.f_type == FUSE_SUPER_MAGIC)
-                        return 0;
-                /* nook mounted it, and the daemon ended before serving it */
-                if (r < 0 && (errno == ENOTCONN || errno == ECONNABORTED))
-                        return nook_errf(e, errno, "%s ended before it served %s (run with -v to see its messages)", what, target);
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
-                        break;
-                nanosleep(&step, NULL);
-        }
-        return nook_errf(e, ETIMEDOUT, "%s did not mount %s (is /dev/fuse usable? run with -v to see its messages)", what, target);
+        if (pid < 0)
+                return nook_errf(e, -pid, "cannot wait for %s: %s", what, fe.msg);
+        if (pid == 0)
+                wait_served(target);
+        int r = launcher_wait(pidfd, 5000);
+        if (r == 0)
+                return 0;
+        if (r == -ETIMEDOUT)
+                launcher_end(&pidfd, SIGKILL, 1000);
+        /* nook mounted it, and the daemon ended before serving it */
+        if (r == 2)
+                return nook_errf(e, ENOTCONN, "%s ended before it served %s (run with -v to see its messages)", what, target);
+        return nook_errf(e, ETIMEDOUT, "%s did not serve %s within 5 s (is /dev/fuse usable? run with -v to see its messages)", what, target);
 }

@@ -167,6 +167,30 @@ exec %s "$@"\n' "$TMP" "$TMP/bin" "$(command -v squashfuse)" >"$TMP/bin/squashfu
         [[ "$stderr" == *"wrapper: AF_UNIX socket: EAFNOSUPPORT"* ]] || fail "squashfuse could open a socket: $stderr"
 }
 
+@test "a squashfuse that never serves its mount is given up after 5 s, one that ends at once at once; nothing left" {
+        import_ok "$SQSH" --name sq:1
+        # nook has mounted /sq before squashfuse runs: pid 1's statfs of it
+        # waits in the kernel until the daemon answers, or the mount dies
+        mkdir "$TMP/bin"
+        printf '#!/bin/sh\nexec sleep 4242\n' >"$TMP/bin/squashfuse"
+        chmod +x "$TMP/bin/squashfuse"
+        local start=$SECONDS
+        run --separate-stderr env PATH="$TMP/bin:$PATH" timeout 30 "$NOOK" run sq:1 -- true
+        [ "$status" -eq 125 ] || fail "status $status after $((SECONDS - start)) s: $stderr"
+        [[ "$stderr" == *"squashfuse did not serve /sq within 5 s"* ]] || fail "$stderr"
+        [ $((SECONDS - start)) -lt 15 ] || fail "it took $((SECONDS - start)) s"
+        sleep 1
+        run pgrep -u "$(id -u)" -f 'sleep 4242'
+        [ "$status" -ne 0 ] || fail "the hung squashfuse is still running: $output"
+
+        printf '#!/bin/sh\nexit 3\n' >"$TMP/bin/squashfuse"
+        start=$SECONDS
+        run --separate-stderr env PATH="$TMP/bin:$PATH" timeout 30 "$NOOK" run sq:1 -- true
+        [ "$status" -eq 125 ] || fail "status $status: $stderr"
+        [[ "$stderr" == *"squashfuse ended before it served /sq"* ]] || fail "$stderr"
+        [ $((SECONDS - start)) -lt 4 ] || fail "it took $((SECONDS - start)) s"
+}
+
 @test "a damaged squashfs file is refused in one line, and the store keeps nothing of it" {
         head -c 8192 "$SQSH" >"$TMP/cut.sqsh"
         run --separate-stderr "$NOOK" image import "$TMP/cut.sqsh"
