@@ -147,20 +147,33 @@ static int confine_squashfuse(const char *program, int source_fd, void *arg)
         return r;
 }
 
+static int build_squashfuse_filter(struct seccomp_prog *prog, struct nook_err *e)
+{
+        const struct seccomp_opts no_sockets = { .families_set = true, .families = 0, .mdwe = true };
+
+        return prog->insns ? 0 : seccomp_build(&no_sockets, prog, e);
+}
+
+void helpers_prepare_squashfuse(const struct launch_ctx *c, struct helpers *h)
+{
+        struct nook_err e = { 0 };
+
+        if (c->spec->squashfs)
+                (void)build_squashfuse_filter(&h->squashfuse_filter, &e);
+}
+
 bool helpers_start_squashfuse(const struct launch_ctx *c, pid_t child, struct helpers *h)
 {
         if (h->squashfuse < 0) {
                 struct nook_err fe = { 0 };
-                _cleanup_(seccomp_prog_free) struct seccomp_prog prog = { 0 };
                 _cleanup_free_ char *file = str_dupf("/oldroot%s", c->spec->layers[0]);
                 /* one id mapped: every file root's, the one id there is, so
                    that kernel overlayfs can copy up any of them */
                 char *one_id[] = { "squashfuse", "-f", "-o", "uid=0,gid=0", FUSE_DAEMON_SOURCE, FUSE_DAEMON_MOUNT, NULL };
                 char *plain[] = { "squashfuse", "-f", FUSE_DAEMON_SOURCE, FUSE_DAEMON_MOUNT, NULL };
                 char **argv = c->spec->single_id ? one_id : plain;
-                struct fuse_daemon_mount m = { file, SQUASHFS_MOUNT, confine_squashfuse, &prog };
-                const struct seccomp_opts no_sockets = { .families_set = true, .families = 0, .mdwe = true };
-                int r = file ? seccomp_build(&no_sockets, &prog, &fe)
+                struct fuse_daemon_mount m = { file, SQUASHFS_MOUNT, confine_squashfuse, &h->squashfuse_filter };
+                int r = file ? build_squashfuse_filter(&h->squashfuse_filter, &fe)
                              : nook_errf(&fe, ENOMEM, "cannot start squashfuse: out of memory");
                 h->squashfuse = r < 0 ? r : fuse_daemon_start(child, argv, &m, c->spec->verbose > 0, &h->squashfuse_fd, &fe);
                 if (h->squashfuse < 0)
@@ -200,4 +213,5 @@ void helpers_stop(struct helpers *h)
         /* the overlay first: squashfuse serves its lower layer */
         fuse_daemon_stop(&h->fuse_fd);
         fuse_daemon_stop(&h->squashfuse_fd);
+        seccomp_prog_free(&h->squashfuse_filter);
 }
