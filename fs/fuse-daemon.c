@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +47,41 @@ static int open_ns(pid_t child, const char *which)
         return STR_FMT(path, "/proc/%d/ns/%s", (int)child, which) < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
 }
 
-pid_t fuse_daemon_start(pid_t child, char *argv[], bool verbose, int *pidfd, struct nook_err *e)
+/* In the daemon's process, before exec: the source and /dev/fuse opened
+   (inherited through exec), the FUSE file system mounted over the latter,
+   and argv copied to out (n slots) with their names. */
+static int mount_for(const struct fuse_daemon_mount *m, char *argv[], char *out[], size_t n, char src[32],
+                     char dev[32])
+{
+        char type[64], opts[96];
+        struct stat st;
+
+        int sfd = open(m->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (sfd < 0 || fstat(sfd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        int fuse = open("/dev/fuse", O_RDWR | O_NOCTTY);
+        if (fuse < 0)
+                return -errno;
+        /* the options libfuse gives when it mounts by itself */
+        if (STR_FMT(type, "fuse.%s", argv[0]) < 0 ||
+            STR_FMT(opts, "fd=%d,rootmode=40000,user_id=%u,group_id=%u", fuse, (unsigned)getuid(), (unsigned)getgid()) < 0 ||
+            str_fmt(src, 32, "/proc/self/fd/%d", sfd) < 0 || str_fmt(dev, 32, "/dev/fd/%d", fuse) < 0)
+                return -ENAMETOOLONG;
+        if (mount(argv[0], m->target, type, MS_NOSUID | MS_NODEV | MS_RDONLY, opts) < 0)
+                return -errno;
+        size_t i = 0;
+        for (; argv[i] && i + 1 < n; i++)
+                out[i] = strcmp(argv[i], FUSE_DAEMON_SOURCE) == 0 ? src
+                       : strcmp(argv[i], FUSE_DAEMON_MOUNT) == 0  ? dev
+                                                                   : argv[i];
+        out[i] = NULL;
+        return argv[i] ? -E2BIG : sfd;
+}
+
+pid_t fuse_daemon_start(pid_t child, char *argv[], const struct fuse_daemon_mount *m, bool verbose, int *pidfd,
+                        struct nook_err *e)
 {
         _cleanup_free_ char *program = find_program(argv[0]);
         if (!program)
@@ -66,12 +102,18 @@ pid_t fuse_daemon_start(pid_t child, char *argv[], bool verbose, int *pidfd, str
                         _exit(125);
                 }
                 /* they chat ("unknown argument ignored"); -v shows it */
-                if (!verbose) {
-                        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-                        if (null >= 0)
-                                dup3(null, 2, 0);
+                int null = verbose ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
+                char *args[16], src[32], dev[32];
+                int sfd = m ? mount_for(m, argv, args, ARRAY_SIZE(args), src, dev) : 0;
+                if (sfd >= 0 && m && m->confine)
+                        sfd = m->confine(program, sfd, m->arg);
+                if (sfd < 0) {
+                        fprintf(stderr, "nook: cannot start %s: %s\n", argv[0], strerror(-sfd));
+                        _exit(125);
                 }
-                int err = -launcher_exec_program(program, argv);
+                if (null >= 0)
+                        dup3(null, 2, 0);
+                int err = -launcher_exec_program(program, m ? args : argv);
                 fprintf(stderr, "nook: cannot run %s: %s\n", program + strlen("/oldroot"), strerror(err));
                 _exit(127);
         }
@@ -85,24 +127,47 @@ void fuse_daemon_stop(int *pidfd)
         launcher_end(pidfd, SIGTERM, 5000);
 }
 
+/* In a child of the waiter: until the daemon serves target (0) or its
+   mount lost its daemon (2). A statfs of a FUSE file system that nook
+   mounted waits in the kernel until the daemon answers its INIT, however
+   long that takes; the waiter bounds that wait by the child's. */
+static _Noreturn void wait_served(const char *target)
+{
+        struct timespec step = { 0, 500 * 1000 };
+
+        for (;;) {
+                struct statfs sf;
+                int r = statfs(target, &sf);
+                if (r == 0 && (unsigned)sf.f_type == FUSE_SUPER_MAGIC)
+                        _exit(0);
+                if (r < 0 && (errno == ENOTCONN || errno == ECONNABORTED))
+                        _exit(2);
+                nanosleep(&step, NULL);
+        }
+}
+
 int fuse_daemon_wait(const char *target, const char *what, struct nook_err *e)
 {
         /* A FUSE daemon mounts a few milliseconds after its exec; every
            step of this wait that overshoots the mount is added to the start
            of the sandbox (5 ms steps cost 2.5 ms a daemon on average), so
-           the steps are short: 0.5 ms, a statfs each, for at most 5 s. */
-        struct timespec step = { 0, 500 * 1000 }, now, end;
+           the steps are short: 0.5 ms, a statfs each, in a child that is
+           given at most 5 s. */
+        struct nook_err fe = { 0 };
+        _cleanup_close_ int pidfd = -1;
+        pid_t pid = launcher_fork_keep(&pidfd, NULL, 0, &fe);
 
-        clock_gettime(CLOCK_MONOTONIC, &end);
-        end.tv_sec += 5;
-        for (;;) {
-                struct statfs sf;
-                if (statfs(target, &sf) == 0 && (unsigned)sf.f_type == FUSE_SUPER_MAGIC)
-                        return 0;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
-                        break;
-                nanosleep(&step, NULL);
-        }
-        return nook_errf(e, ETIMEDOUT, "%s did not mount %s (is /dev/fuse usable? run with -v to see its messages)", what, target);
+        if (pid < 0)
+                return nook_errf(e, -pid, "cannot wait for %s: %s", what, fe.msg);
+        if (pid == 0)
+                wait_served(target);
+        int r = launcher_wait(pidfd, 5000);
+        if (r == 0)
+                return 0;
+        if (r == -ETIMEDOUT)
+                launcher_end(&pidfd, SIGKILL, 1000);
+        /* nook mounted it, and the daemon ended before serving it */
+        if (r == 2)
+                return nook_errf(e, ENOTCONN, "%s ended before it served %s (run with -v to see its messages)", what, target);
+        return nook_errf(e, ETIMEDOUT, "%s did not serve %s within 5 s (is /dev/fuse usable? run with -v to see its messages)", what, target);
 }

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +26,15 @@ struct ll_net_port_attr {
 #define LL_ACCESS_NET_BIND_TCP (1ULL << 0)
 #define LL_ACCESS_NET_CONNECT_TCP (1ULL << 1)
 #define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define LL_SCOPE_SIGNAL (1ULL << 1)
+#define LL_RULE_PATH_BENEATH 1
+#define LL_ACCESS_FS_EXECUTE (1ULL << 0)
+#define LL_ACCESS_FS_READ_FILE (1ULL << 2)
+
+struct ll_path_beneath_attr {
+        uint64_t allowed_access;
+        int32_t parent_fd;
+} __attribute__((packed));
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
@@ -103,4 +114,49 @@ int landlock_restrict_net(const struct nook_spec *s, struct nook_err *e)
         }
         close(fd);
         return 0;
+}
+
+/* Every file system access the ABI knows: 13 rights in ABI 1, REFER in 2,
+   TRUNCATE in 3, IOCTL_DEV in 5. */
+static uint64_t fs_handled(int abi)
+{
+        int bits = abi >= 5 ? 16 : abi >= 3 ? 15 : abi >= 2 ? 14 : 13;
+        return (1ULL << bits) - 1;
+}
+
+static int add_path_rule(int ruleset, int fd, uint64_t access)
+{
+        struct ll_path_beneath_attr pb = { access, fd };
+        return syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &pb, 0) < 0 ? -errno : 0;
+}
+
+int landlock_restrict_files(const char *const *exec, int file_fd, struct nook_err *e)
+{
+        int abi = landlock_abi();
+        if (abi < 1)    /* a kernel without: what seccomp holds is all */
+                return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? nook_errf(e, errno, "cannot set no_new_privs: %m") : 0;
+        struct ll_ruleset_attr attr = {
+                .handled_access_fs = fs_handled(abi),
+                .handled_access_net = abi >= 4 ? LL_ACCESS_NET_BIND_TCP | LL_ACCESS_NET_CONNECT_TCP : 0,
+                .scoped = abi >= 6 ? LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL : 0,
+        };
+        size_t size = abi >= 6 ? sizeof(attr) : abi >= 4 ? offsetof(struct ll_ruleset_attr, scoped)
+                                                         : offsetof(struct ll_ruleset_attr, handled_access_net);
+        int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+        if (fd < 0)
+                return nook_errf(e, errno, "cannot create the Landlock rules: %m");
+        int r = add_path_rule(fd, file_fd, LL_ACCESS_FS_READ_FILE);
+        for (size_t i = 0; r == 0 && exec && exec[i]; i++) {
+                int dir = open(exec[i], O_PATH | O_CLOEXEC);
+                if (dir < 0)
+                        continue;
+                r = add_path_rule(fd, dir, LL_ACCESS_FS_READ_FILE | LL_ACCESS_FS_EXECUTE);
+                close(dir);
+        }
+        if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                r = -errno;
+        if (r == 0 && syscall(SYS_landlock_restrict_self, fd, 0) < 0)
+                r = -errno;
+        close(fd);
+        return r < 0 ? nook_errf(e, -r, "cannot apply the Landlock rules: %m") : 0;
 }

@@ -1,5 +1,6 @@
 /* Landlock for Mode=host: the egress allowlist as TCP port rules (ABI 4)
-   and the host's abstract unix sockets out of reach (ABI 6). */
+   and the host's abstract unix sockets out of reach (ABI 6); and for a
+   FUSE daemon that serves one file (squashfuse): no file but its program. */
 #pragma once
 
 #include <stdbool.h>
@@ -22,3 +23,12 @@ int landlock_restrict_net(const struct nook_spec *s, struct nook_err *e);
 
 /* Checks, before anything starts, what landlock_restrict_net would refuse. */
 int landlock_check_net(const struct nook_spec *s, struct nook_err *e);
+
+/* Restricts the calling process (no_new_privs is set) to reading and
+   executing the files beneath the paths of `exec` (NULL-terminated; a path
+   that does not exist is skipped) and reading the file open as file_fd:
+   nothing else is opened, written, made or removed by path, no TCP port
+   (ABI 4), no abstract unix socket or signal outside (ABI 6). A kernel
+   without Landlock: no_new_privs only, no error. Allocates nothing (runs
+   in a forked child). */
+int landlock_restrict_files(const char *const *exec, int file_fd, struct nook_err *e);

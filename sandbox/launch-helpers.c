@@ -2,17 +2,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cred/caps.h"
 #include "fs/fuse-daemon.h"
 #include "fs/fuse-overlay.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 #include "netns/pasta.h"
+#include "sandbox/landlock.h"
 #include "sandbox/root.h"
+#include "sandbox/seccomp.h"
 #include "state/rundir.h"
 
 static int write_nook_file(const char *dir, const struct spec_nook_file *f, struct nook_err *e)
@@ -113,14 +118,64 @@ bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers 
         return h->fuse > 0;
 }
 
+/* squashfuse reads a file that, in a shared store, someone else wrote: it
+   runs with no capability, no_new_privs, the default seccomp filter with
+   no socket at all and no memory made executable, and Landlock that lets
+   it read and run its program and the host's libraries (beneath /usr,
+   /lib*) and read its image, which it holds open: nothing else by path,
+   not the host's files at /oldroot, no signal or ptrace outside. It
+   mounts nothing: nook has. */
+static int confine_squashfuse(const char *program, int source_fd, void *arg)
+{
+        const struct seccomp_prog *prog = arg;
+        char dir[PATH_MAX];
+        struct nook_err e = { 0 };
+
+        const char *slash = strrchr(program, '/');
+        if (str_fmt(dir, sizeof(dir), "%.*s", (int)(slash - program), program) < 0)
+                return -ENAMETOOLONG;
+        const char *const exec[] = { dir,          "/oldroot/usr",   "/oldroot/lib",
+                                     "/oldroot/lib64", "/oldroot/lib32", "/oldroot/libx32",
+                                     "/oldroot/etc/ld.so.cache", NULL };
+        int r = landlock_restrict_files(exec, source_fd, &e);
+        if (r == 0)
+                r = caps_drop_all(&e);
+        if (r == 0)
+                r = seccomp_prog_load(prog, &e);
+        if (r < 0)
+                fprintf(stderr, "nook: cannot confine squashfuse: %s\n", e.msg);
+        return r;
+}
+
+static int build_squashfuse_filter(struct seccomp_prog *prog, struct nook_err *e)
+{
+        const struct seccomp_opts no_sockets = { .families_set = true, .families = 0, .mdwe = true };
+
+        return prog->insns ? 0 : seccomp_build(&no_sockets, prog, e);
+}
+
+void helpers_prepare_squashfuse(const struct launch_ctx *c, struct helpers *h)
+{
+        struct nook_err e = { 0 };
+
+        if (c->spec->squashfs)
+                (void)build_squashfuse_filter(&h->squashfuse_filter, &e);
+}
+
 bool helpers_start_squashfuse(const struct launch_ctx *c, pid_t child, struct helpers *h)
 {
         if (h->squashfuse < 0) {
                 struct nook_err fe = { 0 };
                 _cleanup_free_ char *file = str_dupf("/oldroot%s", c->spec->layers[0]);
-                char *argv[] = { "squashfuse", "-f", file, SQUASHFS_MOUNT, NULL };
-                h->squashfuse = file ? fuse_daemon_start(child, argv, c->spec->verbose > 0, &h->squashfuse_fd, &fe)
-                                     : nook_errf(&fe, ENOMEM, "cannot start squashfuse: out of memory");
+                /* one id mapped: every file root's, the one id there is, so
+                   that kernel overlayfs can copy up any of them */
+                char *one_id[] = { "squashfuse", "-f", "-o", "uid=0,gid=0", FUSE_DAEMON_SOURCE, FUSE_DAEMON_MOUNT, NULL };
+                char *plain[] = { "squashfuse", "-f", FUSE_DAEMON_SOURCE, FUSE_DAEMON_MOUNT, NULL };
+                char **argv = c->spec->single_id ? one_id : plain;
+                struct fuse_daemon_mount m = { file, SQUASHFS_MOUNT, confine_squashfuse, &h->squashfuse_filter };
+                int r = file ? build_squashfuse_filter(&h->squashfuse_filter, &fe)
+                             : nook_errf(&fe, ENOMEM, "cannot start squashfuse: out of memory");
+                h->squashfuse = r < 0 ? r : fuse_daemon_start(child, argv, &m, c->spec->verbose > 0, &h->squashfuse_fd, &fe);
                 if (h->squashfuse < 0)
                         nook_err_print(&fe);
         }
@@ -158,4 +213,5 @@ void helpers_stop(struct helpers *h)
         /* the overlay first: squashfuse serves its lower layer */
         fuse_daemon_stop(&h->fuse_fd);
         fuse_daemon_stop(&h->squashfuse_fd);
+        seccomp_prog_free(&h->squashfuse_filter);
 }

@@ -10,6 +10,7 @@
 #include "lib/err.h"
 #include "netns/slirp.h"
 #include "sandbox/launch.h"
+#include "sandbox/seccomp.h"
 
 struct helpers {
         char *rundir;           /* NULL until made */
@@ -21,6 +22,7 @@ struct helpers {
         int fuse_fd;
         pid_t squashfuse;
         int squashfuse_fd;
+        struct seccomp_prog squashfuse_filter;  /* built while pid 1 sets up */
 };
 
 #define HELPERS_INIT { .slirp = { .exit_fd = -1, .pidfd = -1 }, .pasta = -1, .pasta_fd = -1, \
@@ -39,6 +41,10 @@ int helpers_start_net(const struct launch_ctx *c, pid_t child, struct helpers *h
 /* fuse-overlayfs for child's image root, on pid 1's request (once); false
    when it could not start (and said why). */
 bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers *h);
+/* A squashfs image: squashfuse's seccomp filter, built while pid 1 sets up
+   rather than when it asks for squashfuse (libseccomp takes 1-2 ms); left
+   to helpers_start_squashfuse, which says why, when it cannot be. */
+void helpers_prepare_squashfuse(const struct launch_ctx *c, struct helpers *h);
 /* squashfuse for a squashfs image's one layer, on pid 1's request (once);
    false when it could not start (and said why). */
 bool helpers_start_squashfuse(const struct launch_ctx *c, pid_t child, struct helpers *h);

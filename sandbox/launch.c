@@ -231,6 +231,8 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         if (rc == 0)
                 rc = helpers_make_rundir(c, &l.h, false, e);    /* made while pid 1 sets up */
         if (rc == 0)
+                helpers_prepare_squashfuse(c, &l.h);
+        if (rc == 0)
                 serve_pid1(&l);
         /* pid 1 reads EOF for its go, or its requests' answers, from here */
         close_fd(&l.req[0]);

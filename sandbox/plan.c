@@ -440,12 +440,9 @@ static int plan_namespaces(struct plan *p, const struct nook_spec *spec)
         if (spec->n_layers) {
                 p->overlay_kernel = spec->overlay != 2;
                 p->overlay_fuse = spec->overlay != 1;
-                /* a squashfs image keeps its owners, which one id cannot
-                   map: kernel overlayfs would refuse to copy up the files
-                   of any other owner, fuse-overlayfs shows them all as
-                   root's (squash_to_root), as FakeIds= pretends */
-                if (spec->squashfs && spec->single_id && spec->overlay == 0)
-                        p->overlay_kernel = false;
+                /* a squashfs image with one id mapped: squashfuse shows
+                   every file as root's (uid=0,gid=0), so kernel overlayfs
+                   copies them up as it does with a range */
         }
         return 0;
 }

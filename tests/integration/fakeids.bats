@@ -158,8 +158,9 @@ nobody's"
 
 @test "a squashfs Debian image, whose files belong to ids that are not mapped, runs dpkg -i and apt-get install" {
         "$NOOK" image inspect debsq:12 >/dev/null 2>&1 || skip "host: no tar2sqfs or squashfuse (apt-get install squashfs-tools-ng squashfuse)"
-        # every file shows as root's (fuse-overlayfs squash_to_root), so
-        # that root inside can write where the image's owners could
+        # every file shows as root's (squashfuse's uid=0,gid=0, kernel
+        # overlayfs over it), so that root inside can write where the
+        # image's owners could
         deb debsq:12 -- sh -c 'stat -c "%u:%g %a" /etc/shadow && cp /repo/sources.list /etc/apt/sources.list &&
                 rm -f /etc/apt/sources.list.d/* && apt-get -q -o Acquire::Retries=0 update >/dev/null 2>&1 &&
                 apt-get -q -y install nookfake >/dev/null 2>&1 && dpkg-query -W -f "\${Status}\n" nookfake &&
@@ -168,6 +169,22 @@ nobody's"
         assert_output "0:0 640
 install ok installed
 www-data's"
+}
+
+@test "a squashfs Debian image with one id: kernel overlayfs by default, fuse-overlayfs with --overlay fuse, /etc/shadow root's and writable in both" {
+        "$NOOK" image inspect debsq:12 >/dev/null 2>&1 || skip "host: no tar2sqfs or squashfuse (apt-get install squashfs-tools-ng squashfuse)"
+        local o want
+        for o in auto fuse; do
+                want=$([ "$o" = fuse ] && echo fuse-overlayfs || echo "kernel overlayfs")
+                run --separate-stderr "$NOOK" run -v --overlay "$o" debsq:12 -- sh -c \
+                        'stat -c "%u:%g %a" /etc/shadow /usr/bin/passwd && echo x >>/etc/shadow && tail -n 1 /etc/shadow && chown 42:42 /etc/shadow && echo chowned'
+                assert_status 0
+                assert_output "0:0 640
+0:0 4755
+x
+chowned"
+                [[ "$stderr" == *"image root: $want of 1 layer"* ]] || fail "--overlay $o: not $want: $stderr"
+        done
 }
 
 @test "a Debian image published to a shared store runs apt-get install for a user with no range, the store left as it was" {

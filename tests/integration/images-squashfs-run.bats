@@ -5,7 +5,8 @@
 # not by nook, so that what is checked is nook's reading of a file made by
 # others: owners as they are inside (www-data stays 33), writes in the
 # writable layer with either overlay, the config kept beside, persistent
-# sandboxes, bad files refused with nothing left, and no daemon left behind.
+# sandboxes, bad files refused with nothing left, no daemon left behind,
+# and squashfuse confined (no_new_privs, seccomp, Landlock).
 
 load images-helpers
 
@@ -129,6 +130,65 @@ EOF
         "$NOOK" stop -t 2 "$name" >/dev/null || fail "cannot stop"
         for i in $(seq 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
         ! kill -0 "$daemon" 2>/dev/null || fail "squashfuse ($daemon) outlived its sandbox"
+}
+
+@test "squashfuse runs with no capability, no_new_privs and seccomp, given its image and /dev/fuse as open fds" {
+        import_ok "$SQSH" --name sq:1
+        local name="sq-${TEST_MARKER//./-}" nook_pid daemon
+        "$NOOK" run -d --name "$name" sq:1 -- sleep 60 >/dev/null || fail "cannot start"
+        nook_pid=$("$NOOK" ps --json | py 'import json, sys; print([s["id"] for s in json.load(sys.stdin) if s["name"] == sys.argv[1]][0])' "$name")
+        daemon=$(pgrep -P "$nook_pid" -x squashfuse) || fail "no squashfuse under nook ($nook_pid)"
+        run grep -E '^(CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$daemon/status"
+        assert_output "$(printf 'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2')"
+        # nook mounted it: the daemon names no path of the store, only fds
+        run tr '\0' ' ' <"/proc/$daemon/cmdline"
+        [[ "$output" =~ ^squashfuse\ -f\ /proc/self/fd/[0-9]+\ /dev/fd/[0-9]+\ $ ]] || fail "its command line: $output"
+        run "$NOOK" enter "$name" -- ls /bin/busybox
+        assert_status 0
+}
+
+@test "squashfuse runs under Landlock: what it starts cannot read a file of the user's that nook can, nor open a socket" {
+        import_ok "$SQSH" --name sq:1
+        # a squashfuse earlier on PATH that tries, as a hostile squashfuse
+        # would, to read a host file (seen at /oldroot) before it runs the real one
+        mkdir "$TMP/bin"
+        echo "the user's" >"$TMP/secret"
+        # nor, seccomp's part, open a socket (the user's D-Bus, ssh-agent)
+        printf '#!/bin/sh\nif s=$(cat /oldroot%s/secret 2>&1); then echo "wrapper: read $s" >&2; else echo "wrapper: refused" >&2; fi
+echo "wrapper: AF_UNIX socket: $(/oldroot%s/probe socket 1 1 0 2>&1)" >&2
+exec %s "$@"\n' "$TMP" "$TMP/bin" "$(command -v squashfuse)" >"$TMP/bin/squashfuse"
+        cp "$PROBE" "$TMP/bin/probe"
+        chmod +x "$TMP/bin/squashfuse"
+        cat "$TMP/secret" >/dev/null || fail "the test user cannot read its own file"
+        run --separate-stderr env PATH="$TMP/bin:$PATH" "$NOOK" run -v sq:1 -- ls /bin/busybox
+        assert_status 0
+        [[ "$stderr" == *"wrapper: refused"* ]] || fail "squashfuse could read a host file: $stderr"
+        [[ "$stderr" != *"wrapper: read"* ]] || fail "$stderr"
+        [[ "$stderr" == *"wrapper: AF_UNIX socket: EAFNOSUPPORT"* ]] || fail "squashfuse could open a socket: $stderr"
+}
+
+@test "a squashfuse that never serves its mount is given up after 5 s, one that ends at once at once; nothing left" {
+        import_ok "$SQSH" --name sq:1
+        # nook has mounted /sq before squashfuse runs: pid 1's statfs of it
+        # waits in the kernel until the daemon answers, or the mount dies
+        mkdir "$TMP/bin"
+        printf '#!/bin/sh\nexec sleep 4242\n' >"$TMP/bin/squashfuse"
+        chmod +x "$TMP/bin/squashfuse"
+        local start=$SECONDS
+        run --separate-stderr env PATH="$TMP/bin:$PATH" timeout 30 "$NOOK" run sq:1 -- true
+        [ "$status" -eq 125 ] || fail "status $status after $((SECONDS - start)) s: $stderr"
+        [[ "$stderr" == *"squashfuse did not serve /sq within 5 s"* ]] || fail "$stderr"
+        [ $((SECONDS - start)) -lt 15 ] || fail "it took $((SECONDS - start)) s"
+        sleep 1
+        run pgrep -u "$(id -u)" -f 'sleep 4242'
+        [ "$status" -ne 0 ] || fail "the hung squashfuse is still running: $output"
+
+        printf '#!/bin/sh\nexit 3\n' >"$TMP/bin/squashfuse"
+        start=$SECONDS
+        run --separate-stderr env PATH="$TMP/bin:$PATH" timeout 30 "$NOOK" run sq:1 -- true
+        [ "$status" -eq 125 ] || fail "status $status: $stderr"
+        [[ "$stderr" == *"squashfuse ended before it served /sq"* ]] || fail "$stderr"
+        [ $((SECONDS - start)) -lt 4 ] || fail "it took $((SECONDS - start)) s"
 }
 
 @test "a damaged squashfs file is refused in one line, and the store keeps nothing of it" {

@@ -1011,6 +1011,20 @@ static void test_overlay_fuse_does_not_try_the_kernel(void **state)
         assert_true(c->plan.overlay_fuse);
 }
 
+/* squashfuse shows every file as root's with one id: kernel overlayfs can
+   copy them up, so it is tried first as with a range */
+static void test_a_squashfs_image_with_one_id_tries_the_kernel_first(void **state)
+{
+        struct ctx *c = *state;
+
+        make_image(c);
+        c->spec.squashfs = true;
+        c->spec.single_id = true;
+        c->spec.overlay = 0;
+        build(c);
+        assert_true(c->plan.overlay_kernel);
+        assert_true(c->plan.overlay_fuse);
+}
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1026,6 +1040,7 @@ int main(void)
                 T(test_overlay_auto_tries_the_kernel_and_falls_back_to_fuse),
                 T(test_overlay_kernel_never_falls_back_to_fuse),
                 T(test_overlay_fuse_does_not_try_the_kernel),
+                T(test_a_squashfs_image_with_one_id_tries_the_kernel_first),
                 T(test_every_destination_is_absolute),
                 T(test_first_step_binds_usr_read_only),
                 T(test_merged_usr_links_are_recreated_with_the_host_targets),
