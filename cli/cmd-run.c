@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli/run-audit.h"
 #include "cli/run-detach.h"
 #include "cli/run-options.h"
 #include "cli/run-prepare.h"
@@ -32,6 +33,7 @@ int cmd_run_launch(struct run_setup *rs, const struct detached *bg, int *status,
                 .map = s->image ? &rs->map : NULL,
                 .ready_fd = bg->ready_fd,
                 .log = bg->log,
+                .notify_sock = rs->notify_sock,
         };
         r = launch_run(&c, status, e);
         runstate_release_name(s);
@@ -51,6 +53,8 @@ int cmd_run(int argc, char **argv)
         int r = run_prepare(argc, argv, &rs, &e);
         if (r == RUN_HELP_PRINTED)
                 status = 0;
+        else if (r == 0 && rs.spec.audit)
+                r = run_audited(&rs, &bg, &status, &e);
         else if (r == 0)
                 r = cmd_run_launch(&rs, &bg, &status, &e);
         if (r < 0) {

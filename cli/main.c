@@ -8,6 +8,7 @@
 #include "cli/conf-load.h"
 #include "cli/cmd-enter.h"
 #include "cli/cmd-info.h"
+#include "cli/cmd-learn.h"
 #include "cli/cmd-desktop.h"
 #include "cli/cmd-oci.h"
 #include "cli/cmd-profile.h"
@@ -24,6 +25,8 @@ static void usage(FILE *out)
               "Commands:\n"
               "  run [OPTIONS] [--] CMD [ARG...]   run CMD in a sandbox (nook run --help)\n"
               "  run PROFILE [-- CMD [ARG...]]     run a profile's sandbox (nook.profile(5))\n"
+              "  learn [OPTIONS] -- CMD [ARG...]   write a profile from an observed run of CMD\n"
+              "                                    (nook learn --help)\n"
               "  profile ls|show|check|keys        the profile tools (nook profile --help)\n"
               "  desktop install|ls|remove|sync    menu entries that start apps through nook\n"
               "                                    (nook desktop --help)\n"
@@ -97,6 +100,8 @@ int main(int argc, char **argv)
                 return cmd_info(argc - 1, argv + 1);
         if (strcmp(cmd, "oci") == 0)
                 return cmd_oci(argc - 1, argv + 1);
+        if (strcmp(cmd, "learn") == 0)
+                return cmd_learn(argc - 1, argv + 1);
         /* podman's words for the store's commands: nook image's own */
         static const char *const image_alias[][2] = { { "pull", "pull" }, { "images", "ls" }, { "rmi", "rm" } };
         for (size_t i = 0; i < sizeof(image_alias) / sizeof(image_alias[0]); i++)

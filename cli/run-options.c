@@ -30,6 +30,7 @@ enum {
         OPT_VOLUME,
         OPT_ENTRYPOINT,
         OPT_RM,
+        OPT_AUDIT,
 };
 
 #define KEYOPT(name, arg) { name, arg, NULL, OPT_KEY }
@@ -102,6 +103,7 @@ static const struct option run_options[] = {
         { "tty", no_argument, NULL, 't' },
         { "interactive", no_argument, NULL, 'i' },
         { "rm", no_argument, NULL, OPT_RM },
+        { "audit", no_argument, NULL, OPT_AUDIT },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -226,6 +228,10 @@ void run_usage(FILE *out)
               "                            desktop-entry)\n"
               "\n"
               "Other:\n"
+              "      --audit               report at the end (with -d: in the log) what the\n"
+              "                            command tried that the sandbox refused or did not\n"
+              "                            show, each with the profile line that would allow\n"
+              "                            it; enforces the same (nook(1), LEARNING)\n"
               "  -d, --detach              run in the background: print the sandbox's ID\n"
               "                            once it runs, its output to a log (nook logs)\n"
               "  -t, --tty                 give the command a new terminal on fds 0-2 even\n"
@@ -429,6 +435,9 @@ static int take_option(struct run_args *a, int c, int index, const char *arg, st
                 return a->entrypoint ? 0 : nook_errf(e, ENOMEM, "out of memory");
         case OPT_RM:
                 a->rm = true;
+                return 0;
+        case OPT_AUDIT:
+                a->direct.audit = true;
                 return 0;
         }
         return nook_errf(e, EINVAL, "unhandled option");

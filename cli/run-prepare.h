@@ -17,6 +17,8 @@ struct run_setup {
         struct plan plan;
         struct seccomp_prog prog;       /* empty with Seccomp=none */
         struct userns_map map;          /* an image sandbox's ids */
+        int notify_sock;                /* nook learn: the sandbox's end of the
+                                           listener's socket; 0: none */
 };
 
 void run_setup_init(struct run_setup *rs);

@@ -244,6 +244,7 @@ static void take_direct(struct run_args *a, struct nook_spec *s)
 {
         s->verbose = a->direct.verbose;
         s->detach = a->direct.detach;
+        s->audit = a->direct.audit;
         s->tty = a->direct.tty;
         s->keep_fds = steal_ptr(&a->direct.keep_fds);
         s->n_keep_fds = a->direct.n_keep_fds;

@@ -93,6 +93,8 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         argv[n++] = bus;
         argv[n++] = sock;
         argv[n++] = "--filter";
+        if (spec->dbus_log)
+                argv[n++] = "--log";
         first = n;
         if (filter_args(spec, argv, &n) < 0) {
                 for (size_t i = first; i < n; i++)
@@ -105,7 +107,7 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         struct nook_err fe = { 0 };
         pid_t pid = launcher_fork_keep(&p->pidfd, (int[]){ ready[1] }, 1, &fe);
         if (pid == 0) {
-                launcher_log_output(log);
+                launcher_log_output(spec->dbus_log ? spec->dbus_log : log);
                 launcher_exec(argv);
         }
         for (size_t i = first; i < n; i++)
@@ -117,7 +119,7 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         }
         p->pid = pid;
         p->keep_fd = ready[0];
-        return wait_listening(spec, p, sock, log, e);
+        return wait_listening(spec, p, sock, spec->dbus_log ? spec->dbus_log : log, e);
 }
 
 void dbus_proxy_stop(struct dbus_proxy *p)

@@ -14,7 +14,8 @@ struct dbus_proxy {
 };
 
 /* Starts the proxy with its socket at RUNDIR/bus and waits until it is
-   ready. Its messages go to RUNDIR/dbus-proxy.log. */
+   ready. Its messages go to RUNDIR/dbus-proxy.log, or with spec->dbus_log
+   (nook learn) there, with every message the sandbox sends (--log). */
 int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct dbus_proxy *p, struct nook_err *e);
 
 /* Ends it without waiting: it exits once keep_fd is closed. */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -130,3 +131,52 @@ char *read_all(int fd, size_t max, size_t *len)
         return buf;
 }
 
+
+/* One byte of data with room for one fd beside it. */
+struct fd_msg {
+        char byte;
+        struct iovec iov;
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } u;
+        struct msghdr m;
+};
+
+static void fd_msg_init(struct fd_msg *x)
+{
+        memset(x, 0, sizeof(*x));
+        x->byte = 'T';
+        x->iov = (struct iovec){ .iov_base = &x->byte, .iov_len = 1 };
+        x->m = (struct msghdr){ .msg_iov = &x->iov, .msg_iovlen = 1, .msg_control = x->u.buf,
+                                .msg_controllen = sizeof(x->u.buf) };
+}
+
+int fd_send(int sock, int fd)
+{
+        struct fd_msg x;
+
+        fd_msg_init(&x);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&x.m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        if (sendmsg(sock, &x.m, MSG_NOSIGNAL) != 1)
+                return -errno;
+        return 0;
+}
+
+int fd_recv(int sock, int flags)
+{
+        struct fd_msg x;
+        int fd = -1;
+
+        fd_msg_init(&x);
+        if (recvmsg(sock, &x.m, flags | MSG_CMSG_CLOEXEC) != 1)
+                return -1;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&x.m);
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+                memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        return fd;
+}

@@ -15,3 +15,9 @@ char *read_all(int fd, size_t max, size_t *len);
    /tmp), and a symbolic link on the way is followed only when the user or
    root owns it; else -EPERM (errno set too). */
 int mkdir_p(const char *path, mode_t mode);
+
+/* One fd over a unix socket (SCM_RIGHTS) with one byte of data. fd_send:
+   0 or a negative errno. fd_recv: the fd received (close-on-exec), or -1;
+   flags as recvmsg's (MSG_DONTWAIT). */
+int fd_send(int sock, int fd);
+int fd_recv(int sock, int flags);

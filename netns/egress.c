@@ -1,5 +1,6 @@
 #include "netns/egress.h"
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
@@ -67,6 +68,52 @@ char *egress_ruleset(const struct net_config *s)
         fputs("        }\n}\n", f);
         fclose(f);
         return out;
+}
+
+static bool cidr_has(const struct net_rule *r, bool v6, const unsigned char *a)
+{
+        char net[64];
+        unsigned char n[16];
+        const char *slash = strchr(r->cidr, '/');
+        unsigned bits = slash ? (unsigned)atoi(slash + 1) : (v6 ? 128 : 32);
+
+        if (r->v6 != v6 || snprintf(net, sizeof(net), "%.*s", (int)(slash ? slash - r->cidr : 63), r->cidr) < 0 ||
+            inet_pton(v6 ? AF_INET6 : AF_INET, net, n) != 1 || bits > (v6 ? 128u : 32u))
+                return false;
+        for (unsigned i = 0; i < bits; i++)
+                if ((a[i / 8] ^ n[i / 8]) & (0x80 >> (i % 8)))
+                        return false;
+        return true;
+}
+
+static bool rule_has(const struct net_rule *r, bool v6, const unsigned char *a, unsigned port)
+{
+        if (r->port_lo && (port < r->port_lo || port > (r->port_hi > r->port_lo ? r->port_hi : r->port_lo)))
+                return false;
+        return cidr_has(r, v6, a);
+}
+
+bool egress_allows(const struct net_config *s, const char *addr, unsigned port)
+{
+        unsigned char a[16] = { 0 };
+        bool v6 = strchr(addr, ':') != NULL, any_allow = false;
+
+        if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, a) != 1)
+                return false;
+        if ((!v6 && a[0] == 127) || (v6 && strcmp(addr, "::1") == 0))
+                return true;
+        if ((s->slirp || s->pasta) && !s->host_loopback &&
+            (strcmp(addr, v6 ? "fd00::2" : "10.0.2.2") == 0))
+                return false;
+        for (size_t i = 0; i < s->n_rules; i++)
+                if (!s->rules[i].allow && rule_has(&s->rules[i], v6, a, port))
+                        return false;
+        for (size_t i = 0; i < s->n_rules; i++) {
+                any_allow |= s->rules[i].allow;
+                if (s->rules[i].allow && rule_has(&s->rules[i], v6, a, port))
+                        return true;
+        }
+        return !any_allow;
 }
 
 /* libnftables is opened only for a sandbox with rules: linked, it would

@@ -3,6 +3,8 @@
    so that the command cannot change it. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "lib/err.h"
 #include "netns/net.h"
 
@@ -12,6 +14,11 @@
    Deny rules come next; with any Allow=, everything else outbound is
    dropped. */
 char *egress_ruleset(const struct net_config *s);
+
+/* Whether that ruleset lets a connection to addr (numeric, IPv4 or IPv6)
+   and port out, whatever its protocol. Pure. Loopback addresses stay in
+   the sandbox and always pass. nook run --audit asks it after the run. */
+bool egress_allows(const struct net_config *s, const char *addr, unsigned port);
 
 /* Loads it with libnftables, in the calling process's network namespace. */
 int egress_apply(const char *ruleset, struct nook_err *e);

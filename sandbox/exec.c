@@ -17,6 +17,7 @@
 #include "cred/idmap.h"
 #include "sandbox/landlock.h"
 #include "lib/cleanup.h"
+#include "lib/fileutil.h"
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -32,9 +33,9 @@ static int close_ranges(unsigned lo, unsigned hi)
 
 /* Closes every fd above 2 except those passed with --fd, which lose
    close-on-exec so that they reach the command. */
-static int close_other_fds(const struct nook_spec *s, int spare, struct nook_err *e)
+static int close_other_fds(const struct nook_spec *s, int spare, int spare2, struct nook_err *e)
 {
-        int keep[s->n_keep_fds + 2];
+        int keep[s->n_keep_fds + 3];
         size_t n = 0;
         unsigned next = 3;
 
@@ -44,13 +45,15 @@ static int close_other_fds(const struct nook_spec *s, int spare, struct nook_err
         /* spare: kept open until exec, which closes it (close-on-exec) */
         if (spare > 2)
                 keep[n++] = spare;
+        if (spare2 > 2)
+                keep[n++] = spare2;
         qsort(keep, n, sizeof(int), cmp_int);
         for (size_t i = 0; i < n; i++) {
                 if ((unsigned)keep[i] < next)
                         continue;
                 if (close_ranges(next, (unsigned)keep[i] - 1) < 0)
                         return nook_errf(e, errno, "cannot close inherited fds: %m");
-                if (keep[i] != spare && fcntl(keep[i], F_SETFD, 0) < 0)
+                if (keep[i] != spare && keep[i] != spare2 && fcntl(keep[i], F_SETFD, 0) < 0)
                         return nook_errf(e, errno, "cannot pass fd %d: %m", keep[i]);
                 next = (unsigned)keep[i] + 1;
         }
@@ -215,6 +218,31 @@ static uint64_t caps_to_keep(const struct nook_spec *s, bool image)
         return keep;
 }
 
+/* nook learn: the last step before exec. From here on this process's
+   execve waits for the supervisor, which has the listener once the send
+   returns. */
+static int load_observed(const struct exec_ctx *x, struct nook_err *e)
+{
+        int listener = -1;
+
+        /* The id changes made this process undumpable, so nook could not
+           read the first execve's path from /proc/PID/mem; the exec itself
+           makes it dumpable again (no set-id program runs here), and there
+           is nothing left open but what the command gets. */
+        if (prctl(PR_SET_DUMPABLE, 1) < 0)
+                return nook_errf(e, errno, "cannot make the command readable to nook's observer: %m");
+        int r = seccomp_prog_load_listener(x->seccomp, &listener, e);
+
+        if (r < 0)
+                return r;
+        r = fd_send(x->notify_sock, listener);
+        close(listener);
+        close(x->notify_sock);
+        if (r < 0)
+                return nook_errf(e, -r, "cannot hand nook the seccomp listener: %m");
+        return 0;
+}
+
 static int harden(const struct exec_ctx *x, struct nook_err *e)
 {
         int r;
@@ -243,6 +271,8 @@ static int harden(const struct exec_ctx *x, struct nook_err *e)
         r = caps_keep_only(caps_to_keep(x->spec, x->image), !(x->image && run_uid(x->spec) == 0), e);
         if (r < 0)
                 return r;
+        if (x->seccomp && x->notify_sock > 2)
+                return load_observed(x, e);
         if (x->seccomp)
                 return seccomp_prog_load(x->seccomp, e);
         return 0;
@@ -259,7 +289,7 @@ _Noreturn void exec_command(const struct exec_ctx *x)
         if (r == 0)
                 r = apply_limits(s, &e);
         if (r == 0)
-                r = close_other_fds(s, x->exec_fail_fd, &e);
+                r = close_other_fds(s, x->exec_fail_fd, x->notify_sock, &e);
         if (r == 0)
                 r = harden(x, &e);
         if (r < 0) {
@@ -279,7 +309,7 @@ _Noreturn void exec_command(const struct exec_ctx *x)
         _exit(err == ENOENT ? 127 : 126);
 }
 
-int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e)
+static int build_filter(const struct nook_spec *s, bool notify, struct seccomp_prog *out, struct nook_err *e)
 {
         *out = (struct seccomp_prog){ NULL, 0 };
         if (s->seccomp != SPEC_SECCOMP_DEFAULT)
@@ -292,6 +322,17 @@ int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struc
                 .families_set = s->socket_families_set,
                 .families = s->socket_families,
                 .mdwe = s->mdwe,
+                .notify = notify,
         };
         return seccomp_build(&o, out, e);
+}
+
+int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e)
+{
+        return build_filter(s, false, out, e);
+}
+
+int exec_build_observed_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e)
+{
+        return build_filter(s, true, out, e);
 }

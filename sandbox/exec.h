@@ -21,6 +21,9 @@ struct exec_ctx {
         int exec_fail_fd;                       /* written to when the command cannot
                                                    start (close-on-exec: EOF means it
                                                    did); 0 or -1: none */
+        int notify_sock;                        /* nook learn: the filter's listener fd
+                                                   goes over this socket to nook's
+                                                   supervisor; 0 or -1: none */
         char **environ;                         /* NULL: the spec's environment;
                                                    else exactly this one (nook enter:
                                                    the command's), TERM kept */
@@ -32,6 +35,10 @@ struct exec_ctx {
    nook run and nook enter both build, before they fork. An empty program
    with Seccomp=none. */
 int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e);
+
+/* exec_build_filter() with nook learn's notify rules added (the same
+   denies, so nothing is refused less). */
+int exec_build_observed_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e);
 
 /* Never returns: execs the command, or prints why not and exits 125 (nook's
    own failure), 126 (found but not runnable) or 127 (not found). */

@@ -19,6 +19,8 @@ struct launch_ctx {
         int ready_fd;                           /* -d: "1" written there once the
                                                    sandbox runs; -1: none */
         const char *log;                        /* -d: where its output goes, or NULL */
+        int notify_sock;                        /* nook learn: where the command sends
+                                                   its seccomp listener; 0 or -1: none */
 };
 
 /* Whether the sandbox's user namespace maps root to the caller and the

@@ -172,7 +172,7 @@ _Noreturn static void command_main(const struct launch_ctx *c, const struct pid1
                               .nest = launch_nests_userns(c->spec, c->host, c->map != NULL),
                               .nest_uid = spec_command_uid(c->spec, c->host->uid),
                               .nest_gid = spec_command_gid(c->spec, c->host->gid),
-                              .exec_fail_fd = exec_fail };
+                              .exec_fail_fd = exec_fail, .notify_sock = c->notify_sock };
         exec_command(&x);
 }
 

@@ -12,6 +12,7 @@
 
 #include "fs/resolve.h"
 #include "lib/cleanup.h"
+#include "lib/fileutil.h"
 
 /* Output the command left when it ended is copied up to this much a
    stream: a process still running inside may keep writing forever. */
@@ -458,40 +459,14 @@ int relay_run(struct relay *r, int sigfd, relay_signal_fn on_signal, void *arg, 
 
 int relay_send_master(int sock, int master, struct nook_err *e)
 {
-        char byte = 'T';
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } u;
-        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+        int r = fd_send(sock, master);
 
-        memset(&u, 0, sizeof(u));
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &master, sizeof(int));
-        if (sendmsg(sock, &m, MSG_NOSIGNAL) != 1)
-                return nook_errf(e, errno, "cannot hand nook the command's terminal: %m");
+        if (r < 0)
+                return nook_errf(e, -r, "cannot hand nook the command's terminal: %m");
         return 0;
 }
 
 int relay_recv_master(int sock)
 {
-        char byte;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } u;
-        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-        int fd = -1;
-
-        if (recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
-                return -1;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-                memcpy(&fd, CMSG_DATA(c), sizeof(int));
-        return fd;
+        return fd_recv(sock, MSG_DONTWAIT);
 }

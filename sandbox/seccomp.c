@@ -19,6 +19,7 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -399,6 +400,32 @@ static int add_fake_ids(scmp_filter_ctx ctx, const struct seccomp_opts *o, struc
         return 0;
 }
 
+const char *const seccomp_observed_calls[] = {
+        "open", "openat", "openat2", "creat", "execve", "execveat", "connect",
+        "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2",
+        "sendto",
+        NULL,
+};
+
+/* nook learn: observation only. A call with a rule of its own already
+   (SyscallDeny=) keeps that rule; libseccomp refuses a second action for
+   the same call (-EEXIST), which is then no error either. */
+static int add_notify(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
+{
+        for (const char *const *n = seccomp_observed_calls; *n; n++) {
+                int nr = seccomp_syscall_resolve_name(*n);
+                if (nr < 0 || in_list(o->deny, *n))
+                        continue;
+                /* sendto only with a destination: on a connected socket
+                   (every write of a stream) it names none */
+                int r = strcmp(*n, "sendto") == 0 ? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1, SCMP_A4(SCMP_CMP_NE, 0))
+                                                 : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+                if (r < 0 && r != -EDOM && r != -EEXIST)
+                        return nook_errf(e, -r, "cannot add the seccomp notify rule for %s: %m", *n);
+        }
+        return 0;
+}
+
 /* libseccomp 2.5 exports only to a file descriptor; a memfd keeps the
    program off the file system. */
 static int export_prog(scmp_filter_ctx ctx, struct seccomp_prog *out, struct nook_err *e)
@@ -494,6 +521,11 @@ int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, str
                 if (r < 0)
                         return r;
         }
+        if (o->notify) {
+                r = add_notify(ctx, o, e);
+                if (r < 0)
+                        return r;
+        }
         return export_prog(ctx, out, e);
 }
 
@@ -515,6 +547,21 @@ int seccomp_prog_load(const struct seccomp_prog *p, struct nook_err *e)
                                          "no_new_privs is not set");
                 return nook_errf(e, errno, "cannot load the seccomp filter: %m");
         }
+        return 0;
+}
+
+int seccomp_prog_load_listener(const struct seccomp_prog *p, int *listener, struct nook_err *e)
+{
+        struct sock_fprog fprog = { .len = p->len, .filter = p->insns };
+
+        if (!p->insns || p->len == 0)
+                return nook_errf(e, EINVAL, "cannot load an empty seccomp filter");
+        /* prctl() takes no flags: the listener needs seccomp(2) */
+        long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+        if (fd < 0)
+                return nook_errf(e, errno, "cannot load the seccomp filter with a listener: %m "
+                                 "(nook learn needs seccomp user notification, Linux 5.5 or later)");
+        *listener = (int)fd;
         return 0;
 }
 

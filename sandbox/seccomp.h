@@ -46,7 +46,15 @@ struct seccomp_opts {
            writable and executable, mprotect and pkey_mprotect adding
            PROT_EXEC, and shmat with SHM_EXEC fail with EPERM. */
         bool mdwe;
+        /* nook learn: the calls of seccomp_observed_calls go to a
+           supervisor (SCMP_ACT_NOTIFY), which lets each continue. Added
+           to the same filter, after every deny rule, so that nothing is
+           refused less; a call the deny rules already name is left to them. */
+        bool notify;
 };
+
+/* The calls nook learn observes (NULL-terminated names). */
+extern const char *const seccomp_observed_calls[];
 
 /* Builds the default deny-list filter (everything allowed except calls that
    reach kernel attack surface or escape the sandbox's namespaces, and every
@@ -61,5 +69,10 @@ int seccomp_build_default(struct seccomp_prog *out, struct nook_err *e);
    Does not allocate, so it is safe in a child forked from a threaded
    process. (Not named seccomp_load: libseccomp owns that name.) */
 int seccomp_prog_load(const struct seccomp_prog *p, struct nook_err *e);
+
+/* seccomp_prog_load() for a program with notify rules: loads it with
+   SECCOMP_FILTER_FLAG_NEW_LISTENER and returns the listener fd in
+   *listener (close-on-exec). */
+int seccomp_prog_load_listener(const struct seccomp_prog *p, int *listener, struct nook_err *e);
 
 void seccomp_prog_free(struct seccomp_prog *p);

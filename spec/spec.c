@@ -86,6 +86,7 @@ void spec_free(struct nook_spec *s)
         free(s->icon);
         free(s->runtime_dir);
         free(s->dbus_socket);
+        free(s->dbus_log);
         for (size_t i = 0; i < s->n_nook_files; i++) {
                 free(s->nook_files[i].name);
                 free(s->nook_files[i].data);

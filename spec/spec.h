@@ -137,6 +137,7 @@ struct nook_spec {
 
         int verbose;
         bool detach;            /* -d: run in the background, output to a log */
+        bool audit;             /* --audit: what was refused or not shown, reported at the end */
         bool tty;               /* -t: the command's fds 0-2 are a new pty, terminals or not */
 
         /* From profiles (and their matching options). */
@@ -210,6 +211,7 @@ struct nook_spec {
         char *icon;
         char *runtime_dir;      /* resolved: XDG_RUNTIME_DIR inside, or NULL */
         char *dbus_socket;      /* resolved: the host's session bus socket (filtered) */
+        char *dbus_log;         /* nook learn: the proxy logs every message here */
         struct spec_nook_file *nook_files;
         size_t n_nook_files;
 };

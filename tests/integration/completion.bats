@@ -58,3 +58,14 @@ complete_words() {
         run complete_words run -- bas
         [[ "$output" == *bash* ]] || fail "got: $output"
 }
+
+@test "nook learn completes its own options and nook run's" {
+        run complete_words learn --for
+        assert_output --force
+        run complete_words learn --ro-b
+        assert_output --ro-bind
+        run complete_words learn --rep
+        assert_output --report
+        run complete_words run --audit
+        assert_output --audit
+}

@@ -226,6 +226,26 @@ static void test_hosts_names_the_hostname(void **state)
         free(h);
 }
 
+static void test_egress_allows_follows_the_ruleset_order(void **state)
+{
+        struct nook_err e = { 0 };
+        struct nook_spec *s = *state;
+        s->slirp = true;
+        assert_false(egress_allows(net_of(s), "10.0.2.2", 80));         /* the gateway guard */
+        assert_true(egress_allows(net_of(s), "192.0.2.1", 80));         /* no Allow=: policy accept */
+        assert_true(egress_allows(net_of(s), "127.0.0.1", 9));          /* the sandbox's own */
+        assert_int_equal(spec_add_net_rule(s, true, "192.0.2.0/24:443", &e), 0);
+        assert_int_equal(spec_add_net_rule(s, false, "192.0.2.7", &e), 0);
+        assert_int_equal(spec_add_net_rule(s, true, "[2001:db8::/32]:8000-8010", &e), 0);
+        assert_true(egress_allows(net_of(s), "192.0.2.1", 443));
+        assert_false(egress_allows(net_of(s), "192.0.2.1", 80));        /* policy drop */
+        assert_false(egress_allows(net_of(s), "192.0.3.1", 443));
+        assert_false(egress_allows(net_of(s), "192.0.2.7", 443));       /* Deny= wins */
+        assert_true(egress_allows(net_of(s), "2001:db8::5", 8005));
+        assert_false(egress_allows(net_of(s), "2001:db8::5", 8011));
+        assert_false(egress_allows(net_of(s), "not an address", 443));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -236,6 +256,7 @@ int main(void)
                 T(test_deny_rules_come_before_allow_rules),
                 T(test_bad_rules_are_refused_naming_them),
                 T(test_ipv6_rules_use_ip6),
+                T(test_egress_allows_follows_the_ruleset_order),
                 T(test_published_ports_parse_and_default_to_loopback),
                 T(test_hostfwd_list_is_read_in_both_shapes),
                 T(test_resolv_conf_starts_with_slirp_dns_then_host_servers),

@@ -1,0 +1,95 @@
+#include "cli/run-audit.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli/learn-report.h"
+#include "cli/run-observe.h"
+#include "lib/strutil.h"
+#include "netns/egress.h"
+
+/* A path as a profile line names it: ${HOME}/... below the home. */
+static void put_path(FILE *f, const char *path, const char *home)
+{
+        if (path_is_below(path, home) && strcmp(path, home) != 0) {
+                fputs("${HOME}", f);
+                path += strlen(home);
+        }
+        learn_put_text(f, path);
+}
+
+static void audit_path(FILE *f, const struct obs_path *p, const char *home)
+{
+        bool change = p->access & (OBS_WRITE | OBS_CREATE | OBS_MKDIR | OBS_REMOVE);
+        bool device = (p->access & OBS_ABSENT) && learn_is_device(p->path);
+        const char *asked = p->access & OBS_EXEC ? "run" : change ? "changed" : "read";
+
+        fputs("  ", f);
+        learn_put_text(f, p->path);
+        fprintf(f, ": %s, %s (%lu time%s, first by ", asked,
+                p->access & OBS_ROFS ? "read-only in the sandbox" : "not in the sandbox", p->count,
+                p->count == 1 ? "" : "s");
+        learn_put_text(f, p->prog);
+        fprintf(f, ")\n    [Filesystem] %s=", device ? "Device" : change ? "Bind" : "BindReadOnly");
+        put_path(f, p->path, home);
+        fputc('\n', f);
+}
+
+static bool is_loopback(const struct obs_net *n)
+{
+        return (n->family == AF_INET && str_has_prefix(n->addr, "127.")) || (n->family == AF_INET6 && strcmp(n->addr, "::1") == 0);
+}
+
+/* A destination the network the spec gives refuses: none at all, or the
+   egress rules (slirp, pasta). The sandbox's own loopback is no refusal,
+   except with no network, where the host's may have been meant. */
+static bool audit_net(FILE *f, const struct obs_net *n, const struct nook_spec *s)
+{
+        const struct net_config nc = spec_net_config(s);
+        bool none = !s->share_net && !s->slirp && !s->pasta, gateway = strcmp(n->addr, "10.0.2.2") == 0;
+        const char *v6l = n->family == AF_INET6 ? "[" : "", *v6r = n->family == AF_INET6 ? "]" : "";
+
+        if (n->family == AF_UNIX || n->port == 0 || s->share_net)
+                return false;
+        if (!none && (is_loopback(n) || egress_allows(&nc, n->addr, n->port)))
+                return false;
+        fprintf(f, "  %s%s%s:%u: connected to, %s (%lu time%s, first by ", v6l, n->addr, v6r, n->port,
+                none ? "no network in the sandbox" : "refused by the egress rules", n->count, n->count == 1 ? "" : "s");
+        learn_put_text(f, n->prog);
+        fputs(")\n    [Network] ", f);
+        if (none && is_loopback(n))
+                fprintf(f, "Mode=slirp, AllowHostLoopback=yes, Allow=10.0.2.2:%u (if the host's loopback was meant)\n",
+                        n->port);
+        else if (gateway && !s->host_loopback)
+                fprintf(f, "AllowHostLoopback=yes%s, Allow=10.0.2.2:%u\n", none ? ", Mode=slirp" : "", n->port);
+        else
+                fprintf(f, "%sAllow=%s%s%s:%u\n", none ? "Mode=slirp, " : "", v6l, n->addr, v6r, n->port);
+        return true;
+}
+
+void run_audit_write(FILE *f, const struct observed *o, const struct nook_spec *s, const char *home)
+{
+        size_t n = 0;
+
+        fprintf(f, "nook: audit: %lu calls observed; what the sandbox refused or did not show, with the profile "
+                "line that would allow it:\n", o->notifications);
+        for (size_t i = 0; i < o->n_paths; i++, n++)
+                audit_path(f, &o->paths[i], home);
+        for (size_t i = 0; i < o->n_nets; i++)
+                n += audit_net(f, &o->nets[i], s);
+        if (n == 0)
+                fputs("  nothing\n", f);
+        fflush(f);
+}
+
+int run_audited(struct run_setup *rs, const struct detached *bg, int *status, struct nook_err *e)
+{
+        struct observed seen = { 0 };
+        int r = run_observed(rs, bg, true, &seen, status, e);
+
+        if (r == 0)
+                run_audit_write(stderr, &seen, &rs->spec, rs->host.home);
+        observed_free(&seen);
+        return r;
+}

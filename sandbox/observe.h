@@ -1,0 +1,70 @@
+/* nook learn's observer: a thread of nook's that receives the command's
+   seccomp listener and answers every notification with
+   SECCOMP_USER_NOTIF_FLAG_CONTINUE, recording what each call named
+   (paths, with the access asked for; connect's destinations). Observation
+   only: a call continues whatever was recorded, so this enforces nothing. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/err.h"
+
+/* What a path was used for; a path seen several times has the union. */
+enum {
+        OBS_READ = 1 << 0,      /* opened for reading (or O_PATH) */
+        OBS_WRITE = 1 << 1,     /* opened for writing */
+        OBS_CREATE = 1 << 2,    /* O_CREAT, creat, the new name of a rename */
+        OBS_EXEC = 1 << 3,      /* execve, execveat */
+        OBS_MKDIR = 1 << 4,     /* mkdir, mkdirat */
+        OBS_REMOVE = 1 << 5,    /* unlink, rmdir, the old name of a rename */
+        /* nook run --audit: why the path was recorded (only these are) */
+        OBS_ABSENT = 1 << 6,    /* the host has it, the sandbox does not show it */
+        OBS_ROFS = 1 << 7,      /* a change asked on a read-only mount of the sandbox */
+};
+
+struct obs_path {
+        char *path;             /* absolute, as the sandbox names it, "." and ".." folded */
+        unsigned access;        /* OBS_* */
+        unsigned long count;
+        char prog[16];          /* the first program that used it (its comm) */
+};
+
+/* A connect()ed destination: an inet address and port, or a unix socket. */
+struct obs_net {
+        int family;             /* AF_INET, AF_INET6, AF_UNIX */
+        char addr[128];         /* numeric address, or the socket's path ("@name": abstract) */
+        unsigned port;
+        unsigned long count;
+        char prog[16];
+};
+
+struct observed {
+        struct obs_path *paths;
+        size_t n_paths, cap_paths;
+        size_t *slots;          /* open addressing on paths: index + 1, 0 empty */
+        size_t n_slots;
+        struct obs_net *nets;
+        size_t n_nets;
+        unsigned long notifications;    /* answered */
+        unsigned long stale;            /* dropped: the caller was gone before its
+                                           arguments were read back */
+};
+
+void observed_free(struct observed *o);
+
+struct observer;
+
+/* Starts the thread, which takes sock (the nook end of the socket the
+   command sends its listener over) and waits on it. All signals are
+   blocked in the thread: nook's main thread keeps handling them.
+   audit: record a path only when the sandbox, asked through the caller's
+   /proc/PID/root before the call goes on, does not show what the host has
+   (OBS_ABSENT) or holds it read-only where a change was asked (OBS_ROFS);
+   for a name to be made, its directory. Destinations are all recorded. */
+int observe_start(int sock, bool audit, struct observer **out, struct nook_err *e);
+
+/* After the sandbox ended: stops the thread and moves what it saw to out
+   (an empty result when the listener never came: the command did not
+   start). Frees the observer. */
+void observe_finish(struct observer *ob, struct observed *out);

@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# nook run --audit: the profile enforced as without it, and at the end what
+# the command tried that the sandbox refused or did not show, with the
+# profile line that would allow it.
+
+load learn-helpers
+
+# learnt_app: the python3 app learnt into $F, its output removed again
+learnt_app() {
+        app_home
+        learn -- python3 -c "$APP"
+        assert_status 0
+        rm "$HOME/out/report.txt"
+}
+
+# audit ARG...: nook run --audit ARG...
+audit() { run --separate-stderr "$NOOK" run --audit "$@"; }
+
+@test "--audit of a profile with one bind removed names the missing line" {
+        learnt_app
+        grep -qx 'BindReadOnly=${HOME}/.config/app/conf.ini' "$F"
+        sed -i '/^BindReadOnly=${HOME}\/.config\/app\/conf.ini$/d' "$F"
+        audit --profile "$F" -- python3 -c "$APP"
+        [ "$status" -ne 0 ] || fail "the app ran without its config"
+        [[ "$stderr" == *"  $HOME/.config/app/conf.ini: read, not in the sandbox (1 time, first by python3)"$'\n'"    [Filesystem] BindReadOnly=\${HOME}/.config/app/conf.ini"* ]] ||
+                { show_run >&2; fail "the missing line is not named"; }
+        [[ "$stderr" != *"report.txt"* ]] || fail "what the sandbox allowed is reported"
+}
+
+@test "--audit of the whole learnt profile reports nothing refused" {
+        learnt_app
+        audit --profile "$F" -- python3 -c "$APP"
+        assert_status 0
+        [[ "$stderr" == *"with the profile line that would allow it:"$'\n'"  nothing"* ]] || { show_run >&2; fail "something reported"; }
+        [ -s "$HOME/out/report.txt" ]
+}
+
+@test "--audit names Bind= for a file made in a directory bound read-only" {
+        learnt_app
+        sed -i 's|^Bind=${HOME}/out$|BindReadOnly=${HOME}/out|' "$F"
+        grep -qx 'BindReadOnly=${HOME}/out' "$F"
+        audit --profile "$F" -- python3 -c "$APP"
+        [ "$status" -ne 0 ]
+        [[ "$stderr" == *"  $HOME/out: changed, read-only in the sandbox"*"    [Filesystem] Bind=\${HOME}/out"* ]] ||
+                { show_run >&2; fail "the read-only directory is not named"; }
+        [ ! -e "$HOME/out/report.txt" ]
+}
+
+@test "--audit enforces as much as without it: the stand-in key stays unreadable, and is named" {
+        audit -- cat "$HOME/.ssh/id_ed25519"
+        [ "$status" -ne 0 ]
+        [[ "$output" != *"not for the sandbox"* ]] || fail "the key was read"
+        [[ "$stderr" == *"[Filesystem] BindReadOnly=\${HOME}/.ssh/id_ed25519"* ]] || { show_run >&2; fail "not named"; }
+        audit -- unshare -U true
+        [ "$status" -ne 0 ] || fail "the default filter's refusal was lifted"
+}
+
+@test "--audit names a device the sandbox does not have as Device=" {
+        [ -c /dev/tty0 ] || [ -c /dev/loop-control ] || skip "host: no device to try"
+        local dev=/dev/loop-control
+        [ -c "$dev" ] || dev=/dev/tty0
+        audit -- sh -c "exec 3<$dev" 
+        [ "$status" -ne 0 ]
+        [[ "$stderr" == *"  $dev: read, not in the sandbox"*"    [Filesystem] Device=$dev"* ]] || { show_run >&2; fail "no Device="; }
+}
+
+@test "--audit names a connect with no network, with the lines of the host's loopback through slirp" {
+        hello port
+        audit --ro-bind "$netserver" -- python3 "$netserver" connect 127.0.0.1 "$port" 3
+        [[ "$output" != "ok hello"* ]] || fail "reached the host's loopback with no network"
+        [[ "$stderr" == *"  127.0.0.1:$port: connected to, no network in the sandbox (1 time, first by python3)"$'\n'"    [Network] Mode=slirp, AllowHostLoopback=yes, Allow=10.0.2.2:$port"* ]] ||
+                { show_run >&2; fail "the connect is not named"; }
+}
+
+@test "--audit names a connect the egress rules refuse, and not one they let through" {
+        command -v slirp4netns >/dev/null || skip "host: no slirp4netns"
+        hello port
+        hello other
+        audit --net slirp --allow-host-loopback --allow "10.0.2.2:$port" --ro-bind "$netserver" -- sh -c \
+                'python3 "$1" connect 10.0.2.2 "$2" 5; python3 "$1" connect 10.0.2.2 "$3" 3' sh "$netserver" "$port" "$other"
+        [[ "$output" == "ok hello $port"* ]] || { show_run >&2; fail "the allowed port was not reached"; }
+        [[ "$output" != *"ok hello $other"* ]] || fail "the refused port was reached"
+        [[ "$stderr" == *"  10.0.2.2:$other: connected to, refused by the egress rules"*"    [Network] Allow=10.0.2.2:$other"* ]] ||
+                { show_run >&2; fail "the refused connect is not named"; }
+        [[ "$stderr" != *"10.0.2.2:$port:"* ]] || fail "the allowed connect is reported"
+}
+
+@test "--audit with -d: the report is in nook logs" {
+        export XDG_STATE_HOME="$TMP/state"
+        run --separate-stderr "$NOOK" run -d --audit -- cat "$HOME/.ssh/id_ed25519"
+        assert_status 0
+        local id=$output
+        wait_until 50 bash -c '"$1" logs "$2" | grep -q "BindReadOnly=\${HOME}/.ssh/id_ed25519"' _ "$NOOK" "$id" ||
+                fail "nook logs: $("$NOOK" logs "$id" 2>&1)"
+}
+
+@test "--audit with Seccomp=none is refused" {
+        audit --seccomp none -- true
+        assert_nook_error "Seccomp=none cannot be audited"
+}
