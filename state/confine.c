@@ -83,6 +83,8 @@ const char *const confine_not_spec_fields[] = {
         NOT(argv), NOT(command), NOT(env), NOT(n_env), NOT(clearenv), NOT(env_dropped), NOT(n_env_dropped),
         NOT(image_entrypoint), NOT(image_env), NOT(n_image_env), NOT(chdir), NOT(no_cwd), NOT(cwd_set),
         NOT(keep_fds), NOT(n_keep_fds), NOT(verbose), NOT(detach), NOT(tty),
+        /* --audit observes nook run's command only: it loosens nothing */
+        NOT(audit),
         /* the root: mounts, made once */
         NOT(binds), NOT(n_binds), NOT(tmpfs), NOT(n_tmpfs), NOT(hide), NOT(n_hide), NOT(home), NOT(home_set),
         NOT(home_source), NOT(devices), NOT(n_devices), NOT(devices_try), NOT(n_devices_try), NOT(protect),
@@ -99,6 +101,7 @@ const char *const confine_not_spec_fields[] = {
         /* names, and the desktop's sockets and proxies (bound, or not) */
         NOT(name), NOT(profile_name), NOT(description), NOT(desktop_name), NOT(icon), NOT(display),
         NOT(audio), NOT(dbus), NOT(talk), NOT(n_talk), NOT(own), NOT(n_own), NOT(gpu), NOT(dbus_socket),
+        NOT(dbus_log),
 };
 const size_t confine_n_not_spec_fields = ARRAY_SIZE(confine_not_spec_fields);
 
