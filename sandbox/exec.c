@@ -17,6 +17,7 @@
 #include "cred/idmap.h"
 #include "sandbox/landlock.h"
 #include "lib/cleanup.h"
+#include "lib/timing.h"
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -268,6 +269,7 @@ _Noreturn void exec_command(const struct exec_ctx *x)
                         _exit(125);
                 _exit(125);
         }
+        timing_mark(TIMING_EXEC);
         execvp(s->argv[0], s->argv);
         int err = errno;
         if (err == ENOENT && !strchr(s->argv[0], '/'))

@@ -11,6 +11,7 @@
 #include "cred/caps.h"
 #include "fs/mount.h"
 #include "lib/cleanup.h"
+#include "lib/timing.h"
 #include "netns/egress.h"
 #include "netns/loopback.h"
 #include "sandbox/exec.h"
@@ -69,6 +70,7 @@ static int setup_root(const struct launch_ctx *c, const struct pid1_link *link, 
         }
         if (rc == 0)
                 rc = mnt_pivot_into(r.new, e);
+        timing_mark(TIMING_PIVOT);
         return rc;
 }
 
