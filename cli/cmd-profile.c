@@ -12,6 +12,7 @@
 #include "profiles/loader.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
+#include "cli/cmd-profile-import.h"
 #include "cli/cmd-run.h"
 #include "spec/host.h"
 
@@ -31,6 +32,9 @@ static void usage(FILE *out)
               "                        print a launcher (.desktop file) that runs the\n"
               "                        profile, or write it to\n"
               "                        $XDG_DATA_HOME/applications/nook-NAME.desktop\n"
+              "  import firejail [-o FILE | --dir DIR] FILE|NAME...\n"
+              "                        convert firejail profiles (see 'nook profile\n"
+              "                        import --help')\n"
               "\n"
               "Search path, first match wins: $XDG_CONFIG_HOME/nook/profiles, "
               NOOK_SYSCONF_PROFILES ",\n" NOOK_DATA_PROFILES " (or $NOOK_PROFILES_DIR).\n"
@@ -465,6 +469,8 @@ int cmd_profile(int argc, char **argv)
                 return do_check(argc - 2, argv + 2);
         if (strcmp(sub, "keys") == 0)
                 return do_keys();
+        if (strcmp(sub, "import") == 0)
+                return cmd_profile_import(argc - 1, argv + 1);
         if (strcmp(sub, "desktop-entry") == 0)
                 return do_desktop_entry(argc - 2, argv + 2);
         fprintf(stderr, "nook: unknown profile command '%s' (see 'nook profile --help')\n", nook_val(sub));

@@ -78,6 +78,9 @@ static void fill(struct nook_spec *s, struct run_confine *c)
         assert_int_equal(strv_push(&s->syscall_deny, &s->n_syscall_deny, "ptrace"), 0);
         assert_int_equal(strv_push(&s->syscall_deny, &s->n_syscall_deny, "bpf"), 0);
         assert_int_equal(strv_push(&s->syscall_allow, &s->n_syscall_allow, "clone3"), 0);
+        s->socket_families_set = true;
+        s->socket_families = (UINT64_C(1) << 1) | (UINT64_C(1) << 10);
+        s->mdwe = true;
         s->caps_set = true;
         s->caps_keep = (UINT64_C(1) << 12) | (UINT64_C(1) << 40) | (UINT64_C(1) << 63);
         for (int i = 0; i < SPEC_LIMIT_COUNT; i++)
