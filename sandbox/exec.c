@@ -16,6 +16,7 @@
 #include "cred/caps.h"
 #include "cred/idmap.h"
 #include "sandbox/landlock.h"
+#include "sandbox/seccomp-cache.h"
 #include "lib/cleanup.h"
 #include "lib/timing.h"
 
@@ -295,5 +296,5 @@ int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struc
                 .families = s->socket_families,
                 .mdwe = s->mdwe,
         };
-        return seccomp_build(&o, out, e);
+        return seccomp_cache_build(&o, out, e);
 }
