@@ -157,6 +157,8 @@ int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e)
                 r = resolve_host_paths(&rs->spec, &rs->host, &pe, e);
         if (r == 0)
                 r = run_choose_ids(rs, conf_get(&conf, CONF_FAKE_IDS), e);
+        if (r == 0 && (rs->spec.n_layers > 0 || rs->spec.slirp || rs->spec.pasta))
+                host_facts_read_dns(&rs->host);
         if (r == 0)
                 r = run_check(&rs->spec, &rs->host, e);
         if (r == 0)
