@@ -12,6 +12,7 @@
 #include "cli/run-options.h"
 #include "cli/run-prepare.h"
 #include "cred/userns.h"
+#include "lib/timing.h"
 #include "sandbox/launch.h"
 #include "state/runstate.h"
 
@@ -37,6 +38,8 @@ int cmd_run_launch(struct run_setup *rs, const struct detached *bg, int *status,
         };
         r = launch_run(&c, status, e);
         runstate_release_name(s);
+        timing_mark(TIMING_END);
+        timing_report();
         return r;
 }
 

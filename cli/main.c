@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/libexec.h"
+#include "lib/timing.h"
 #include "cli/cmd-doctor.h"
 #include "cli/conf-load.h"
 #include "cli/cmd-enter.h"
@@ -71,6 +72,7 @@ static int load_conf(void)
 
 int main(int argc, char **argv)
 {
+        timing_start();
         if (argc < 2) {
                 usage(stderr);
                 return NOOK_EXIT_FAILURE;

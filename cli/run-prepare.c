@@ -19,6 +19,7 @@
 #include "lib/cleanup.h"
 #include "lib/fileutil.h"
 #include "lib/strutil.h"
+#include "lib/timing.h"
 #include "profiles/loader.h"
 #include "sandbox/exec.h"
 #include "sandbox/landlock.h"
@@ -112,7 +113,11 @@ static int make_filter(struct run_setup *rs, struct nook_err *e)
         struct nook_spec *s = &rs->spec;
         int r = spec_allow_image_root_chroot(s, e);
 
-        return r < 0 ? r : exec_build_filter(s, &rs->prog, e);
+        timing_mark(TIMING_FILTER_START);
+        if (r == 0)
+                r = exec_build_filter(s, &rs->prog, e);
+        timing_mark(TIMING_FILTER_END);
+        return r;
 }
 
 /* The user's nook.conf read-only inside wherever a bind shows it: a
@@ -152,6 +157,8 @@ int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e)
                 r = resolve_host_paths(&rs->spec, &rs->host, &pe, e);
         if (r == 0)
                 r = run_choose_ids(rs, conf_get(&conf, CONF_FAKE_IDS), e);
+        if (r == 0 && (rs->spec.n_layers > 0 || rs->spec.slirp || rs->spec.pasta))
+                host_facts_read_dns(&rs->host);
         if (r == 0)
                 r = run_check(&rs->spec, &rs->host, e);
         if (r == 0)

@@ -16,6 +16,7 @@
 #include "lib/fileutil.h"
 #include "lib/strutil.h"
 #include "profiles/loader.h"
+#include "sandbox/seccomp-cache.h"
 #include "state/rundir.h"
 
 /* A path to keep read-only inside, as the plan compares it with bind
@@ -187,6 +188,18 @@ static int make_run_dirs(struct host_facts *host, struct nook_err *e)
         return 0;
 }
 
+/* The compiled seccomp filters: one written from inside would confine the
+   next sandbox. Made first, as the config directory is. */
+static int protect_cache(struct nook_spec *s, struct nook_err *e)
+{
+        _cleanup_free_ char *dir = seccomp_cache_dir();
+
+        if (!dir)
+                return 0;
+        (void)mkdir_p(dir, 0700);
+        return protect_real(s, dir, e);
+}
+
 int run_protect_nooks_own(struct nook_spec *s, struct host_facts *host, const struct profile_env *pe,
                           struct nook_err *e)
 {
@@ -200,6 +213,8 @@ int run_protect_nooks_own(struct nook_spec *s, struct host_facts *host, const st
         r = make_run_dirs(host, e);
         if (r == 0 && host->nook_config)
                 r = protect_real(s, host->nook_config, e);
+        if (r == 0)
+                r = protect_cache(s, e);
         if (r == 0)
                 r = protect_search_path(s, pe, e);
         if (r == 0)
@@ -218,6 +233,9 @@ int run_check_protected_paths(const struct plan *p, const struct host_facts *hos
                 r = check_protected_links(p, host->nook_config, "nook's config directory", "XDG_CONFIG_HOME", e);
         if (r == 0)
                 r = check_protected_links(p, base, "nook's run directory", "XDG_RUNTIME_DIR", e);
+        _cleanup_free_ char *cache = seccomp_cache_dir();
+        if (r == 0 && cache)
+                r = check_protected_links(p, cache, "nook's cache directory", "XDG_CACHE_HOME", e);
         if (r == 0 && profiles_dir_set() && pe->n_dirs == 3)
                 r = check_protected_links(p, pe->dirs[2], "the profile directory", "NOOK_PROFILES_DIR", e);
         return r;

@@ -91,14 +91,15 @@ int vars_init(struct vars *vs, const struct host_facts *h, struct nook_err *e)
         vs->v[VAR_XDG_CONFIG_HOME] = xdg("XDG_CONFIG_HOME", h->home, ".config");
         vs->v[VAR_XDG_DATA_HOME] = xdg("XDG_DATA_HOME", h->home, ".local/share");
         vs->v[VAR_XDG_CACHE_HOME] = xdg("XDG_CACHE_HOME", h->home, ".cache");
-        if (vs->v[VAR_XDG_CONFIG_HOME])
-                vs->v[VAR_DOWNLOADS] = downloads(vs->v[VAR_XDG_CONFIG_HOME], h->home);
+        vs->downloads = calloc(1, sizeof(*vs->downloads));
+        if (!vs->downloads)
+                return nook_errf(e, ENOMEM, "out of memory");
         /* CWD may be unset when the current directory is gone: then using
            ${CWD} is the error, not starting nook */
         if (h->cwd)
                 vs->v[VAR_CWD] = strdup(h->cwd);
         for (int i = 0; i < VAR_COUNT; i++)
-                if (!vs->v[i] && i != VAR_CWD)
+                if (!vs->v[i] && i != VAR_CWD && i != VAR_DOWNLOADS)
                         return nook_errf(e, ENOMEM, "out of memory");
         return 0;
 }
@@ -107,6 +108,9 @@ void vars_free(struct vars *vs)
 {
         for (int i = 0; i < VAR_COUNT; i++)
                 free(vs->v[i]);
+        if (vs->downloads)
+                free(*vs->downloads);
+        free(vs->downloads);
         memset(vs, 0, sizeof(*vs));
 }
 
@@ -115,11 +119,21 @@ static int put(struct buf *b, const char *s, size_t n)
         return buf_appendf(b, "%.*s", (int)n, s);
 }
 
-static const char *lookup(const struct vars *vs, const char *profile_dir, const char *name, size_t n)
+/* NULL with *oom set when ${DOWNLOADS} could not be made. */
+static const char *lookup(const struct vars *vs, const char *profile_dir, const char *name, size_t n, bool *oom)
 {
-        for (int i = 0; i <= VAR_COUNT; i++)
-                if (strlen(names[i]) == n && strncmp(names[i], name, n) == 0)
-                        return i == VAR_COUNT ? profile_dir : vs->v[i];
+        for (int i = 0; i <= VAR_COUNT; i++) {
+                if (strlen(names[i]) != n || strncmp(names[i], name, n) != 0)
+                        continue;
+                if (i == VAR_COUNT)
+                        return profile_dir;
+                if (i != VAR_DOWNLOADS || !vs->downloads)
+                        return vs->v[i];
+                if (!*vs->downloads)
+                        *vs->downloads = downloads(vs->v[VAR_XDG_CONFIG_HOME], vs->v[VAR_HOME]);
+                *oom = !*vs->downloads;
+                return *vs->downloads;
+        }
         return NULL;
 }
 
@@ -157,9 +171,12 @@ int vars_expand(const struct vars *vs, const char *profile_dir, const char *in, 
                                 return nook_errf(e, EINVAL, "unterminated ${ in '%s'", nook_val(in));
                         }
                         size_t n = (size_t)(end - (p + 2));
-                        const char *v = lookup(vs, profile_dir, p + 2, n);
+                        bool oom = false;
+                        const char *v = lookup(vs, profile_dir, p + 2, n, &oom);
                         if (!v) {
                                 buf_free(&b);
+                                if (oom)
+                                        return nook_errf(e, ENOMEM, "out of memory");
                                 if (n == 3 && strncmp(p + 2, "CWD", 3) == 0)
                                         return nook_errf(e, ENOENT, "${CWD} in '%s' is not set: the current directory is gone", nook_val(in));
                                 return unknown(p + 2, n, in, e);

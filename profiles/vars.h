@@ -10,11 +10,15 @@ enum {
 };
 
 struct vars {
-        char *v[VAR_COUNT];
+        char *v[VAR_COUNT];     /* v[VAR_DOWNLOADS] stays NULL: see *downloads */
+        /* ${DOWNLOADS}, read from user-dirs.dirs the first time a value
+           names it (most runs never do): a slot of its own, so that a
+           const struct vars can fill it */
+        char **downloads;
 };
 
 /* Reads the values from the host facts and the environment (XDG_* with
-   their XDG defaults, DOWNLOADS from user-dirs.dirs). */
+   their XDG defaults; DOWNLOADS from user-dirs.dirs when first used). */
 int vars_init(struct vars *vs, const struct host_facts *h, struct nook_err *e);
 void vars_free(struct vars *vs);
 

@@ -16,8 +16,10 @@
 #include "cred/caps.h"
 #include "cred/idmap.h"
 #include "sandbox/landlock.h"
+#include "sandbox/seccomp-cache.h"
 #include "lib/cleanup.h"
 #include "lib/fileutil.h"
+#include "lib/timing.h"
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -298,6 +300,7 @@ _Noreturn void exec_command(const struct exec_ctx *x)
                         _exit(125);
                 _exit(125);
         }
+        timing_mark(TIMING_EXEC);
         execvp(s->argv[0], s->argv);
         int err = errno;
         if (err == ENOENT && !strchr(s->argv[0], '/'))
@@ -324,7 +327,7 @@ static int build_filter(const struct nook_spec *s, bool notify, struct seccomp_p
                 .mdwe = s->mdwe,
                 .notify = notify,
         };
-        return seccomp_build(&o, out, e);
+        return seccomp_cache_build(&o, out, e);
 }
 
 int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e)

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "lib/cleanup.h"
+#include "lib/timing.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
@@ -52,8 +53,10 @@ int init_wait(pid_t command, bool own_session)
                         pid_t p = waitpid(-1, &st, WNOHANG);
                         if (p <= 0)
                                 break;
-                        if (p == command)
+                        if (p == command) {
+                                timing_mark(TIMING_CMD_EXIT);
                                 return init_exit_status(st);
+                        }
                 }
         }
 }

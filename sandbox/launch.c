@@ -14,6 +14,7 @@
 
 #include "cred/idmap.h"
 #include "lib/cleanup.h"
+#include "lib/timing.h"
 #include "sandbox/init.h"
 #include "sandbox/launch-helpers.h"
 #include "sandbox/pid1.h"
@@ -101,6 +102,7 @@ static int clone_error(int err, struct nook_err *e)
 static int clone_pid1(struct launch *l, struct nook_err *e)
 {
         fflush(NULL);
+        timing_mark(TIMING_CLONE);
         l->child = (pid_t)syscall(SYS_clone, clone_flags(l->c->spec) | SIGCHLD, NULL, NULL, NULL, NULL);
         if (l->child < 0)
                 return clone_error(errno, e);

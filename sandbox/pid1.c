@@ -11,6 +11,7 @@
 #include "cred/caps.h"
 #include "fs/mount.h"
 #include "lib/cleanup.h"
+#include "lib/timing.h"
 #include "netns/egress.h"
 #include "netns/loopback.h"
 #include "sandbox/exec.h"
@@ -69,6 +70,7 @@ static int setup_root(const struct launch_ctx *c, const struct pid1_link *link, 
         }
         if (rc == 0)
                 rc = mnt_pivot_into(r.new, e);
+        timing_mark(TIMING_PIVOT);
         return rc;
 }
 
@@ -185,7 +187,17 @@ static pid_t start_command(const struct launch_ctx *c, const struct pid1_args *a
 
         if (pipe2(execp, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot start the command: %m");
-        pid_t cmd = fork();
+        /* vfork: copying pid 1's page tables and the copy-on-write faults
+           after a fork cost more than the rest of the command's start (on
+           a VM, about 1 ms for nook's 2.5 MB). pid 1 waits until the exec,
+           as it would on the pipe anyway, and does nothing between the
+           fork and the exec but wait. The command's last steps change only
+           what is its own (creds, limits, seccomp, Landlock, fds: not
+           shared) and the environment, which pid 1 no longer reads. Not
+           when the command makes a user namespace of its own: unshare()
+           refuses a process that shares its memory. */
+        bool nest = launch_nests_userns(c->spec, c->host, c->map != NULL);
+        pid_t cmd = nest ? fork() : vfork();
         if (cmd < 0)
                 return nook_errf(e, errno, "cannot start the command: %m");
         if (cmd == 0)

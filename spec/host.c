@@ -95,11 +95,8 @@ int host_facts_read(struct host_facts *h, struct nook_err *e)
                                      : asprintf(&h->nook_config, "%s/.config/nook", h->home);
         if (n < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
-        /* bounded: it is only ever a few lines */
-        h->resolv_conf = read_small("/etc/resolv.conf");
         if (gethostname(h->hostname, sizeof(h->hostname) - 1) < 0)
                 memcpy(h->hostname, "localhost", sizeof("localhost"));
-        h->resolved_upstream = read_small("/run/systemd/resolve/resolv.conf");
         struct stat st;
         h->has_opt = stat("/opt", &st) == 0 && S_ISDIR(st.st_mode);
         for (size_t i = 0; i < ARRAY_SIZE(top_dirs); i++) {
@@ -108,6 +105,16 @@ int host_facts_read(struct host_facts *h, struct nook_err *e)
                 t->kind = node_kind(t->name, t->target, sizeof(t->target));
         }
         return 0;
+}
+
+void host_facts_read_dns(struct host_facts *h)
+{
+        if (h->dns_read)
+                return;
+        h->dns_read = true;
+        /* bounded: it is only ever a few lines */
+        h->resolv_conf = read_small("/etc/resolv.conf");
+        h->resolved_upstream = read_small("/run/systemd/resolve/resolv.conf");
 }
 
 void host_facts_free(struct host_facts *h)

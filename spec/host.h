@@ -23,6 +23,8 @@ struct host_facts {
         char *home;                     /* absolute, normalised */
         char *home_real;                /* the same without symlinks, or NULL */
         char *cwd;                      /* absolute, or NULL when unreachable */
+        /* read by host_facts_read_dns(), only for a sandbox that shows them */
+        bool dns_read;
         char *resolv_conf;              /* the host's /etc/resolv.conf, for images */
         char *resolved_upstream;        /* systemd-resolved's upstream servers, or NULL */
         char hostname[65];
@@ -36,4 +38,9 @@ struct host_facts {
 };
 
 int host_facts_read(struct host_facts *h, struct nook_err *e);
+/* Reads resolv_conf and resolved_upstream, once: what an image sandbox
+   or one with a network of its own (slirp, pasta) shows as its
+   /etc/resolv.conf. A host sandbox otherwise sees the host's /etc and
+   needs neither. */
+void host_facts_read_dns(struct host_facts *h);
 void host_facts_free(struct host_facts *h);

@@ -224,8 +224,14 @@ static int write_state(const char *dir, json_t *o)
         /* the user's alone, as the directory: the command line may hold
            what only they should read */
         unlinkat(dfd, "state.tmp", 0);
+        /* one write: json_dumpfd writes each token with a write(2) of its
+           own, some 240 of them, on every start */
+        _cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);
+        if (!text)
+                return -1;
+        size_t len = strlen(text);
         int fd = openat(dfd, "state.tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        int r = fd < 0 ? -1 : json_dumpfd(o, fd, JSON_COMPACT);
+        int r = fd < 0 || write(fd, text, len) != (ssize_t)len ? -1 : 0;
         if (fd >= 0 && close(fd) < 0)
                 r = -1;
         if (r < 0 || renameat(dfd, "state.tmp", dfd, "state") < 0) {

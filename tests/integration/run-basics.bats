@@ -75,6 +75,25 @@ load helpers
         [[ "$stderr" == *"/usr"* ]] || { show_run; fail "expected the /usr step on stderr"; }
 }
 
+@test "NOOK_TIMINGS=1 prints one line of every start-up phase on stderr, the command's status kept" {
+        NOOK_TIMINGS=1 run --separate-stderr nook run -- sh -c 'exit 3'
+        assert_status 3
+        [ -z "$output" ] || { show_run; fail "expected nothing on stdout"; }
+        local phase
+        for phase in pre-main prepare filter exec-clone clone-pivot pivot-exec command teardown; do
+                [[ "$stderr" =~ " $phase="[0-9]+\.[0-9]{3}( |$) ]] || { show_run; fail "no $phase= in the timings"; }
+        done
+        [ "$(grep -c 'timings' <<<"$stderr")" -eq 1 ] || { show_run; fail "expected one line of timings"; }
+}
+
+@test "NOOK_TIMINGS=/path appends the line to that file, nothing on stderr" {
+        NOOK_TIMINGS="$TMP/t" run --separate-stderr nook run -- true
+        assert_status 0
+        [ -z "$stderr" ] || { show_run; fail "expected nothing on stderr"; }
+        NOOK_TIMINGS="$TMP/t" nook run -- true
+        [ "$(grep -c '^nook: timings (ms): pre-main=.* teardown=' "$TMP/t")" -eq 2 ] || { cat "$TMP/t"; fail "expected two lines"; }
+}
+
 @test "--verbose is -v" {
         run --separate-stderr nook run --verbose -- true
         assert_status 0

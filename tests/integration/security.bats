@@ -244,3 +244,90 @@ denied() {
         run --separate-stderr inbox -- sh -c '"$1" syscall add_key' sh "$PROBE"
         assert_answer EPERM
 }
+
+# ---- the cache of compiled filters ($XDG_CACHE_HOME/nook) -----------------------------
+
+# The one cache file nook wrote for the default filter.
+cache_file() {
+        local f=("$XDG_CACHE_HOME"/nook/seccomp-*.bpf)
+        [ "${#f[@]}" -eq 1 ] && [ -f "${f[0]}" ] || fail "expected one cache file, got: ${f[*]}"
+        printf '%s\n' "${f[0]}"
+}
+
+# forge FILE: rewrites FILE as a well-formed cache file (its own key, a
+# right checksum) whose program allows every call: what a hostile writer
+# would plant. Layout: sandbox/seccomp-cache.c's struct cache_head.
+forge() {
+        python3 - "$1" <<'PY'
+import struct, sys
+p = sys.argv[1]
+d = open(p, "rb").read()
+klen = struct.unpack_from("<I", d, 8)[0]
+key = d[24:24 + klen]
+prog = struct.pack("<HBBI", 0x06, 0, 0, 0x7fff0000)      # ret SECCOMP_RET_ALLOW
+h = 0xcbf29ce484222325
+for c in key + prog:
+        h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+open(p, "wb").write(d[:8] + struct.pack("<IIQ", klen, 1, h) + key + prog)
+PY
+}
+
+cache_setup() {
+        command -v python3 >/dev/null || skip "host: python3 is needed to forge a cache file"
+        export XDG_CACHE_HOME="$TMP/cache"
+        ask -- syscall personality 0x0040000
+        assert_answer EPERM
+        CACHE=$(cache_file)
+        [ "$(stat -c %a "$CACHE")" = 600 ] || fail "the cache file is not 0600"
+        [ "$(stat -c %a "$XDG_CACHE_HOME/nook")" = 700 ] || fail "the cache directory is not 0700"
+}
+
+@test "a cache file changed after it was written does not weaken the filter, and is rewritten" {
+        cache_setup
+        cp "$CACHE" "$TMP/good"
+        # the program's first instruction made "ret ALLOW" (an allow-all
+        # filter of the same length), the checksum left alone
+        python3 - "$CACHE" <<'PY'
+import struct, sys
+p = sys.argv[1]
+d = bytearray(open(p, "rb").read())
+at = 24 + struct.unpack_from("<I", d, 8)[0]
+d[at:at + 8] = struct.pack("<HBBI", 0x06, 0, 0, 0x7fff0000)
+open(p, "wb").write(d)
+PY
+        ! cmp -s "$CACHE" "$TMP/good" || fail "the cache file was not changed"
+        ask -- syscall personality 0x0040000
+        assert_answer EPERM
+        cmp -s "$CACHE" "$TMP/good" || fail "the damaged cache file was not rewritten"
+}
+
+@test "a forged cache file is not used from a directory others may write, nor when group-writable" {
+        cache_setup
+        forge "$CACHE"
+        chmod 0620 "$CACHE"
+        ask -- syscall personality 0x0040000
+        assert_answer EPERM
+        forge "$CACHE"
+        chmod 0600 "$CACHE"
+        chmod 0777 "$XDG_CACHE_HOME/nook"
+        cp "$CACHE" "$TMP/forged"
+        ask -- syscall personality 0x0040000
+        assert_answer EPERM
+        cmp -s "$CACHE" "$TMP/forged" || fail "nook wrote into a cache directory others may write"
+        ask -- syscall add_key
+        assert_answer EPERM
+        # control: the same file, in a directory only the user may write, is
+        # the user's own filter and is loaded (so the forgery above was a real one)
+        chmod 0700 "$XDG_CACHE_HOME/nook"
+        ask -- syscall personality 0x0040000
+        assert_answer ok
+}
+
+@test "a sandbox cannot write nook's cache directory, even under a bind of it" {
+        export XDG_CACHE_HOME="$TMP/cache"
+        mkdir "$XDG_CACHE_HOME"         # nook/ not yet: no sandbox makes it first
+        ask --bind "$XDG_CACHE_HOME" -- write "$XDG_CACHE_HOME/other"
+        assert_answer ok
+        ask --bind "$XDG_CACHE_HOME" -- write "$XDG_CACHE_HOME/nook/seccomp-0000000000000000.bpf"
+        assert_answer EROFS
+}
