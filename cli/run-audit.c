@@ -68,6 +68,16 @@ static bool audit_net(FILE *f, const struct obs_net *n, const struct nook_spec *
         return true;
 }
 
+/* A call the filter refused whole: SyscallAllow= lifts it (the default
+   list refuses what it refuses for a reason: nook.profile(5)). */
+static void audit_call(FILE *f, const struct obs_refused *c)
+{
+        fprintf(f, "  %s(): a system call the filter refuses, failed with %s (%lu time%s, first by ", c->name,
+                strerrorname_np(c->err) ? strerrorname_np(c->err) : "an error", c->count, c->count == 1 ? "" : "s");
+        learn_put_text(f, c->prog);
+        fprintf(f, ")\n    [Security] SyscallAllow=%s\n", c->name);
+}
+
 void run_audit_write(FILE *f, const struct observed *o, const struct nook_spec *s, const char *home)
 {
         size_t n = 0;
@@ -78,6 +88,8 @@ void run_audit_write(FILE *f, const struct observed *o, const struct nook_spec *
                 audit_path(f, &o->paths[i], home);
         for (size_t i = 0; i < o->n_nets; i++)
                 n += audit_net(f, &o->nets[i], s);
+        for (size_t i = 0; i < o->n_refused; i++, n++)
+                audit_call(f, &o->refused[i]);
         if (n == 0)
                 fputs("  nothing\n", f);
         fflush(f);

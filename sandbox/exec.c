@@ -312,12 +312,11 @@ _Noreturn void exec_command(const struct exec_ctx *x)
         _exit(err == ENOENT ? 127 : 126);
 }
 
-static int build_filter(const struct nook_spec *s, bool notify, struct seccomp_prog *out, struct nook_err *e)
+/* The filter's options for s: one place, so that the filter and the
+   audit's list of refusals are made from the same. */
+static struct seccomp_opts filter_opts(const struct nook_spec *s, bool notify, bool audit)
 {
-        *out = (struct seccomp_prog){ NULL, 0 };
-        if (s->seccomp != SPEC_SECCOMP_DEFAULT)
-                return 0;
-        struct seccomp_opts o = {
+        return (struct seccomp_opts){
                 .deny = (const char *const *)s->syscall_deny,
                 .allow = (const char *const *)s->syscall_allow,
                 .tcp_only = landlock_net_applies(s),
@@ -326,16 +325,34 @@ static int build_filter(const struct nook_spec *s, bool notify, struct seccomp_p
                 .families = s->socket_families,
                 .mdwe = s->mdwe,
                 .notify = notify,
+                .audit_denies = audit,
         };
+}
+
+static int build_filter(const struct nook_spec *s, bool notify, bool audit, struct seccomp_prog *out,
+                        struct nook_err *e)
+{
+        *out = (struct seccomp_prog){ NULL, 0 };
+        if (s->seccomp != SPEC_SECCOMP_DEFAULT)
+                return 0;
+        struct seccomp_opts o = filter_opts(s, notify, audit);
         return seccomp_cache_build(&o, out, e);
 }
 
 int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e)
 {
-        return build_filter(s, false, out, e);
+        return build_filter(s, false, false, out, e);
 }
 
-int exec_build_observed_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e)
+int exec_build_observed_filter(const struct nook_spec *s, bool audit, struct seccomp_prog *out, struct nook_err *e)
 {
-        return build_filter(s, true, out, e);
+        return build_filter(s, true, audit, out, e);
+}
+
+int exec_audited_refusals(const struct nook_spec *s, struct seccomp_refusal **out, size_t *n, struct nook_err *e)
+{
+        struct seccomp_opts o = filter_opts(s, true, true);
+        int r = seccomp_audited_refusals(&o, out, n);
+
+        return r < 0 ? nook_errf(e, -r, "cannot list the calls the filter refuses: %m") : 0;
 }

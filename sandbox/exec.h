@@ -37,8 +37,13 @@ struct exec_ctx {
 int exec_build_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e);
 
 /* exec_build_filter() with nook learn's notify rules added (the same
-   denies, so nothing is refused less). */
-int exec_build_observed_filter(const struct nook_spec *s, struct seccomp_prog *out, struct nook_err *e);
+   denies, so nothing is refused less). audit (nook run --audit): the
+   calls refused whole go to the supervisor too, which refuses them. */
+int exec_build_observed_filter(const struct nook_spec *s, bool audit, struct seccomp_prog *out, struct nook_err *e);
+
+/* The calls that filter with audit sends to the supervisor to refuse, and
+   with what errno: the observer's list (malloc'd *out of *n). */
+int exec_audited_refusals(const struct nook_spec *s, struct seccomp_refusal **out, size_t *n, struct nook_err *e);
 
 /* Never returns: execs the command, or prints why not and exits 125 (nook's
    own failure), 126 (found but not runnable) or 127 (not found). */

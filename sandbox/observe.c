@@ -47,6 +47,8 @@ struct observer {
         struct comm_entry comms[COMM_CACHE];
         unsigned next_comm;
         bool audit;
+        struct seccomp_refusal *refusals;       /* nook run --audit: what to refuse */
+        size_t n_refusals;
         int sock;               /* where the listener comes from */
         int stop[2];            /* nook's main thread -> the observer: end */
         struct observed seen;
@@ -144,6 +146,7 @@ void observed_free(struct observed *o)
         free(o->paths);
         free(o->slots);
         free(o->nets);
+        free(o->refused);
         memset(o, 0, sizeof(*o));
 }
 
@@ -507,13 +510,60 @@ static void observe_one(struct observer *ob, int listener, const struct seccomp_
                 record_net(o, family, addr, port, prog);
 }
 
-static void answer(int listener, struct seccomp_notif_resp *resp, uint64_t id)
+/* err 0: the call goes on; else it fails with err, never run. */
+static void answer(int listener, struct seccomp_notif_resp *resp, uint64_t id, int err)
 {
         memset(resp, 0, sizeof(*resp));
         resp->id = id;
-        resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        if (err)
+                resp->error = -err;
+        else
+                resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
         /* ENOENT: the caller died meanwhile; nothing to answer */
         (void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
+static const struct seccomp_refusal *refusal_find(const struct observer *ob, long nr)
+{
+        for (size_t i = 0; i < ob->n_refusals; i++)
+                if (ob->refusals[i].nr == nr)
+                        return &ob->refusals[i];
+        return NULL;
+}
+
+static void record_refused(struct observer *ob, const struct seccomp_refusal *rf, pid_t pid)
+{
+        struct observed *o = &ob->seen;
+
+        for (size_t i = 0; i < o->n_refused; i++)
+                if (strcmp(o->refused[i].name, rf->name) == 0) {
+                        o->refused[i].count++;
+                        return;
+                }
+        struct obs_refused *l = reallocarray(o->refused, o->n_refused + 1, sizeof(*l));
+        if (!l)
+                return;
+        o->refused = l;
+        struct obs_refused *n = &l[o->n_refused++];
+        *n = (struct obs_refused){ .err = rf->err, .count = 1 };
+        snprintf(n->name, sizeof(n->name), "%s", rf->name);
+        snprintf(n->prog, sizeof(n->prog), "%s", comm_of(ob, pid));
+}
+
+/* A refused call is noted and refused; an observed one noted and let go
+   on; anything else (no rule of nook's sends it) refused: fail closed. */
+static int handle(struct observer *ob, int listener, const struct seccomp_notif *req)
+{
+        const struct seccomp_refusal *rf = refusal_find(ob, req->data.nr);
+
+        if (rf) {
+                record_refused(ob, rf, (pid_t)req->pid);
+                return rf->err;
+        }
+        if (!call_find(req->data.nr))
+                return ENOSYS;
+        observe_one(ob, listener, req);
+        return 0;
 }
 
 /* Until nook says stop, or no process uses the filter any more. */
@@ -545,8 +595,7 @@ static void serve(struct observer *ob, int listener)
                 memset(req, 0, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
                 if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
                         continue;       /* ENOENT: the caller was killed meanwhile */
-                observe_one(ob, listener, req);
-                answer(listener, resp, req->id);
+                answer(listener, resp, req->id, handle(ob, listener, req));
                 ob->seen.notifications++;
         }
 }
@@ -567,15 +616,22 @@ static void *observer_main(void *arg)
         return NULL;
 }
 
-int observe_start(int sock, bool audit, struct observer **out, struct nook_err *e)
+int observe_start(int sock, bool audit, struct seccomp_refusal *refusals, size_t n_refusals, struct observer **out,
+                  struct nook_err *e)
 {
         _cleanup_free_ struct observer *ob = calloc(1, sizeof(*ob));
         sigset_t all, old;
 
-        if (!ob)
+        if (!ob) {
+                free(refusals);
                 return nook_errf(e, ENOMEM, "out of memory");
-        if (pipe2(ob->stop, O_CLOEXEC) < 0)
+        }
+        ob->refusals = refusals;
+        ob->n_refusals = n_refusals;
+        if (pipe2(ob->stop, O_CLOEXEC) < 0) {
+                free(refusals);
                 return nook_errf(e, errno, "cannot create a pipe: %m");
+        }
         ob->sock = sock;
         ob->audit = audit;
         sigfillset(&all);
@@ -585,6 +641,7 @@ int observe_start(int sock, bool audit, struct observer **out, struct nook_err *
         if (r != 0) {
                 close(ob->stop[0]);
                 close(ob->stop[1]);
+                free(refusals);
                 return nook_errf(e, r, "cannot start the observer thread: %m");
         }
         *out = steal_ptr(&ob);
@@ -600,5 +657,6 @@ void observe_finish(struct observer *ob, struct observed *out)
         close(ob->stop[1]);
         close(ob->sock);
         *out = ob->seen;
+        free(ob->refusals);
         free(ob);
 }

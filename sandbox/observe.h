@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "lib/err.h"
+#include "sandbox/seccomp.h"
 
 /* What a path was used for; a path seen several times has the union. */
 enum {
@@ -39,6 +40,14 @@ struct obs_net {
         char prog[16];
 };
 
+/* nook run --audit: a call the filter refuses whole, as it was tried. */
+struct obs_refused {
+        char name[32];
+        int err;                /* what the caller got */
+        unsigned long count;
+        char prog[16];
+};
+
 struct observed {
         struct obs_path *paths;
         size_t n_paths, cap_paths;
@@ -46,6 +55,8 @@ struct observed {
         size_t n_slots;
         struct obs_net *nets;
         size_t n_nets;
+        struct obs_refused *refused;
+        size_t n_refused;
         unsigned long notifications;    /* answered */
         unsigned long stale;            /* dropped: the caller was gone before its
                                            arguments were read back */
@@ -61,8 +72,13 @@ struct observer;
    audit: record a path only when the sandbox, asked through the caller's
    /proc/PID/root before the call goes on, does not show what the host has
    (OBS_ABSENT) or holds it read-only where a change was asked (OBS_ROFS);
-   for a name to be made, its directory. Destinations are all recorded. */
-int observe_start(int sock, bool audit, struct observer **out, struct nook_err *e);
+   for a name to be made, its directory. Destinations are all recorded.
+   refusals (taken, freed with the observer): the calls the filter sends
+   to be refused (exec_audited_refusals()); each is noted and refused with
+   its errno. A notification of a call neither observed nor listed there is
+   refused too (ENOSYS): only the observed calls ever continue. */
+int observe_start(int sock, bool audit, struct seccomp_refusal *refusals, size_t n_refusals, struct observer **out,
+                  struct nook_err *e);
 
 /* After the sandbox ended: stops the thread and moves what it saw to out
    (an empty result when the listener never came: the command did not

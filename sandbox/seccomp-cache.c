@@ -68,14 +68,16 @@ static int key_ident(struct buf *b)
 }
 
 /* Every field of struct seccomp_opts changes the program: one added
-   there and not here would let two filters share a file. */
+   there and not here would let two filters share a file. The size check
+   catches most additions (a bool may fit in padding: seccomp.h says so). */
 _Static_assert(sizeof(struct seccomp_opts) == 2 * sizeof(void *) + 8 + sizeof(uint64_t) + 8,
                "struct seccomp_opts changed: put the new field in key_rules(), then fix this size");
 
 static int key_rules(struct buf *b, const struct seccomp_opts *o)
 {
-        int r = buf_appendf(b, "tcp_only %d fake_ids %d families %d %llx mdwe %d notify %d\n", o->tcp_only,
-                            o->fake_ids, o->families_set, (unsigned long long)o->families, o->mdwe, o->notify);
+        int r = buf_appendf(b, "tcp_only %d fake_ids %d families %d %llx mdwe %d notify %d audit %d\n",
+                            o->tcp_only, o->fake_ids, o->families_set, (unsigned long long)o->families, o->mdwe,
+                            o->notify, o->audit_denies);
 
         if (r == 0)
                 r = add_names(b, "deny", o->deny);

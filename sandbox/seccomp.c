@@ -205,8 +205,32 @@ static int deny_socket_kinds(scmp_filter_ctx ctx, int nr)
         return r;
 }
 
-static int add_entry(scmp_filter_ctx ctx, const struct deny_entry *d, struct nook_err *e)
+/* What adding a rule needs besides the entry. */
+struct rule_ctx {
+        scmp_filter_ctx ctx;
+        const struct seccomp_opts *o;
+        struct nook_err *e;
+};
+
+/* nook run --audit: an entry refused whole goes to the supervisor, which
+   refuses it with the entry's errno once noted; not one refused with
+   ENOSYS (clone3), which programs take for an older kernel and work
+   around on every thread they start. */
+static bool auditable(const struct deny_entry *d)
 {
+        return d->how == DENY_ALWAYS && d->err != ENOSYS;
+}
+
+static bool audited(const struct seccomp_opts *o, const struct deny_entry *d)
+{
+        return o->audit_denies && auditable(d);
+}
+
+static int add_entry(const struct deny_entry *d, void *arg)
+{
+        const struct rule_ctx *rc = arg;
+        scmp_filter_ctx ctx = rc->ctx;
+        struct nook_err *e = rc->e;
         int nr = seccomp_syscall_resolve_name(d->name);
         int r;
 
@@ -226,7 +250,7 @@ static int add_entry(scmp_filter_ctx ctx, const struct deny_entry *d, struct noo
                 r = deny_personality(ctx, nr, d->err);
                 break;
         default:
-                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(d->err), nr, 0);
+                r = seccomp_rule_add(ctx, audited(rc->o, d) ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(d->err), nr, 0);
                 break;
         }
         /* -EDOM: libseccomp knows the call but cannot filter it here. */
@@ -261,11 +285,12 @@ static int check_names(const char *const *list, const char *what, struct nook_er
         return 0;
 }
 
-static int add_defaults(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
+/* The table's entries and SyscallDeny='s, as opts changes them: f(d, arg)
+   for each rule the filter gets, in order. */
+static int each_deny(const struct seccomp_opts *o, int (*f)(const struct deny_entry *d, void *arg), void *arg)
 {
         for (size_t i = 0; i < ARRAY_SIZE(deny_table); i++) {
                 const struct deny_entry *d = &deny_table[i];
-                int r;
 
                 /* io_uring makes sockets no filter sees (IORING_OP_SOCKET) */
                 if (in_list(o->allow, d->name) && !(o->tcp_only && strncmp(d->name, "io_uring_", 9) == 0))
@@ -274,28 +299,58 @@ static int add_defaults(scmp_filter_ctx ctx, const struct seccomp_opts *o, struc
                    libseccomp would otherwise mix both rules. */
                 if (d->how != DENY_ALWAYS && in_list(o->deny, d->name))
                         continue;
-                r = add_entry(ctx, d, e);
+                int r = f(d, arg);
+                if (r < 0)
+                        return r;
+        }
+        for (const char *const *n = o->deny; n && *n; n++) {
+                const struct deny_entry *d = table_find(*n);
+                struct deny_entry extra = { *n, EPERM, DENY_ALWAYS };
+
+                /* Already refused outright by the table: keep its errno, as
+                   clone3 must stay ENOSYS for glibc to fall back to clone. */
+                if (d && d->how == DENY_ALWAYS && !in_list(o->allow, *n))
+                        continue;
+                int r = f(&extra, arg);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int add_extra_denies(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
-{
-        for (const char *const *n = o->deny; n && *n; n++) {
-                const struct deny_entry *d = table_find(*n);
-                struct deny_entry extra = { *n, EPERM, DENY_ALWAYS };
-                int r;
+struct refusals {
+        struct seccomp_refusal *list;
+        size_t n;
+};
 
-                /* Already refused outright by the table: keep its errno, as
-                   clone3 must stay ENOSYS for glibc to fall back to clone. */
-                if (d && d->how == DENY_ALWAYS && !in_list(o->allow, *n))
-                        continue;
-                r = add_entry(ctx, &extra, e);
-                if (r < 0)
-                        return r;
+static int add_refusal(const struct deny_entry *d, void *arg)
+{
+        struct refusals *rf = arg;
+        int nr = seccomp_syscall_resolve_name(d->name);
+
+        if (nr < 0 || !auditable(d))
+                return 0;
+        struct seccomp_refusal *l = reallocarray(rf->list, rf->n + 1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        rf->list = l;
+        l[rf->n] = (struct seccomp_refusal){ .nr = nr, .err = d->err };
+        snprintf(l[rf->n].name, sizeof(l[rf->n].name), "%s", d->name);
+        rf->n++;
+        return 0;
+}
+
+int seccomp_audited_refusals(const struct seccomp_opts *o, struct seccomp_refusal **out, size_t *n)
+{
+        struct refusals rf = { NULL, 0 };
+        int r = each_deny(o, add_refusal, &rf);
+
+        if (r < 0) {
+                free(rf.list);
+                return r;
         }
+        *out = rf.list;
+        *n = rf.n;
         return 0;
 }
 
@@ -311,7 +366,9 @@ static int add_socket_rules(scmp_filter_ctx ctx, const struct seccomp_opts *o, s
         /* socketcall (32-bit ABIs) hides its arguments in memory; libc
            uses socket() where the kernel has it */
         struct deny_entry sc = { "socketcall", EACCES, DENY_ALWAYS };
-        return in_list(o->deny, "socketcall") ? 0 : add_entry(ctx, &sc, e);
+        /* never audited: seccomp_audited_refusals() does not list it */
+        struct rule_ctx rc = { ctx, &(const struct seccomp_opts){ 0 }, e };
+        return in_list(o->deny, "socketcall") ? 0 : add_entry(&sc, &rc);
 }
 
 /* SocketFamilies=: one rule a family not allowed (AF_UNSPEC up to
@@ -495,10 +552,8 @@ int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, str
         if (r < 0)
                 return nook_errf(e, -r, "cannot clear the seccomp no_new_privs attribute: %m");
 
-        r = add_defaults(ctx, o, e);
-        if (r < 0)
-                return r;
-        r = add_extra_denies(ctx, o, e);
+        struct rule_ctx rc = { ctx, o, e };
+        r = each_deny(o, add_entry, &rc);
         if (r < 0)
                 return r;
         if (o->tcp_only) {

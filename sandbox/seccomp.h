@@ -23,6 +23,7 @@ struct seccomp_prog {
    also in `allow`. A name libseccomp does not know is an error (a typo must
    not weaken or silently skip a rule); a name it knows that does not exist
    on this architecture is skipped. */
+/* Every field is part of the cache key: seccomp-cache.c key_rules(). */
 struct seccomp_opts {
         const char *const *deny;
         const char *const *allow;
@@ -51,7 +52,24 @@ struct seccomp_opts {
            to the same filter, after every deny rule, so that nothing is
            refused less; a call the deny rules already name is left to them. */
         bool notify;
+        /* nook run --audit, with notify: each call refused whole (the
+           default list's and SyscallDeny='s, but those refused with ENOSYS)
+           goes to the supervisor instead, which refuses it with the same
+           errno (seccomp_audited_refusals()) once noted. A supervisor gone,
+           the kernel refuses it (ENOSYS): nothing is let through. */
+        bool audit_denies;
 };
+
+/* A call audit_denies sends to the supervisor, and the errno to refuse it with. */
+struct seccomp_refusal {
+        int nr;
+        int err;
+        char name[32];
+};
+
+/* The calls audit_denies sends to the supervisor under o (as if
+   audit_denies were set), into a malloc'd *out of *n. -ENOMEM. */
+int seccomp_audited_refusals(const struct seccomp_opts *o, struct seccomp_refusal **out, size_t *n);
 
 /* The calls nook learn observes (NULL-terminated names). */
 extern const char *const seccomp_observed_calls[];

@@ -55,6 +55,23 @@ audit() { run --separate-stderr "$NOOK" run --audit "$@"; }
         [ "$status" -ne 0 ] || fail "the default filter's refusal was lifted"
 }
 
+@test "--audit names a system call the filter refused, with SyscallAllow=, and the call still fails" {
+        audit -- sh -c 'unshare -r true; echo "unshare: $?"'
+        assert_status 0
+        [[ "$output" == *"unshare: 1"* ]] || { show_run >&2; fail "unshare ran under --audit"; }
+        [[ "$stderr" == *"  unshare(): a system call the filter refuses, failed with EPERM (1 time, first by unshare)"$'\n'"    [Security] SyscallAllow=unshare"* ]] ||
+                { show_run >&2; fail "the refused call is not named"; }
+}
+
+@test "--audit: a SyscallDeny= of a call nook observes stays refused, and is named; clone3 (ENOSYS, worked around) is not" {
+        audit --syscall-deny mkdir --syscall-deny mkdirat -- sh -c 'mkdir /tmp/made; test -d /tmp/made && echo made; python3 -c "import threading; t = threading.Thread(target=print); t.start(); t.join()"'
+        assert_status 0
+        [[ "$output" != *made* ]] || { show_run >&2; fail "mkdir went on under --audit"; }
+        [[ "$stderr" == *"  mkdir"*"(): a system call the filter refuses, failed with EPERM (1 time, first by mkdir)"* ]] ||
+                { show_run >&2; fail "the denied mkdir is not named"; }
+        [[ "$stderr" != *clone3* ]] || { show_run >&2; fail "clone3 reported"; }
+}
+
 @test "--audit names a device the sandbox does not have as Device=" {
         [ -c /dev/tty0 ] || [ -c /dev/loop-control ] || skip "host: no device to try"
         local dev=/dev/loop-control

@@ -326,6 +326,40 @@ static void test_extra_deny_refuses_a_call_with_eperm(void **state)
         assert_int_equal(verdict_of(&p, "getpid"), ALLOW);
 }
 
+/* nook run --audit: what is refused whole goes to the supervisor, which
+   is told the same errno; nothing else changes. */
+static void test_audit_sends_what_is_refused_whole_to_the_supervisor_with_its_errno(void **state)
+{
+        static const char *const deny[] = { "ptrace", "mkdirat", NULL };
+        static const char *const allow[] = { "keyctl", NULL };
+        const struct seccomp_opts o = { .deny = deny, .allow = allow, .notify = true, .audit_denies = true };
+        _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
+        _cleanup_free_ struct seccomp_refusal *list = NULL;
+        struct nook_err e = { 0 };
+        size_t n = 0;
+        bool unshare = false, ptrace = false, mkdirat = false;
+
+        (void)state;
+        assert_int_equal(seccomp_build(&o, &p, &e), 0);
+        assert_int_equal(seccomp_audited_refusals(&o, &list, &n), 0);
+        for (size_t i = 0; i < n; i++) {
+                assert_int_equal(verdict_of(&p, list[i].name), SECCOMP_RET_USER_NOTIF);
+                assert_int_equal(list[i].nr, seccomp_syscall_resolve_name(list[i].name));
+                assert_string_not_equal(list[i].name, "clone3");
+                assert_string_not_equal(list[i].name, "keyctl");
+                unshare |= strcmp(list[i].name, "unshare") == 0 && list[i].err == EPERM;
+                ptrace |= strcmp(list[i].name, "ptrace") == 0 && list[i].err == EPERM;
+                mkdirat |= strcmp(list[i].name, "mkdirat") == 0 && list[i].err == EPERM;
+        }
+        assert_true(unshare && ptrace && mkdirat);
+        /* ENOSYS stays the kernel's; what the arguments decide too */
+        assert_int_equal(verdict_of(&p, "clone3"), DENY(ENOSYS));
+        assert_int_equal(verdict_in(&p, seccomp_arch_native(), SYS_clone, CLONE_NEWUSER, 0), DENY(EPERM));
+        assert_int_equal(verdict_of(&p, "keyctl"), ALLOW);
+        assert_int_equal(verdict_of(&p, "getpid"), ALLOW);
+        assert_int_equal(verdict_of(&p, "openat"), SECCOMP_RET_USER_NOTIF);
+}
+
 static void test_allow_lifts_a_default_deny(void **state)
 {
         static const char *const allow[] = { "io_uring_setup", "personality", NULL };
@@ -981,6 +1015,7 @@ int main(void)
 #endif
                 cmocka_unit_test(test_extra_deny_refuses_a_call_with_eperm),
                 cmocka_unit_test(test_allow_lifts_a_default_deny),
+                cmocka_unit_test(test_audit_sends_what_is_refused_whole_to_the_supervisor_with_its_errno),
                 cmocka_unit_test(test_extra_deny_of_a_checked_call_refuses_every_call),
                 cmocka_unit_test(test_extra_deny_of_clone3_keeps_enosys),
                 cmocka_unit_test(test_the_default_filter_allows_every_socket),
