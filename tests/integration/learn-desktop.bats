@@ -73,12 +73,17 @@ learn_asks() {
         bg_rec dbus-daemon --session --address="$DBUS_SESSION_BUS_ADDRESS" --nofork --nopidfile
         wait_until 50 test -S "$XDG_RUNTIME_DIR/bus" || fail "dbus-daemon did not start"
         bg_rec dbus-test-tool echo --name=org.example.Echo
+        bg_rec dbus-test-tool echo --name=org.example.Unused
         wait_until 50 dbus-send --session --print-reply --dest=org.example.Echo / org.example.Ping >/dev/null 2>&1 ||
                 fail "the echo service did not start"
-        # learning: the proxy hides a name no Talk= gives, so the call fails; the name is learnt all the same
+        wait_until 50 dbus-send --session --print-reply --dest=org.example.Unused / org.example.Ping >/dev/null 2>&1 ||
+                fail "the second echo service did not start"
+        # learning lets the command work: the names on the bus are reachable, and only those called are learnt
         learn --dbus filtered -- dbus-send --session --print-reply --dest=org.example.Echo / org.example.Ping
+        assert_status 0
         grep -qx 'DBus=filtered' "$F" || { cat "$F" >&2; fail "no DBus=filtered"; }
         grep -qx 'Talk=org.example.Echo' "$F"
+        ! grep -q 'Talk=org.example.Unused' "$F" || fail "a name on the bus but never called was learnt"
         ! grep -q '^Talk=org.freedesktop.DBus$' "$F" || fail "the bus itself is a Talk="
         [ -z "$(ls "$XDG_RUNTIME_DIR" | grep nook-learn-dbus)" ] || fail "the proxy's log was left behind"
         under dbus-send --session --print-reply --dest=org.example.Echo / org.example.Ping
