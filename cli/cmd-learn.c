@@ -26,6 +26,7 @@
 #include "lib/cleanup.h"
 #include "lib/fileutil.h"
 #include "lib/strutil.h"
+#include "profiles/vars.h"
 #include "sandbox/exec.h"
 #include "sandbox/observe.h"
 
@@ -186,7 +187,39 @@ static int update_profile(const char *path, const struct observed *o, const stru
         int r = learn_profile_write(f, o, lf, e);
         if (fclose(f) != 0 && r == 0)
                 r = nook_errf(e, ENOMEM, "out of memory");
-        return r < 0 ? r : learn_update(path, text, lf->argv, e);
+        return r < 0 ? r : learn_update(path, text, lf->argv, lf, e);
+}
+
+/* The profile variables a learnt home path is written under, where they
+   name a directory below the home (XDG_CONFIG_HOME set outside it is no
+   home path). Nothing, quietly, when they cannot be read. */
+static void learn_vars(struct learn_facts *lf, const struct host_facts *host)
+{
+        static const char *const names[LEARN_VARS] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+                                                       "DOWNLOADS" };
+        struct nook_err ignored = { 0 };
+        struct vars vs;
+
+        if (vars_init(&vs, host, &ignored) < 0)
+                return;
+        for (size_t i = 0; i < LEARN_VARS; i++) {
+                _cleanup_free_ char *ref = str_dupf("${%s}", names[i]);
+                char *path = NULL;
+                if (!ref || vars_expand(&vs, NULL, ref, &path, &ignored) < 0)
+                        continue;
+                if (path[0] == '/' && path_is_below(path, lf->home) && strcmp(path, lf->home) != 0)
+                        lf->vars[lf->n_vars++] = (struct learn_var){ names[i], path };
+                else
+                        free(path);
+        }
+        vars_free(&vs);
+}
+
+static void learn_vars_free(struct learn_facts *lf)
+{
+        for (size_t i = 0; i < lf->n_vars; i++)
+                free(lf->vars[i].path);
+        lf->n_vars = 0;
 }
 
 /* What the run used: the report on stdout, the profile to out. */
@@ -203,7 +236,9 @@ static int learn_results(const struct learn_args *a, const struct run_setup *rs,
                 r = learn_report_write(stdout, seen, a->command, e);
         if (r < 0 || a->no_profile)
                 return r;
+        learn_vars(&lf, &rs->host);
         r = a->update ? update_profile(out, seen, &lf, e) : write_profile(out, a->force, seen, &lf, e);
+        learn_vars_free(&lf);
         if (a->update)
                 return r;
         if (r == 0)

@@ -205,9 +205,42 @@ static void say_link(FILE *f, const char *path)
         fputs(")\n", f);
 }
 
-static void write_binds(FILE *f, const struct targets *ts, const char *home)
+bool learn_home_value(const struct learn_facts *lf, const char *path, char *buf, size_t size)
 {
-        size_t hl = strlen(home);
+        const char *name = "HOME", *under = lf->home;
+
+        for (size_t i = 0; i < lf->n_vars; i++)
+                if (path_is_below(path, lf->vars[i].path) && strlen(lf->vars[i].path) > strlen(under)) {
+                        name = lf->vars[i].name;
+                        under = lf->vars[i].path;
+                }
+        int n = snprintf(buf, size, "${%s}%s", name, path + strlen(under));
+        return n >= 0 && (size_t)n < size;
+}
+
+bool learn_value_path(const struct learn_facts *lf, const char *value, char *buf, size_t size)
+{
+        const char *name = "HOME", *path = lf->home;
+
+        for (size_t i = 0; i <= lf->n_vars; i++) {
+                if (i > 0) {
+                        name = lf->vars[i - 1].name;
+                        path = lf->vars[i - 1].path;
+                }
+                size_t n = strlen(name);
+                if (value[0] == '$' && value[1] == '{' && strncmp(value + 2, name, n) == 0 && value[2 + n] == '}') {
+                        int w = snprintf(buf, size, "%s%s", path, value + 3 + n);
+                        return w >= 0 && (size_t)w < size;
+                }
+        }
+        int w = snprintf(buf, size, "%s", value);
+        return w >= 0 && (size_t)w < size;
+}
+
+static void write_binds(FILE *f, const struct targets *ts, const struct learn_facts *lf)
+{
+        size_t hl = strlen(lf->home);
+        char value[PATH_MAX + 32];
 
         for (size_t i = 0; i < ts->n; i++) {
                 const struct target *t = &ts->t[i];
@@ -225,7 +258,10 @@ static void write_binds(FILE *f, const struct targets *ts, const char *home)
                 learn_put_text(f, t->prog[0] ? t->prog : "?");
                 fputc('\n', f);
                 say_link(f, t->path);
-                fprintf(f, "%s=${HOME}%s\n", t->rw ? "Bind" : "BindReadOnly", rel);
+                if (learn_home_value(lf, t->path, value, sizeof(value)))
+                        fprintf(f, "%s=%s\n", t->rw ? "Bind" : "BindReadOnly", value);
+                else
+                        fprintf(f, "%s=${HOME}%s\n", t->rw ? "Bind" : "BindReadOnly", rel);
         }
 }
 
@@ -289,7 +325,7 @@ static int write_filesystem(FILE *f, const struct observed *o, const struct lear
         drop_covered(&ts);
         fprintf(f, "\n[Filesystem]\n# the current directory %s\nCwd=%s\n", cwd ? "was used: read-write" : "was not used",
                 cwd ? "yes" : "no");
-        write_binds(f, &ts, lf->home);
+        write_binds(f, &ts, lf);
         write_devices(f, o);
         fprintf(f, "# %lu other path%s outside the home: left to the base (the system read-only, a private /tmp)\n",
                 outside, outside == 1 ? "" : "s");

@@ -96,9 +96,15 @@ static bool is_list_key(const char *key)
 /* Whether the user's profile lacks KEY=VAL of section sec: the same line,
    a bind that covers it (Bind= any access, BindReadOnly= reading) or, for
    a key given once, any value of the user's, which is kept (and said). */
-static bool wanted(const struct lines *old, const char *sec, const char *key, const char *val)
+static bool wanted(const struct lines *old, const char *sec, const char *key, const char *val,
+                   const struct learn_facts *lf)
 {
-        char cur[64] = "", k[64], v[4096];
+        char cur[64] = "", k[64], v[4096], val_path[4200], v_path[4200];
+        bool bind = strcmp(key, "Bind") == 0 || strcmp(key, "BindReadOnly") == 0;
+
+        /* ${HOME}/.config and ${XDG_CONFIG_HOME} may name one directory */
+        if (bind && !learn_value_path(lf, val, val_path, sizeof(val_path)))
+                bind = false;
 
         for (size_t i = 0; i < old->n; i++) {
                 if (is_section(old->v[i], cur, sizeof(cur)) || strcmp(cur, sec) != 0 ||
@@ -106,8 +112,8 @@ static bool wanted(const struct lines *old, const char *sec, const char *key, co
                         continue;
                 if (strcmp(k, key) == 0 && strcmp(v, val) == 0)
                         return false;
-                bool bind = strcmp(key, "Bind") == 0 || strcmp(key, "BindReadOnly") == 0;
-                if (bind && (strcmp(k, "Bind") == 0 || strcmp(k, key) == 0) && path_is_below(val, v))
+                if (bind && (strcmp(k, "Bind") == 0 || strcmp(k, key) == 0) &&
+                    learn_value_path(lf, v, v_path, sizeof(v_path)) && path_is_below(val_path, v_path))
                         return false;
                 if (strcmp(k, key) == 0 && !is_list_key(key)) {
                         fprintf(stderr, "nook: kept %s=", key);
@@ -167,7 +173,7 @@ static struct section_add *section_of(struct merge *m, const struct lines *old, 
 
 /* The new profile's lines the user's lacks, each with the comments above
    it, gathered by section. [Profile] is the user's. */
-static int gather(struct merge *m, const struct lines *old, const struct lines *new)
+static int gather(struct merge *m, const struct lines *old, const struct lines *new, const struct learn_facts *lf)
 {
         char sec[64] = "", k[64], v[4096];
         _cleanup_(buf_free) struct buf notes = { 0 };
@@ -183,7 +189,8 @@ static int gather(struct merge *m, const struct lines *old, const struct lines *
                                 return -ENOMEM;
                         continue;
                 }
-                bool add = key_line(l, k, sizeof(k), v, sizeof(v)) && strcmp(sec, "Profile") != 0 && wanted(old, sec, k, v);
+                bool add = key_line(l, k, sizeof(k), v, sizeof(v)) && strcmp(sec, "Profile") != 0 &&
+                           wanted(old, sec, k, v, lf);
                 if (add) {
                         struct section_add *s = section_of(m, old, sec);
                         if (!s || buf_appendf(&s->text, "%s%s\n", buf_str(&notes), l) < 0)
@@ -228,7 +235,8 @@ static int read_text(const char *path, char **out, struct nook_err *e)
         return *out ? 0 : nook_errf(e, errno ? errno : EIO, "cannot read %s: %m", path);
 }
 
-int learn_update(const char *path, const char *learnt, char *const *argv, struct nook_err *e)
+int learn_update(const char *path, const char *learnt, char *const *argv, const struct learn_facts *lf,
+                 struct nook_err *e)
 {
         _cleanup_free_ char *text = NULL, *tmp = NULL;
         _cleanup_(lines_free) struct lines old = { 0 };
@@ -238,7 +246,7 @@ int learn_update(const char *path, const char *learnt, char *const *argv, struct
         int r = read_text(path, &text, e);
         if (r < 0)
                 return r;
-        if (split_lines(text, &old) < 0 || split_lines(learnt, &new) < 0 || gather(&m, &old, &new) < 0 ||
+        if (split_lines(text, &old) < 0 || split_lines(learnt, &new) < 0 || gather(&m, &old, &new, lf) < 0 ||
             asprintf(&tmp, "%s.nook-update", path) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);

@@ -2,6 +2,7 @@
    the user may have edited. */
 #pragma once
 
+#include "cli/learn-profile.h"
 #include "lib/err.h"
 
 /* Adds to the profile at path the lines of learnt (a profile as
@@ -10,5 +11,7 @@
    naming argv[0]; the user's lines stay as they are, in their order. A
    bind is not added below one that gives as much; a key given once
    (Mode=, Cwd=) keeps the user's value, said on stderr; [Profile] is the
-   user's. Written to a new file renamed over the old. */
-int learn_update(const char *path, const char *learnt, char *const *argv, struct nook_err *e);
+   user's. Binds compare as paths, lf's variables replaced. Written to a new
+   file renamed over the old. */
+int learn_update(const char *path, const char *learnt, char *const *argv, const struct learn_facts *lf,
+                 struct nook_err *e);

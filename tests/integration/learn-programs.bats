@@ -22,7 +22,7 @@ load learn-helpers
         grep -qx 'Mode=slirp' "$F"
         grep -qx 'AllowHostLoopback=yes' "$F"
         grep -qx "Allow=10.0.2.2:$port" "$F"
-        grep -qx 'Bind=${HOME}/Downloads' "$F"
+        grep -qx 'Bind=${DOWNLOADS}' "$F" || { cat "$F" >&2; fail "not \${DOWNLOADS}"; }
         rm "$HOME/Downloads/page.html"
         under_named() { run --separate-stderr "$NOOK" run --profile "$F" --ro-bind "$TMP/hosts-slirp:/etc/hosts" -- "$@"; }
         under_named curl -sS --noproxy '*' -o "$HOME/Downloads/page.html" "http://web.test:$port/index.html"

@@ -38,6 +38,21 @@ load learn-helpers
         [ -f "$HOME/out/extra" ]
 }
 
+@test "a home path under an XDG directory is written with its variable, and the profile runs; --update takes \${HOME}/.config as covering it" {
+        unset XDG_CONFIG_HOME
+        app_home
+        learn -- cat "$HOME/.config/app/conf.ini"
+        assert_status 0
+        grep -qx 'BindReadOnly=${XDG_CONFIG_HOME}/app/conf.ini' "$F" || { cat "$F" >&2; fail "not under \${XDG_CONFIG_HOME}"; }
+        under cat "$HOME/.config/app/conf.ini"
+        assert_status 0
+        assert_output "[app] colour=blue"
+        sed -i 's|^BindReadOnly=${XDG_CONFIG_HOME}/app/conf.ini$|BindReadOnly=${HOME}/.config|' "$F"
+        run --separate-stderr "$NOOK" learn --update "$F" -- cat "$HOME/.config/other.ini"
+        assert_status 0
+        ! grep -q '^BindReadOnly=${XDG_CONFIG_HOME}' "$F" || { cat "$F" >&2; fail "a bind the user's covers was added"; }
+}
+
 @test "tar x of an archive from ~/Downloads into the current directory: learnt, then run from the profile" {
         mkdir -p "$TMP/src/pkg" "$HOME/Downloads" "$HOME/work"
         echo one >"$TMP/src/pkg/a.txt"
@@ -47,7 +62,7 @@ load learn-helpers
         learn -- tar xf "$HOME/Downloads/pkg.tar"
         assert_status 0
         grep -qx 'Cwd=yes' "$F"
-        grep -qx 'BindReadOnly=${HOME}/Downloads/pkg.tar' "$F"
+        grep -qx 'BindReadOnly=${DOWNLOADS}/pkg.tar' "$F" || { cat "$F" >&2; fail "not under \${DOWNLOADS}"; }
         ! grep -q '^Bind.*work' "$F"
         rm -r "$HOME/work/pkg"
         under tar xf "$HOME/Downloads/pkg.tar"
