@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/learn-report.h"
+#include "spec/narrow.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 
@@ -395,6 +398,49 @@ static void write_dest(FILE *f, const struct obs_net *n)
                 fprintf(f, "Allow=%s:%u\n", n->addr, n->port);
 }
 
+/* bind(): a server. Said, never made a PublishPort=: whether it must be
+   reached from outside is the user's call. */
+static void write_listened(FILE *f, const struct obs_net *n)
+{
+        fputs("# listened on ", f);
+        if (n->family == AF_UNIX)
+                learn_put_text(f, n->addr);
+        else
+                fprintf(f, "%s%s%s:%u", n->family == AF_INET6 ? "[" : "", n->addr, n->family == AF_INET6 ? "]" : "",
+                        n->port);
+        fprintf(f, " (%lu time%s, first by ", n->count, n->count == 1 ? "" : "s");
+        learn_put_text(f, n->prog);
+        fputs(")", f);
+        if (n->family != AF_UNIX)
+                fputs(": to reach it from the host, add PublishPort= (never guessed)", f);
+        fputc('\n', f);
+}
+
+/* SocketFamilies= of the families socket() was called with, when nook can
+   name them all (none observed: the filter did not ask, or no socket). */
+static void write_security(FILE *f, const struct observed *o)
+{
+        char list[256] = "";
+
+        if (!o->families)
+                return;
+        for (int af = 0; af < 64; af++) {
+                if (!(o->families & (UINT64_C(1) << af)))
+                        continue;
+                const char *name = spec_socket_family_name(af);
+                if (!name) {
+                        fprintf(f, "\n[Security]\n# socket family %d was used, which SocketFamilies= cannot name: "
+                                "no SocketFamilies=\n", af);
+                        return;
+                }
+                /* ten names of at most 9 characters: always fits */
+                if (list[0])
+                        strncat(list, ",", sizeof(list) - strlen(list) - 1);
+                strncat(list, name, sizeof(list) - strlen(list) - 1);
+        }
+        fprintf(f, "\n[Security]\n# the socket families the run made sockets of\nSocketFamilies=%s\n", list);
+}
+
 /* Mode=none without an inet connect; else slirp, Allow= per destination
    (the host's loopback through slirp's 10.0.2.2), DNS through slirp's
    forwarder when a name server was asked (port 53). */
@@ -404,7 +450,7 @@ static void write_network(FILE *f, const struct observed *o)
 
         for (size_t i = 0; i < o->n_nets; i++) {
                 const struct obs_net *n = &o->nets[i];
-                if (n->family == AF_UNIX || n->port == 0)
+                if (n->family == AF_UNIX || n->port == 0 || n->bound)
                         continue;
                 inet = true;
                 /* a name server, wherever it is, is slirp's forwarder */
@@ -421,7 +467,9 @@ static void write_network(FILE *f, const struct observed *o)
                 fprintf(f, "# names were resolved: slirp's DNS forwarder\nAllow=10.0.2.3:53\n");
         for (size_t i = 0; i < o->n_nets; i++) {
                 const struct obs_net *n = &o->nets[i];
-                if (n->family == AF_UNIX) {
+                if (n->bound) {
+                        write_listened(f, n);
+                } else if (n->family == AF_UNIX) {
                         fputs("# a unix socket, not bound: ", f);
                         learn_put_text(f, n->addr);
                         fprintf(f, " (%lu, first by ", n->count);
@@ -451,6 +499,7 @@ int learn_profile_write(FILE *f, const struct observed *o, const struct learn_fa
         if (r < 0)
                 return nook_errf(e, -r, "cannot write the learnt profile: %m");
         write_network(f, o);
+        write_security(f, o);
         write_desktop(f, o, lf);
         if (ferror(f))
                 return nook_errf(e, EIO, "cannot write the learnt profile");

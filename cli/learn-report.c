@@ -138,9 +138,11 @@ static void report_network(FILE *f, const struct observed *o)
                 } else {
                         fprintf(f, "%s%s%s:%u", n->family == AF_INET6 ? "[" : "", n->addr,
                                 n->family == AF_INET6 ? "]" : "", n->port);
-                        if (n->port == 53)
+                        if (n->port == 53 && !n->bound)
                                 fputs(" (a name server)", f);
                 }
+                if (n->bound)
+                        fputs(" (listened on)", f);
                 fprintf(f, " (%lu time%s, first by ", n->count, n->count == 1 ? "" : "s");
                 learn_put_text(f, n->prog);
                 fputs(")\n", f);

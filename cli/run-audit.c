@@ -50,7 +50,7 @@ static bool audit_net(FILE *f, const struct obs_net *n, const struct nook_spec *
         bool none = !s->share_net && !s->slirp && !s->pasta, gateway = strcmp(n->addr, "10.0.2.2") == 0;
         const char *v6l = n->family == AF_INET6 ? "[" : "", *v6r = n->family == AF_INET6 ? "]" : "";
 
-        if (n->family == AF_UNIX || n->port == 0 || s->share_net)
+        if (n->family == AF_UNIX || n->port == 0 || s->share_net || n->bound)
                 return false;
         if (!none && (is_loopback(n) || egress_allows(&nc, n->addr, n->port)))
                 return false;

@@ -120,11 +120,11 @@ static void record_path(struct observed *o, const char *path, unsigned access, c
         p->count++;
 }
 
-static void record_net(struct observed *o, int family, const char *addr, unsigned port, const char *prog)
+static void record_net(struct observed *o, int family, const char *addr, unsigned port, bool bound, const char *prog)
 {
         for (size_t i = 0; i < o->n_nets; i++) {
                 struct obs_net *n = &o->nets[i];
-                if (n->family == family && n->port == port && strcmp(n->addr, addr) == 0) {
+                if (n->family == family && n->port == port && n->bound == bound && strcmp(n->addr, addr) == 0) {
                         n->count++;
                         return;
                 }
@@ -134,7 +134,7 @@ static void record_net(struct observed *o, int family, const char *addr, unsigne
                 return;
         o->nets = nets;
         struct obs_net *n = &nets[o->n_nets++];
-        *n = (struct obs_net){ .family = family, .port = port, .count = 1 };
+        *n = (struct obs_net){ .family = family, .port = port, .bound = bound, .count = 1 };
         snprintf(n->addr, sizeof(n->addr), "%s", addr);
         snprintf(n->prog, sizeof(n->prog), "%s", prog);
 }
@@ -152,7 +152,10 @@ void observed_free(struct observed *o)
 
 /* ---- the calls ---- */
 
-enum call_kind { CALL_OPEN, CALL_OPENAT2, CALL_CREAT, CALL_EXEC, CALL_CONNECT, CALL_SENDTO, CALL_MKDIR, CALL_REMOVE, CALL_RENAME };
+enum call_kind {
+        CALL_OPEN, CALL_OPENAT2, CALL_CREAT, CALL_EXEC, CALL_CONNECT, CALL_SENDTO, CALL_BIND, CALL_SOCKET, CALL_MKDIR,
+        CALL_REMOVE, CALL_RENAME,
+};
 
 struct call {
         long nr;
@@ -189,6 +192,8 @@ static const struct call calls[] = {
         { SYS_execveat, CALL_EXEC, 0, 1, -1 },
         { SYS_connect, CALL_CONNECT, -1, 1, -1 },
         { SYS_sendto, CALL_SENDTO, -1, 4, -1 },
+        { SYS_bind, CALL_BIND, -1, 1, -1 },
+        { SYS_socket, CALL_SOCKET, -1, 0, -1 },
         { SYS_mkdirat, CALL_MKDIR, 0, 1, -1 },
         { SYS_unlinkat, CALL_REMOVE, 0, 1, -1 },
         { SYS_renameat, CALL_RENAME, 0, 1, -1 },
@@ -466,6 +471,12 @@ static void observe_one(struct observer *ob, int listener, const struct seccomp_
 
         if (!c)
                 return;
+        /* socket(): the family is in a register, nothing to read back */
+        if (c->kind == CALL_SOCKET) {
+                if (req->data.args[0] < 64)
+                        o->families |= UINT64_C(1) << req->data.args[0];
+                return;
+        }
         snprintf(mempath, sizeof(mempath), "/proc/%u/mem", req->pid);
         _cleanup_close_ int mem = open(mempath, O_RDONLY | O_CLOEXEC);
         if (mem < 0)
@@ -473,7 +484,7 @@ static void observe_one(struct observer *ob, int listener, const struct seccomp_
         snprintf(prog, sizeof(prog), "%s", comm_of(ob, (pid_t)req->pid));
         if (c->kind == CALL_EXEC)
                 comm_forget(ob, (pid_t)req->pid);
-        if (c->kind == CALL_CONNECT || c->kind == CALL_SENDTO) {
+        if (c->kind == CALL_CONNECT || c->kind == CALL_SENDTO || c->kind == CALL_BIND) {
                 ra = read_addr(mem, &req->data, c->path, &family, addr, sizeof(addr), &port);
         } else {
                 access = call_access(c, &req->data, mem);
@@ -507,7 +518,7 @@ static void observe_one(struct observer *ob, int listener, const struct seccomp_
         if (r2 == 0)
                 record_path(o, p2, access2, prog);
         if (ra == 0 && (family == AF_INET || family == AF_INET6 || family == AF_UNIX))
-                record_net(o, family, addr, port, prog);
+                record_net(o, family, addr, port, c->kind == CALL_BIND, prog);
 }
 
 /* err 0: the call goes on; else it fails with err, never run. */

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/err.h"
 #include "sandbox/seccomp.h"
@@ -31,11 +32,13 @@ struct obs_path {
         char prog[16];          /* the first program that used it (its comm) */
 };
 
-/* A connect()ed destination: an inet address and port, or a unix socket. */
+/* A connect()ed destination (or a bind()'s address): an inet address and
+   port, or a unix socket. */
 struct obs_net {
         int family;             /* AF_INET, AF_INET6, AF_UNIX */
         char addr[128];         /* numeric address, or the socket's path ("@name": abstract) */
         unsigned port;
+        bool bound;             /* bind()'s: an address listened on, not a destination */
         unsigned long count;
         char prog[16];
 };
@@ -55,6 +58,7 @@ struct observed {
         size_t n_slots;
         struct obs_net *nets;
         size_t n_nets;
+        uint64_t families;      /* socket(F, ...): bit F set (F < 64) */
         struct obs_refused *refused;
         size_t n_refused;
         unsigned long notifications;    /* answered */

@@ -460,7 +460,7 @@ static int add_fake_ids(scmp_filter_ctx ctx, const struct seccomp_opts *o, struc
 const char *const seccomp_observed_calls[] = {
         "open", "openat", "openat2", "creat", "execve", "execveat", "connect",
         "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2",
-        "sendto",
+        "sendto", "bind", "socket",
         NULL,
 };
 
@@ -472,6 +472,10 @@ static int add_notify(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct 
         for (const char *const *n = seccomp_observed_calls; *n; n++) {
                 int nr = seccomp_syscall_resolve_name(*n);
                 if (nr < 0 || in_list(o->deny, *n))
+                        continue;
+                /* socket() has argument-checked refusals with these: an
+                   unconditional rule beside them could take their place */
+                if (strcmp(*n, "socket") == 0 && (o->tcp_only || o->families_set))
                         continue;
                 /* sendto only with a destination: on a connected socket
                    (every write of a stream) it names none */

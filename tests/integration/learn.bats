@@ -53,6 +53,19 @@ load learn-helpers
         ! grep -q '^BindReadOnly=${XDG_CONFIG_HOME}' "$F" || { cat "$F" >&2; fail "a bind the user's covers was added"; }
 }
 
+@test "a bind() is said as a server, never published; the socket families used become SocketFamilies=, and hold" {
+        learn -- python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1); print("listening")'
+        assert_status 0
+        grep -q '^# listened on 127.0.0.1:0 (1 time, first by python3): to reach it from the host, add PublishPort=' "$F" ||
+                { cat "$F" >&2; fail "the bind is not said"; }
+        ! grep -q '^PublishPort=' "$F" || fail "a port was published"
+        grep -qx 'Mode=none' "$F" || { cat "$F" >&2; fail "a bind made a network"; }
+        grep -qx 'SocketFamilies=inet' "$F" || { cat "$F" >&2; fail "no SocketFamilies=inet"; }
+        under python3 -c 'import socket; socket.socket().bind(("127.0.0.1", 0)); print("inet ok"); socket.socket(socket.AF_INET6)'
+        [ "$status" -ne 0 ] || fail "an inet6 socket was made under the learnt profile"
+        [[ "$output" == *"inet ok"* && "$stderr" == *"Address family not supported"* ]] || { show_run >&2; fail "families"; }
+}
+
 @test "tar x of an archive from ~/Downloads into the current directory: learnt, then run from the profile" {
         mkdir -p "$TMP/src/pkg" "$HOME/Downloads" "$HOME/work"
         echo one >"$TMP/src/pkg/a.txt"

@@ -360,6 +360,30 @@ static void test_audit_sends_what_is_refused_whole_to_the_supervisor_with_its_er
         assert_int_equal(verdict_of(&p, "openat"), SECCOMP_RET_USER_NOTIF);
 }
 
+static uint32_t socket_verdict(const struct seccomp_prog *p, uint64_t family, uint64_t type, uint64_t proto);
+
+/* nook learn's notify rules beside the argument-checked refusals of
+   socket(): those still refuse, an allowed socket goes on as it would. */
+static void test_notify_leaves_the_socket_refusals_as_they_are(void **state)
+{
+        _cleanup_(seccomp_prog_free) struct seccomp_prog tcp = { 0 }, fam = { 0 }, plain = { 0 };
+        const struct seccomp_opts t = { .tcp_only = true, .notify = true };
+        const struct seccomp_opts f = { .families_set = true, .families = UINT64_C(1) << AF_UNIX, .notify = true };
+        const struct seccomp_opts n = { .notify = true };
+        struct nook_err e = { 0 };
+
+        (void)state;
+        assert_int_equal(seccomp_build(&t, &tcp, &e), 0);
+        assert_int_equal(seccomp_build(&f, &fam, &e), 0);
+        assert_int_equal(seccomp_build(&n, &plain, &e), 0);
+        assert_int_equal(socket_verdict(&tcp, AF_INET, SOCK_DGRAM, 0), DENY(EACCES));
+        assert_int_equal(socket_verdict(&tcp, AF_INET, SOCK_STREAM, 0), ALLOW);
+        assert_int_equal(socket_verdict(&fam, AF_INET, SOCK_STREAM, 0), DENY(EAFNOSUPPORT));
+        assert_int_equal(socket_verdict(&fam, AF_UNIX, SOCK_STREAM, 0), ALLOW);
+        assert_int_equal(socket_verdict(&plain, AF_INET, SOCK_DGRAM, 0), SECCOMP_RET_USER_NOTIF);
+        assert_int_equal(verdict_of(&plain, "bind"), SECCOMP_RET_USER_NOTIF);
+}
+
 static void test_allow_lifts_a_default_deny(void **state)
 {
         static const char *const allow[] = { "io_uring_setup", "personality", NULL };
@@ -1015,6 +1039,7 @@ int main(void)
 #endif
                 cmocka_unit_test(test_extra_deny_refuses_a_call_with_eperm),
                 cmocka_unit_test(test_allow_lifts_a_default_deny),
+                cmocka_unit_test(test_notify_leaves_the_socket_refusals_as_they_are),
                 cmocka_unit_test(test_audit_sends_what_is_refused_whole_to_the_supervisor_with_its_errno),
                 cmocka_unit_test(test_extra_deny_of_a_checked_call_refuses_every_call),
                 cmocka_unit_test(test_extra_deny_of_clone3_keeps_enosys),
