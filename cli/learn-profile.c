@@ -160,7 +160,8 @@ static int cmp_target(const void *a, const void *b)
    to the one kept. Sorted, an ancestor comes first. */
 static void drop_covered(struct targets *ts)
 {
-        qsort(ts->t, ts->n, sizeof(*ts->t), cmp_target);
+        if (ts->n > 1)  /* qsort takes no NULL array, even empty */
+                qsort(ts->t, ts->n, sizeof(*ts->t), cmp_target);
         for (size_t i = 0; i < ts->n; i++)
                 for (size_t j = 0; j < i; j++) {
                         struct target *a = &ts->t[j], *t = &ts->t[i];
