@@ -157,21 +157,34 @@ static int output_path(const struct learn_args *a, const char *home, char **out,
         return 0;
 }
 
+/* Without --force, the file is made here (O_EXCL: never through a link or
+   onto a fifo); with it, the profile goes to a new file beside it that is
+   renamed over it, so a link the learnt command left at that name is
+   replaced, not followed. */
 static int write_profile(const char *path, bool force, const struct observed *o, const struct learn_facts *lf,
                          struct nook_err *e)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
+        _cleanup_free_ char *tmp = NULL;
+        int fd = force ? file_create_beside(path, 0644, &tmp)
+                       : open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 
         if (fd < 0)
-                return nook_errf(e, errno, "cannot write %s: %m", path);
+                return nook_errf(e, force ? -fd : errno, "cannot write %s: %m", path);
         FILE *f = fdopen(fd, "w");
         if (!f) {
+                int r = nook_errf(e, errno, "cannot write %s: %m", path);
                 close(fd);
-                return nook_errf(e, errno, "cannot write %s: %m", path);
+                if (tmp)
+                        unlink(tmp);
+                return r;
         }
         int r = learn_profile_write(f, o, lf, e);
         if (fclose(f) != 0 && r == 0)
                 r = nook_errf(e, errno, "cannot write %s: %m", path);
+        if (r == 0 && tmp && rename(tmp, path) < 0)
+                r = nook_errf(e, errno, "cannot write %s: %m", path);
+        if (r < 0 && tmp)
+                unlink(tmp);
         return r;
 }
 
@@ -239,12 +252,13 @@ static int learn_results(const struct learn_args *a, const struct run_setup *rs,
         learn_vars(&lf, &rs->host);
         r = a->update ? update_profile(out, seen, &lf, e) : write_profile(out, a->force, seen, &lf, e);
         learn_vars_free(&lf);
-        if (a->update)
+        if (r < 0)
                 return r;
-        if (r == 0)
+        if (!a->update)
                 fprintf(stderr, "nook: learnt %s (%lu calls observed); try it with: nook run --profile %s -- %s ...\n",
                         out, seen->notifications, out, a->command[0]);
-        return r;
+        learn_put_over(stderr, seen, "nook: warning: ");
+        return 0;
 }
 
 int cmd_learn(int argc, char **argv)

@@ -134,7 +134,8 @@ static int write_file(int dir_fd, const char *name, const char *text, struct noo
         _cleanup_free_ char *tmp = str_dupf(".%s.tmp%ld", name, (long)getpid());
         if (!tmp)
                 return nook_errf(e, ENOMEM, "out of memory");
-        _cleanup_close_ int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        unlinkat(dir_fd, tmp, 0); /* an earlier run's, with this pid; O_EXCL then makes it anew */
+        _cleanup_close_ int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return nook_errf(e, errno, "cannot create %s: %m", tmp);
         size_t len = strlen(text), off = 0;

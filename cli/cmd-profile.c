@@ -382,18 +382,23 @@ static int install_entry(const char *name, const struct nook_spec *spec, const c
         _cleanup_free_ char *dir = data && data[0] == '/' ? str_dupf("%s/applications", data)
                                                          : str_dupf("%s/.local/share/applications", home ? home : "");
         _cleanup_free_ char *path = dir ? str_dupf("%s/nook-%s.desktop", dir, name) : NULL;
-        _cleanup_free_ char *tmp = path ? str_dupf("%s.tmp", path) : NULL;
+        _cleanup_free_ char *tmp = NULL;
 
-        if (!tmp) {
+        if (!path) {
                 fprintf(stderr, "nook: profile desktop-entry: out of memory\n");
                 return 1;
         }
-        if (strlen(tmp) >= PATH_MAX) {
+        if (strlen(path) + sizeof(".tmp-4294967295-99") > PATH_MAX) {
                 fprintf(stderr, "nook: cannot write the desktop entry %s: the path is too long (over %d bytes; set XDG_DATA_HOME to a shorter directory)\n",
                         nook_val(path), PATH_MAX - 1);
                 return 1;
         }
-        FILE *f = mkdir_p(dir, 0755) == 0 ? fopen(tmp, "we") : NULL;
+        int fd = mkdir_p(dir, 0755) == 0 ? file_create_beside(path, 0644, &tmp) : -1;
+        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (fd >= 0 && !f)
+                close(fd);
+        if (fd < -1)
+                errno = -fd;
         if (f) {
                 write_entry(f, name, spec, nook);
                 if (fclose(f) != 0 || rename(tmp, path) < 0)
@@ -401,7 +406,8 @@ static int install_entry(const char *name, const struct nook_spec *spec, const c
         }
         if (!f) {
                 fprintf(stderr, "nook: cannot write %s: %s\n", path, strerror(errno));
-                unlink(tmp);
+                if (tmp)
+                        unlink(tmp);
                 return 1;
         }
         printf("%s\n", path);

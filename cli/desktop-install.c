@@ -23,17 +23,17 @@
    temporary name first; head, when given, is its first line. */
 static int write_file(const char *dir, const char *name, const char *head, const struct dentry *d)
 {
-        _cleanup_free_ char *path = str_dupf("%s/%s", dir, name), *tmp = str_dupf("%s/.%s.nook-tmp", dir, name);
-        int r = !path || !tmp ? -ENOMEM : mkdir_p(dir, 0755);
+        _cleanup_free_ char *path = str_dupf("%s/%s", dir, name), *tmp = NULL;
+        int r = !path ? -ENOMEM : mkdir_p(dir, 0755);
 
         if (r < 0) {
                 fprintf(stderr, "nook: cannot create %s: %s\n", dir, strerror(-r));
                 return r;
         }
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        int fd = file_create_beside(path, 0644, &tmp);
         FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
         if (!f) {
-                r = -errno;
+                r = fd < 0 ? fd : -errno;
                 if (fd >= 0)
                         close(fd);
         } else {
@@ -46,7 +46,8 @@ static int write_file(const char *dir, const char *name, const char *head, const
         }
         if (r < 0) {
                 fprintf(stderr, "nook: cannot write %s: %s\n", path, strerror(-r));
-                unlink(tmp);
+                if (tmp)
+                        unlink(tmp);
         }
         return r;
 }

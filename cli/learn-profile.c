@@ -493,6 +493,7 @@ int learn_profile_write(FILE *f, const struct observed *o, const struct learn_fa
         fprintf(f, "\n#\n# What that run used beyond the profile '%s': %lu calls observed. Observation\n"
                 "# only: what the run did not reach is not here; read it before trusting it.\n", lf->base,
                 o->notifications);
+        learn_put_over(f, o, "# ");
         fputs("\n[Profile]\nDescription=Learnt from a run of ", f);
         learn_put_text(f, lf->argv[0]);
         fprintf(f, "\nInclude=%s\n", lf->base);

@@ -156,6 +156,15 @@ bool learn_is_device(const char *path)
         return str_has_prefix(path, "/dev/") && stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
 }
 
+void learn_put_over(FILE *f, const struct observed *o, const char *lead)
+{
+        if (!o->over)
+                return;
+        fprintf(f, "%s%lu uses were not recorded: the run went past what nook keeps of one run (%d paths,\n"
+                "%s%u MiB of names, %d destinations); what is here misses them\n",
+                lead, o->over, OBS_MAX_PATHS, lead, OBS_MAX_PATH_BYTES >> 20, OBS_MAX_NETS);
+}
+
 int learn_report_write(FILE *f, const struct observed *o, char *const *argv, struct nook_err *e)
 {
         fputs("nook learn: what one run of", f);
@@ -164,6 +173,7 @@ int learn_report_write(FILE *f, const struct observed *o, char *const *argv, str
                 learn_put_text(f, argv[i]);
         }
         fprintf(f, " used (%lu calls observed)\n", o->notifications);
+        learn_put_over(f, o, "  ");
         int r = report_files(f, o);
         if (r < 0)
                 return nook_errf(e, -r, "cannot write the report: %m");

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/learn-report.h"
@@ -224,13 +225,18 @@ static void write_merged(FILE *f, const struct merge *m, const struct lines *old
                 }
 }
 
+/* The profile to update: a regular file (a link to one is the user's
+   choice), never a fifo that would hold nook forever. */
 static int read_text(const char *path, char **out, struct nook_err *e)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        struct stat st;
         size_t len = 0;
 
         if (fd < 0)
                 return nook_errf(e, errno, "cannot read %s: %m (--update needs a profile to update; -o writes a new one)", path);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return nook_errf(e, EINVAL, "cannot read %s: not a regular file (--update needs a profile to update)", path);
         *out = read_all(fd, 1 << 20, &len);
         return *out ? 0 : nook_errf(e, errno ? errno : EIO, "cannot read %s: %m", path);
 }
@@ -246,15 +252,16 @@ int learn_update(const char *path, const char *learnt, char *const *argv, const 
         int r = read_text(path, &text, e);
         if (r < 0)
                 return r;
-        if (split_lines(text, &old) < 0 || split_lines(learnt, &new) < 0 || gather(&m, &old, &new, lf) < 0 ||
-            asprintf(&tmp, "%s.nook-update", path) < 0)
+        if (split_lines(text, &old) < 0 || split_lines(learnt, &new) < 0 || gather(&m, &old, &new, lf) < 0)
                 return nook_errf(e, ENOMEM, "out of memory");
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        int fd = file_create_beside(path, 0644, &tmp);
         FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
         if (!f) {
-                r = nook_errf(e, errno, "cannot write %s: %m", tmp);
-                if (fd >= 0)
+                r = nook_errf(e, fd < 0 ? -fd : errno, "cannot write beside %s: %m", path);
+                if (fd >= 0) {
                         close(fd);
+                        unlink(tmp);
+                }
                 return r;
         }
         write_merged(f, &m, &old, argv[0]);

@@ -84,6 +84,7 @@ void run_audit_write(FILE *f, const struct observed *o, const struct nook_spec *
 
         fprintf(f, "nook: audit: %lu calls observed; what the sandbox refused or did not show, with the profile "
                 "line that would allow it:\n", o->notifications);
+        learn_put_over(f, o, "nook: audit: ");
         for (size_t i = 0; i < o->n_paths; i++, n++)
                 audit_path(f, &o->paths[i], home);
         for (size_t i = 0; i < o->n_nets; i++)

@@ -21,6 +21,7 @@
 #include "fs/mount.h"
 #include "image/digest.h"
 #include "lib/cleanup.h"
+#include "lib/fileutil.h"
 #include "lib/launcher.h"
 #include "lib/strutil.h"
 
@@ -411,38 +412,18 @@ static pid_t start_tar2sqfs(int in, int out_fd, int *pidfd, struct nook_err *e)
         return pid;
 }
 
-/* A new file beside path, made here (O_EXCL, O_NOFOLLOW: never through a
-   link another user left in a shared directory), with the mode the user's
+/* A new file beside path (lib/fileutil.h), with the mode the user's
    umask gives: its fd, and its name in *tmp. */
 static int create_beside(const char *path, char **tmp, struct nook_err *e)
 {
-        mode_t mask = umask(0);
+        int fd = file_create_beside(path, 0666, tmp);
 
-        umask(mask);
-        for (int i = 0; i < 100; i++) {
-                free(*tmp);
-                if (asprintf(tmp, "%s.tmp-%d-%d", path, (int)getpid(), i) < 0) {
-                        *tmp = NULL;
-                        return nook_errf(e, ENOMEM, "out of memory");
-                }
-                int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-                if (fd >= 0 && fchmod(fd, 0666 & ~mask) == 0)
-                        return fd;
-                int err = errno;
-                if (fd >= 0) {
-                        close(fd);
-                        unlink(*tmp);
-                }
-                if (err != EEXIST) {
-                        free(*tmp);
-                        *tmp = NULL;
-                        return nook_errf(e, err, "cannot write beside %s: %s", nook_val(path), strerror(err));
-                }
-        }
-        free(*tmp);
-        *tmp = NULL;
-        return nook_errf(e, EEXIST, "cannot write beside %s: 100 temporary names taken (remove %s.tmp-*)", nook_val(path),
-                         nook_val(path));
+        if (fd == -EEXIST)
+                return nook_errf(e, EEXIST, "cannot write beside %s: 100 temporary names taken (remove %s.tmp-*)",
+                                 nook_val(path), nook_val(path));
+        if (fd < 0)
+                return nook_errf(e, -fd, "cannot write beside %s: %s", nook_val(path), strerror(-fd));
+        return fd;
 }
 
 /* The layer directories of an image record, top first. */

@@ -180,3 +180,34 @@ int fd_recv(int sock, int flags)
                 memcpy(&fd, CMSG_DATA(c), sizeof(int));
         return fd;
 }
+
+int file_create_beside(const char *path, mode_t mode, char **tmp)
+{
+        mode_t mask = umask(0);
+
+        umask(mask);
+        *tmp = NULL;
+        for (int i = 0; i < 100; i++) {
+                free(*tmp);
+                if (asprintf(tmp, "%s.tmp-%d-%d", path, (int)getpid(), i) < 0) {
+                        *tmp = NULL;
+                        return -ENOMEM;
+                }
+                int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0 && fchmod(fd, mode & 0777 & ~mask) == 0)
+                        return fd;
+                int err = errno;
+                if (fd >= 0) {
+                        close(fd);
+                        unlink(*tmp);
+                }
+                if (err != EEXIST) {
+                        free(*tmp);
+                        *tmp = NULL;
+                        return -err;
+                }
+        }
+        free(*tmp);
+        *tmp = NULL;
+        return -EEXIST;
+}

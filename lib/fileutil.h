@@ -21,3 +21,11 @@ int mkdir_p(const char *path, mode_t mode);
    flags as recvmsg's (MSG_DONTWAIT). */
 int fd_send(int sock, int fd);
 int fd_recv(int sock, int flags);
+
+/* A new, empty file beside path for writing it whole and then renaming it
+   over path: made here (O_EXCL, so never through a symbolic link, fifo or
+   file someone left under that name), with mode as open(2) would give it
+   under the umask. Its fd (close-on-exec) and its name in *tmp (the
+   caller frees it, and unlinks it when it does not rename it); or a
+   negative errno, *tmp NULL. */
+int file_create_beside(const char *path, mode_t mode, char **tmp);

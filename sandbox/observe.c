@@ -92,6 +92,11 @@ static struct obs_path *path_entry(struct observed *o, const char *path)
         for (; o->slots[k]; k = (k + 1) & (o->n_slots - 1))
                 if (strcmp(o->paths[o->slots[k] - 1].path, path) == 0)
                         return &o->paths[o->slots[k] - 1];
+        size_t len = strlen(path);
+        if (o->n_paths >= OBS_MAX_PATHS || o->path_bytes + len > OBS_MAX_PATH_BYTES) {
+                o->over++;
+                return NULL;
+        }
         if (o->n_paths == o->cap_paths) {
                 size_t cap = o->cap_paths ? o->cap_paths * 2 : 256;
                 struct obs_path *p = reallocarray(o->paths, cap, sizeof(*p));
@@ -104,6 +109,7 @@ static struct obs_path *path_entry(struct observed *o, const char *path)
         *p = (struct obs_path){ .path = strdup(path) };
         if (!p->path)
                 return NULL;
+        o->path_bytes += len;
         o->slots[k] = ++o->n_paths;
         return p;
 }
@@ -128,6 +134,10 @@ static void record_net(struct observed *o, int family, const char *addr, unsigne
                         n->count++;
                         return;
                 }
+        }
+        if (o->n_nets >= OBS_MAX_NETS) {
+                o->over++;
+                return;
         }
         struct obs_net *nets = reallocarray(o->nets, o->n_nets + 1, sizeof(*nets));
         if (!nets)

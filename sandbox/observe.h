@@ -64,7 +64,16 @@ struct observed {
         unsigned long notifications;    /* answered */
         unsigned long stale;            /* dropped: the caller was gone before its
                                            arguments were read back */
+        unsigned long over;             /* not recorded: past OBS_MAX_* */
+        size_t path_bytes;              /* the names in paths, together */
 };
+
+/* What one run may make the observer keep, so that a command opening
+   names without end (or connecting to every port) cannot grow nook
+   without bound: past these a use is counted in over, and said. */
+#define OBS_MAX_PATHS 65536
+#define OBS_MAX_PATH_BYTES (16u << 20)
+#define OBS_MAX_NETS 4096
 
 void observed_free(struct observed *o);
 

@@ -57,3 +57,24 @@ print(t.recv(64).decode().strip())' "$port"
         [[ "$output" == *"Programs run:"$'\n'"  "*"/bin/true (1 time, first by "* ]] || { show_run >&2; fail "the first exec was missed"; }
         [[ "$output" != *"$TMP/empty/true"* ]] || fail "a program not found is listed"
 }
+
+@test "a run past what the observer keeps (70000 names, 4200 destinations) is bounded, and said in the profile, the report and on stderr" {
+        run --separate-stderr timeout 300 "$NOOK" learn -o "$F" --report -- python3 -c '
+import os, socket
+for i in range(70000):
+    try:
+        open("/tmp/nx-%d" % i)
+    except OSError:
+        pass
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in range(1000, 5200):
+    s.connect(("127.0.0.1", p))
+'
+        assert_status 0
+        grep -q '^# [0-9]* uses were not recorded: the run went past what nook keeps of one run (65536 paths,' "$F"
+        [[ "$output" == *"uses were not recorded"* ]]
+        [[ "$stderr" == *"nook: warning: "*"uses were not recorded"* ]]
+        [ "$(grep -c '^Allow=' "$F")" -le 4096 ]
+        run --separate-stderr "$NOOK" profile check "$F"
+        assert_status 0
+}

@@ -172,6 +172,30 @@ ts = [threading.Thread(target=lambda i=i: open(h + \"/t/\" + str(i)).read()) for
         grep -qx 'Include=base' "$F"
 }
 
+@test "--force replaces a symbolic link left at the profile's name, never writes through it" {
+        echo "precious" >"$HOME/precious"
+        ln -s "$HOME/precious" "$F"
+        learn -- true
+        [ "$status" -ne 0 ]
+        learn --force -- true
+        assert_status 0
+        [ ! -L "$F" ]
+        grep -qx 'Include=base' "$F"
+        [ "$(cat "$HOME/precious")" = "precious" ]
+        [ -z "$(find "$TMP" -maxdepth 1 -name 'learnt.profile.tmp-*')" ]
+}
+
+@test "a fifo at the profile's name is refused, not waited on: without --force, and with --update" {
+        mkfifo "$F"
+        run --separate-stderr timeout 20 "$NOOK" learn -o "$F" -- true
+        [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+        assert_nook_error "exists"
+        run --separate-stderr timeout 20 "$NOOK" learn --update "$F" -- true
+        [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+        assert_nook_error "not a regular file"
+        [ -p "$F" ]
+}
+
 @test "without -o, the profile is the command's name in the user's profile directory" {
         run --separate-stderr "$NOOK" learn --base default -- true
         assert_status 0
