@@ -544,29 +544,40 @@ static void answer(int listener, struct seccomp_notif_resp *resp, uint64_t id, i
         (void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
 }
 
-static const struct seccomp_refusal *refusal_find(const struct observer *ob, long nr)
+/* The first of the filter's refusals of this call that its arguments
+   meet, in the filter's order (the rules are the filter's own:
+   seccomp_audited_refusals()). */
+static const struct seccomp_refusal *refusal_find(const struct observer *ob, const struct seccomp_data *d)
 {
         for (size_t i = 0; i < ob->n_refusals; i++)
-                if (ob->refusals[i].nr == nr)
+                if (ob->refusals[i].nr == d->nr && seccomp_refusal_matches(&ob->refusals[i], d))
                         return &ob->refusals[i];
         return NULL;
 }
 
-static void record_refused(struct observer *ob, const struct seccomp_refusal *rf, pid_t pid)
+static void record_refused(struct observer *ob, const struct seccomp_refusal *rf, const struct seccomp_data *d,
+                           pid_t pid)
 {
         struct observed *o = &ob->seen;
+        int family = rf->kind != REFUSED_FAMILY ? 0 : d->args[0] > INT_MAX ? -1 : (int)d->args[0];
 
         for (size_t i = 0; i < o->n_refused; i++)
-                if (strcmp(o->refused[i].name, rf->name) == 0) {
+                if (strcmp(o->refused[i].name, rf->name) == 0 && o->refused[i].kind == rf->kind &&
+                    o->refused[i].family == family) {
                         o->refused[i].count++;
                         return;
                 }
+        /* a command trying every family: the list stays small */
+        if (o->n_refused >= 256) {
+                o->over++;
+                return;
+        }
         struct obs_refused *l = reallocarray(o->refused, o->n_refused + 1, sizeof(*l));
         if (!l)
                 return;
         o->refused = l;
         struct obs_refused *n = &l[o->n_refused++];
-        *n = (struct obs_refused){ .err = rf->err, .count = 1 };
+        *n = (struct obs_refused){ .kind = rf->kind, .family = family, .err = rf->err, .count = 1 };
         snprintf(n->name, sizeof(n->name), "%s", rf->name);
         snprintf(n->prog, sizeof(n->prog), "%s", comm_of(ob, pid));
 }
@@ -575,10 +586,10 @@ static void record_refused(struct observer *ob, const struct seccomp_refusal *rf
    on; anything else (no rule of nook's sends it) refused: fail closed. */
 static int handle(struct observer *ob, int listener, const struct seccomp_notif *req)
 {
-        const struct seccomp_refusal *rf = refusal_find(ob, req->data.nr);
+        const struct seccomp_refusal *rf = refusal_find(ob, &req->data);
 
         if (rf) {
-                record_refused(ob, rf, (pid_t)req->pid);
+                record_refused(ob, rf, &req->data, (pid_t)req->pid);
                 return rf->err;
         }
         if (!call_find(req->data.nr))

@@ -11,6 +11,7 @@
 
 #include "lib/err.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/seccomp.h"
 
 /* What a path was used for; a path seen several times has the union. */
 enum {
@@ -43,9 +44,12 @@ struct obs_net {
         char prog[16];
 };
 
-/* nook run --audit: a call the filter refuses whole, as it was tried. */
+/* nook run --audit: a call the filter refused, as it was tried: by call,
+   by why (the rule's kind), and for SocketFamilies= by family. */
 struct obs_refused {
         char name[32];
+        enum seccomp_refusal_kind kind;
+        int family;             /* REFUSED_FAMILY: argument 0 (-1 past int) */
         int err;                /* what the caller got */
         unsigned long count;
         char prog[16];

@@ -107,7 +107,75 @@ static void ctx_releasep(scmp_filter_ctx *ctx)
                 seccomp_release(*ctx);
 }
 
-static int deny_clone_ns(scmp_filter_ctx ctx, int nr, int err)
+struct refusals {
+        struct seccomp_refusal *list;
+        size_t n;
+};
+
+/* Where the rules go: into libseccomp's ctx (NULL: nowhere), and, when
+   list is set, each audited one into it too. One path makes both, so the
+   supervisor's list is the filter's rules, not a copy of them. audit:
+   refusals go to the supervisor (SCMP_ACT_NOTIFY) instead of the kernel
+   answering them; name and kind say whose rule comes next. */
+struct emit {
+        scmp_filter_ctx ctx;
+        const struct seccomp_opts *o;
+        bool audit;
+        struct refusals *list;
+        const char *name;
+        enum seccomp_refusal_kind kind;
+        struct nook_err *e;
+};
+
+/* One rule: refuse nr with err when the n comparisons of c all hold.
+   Audited unless refused with ENOSYS (clone3: programs take it for an
+   older kernel and fall back on every thread they start) or 0 (a fake
+   success is no refusal). */
+static int emit_rule(struct emit *em, int nr, int err, unsigned n, const struct scmp_arg_cmp *c)
+{
+        bool audited = em->audit && err != ENOSYS && err != 0;
+
+        if (audited && em->list) {
+                struct seccomp_refusal *l = reallocarray(em->list->list, em->list->n + 1, sizeof(*l));
+                if (!l)
+                        return -ENOMEM;
+                em->list->list = l;
+                struct seccomp_refusal *rf = &l[em->list->n++];
+                *rf = (struct seccomp_refusal){ .nr = nr, .err = err, .kind = em->kind, .n_conds = n };
+                snprintf(rf->name, sizeof(rf->name), "%s", em->name);
+                for (unsigned i = 0; i < n && i < ARRAY_SIZE(rf->conds); i++)
+                        rf->conds[i] = (struct seccomp_cond){ c[i].arg, (int)c[i].op, c[i].datum_a, c[i].datum_b };
+        }
+        if (!em->ctx)
+                return 0;
+        return seccomp_rule_add_array(em->ctx, audited ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(err), nr, n, c);
+}
+
+bool seccomp_refusal_matches(const struct seccomp_refusal *rf, const struct seccomp_data *d)
+{
+        for (unsigned i = 0; i < rf->n_conds && i < ARRAY_SIZE(rf->conds); i++) {
+                const struct seccomp_cond *c = &rf->conds[i];
+                /* libseccomp keeps a MASKED_EQ's mask first, its value second;
+                   every other comparison's value first */
+                uint64_t v = c->arg < 6 ? d->args[c->arg] : 0, a = c->mask, b = c->datum;
+                bool hold;
+                switch (c->op) {
+                case SCMP_CMP_NE: hold = v != a; break;
+                case SCMP_CMP_LT: hold = v < a; break;
+                case SCMP_CMP_LE: hold = v <= a; break;
+                case SCMP_CMP_EQ: hold = v == a; break;
+                case SCMP_CMP_GE: hold = v >= a; break;
+                case SCMP_CMP_GT: hold = v > a; break;
+                case SCMP_CMP_MASKED_EQ: hold = (v & a) == b; break;
+                default: hold = false; break;
+                }
+                if (!hold)
+                        return false;
+        }
+        return true;
+}
+
+static int deny_clone_ns(struct emit *em, int nr, int err)
 {
         /* One rule per flag: any one of them set is enough to refuse. The
            kernel reads only the low 32 bits, and so do these masks. */
@@ -119,14 +187,14 @@ static int deny_clone_ns(scmp_filter_ctx ctx, int nr, int err)
         for (size_t i = 0; i < ARRAY_SIZE(ns_flags); i++) {
                 struct scmp_arg_cmp c = SCMP_CMP(CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ,
                                                  ns_flags[i], ns_flags[i]);
-                int r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(err), nr, 1, &c);
+                int r = emit_rule(em, nr, err, 1, &c);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int deny_tty_ioctl(scmp_filter_ctx ctx, int nr, int err)
+static int deny_tty_ioctl(struct emit *em, int nr, int err)
 {
         /* The kernel takes the request as an unsigned int: compare the low
            32 bits only, or TIOCSTI | 1 << 32 would pass the filter and
@@ -135,14 +203,14 @@ static int deny_tty_ioctl(scmp_filter_ctx ctx, int nr, int err)
 
         for (size_t i = 0; i < ARRAY_SIZE(requests); i++) {
                 struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, requests[i]);
-                int r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(err), nr, 1, &c);
+                int r = emit_rule(em, nr, err, 1, &c);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int deny_personality(scmp_filter_ctx ctx, int nr, int err)
+static int deny_personality(struct emit *em, int nr, int err)
 {
         /* Allowed: 0 (PER_LINUX) and 0xffffffff (the query). libseccomp 2.5
            refuses two comparisons on one argument in a rule, so "neither" is
@@ -151,17 +219,17 @@ static int deny_personality(scmp_filter_ctx ctx, int nr, int err)
            Below that, a value that is neither all zeros nor all ones has a
            bit k that differs from bit 0, which one of the pairs catches. */
         struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GE, 1ULL << 32, 0);
-        int r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(err), nr, 1, &c);
+        int r = emit_rule(em, nr, err, 1, &c);
 
         for (unsigned int k = 1; r >= 0 && k < 32; k++) {
                 scmp_datum_t bit = 1ULL << k, mask = 1 | bit;
 
                 c = SCMP_A0(SCMP_CMP_MASKED_EQ, mask, 1);
-                r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(err), nr, 1, &c);
+                r = emit_rule(em, nr, err, 1, &c);
                 if (r < 0)
                         break;
                 c = SCMP_A0(SCMP_CMP_MASKED_EQ, mask, bit);
-                r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(err), nr, 1, &c);
+                r = emit_rule(em, nr, err, 1, &c);
         }
         return r < 0 ? r : 0;
 }
@@ -174,63 +242,56 @@ static int deny_personality(scmp_filter_ctx ctx, int nr, int err)
    one-comparison-per-argument rules (libseccomp 2.5 takes no more), which
    compare all 64 bits: a value with any high bit set is above every
    allowed one and refused, so what passes is what the kernel reads. */
-static int deny_socket_kinds(scmp_filter_ctx ctx, int nr)
+/* A rule that may come after one of SocketFamilies= on the same family,
+   which then stays (libseccomp: -EEXIST): that family is refused already. */
+static int emit_unless_refused(struct emit *em, int nr, int err, unsigned n, const struct scmp_arg_cmp *c)
+{
+        int r = emit_rule(em, nr, err, n, c);
+
+        return r == -EEXIST ? 0 : r;
+}
+
+static int deny_socket_kinds(struct emit *em, int nr)
 {
         static const scmp_datum_t other_families[] = { 0, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15 };
         static const scmp_datum_t inet[] = { AF_INET, AF_INET6 };
-        const uint32_t act = SCMP_ACT_ERRNO(EACCES);
-        struct scmp_arg_cmp c[2];
-        int r = seccomp_rule_add(ctx, act, nr, 1, SCMP_A0(SCMP_CMP_GT, AF_NETLINK));
+        const int err = EACCES;
+        struct scmp_arg_cmp c[2] = { SCMP_A0(SCMP_CMP_GT, AF_NETLINK) };
+        int r = emit_unless_refused(em, nr, err, 1, c);
 
-        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(other_families); i++)
-                r = seccomp_rule_add(ctx, act, nr, 1, SCMP_A0(SCMP_CMP_EQ, other_families[i]));
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(other_families); i++) {
+                c[0] = SCMP_A0(SCMP_CMP_EQ, other_families[i]);
+                r = emit_unless_refused(em, nr, err, 1, c);
+        }
         for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(inet); i++) {
                 c[0] = SCMP_A0(SCMP_CMP_EQ, inet[i]);
                 /* a type whose low four bits are not 0001 */
                 c[1] = SCMP_A1(SCMP_CMP_MASKED_EQ, 1, 0);
-                r = seccomp_rule_add_array(ctx, act, nr, 2, c);
+                r = emit_unless_refused(em, nr, err, 2, c);
                 for (unsigned bit = 2; r >= 0 && bit <= 8; bit <<= 1) {
                         c[1] = SCMP_A1(SCMP_CMP_MASKED_EQ, bit, bit);
-                        r = seccomp_rule_add_array(ctx, act, nr, 2, c);
+                        r = emit_unless_refused(em, nr, err, 2, c);
                 }
                 /* a protocol other than 0 and IPPROTO_TCP (6): MPTCP is 262 */
                 c[1] = SCMP_A2(SCMP_CMP_GT, IPPROTO_TCP);
                 if (r >= 0)
-                        r = seccomp_rule_add_array(ctx, act, nr, 2, c);
+                        r = emit_unless_refused(em, nr, err, 2, c);
                 for (scmp_datum_t proto = 1; r >= 0 && proto < IPPROTO_TCP; proto++) {
                         c[1] = SCMP_A2(SCMP_CMP_EQ, proto);
-                        r = seccomp_rule_add_array(ctx, act, nr, 2, c);
+                        r = emit_unless_refused(em, nr, err, 2, c);
                 }
         }
         return r;
 }
 
-/* What adding a rule needs besides the entry. */
-struct rule_ctx {
-        scmp_filter_ctx ctx;
-        const struct seccomp_opts *o;
-        struct nook_err *e;
-};
-
-/* nook run --audit: an entry refused whole goes to the supervisor, which
-   refuses it with the entry's errno once noted; not one refused with
-   ENOSYS (clone3), which programs take for an older kernel and work
-   around on every thread they start. */
-static bool auditable(const struct deny_entry *d)
+static bool in_table(const struct deny_entry *d)
 {
-        return d->how == DENY_ALWAYS && d->err != ENOSYS;
-}
-
-static bool audited(const struct seccomp_opts *o, const struct deny_entry *d)
-{
-        return o->audit_denies && auditable(d);
+        return d >= deny_table && d < deny_table + ARRAY_SIZE(deny_table);
 }
 
 static int add_entry(const struct deny_entry *d, void *arg)
 {
-        const struct rule_ctx *rc = arg;
-        scmp_filter_ctx ctx = rc->ctx;
-        struct nook_err *e = rc->e;
+        struct emit *em = arg;
         int nr = seccomp_syscall_resolve_name(d->name);
         int r;
 
@@ -239,25 +300,30 @@ static int add_entry(const struct deny_entry *d, void *arg)
         if (nr < 0)
                 return 0;
 
+        em->name = d->name;
         switch (d->how) {
         case DENY_CLONE_NS:
-                r = deny_clone_ns(ctx, nr, d->err);
+                em->kind = REFUSED_CLONE_NS;
+                r = deny_clone_ns(em, nr, d->err);
                 break;
         case DENY_TTY_IOCTL:
-                r = deny_tty_ioctl(ctx, nr, d->err);
+                em->kind = REFUSED_TTY_IOCTL;
+                r = deny_tty_ioctl(em, nr, d->err);
                 break;
         case DENY_PERSONALITY:
-                r = deny_personality(ctx, nr, d->err);
+                em->kind = REFUSED_PERSONALITY;
+                r = deny_personality(em, nr, d->err);
                 break;
         default:
-                r = seccomp_rule_add(ctx, audited(rc->o, d) ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(d->err), nr, 0);
+                em->kind = in_table(d) ? REFUSED_WHOLE : REFUSED_DENIED;
+                r = emit_rule(em, nr, d->err, 0, NULL);
                 break;
         }
         /* -EDOM: libseccomp knows the call but cannot filter it here. */
         if (r == -EDOM)
                 return 0;
         if (r < 0)
-                return nook_errf(e, -r, "cannot add the seccomp rule for %s: %m", d->name);
+                return nook_errf(em->e, -r, "cannot add the seccomp rule for %s: %m", d->name);
         return 0;
 }
 
@@ -318,80 +384,52 @@ static int each_deny(const struct seccomp_opts *o, int (*f)(const struct deny_en
         return 0;
 }
 
-struct refusals {
-        struct seccomp_refusal *list;
-        size_t n;
-};
-
-static int add_refusal(const struct deny_entry *d, void *arg)
-{
-        struct refusals *rf = arg;
-        int nr = seccomp_syscall_resolve_name(d->name);
-
-        if (nr < 0 || !auditable(d))
-                return 0;
-        struct seccomp_refusal *l = reallocarray(rf->list, rf->n + 1, sizeof(*l));
-        if (!l)
-                return -ENOMEM;
-        rf->list = l;
-        l[rf->n] = (struct seccomp_refusal){ .nr = nr, .err = d->err };
-        snprintf(l[rf->n].name, sizeof(l[rf->n].name), "%s", d->name);
-        rf->n++;
-        return 0;
-}
-
-int seccomp_audited_refusals(const struct seccomp_opts *o, struct seccomp_refusal **out, size_t *n)
-{
-        struct refusals rf = { NULL, 0 };
-        int r = each_deny(o, add_refusal, &rf);
-
-        if (r < 0) {
-                free(rf.list);
-                return r;
-        }
-        *out = rf.list;
-        *n = rf.n;
-        return 0;
-}
-
-static int add_socket_rules(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
+static int add_socket_rules(struct emit *em)
 {
         /* SyscallDeny=socket refuses every call already: no mixing */
-        if (in_list(o->deny, "socket"))
+        if (in_list(em->o->deny, "socket"))
                 return 0;
         int nr = seccomp_syscall_resolve_name("socket");
-        int r = nr < 0 ? 0 : deny_socket_kinds(ctx, nr);
+        em->name = "socket";
+        em->kind = REFUSED_SOCKET_KIND;
+        int r = nr < 0 ? 0 : deny_socket_kinds(em, nr);
         if (r < 0)
-                return nook_errf(e, -r, "cannot add the seccomp rules for socket: %m");
+                return nook_errf(em->e, -r, "cannot add the seccomp rules for socket: %m");
         /* socketcall (32-bit ABIs) hides its arguments in memory; libc
-           uses socket() where the kernel has it */
+           uses socket() where the kernel has it. Never audited. */
         struct deny_entry sc = { "socketcall", EACCES, DENY_ALWAYS };
-        /* never audited: seccomp_audited_refusals() does not list it */
-        struct rule_ctx rc = { ctx, &(const struct seccomp_opts){ 0 }, e };
-        return in_list(o->deny, "socketcall") ? 0 : add_entry(&sc, &rc);
+        struct emit plain = *em;
+        plain.audit = false;
+        return in_list(em->o->deny, "socketcall") ? 0 : add_entry(&sc, &plain);
 }
 
 /* SocketFamilies=: one rule a family not allowed (AF_UNSPEC up to
    AF_MAX), and one for every number above (a value with a high bit set
    included: the comparisons take all 64 bits). */
-static int add_families(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
+static int add_families(struct emit *em)
 {
         static const char *const calls[] = { "socket", "socketpair" };
-        const uint32_t act = SCMP_ACT_ERRNO(EAFNOSUPPORT);
+        const int err = EAFNOSUPPORT;
 
+        em->kind = REFUSED_FAMILY;
         for (size_t i = 0; i < ARRAY_SIZE(calls); i++) {
                 int nr = seccomp_syscall_resolve_name(calls[i]), r = 0;
-                if (nr < 0 || in_list(o->deny, calls[i]))
+                if (nr < 0 || in_list(em->o->deny, calls[i]))
                         continue;
+                em->name = calls[i];
                 /* a family Allow= refuses already (tcp_only) keeps that
                    rule: -EEXIST */
+                struct scmp_arg_cmp c;
                 for (scmp_datum_t af = 0; (r >= 0 || r == -EEXIST) && af < AF_MAX; af++)
-                        if (af >= 64 || !(o->families & (UINT64_C(1) << af)))
-                                r = seccomp_rule_add(ctx, act, nr, 1, SCMP_A0(SCMP_CMP_EQ, af));
+                        if (af >= 64 || !(em->o->families & (UINT64_C(1) << af))) {
+                                c = SCMP_A0(SCMP_CMP_EQ, af);
+                                r = emit_rule(em, nr, err, 1, &c);
+                        }
+                c = SCMP_A0(SCMP_CMP_GE, AF_MAX);
                 if (r >= 0 || r == -EEXIST)
-                        r = seccomp_rule_add(ctx, act, nr, 1, SCMP_A0(SCMP_CMP_GE, AF_MAX));
+                        r = emit_rule(em, nr, err, 1, &c);
                 if (r < 0 && r != -EEXIST)
-                        return nook_errf(e, -r, "cannot add the seccomp rules for SocketFamilies=: %m");
+                        return nook_errf(em->e, -r, "cannot add the seccomp rules for SocketFamilies=: %m");
         }
         return 0;
 }
@@ -399,7 +437,7 @@ static int add_families(scmp_filter_ctx ctx, const struct seccomp_opts *o, struc
 /* MemoryDenyWriteExecute=: what systemd's does. A program loaded with
    execute permission keeps it; what it cannot do is make memory that is
    (or was) writable executable, which is how injected code would run. */
-static int add_mdwe(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct nook_err *e)
+static int add_mdwe(struct emit *em)
 {
         static const struct {
                 const char *name;
@@ -413,15 +451,54 @@ static int add_mdwe(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct no
                 { "shmat", 2, SHM_EXEC, SHM_EXEC },
         };
 
+        em->kind = REFUSED_MDWE;
         for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
                 int nr = seccomp_syscall_resolve_name(rules[i].name);
-                if (nr < 0 || in_list(o->deny, rules[i].name))
+                if (nr < 0 || in_list(em->o->deny, rules[i].name))
                         continue;
+                em->name = rules[i].name;
                 struct scmp_arg_cmp c = { rules[i].arg, SCMP_CMP_MASKED_EQ, rules[i].mask, rules[i].value };
-                int r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, &c);
+                int r = emit_rule(em, nr, EPERM, 1, &c);
                 if (r < 0 && r != -EDOM)
-                        return nook_errf(e, -r, "cannot add the seccomp rule for %s: %m", rules[i].name);
+                        return nook_errf(em->e, -r, "cannot add the seccomp rule for %s: %m", rules[i].name);
         }
+        return 0;
+}
+
+/* Every rule that refuses something, in the filter's order: the table's
+   and SyscallDeny='s, then what Allow= (tcp_only), SocketFamilies= and
+   MemoryDenyWriteExecute= add. */
+static int add_refusals(struct emit *em)
+{
+        int r = each_deny(em->o, add_entry, em);
+
+        /* SocketFamilies= before Allow='s socket kinds: libseccomp keeps
+           the first of two rules on one family (the second is -EEXIST),
+           and the kinds' rules on inet and inet6 look at the type too: put
+           first, they once let a TCP socket of a family SocketFamilies=
+           leaves out through. */
+        if (r == 0 && em->o->families_set)
+                r = add_families(em);
+        if (r == 0 && em->o->tcp_only)
+                r = add_socket_rules(em);
+        if (r == 0 && em->o->mdwe)
+                r = add_mdwe(em);
+        return r;
+}
+
+int seccomp_audited_refusals(const struct seccomp_opts *o, struct seccomp_refusal **out, size_t *n)
+{
+        struct refusals rf = { NULL, 0 };
+        struct nook_err e = { 0 };
+        struct emit em = { .o = o, .audit = true, .list = &rf, .e = &e };
+        int r = add_refusals(&em);
+
+        if (r < 0) {
+                free(rf.list);
+                return r;
+        }
+        *out = rf.list;
+        *n = rf.n;
         return 0;
 }
 
@@ -474,8 +551,10 @@ static int add_notify(scmp_filter_ctx ctx, const struct seccomp_opts *o, struct 
                 if (nr < 0 || in_list(o->deny, *n))
                         continue;
                 /* socket() has argument-checked refusals with these: an
-                   unconditional rule beside them could take their place */
-                if (strcmp(*n, "socket") == 0 && (o->tcp_only || o->families_set))
+                   unconditional notify rule beside them would take the
+                   place of their ERRNO action. Under --audit they notify
+                   too, and the supervisor refuses what they refuse. */
+                if (strcmp(*n, "socket") == 0 && (o->tcp_only || o->families_set) && !o->audit_denies)
                         continue;
                 /* sendto only with a destination: on a connected socket
                    (every write of a stream) it names none */
@@ -556,27 +635,12 @@ int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, str
         if (r < 0)
                 return nook_errf(e, -r, "cannot clear the seccomp no_new_privs attribute: %m");
 
-        struct rule_ctx rc = { ctx, o, e };
-        r = each_deny(o, add_entry, &rc);
+        struct emit em = { .ctx = ctx, .o = o, .audit = o->notify && o->audit_denies, .e = e };
+        r = add_refusals(&em);
         if (r < 0)
                 return r;
-        if (o->tcp_only) {
-                r = add_socket_rules(ctx, o, e);
-                if (r < 0)
-                        return r;
-        }
         if (o->fake_ids) {
                 r = add_fake_ids(ctx, o, e);
-                if (r < 0)
-                        return r;
-        }
-        if (o->families_set) {
-                r = add_families(ctx, o, e);
-                if (r < 0)
-                        return r;
-        }
-        if (o->mdwe) {
-                r = add_mdwe(ctx, o, e);
                 if (r < 0)
                         return r;
         }

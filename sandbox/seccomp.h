@@ -3,6 +3,7 @@
 #pragma once
 
 #include <linux/filter.h>       /* struct sock_filter */
+#include <linux/seccomp.h>      /* struct seccomp_data */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,24 +53,57 @@ struct seccomp_opts {
            to the same filter, after every deny rule, so that nothing is
            refused less; a call the deny rules already name is left to them. */
         bool notify;
-        /* nook run --audit, with notify: each call refused whole (the
-           default list's and SyscallDeny='s, but those refused with ENOSYS)
-           goes to the supervisor instead, which refuses it with the same
-           errno (seccomp_audited_refusals()) once noted. A supervisor gone,
-           the kernel refuses it (ENOSYS): nothing is let through. */
+        /* nook run --audit, with notify: each call the filter refuses (the
+           default list's, SyscallDeny='s and those its arguments refuse:
+           clone of a namespace, SocketFamilies=, ...; but not those
+           refused with ENOSYS) goes to the supervisor instead, which
+           refuses it with the same errno (seccomp_audited_refusals()) once
+           noted. A supervisor gone, the kernel refuses it (ENOSYS):
+           nothing is let through. */
         bool audit_denies;
 };
 
-/* A call audit_denies sends to the supervisor, and the errno to refuse it with. */
+/* Why the filter refuses a call: what --audit says, with the line of a
+   profile that would let it through. */
+enum seccomp_refusal_kind {
+        REFUSED_WHOLE,          /* the default list refuses every call: SyscallAllow= */
+        REFUSED_DENIED,         /* SyscallDeny= names it */
+        REFUSED_CLONE_NS,       /* clone() asking for a new namespace */
+        REFUSED_TTY_IOCTL,      /* ioctl() TIOCSTI or TIOCLINUX */
+        REFUSED_PERSONALITY,    /* personality() with a flag */
+        REFUSED_SOCKET_KIND,    /* Mode=host with Allow=: a socket Landlock cannot limit */
+        REFUSED_FAMILY,         /* SocketFamilies= leaves the family (argument 0) out */
+        REFUSED_MDWE,           /* MemoryDenyWriteExecute=: memory made writable and executable */
+};
+
+/* One comparison of a rule: (args[arg] & mask) == datum for
+   SCMP_CMP_MASKED_EQ, else args[arg] OP datum, on all 64 bits, as
+   libseccomp's (op is its enum scmp_compare). */
+struct seccomp_cond {
+        unsigned arg;
+        int op;
+        uint64_t mask, datum;
+};
+
+/* A rule audit_denies sends to the supervisor: the call, the errno to
+   refuse it with, and the comparisons that must all hold (none: every
+   call). A call may have several, one for each way it is refused. */
 struct seccomp_refusal {
         int nr;
         int err;
+        enum seccomp_refusal_kind kind;
         char name[32];
+        unsigned n_conds;
+        struct seccomp_cond conds[2];
 };
 
-/* The calls audit_denies sends to the supervisor under o (as if
-   audit_denies were set), into a malloc'd *out of *n. -ENOMEM. */
+/* The rules audit_denies sends to the supervisor under o (as if
+   audit_denies were set), in the filter's order, into a malloc'd *out of
+   *n. -ENOMEM. Each is the filter's own rule, made by the same code. */
 int seccomp_audited_refusals(const struct seccomp_opts *o, struct seccomp_refusal **out, size_t *n);
+
+/* Whether d, a call of rf's, has the arguments rf refuses. */
+bool seccomp_refusal_matches(const struct seccomp_refusal *rf, const struct seccomp_data *d);
 
 /* The calls nook learn observes (NULL-terminated names). */
 extern const char *const seccomp_observed_calls[];

@@ -115,3 +115,43 @@ audit() { run --separate-stderr "$NOOK" run --audit "$@"; }
         audit --seccomp none -- true
         assert_nook_error "Seccomp=none cannot be audited"
 }
+
+@test "--audit names what the arguments of a call decide: a socket family SocketFamilies= leaves out, a namespace asked of clone, W|X memory" {
+        audit --socket-families unix,inet --memory-deny-write-execute -- python3 -c '
+import ctypes, os, socket
+try:
+    socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+except OSError as e:
+    print("inet6", e.errno)
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
+print("inet ok")
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+print("wx", libc.mmap(None, 4096, 7, 0x22, -1, 0) in (None, ctypes.c_void_p(-1).value), ctypes.get_errno())
+print("unshare", libc.unshare(0x10000000), ctypes.get_errno())
+'
+        assert_status 0
+        [[ "$output" == *"inet6 97"*"inet ok"*"wx True 1"*"unshare -1 1"* ]] || { show_run >&2; fail "a refusal did not hold under --audit"; }
+        [[ "$stderr" == *"  socket(): a socket of family inet6, which SocketFamilies= leaves out, failed with EAFNOSUPPORT (1 time, first by python3)"$'\n'"    [Security] SocketFamilies= with inet6"* ]] ||
+                { show_run >&2; fail "the family is not named"; }
+        [[ "$stderr" == *"  mmap(): memory both writable and executable, which MemoryDenyWriteExecute= refuses, failed with EPERM"*"[Security] MemoryDenyWriteExecute=no"* ]] ||
+                { show_run >&2; fail "W|X memory is not named"; }
+        [[ "$stderr" == *"  unshare(): a system call the filter refuses, failed with EPERM"* ]] || { show_run >&2; fail "unshare is not named"; }
+        [[ "$stderr" != *"family inet,"* && "$stderr" != *"family unix"* ]] || { show_run >&2; fail "an allowed family was reported"; }
+}
+
+@test "--audit names clone() asking for a namespace, and the clone still fails" {
+        [ "$(uname -m)" = x86_64 ] || skip "the test calls clone by its x86_64 number"
+        audit -- python3 -c '
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+r = libc.syscall(56, 0x10000000 | 17, None, None, None, None)
+print("clone", r, ctypes.get_errno())
+'
+        assert_status 0
+        [[ "$output" == *"clone -1 1"* ]] || { show_run >&2; fail "clone of a user namespace went on under --audit"; }
+        [[ "$stderr" == *"  clone(): asked for a new namespace, which the filter refuses, failed with EPERM (1 time, first by python3)"$'\n'"    [Security] SyscallAllow=clone"* ]] ||
+                { show_run >&2; fail "the clone is not named"; }
+}

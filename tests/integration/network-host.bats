@@ -186,3 +186,20 @@ allowed_sockets=(
         assert_nook_error "Seccomp=none"
         [ ! -e "$TMP/marker" ] || fail "the command ran"
 }
+
+@test "--allow with --socket-families unix,inet: a TCP socket of inet6 is refused too (the two rule sets once let it through)" {
+        [ "$abi" -ge 4 ] || skip "host: the kernel has Landlock ABI $abi, network rules need 4"
+        in_host --allow "0.0.0.0/0:80/tcp" --socket-families unix,inet -- "$PY" -c '
+import socket
+for f, t in ((socket.AF_INET6, socket.SOCK_STREAM), (socket.AF_INET6, socket.SOCK_DGRAM), (socket.AF_INET, socket.SOCK_STREAM), (socket.AF_INET, socket.SOCK_DGRAM)):
+    try:
+        socket.socket(f, t).close(); print("%d/%d:ok" % (f, t))
+    except OSError as e:
+        print("%d/%d:%d" % (f, t, e.errno))
+'
+        assert_status 0
+        assert_output "10/1:97
+10/2:97
+2/1:ok
+2/2:13"
+}

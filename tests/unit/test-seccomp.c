@@ -327,7 +327,7 @@ static void test_extra_deny_refuses_a_call_with_eperm(void **state)
 }
 
 /* nook run --audit: what is refused whole goes to the supervisor, which
-   is told the same errno; nothing else changes. */
+   is told the same errno; what is allowed stays allowed. */
 static void test_audit_sends_what_is_refused_whole_to_the_supervisor_with_its_errno(void **state)
 {
         static const char *const deny[] = { "ptrace", "mkdirat", NULL };
@@ -343,7 +343,8 @@ static void test_audit_sends_what_is_refused_whole_to_the_supervisor_with_its_er
         assert_int_equal(seccomp_build(&o, &p, &e), 0);
         assert_int_equal(seccomp_audited_refusals(&o, &list, &n), 0);
         for (size_t i = 0; i < n; i++) {
-                assert_int_equal(verdict_of(&p, list[i].name), SECCOMP_RET_USER_NOTIF);
+                if (list[i].n_conds == 0)
+                        assert_int_equal(verdict_of(&p, list[i].name), SECCOMP_RET_USER_NOTIF);
                 assert_int_equal(list[i].nr, seccomp_syscall_resolve_name(list[i].name));
                 assert_string_not_equal(list[i].name, "clone3");
                 assert_string_not_equal(list[i].name, "keyctl");
@@ -352,15 +353,126 @@ static void test_audit_sends_what_is_refused_whole_to_the_supervisor_with_its_er
                 mkdirat |= strcmp(list[i].name, "mkdirat") == 0 && list[i].err == EPERM;
         }
         assert_true(unshare && ptrace && mkdirat);
-        /* ENOSYS stays the kernel's; what the arguments decide too */
+        /* ENOSYS stays the kernel's; what the arguments decide goes to
+           the supervisor too, only when they decide it */
         assert_int_equal(verdict_of(&p, "clone3"), DENY(ENOSYS));
-        assert_int_equal(verdict_in(&p, seccomp_arch_native(), SYS_clone, CLONE_NEWUSER, 0), DENY(EPERM));
+        assert_int_equal(verdict_in(&p, seccomp_arch_native(), SYS_clone, CLONE_NEWUSER, 0), SECCOMP_RET_USER_NOTIF);
+        assert_int_equal(verdict_in(&p, seccomp_arch_native(), SYS_clone, SIGCHLD, 0), ALLOW);
         assert_int_equal(verdict_of(&p, "keyctl"), ALLOW);
         assert_int_equal(verdict_of(&p, "getpid"), ALLOW);
         assert_int_equal(verdict_of(&p, "openat"), SECCOMP_RET_USER_NOTIF);
 }
 
 static uint32_t socket_verdict(const struct seccomp_prog *p, uint64_t family, uint64_t type, uint64_t proto);
+/* SocketFamilies= with Mode=host and Allow= (tcp_only): a family left out
+   is refused whatever the socket's type. Before, libseccomp kept the
+   socket kinds' rules on inet6 and dropped SocketFamilies='s as -EEXIST:
+   a TCP socket of inet6 went through. */
+static void test_socket_families_hold_beside_the_tcp_only_rules(void **state)
+{
+        const struct seccomp_opts o = { .tcp_only = true, .families_set = true,
+                                        .families = 1u << AF_UNIX | 1u << AF_INET };
+        _cleanup_(seccomp_prog_free) struct seccomp_prog p = { 0 };
+        struct nook_err e = { 0 };
+
+        (void)state;
+        assert_int_equal(seccomp_build(&o, &p, &e), 0);
+        assert_int_equal(socket_verdict(&p, AF_INET6, SOCK_STREAM, 0), DENY(EAFNOSUPPORT));
+        assert_int_equal(socket_verdict(&p, AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP), DENY(EAFNOSUPPORT));
+        assert_int_equal(socket_verdict(&p, AF_NETLINK, SOCK_RAW, 0), DENY(EAFNOSUPPORT));
+        assert_int_equal(socket_verdict(&p, AF_INET, SOCK_STREAM, 0), ALLOW);
+        assert_int_equal(socket_verdict(&p, AF_INET, SOCK_DGRAM, 0), DENY(EACCES));
+        assert_int_equal(socket_verdict(&p, AF_UNIX, SOCK_DGRAM, 0), ALLOW);
+}
+
+/* The first refusal of list (the supervisor's) that d meets, as the
+   observer looks it up. */
+static const struct seccomp_refusal *first_refusal(const struct seccomp_refusal *list, size_t n,
+                                                   const struct seccomp_data *d)
+{
+        for (size_t i = 0; i < n; i++)
+                if (list[i].nr == d->nr && seccomp_refusal_matches(&list[i], d))
+                        return &list[i];
+        return NULL;
+}
+
+/* One call under the plain filter and under --audit's: what the plain one
+   refuses (but with ENOSYS) goes to the supervisor, whose list names the
+   same errno; what it lets through the list does not refuse. */
+static void audit_agrees(const struct seccomp_prog *plain, const struct seccomp_prog *audit,
+                         const struct seccomp_refusal *list, size_t n, const struct seccomp_data *d)
+{
+        uint32_t want = bpf_run(plain, d), got = bpf_run(audit, d);
+        const struct seccomp_refusal *rf = first_refusal(list, n, d);
+
+        if ((want & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO && (want & SECCOMP_RET_DATA) != ENOSYS &&
+            (want & SECCOMP_RET_DATA) != 0) {
+                if (got != SECCOMP_RET_USER_NOTIF || !rf || DENY(rf->err) != want)
+                        fail_msg("call %d (%#llx, %#llx, %#llx): refused with %u, but under --audit %#x and the list says %d",
+                                 d->nr, (unsigned long long)d->args[0], (unsigned long long)d->args[1],
+                                 (unsigned long long)d->args[2], want & SECCOMP_RET_DATA, got, rf ? rf->err : -1);
+        } else if (rf || (got != want && got != SECCOMP_RET_USER_NOTIF)) {
+                fail_msg("call %d (%#llx, %#llx, %#llx): %#x, but under --audit %#x and the list refuses it: %s", d->nr,
+                         (unsigned long long)d->args[0], (unsigned long long)d->args[1],
+                         (unsigned long long)d->args[2], want, got, rf ? rf->name : "no");
+        }
+}
+
+/* nook run --audit: the supervisor refuses exactly what the filter would,
+   with the same errno, argument-checked rules included (clone of a
+   namespace, TIOCSTI, personality, Allow='s socket kinds, SocketFamilies=,
+   MemoryDenyWriteExecute=), and socket() is still observed beside them. */
+static void test_audit_refuses_what_the_filter_refuses_with_its_errno(void **state)
+{
+        static const uint64_t families[] = { 0, 1, 2, 3, 10, 16, 17, 38, 44, 45, 46, 63, 64, 1ULL << 32 | 2, ~0ULL };
+        static const uint64_t types[] = { 1, 2, 3, 5, 1 | 02000000, 2 | 04000, 1ULL << 32 | 1 };
+        static const uint64_t protos[] = { 0, 1, 6, 17, 132, 262, 1ULL << 32 };
+        static const uint64_t values[] = { 0, 1, 2, 3, 4, 7, 0x20000, 0x10000000, 0x0008000, 0x5412, 0x541C,
+                                           1ULL << 32 | 0x5412, 0xffffffff, 1ULL << 32, CLONE_NEWUSER | SIGCHLD,
+                                           CLONE_NEWNET, CLONE_THREAD | CLONE_VM | CLONE_SIGHAND, ~0ULL };
+        static const char *const calls[] = { "clone", "ioctl", "personality", "mmap", "mprotect", "pkey_mprotect",
+                                             "shmat", "socketpair", "unshare", "keyctl", "clone3", "getpid" };
+        (void)state;
+        for (unsigned m = 0; m < 8; m++) {
+                struct seccomp_opts plain_o = { .tcp_only = m & 1, .families_set = m & 2,
+                                                .families = 1u << AF_UNIX | 1u << AF_INET | 1u << AF_NETLINK,
+                                                .mdwe = m & 4 };
+                struct seccomp_opts audit_o = plain_o;
+                _cleanup_(seccomp_prog_free) struct seccomp_prog plain = { 0 };
+                _cleanup_(seccomp_prog_free) struct seccomp_prog audit = { 0 };
+                _cleanup_free_ struct seccomp_refusal *list = NULL;
+                struct nook_err e = { 0 };
+                size_t n = 0;
+
+                audit_o.notify = audit_o.audit_denies = true;
+                assert_int_equal(seccomp_build(&plain_o, &plain, &e), 0);
+                assert_int_equal(seccomp_build(&audit_o, &audit, &e), 0);
+                assert_int_equal(seccomp_audited_refusals(&audit_o, &list, &n), 0);
+                struct seccomp_data d = { .nr = SYS_socket, .arch = seccomp_arch_native() };
+                for (size_t f = 0; f < ARRAY_SIZE(families); f++)
+                        for (size_t t = 0; t < ARRAY_SIZE(types); t++)
+                                for (size_t p = 0; p < ARRAY_SIZE(protos); p++) {
+                                        d.args[0] = families[f];
+                                        d.args[1] = types[t];
+                                        d.args[2] = protos[p];
+                                        audit_agrees(&plain, &audit, list, n, &d);
+                                }
+                for (size_t c = 0; c < ARRAY_SIZE(calls); c++) {
+                        int nr = seccomp_syscall_resolve_name(calls[c]);
+                        if (nr < 0)
+                                continue;
+                        for (size_t i = 0; i < ARRAY_SIZE(values); i++)
+                                for (size_t j = 0; j < ARRAY_SIZE(values); j++) {
+                                        d = (struct seccomp_data){ .nr = nr, .arch = seccomp_arch_native() };
+                                        d.args[0] = values[i];
+                                        d.args[1] = values[j];
+                                        d.args[2] = values[(i + j) % ARRAY_SIZE(values)];
+                                        audit_agrees(&plain, &audit, list, n, &d);
+                                }
+                }
+        }
+}
+
 
 /* nook learn's notify rules beside the argument-checked refusals of
    socket(): those still refuse, an allowed socket goes on as it would. */
@@ -1041,6 +1153,8 @@ int main(void)
                 cmocka_unit_test(test_allow_lifts_a_default_deny),
                 cmocka_unit_test(test_notify_leaves_the_socket_refusals_as_they_are),
                 cmocka_unit_test(test_audit_sends_what_is_refused_whole_to_the_supervisor_with_its_errno),
+                cmocka_unit_test(test_audit_refuses_what_the_filter_refuses_with_its_errno),
+                cmocka_unit_test(test_socket_families_hold_beside_the_tcp_only_rules),
                 cmocka_unit_test(test_extra_deny_of_a_checked_call_refuses_every_call),
                 cmocka_unit_test(test_extra_deny_of_clone3_keeps_enosys),
                 cmocka_unit_test(test_the_default_filter_allows_every_socket),
