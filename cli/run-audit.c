@@ -20,8 +20,39 @@ static void put_path(FILE *f, const char *path, const char *home)
         learn_put_text(f, path);
 }
 
-static void audit_path(FILE *f, const struct obs_path *p, const char *home)
+/* The Hide= of s that covers path: the longest. */
+static const char *hidden_by(const struct nook_spec *s, const char *path)
 {
+        const char *best = NULL;
+
+        for (size_t i = 0; i < s->n_hide; i++)
+                if (path_is_below(path, s->hide[i]) && (!best || strlen(s->hide[i]) > strlen(best)))
+                        best = s->hide[i];
+        return best;
+}
+
+static void audit_hidden(FILE *f, const struct obs_path *p, const char *by, const char *home)
+{
+        bool change = p->access & (OBS_WRITE | OBS_CREATE | OBS_MKDIR | OBS_REMOVE);
+
+        fputs("  ", f);
+        learn_put_text(f, p->path);
+        fprintf(f, ": %s, hidden by the profile (%lu time%s, first by ", p->access & OBS_EXEC ? "run" : change ? "changed" : "read",
+                p->count, p->count == 1 ? "" : "s");
+        learn_put_text(f, p->prog);
+        fputs(")\n    [Filesystem] Hide=", f);
+        put_path(f, by, home);
+        fputs(": without it (in the profile, or the one its Include= names)\n", f);
+}
+
+static void audit_path(FILE *f, const struct obs_path *p, const struct nook_spec *s, const char *home)
+{
+        const char *by = p->access & OBS_HIDDEN ? hidden_by(s, p->path) : NULL;
+
+        if (by) {
+                audit_hidden(f, p, by, home);
+                return;
+        }
         bool change = p->access & (OBS_WRITE | OBS_CREATE | OBS_MKDIR | OBS_REMOVE);
         bool device = (p->access & OBS_ABSENT) && learn_is_device(p->path);
         const char *asked = p->access & OBS_EXEC ? "run" : change ? "changed" : "read";
@@ -138,7 +169,7 @@ void run_audit_write(FILE *f, const struct observed *o, const struct nook_spec *
                 "line that would allow it:\n", o->notifications);
         learn_put_over(f, o, "nook: audit: ");
         for (size_t i = 0; i < o->n_paths; i++, n++)
-                audit_path(f, &o->paths[i], home);
+                audit_path(f, &o->paths[i], s, home);
         for (size_t i = 0; i < o->n_nets; i++)
                 n += audit_net(f, &o->nets[i], s);
         for (size_t i = 0; i < o->n_refused; i++, n++)

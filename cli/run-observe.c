@@ -32,7 +32,7 @@ int run_observed(struct run_setup *rs, const struct detached *bg, bool audit, st
                 free(refusals);
                 return nook_errf(e, errno, "cannot create a socket pair: %m");
         }
-        r = observe_start(sv[0], audit, refusals, n_refusals, &ob, e);
+        r = observe_start(sv[0], audit, refusals, n_refusals, rs->spec.hide, rs->spec.n_hide, &ob, e);
         if (r < 0) {
                 close(sv[0]);
                 close(sv[1]);

@@ -49,6 +49,8 @@ struct observer {
         bool audit;
         struct seccomp_refusal *refusals;       /* nook run --audit: what to refuse */
         size_t n_refusals;
+        char *const *hidden;                    /* and the spec's Hide= paths */
+        size_t n_hidden;
         int sock;               /* where the listener comes from */
         int stop[2];            /* nook's main thread -> the observer: end */
         struct observed seen;
@@ -438,13 +440,17 @@ static unsigned refusal(int fd, const char *path)
    on: OBS_ABSENT, OBS_ROFS or 0 (nothing: not recorded). For a name to be
    made that neither has, the answer is about its directory, and path is
    cut to it. /proc and /sys are the sandbox's own. */
-static unsigned audit_path(int root, char *path, unsigned access)
+static unsigned audit_path(const struct observer *ob, int root, char *path, unsigned access)
 {
         bool change = access & (OBS_WRITE | OBS_CREATE | OBS_MKDIR | OBS_REMOVE);
         struct stat st;
 
         if (root < 0 || path_is_below(path, "/proc") || path_is_below(path, "/sys"))
                 return 0;
+        /* a Hide= shows an empty node there: the open may well succeed */
+        for (size_t i = 0; i < ob->n_hidden; i++)
+                if (path_is_below(path, ob->hidden[i]) && (strcmp(path, ob->hidden[i]) == 0 || lstat(path, &st) == 0))
+                        return OBS_HIDDEN;
         int fd = open_in_root(root, path);
         if (fd >= 0 && !change) {
                 close(fd);
@@ -512,8 +518,8 @@ static void observe_one(struct observer *ob, int listener, const struct seccomp_
                         r1 = 0;
                         access = OBS_READ;
                 }
-                unsigned w1 = r1 == 0 ? audit_path(root, p1, access) : 0;
-                unsigned w2 = r2 == 0 ? audit_path(root, p2, OBS_WRITE | OBS_CREATE) : 0;
+                unsigned w1 = r1 == 0 ? audit_path(ob, root, p1, access) : 0;
+                unsigned w2 = r2 == 0 ? audit_path(ob, root, p2, OBS_WRITE | OBS_CREATE) : 0;
                 r1 = w1 ? r1 : -1;
                 r2 = w2 ? r2 : -1;
                 access |= w1;
@@ -648,8 +654,8 @@ static void *observer_main(void *arg)
         return NULL;
 }
 
-int observe_start(int sock, bool audit, struct seccomp_refusal *refusals, size_t n_refusals, struct observer **out,
-                  struct nook_err *e)
+int observe_start(int sock, bool audit, struct seccomp_refusal *refusals, size_t n_refusals, char *const *hidden,
+                  size_t n_hidden, struct observer **out, struct nook_err *e)
 {
         _cleanup_free_ struct observer *ob = calloc(1, sizeof(*ob));
         sigset_t all, old;
@@ -660,6 +666,8 @@ int observe_start(int sock, bool audit, struct seccomp_refusal *refusals, size_t
         }
         ob->refusals = refusals;
         ob->n_refusals = n_refusals;
+        ob->hidden = audit ? hidden : NULL;
+        ob->n_hidden = audit ? n_hidden : 0;
         if (pipe2(ob->stop, O_CLOEXEC) < 0) {
                 free(refusals);
                 return nook_errf(e, errno, "cannot create a pipe: %m");

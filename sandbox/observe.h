@@ -24,6 +24,7 @@ enum {
         /* nook run --audit: why the path was recorded (only these are) */
         OBS_ABSENT = 1 << 6,    /* the host has it, the sandbox does not show it */
         OBS_ROFS = 1 << 7,      /* a change asked on a read-only mount of the sandbox */
+        OBS_HIDDEN = 1 << 8,    /* at or below a path the profile hides (Hide=) */
 };
 
 struct obs_path {
@@ -88,14 +89,17 @@ struct observer;
    blocked in the thread: nook's main thread keeps handling them.
    audit: record a path only when the sandbox, asked through the caller's
    /proc/PID/root before the call goes on, does not show what the host has
-   (OBS_ABSENT) or holds it read-only where a change was asked (OBS_ROFS);
-   for a name to be made, its directory. Destinations are all recorded.
+   (OBS_ABSENT) or holds it read-only where a change was asked (OBS_ROFS),
+   or when it is at or below one of hidden (the spec's Hide= paths, kept,
+   not copied: valid until observe_finish), a path the host has
+   (OBS_HIDDEN); for a name to be made, its directory. Destinations are
+   all recorded.
    refusals (taken, freed with the observer): the calls the filter sends
    to be refused (exec_audited_refusals()); each is noted and refused with
    its errno. A notification of a call neither observed nor listed there is
    refused too (ENOSYS): only the observed calls ever continue. */
-int observe_start(int sock, bool audit, struct seccomp_refusal *refusals, size_t n_refusals, struct observer **out,
-                  struct nook_err *e);
+int observe_start(int sock, bool audit, struct seccomp_refusal *refusals, size_t n_refusals, char *const *hidden,
+                  size_t n_hidden, struct observer **out, struct nook_err *e);
 
 /* After the sandbox ended: stops the thread and moves what it saw to out
    (an empty result when the listener never came: the command did not

@@ -155,3 +155,17 @@ print("clone", r, ctypes.get_errno())
         [[ "$stderr" == *"  clone(): asked for a new namespace, which the filter refuses, failed with EPERM (1 time, first by python3)"$'\n'"    [Security] SyscallAllow=clone"* ]] ||
                 { show_run >&2; fail "the clone is not named"; }
 }
+
+@test "--audit names a path a Hide= covers, read or written, with that Hide= line; the hidden file stays unread" {
+        mkdir -p "$HOME/notes"
+        echo "private" >"$HOME/notes/diary"
+        audit --home host --hide "$HOME/.ssh" --hide "$HOME/notes/diary" -- sh -c 'cat "$HOME/.ssh/id_ed25519"; cat "$HOME/notes/diary"; echo x >"$HOME/notes/diary"; cat "$HOME/notes/other" 2>/dev/null; true'
+        assert_status 0
+        [[ "$output" != *"not for the sandbox"* && "$output" != *private* ]] || { show_run >&2; fail "a hidden file was read"; }
+        [[ "$stderr" == *"  $HOME/.ssh/id_ed25519: read, hidden by the profile (1 time, first by cat)"$'\n'"    [Filesystem] Hide=\${HOME}/.ssh: without it"* ]] ||
+                { show_run >&2; fail "the hidden key is not named"; }
+        [[ "$stderr" == *"  $HOME/notes/diary: changed, hidden by the profile"*"[Filesystem] Hide=\${HOME}/notes/diary: without it"* ]] ||
+                { show_run >&2; fail "the hidden file is not named"; }
+        [[ "$stderr" != *"notes/other"* ]] || { show_run >&2; fail "a file no Hide= covers, and that nobody has, is named"; }
+        [ "$(cat "$HOME/notes/diary")" = private ]
+}
