@@ -681,6 +681,10 @@ int seccomp_prog_load_listener(const struct seccomp_prog *p, int *listener, stru
                 return nook_errf(e, EINVAL, "cannot load an empty seccomp filter");
         /* prctl() takes no flags: the listener needs seccomp(2) */
         long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+        if (fd < 0 && errno == EBUSY)
+                return nook_errf(e, errno, "cannot observe the command: a supervisor above nook already watches "
+                                 "this process through seccomp (one notifier per process: run nook learn "
+                                 "outside that container or sandbox)");
         if (fd < 0)
                 return nook_errf(e, errno, "cannot load the seccomp filter with a listener: %m "
                                  "(nook learn needs seccomp user notification, Linux 5.5 or later)");
