@@ -33,6 +33,15 @@ learn_asks() {
         assert_status 0
 }
 
+@test "a GPU node under /dev/dri opened gives GPU=yes in [Desktop], not a Device= line" {
+        # a stand-in render node (this machine has no GPU): a file bound at its name
+        : >"$TMP/renderD128"
+        learn --bind "$TMP/renderD128:/dev/dri/renderD128" -- sh -c 'exec 3</dev/dri/renderD128'
+        assert_status 0
+        awk '/^\[/ { s = $0 } /^GPU=yes$/ { print s }' "$F" | grep -qx '\[Desktop\]' || { cat "$F" >&2; fail "no GPU=yes"; }
+        ! grep -q '^Device=/dev/dri' "$F" || fail "the GPU node is a Device= line"
+}
+
 @test "a Wayland display's socket and a PulseAudio one's give Display=wayland and Audio=pulseaudio" {
         export XDG_RUNTIME_DIR="$TMP/rt"
         unix_server "$XDG_RUNTIME_DIR/wayland-7"
