@@ -127,6 +127,11 @@ void fuse_daemon_stop(int *pidfd)
         launcher_end(pidfd, SIGTERM, 5000);
 }
 
+void fuse_daemon_kill(int *pidfd)
+{
+        launcher_end(pidfd, SIGKILL, 2000);
+}
+
 /* In a child of the waiter: until the daemon serves target (0) or its
    mount lost its daemon (2). A statfs of a FUSE file system that nook
    mounted waits in the kernel until the daemon answers its INIT, however

@@ -39,6 +39,10 @@ pid_t fuse_daemon_start(pid_t child, char *argv[], const struct fuse_daemon_moun
    clears *pidfd. */
 void fuse_daemon_stop(int *pidfd);
 
+/* Ends a daemon that holds nothing to write back (squashfuse: a read-only
+   file system) at once: SIGKILL, then reaps it. */
+void fuse_daemon_kill(int *pidfd);
+
 /* In the sandbox: waits (a few seconds at most) until target is a FUSE
    mount; what names the daemon in the message. */
 int fuse_daemon_wait(const char *target, const char *what, struct nook_err *e);

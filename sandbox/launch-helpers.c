@@ -210,8 +210,10 @@ void helpers_stop(struct helpers *h)
                 rundir_remove(h->rundir);
         free(h->rundir);
         h->rundir = NULL;
-        /* the overlay first: squashfuse serves its lower layer */
+        /* the overlay first: squashfuse serves its lower layer, read-only,
+           so nothing is lost when it is killed: its orderly exit (libfuse's
+           teardown, a few ms) would only delay nook's */
         fuse_daemon_stop(&h->fuse_fd);
-        fuse_daemon_stop(&h->squashfuse_fd);
+        fuse_daemon_kill(&h->squashfuse_fd);
         seccomp_prog_free(&h->squashfuse_filter);
 }
