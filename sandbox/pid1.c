@@ -195,9 +195,15 @@ static pid_t start_command(const struct launch_ctx *c, const struct pid1_args *a
            what is its own (creds, limits, seccomp, Landlock, fds: not
            shared) and the environment, which pid 1 no longer reads. Not
            when the command makes a user namespace of its own: unshare()
-           refuses a process that shares its memory. */
+           refuses a process that shares its memory. Nor when nook
+           observes it (learn, --audit): the command then makes itself
+           dumpable for the observer, and dumpable belongs to the memory,
+           so under vfork pid 1 (no filter, no Landlock) became dumpable
+           too, and the command could ptrace it and run in it what the
+           filter refuses. */
         bool nest = launch_nests_userns(c->spec, c->host, c->map != NULL);
-        pid_t cmd = nest ? fork() : vfork();
+        bool observed = c->notify_sock > 2;
+        pid_t cmd = nest || observed ? fork() : vfork();
         if (cmd < 0)
                 return nook_errf(e, errno, "cannot start the command: %m");
         if (cmd == 0)

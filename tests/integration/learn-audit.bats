@@ -169,3 +169,27 @@ print("clone", r, ctypes.get_errno())
         [[ "$stderr" != *"notes/other"* ]] || { show_run >&2; fail "a file no Hide= covers, and that nobody has, is named"; }
         [ "$(cat "$HOME/notes/diary")" = private ]
 }
+
+# pid 1 of an observed run: dumpable under vfork once, when the command made
+# itself readable to the observer; then the command could ptrace pid 1 (no
+# filter there) and run in it what the filter refuses
+PID1_PROBE='
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+r = libc.ptrace(0x4206, 1, None, None)
+print("seize", r, ctypes.get_errno())
+try:
+    open("/proc/1/environ", "rb").read(); print("environ readable")
+except OSError as e:
+    print("environ", e.errno)
+'
+
+@test "under --audit and nook learn, the command can neither ptrace pid 1 nor read its memory or environment" {
+        audit -- python3 -c "$PID1_PROBE"
+        assert_status 0
+        [[ "$output" == *"seize -1 1"* && "$output" == *"environ 13"* ]] || { show_run >&2; fail "pid 1 is open to the command under --audit"; }
+        learn --report --no-profile -- python3 -c "$PID1_PROBE"
+        assert_status 0
+        [[ "$output" == *"seize -1 1"* && "$output" == *"environ 13"* ]] || { show_run >&2; fail "pid 1 is open to the command under nook learn"; }
+}
