@@ -37,6 +37,7 @@ struct learn_args {
         bool report;            /* --report: a summary on stdout */
         bool no_profile;        /* --no-profile: the summary instead of the profile */
         bool update;            /* --update FILE: merged into FILE (out) */
+        int update_fd;          /* FILE, opened before the run */
         char **run;             /* "run", the learning defaults, the run options, "--", COMMAND... */
         size_t n_run;
         char **command;         /* in run */
@@ -131,7 +132,7 @@ static int parse_learn(int argc, char **argv, struct learn_args *a, struct nook_
 
 /* -o, or $XDG_CONFIG_HOME/nook/profiles/NAME.profile (made if missing);
    an existing file only with --force. */
-static int output_path(const struct learn_args *a, const char *home, char **out, struct nook_err *e)
+static int output_path(struct learn_args *a, const char *home, char **out, struct nook_err *e)
 {
         const char *name = strrchr(a->command[0], '/') ? strrchr(a->command[0], '/') + 1 : a->command[0];
         const char *xdg = getenv("XDG_CONFIG_HOME");
@@ -154,7 +155,7 @@ static int output_path(const struct learn_args *a, const char *home, char **out,
                 return nook_errf(e, ENOMEM, "out of memory");
         if (!a->force && !a->update && stat(*out, &st) == 0)
                 return nook_errf(e, EEXIST, "%s exists: not overwritten (use --force, or -o another file)", *out);
-        return 0;
+        return a->update ? learn_update_open(*out, &a->update_fd, e) : 0;
 }
 
 /* Without --force, the file is made here (O_EXCL: never through a link or
@@ -189,7 +190,8 @@ static int write_profile(const char *path, bool force, const struct observed *o,
 }
 
 /* --update: the profile learnt, in memory, merged into the file. */
-static int update_profile(const char *path, const struct observed *o, const struct learn_facts *lf, struct nook_err *e)
+static int update_profile(const char *path, int fd, const struct observed *o, const struct learn_facts *lf,
+                          struct nook_err *e)
 {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
@@ -200,7 +202,7 @@ static int update_profile(const char *path, const struct observed *o, const stru
         int r = learn_profile_write(f, o, lf, e);
         if (fclose(f) != 0 && r == 0)
                 r = nook_errf(e, ENOMEM, "out of memory");
-        return r < 0 ? r : learn_update(path, text, lf->argv, lf, e);
+        return r < 0 ? r : learn_update(path, fd, text, lf->argv, lf, e);
 }
 
 /* The profile variables a learnt home path is written under, where they
@@ -250,7 +252,7 @@ static int learn_results(const struct learn_args *a, const struct run_setup *rs,
         if (r < 0 || a->no_profile)
                 return r;
         learn_vars(&lf, &rs->host);
-        r = a->update ? update_profile(out, seen, &lf, e) : write_profile(out, a->force, seen, &lf, e);
+        r = a->update ? update_profile(out, a->update_fd, seen, &lf, e) : write_profile(out, a->force, seen, &lf, e);
         learn_vars_free(&lf);
         if (r < 0)
                 return r;
@@ -263,7 +265,7 @@ static int learn_results(const struct learn_args *a, const struct run_setup *rs,
 
 int cmd_learn(int argc, char **argv)
 {
-        struct learn_args a = { 0 };
+        struct learn_args a = { .update_fd = -1 };
         struct nook_err e = { 0 };
         struct run_setup rs;
         _cleanup_free_ char *out = NULL;
@@ -297,6 +299,8 @@ int cmd_learn(int argc, char **argv)
         observed_free(&seen);
         learn_dbus_free(&dbus);
         run_setup_free(&rs);
+        if (a.update_fd >= 0)
+                close(a.update_fd);
         free(a.run);
         return status;
 }

@@ -225,23 +225,32 @@ static void write_merged(FILE *f, const struct merge *m, const struct lines *old
                 }
 }
 
-/* The profile to update: a regular file (a link to one is the user's
-   choice), never a fifo that would hold nook forever. */
-static int read_text(const char *path, char **out, struct nook_err *e)
+int learn_update_open(const char *path, int *fd, struct nook_err *e)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         struct stat st;
+
+        *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (*fd < 0)
+                return nook_errf(e, errno, "cannot read %s: %m (--update needs a profile to update; -o writes a new one)", path);
+        if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(*fd);
+                *fd = -1;
+                return nook_errf(e, EINVAL, "cannot read %s: not a regular file (--update needs a profile to update)", path);
+        }
+        return 0;
+}
+
+static int read_text(int fd, const char *path, char **out, struct nook_err *e)
+{
         size_t len = 0;
 
-        if (fd < 0)
-                return nook_errf(e, errno, "cannot read %s: %m (--update needs a profile to update; -o writes a new one)", path);
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return nook_errf(e, EINVAL, "cannot read %s: not a regular file (--update needs a profile to update)", path);
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return nook_errf(e, errno, "cannot read %s: %m", path);
         *out = read_all(fd, 1 << 20, &len);
         return *out ? 0 : nook_errf(e, errno ? errno : EIO, "cannot read %s: %m", path);
 }
 
-int learn_update(const char *path, const char *learnt, char *const *argv, const struct learn_facts *lf,
+int learn_update(const char *path, int in, const char *learnt, char *const *argv, const struct learn_facts *lf,
                  struct nook_err *e)
 {
         _cleanup_free_ char *text = NULL, *tmp = NULL;
@@ -249,7 +258,7 @@ int learn_update(const char *path, const char *learnt, char *const *argv, const 
         _cleanup_(lines_free) struct lines new = { 0 };
         _cleanup_(merge_free) struct merge m = { 0 };
 
-        int r = read_text(path, &text, e);
+        int r = read_text(in, path, &text, e);
         if (r < 0)
                 return r;
         if (split_lines(text, &old) < 0 || split_lines(learnt, &new) < 0 || gather(&m, &old, &new, lf) < 0)

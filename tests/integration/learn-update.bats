@@ -80,3 +80,33 @@ setup() {
         assert_nook_error "-o writes a new one"
         [ ! -e "$F" ]
 }
+
+@test "--update reads the profile opened before the run: a link the command puts at its name (to nook's environment, or a hidden file) is not read into it" {
+        echo "hidden from the sandbox" >"$HOME/secret.txt"
+        # in the home, which the learning run (Home=host) can write
+        local p="$HOME/app.profile"
+        cp "$TMP/edited" "$p"
+        # first in the environment: the profile is read as text, up to a NUL
+        run --separate-stderr env -i GITHUB_TOKEN=ghp_not_for_the_sandbox HOME="$HOME" PATH="$PATH" \
+                XDG_CONFIG_HOME="$XDG_CONFIG_HOME" XDG_DATA_HOME="$XDG_DATA_HOME" NOOK_PROFILES_DIR="$NOOK_PROFILES_DIR" \
+                ${XDG_RUNTIME_DIR:+XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR"} "$NOOK" learn --update "$p" -- \
+                sh -c 'ln -sf /proc/self/environ "$HOME/x" && mv -f "$HOME/x" "$HOME/app.profile" && test -L "$HOME/app.profile"'
+        assert_status 0
+        ! grep -q ghp_not_for_the_sandbox "$p" || fail "nook's environment was copied into the profile"
+        grep -q '^# mine: keep this$' "$p" || fail "the user's profile was not the one updated"
+        cp "$TMP/edited" "$p"
+        run --separate-stderr "$NOOK" learn --hide "$HOME/secret.txt" --update "$p" -- \
+                sh -c 'cat "$HOME/secret.txt"; ln -sf "$HOME/secret.txt" "$HOME/x" && mv -f "$HOME/x" "$HOME/app.profile" && test -L "$HOME/app.profile"'
+        assert_status 0
+        [[ "$output" != *"hidden from the sandbox"* ]] || fail "the Hide= did not hold"
+        ! grep -q "hidden from the sandbox" "$p" || fail "a hidden file was copied into the profile"
+        grep -q '^# mine: keep this$' "$p" || fail "the user's profile was not the one updated"
+}
+
+@test "--update of a fifo is refused before the command runs" {
+        rm "$F"
+        mkfifo "$F"
+        run --separate-stderr timeout 20 "$NOOK" learn --update "$F" -- sh -c 'echo ran >"$HOME/ran"'
+        assert_nook_error "not a regular file"
+        [ ! -e "$HOME/ran" ]
+}
