@@ -53,6 +53,7 @@ struct observer {
         size_t n_hidden;
         int sock;               /* where the listener comes from */
         int stop[2];            /* nook's main thread -> the observer: end */
+        int ready[2];           /* the observer -> observe_start: it waits */
         struct observed seen;
 };
 
@@ -643,6 +644,8 @@ static void *observer_main(void *arg)
         struct observer *ob = arg;
         struct pollfd p[2] = { { ob->sock, POLLIN, 0 }, { ob->stop[0], POLLIN, 0 } };
 
+        /* started: from here to the listener, nothing is allocated */
+        (void)!write(ob->ready[1], "r", 1);
         while (poll(p, 2, -1) < 0)
                 if (errno != EINTR)
                         return NULL;
@@ -672,12 +675,28 @@ int observe_start(int sock, bool audit, struct seccomp_refusal *refusals, size_t
                 free(refusals);
                 return nook_errf(e, errno, "cannot create a pipe: %m");
         }
+        if (pipe2(ob->ready, O_CLOEXEC) < 0) {
+                close(ob->stop[0]);
+                close(ob->stop[1]);
+                free(refusals);
+                return nook_errf(e, errno, "cannot create a pipe: %m");
+        }
         ob->sock = sock;
         ob->audit = audit;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
         int r = pthread_create(&ob->thread, NULL, observer_main, ob);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        /* pid 1 is cloned from this process, raw, with the thread's locks
+           as they are at that moment: one the thread held while starting
+           (an allocator's: ASan's are shared by every thread) would be
+           held in pid 1 forever, and pid 1 hung on it. So the thread is
+           let start first; it then waits without allocating. */
+        char c;
+        while (r == 0 && read(ob->ready[0], &c, 1) < 0 && errno == EINTR)
+                ;
+        close(ob->ready[0]);
+        close(ob->ready[1]);
         if (r != 0) {
                 close(ob->stop[0]);
                 close(ob->stop[1]);
