@@ -438,7 +438,8 @@ static unsigned refusal(int fd, const char *path)
 }
 
 /* What the sandbox refuses of path for access, asked before the call goes
-   on: OBS_ABSENT, OBS_ROFS or 0 (nothing: not recorded). For a name to be
+   on: OBS_HIDDEN (at or below a Hide=), OBS_ABSENT, OBS_ROFS or 0
+   (nothing: not recorded). For a name to be
    made that neither has, the answer is about its directory, and path is
    cut to it. /proc and /sys are the sandbox's own. */
 static unsigned audit_path(const struct observer *ob, int root, char *path, unsigned access)
