@@ -103,62 +103,47 @@ static bool audit_net(FILE *f, const struct obs_net *n, const struct nook_spec *
 /* A call the filter refused, and the profile line that lets it through
    (the default list refuses what it refuses for a reason:
    nook.profile(5)). */
+/* Why each kind of rule refuses, and the line that lifts it (with the
+   call's name after it when named; REFUSED_FAMILY's is written with the
+   family). */
+static const struct {
+        const char *why, *lift;
+        bool named;
+} refusal_kinds[] = {
+        [REFUSED_WHOLE] = { "a system call the filter refuses", "[Security] SyscallAllow=", true },
+        [REFUSED_DENIED] = { "a system call the filter refuses", "[Security] SyscallDeny= without ", true },
+        [REFUSED_CLONE_NS] = { "asked for a new namespace, which the filter refuses", "[Security] SyscallAllow=", true },
+        [REFUSED_TTY_IOCTL] = { "TIOCSTI or TIOCLINUX (typing into a terminal), which the filter refuses",
+                                "[Security] SyscallAllow=", true },
+        [REFUSED_PERSONALITY] = { "a personality flag, which the filter refuses", "[Security] SyscallAllow=", true },
+        [REFUSED_SOCKET_KIND] = { "a socket other than TCP, unix or netlink, which Mode=host with Allow= refuses",
+                                  "[Network] Mode=slirp (its Allow= rules limit every kind of socket)", false },
+        [REFUSED_FAMILY] = { NULL, NULL, false },
+        [REFUSED_MDWE] = { "memory both writable and executable, which MemoryDenyWriteExecute= refuses",
+                           "[Security] MemoryDenyWriteExecute=no", false },
+};
+
 static void audit_call(FILE *f, const struct obs_refused *c)
 {
         const char *family = c->kind == REFUSED_FAMILY ? spec_socket_family_name(c->family) : NULL;
 
         fprintf(f, "  %s(): ", c->name);
-        switch (c->kind) {
-        case REFUSED_WHOLE:
-        case REFUSED_DENIED:
-                fputs("a system call the filter refuses", f);
-                break;
-        case REFUSED_CLONE_NS:
-                fputs("asked for a new namespace, which the filter refuses", f);
-                break;
-        case REFUSED_TTY_IOCTL:
-                fputs("TIOCSTI or TIOCLINUX (typing into a terminal), which the filter refuses", f);
-                break;
-        case REFUSED_PERSONALITY:
-                fputs("a personality flag, which the filter refuses", f);
-                break;
-        case REFUSED_SOCKET_KIND:
-                fputs("a socket other than TCP, unix or netlink, which Mode=host with Allow= refuses", f);
-                break;
-        case REFUSED_FAMILY:
-                if (family)
-                        fprintf(f, "a socket of family %s, which SocketFamilies= leaves out", family);
-                else
-                        fprintf(f, "a socket of family %d, which SocketFamilies= leaves out", c->family);
-                break;
-        case REFUSED_MDWE:
-                fputs("memory both writable and executable, which MemoryDenyWriteExecute= refuses", f);
-                break;
-        }
+        if (c->kind != REFUSED_FAMILY)
+                fputs(refusal_kinds[c->kind].why, f);
+        else if (family)
+                fprintf(f, "a socket of family %s, which SocketFamilies= leaves out", family);
+        else
+                fprintf(f, "a socket of family %d, which SocketFamilies= leaves out", c->family);
         fprintf(f, ", failed with %s (%lu time%s, first by ", strerrorname_np(c->err) ? strerrorname_np(c->err) : "an error",
                 c->count, c->count == 1 ? "" : "s");
         learn_put_text(f, c->prog);
         fputs(")\n    ", f);
-        switch (c->kind) {
-        case REFUSED_DENIED:
-                fprintf(f, "[Security] SyscallDeny= without %s\n", c->name);
-                break;
-        case REFUSED_SOCKET_KIND:
-                fputs("[Network] Mode=slirp (its Allow= rules limit every kind of socket)\n", f);
-                break;
-        case REFUSED_FAMILY:
-                if (family)
-                        fprintf(f, "[Security] SocketFamilies= with %s\n", family);
-                else
-                        fputs("[Security] SocketFamilies= (no name nook knows for this family: nook.profile(5))\n", f);
-                break;
-        case REFUSED_MDWE:
-                fputs("[Security] MemoryDenyWriteExecute=no\n", f);
-                break;
-        default:
-                fprintf(f, "[Security] SyscallAllow=%s\n", c->name);
-                break;
-        }
+        if (c->kind == REFUSED_FAMILY && family)
+                fprintf(f, "[Security] SocketFamilies= with %s\n", family);
+        else if (c->kind == REFUSED_FAMILY)
+                fputs("[Security] SocketFamilies= (no name nook knows for this family: nook.profile(5))\n", f);
+        else
+                fprintf(f, "%s%s\n", refusal_kinds[c->kind].lift, refusal_kinds[c->kind].named ? c->name : "");
 }
 
 void run_audit_write(FILE *f, const struct observed *o, const struct nook_spec *s, const char *home)
