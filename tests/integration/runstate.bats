@@ -560,7 +560,8 @@ sys.stdout.buffer.write(out.replace(b"\r", b""))' "$@"
         env PATH="$TMP/fakebin:$PATH" "$NOOK" run -d --net slirp -- /bin/true >/dev/null 2>&1 3>&- &
         caller=$!
         proc_stat "$caller" && STARTED_PIDS+=("$caller:$STAT_START")
-        wait_until 50 test -n "$(marked_procs "$TEST_MARKER")" || fail "the start did not get as far as slirp4netns"
+        # up to 8 s: under ASan on a loaded machine the start took over 5 (nook waits 10 s for slirp4netns from there)
+        wait_until 80 test -n "$(marked_procs "$TEST_MARKER")" || fail "the start did not get as far as slirp4netns"
         id=$(cd "$dir" && ls | grep -E '^[0-9]+[.]log$' | head -n 1)
         id=${id%.log}
         [ -n "$id" ] || fail "no log: $(ls -la "$dir")"
