@@ -25,8 +25,11 @@
 #include "state/rundir.h"
 
 /* The helpers nook starts, in the order `nook info` lists them. */
-static const char *const helpers[] = { "slirp4netns", "pasta",   "fuse-overlayfs", "xdg-dbus-proxy", "newuidmap",
-                                       "newgidmap",   "squashfuse", "tar2sqfs",     "skopeo" };
+static const char *const helpers[] = { "slirp4netns", "pasta",    "fuse-overlayfs", "xdg-dbus-proxy", "newuidmap",
+                                       "newgidmap",   "tar2sqfs", "skopeo" };
+
+/* nook's own, found beside nook or in its libexec directory */
+static const char *const own_helpers[] = { "nook-image", "nook-squashfs" };
 
 static void usage(FILE *out)
 {
@@ -136,10 +139,11 @@ static json_t *helpers_json(void)
                                                                     str_or_null(v[0] ? v : NULL))
                                                         : json_null());
         }
-        char *img = helper_path("nook-image");
-        json_object_set_new(o, "nook-image", img ? json_pack("{s:s,s:s}", "path", img, "version", NOOK_VERSION)
-                                                 : json_null());
-        free(img);
+        for (size_t i = 0; i < ARRAY_SIZE(own_helpers); i++) {
+                _cleanup_free_ char *path = helper_path(own_helpers[i]);
+                json_object_set_new(o, own_helpers[i],
+                                    path ? json_pack("{s:s,s:s}", "path", path, "version", NOOK_VERSION) : json_null());
+        }
         return o;
 }
 

@@ -3,17 +3,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fileutil.h"
 #include "lib/launcher.h"
 #include "lib/strutil.h"
 
@@ -47,41 +49,7 @@ static int open_ns(pid_t child, const char *which)
         return STR_FMT(path, "/proc/%d/ns/%s", (int)child, which) < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* In the daemon's process, before exec: the source and /dev/fuse opened
-   (inherited through exec), the FUSE file system mounted over the latter,
-   and argv copied to out (n slots) with their names. */
-static int mount_for(const struct fuse_daemon_mount *m, char *argv[], char *out[], size_t n, char src[32],
-                     char dev[32])
-{
-        char type[64], opts[96];
-        struct stat st;
-
-        int sfd = open(m->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-        if (sfd < 0 || fstat(sfd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        int fuse = open("/dev/fuse", O_RDWR | O_NOCTTY);
-        if (fuse < 0)
-                return -errno;
-        /* the options libfuse gives when it mounts by itself */
-        if (STR_FMT(type, "fuse.%s", argv[0]) < 0 ||
-            STR_FMT(opts, "fd=%d,rootmode=40000,user_id=%u,group_id=%u", fuse, (unsigned)getuid(), (unsigned)getgid()) < 0 ||
-            str_fmt(src, 32, "/proc/self/fd/%d", sfd) < 0 || str_fmt(dev, 32, "/dev/fd/%d", fuse) < 0)
-                return -ENAMETOOLONG;
-        if (mount(argv[0], m->target, type, MS_NOSUID | MS_NODEV | MS_RDONLY, opts) < 0)
-                return -errno;
-        size_t i = 0;
-        for (; argv[i] && i + 1 < n; i++)
-                out[i] = strcmp(argv[i], FUSE_DAEMON_SOURCE) == 0 ? src
-                       : strcmp(argv[i], FUSE_DAEMON_MOUNT) == 0  ? dev
-                                                                   : argv[i];
-        out[i] = NULL;
-        return argv[i] ? -E2BIG : sfd;
-}
-
-pid_t fuse_daemon_start(pid_t child, char *argv[], const struct fuse_daemon_mount *m, bool verbose, int *pidfd,
-                        struct nook_err *e)
+pid_t fuse_daemon_start(pid_t child, char *argv[], bool verbose, int *pidfd, struct nook_err *e)
 {
         _cleanup_free_ char *program = find_program(argv[0]);
         if (!program)
@@ -103,21 +71,104 @@ pid_t fuse_daemon_start(pid_t child, char *argv[], const struct fuse_daemon_moun
                 }
                 /* they chat ("unknown argument ignored"); -v shows it */
                 int null = verbose ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
-                char *args[16], src[32], dev[32];
-                int sfd = m ? mount_for(m, argv, args, ARRAY_SIZE(args), src, dev) : 0;
-                if (sfd >= 0 && m && m->confine)
-                        sfd = m->confine(program, sfd, m->arg);
-                if (sfd < 0) {
-                        fprintf(stderr, "nook: cannot start %s: %s\n", argv[0], strerror(-sfd));
-                        _exit(125);
-                }
                 if (null >= 0)
                         dup3(null, 2, 0);
-                int err = -launcher_exec_program(program, m ? args : argv);
+                int err = -launcher_exec_program(program, argv);
                 fprintf(stderr, "nook: cannot run %s: %s\n", program + strlen("/oldroot"), strerror(err));
                 _exit(127);
         }
         return pid;
+}
+
+/* In the daemon's process, in a user namespace of its own: the source
+   opened (inherited through exec), its end of the socket kept through exec,
+   and argv copied to out (n slots) with their numbers. */
+static int open_for(const struct fuse_daemon_mount *m, int sock, char *argv[], char *out[], size_t n, char src[32],
+                    char num[16])
+{
+        struct stat st;
+
+        int sfd = open(m->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (sfd < 0 || fstat(sfd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        int keep = fcntl(sock, F_DUPFD, 3);
+        if (keep < 0)
+                return -errno;
+        if (str_fmt(src, 32, "/proc/self/fd/%d", sfd) < 0 || str_fmt(num, 16, "%d", keep) < 0)
+                return -ENAMETOOLONG;
+        size_t i = 0;
+        for (; argv[i] && i + 1 < n; i++)
+                out[i] = strcmp(argv[i], FUSE_DAEMON_SOURCE) == 0 ? src
+                       : strcmp(argv[i], FUSE_DAEMON_SOCKET) == 0 ? num
+                                                                   : argv[i];
+        out[i] = NULL;
+        return argv[i] ? -E2BIG : sfd;
+}
+
+pid_t fuse_daemon_start_early(char *argv[], const struct fuse_daemon_mount *m, bool verbose, int *pidfd, int *sock,
+                              struct nook_err *e)
+{
+        const char *slash = strrchr(argv[0], '/');
+        const char *name = slash ? slash + 1 : argv[0];
+        int pair[2];
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return nook_errf(e, errno, "cannot start %s: %m", name);
+        /* dies with nook, whatever kills it; takes no fd of nook's but its
+           end of the socket */
+        struct nook_err fe = { 0 };
+        pid_t pid = launcher_fork_keep(pidfd, &pair[1], 1, &fe);
+        if (pid < 0) {
+                close(pair[0]);
+                close(pair[1]);
+                return nook_errf(e, -pid, "cannot start %s: %s", name, fe.msg);
+        }
+        if (pid == 0) {
+                /* a user namespace of its own: its capabilities there can
+                   all be dropped, and it has none here */
+                if (unshare(CLONE_NEWUSER) < 0 || chdir("/") < 0) {
+                        fprintf(stderr, "nook: cannot start %s: %s\n", name, strerror(errno));
+                        _exit(125);
+                }
+                /* -v shows what it says */
+                int null = verbose ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
+                char *args[16], src[32], num[16];
+                int sfd = open_for(m, pair[1], argv, args, ARRAY_SIZE(args), src, num);
+                if (sfd >= 0 && m->confine)
+                        sfd = m->confine(argv[0], sfd, m->arg);
+                if (sfd < 0) {
+                        fprintf(stderr, "nook: cannot start %s: %s\n", name, strerror(-sfd));
+                        _exit(125);
+                }
+                if (null >= 0)
+                        dup3(null, 2, 0);
+                int err = -launcher_exec_program(argv[0], args);
+                fprintf(stderr, "nook: cannot run %s: %s\n", argv[0], strerror(err));
+                _exit(127);
+        }
+        close(pair[1]);
+        *sock = pair[0];
+        return pid;
+}
+
+int fuse_daemon_serve(int *sock, int dev, const char *what, int ms, struct nook_err *e)
+{
+        _cleanup_close_ int sk = steal_fd(sock);
+        struct pollfd p = { .fd = sk, .events = POLLIN };
+        char c = 0;
+
+        if (sk < 0 || fd_send(sk, dev) < 0)
+                return nook_errf(e, ENOTCONN, "%s ended before it served its mount (run with -v to see its messages)", what);
+        /* one byte once it has the kernel's INIT, or EOF */
+        int n = poll(&p, 1, ms);
+        if (n == 0)
+                return nook_errf(e, ETIMEDOUT, "%s did not serve its mount within %d s (is /dev/fuse usable? run with -v to see its messages)",
+                                 what, ms / 1000);
+        if (n < 0 || read(sk, &c, 1) != 1)
+                return nook_errf(e, ENOTCONN, "%s ended before it served its mount (run with -v to see its messages)", what);
+        return 0;
 }
 
 void fuse_daemon_stop(int *pidfd)

@@ -55,6 +55,6 @@ pid_t fuse_overlay_start(pid_t child, size_t n_layers, const char *persist_dir, 
                 return nook_errf(e, ENOMEM, "cannot build the options of fuse-overlayfs: out of memory");
         warn_if_nearly_full(persist_dir);
         char *argv[] = { "fuse-overlayfs", "-f", "-o", (char *)buf_str(&opts), "/newroot", NULL };
-        return fuse_daemon_start(child, argv, NULL, flags & FUSE_OVERLAY_VERBOSE, pidfd, e);
+        return fuse_daemon_start(child, argv, flags & FUSE_OVERLAY_VERBOSE, pidfd, e);
 }
 

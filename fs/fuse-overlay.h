@@ -24,7 +24,7 @@ pid_t fuse_overlay_start(pid_t child, size_t n_layers, const char *persist_dir, 
                          struct nook_err *e);
 /* flags */
 #define FUSE_OVERLAY_VERBOSE 1u         /* its messages shown */
-#define FUSE_OVERLAY_FUSE_LOWER 2u      /* the lower layer is a FUSE mount (squashfuse), which has
+#define FUSE_OVERLAY_FUSE_LOWER 2u      /* the lower layer is a FUSE mount (nook-squashfs), which has
                                            no ACLs to ask for: the kernel would fail every
                                            permission check on its EOPNOTSUPP (noacl) */
 #define FUSE_OVERLAY_SQUASH_TO_ROOT 4u  /* every file shown as root's (one id mapped) */

@@ -122,6 +122,34 @@ int mnt_new_proc(struct nook_err *e)
         return fs_mount(fs, "proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 }
 
+int mnt_new_fuse(int dev, const char *name, uid_t uid, gid_t gid, struct nook_err *e)
+{
+        _cleanup_close_ int fs = fs_open("fuse", e);
+        char n[3][32];
+        int r;
+
+        if (fs < 0)
+                return fs;
+        if (STR_FMT(n[0], "%d", dev) < 0 || STR_FMT(n[1], "%u", (unsigned)uid) < 0 ||
+            STR_FMT(n[2], "%u", (unsigned)gid) < 0)
+                return nook_errf(e, ENAMETOOLONG, "cannot mount %s", name);
+        /* the options libfuse gives when it mounts by itself */
+        r = fs_set(fs, "fuse", "source", name, e);
+        if (r == 0)
+                r = fs_set(fs, "fuse", "subtype", name, e);
+        if (r == 0)
+                r = fs_set(fs, "fuse", "fd", n[0], e);
+        if (r == 0)
+                r = fs_set(fs, "fuse", "rootmode", "40000", e);
+        if (r == 0)
+                r = fs_set(fs, "fuse", "user_id", n[1], e);
+        if (r == 0)
+                r = fs_set(fs, "fuse", "group_id", n[2], e);
+        if (r < 0)
+                return r;
+        return fs_mount(fs, "fuse", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+}
+
 int mnt_new_devpts(struct nook_err *e)
 {
         _cleanup_close_ int fs = fs_open("devpts", e);

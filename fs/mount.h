@@ -29,6 +29,10 @@ int mnt_new_tmpfs(uint64_t size, mode_t mode, uint64_t attrs, struct nook_err *e
 int mnt_new_tmpfs_owned(uint64_t size, mode_t mode, uid_t uid, gid_t gid, uint64_t attrs, struct nook_err *e);
 int mnt_new_proc(struct nook_err *e);
 int mnt_new_devpts(struct nook_err *e);
+/* A FUSE file system served through dev (an open /dev/fuse), read-only,
+   nosuid, nodev, its root uid:gid's (as the caller's user namespace names
+   them); the kernel sends the daemon its INIT at once. */
+int mnt_new_fuse(int dev, const char *name, uid_t uid, gid_t gid, struct nook_err *e);
 /* The most lower layers kernel overlayfs stacks (OVL_MAX_STACK): nook
    refuses images with more, at import and at run, whichever overlay runs
    them. */

@@ -3,7 +3,7 @@
    libsquashfs, with the config kept beside it (FILE.json) and the files the
    host reads of an image at run time (its /etc/passwd and /etc/group)
    copied into the record, so that `nook run` never opens the squashfs
-   itself: squashfuse mounts it inside the sandbox. */
+   itself: nook-squashfs serves it to the sandbox. */
 #pragma once
 
 #include <jansson.h>

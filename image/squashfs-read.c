@@ -56,7 +56,7 @@ static uint64_t count_tree(const sqfs_tree_node_t *n)
         return c;
 }
 
-/* Every table the kernel or squashfuse would read: a damaged or crafted
+/* Every table the kernel or nook-squashfs would read: a damaged or crafted
    image is refused at import, not found out at run time. */
 static int check_tree(struct sqsh *q, const char *label, uint64_t *entries, struct nook_err *e)
 {

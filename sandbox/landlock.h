@@ -1,6 +1,6 @@
 /* Landlock for Mode=host: the egress allowlist as TCP port rules (ABI 4)
    and the host's abstract unix sockets out of reach (ABI 6); and for a
-   FUSE daemon that serves one file (squashfuse): no file but its program. */
+   FUSE daemon that serves one file (nook-squashfs): no file but its program. */
 #pragma once
 
 #include <stdbool.h>

@@ -13,11 +13,13 @@
 #include "fs/fuse-daemon.h"
 #include "fs/fuse-overlay.h"
 #include "lib/cleanup.h"
+#include "lib/libexec.h"
 #include "lib/strutil.h"
 #include "netns/pasta.h"
 #include "sandbox/landlock.h"
 #include "sandbox/root.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/seccomp-cache.h"
 #include "state/rundir.h"
 
 static int write_nook_file(const char *dir, const struct spec_nook_file *f, struct nook_err *e)
@@ -118,68 +120,69 @@ bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers 
         return h->fuse > 0;
 }
 
-/* squashfuse reads a file that, in a shared store, someone else wrote: it
-   runs with no capability, no_new_privs, the default seccomp filter with
-   no socket at all and no memory made executable, and Landlock that lets
-   it read and run its program and the host's libraries (beneath /usr,
-   /lib*) and read its image, which it holds open: nothing else by path,
-   not the host's files at /oldroot, no signal or ptrace outside. It
-   mounts nothing: nook has. */
-static int confine_squashfuse(const char *program, int source_fd, void *arg)
+/* nook-squashfs reads a file that, in a shared store, someone else wrote:
+   it runs with no capability, no_new_privs, the default seccomp filter
+   with no socket at all and no memory made executable, and Landlock that
+   lets it read and run its program and the host's libraries (beneath /usr,
+   /lib*) and read its image, which it holds open: nothing else by path, no
+   signal or ptrace outside. It mounts nothing: nook has made its mount. */
+static int confine_squashfs(const char *program, int source_fd, void *arg)
 {
         const struct seccomp_prog *prog = arg;
         char dir[PATH_MAX];
         struct nook_err e = { 0 };
 
         const char *slash = strrchr(program, '/');
-        if (str_fmt(dir, sizeof(dir), "%.*s", (int)(slash - program), program) < 0)
+        if (!slash || str_fmt(dir, sizeof(dir), "%.*s", (int)(slash - program), program) < 0)
                 return -ENAMETOOLONG;
-        const char *const exec[] = { dir,          "/oldroot/usr",   "/oldroot/lib",
-                                     "/oldroot/lib64", "/oldroot/lib32", "/oldroot/libx32",
-                                     "/oldroot/etc/ld.so.cache", NULL };
+        const char *const exec[] = { dir, "/usr", "/lib", "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache",
+#ifdef NOOK_SANITIZERS
+                                     /* only there: their runtime reads /proc/self/maps as it starts */
+                                     "/proc",
+#endif
+                                     NULL };
         int r = landlock_restrict_files(exec, source_fd, &e);
         if (r == 0)
                 r = caps_drop_all(&e);
         if (r == 0)
                 r = seccomp_prog_load(prog, &e);
         if (r < 0)
-                fprintf(stderr, "nook: cannot confine squashfuse: %s\n", e.msg);
+                fprintf(stderr, "nook: cannot confine nook-squashfs: %s\n", e.msg);
         return r;
 }
 
-static int build_squashfuse_filter(struct seccomp_prog *prog, struct nook_err *e)
+int helpers_start_squashfs(const struct launch_ctx *c, struct helpers *h, struct nook_err *e)
 {
         const struct seccomp_opts no_sockets = { .families_set = true, .families = 0, .mdwe = true };
 
-        return prog->insns ? 0 : seccomp_build(&no_sockets, prog, e);
+        if (!c->spec->squashfs)
+                return 0;
+        _cleanup_free_ char *program = helper_path("nook-squashfs");
+        if (!program)
+                return nook_errf(e, ENOENT, "nook-squashfs is missing (looked beside nook and in %s): reinstall nook",
+                                 NOOK_LIBEXECDIR);
+        /* one id mapped: every file root's, the one id there is, so that
+           kernel overlayfs can copy up any of them */
+        char *one_id[] = { program, "--socket", FUSE_DAEMON_SOCKET, "--root-owned", FUSE_DAEMON_SOURCE, NULL };
+        char *plain[] = { program, "--socket", FUSE_DAEMON_SOCKET, FUSE_DAEMON_SOURCE, NULL };
+        struct fuse_daemon_mount m = { c->spec->layers[0], confine_squashfs, &h->squashfs_filter };
+        int r = seccomp_cache_build(&no_sockets, &h->squashfs_filter, e);
+        if (r < 0)
+                return r;
+        h->squashfs = fuse_daemon_start_early(c->spec->single_id ? one_id : plain, &m, c->spec->verbose > 0,
+                                              &h->squashfs_fd, &h->squashfs_sock, e);
+        return h->squashfs < 0 ? h->squashfs : 0;
 }
 
-void helpers_prepare_squashfuse(const struct launch_ctx *c, struct helpers *h)
+bool helpers_serve_squashfs(struct helpers *h, int dev)
 {
         struct nook_err e = { 0 };
+        int r = dev < 0 ? nook_errf(&e, EIO, "cannot take the sandbox's /dev/fuse for nook-squashfs")
+                        : fuse_daemon_serve(&h->squashfs_sock, dev, "nook-squashfs", 5000, &e);
 
-        if (c->spec->squashfs)
-                (void)build_squashfuse_filter(&h->squashfuse_filter, &e);
-}
-
-bool helpers_start_squashfuse(const struct launch_ctx *c, pid_t child, struct helpers *h)
-{
-        if (h->squashfuse < 0) {
-                struct nook_err fe = { 0 };
-                _cleanup_free_ char *file = str_dupf("/oldroot%s", c->spec->layers[0]);
-                /* one id mapped: every file root's, the one id there is, so
-                   that kernel overlayfs can copy up any of them */
-                char *one_id[] = { "squashfuse", "-f", "-o", "uid=0,gid=0", FUSE_DAEMON_SOURCE, FUSE_DAEMON_MOUNT, NULL };
-                char *plain[] = { "squashfuse", "-f", FUSE_DAEMON_SOURCE, FUSE_DAEMON_MOUNT, NULL };
-                char **argv = c->spec->single_id ? one_id : plain;
-                struct fuse_daemon_mount m = { file, SQUASHFS_MOUNT, confine_squashfuse, &h->squashfuse_filter };
-                int r = file ? build_squashfuse_filter(&h->squashfuse_filter, &fe)
-                             : nook_errf(&fe, ENOMEM, "cannot start squashfuse: out of memory");
-                h->squashfuse = r < 0 ? r : fuse_daemon_start(child, argv, &m, c->spec->verbose > 0, &h->squashfuse_fd, &fe);
-                if (h->squashfuse < 0)
-                        nook_err_print(&fe);
-        }
-        return h->squashfuse > 0;
+        if (r < 0)
+                nook_err_print(&e);
+        return r == 0;
 }
 
 size_t helpers_pids(const struct helpers *h, pid_t *out)
@@ -194,8 +197,8 @@ size_t helpers_pids(const struct helpers *h, pid_t *out)
                 out[n++] = h->dbus.pid;
         if (h->fuse > 0)
                 out[n++] = h->fuse;
-        if (h->squashfuse > 0)
-                out[n++] = h->squashfuse;
+        if (h->squashfs > 0)
+                out[n++] = h->squashfs;
         return n;
 }
 
@@ -210,10 +213,11 @@ void helpers_stop(struct helpers *h)
                 rundir_remove(h->rundir);
         free(h->rundir);
         h->rundir = NULL;
-        /* the overlay first: squashfuse serves its lower layer, read-only,
-           so nothing is lost when it is killed: its orderly exit (libfuse's
-           teardown, a few ms) would only delay nook's */
+        /* the overlay first: nook-squashfs serves its lower layer,
+           read-only, so nothing is lost when it is killed */
         fuse_daemon_stop(&h->fuse_fd);
-        fuse_daemon_kill(&h->squashfuse_fd);
-        seccomp_prog_free(&h->squashfuse_filter);
+        fuse_daemon_kill(&h->squashfs_fd);
+        closep(&h->squashfs_sock);
+        h->squashfs_sock = -1;
+        seccomp_prog_free(&h->squashfs_filter);
 }

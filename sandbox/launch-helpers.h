@@ -1,5 +1,5 @@
 /* The helpers nook starts for one sandbox (xdg-dbus-proxy, slirp4netns or
-   pasta, fuse-overlayfs, squashfuse) and the run directory that holds their sockets,
+   pasta, fuse-overlayfs, nook-squashfs) and the run directory that holds their sockets,
    their logs and nook's own files for the sandbox. */
 #pragma once
 
@@ -20,14 +20,15 @@ struct helpers {
         struct dbus_proxy dbus;
         pid_t fuse;
         int fuse_fd;
-        pid_t squashfuse;
-        int squashfuse_fd;
-        struct seccomp_prog squashfuse_filter;  /* built while pid 1 sets up */
+        pid_t squashfs;
+        int squashfs_fd;
+        int squashfs_sock;      /* its /dev/fuse goes down it, its "ready" comes up */
+        struct seccomp_prog squashfs_filter;
 };
 
 #define HELPERS_INIT { .slirp = { .exit_fd = -1, .pidfd = -1 }, .pasta = -1, .pasta_fd = -1, \
                        .dbus = { .pid = -1, .pidfd = -1, .keep_fd = -1 }, .fuse = -1, .fuse_fd = -1, \
-                       .squashfuse = -1, .squashfuse_fd = -1 }
+                       .squashfs = -1, .squashfs_fd = -1, .squashfs_sock = -1 }
 
 /* The run directory, with the files the spec asks nook to write there;
    early: only when something needs it before pid 1 goes (a helper's
@@ -41,13 +42,13 @@ int helpers_start_net(const struct launch_ctx *c, pid_t child, struct helpers *h
 /* fuse-overlayfs for child's image root, on pid 1's request (once); false
    when it could not start (and said why). */
 bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers *h);
-/* A squashfs image: squashfuse's seccomp filter, built while pid 1 sets up
-   rather than when it asks for squashfuse (libseccomp takes 1-2 ms); left
-   to helpers_start_squashfuse, which says why, when it cannot be. */
-void helpers_prepare_squashfuse(const struct launch_ctx *c, struct helpers *h);
-/* squashfuse for a squashfs image's one layer, on pid 1's request (once);
-   false when it could not start (and said why). */
-bool helpers_start_squashfuse(const struct launch_ctx *c, pid_t child, struct helpers *h);
+/* A squashfs image: nook-squashfs, started before the sandbox is, so that
+   its start overlaps the sandbox's. */
+int helpers_start_squashfs(const struct launch_ctx *c, struct helpers *h, struct nook_err *e);
+/* dev, the /dev/fuse of the mount pid 1 made for it ("Q"), given to
+   nook-squashfs (dev is closed); true once it serves, false when it does
+   not (and said why). */
+bool helpers_serve_squashfs(struct helpers *h, int dev);
 /* Their pids, for the run state (at most 5). */
 size_t helpers_pids(const struct helpers *h, pid_t *out);
 /* Ends them all, through their exit fds and pidfds (never by a pid, which

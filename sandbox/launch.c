@@ -14,6 +14,7 @@
 
 #include "cred/idmap.h"
 #include "lib/cleanup.h"
+#include "lib/fileutil.h"
 #include "lib/timing.h"
 #include "sandbox/init.h"
 #include "sandbox/launch-helpers.h"
@@ -29,7 +30,7 @@ struct launch {
         unsigned ttys;          /* the caller's fds 0-2 the command gets a pty for */
         int sync[2];            /* nook -> pid 1: "g" (go), then answers */
         int req[2];             /* pid 1 -> nook: requests while it sets up */
-        int ptys[2];            /* the pty's master comes over it from pid 1 */
+        int ptys[2];            /* pid 1's pty master and squashfs /dev/fuse come up it */
         pid_t child;            /* pid 1 */
         bool set_up;            /* pid 1 said the command runs */
         struct helpers h;
@@ -76,7 +77,8 @@ static void block_signals(struct launch *l)
 static int open_channels(struct launch *l, struct nook_err *e)
 {
         l->ttys = l->c->spec->tty ? 7 : l->c->ready_fd < 0 ? relay_tty_fds() : 0;
-        if (l->ttys && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, l->ptys) < 0)
+        /* pid 1 sends the pty's master on it, and a squashfs mount's /dev/fuse */
+        if ((l->ttys || l->c->spec->squashfs) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, l->ptys) < 0)
                 return nook_errf(e, errno, "cannot create a socket pair: %m");
         if (pipe2(l->sync, O_CLOEXEC) < 0 || pipe2(l->req, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot create a pipe: %m");
@@ -139,9 +141,17 @@ static int let_pid1_go(const struct launch *l, struct nook_err *e)
         return 0;
 }
 
+/* The /dev/fuse of the squashfs mount pid 1 made, sent before its "Q". */
+static bool serve_squashfs(struct launch *l)
+{
+        _cleanup_close_ int dev = fd_recv(l->ptys[0], 0);
+
+        return helpers_serve_squashfs(&l->h, dev);
+}
+
 /* pid 1's requests while it sets up, until EOF (it is done, or gave up):
-   "F" starts fuse-overlayfs (its overlay fallback), "Q" squashfuse (a
-   squashfs image's layer), "S" says the command runs. */
+   "F" starts fuse-overlayfs (its overlay fallback), "Q" gives
+   nook-squashfs the squashfs image's mount, "S" says the command runs. */
 static void serve_pid1(struct launch *l)
 {
         char req;
@@ -152,7 +162,7 @@ static void serve_pid1(struct launch *l)
                         continue;
                 }
                 bool up = req == 'F' ? helpers_start_fuse(l->c, l->child, &l->h)
-                                     : req == 'Q' && helpers_start_squashfuse(l->c, l->child, &l->h);
+                                     : req == 'Q' && serve_squashfs(l);
                 if (write(l->sync[1], up ? "k" : "x", 1) != 1)
                         break;
         }
@@ -212,10 +222,13 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
 
         relay_init(&l.relay);
         block_signals(&l);
-        rc = open_channels(&l, e);
+        rc = helpers_start_squashfs(c, &l.h, e);
+        if (rc == 0)
+                rc = open_channels(&l, e);
         if (rc == 0)
                 rc = clone_pid1(&l, e);
         if (rc < 0) {
+                helpers_stop(&l.h);
                 sigprocmask(SIG_SETMASK, &l.old_mask, NULL);
                 return rc;
         }
@@ -232,8 +245,6 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 rc = let_pid1_go(&l, e);
         if (rc == 0)
                 rc = helpers_make_rundir(c, &l.h, false, e);    /* made while pid 1 sets up */
-        if (rc == 0)
-                helpers_prepare_squashfuse(c, &l.h);
         if (rc == 0)
                 serve_pid1(&l);
         /* pid 1 reads EOF for its go, or its requests' answers, from here */

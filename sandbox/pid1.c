@@ -223,7 +223,7 @@ static pid_t start_command(const struct launch_ctx *c, const struct pid1_args *a
 _Noreturn void pid1_main(const struct launch_ctx *c, const struct pid1_args *a)
 {
         struct nook_err e = { 0 };
-        struct pid1_link link = { .sync = a->sync, .req = a->req };
+        struct pid1_link link = { .sync = a->sync, .req = a->req, .fds = a->ptysock };
         char go;
 
         /* If the launcher dies, so does the sandbox (pid 1's death takes every

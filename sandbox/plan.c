@@ -440,9 +440,9 @@ static int plan_namespaces(struct plan *p, const struct nook_spec *spec)
         if (spec->n_layers) {
                 p->overlay_kernel = spec->overlay != 2;
                 p->overlay_fuse = spec->overlay != 1;
-                /* a squashfs image with one id mapped: squashfuse shows
-                   every file as root's (uid=0,gid=0), so kernel overlayfs
-                   copies them up as it does with a range */
+                /* a squashfs image with one id mapped: nook-squashfs
+                   shows every file as root's (--root-owned), so kernel
+                   overlayfs copies them up as it does with a range */
         }
         return 0;
 }

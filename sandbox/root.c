@@ -13,13 +13,14 @@
 #include "fs/fuse-daemon.h"
 #include "fs/mount.h"
 #include "lib/cleanup.h"
+#include "lib/fileutil.h"
 #include "lib/strutil.h"
 
-/* A FUSE daemon (fuse-overlayfs, squashfuse) mounts from a mount namespace
-   of its own (a copy of ours), so that our pivot and the detaching of our
-   staging tree leave its paths intact; target is made shared for that one
-   mount to reach us, and private again once it has. req: the request to
-   nook that starts it. */
+/* fuse-overlayfs mounts by itself, from a mount namespace of its own (a
+   copy of ours), so that our pivot and the detaching of our staging tree
+   leave its paths intact; target is made shared for that one mount to
+   reach us, and private again once it has. req: the request to nook that
+   starts it. */
 static int request_fuse(const struct pid1_link *link, const char *target, char req, const char *what,
                         struct nook_err *e)
 {
@@ -47,6 +48,32 @@ static int request_fuse(const struct pid1_link *link, const char *target, char r
         if (r == 0)
                 r = mnt_set_propagation(bound, MS_PRIVATE, e);
         return r;
+}
+
+/* A squashfs image's FUSE mount, made here at target and served by
+   nook-squashfs, which nook started before us: its /dev/fuse goes to nook,
+   which hands it over and answers once the daemon serves ("k"), or said
+   why not. Ours is closed, so that the mount dies with the daemon. */
+static int mount_squashfs(const struct pid1_link *link, const char *target, struct nook_err *e)
+{
+        char ack = 0;
+
+        _cleanup_close_ int dev = open("/oldroot/dev/fuse", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (dev < 0)
+                return nook_errf(e, errno, "cannot open /dev/fuse for the squashfs image: %m");
+        _cleanup_close_ int dir = open(target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0)
+                return nook_errf(e, errno, "cannot open %s: %m", target);
+        _cleanup_close_ int mnt = mnt_new_fuse(dev, "nook-squashfs", getuid(), getgid(), e);
+        int r = mnt < 0 ? mnt : mnt_attach(mnt, dir, target, e);
+        if (r < 0)
+                return r;
+        r = fd_send(link->fds, dev);
+        closep(&dev);
+        dev = -1;
+        if (r < 0 || write(link->req, "Q", 1) != 1 || read(link->sync, &ack, 1) != 1 || ack != 'k')
+                return nook_errf(e, EIO, "nook-squashfs does not serve the image (see the message above)");
+        return 0;
 }
 
 /* Kernel overlayfs, fuse-overlayfs, or the one after the other, as the plan
@@ -107,10 +134,10 @@ static int link_layers(const struct nook_spec *spec, const struct pid1_link *lin
         if (!*lower)
                 return nook_errf(e, ENOMEM, "cannot prepare the image layers: out of memory");
         if (spec->squashfs) {
-                /* the one layer is the squashfs file, as squashfuse shows it */
+                /* the one layer is the squashfs file, as nook-squashfs shows it */
                 if (mkdir(SQUASHFS_MOUNT, 0755) < 0)
                         return nook_errf(e, errno, "cannot prepare the image layers: %m");
-                int r = request_fuse(link, SQUASHFS_MOUNT, 'Q', "squashfuse", e);
+                int r = mount_squashfs(link, SQUASHFS_MOUNT, e);
                 if (r < 0)
                         return r;
                 if (!((*lower)[0] = strdup("/l/0")) || symlink(SQUASHFS_MOUNT, "/l/0") < 0)

@@ -2,8 +2,8 @@
    /tmp that holds the host's root (/oldroot) and the new root (/newroot),
    which is an empty tmpfs for a host sandbox, the image's overlay (kernel
    overlayfs, or fuse-overlayfs that nook starts on request) for an image,
-   over the image's layers or over its squashfs file, mounted by squashfuse
-   that nook starts on request. */
+   over the image's layers or over its squashfs file, mounted here and
+   served by nook-squashfs, which nook starts before the sandbox. */
 #pragma once
 
 #include "lib/err.h"
@@ -11,16 +11,17 @@
 #include "sandbox/plan.h"
 #include "spec/spec.h"
 
-/* Where squashfuse mounts a squashfs image in the staging root: the lower
-   layer of its overlay. */
+/* Where pid 1 mounts a squashfs image (nook-squashfs serves it) in the
+   staging root: the lower layer of its overlay. */
 #define SQUASHFS_MOUNT "/sq"
 
 /* pid 1's pipes to nook while it sets up: it asks for fuse-overlayfs with
-   "F" (squashfuse with "Q") on req and reads nook's answer ("k": started,
-   "x": not) on sync. */
+   "F" (nook-squashfs to serve its mount with "Q") on req and reads nook's
+   answer ("k": started, "x": not) on sync. */
 struct pid1_link {
         int sync;
         int req;
+        int fds;        /* a unix socket to nook: fds go up it (a /dev/fuse) */
 };
 
 /* Mounts the staging tmpfs over /tmp (of our own mount namespace only),

@@ -480,7 +480,7 @@ static int resolve_path(struct nook_spec *s, struct nook_err *e)
 
 /* The squashfs file of image name, open (never waiting on a FIFO): a
    regular file that starts as a squashfs file does, or the error says so
-   before squashfuse is left to fail on it (a shared store's file is
+   before nook-squashfs is left to fail on it (a shared store's file is
    whoever wrote it). */
 static int open_squashfs(const struct store *st, const char *digest, const char *rel, const char *name,
                          struct nook_err *e)
@@ -500,7 +500,7 @@ static int open_squashfs(const struct store *st, const char *digest, const char 
 
 /* A squashfs image: its one file, held like a layer, and what the host
    reads of the image, which its record keeps (nook run reads no more of
-   the squashfs than its magic: squashfuse mounts it, in the sandbox). */
+   the squashfs than its magic: nook-squashfs serves it, confined). */
 static int take_squashfs(struct nook_spec *s, struct store *st, json_t *sq, const char *name, struct nook_err *e)
 {
         const char *digest = json_string_value(json_object_get(sq, "digest"));

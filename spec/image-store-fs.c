@@ -15,7 +15,7 @@ static int fit(struct nook_spec *s, const struct store *st, bool with_layers, st
         store_fs_get(st, &f);
         /* layers unpacked without xattrs mark opaque directories with the
            OCI marker file, which only fuse-overlayfs reads (a squashfs
-           image's one layer is squashfuse's, whatever the store) */
+           image's one layer is nook-squashfs's, whatever the store) */
         bool layers = with_layers && !f.xattr && !s->squashfs;
         /* a persistent writable layer: kernel overlayfs wants user xattrs
            and a work directory it alone can enter (mode 0), which a server

@@ -183,7 +183,7 @@ struct nook_spec {
         bool home_set, cwd_set; /* given explicitly (images default to neither) */
         char **layers;          /* resolved: host paths of the layers, bottom first */
         size_t n_layers;
-        bool squashfs;          /* resolved: layers[0] is a squashfs file, mounted by squashfuse */
+        bool squashfs;          /* resolved: layers[0] is a squashfs file, served by nook-squashfs */
         char *image_passwd;     /* resolved, squashfs images: their /etc/passwd and /etc/group as */
         char *image_group;      /*   the record keeps them (NULL: the image has none) */
         bool image_has_apt;     /* resolved, squashfs images: it has /etc/apt/apt.conf.d */

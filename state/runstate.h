@@ -29,7 +29,7 @@ struct run_state {
         char *dir;                      /* its run directory */
         char *log;                      /* -d: its output, or NULL */
         pid_t helpers[5];               /* slirp4netns, pasta, xdg-dbus-proxy,
-                                           fuse-overlayfs, squashfuse */
+                                           fuse-overlayfs, nook-squashfs */
         unsigned long long helper_start[5];
         size_t n_helpers;
 };

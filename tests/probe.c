@@ -38,6 +38,7 @@
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -809,6 +810,26 @@ static int cmd_stat(int argc, char **argv)
         return EXIT_ASKED;
 }
 
+/* xattr PATH: the names of PATH's extended attributes, one a line;
+   xattr PATH NAME: that one's value. */
+static int cmd_xattr(int argc, char **argv)
+{
+        char buf[4096];
+
+        if (argc != 1 && argc != 2)
+                return usage("xattr PATH [NAME]");
+        ssize_t n = argc == 1 ? llistxattr(argv[0], buf, sizeof(buf)) : lgetxattr(argv[0], argv[1], buf, sizeof(buf));
+        if (n < 0)
+                return report(-1);
+        if (argc == 2) {
+                printf("%.*s\n", (int)n, buf);
+                return EXIT_ASKED;
+        }
+        for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
+                printf("%s\n", buf + i);
+        return EXIT_ASKED;
+}
+
 /* Undoes the octal escapes (\040 for a space, ...) of /proc/self/mountinfo. */
 static void unescape(char *s)
 {
@@ -1094,6 +1115,7 @@ static const char usage_text[] =
         "  ioctl tiocsti|tiocsti-high|tioclinux\n"
         "  socket FAMILY TYPE PROTOCOL...  ok or the errno name, a line each\n"
         "  open PATH [r|w|rw|trunc] | write PATH | read PATH | ls DIR | stat PATH\n"
+        "  xattr PATH [NAME]\n"
         "  mountinfo PATH | mountpoint PATH | env NAME | kill PID SIG | exit N | selfkill SIG\n";
 
 int main(int argc, char **argv)
@@ -1126,6 +1148,7 @@ int main(int argc, char **argv)
         if (!strcmp(cmd, "read")) return cmd_read(argc, argv);
         if (!strcmp(cmd, "ls")) return cmd_ls(argc, argv);
         if (!strcmp(cmd, "stat")) return cmd_stat(argc, argv);
+        if (!strcmp(cmd, "xattr")) return cmd_xattr(argc, argv);
         if (!strcmp(cmd, "mountinfo")) return cmd_mountinfo(argc, argv);
         if (!strcmp(cmd, "mountpoint")) return cmd_mountpoint(argc, argv);
         if (!strcmp(cmd, "env")) return cmd_env(argc, argv);

@@ -200,7 +200,9 @@ map_lines() {
         [ "$(q .paths.run_directory_base)" = "$XDG_RUNTIME_DIR/nook" ] || fail "run base: $(q .paths)"
         [ "$(q .version)" = "$("$NOOK" --version | cut -d' ' -f2)" ] || fail "version"
         [ "$(q '.host.user_namespaces')" = true ] || fail "host facts: $(q .host)"
-        [ "$(q '.helpers | has("skopeo") and has("squashfuse") and has("slirp4netns")')" = true ] || fail "helpers"
+        [ "$(q '.helpers | has("skopeo") and has("slirp4netns")')" = true ] || fail "helpers"
+        # nook's own, beside it
+        [ "$(q '.helpers["nook-squashfs"].path')" = "$(dirname "$NOOK")/nook-squashfs" ] || fail "nook-squashfs: $(q .helpers)"
         # a helper not on PATH is null ('not found' in the text form)
         run --separate-stderr env PATH=/nonexistent "$NOOK" info
         assert_status 0

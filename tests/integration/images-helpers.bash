@@ -52,12 +52,13 @@ images_skip_without_fixtures() {
         [ -z "${IMAGES_SKIP:-}" ] || skip "$IMAGES_SKIP"
 }
 
-# images_need_squashfs: IMAGES_SKIP set when the host cannot make or mount
-# squashfs images (call from setup_file, after images_setup_file).
+# images_need_squashfs: IMAGES_SKIP set when the host cannot make squashfs
+# images (call from setup_file, after images_setup_file); nook-squashfs,
+# which serves them, is nook's own.
 images_need_squashfs() {
         [ -z "$IMAGES_SKIP" ] || return 0
-        command -v tar2sqfs >/dev/null && command -v squashfuse >/dev/null ||
-                export IMAGES_SKIP="host: needs tar2sqfs and squashfuse (apt-get install squashfs-tools-ng squashfuse)"
+        command -v tar2sqfs >/dev/null ||
+                export IMAGES_SKIP="host: needs tar2sqfs (apt-get install squashfs-tools-ng)"
 }
 
 # images_setup: a fresh store at $XDG_DATA_HOME/nook (STORE), which every

@@ -1,12 +1,12 @@
 #!/usr/bin/env bats
 # Squashfs images: `nook image import FILE.sqsh` and sandboxes of them,
-# mounted by squashfuse inside the sandbox's user namespace. The squashfs
+# mounted inside the sandbox's user namespace and served by nook-squashfs. The squashfs
 # files are made by tar2sqfs (squashfs-tools-ng) from the fixture tarball,
 # not by nook, so that what is checked is nook's reading of a file made by
 # others: owners as they are inside (www-data stays 33), writes in the
 # writable layer with either overlay, the config kept beside, persistent
 # sandboxes, bad files refused with nothing left, no daemon left behind,
-# and squashfuse confined (no_new_privs, seccomp, Landlock).
+# and nook-squashfs confined (no_new_privs, seccomp, Landlock).
 
 load images-helpers
 
@@ -118,77 +118,145 @@ EOF
         "$NOOK" rm "$name" || fail "nook rm failed"
 }
 
-@test "squashfuse runs in nook's own process tree for as long as the sandbox, and not after" {
+# alt_nook: a copy of nook and nook-image in $TMP/alt, where nook looks for
+# nook-squashfs beside itself: the tests put their own there.
+alt_nook() {
+        mkdir "$TMP/alt"
+        cp "$NOOK" "$(dirname "$NOOK")/nook-image" "$TMP/alt/" || fail "cannot copy nook"
+}
+
+@test "nook-squashfs runs in nook's own process tree for as long as the sandbox, and not after" {
         import_ok "$SQSH" --name sq:1
         local name="sq-${TEST_MARKER//./-}" nook_pid daemon i
         "$NOOK" run -d --name "$name" sq:1 -- sleep 60 >/dev/null || fail "cannot start"
         nook_pid=$("$NOOK" ps --json | py 'import json, sys; print([s["id"] for s in json.load(sys.stdin) if s["name"] == sys.argv[1]][0])' "$name")
-        daemon=$(pgrep -P "$nook_pid" -x squashfuse) || fail "no squashfuse under nook ($nook_pid)"
+        daemon=$(pgrep -P "$nook_pid" -x nook-squashfs) || fail "no nook-squashfs under nook ($nook_pid)"
         # the sandbox cannot see it
         run "$NOOK" enter "$name" -- ps -o comm
-        [[ "$output" != *squashfuse* ]] || fail "the sandbox sees squashfuse: $output"
+        [[ "$output" != *squashfs* ]] || fail "the sandbox sees nook-squashfs: $output"
         "$NOOK" stop -t 2 "$name" >/dev/null || fail "cannot stop"
         for i in $(seq 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
-        ! kill -0 "$daemon" 2>/dev/null || fail "squashfuse ($daemon) outlived its sandbox"
+        ! kill -0 "$daemon" 2>/dev/null || fail "nook-squashfs ($daemon) outlived its sandbox"
 }
 
-@test "squashfuse runs with no capability, no_new_privs and seccomp, given its image and /dev/fuse as open fds" {
+@test "nook-squashfs runs with no capability, no_new_privs and seccomp, in a user namespace of its own, given its image as an open fd" {
         import_ok "$SQSH" --name sq:1
-        local name="sq-${TEST_MARKER//./-}" nook_pid daemon
+        local name="sq-${TEST_MARKER//./-}" nook_pid daemon pid1
         "$NOOK" run -d --name "$name" sq:1 -- sleep 60 >/dev/null || fail "cannot start"
         nook_pid=$("$NOOK" ps --json | py 'import json, sys; print([s["id"] for s in json.load(sys.stdin) if s["name"] == sys.argv[1]][0])' "$name")
-        daemon=$(pgrep -P "$nook_pid" -x squashfuse) || fail "no squashfuse under nook ($nook_pid)"
+        daemon=$(pgrep -P "$nook_pid" -x nook-squashfs) || fail "no nook-squashfs under nook ($nook_pid)"
         run grep -E '^(CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$daemon/status"
         assert_output "$(printf 'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2')"
-        # nook mounted it: the daemon names no path of the store, only fds
+        # nook opened the image: the daemon names no path of the store, only fds
         run tr '\0' ' ' <"/proc/$daemon/cmdline"
-        [[ "$output" =~ ^squashfuse\ -f\ /proc/self/fd/[0-9]+\ /dev/fd/[0-9]+\ $ ]] || fail "its command line: $output"
+        [[ "$output" =~ ^/[^\ ]*/nook-squashfs\ --socket\ [0-9]+\ /proc/self/fd/[0-9]+\ $ ]] || fail "its command line: $output"
+        # neither the user's namespace nor the sandbox's
+        pid1=$(pgrep -P "$nook_pid" -x nook) || fail "no pid 1 under nook ($nook_pid)"
+        [ "$(readlink "/proc/$daemon/ns/user")" != "$(readlink /proc/self/ns/user)" ] || fail "in the user's user namespace"
+        [ "$(readlink "/proc/$daemon/ns/user")" != "$(readlink "/proc/$pid1/ns/user")" ] || fail "in the sandbox's user namespace"
         run "$NOOK" enter "$name" -- ls /bin/busybox
         assert_status 0
 }
 
-@test "squashfuse runs under Landlock: what it starts cannot read a file of the user's that nook can, nor open a socket" {
+@test "nook-squashfs runs under Landlock: what it starts cannot read a file of the user's that nook can, nor open a socket" {
         import_ok "$SQSH" --name sq:1
-        # a squashfuse earlier on PATH that tries, as a hostile squashfuse
-        # would, to read a host file (seen at /oldroot) before it runs the real one
-        mkdir "$TMP/bin"
+        alt_nook
+        # a nook-squashfs that tries, as a hostile one would, to read a host
+        # file before it runs the real one
         echo "the user's" >"$TMP/secret"
         # nor, seccomp's part, open a socket (the user's D-Bus, ssh-agent)
-        printf '#!/bin/sh\nif s=$(cat /oldroot%s/secret 2>&1); then echo "wrapper: read $s" >&2; else echo "wrapper: refused" >&2; fi
-echo "wrapper: AF_UNIX socket: $(/oldroot%s/probe socket 1 1 0 2>&1)" >&2
-exec %s "$@"\n' "$TMP" "$TMP/bin" "$(command -v squashfuse)" >"$TMP/bin/squashfuse"
-        cp "$PROBE" "$TMP/bin/probe"
-        chmod +x "$TMP/bin/squashfuse"
+        cp "$(dirname "$NOOK")/nook-squashfs" "$TMP/alt/nook-squashfs.real"
+        cp "$PROBE" "$TMP/alt/probe"
+        printf '#!/bin/sh\nif s=$(cat %s/secret 2>&1); then echo "wrapper: read $s" >&2; else echo "wrapper: refused" >&2; fi
+echo "wrapper: AF_UNIX socket: $(%s/probe socket 1 1 0 2>&1)" >&2
+exec %s/nook-squashfs.real "$@"\n' "$TMP" "$TMP/alt" "$TMP/alt" >"$TMP/alt/nook-squashfs"
+        chmod +x "$TMP/alt/nook-squashfs"
         cat "$TMP/secret" >/dev/null || fail "the test user cannot read its own file"
-        run --separate-stderr env PATH="$TMP/bin:$PATH" "$NOOK" run -v sq:1 -- ls /bin/busybox
+        run --separate-stderr "$TMP/alt/nook" run -v sq:1 -- ls /bin/busybox
         assert_status 0
-        [[ "$stderr" == *"wrapper: refused"* ]] || fail "squashfuse could read a host file: $stderr"
+        [[ "$stderr" == *"wrapper: refused"* ]] || fail "nook-squashfs could read a host file: $stderr"
         [[ "$stderr" != *"wrapper: read"* ]] || fail "$stderr"
-        [[ "$stderr" == *"wrapper: AF_UNIX socket: EAFNOSUPPORT"* ]] || fail "squashfuse could open a socket: $stderr"
+        [[ "$stderr" == *"wrapper: AF_UNIX socket: EAFNOSUPPORT"* ]] || fail "nook-squashfs could open a socket: $stderr"
 }
 
-@test "a squashfuse that never serves its mount is given up after 5 s, one that ends at once at once; nothing left" {
+@test "a nook-squashfs that never serves its mount is given up after 5 s, one that ends at once at once; nothing left" {
         import_ok "$SQSH" --name sq:1
-        # nook has mounted /sq before squashfuse runs: pid 1's statfs of it
-        # waits in the kernel until the daemon answers, or the mount dies
-        mkdir "$TMP/bin"
-        printf '#!/bin/sh\nexec sleep 4242\n' >"$TMP/bin/squashfuse"
-        chmod +x "$TMP/bin/squashfuse"
+        alt_nook
+        # pid 1 makes the mount; until the daemon answers the kernel's INIT
+        # nook holds pid 1 back, 5 s at most
+        printf '#!/bin/sh\nexec sleep 4242\n' >"$TMP/alt/nook-squashfs"
+        chmod +x "$TMP/alt/nook-squashfs"
         local start=$SECONDS
-        run --separate-stderr env PATH="$TMP/bin:$PATH" timeout 30 "$NOOK" run sq:1 -- true
+        run --separate-stderr timeout 30 "$TMP/alt/nook" run sq:1 -- true
         [ "$status" -eq 125 ] || fail "status $status after $((SECONDS - start)) s: $stderr"
-        [[ "$stderr" == *"squashfuse did not serve /sq within 5 s"* ]] || fail "$stderr"
+        [[ "$stderr" == *"nook-squashfs did not serve its mount within 5 s"* ]] || fail "$stderr"
         [ $((SECONDS - start)) -lt 15 ] || fail "it took $((SECONDS - start)) s"
         sleep 1
         run pgrep -u "$(id -u)" -f 'sleep 4242'
-        [ "$status" -ne 0 ] || fail "the hung squashfuse is still running: $output"
+        [ "$status" -ne 0 ] || fail "the hung nook-squashfs is still running: $output"
 
-        printf '#!/bin/sh\nexit 3\n' >"$TMP/bin/squashfuse"
+        printf '#!/bin/sh\nexit 3\n' >"$TMP/alt/nook-squashfs"
         start=$SECONDS
-        run --separate-stderr env PATH="$TMP/bin:$PATH" timeout 30 "$NOOK" run sq:1 -- true
+        run --separate-stderr timeout 30 "$TMP/alt/nook" run sq:1 -- true
         [ "$status" -eq 125 ] || fail "status $status: $stderr"
-        [[ "$stderr" == *"squashfuse ended before it served /sq"* ]] || fail "$stderr"
+        [[ "$stderr" == *"nook-squashfs ended before it served its mount"* ]] || fail "$stderr"
         [ $((SECONDS - start)) -lt 4 ] || fail "it took $((SECONDS - start)) s"
+}
+
+@test "nook-squashfs serves what tar2sqfs packed: contents, hard links, xattrs, devices, long links, big directories" {
+        # the busybox fixture, and under /t what a reader of squashfs gets
+        # wrong first: a file of many blocks, one in a fragment, a hard link,
+        # extended attributes, a device, a fifo, a long link target, and a
+        # directory longer than one readdir reply (lz4, nook's own choice)
+        py 'import io, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as a, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as b:
+    for m in a.getmembers():
+        b.addfile(m, a.extractfile(m) if m.isfile() else None)
+    def add(name, data=None, **kw):
+        t = tarfile.TarInfo(name)
+        for k, v in kw.items():
+            setattr(t, k, v)
+        if data is not None:
+            t.size = len(data)
+        b.addfile(t, io.BytesIO(data) if data is not None else None)
+    add("t", type=tarfile.DIRTYPE, mode=0o755)
+    add("t/blob", bytes((i * 7919 + (i >> 9)) & 255 for i in range(1000003)), mode=0o644)
+    add("t/small", b"small and shared\n", mode=0o640, uid=33, gid=33)
+    add("t/small-link", type=tarfile.LNKTYPE, linkname="t/small")
+    add("t/x", b"x\n", mode=0o644, pax_headers={"SCHILY.xattr.user.test": "nook-value", "SCHILY.xattr.user.second": "2"})
+    add("t/null", type=tarfile.CHRTYPE, devmajor=1, devminor=3, mode=0o666)
+    add("t/fifo", type=tarfile.FIFOTYPE, mode=0o600)
+    add("t/long", type=tarfile.SYMTYPE, linkname="/" + "d" * 200 + "/end")
+    add("t/big", type=tarfile.DIRTYPE, mode=0o755)
+    for i in range(1500):
+        add("t/big/entry-%04d" % i, b"", mode=0o644)' "$FIX/rootfs.tar" "$TMP/t.tar" || fail "cannot make the tarball"
+        tar2sqfs -q -c lz4 "$TMP/t.sqsh" <"$TMP/t.tar" >/dev/null 2>&1 || fail "tar2sqfs failed"
+        import_ok "$TMP/t.sqsh" --name sqt:1
+        local sums
+        sums=$(py 'import hashlib, sys, tarfile
+with tarfile.open(sys.argv[1]) as a:
+    for n in ("t/blob", "t/small"):
+        print(hashlib.md5(a.extractfile(n).read()).hexdigest() + "  /" + n)' "$TMP/t.tar")
+        in_image sqt:1 md5sum /t/blob /t/small
+        assert_status 0
+        [ "$output" = "$sums" ] || fail "contents: $output, not $sums"
+        in_image sqt:1 sh -c 'stat -c "%i %h %u:%g %a" /t/small /t/small-link; stat -c "%F %t:%T" /t/null; stat -c %F /t/fifo; readlink /t/long'
+        assert_status 0
+        [ "${lines[0]}" = "${lines[1]}" ] || fail "the hard link is another inode: $output"
+        [[ "${lines[0]}" == *" 2 33:33 640" ]] || fail "the hard-linked file: $output"
+        [ "${lines[2]}" = "character special file 1:3" ] || fail "the device: $output"
+        [ "${lines[3]}" = "fifo" ] || fail "the fifo: $output"
+        [ "${lines[4]}" = "/$(printf 'd%.0s' $(seq 200))/end" ] || fail "the long link: $output"
+        in_image sqt:1 sh -c 'ls /t/big | wc -l; ls /t/big | tail -1; ls -a /t/big | head -2 | tr "\n" " "'
+        assert_status 0
+        [ "$output" = "$(printf '1500\nentry-1499\n. .. ')" ] || fail "the big directory: $output"
+        run --separate-stderr "$NOOK" run --ro-bind "$PROBE:/probe" sqt:1 -- sh -c '/probe xattr /t/x | sort; /probe xattr /t/x user.test; /probe xattr /t/small user.test'
+        assert_status 0
+        [ "$output" = "$(printf 'user.second\nuser.test\nnook-value\nENODATA')" ] || fail "xattrs: $output"
+        # the device is a name only: the mount is nodev
+        in_image sqt:1 sh -c 'echo x >/t/null'
+        [ "$status" -ne 0 ] || fail "the image's device node could be opened"
 }
 
 @test "a damaged squashfs file is refused in one line, and the store keeps nothing of it" {
@@ -214,17 +282,17 @@ exec %s "$@"\n' "$TMP" "$TMP/bin" "$(command -v squashfuse)" >"$TMP/bin/squashfu
         [ -z "$(store_entries images)" ] && [ -z "$(store_entries blobs/sha256)" ] || fail "the store kept something"
 }
 
-@test "without squashfuse a squashfs image does not start: one line saying what to install, nothing left" {
+@test "without nook-squashfs a squashfs image does not start: one line saying what to do, nothing left" {
         import_ok "$SQSH" --name sq:1
-        # a PATH with what nook needs but squashfuse
-        mkdir "$TMP/bin"
-        local p
-        for p in newuidmap newgidmap fuse-overlayfs; do ln -s "$(command -v "$p")" "$TMP/bin/$p"; done
-        run --separate-stderr env PATH="$TMP/bin" "$NOOK" run sq:1 -- true
+        alt_nook
+        run --separate-stderr "$TMP/alt/nook" run sq:1 -- true
+        # an installed nook (make install) has one where nook looks next
+        [ "$status" -ne 0 ] || skip "host: an installed nook-squashfs was found"
         [ "$status" -eq 125 ] || fail "status $status: $stderr"
-        [[ "$stderr" == *"squashfuse is not installed"*"apt-get install squashfuse"* ]] || fail "$stderr"
-        run pgrep -u "$(id -u)" -x squashfuse
-        [ "$status" -ne 0 ] || fail "a squashfuse process is running: $output"
+        [ "${#stderr_lines[@]}" -eq 1 ] || fail "not one line: $stderr"
+        [[ "$stderr" == *"nook-squashfs is missing"*"reinstall nook"* ]] || fail "$stderr"
+        run pgrep -u "$(id -u)" -x nook-squashfs
+        [ "$status" -ne 0 ] || fail "a nook-squashfs process is running: $output"
 }
 
 @test "rm and prune take a squashfs image's file out of the store" {

@@ -1011,7 +1011,7 @@ static void test_overlay_fuse_does_not_try_the_kernel(void **state)
         assert_true(c->plan.overlay_fuse);
 }
 
-/* squashfuse shows every file as root's with one id: kernel overlayfs can
+/* nook-squashfs shows every file as root's with one id: kernel overlayfs can
    copy them up, so it is tried first as with a range */
 static void test_a_squashfs_image_with_one_id_tries_the_kernel_first(void **state)
 {
