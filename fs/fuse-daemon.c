@@ -126,14 +126,16 @@ pid_t fuse_daemon_start_early(char *argv[], const struct fuse_daemon_mount *m, b
                 return nook_errf(e, -pid, "cannot start %s: %s", name, fe.msg);
         }
         if (pid == 0) {
-                /* a user namespace of its own: its capabilities there can
-                   all be dropped, and it has none here */
-                if (unshare(CLONE_NEWUSER) < 0 || chdir("/") < 0) {
+                /* a user namespace of its own, where its capabilities
+                   can all be dropped (it has none here), and an IPC one:
+                   no System V object of the user's; a session of its own,
+                   and nothing of the user's terminal */
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null < 0 || unshare(CLONE_NEWUSER | CLONE_NEWIPC) < 0 || chdir("/") < 0 || setsid() < 0 ||
+                    dup2(null, 0) < 0 || dup2(null, 1) < 0) {
                         fprintf(stderr, "nook: cannot start %s: %s\n", name, strerror(errno));
                         _exit(125);
                 }
-                /* -v shows what it says */
-                int null = verbose ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
                 char *args[16], src[32], num[16];
                 int sfd = open_for(m, pair[1], argv, args, ARRAY_SIZE(args), src, num);
                 if (sfd >= 0 && m->confine)
@@ -142,8 +144,9 @@ pid_t fuse_daemon_start_early(char *argv[], const struct fuse_daemon_mount *m, b
                         fprintf(stderr, "nook: cannot start %s: %s\n", name, strerror(-sfd));
                         _exit(125);
                 }
-                if (null >= 0)
-                        dup3(null, 2, 0);
+                /* -v shows what it says */
+                if (!verbose)
+                        dup2(null, 2);
                 int err = -launcher_exec_program(argv[0], args);
                 fprintf(stderr, "nook: cannot run %s: %s\n", argv[0], strerror(err));
                 _exit(127);

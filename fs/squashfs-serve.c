@@ -16,7 +16,7 @@
 #include <sqfs/compressor.h>
 #include <sqfs/data_reader.h>
 #include <sqfs/dir.h>
-#include <sqfs/dir_reader.h>
+#include <sqfs/meta_reader.h>
 #include <sqfs/error.h>
 #include <sqfs/id_table.h>
 #include <sqfs/inode.h>
@@ -51,7 +51,8 @@ struct server {
         sqfs_super_t super;
         sqfs_compressor_t *cmp;
         sqfs_id_table_t *ids;
-        sqfs_dir_reader_t *dirs;
+        sqfs_meta_reader_t *dir_table;  /* the directory listings */
+        sqfs_meta_reader_t *inode_table;
         sqfs_data_reader_t *data;
         sqfs_xattr_reader_t *xattrs;    /* NULL: the image stores none */
         /* by FUSE node id: an inode number n is id n + 1, the root is id 1 */
@@ -61,6 +62,7 @@ struct server {
         bool root_owned;
         int sock;
         char *buf;      /* read's buffer */
+        struct dir_listing *open_dirs;
         size_t buf_size;
 };
 
@@ -70,7 +72,13 @@ struct dirent_copy {
         mode_t type;
 };
 
+/* A directory's listing while it is open, shared by all who have it open
+   (overlayfs opens a lower directory for every open of its own): one copy
+   a directory, not one an open. */
 struct dir_listing {
+        struct dir_listing *next;
+        fuse_ino_t id;
+        size_t refs;
         size_t n;
         struct dirent_copy *e;
 };
@@ -178,25 +186,57 @@ static struct node *node_of(struct server *s, fuse_ino_t id)
         return id < s->n_nodes && s->nodes[id].inode ? &s->nodes[id] : NULL;
 }
 
-/* The node of inode in (taken over, or freed when it is known already),
-   one more reference of the kernel's. */
-static struct node *node_keep(struct server *s, sqfs_inode_generic_t *in, fuse_ino_t *id)
+/* The node id of inode number ino, 0 when it is no inode's. */
+static fuse_ino_t id_of(const struct server *s, sqfs_u32 ino)
 {
-        sqfs_u32 ino = in->base.inode_number;
-
         if (ino == s->root_ino)
-                *id = FUSE_ROOT_ID;
-        else if (ino == 0 || ino > s->super.inode_count)
+                return FUSE_ROOT_ID;
+        return ino == 0 || ino > s->super.inode_count ? 0 : (fuse_ino_t)ino + 1;
+}
+
+/* The node of inode number ino, whose inode is at ref: kept, or read now
+   (its number checked against the entry's). NULL: a damaged image. */
+static struct node *node_load(struct server *s, sqfs_u32 ino, sqfs_u64 ref, fuse_ino_t *id)
+{
+        sqfs_inode_generic_t *in = NULL;
+
+        *id = id_of(s, ino);
+        if (!*id)
                 return NULL;
-        else
-                *id = (fuse_ino_t)ino + 1;
         struct node *n = &s->nodes[*id];
         if (n->inode)
+                return n;
+        if (sqfs_meta_reader_read_inode(s->inode_table, &s->super, ref >> 16, ref & 0xffff, &in) != 0)
+                return NULL;
+        if (in->base.inode_number != ino) {
                 sqfs_free(in);
-        else
-                n->inode = in;
-        n->nlookup++;
+                return NULL;
+        }
+        n->inode = in;
         return n;
+}
+
+/* Finds name among dir's entries: 0 with its inode number and reference,
+   1 when there is none, or a libsquashfs error. Entries are sorted by name
+   (the kernel's lookup relies on it too): the scan stops past it. */
+static int find_entry(struct server *s, const sqfs_inode_generic_t *dir, const char *name, sqfs_u32 *ino, sqfs_u64 *ref)
+{
+        sqfs_readdir_state_t st;
+        int r = sqfs_readdir_state_init(&st, &s->super, dir);
+
+        while (r == 0) {
+                sqfs_dir_entry_t *ent = NULL;
+                r = sqfs_meta_reader_readdir(s->dir_table, &st, &ent, ino, ref);
+                if (r != 0)
+                        break;
+                int cmp = strcmp((const char *)ent->name, name);
+                sqfs_free(ent);
+                if (cmp == 0)
+                        return 0;
+                if (cmp > 0)
+                        return 1;
+        }
+        return r;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -204,7 +244,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         struct server *s = fuse_req_userdata(req);
         struct node *p = node_of(s, parent);
         struct fuse_entry_param e = { .attr_timeout = FOREVER, .entry_timeout = FOREVER };
-        sqfs_inode_generic_t *in = NULL;
+        sqfs_u32 ino = 0;
+        sqfs_u64 ref = 0;
 
         if (!p) {
                 fuse_reply_err(req, ESTALE);
@@ -214,33 +255,18 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
                 fuse_reply_err(req, ENOTDIR);
                 return;
         }
-        int r = sqfs_dir_reader_open_dir(s->dirs, p->inode, 0);
-        if (r == 0)
-                r = sqfs_dir_reader_find(s->dirs, name);
-        if (r == SQFS_ERROR_NO_ENTRY) {
+        int r = find_entry(s, p->inode, name, &ino, &ref);
+        if (r > 0) {
                 /* ino 0: an absence the kernel keeps (ld.so's search paths) */
                 fuse_reply_entry(req, &e);
                 return;
         }
-        if (r == 0)
-                r = sqfs_dir_reader_get_inode(s->dirs, &in);
-        if (r != 0) {
+        struct node *n = r == 0 ? node_load(s, ino, ref, &e.ino) : NULL;
+        if (!n || fill_stat(s, n->inode, &e.attr) < 0) {
                 fuse_reply_err(req, EIO);
                 return;
         }
-        struct stat st;
-        if (fill_stat(s, in, &st) < 0) {
-                sqfs_free(in);
-                fuse_reply_err(req, EIO);
-                return;
-        }
-        struct node *n = node_keep(s, in, &e.ino);
-        if (!n) {
-                sqfs_free(in);
-                fuse_reply_err(req, EIO);
-                return;
-        }
-        e.attr = st;
+        n->nlookup++;
         if (fuse_reply_entry(req, &e) != 0)
                 n->nlookup--;   /* the kernel did not take it */
 }
@@ -369,49 +395,76 @@ static int listing_add(struct dir_listing *l, const char *name, size_t len, ino_
         return 0;
 }
 
-/* The whole listing, read once: the reader has one current directory, and
-   a listing is read in many requests, between which others come. */
+/* The whole listing, read once (a listing is read in many requests,
+   between which others come), from the entries alone: their names, inode
+   numbers and types, no inode read. */
 static int list_dir(struct server *s, const sqfs_inode_generic_t *dir, struct dir_listing *l)
 {
         sqfs_u32 parent = dir->base.type == SQFS_INODE_DIR ? dir->data.dir.parent_inode : dir->data.dir_ext.parent_inode;
+        sqfs_readdir_state_t st;
         int r = listing_add(l, ".", 1, dir->base.inode_number, S_IFDIR);
 
         if (r == 0)
                 r = listing_add(l, "..", 2, parent ? parent : dir->base.inode_number, S_IFDIR);
-        if (r == 0 && sqfs_dir_reader_open_dir(s->dirs, dir, 0) != 0)
+        if (r == 0 && sqfs_readdir_state_init(&st, &s->super, dir) != 0)
                 r = -EIO;
         while (r == 0) {
                 sqfs_dir_entry_t *ent = NULL;
-                sqfs_inode_generic_t *in = NULL;
-                int q = sqfs_dir_reader_read(s->dirs, &ent);
+                sqfs_u32 ino = 0;
+                int q = sqfs_meta_reader_readdir(s->dir_table, &st, &ent, &ino, NULL);
                 if (q > 0)
                         break;
-                if (q == 0)
-                        q = sqfs_dir_reader_get_inode(s->dirs, &in);
-                if (q == 0)
-                        r = listing_add(l, (const char *)ent->name, (size_t)ent->size + 1, in->base.inode_number,
-                                        type_bits(in->base.type));
-                else
-                        r = -EIO;
-                sqfs_free(in);
+                mode_t type = q == 0 ? type_bits(ent->type) : 0;
+                r = !type || ino == 0 ? -EIO : listing_add(l, (const char *)ent->name, strlen((const char *)ent->name), ino, type);
                 sqfs_free(ent);
         }
         return r;
+}
+
+static struct dir_listing *listing_get(struct server *s, fuse_ino_t id, const sqfs_inode_generic_t *dir, int *err)
+{
+        for (struct dir_listing *l = s->open_dirs; l; l = l->next)
+                if (l->id == id) {
+                        l->refs++;
+                        return l;
+                }
+        struct dir_listing *l = calloc(1, sizeof(*l));
+        *err = l ? list_dir(s, dir, l) : -ENOMEM;
+        if (*err < 0) {
+                listing_free(l);
+                return NULL;
+        }
+        l->next = s->open_dirs;
+        l->id = id;
+        l->refs = 1;
+        s->open_dirs = l;
+        return l;
+}
+
+static void listing_put(struct server *s, struct dir_listing *l)
+{
+        if (--l->refs)
+                return;
+        for (struct dir_listing **p = &s->open_dirs; *p; p = &(*p)->next)
+                if (*p == l) {
+                        *p = l->next;
+                        break;
+                }
+        listing_free(l);
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t id, struct fuse_file_info *fi)
 {
         struct server *s = fuse_req_userdata(req);
         struct node *n = node_of(s, id);
+        int r = 0;
 
         if (!n || !is_dir(n->inode)) {
                 fuse_reply_err(req, n ? ENOTDIR : ESTALE);
                 return;
         }
-        struct dir_listing *l = calloc(1, sizeof(*l));
-        int r = l ? list_dir(s, n->inode, l) : -ENOMEM;
-        if (r < 0) {
-                listing_free(l);
+        struct dir_listing *l = listing_get(s, id, n->inode, &r);
+        if (!l) {
                 fuse_reply_err(req, -r);
                 return;
         }
@@ -419,7 +472,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t id, struct fuse_file_info *fi)
         fi->keep_cache = 1;
         fi->cache_readdir = 1;
         if (fuse_reply_open(req, fi) != 0)
-                listing_free(l);
+                listing_put(s, l);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t id, size_t size, off_t off, struct fuse_file_info *fi)
@@ -447,7 +500,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t id, size_t size, off_t off, st
 static void op_releasedir(fuse_req_t req, fuse_ino_t id, struct fuse_file_info *fi)
 {
         (void)id;
-        listing_free((struct dir_listing *)(uintptr_t)fi->fh);
+        listing_put(fuse_req_userdata(req), (struct dir_listing *)(uintptr_t)fi->fh);
         fuse_reply_err(req, 0);
 }
 
@@ -645,11 +698,20 @@ static int open_image(struct server *s, const char *path)
                 return fprintf(stderr, "nook-squashfs: %s: %u inodes (at most %u)\n", path, s->super.inode_count,
                                MAX_INODES), -1;
         s->ids = sqfs_id_table_create(0);
-        s->dirs = sqfs_dir_reader_create(&s->super, s->cmp, s->file, 0);
+        /* where each table ends: the next one's start, as libsquashfs's
+           own directory reader bounds them */
+        sqfs_u64 dir_end = s->super.id_table_start;
+        if (s->super.fragment_table_start < dir_end)
+                dir_end = s->super.fragment_table_start;
+        if (s->super.export_table_start < dir_end)
+                dir_end = s->super.export_table_start;
+        s->inode_table = sqfs_meta_reader_create(s->file, s->cmp, s->super.inode_table_start,
+                                                 s->super.directory_table_start);
+        s->dir_table = sqfs_meta_reader_create(s->file, s->cmp, s->super.directory_table_start, dir_end);
         s->data = sqfs_data_reader_create(s->file, s->super.block_size, s->cmp, 0);
         s->n_nodes = (size_t)s->super.inode_count + 2;
         s->nodes = calloc(s->n_nodes, sizeof(*s->nodes));
-        if (!s->ids || !s->dirs || !s->data || !s->nodes)
+        if (!s->ids || !s->inode_table || !s->dir_table || !s->data || !s->nodes)
                 return fprintf(stderr, "nook-squashfs: out of memory\n"), -1;
         if (has_xattrs(&s->super)) {
                 s->xattrs = sqfs_xattr_reader_create(0);
@@ -658,7 +720,8 @@ static int open_image(struct server *s, const char *path)
         }
         if (sqfs_id_table_read(s->ids, s->file, &s->super, s->cmp) != 0 ||
             sqfs_data_reader_load_fragment_table(s->data, &s->super) != 0 ||
-            sqfs_dir_reader_get_root_inode(s->dirs, &root) != 0)
+            sqfs_meta_reader_read_inode(s->inode_table, &s->super, s->super.root_inode_ref >> 16,
+                                        s->super.root_inode_ref & 0xffff, &root) != 0)
                 return fprintf(stderr, "nook-squashfs: %s: the squashfs tables are damaged\n", path), -1;
         if (!is_dir(root)) {
                 sqfs_free(root);
@@ -675,8 +738,15 @@ static void close_image(struct server *s)
                 sqfs_free(s->nodes[i].inode);
         free(s->nodes);
         free(s->buf);
-        sqfs_object_t *objs[] = { (sqfs_object_t *)s->xattrs, (sqfs_object_t *)s->data, (sqfs_object_t *)s->dirs,
-                                  (sqfs_object_t *)s->ids, (sqfs_object_t *)s->cmp, (sqfs_object_t *)s->file };
+        while (s->open_dirs) {
+                struct dir_listing *l = s->open_dirs;
+                s->open_dirs = l->next;
+                listing_free(l);
+        }
+        sqfs_object_t *objs[] = { (sqfs_object_t *)s->xattrs,      (sqfs_object_t *)s->data,
+                                  (sqfs_object_t *)s->dir_table,   (sqfs_object_t *)s->inode_table,
+                                  (sqfs_object_t *)s->ids,         (sqfs_object_t *)s->cmp,
+                                  (sqfs_object_t *)s->file };
         for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
                 if (objs[i])
                         sqfs_destroy(objs[i]);

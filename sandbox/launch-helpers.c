@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,7 +126,12 @@ bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers 
    with no socket at all and no memory made executable, and Landlock that
    lets it read and run its program and the host's libraries (beneath /usr,
    /lib*) and read its image, which it holds open: nothing else by path, no
-   signal or ptrace outside. It mounts nothing: nook has made its mount. */
+   signal or ptrace outside, at most 1 GiB of address space. It mounts
+   nothing: pid 1 makes its mount. */
+/* nook-squashfs's address space: its node table for the most inodes it
+   serves (2^24, 256 MiB), libraries, buffers and inodes looked up. */
+#define SQUASHFS_MAX_MEMORY (1024ul << 20)
+
 static int confine_squashfs(const char *program, int source_fd, void *arg)
 {
         const struct seccomp_prog *prog = arg;
@@ -148,6 +154,15 @@ static int confine_squashfs(const char *program, int source_fd, void *arg)
                 r = seccomp_prog_load(prog, &e);
         if (r < 0)
                 fprintf(stderr, "nook: cannot confine nook-squashfs: %s\n", e.msg);
+#ifndef NOOK_SANITIZERS
+        /* a crafted image can make libsquashfs allocate what its header
+           says (a block list, a link target, a directory): it gets ENOMEM
+           (EIO to the sandbox), not the host's memory. Not with the
+           sanitizers, whose shadow maps terabytes. */
+        struct rlimit mem = { SQUASHFS_MAX_MEMORY, SQUASHFS_MAX_MEMORY };
+        if (r == 0 && setrlimit(RLIMIT_AS, &mem) < 0)
+                r = -errno;
+#endif
         return r;
 }
 
