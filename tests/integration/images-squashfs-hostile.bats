@@ -80,6 +80,9 @@ for i in range(1, 3001):
 }
 
 @test "a fragment table that says 2 GiB is refused at import at once, and a sandbox of it does not start" {
+        # both bounds are address-space limits, which a sanitizer's shadow
+        # memory (terabytes) rules out there
+        [ -z "${ASAN_OPTIONS:-}" ] || skip "the sanitizers' build sets no memory limit"
         tar2sqfs -q -c gzip "$TMP/base.sqsh" < <(tar -C "$ROOT" -cf - .) >/dev/null 2>&1 || fail "tar2sqfs failed"
         python3 "$NOOK_SRCDIR/tests/fixtures/squashfs-fragment-bomb" "$TMP/base.sqsh" "$TMP/bomb.sqsh" $((2 << 30)) ||
                 fail "cannot make the bomb"
@@ -98,7 +101,6 @@ for i in range(1, 3001):
         blob="$STORE/blobs/sha256/${digest#sha256:}"
         chmod u+w "$blob" 2>/dev/null || true
         cp "$TMP/bomb.sqsh" "$blob"
-        [ -z "${ASAN_OPTIONS:-}" ] || skip "the sanitizers' build sets no memory limit on nook-squashfs"
         local start=$SECONDS
         run --separate-stderr timeout 30 "$NOOK" run base:1 -- true
         [ "$status" -eq 125 ] || fail "status $status: $stderr"
