@@ -13,9 +13,14 @@
 
 /* Exports image name of s to out (made atomically: a temporary file beside
    it, renamed at the end) and its config to the JSON file beside it
-   (image_export_config_path). m: the store's mapping. */
+   (image_export_config_path). m: the store's mapping; compressor: one of
+   image_export_compressors (NULL: the first, zstd) for a layered image (a
+   squashfs image is written out as the very file it is). */
 int image_export(const struct store *s, const char *name, const char *out, const struct userns_map *m,
-                 struct nook_err *e);
+                 const char *compressor, struct nook_err *e);
+
+/* The compressors export takes, the default first, NULL-terminated. */
+extern const char *const image_export_compressors[];
 
 /* Where the config of the squashfs image at path is kept: FILE.sqsh ->
    FILE.json, any other name -> NAME.json. A new string, or NULL. */

@@ -76,7 +76,7 @@ static int exists_error(const char *name, const char *dir, const char *rel, stru
    FILE.json would be, reached through work's fd, so that whoever else
    writes in tmp/ cannot move the directory and put a link in its place. */
 static int squashfs_of(const struct store *own, json_t *rec, const char *name, int work, const struct userns_map *m,
-                       int *fd, char **path, struct nook_err *e)
+                       const char *compressor, int *fd, char **path, struct nook_err *e)
 {
         json_t *sq = json_object_get(rec, "squashfs");
 
@@ -86,7 +86,7 @@ static int squashfs_of(const struct store *own, json_t *rec, const char *name, i
                 *fd = store_open_blob(own, json_string_value(json_object_get(sq, "digest")) ?: "", e);
                 return *fd < 0 ? *fd : 0;
         }
-        int r = image_export(own, name, *path, m, e);
+        int r = image_export(own, name, *path, m, compressor, e);
         if (r < 0)
                 return r;
         *fd = open(*path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -137,7 +137,7 @@ static void drop_unlinked_blob(const struct store *to, json_t *mine)
 }
 
 int store_publish(const struct store *own, const char *name, const char *as, const char *dir,
-                  const struct userns_map *m, struct nook_err *e)
+                  const struct userns_map *m, const char *compressor, struct nook_err *e)
 {
         _cleanup_json_ json_t *rec = NULL, *out = NULL;
         _cleanup_free_ char *path = NULL, *found = NULL;
@@ -159,7 +159,7 @@ int store_publish(const struct store *own, const char *name, const char *as, con
         if (r == 0 && (work_fd = openat(to.dfd, work, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
                 r = nook_errf(e, errno, "cannot publish to %s: %s: %m", dir, work);
         if (r == 0)
-                r = squashfs_of(own, rec, name, work_fd, m, &fd, &path, e);
+                r = squashfs_of(own, rec, name, work_fd, m, compressor, &fd, &path, e);
         if (r == 0)
                 r = squashfs_import(&to, fd, path, as, &out, &found, e);
         if (r == 0) {

@@ -12,6 +12,7 @@
 #include "lib/err.h"
 
 /* Publishes image name (normalized) of own into the directory dir (which
-   must exist) under the name as. m: own's mapping, for an export. */
+   must exist) under the name as. m: own's mapping, and compressor (NULL:
+   the default), for an export (image_export). */
 int store_publish(const struct store *own, const char *name, const char *as, const char *dir,
-                  const struct userns_map *m, struct nook_err *e);
+                  const struct userns_map *m, const char *compressor, struct nook_err *e);
