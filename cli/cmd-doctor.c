@@ -229,6 +229,13 @@ static void check_rest(struct report *r)
                 say(r, FAIL, "nook-image", "not found beside nook nor in " NOOK_LIBEXECDIR ": nook image will not work "
                     "(reinstall nook)");
         free(img);
+        char *sq = helper_path("nook-squashfs");
+        if (sq)
+                say(r, OK, "nook-squashfs", "%s: serves squashfs images to their sandboxes", sq);
+        else
+                say(r, FAIL, "nook-squashfs", "not found beside nook nor in " NOOK_LIBEXECDIR ": squashfs images "
+                    "(and shared stores) will not run (reinstall nook)");
+        free(sq);
 }
 
 /* The configuration files nook reads, and their problems (the defaults

@@ -37,6 +37,19 @@ teardown() { common_teardown; }
         [[ "$output" == *"fuse-overlayfs: not installed"*"apt-get install fuse-overlayfs"* ]] || { show_run; fail "fuse-overlayfs"; }
 }
 
+@test "nook doctor finds nook's own helpers beside it, and fails without nook-squashfs" {
+        run --separate-stderr "$NOOK" doctor
+        [[ "$output" == *"ok    nook-squashfs: $(dirname "$NOOK")/nook-squashfs"* ]] || { show_run; fail "nook-squashfs not found"; }
+        # a nook alone (with nook-image): nook-squashfs is missing, unless
+        # an installed one is where nook looks next
+        mkdir "$TMP/alt"
+        cp "$NOOK" "$(dirname "$NOOK")/nook-image" "$TMP/alt/"
+        run --separate-stderr "$TMP/alt/nook" doctor
+        [[ "$output" == *"ok    nook-squashfs"* ]] && skip "host: an installed nook-squashfs was found"
+        assert_status 1
+        [[ "$output" == *"FAIL  nook-squashfs: not found beside nook"*"squashfs images"* ]] || { show_run; fail "not reported"; }
+}
+
 @test "nook doctor tells where run state goes, with and without XDG_RUNTIME_DIR" {
         run --separate-stderr "$NOOK" doctor
         [[ "$output" == *"ok    run directory: $XDG_RUNTIME_DIR/nook"* ]] || { show_run; fail "XDG_RUNTIME_DIR not named"; }
