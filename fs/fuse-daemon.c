@@ -131,13 +131,16 @@ pid_t fuse_daemon_start_early(char *argv[], const struct fuse_daemon_mount *m, b
                    no System V object of the user's; a session of its own,
                    and nothing of the user's terminal */
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null < 0 || unshare(CLONE_NEWUSER | CLONE_NEWIPC) < 0 || chdir("/") < 0 || setsid() < 0 ||
-                    dup2(null, 0) < 0 || dup2(null, 1) < 0) {
+                if (null < 0 || unshare(CLONE_NEWUSER | CLONE_NEWIPC) < 0 || setsid() < 0 || dup2(null, 0) < 0 ||
+                    dup2(null, 1) < 0) {
                         fprintf(stderr, "nook: cannot start %s: %s\n", name, strerror(errno));
                         _exit(125);
                 }
                 char *args[16], src[32], num[16];
+                /* the source opened where nook runs (a relative --store) */
                 int sfd = open_for(m, pair[1], argv, args, ARRAY_SIZE(args), src, num);
+                if (sfd >= 0 && chdir("/") < 0)
+                        sfd = -errno;
                 if (sfd >= 0 && m->confine)
                         sfd = m->confine(argv[0], sfd, m->arg);
                 if (sfd < 0) {

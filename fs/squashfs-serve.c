@@ -13,7 +13,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <sqfs/block.h>
 #include <sqfs/compressor.h>
 #include <sqfs/data_reader.h>
 #include <sqfs/dir.h>
@@ -26,6 +25,7 @@
 #include <sqfs/xattr.h>
 #include <sqfs/xattr_reader.h>
 
+#include "fs/squashfs-dir.h"
 #include "lib/fileutil.h"
 #include "lib/strutil.h"
 
@@ -217,66 +217,6 @@ static struct node *node_load(struct server *s, sqfs_u32 ino, sqfs_u64 ref, fuse
         return n;
 }
 
-/* An extended directory's index names the first entry of each metadata
-   block of its listing: the scan for name starts at the last one not past
-   it, as the kernel's lookup does, rather than at the listing's start (a
-   lookup in a directory of 100k entries read them all). An index entry
-   that points outside the listing is not followed. */
-static void skip_by_index(const sqfs_super_t *super, const sqfs_inode_generic_t *dir, const char *name,
-                          sqfs_readdir_state_t *st)
-{
-        sqfs_u32 offset = 0, block = 0;
-        bool found = false;
-
-        if (dir->base.type != SQFS_INODE_EXT_DIR)
-                return;
-        for (size_t i = 0; i < dir->data.dir_ext.inodex_count; i++) {
-                sqfs_dir_index_t *idx = NULL;
-                if (sqfs_inode_unpack_dir_index_entry(dir, &idx, i) != 0)
-                        break;
-                bool past = strcmp((const char *)idx->name, name) > 0;
-                if (!past && idx->index < st->init.size) {
-                        offset = idx->index;
-                        block = idx->start_block;
-                        found = true;
-                }
-                sqfs_free(idx);
-                if (past)
-                        break;
-        }
-        if (!found)
-                return;
-        st->current.block = super->directory_table_start + block;
-        st->current.offset = (st->init.offset + offset) % SQFS_META_BLOCK_SIZE;
-        st->current.size = st->init.size - offset;
-        st->entries = 0;
-}
-
-/* Finds name among dir's entries: 0 with its inode number and reference,
-   1 when there is none, or a libsquashfs error. Entries are sorted by name
-   (the kernel's lookup relies on it too): the scan stops past it. */
-static int find_entry(struct server *s, const sqfs_inode_generic_t *dir, const char *name, sqfs_u32 *ino, sqfs_u64 *ref)
-{
-        sqfs_readdir_state_t st;
-        int r = sqfs_readdir_state_init(&st, &s->super, dir);
-
-        if (r == 0)
-                skip_by_index(&s->super, dir, name, &st);
-        while (r == 0) {
-                sqfs_dir_entry_t *ent = NULL;
-                r = sqfs_meta_reader_readdir(s->dir_table, &st, &ent, ino, ref);
-                if (r != 0)
-                        break;
-                int cmp = strcmp((const char *)ent->name, name);
-                sqfs_free(ent);
-                if (cmp == 0)
-                        return 0;
-                if (cmp > 0)
-                        return 1;
-        }
-        return r;
-}
-
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
         struct server *s = fuse_req_userdata(req);
@@ -293,7 +233,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
                 fuse_reply_err(req, ENOTDIR);
                 return;
         }
-        int r = find_entry(s, p->inode, name, &ino, &ref);
+        int r = squashfs_find_entry(s->dir_table, &s->super, p->inode, name, &ino, &ref);
         if (r > 0) {
                 /* ino 0: an absence the kernel keeps (ld.so's search paths) */
                 fuse_reply_entry(req, &e);

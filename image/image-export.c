@@ -566,6 +566,9 @@ int image_export(const struct store *s, const char *name, const char *out, const
                 r = record_layers(rec, name, &job.layers, &job.n_layers, e);
         if (r == 0 && (fd = create_beside(out, &tmp, e)) < 0)
                 r = fd;
+        if (r == 0 && sq && compressor)
+                nook_say("%s is a squashfs image: written out as it is, without --compression %s", nook_val(name),
+                         compressor);
         if (r == 0)
                 r = sq ? copy_squashfs(s, sq, fd, e) : pack(&job, name, out, fd, m, e);
         if (r == 0)

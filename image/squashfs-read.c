@@ -22,6 +22,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/launcher.h"
+#include "lib/strutil.h"
 
 struct sqsh {
         sqfs_file_t *file;
@@ -308,9 +309,20 @@ int sqsh_open(const char *path, const char *label, struct sqsh **out, uint64_t *
         *out = NULL;
         if (!q)
                 return nook_errf(e, ENOMEM, "out of memory");
-        r = check_bounded(path, label, entries ? entries : &(uint64_t){ 0 }, e);
+        /* one open file for the check and what follows it: a name that
+           someone else can rename over (a shared store's blobs/) could
+           otherwise give the unbounded load another file than the one
+           checked */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        char by_fd[32];
+        if (fd < 0)
+                r = nook_errf(e, errno, "cannot open %s: %m", label);
+        else if (STR_FMT(by_fd, "/proc/self/fd/%d", fd) < 0)
+                r = nook_errf(e, ENAMETOOLONG, "cannot open %s", label);
+        else
+                r = check_bounded(by_fd, label, entries ? entries : &(uint64_t){ 0 }, e);
         if (r == 0) {
-                q->file = sqfs_open_file(path, SQFS_FILE_OPEN_READ_ONLY);
+                q->file = sqfs_open_file(by_fd, SQFS_FILE_OPEN_READ_ONLY);
                 r = q->file ? open_tables(q, label, e) : nook_errf(e, errno ? errno : EIO, "cannot open %s: %m", label);
         }
         if (r < 0) {

@@ -6,7 +6,7 @@
 # daemon fill it, every open of a big directory copied its listing and
 # every lookup in it read it from the start, and the daemon kept the
 # user's terminal and IPC namespace. The images are made by
-# mksquashfs and tar2sqfs; the fragment bomb by tests/fixtures.
+# mksquashfs and tar2sqfs; the fragment and index bombs by tests/fixtures.
 
 load images-helpers
 
@@ -155,4 +155,18 @@ for i in range(20000):
         [ -z "${ASAN_OPTIONS:-}" ] || skip "the sanitizers' build sets no memory limit on nook-squashfs"
         grep -E '^Max address space +1073741824 +1073741824 ' "/proc/$daemon/limits" ||
                 fail "$(grep 'address space' "/proc/$daemon/limits")"
+}
+
+@test "a directory index of 65535 entries that never ends costs a lookup one pass of it, not one a name" {
+        # every entry named "\x01": never past a looked-up name, so the
+        # whole index is read for every lookup; read entry by entry from its
+        # start, as libsquashfs's accessor does, that was 65535^2 steps a
+        # lookup (about 4 s each)
+        python3 "$NOOK_SRCDIR/tests/fixtures/squashfs-index-bomb" "$TMP/idx.sqsh" 65535 || fail "cannot make the image"
+        import_ok "$TMP/idx.sqsh" --name idx:1
+        local start=$SECONDS
+        in_image idx:1 sh -c 'cat /big/f; for n in 1 2 3 4 5 6; do stat /big/nope$n 2>/dev/null; done; echo done'
+        assert_status 0
+        [ "$output" = "$(printf 'F\ndone')" ] || fail "$output"
+        [ $((SECONDS - start)) -lt 8 ] || fail "7 lookups took $((SECONDS - start)) s"
 }

@@ -259,6 +259,15 @@ with tarfile.open(sys.argv[1]) as a:
         [ "$status" -ne 0 ] || fail "the image's device node could be opened"
 }
 
+@test "a squashfs image runs from a store named by a relative path" {
+        mkdir "$TMP/rel"
+        cd "$TMP/rel"
+        run --separate-stderr "$NOOK" image import --store st "$SQSH" --name sq:1
+        assert_status 0
+        run --separate-stderr "$NOOK" run --store st sq:1 -- cat /data/www
+        [ "$status" -eq 0 ] && [ "$output" = www-data ] || fail "status $status: $output $stderr"
+}
+
 @test "a damaged squashfs file is refused in one line, and the store keeps nothing of it" {
         head -c 8192 "$SQSH" >"$TMP/cut.sqsh"
         run --separate-stderr "$NOOK" image import "$TMP/cut.sqsh"
