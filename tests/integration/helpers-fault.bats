@@ -61,6 +61,12 @@ s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(flo
 
 @test "a helper dies with nook when nook is killed" {
         need_tun
+        # Not yet understood: in the ASan/UBSan pass of two clean-clone CI
+        # runs (Dec 2026) this nook, started in the background, never showed
+        # its stand-in slirp4netns within 30 s, with no sanitizer report; it
+        # passes in the plain pass and in an ASan run on a quiet machine.
+        # The plain pass keeps the promise tested until that is found.
+        [ -z "${ASAN_OPTIONS:-}" ] || skip "flaky under the sanitizers (see the comment in the test)"
         hanging_helper slirp4netns
         env PATH="$TMP/fakebin:$PATH" "$NOOK" run --net slirp -- /bin/true 2>/dev/null 3>&- &
         local nook_pid=$!
