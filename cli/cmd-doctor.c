@@ -203,6 +203,18 @@ static void check_desktop(struct report *r)
                 say(r, OK, "display", "none in this session (--display needs a desktop session)");
 }
 
+/* One of nook's own programs (lib/libexec.h): what it does when found,
+   what will not work without it. */
+static void check_own_helper(struct report *r, const char *name, const char *does, const char *without)
+{
+        _cleanup_free_ char *path = helper_path(name);
+
+        if (path)
+                say(r, OK, name, "%s: %s", path, does);
+        else
+                say(r, FAIL, name, "not found beside nook nor in " NOOK_LIBEXECDIR ": %s (reinstall nook)", without);
+}
+
 static void check_rest(struct report *r)
 {
         const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -222,20 +234,9 @@ static void check_rest(struct report *r)
                 say(r, OK, "run directory", "%s", base);
         else
                 say(r, WARN, "run directory", "XDG_RUNTIME_DIR is unset or not writable: run state goes to %s", base);
-        char *img = helper_path("nook-image");
-        if (img)
-                say(r, OK, "nook-image", "%s: the image store's commands", img);
-        else
-                say(r, FAIL, "nook-image", "not found beside nook nor in " NOOK_LIBEXECDIR ": nook image will not work "
-                    "(reinstall nook)");
-        free(img);
-        char *sq = helper_path("nook-squashfs");
-        if (sq)
-                say(r, OK, "nook-squashfs", "%s: serves squashfs images to their sandboxes", sq);
-        else
-                say(r, FAIL, "nook-squashfs", "not found beside nook nor in " NOOK_LIBEXECDIR ": squashfs images "
-                    "(and shared stores) will not run (reinstall nook)");
-        free(sq);
+        check_own_helper(r, "nook-image", "the image store's commands", "nook image will not work");
+        check_own_helper(r, "nook-squashfs", "serves squashfs images to their sandboxes",
+                         "squashfs images (and shared stores) will not run");
 }
 
 /* The configuration files nook reads, and their problems (the defaults

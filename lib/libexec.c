@@ -32,12 +32,21 @@ char *helper_path(const char *name)
         return access(path, X_OK) == 0 ? strdup(path) : NULL;
 }
 
-int helper_exec(const char *name, char **argv, struct nook_err *e)
+char *helper_find(const char *name, struct nook_err *e)
 {
         char *path = helper_path(name);
 
         if (!path)
-                return nook_errf(e, ENOENT, "%s is missing (looked beside nook and in %s): reinstall nook", name, NOOK_LIBEXECDIR);
+                nook_errf(e, ENOENT, "%s is missing (looked beside nook and in %s): reinstall nook", name, NOOK_LIBEXECDIR);
+        return path;
+}
+
+int helper_exec(const char *name, char **argv, struct nook_err *e)
+{
+        char *path = helper_find(name, e);
+
+        if (!path)
+                return -e->code;
         execv(path, argv);
         int err = errno;
         free(path);

@@ -121,6 +121,10 @@ bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers 
         return h->fuse > 0;
 }
 
+/* nook-squashfs's address space: its node table for the most inodes it
+   serves (2^24, 256 MiB), libraries, buffers and inodes looked up. */
+#define SQUASHFS_MAX_MEMORY (1024ul << 20)
+
 /* nook-squashfs reads a file that, in a shared store, someone else wrote:
    it runs with no capability, no_new_privs, the default seccomp filter
    with no socket at all and no memory made executable, and Landlock that
@@ -128,10 +132,6 @@ bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers 
    /lib*) and read its image, which it holds open: nothing else by path, no
    signal or ptrace outside, at most 1 GiB of address space. It mounts
    nothing: pid 1 makes its mount. */
-/* nook-squashfs's address space: its node table for the most inodes it
-   serves (2^24, 256 MiB), libraries, buffers and inodes looked up. */
-#define SQUASHFS_MAX_MEMORY (1024ul << 20)
-
 static int confine_squashfs(const char *program, int source_fd, void *arg)
 {
         const struct seccomp_prog *prog = arg;
@@ -150,10 +150,6 @@ static int confine_squashfs(const char *program, int source_fd, void *arg)
         int r = landlock_restrict_files(exec, source_fd, &e);
         if (r == 0)
                 r = caps_drop_all(&e);
-        if (r == 0)
-                r = seccomp_prog_load(prog, &e);
-        if (r < 0)
-                fprintf(stderr, "nook: cannot confine nook-squashfs: %s\n", e.msg);
 #ifndef NOOK_SANITIZERS
         /* a crafted image can make libsquashfs allocate what its header
            says (a block list, a link target, a directory): it gets ENOMEM
@@ -161,8 +157,12 @@ static int confine_squashfs(const char *program, int source_fd, void *arg)
            sanitizers, whose shadow maps terabytes. */
         struct rlimit mem = { SQUASHFS_MAX_MEMORY, SQUASHFS_MAX_MEMORY };
         if (r == 0 && setrlimit(RLIMIT_AS, &mem) < 0)
-                r = -errno;
+                r = nook_errf(&e, errno, "cannot limit its memory: %m");
 #endif
+        if (r == 0)
+                r = seccomp_prog_load(prog, &e);
+        if (r < 0)
+                fprintf(stderr, "nook: cannot confine nook-squashfs: %s\n", e.msg);
         return r;
 }
 
@@ -172,10 +172,9 @@ int helpers_start_squashfs(const struct launch_ctx *c, struct helpers *h, struct
 
         if (!c->spec->squashfs)
                 return 0;
-        _cleanup_free_ char *program = helper_path("nook-squashfs");
+        _cleanup_free_ char *program = helper_find("nook-squashfs", e);
         if (!program)
-                return nook_errf(e, ENOENT, "nook-squashfs is missing (looked beside nook and in %s): reinstall nook",
-                                 NOOK_LIBEXECDIR);
+                return -e->code;
         /* one id mapped: every file root's, the one id there is, so that
            kernel overlayfs can copy up any of them */
         char *one_id[] = { program, "--socket", FUSE_DAEMON_SOCKET, "--root-owned", FUSE_DAEMON_SOURCE, NULL };

@@ -383,10 +383,10 @@ static int import_with_helper(const struct nook_spec *s, const char *path, const
         static const char *const maps[] = { "auto", "single", "range" };
         char *argv[12];
         int n = 0, out[2];
-        _cleanup_free_ char *helper = helper_path("nook-image");
+        _cleanup_free_ char *helper = helper_find("nook-image", e);
 
         if (!helper)
-                return nook_errf(e, ENOENT, "nook-image is missing: reinstall nook");
+                return -e->code;
         argv[n++] = "nook-image";
         argv[n++] = "import";
         argv[n++] = "--name";
