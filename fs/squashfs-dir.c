@@ -1,6 +1,7 @@
 #include "fs/squashfs-dir.h"
 
 #include <endian.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -82,3 +83,24 @@ int squashfs_find_entry(sqfs_meta_reader_t *dir_table, const sqfs_super_t *super
         return r;
 }
 
+
+int squashfs_tables_open(sqfs_file_t *file, sqfs_compressor_t *cmp, const sqfs_super_t *super,
+                         sqfs_meta_reader_t **inodes, sqfs_meta_reader_t **dirs)
+{
+        sqfs_u64 dir_end = super->id_table_start;
+
+        if (super->fragment_table_start < dir_end)
+                dir_end = super->fragment_table_start;
+        if (super->export_table_start < dir_end)
+                dir_end = super->export_table_start;
+        *inodes = sqfs_meta_reader_create(file, cmp, super->inode_table_start, super->directory_table_start);
+        *dirs = sqfs_meta_reader_create(file, cmp, super->directory_table_start, dir_end);
+        if (*inodes && *dirs)
+                return 0;
+        if (*inodes)
+                sqfs_destroy(*inodes);
+        if (*dirs)
+                sqfs_destroy(*dirs);
+        *inodes = *dirs = NULL;
+        return -ENOMEM;
+}

@@ -1,9 +1,21 @@
-/* nook-squashfs's lookups: a name found in a directory's listing, through
-   the directory's index where it has one. */
+/* Reading a squashfs image's directory and inode tables, for nook-squashfs
+   (its lookups) and for the import's check of a whole tree: the tables'
+   readers, and a name found in a directory's listing, through the
+   directory's index where it has one. */
 #pragma once
 
 #include <sqfs/meta_reader.h>
 #include <sqfs/predef.h>
+
+/* The most inodes an image may say it has: nook-squashfs keeps a table of
+   them (2^24 of 16 bytes, 256 MiB), the check a bitmap. */
+#define SQUASHFS_MAX_INODES (1u << 24)
+
+/* Readers of the inode table and of the directory table, each bounded by
+   the table after it as libsquashfs's own directory reader bounds them.
+   0, or -ENOMEM (nothing made). */
+int squashfs_tables_open(sqfs_file_t *file, sqfs_compressor_t *cmp, const sqfs_super_t *super,
+                         sqfs_meta_reader_t **inodes, sqfs_meta_reader_t **dirs);
 
 /* Finds name among dir's entries, read through dir_table (a metadata
    reader over the image's directory table): 0 with its inode number and

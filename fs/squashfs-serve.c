@@ -34,8 +34,6 @@
    and asks again only when it has forgotten. */
 #define FOREVER 86400.0
 
-/* A crafted superblock must not size the node table beyond reason. */
-#define MAX_INODES (1u << 24)
 
 /* Entries of one directory listed at once (opendir); more is refused. */
 #define MAX_DIR_ENTRIES (1u << 20)
@@ -672,20 +670,11 @@ static int open_image(struct server *s, const char *path)
             sqfs_compressor_create(&cfg, &s->cmp) != 0)
                 return fprintf(stderr, "nook-squashfs: %s: compressor %u is not supported\n", path,
                                (unsigned)s->super.compression_id), -1;
-        if (s->super.inode_count == 0 || s->super.inode_count > MAX_INODES)
+        if (s->super.inode_count == 0 || s->super.inode_count > SQUASHFS_MAX_INODES)
                 return fprintf(stderr, "nook-squashfs: %s: %u inodes (at most %u)\n", path, s->super.inode_count,
-                               MAX_INODES), -1;
+                               SQUASHFS_MAX_INODES), -1;
         s->ids = sqfs_id_table_create(0);
-        /* where each table ends: the next one's start, as libsquashfs's
-           own directory reader bounds them */
-        sqfs_u64 dir_end = s->super.id_table_start;
-        if (s->super.fragment_table_start < dir_end)
-                dir_end = s->super.fragment_table_start;
-        if (s->super.export_table_start < dir_end)
-                dir_end = s->super.export_table_start;
-        s->inode_table = sqfs_meta_reader_create(s->file, s->cmp, s->super.inode_table_start,
-                                                 s->super.directory_table_start);
-        s->dir_table = sqfs_meta_reader_create(s->file, s->cmp, s->super.directory_table_start, dir_end);
+        (void)squashfs_tables_open(s->file, s->cmp, &s->super, &s->inode_table, &s->dir_table);
         s->data = sqfs_data_reader_create(s->file, s->super.block_size, s->cmp, 0);
         s->n_nodes = (size_t)s->super.inode_count + 2;
         s->nodes = calloc(s->n_nodes, sizeof(*s->nodes));

@@ -404,18 +404,17 @@ const char *const image_export_compressors[] = { "zstd", "lz4", "gzip", "xz", NU
 static pid_t start_tar2sqfs(int in, int out_fd, const char *compressor, int *pidfd, struct nook_err *e)
 {
         char target[64];
-        bool lz4 = strcmp(compressor, "lz4") == 0;
+        char *argv[] = { "tar2sqfs", "--quiet", "--force", "--no-skip", "--compressor", (char *)compressor,
+                         "--defaults", "uid=0,gid=0,mode=0755,mtime=0", NULL, NULL, NULL, NULL };
+        size_t n = 8;
 
         if (STR_FMT(target, "/proc/self/fd/%d", out_fd) < 0)
                 return nook_errf(e, ENAMETOOLONG, "cannot name the export's file");
-        char *argv[] = { "tar2sqfs", "--quiet", "--force", "--no-skip", "--compressor", (char *)compressor,
-                         "--defaults", "uid=0,gid=0,mode=0755,mtime=0", target, NULL, NULL, NULL };
-        if (lz4) {
-                /* options go before the file */
-                argv[8] = "--comp-extra";
-                argv[9] = "hc";
-                argv[10] = target;
+        if (strcmp(compressor, "lz4") == 0) {
+                argv[n++] = "--comp-extra";
+                argv[n++] = "hc";
         }
+        argv[n] = target;
         pid_t pid = launcher_fork_keep(pidfd, &out_fd, 1, e);
 
         if (pid == 0) {

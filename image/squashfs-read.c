@@ -20,6 +20,7 @@
 #include <sqfs/meta_reader.h>
 #include <sqfs/super.h>
 
+#include "fs/squashfs-dir.h"
 #include "lib/cleanup.h"
 #include "lib/launcher.h"
 #include "lib/strutil.h"
@@ -62,7 +63,6 @@ void sqsh_close(struct sqsh *q)
    24 GB of a test machine. The walk reads each inode once, the first time
    its number is seen, each directory from a queue, and refuses a directory
    seen twice. */
-#define MAX_INODES (1u << 24)
 
 struct dir_queue {
         sqfs_inode_generic_t **v;
@@ -156,21 +156,11 @@ static int check_tree(struct sqsh *q, const char *label, uint64_t *entries, stru
         struct walk w = { 0 };
         sqfs_inode_generic_t *root = NULL;
 
-        if (q->super.inode_count == 0 || q->super.inode_count > MAX_INODES)
+        if (q->super.inode_count == 0 || q->super.inode_count > SQUASHFS_MAX_INODES)
                 return nook_errf(e, EINVAL, "%s: the squashfs image says it has %u inodes (nook reads at most %u)",
-                                 label, q->super.inode_count, MAX_INODES);
-        /* where each table ends: the next one's start, as libsquashfs's own
-           directory reader bounds them */
-        sqfs_u64 dir_end = q->super.id_table_start;
-        if (q->super.fragment_table_start < dir_end)
-                dir_end = q->super.fragment_table_start;
-        if (q->super.export_table_start < dir_end)
-                dir_end = q->super.export_table_start;
-        w.inode_table = sqfs_meta_reader_create(q->file, q->cmp, q->super.inode_table_start,
-                                                q->super.directory_table_start);
-        w.dir_table = sqfs_meta_reader_create(q->file, q->cmp, q->super.directory_table_start, dir_end);
+                                 label, q->super.inode_count, SQUASHFS_MAX_INODES);
         w.seen = calloc(q->super.inode_count / 8 + 1, 1);
-        int r = !w.inode_table || !w.dir_table || !w.seen ? -ENOMEM : 0;
+        int r = w.seen ? squashfs_tables_open(q->file, q->cmp, &q->super, &w.inode_table, &w.dir_table) : -ENOMEM;
         if (r == 0)
                 r = sqfs_meta_reader_read_inode(w.inode_table, &q->super, q->super.root_inode_ref >> 16,
                                                 q->super.root_inode_ref & 0xffff, &root);

@@ -60,7 +60,8 @@ static int mount_squashfs(const struct pid1_link *link, const char *target, stru
 
         _cleanup_close_ int dev = open("/oldroot/dev/fuse", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (dev < 0)
-                return nook_errf(e, errno, "cannot open /dev/fuse for the squashfs image: %m");
+                return nook_errf(e, errno, "cannot open /dev/fuse for the squashfs image: %m (it must be there, "
+                                 "mode 0666, as 'nook doctor' checks)");
         _cleanup_close_ int dir = open(target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dir < 0)
                 return nook_errf(e, errno, "cannot open %s: %m", target);
@@ -69,7 +70,7 @@ static int mount_squashfs(const struct pid1_link *link, const char *target, stru
         if (r < 0)
                 return r;
         r = fd_send(link->fds, dev);
-        closep(&dev);
+        closep(&dev);           /* the daemon's alone now: the mount dies with it */
         dev = -1;
         if (r < 0 || write(link->req, "Q", 1) != 1 || read(link->sync, &ack, 1) != 1 || ack != 'k')
                 return nook_errf(e, EIO, "nook-squashfs does not serve the image (see the message above)");
