@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <sqfs/compressor.h>
-#include <sqfs/data_reader.h>
 #include <sqfs/dir.h>
 #include <sqfs/meta_reader.h>
 #include <sqfs/error.h>
@@ -25,6 +24,7 @@
 #include <sqfs/xattr.h>
 #include <sqfs/xattr_reader.h>
 
+#include "fs/squashfs-data.h"
 #include "fs/squashfs-dir.h"
 #include "lib/fileutil.h"
 #include "lib/strutil.h"
@@ -52,7 +52,7 @@ struct server {
         sqfs_id_table_t *ids;
         sqfs_meta_reader_t *dir_table;  /* the directory listings */
         sqfs_meta_reader_t *inode_table;
-        sqfs_data_reader_t *data;
+        struct squashfs_data *data;     /* files' bytes */
         sqfs_xattr_reader_t *xattrs;    /* NULL: the image stores none */
         /* by FUSE node id: an inode number n is id n + 1, the root is id 1 */
         struct node *nodes;
@@ -338,9 +338,9 @@ static void op_read(fuse_req_t req, fuse_ino_t id, size_t size, off_t off, struc
                 s->buf = b;
                 s->buf_size = size;
         }
-        sqfs_s32 got = size > INT32_MAX || off < 0 ? -1 : sqfs_data_reader_read(s->data, n->inode, (sqfs_u64)off, s->buf, (sqfs_u32)size);
+        ssize_t got = off < 0 ? -EINVAL : squashfs_data_read(s->data, n->inode, (sqfs_u64)off, s->buf, size);
         if (got < 0)
-                fuse_reply_err(req, EIO);
+                fuse_reply_err(req, (int)-got);
         else
                 fuse_reply_buf(req, s->buf, (size_t)got);
 }
@@ -675,18 +675,17 @@ static int open_image(struct server *s, const char *path)
                                SQUASHFS_MAX_INODES), -1;
         s->ids = sqfs_id_table_create(0);
         (void)squashfs_tables_open(s->file, s->cmp, &s->super, &s->inode_table, &s->dir_table);
-        s->data = sqfs_data_reader_create(s->file, s->super.block_size, s->cmp, 0);
         s->n_nodes = (size_t)s->super.inode_count + 2;
         s->nodes = calloc(s->n_nodes, sizeof(*s->nodes));
-        if (!s->ids || !s->inode_table || !s->dir_table || !s->data || !s->nodes)
+        int data = squashfs_data_open(s->file, s->cmp, &s->super, &s->data);
+        if (!s->ids || !s->inode_table || !s->dir_table || data == -ENOMEM || !s->nodes)
                 return fprintf(stderr, "nook-squashfs: out of memory\n"), -1;
         if (has_xattrs(&s->super)) {
                 s->xattrs = sqfs_xattr_reader_create(0);
                 if (!s->xattrs || sqfs_xattr_reader_load(s->xattrs, &s->super, s->file, s->cmp) != 0)
                         return fprintf(stderr, "nook-squashfs: %s: the xattr table is damaged\n", path), -1;
         }
-        if (sqfs_id_table_read(s->ids, s->file, &s->super, s->cmp) != 0 ||
-            sqfs_data_reader_load_fragment_table(s->data, &s->super) != 0 ||
+        if (data < 0 || sqfs_id_table_read(s->ids, s->file, &s->super, s->cmp) != 0 ||
             sqfs_meta_reader_read_inode(s->inode_table, &s->super, s->super.root_inode_ref >> 16,
                                         s->super.root_inode_ref & 0xffff, &root) != 0)
                 return fprintf(stderr, "nook-squashfs: %s: the squashfs tables are damaged\n", path), -1;
@@ -710,7 +709,8 @@ static void close_image(struct server *s)
                 s->open_dirs = l->next;
                 listing_free(l);
         }
-        sqfs_object_t *objs[] = { (sqfs_object_t *)s->xattrs,      (sqfs_object_t *)s->data,
+        squashfs_data_free(s->data);
+        sqfs_object_t *objs[] = { (sqfs_object_t *)s->xattrs,
                                   (sqfs_object_t *)s->dir_table,   (sqfs_object_t *)s->inode_table,
                                   (sqfs_object_t *)s->ids,         (sqfs_object_t *)s->cmp,
                                   (sqfs_object_t *)s->file };
