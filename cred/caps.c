@@ -4,6 +4,8 @@
 #include <linux/securebits.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int caps_drop_all(struct nook_err *e)
 {
@@ -25,20 +27,19 @@ int caps_keep_only(uint64_t keep, bool lock, struct nook_err *e)
                         return nook_errf(e, errno, "cannot drop capability %d from the bounding set: %m", c);
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return nook_errf(e, errno, "cannot clear ambient capabilities: %m");
-        cap_t set = cap_init();
-        if (!set)
-                return nook_errf(e, errno, "cannot drop capabilities: %m");
+        /* the sets through the system call itself: nothing allocated, so
+           that a child sharing nook's memory may call this (launcher_spawn) */
+        struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+        struct __user_cap_data_struct sets[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
         for (int c = 0; c < 64; c++) {
-                cap_value_t v = c;
-                if (keep >> c & 1)
-                        for (int f = CAP_EFFECTIVE; f <= CAP_INHERITABLE; f++)
-                                cap_set_flag(set, (cap_flag_t)f, 1, &v, CAP_SET);
+                if (!(keep >> c & 1))
+                        continue;
+                sets[c / 32].effective |= 1u << (c % 32);
+                sets[c / 32].permitted |= 1u << (c % 32);
+                sets[c / 32].inheritable |= 1u << (c % 32);
         }
-        int r = cap_set_proc(set);
-        int saved = errno;
-        cap_free(set);
-        if (r < 0)
-                return nook_errf(e, saved, "cannot set capabilities: %m");
+        if (syscall(SYS_capset, &head, sets) < 0)
+                return nook_errf(e, errno, "cannot set capabilities: %m");
         /* ambient: what an unprivileged exec keeps */
         for (int c = 0; c < 64; c++)
                 if (keep >> c & 1 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)

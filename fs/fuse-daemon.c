@@ -107,6 +107,49 @@ static int open_for(const struct fuse_daemon_mount *m, int sock, char *argv[], c
         return argv[i] ? -E2BIG : sfd;
 }
 
+struct early {
+        char **argv;
+        const struct fuse_daemon_mount *m;
+        const char *name;
+        int sock;
+        bool verbose;
+};
+
+/* The daemon's process until it execs, sharing nook's memory
+   (launcher_spawn): what it uses is on its own stack. */
+static int early_child(void *arg)
+{
+        const struct early *x = arg;
+
+        /* a user namespace of its own, where its capabilities can all be
+           dropped (it has none here), and an IPC one: no System V object
+           of the user's; a session of its own, and nothing of the user's
+           terminal */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0 || unshare(CLONE_NEWUSER | CLONE_NEWIPC) < 0 || setsid() < 0 || dup2(null, 0) < 0 ||
+            dup2(null, 1) < 0) {
+                fprintf(stderr, "nook: cannot start %s: %s\n", x->name, strerror(errno));
+                return 125;
+        }
+        char *args[16], src[32], num[16];
+        /* the source opened where nook runs (a relative --store) */
+        int sfd = open_for(x->m, x->sock, x->argv, args, ARRAY_SIZE(args), src, num);
+        if (sfd >= 0 && chdir("/") < 0)
+                sfd = -errno;
+        if (sfd >= 0 && x->m->confine)
+                sfd = x->m->confine(x->argv[0], sfd, x->m->arg);
+        if (sfd < 0) {
+                fprintf(stderr, "nook: cannot start %s: %s\n", x->name, strerror(-sfd));
+                return 125;
+        }
+        /* -v shows what it says */
+        if (!x->verbose)
+                dup2(null, 2);
+        int err = -launcher_exec_program(x->argv[0], args);
+        fprintf(stderr, "nook: cannot run %s: %s\n", x->argv[0], strerror(err));
+        return 127;
+}
+
 pid_t fuse_daemon_start_early(char *argv[], const struct fuse_daemon_mount *m, bool verbose, int *pidfd, int *sock,
                               struct nook_err *e)
 {
@@ -118,43 +161,14 @@ pid_t fuse_daemon_start_early(char *argv[], const struct fuse_daemon_mount *m, b
                 return nook_errf(e, errno, "cannot start %s: %m", name);
         /* dies with nook, whatever kills it; takes no fd of nook's but its
            end of the socket */
+        struct early x = { argv, m, name, pair[1], verbose };
         struct nook_err fe = { 0 };
-        pid_t pid = launcher_fork_keep(pidfd, &pair[1], 1, &fe);
+        pid_t pid = launcher_spawn(pidfd, &pair[1], 1, early_child, &x, &fe);
+        close(pair[1]);
         if (pid < 0) {
                 close(pair[0]);
-                close(pair[1]);
                 return nook_errf(e, -pid, "cannot start %s: %s", name, fe.msg);
         }
-        if (pid == 0) {
-                /* a user namespace of its own, where its capabilities
-                   can all be dropped (it has none here), and an IPC one:
-                   no System V object of the user's; a session of its own,
-                   and nothing of the user's terminal */
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null < 0 || unshare(CLONE_NEWUSER | CLONE_NEWIPC) < 0 || setsid() < 0 || dup2(null, 0) < 0 ||
-                    dup2(null, 1) < 0) {
-                        fprintf(stderr, "nook: cannot start %s: %s\n", name, strerror(errno));
-                        _exit(125);
-                }
-                char *args[16], src[32], num[16];
-                /* the source opened where nook runs (a relative --store) */
-                int sfd = open_for(m, pair[1], argv, args, ARRAY_SIZE(args), src, num);
-                if (sfd >= 0 && chdir("/") < 0)
-                        sfd = -errno;
-                if (sfd >= 0 && m->confine)
-                        sfd = m->confine(argv[0], sfd, m->arg);
-                if (sfd < 0) {
-                        fprintf(stderr, "nook: cannot start %s: %s\n", name, strerror(-sfd));
-                        _exit(125);
-                }
-                /* -v shows what it says */
-                if (!verbose)
-                        dup2(null, 2);
-                int err = -launcher_exec_program(argv[0], args);
-                fprintf(stderr, "nook: cannot run %s: %s\n", argv[0], strerror(err));
-                _exit(127);
-        }
-        close(pair[1]);
         *sock = pair[0];
         return pid;
 }

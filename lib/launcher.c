@@ -1,6 +1,7 @@
 #include "lib/launcher.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <linux/close_range.h>
 #include <fcntl.h>
@@ -86,6 +87,52 @@ pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook
                 return nook_errf(e, err, "cannot open a pidfd of a helper: %m");
         }
         return pid;
+}
+
+#ifndef NOOK_SANITIZERS
+struct spawn {
+        int (*child)(void *);
+        void *arg;
+        const int *keep;
+        size_t n_keep;
+};
+
+static int spawn_child(void *p)
+{
+        const struct spawn *s = p;
+
+        die_with_parent();
+        mark_all_cloexec();
+        for (size_t i = 0; i < s->n_keep; i++)
+                if (s->keep[i] > 2)
+                        fcntl(s->keep[i], F_SETFD, 0);
+        return s->child(s->arg);
+}
+#endif
+
+pid_t launcher_spawn(int *pidfd, const int *keep, size_t n_keep, int (*child)(void *), void *arg, struct nook_err *e)
+{
+#ifdef NOOK_SANITIZERS
+        /* the sanitizers' runtime does not follow a child that shares
+           its memory on a stack of its own: forked there */
+        pid_t pid = launcher_fork_keep(pidfd, keep, n_keep, e);
+        if (pid == 0)
+                _exit(child(arg));
+        return pid;
+#else
+        /* the child's stack, in this frame: nook waits while it is used */
+        _Alignas(16) char stack[SPAWN_STACK];
+        struct spawn s = { child, arg, keep, n_keep };
+
+        *pidfd = -1;
+        helper_parent = getpid();
+        fflush(NULL);
+        pid_t pid = clone(spawn_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &s,
+                          pidfd);
+        if (pid < 0)
+                return nook_errf(e, errno, "cannot start a helper: %m");
+        return pid;
+#endif
 }
 
 /* What nook's own state would otherwise hand on through exec: signals it

@@ -25,6 +25,21 @@ void launcher_log_output(const char *log);
    before it execs. Returns 0 in the child, the pid in the parent. */
 pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook_err *e);
 
+/* The child's stack in launcher_spawn: what child may use, its calls
+   included (a message printed, a path built). */
+#define SPAWN_STACK (128 * 1024)
+
+/* As launcher_fork_keep, for a helper whose child does its work and
+   execs at once: child(arg) runs in a process that shares nook's memory
+   (clone with CLONE_VM | CLONE_VFORK) while nook waits, until it execs
+   or ends (with child's return value as its exit status). No copy of
+   nook's memory is made, and no page of nook's faults again afterwards,
+   which a fork costs both. child may change its own process (namespaces,
+   credentials, fds, limits) but must not allocate memory or change what
+   nook's memory holds (its stack is its own). Returns the pid, or -errno
+   with e set. */
+pid_t launcher_spawn(int *pidfd, const int *keep, size_t n_keep, int (*child)(void *), void *arg, struct nook_err *e);
+
 /* Then, in the child: every signal unblocked (nook blocks some) and at its
    default disposition (an ignored one would stay ignored through exec),
    the parent-death signal armed again, and program run (looked up on PATH
