@@ -35,6 +35,7 @@ int cmd_run_launch(struct run_setup *rs, const struct detached *bg, int *status,
                 .ready_fd = bg->ready_fd,
                 .log = bg->log,
                 .notify_sock = rs->notify_sock,
+                .squashfs = &rs->squashfs,
         };
         r = launch_run(&c, status, e);
         runstate_release_name(s);

@@ -62,10 +62,12 @@ void run_setup_init(struct run_setup *rs)
 {
         memset(rs, 0, sizeof(*rs));
         spec_init(&rs->spec);
+        rs->squashfs = (struct squashfs_helper)SQUASHFS_HELPER_INIT;
 }
 
 void run_setup_free(struct run_setup *rs)
 {
+        squashfs_helper_stop(&rs->squashfs);
         seccomp_prog_free(&rs->prog);
         plan_free(&rs->plan);
         host_facts_free(&rs->host);
@@ -157,6 +159,10 @@ int run_prepare(int argc, char **argv, struct run_setup *rs, struct nook_err *e)
                 r = resolve_host_paths(&rs->spec, &rs->host, &pe, e);
         if (r == 0)
                 r = run_choose_ids(rs, conf_get(&conf, CONF_FAKE_IDS), e);
+        /* the image and its ids known: its reader starts while the rest
+           is made (the sandbox waits for it) */
+        if (r == 0)
+                r = squashfs_helper_start(&rs->spec, &rs->squashfs, e);
         if (r == 0 && (rs->spec.n_layers > 0 || rs->spec.slirp || rs->spec.pasta))
                 host_facts_read_dns(&rs->host);
         if (r == 0)

@@ -5,6 +5,7 @@
 
 #include "cred/userns.h"
 #include "lib/err.h"
+#include "sandbox/launch.h"
 #include "sandbox/plan.h"
 #include "sandbox/seccomp.h"
 #include "spec/host.h"
@@ -19,6 +20,8 @@ struct run_setup {
         struct userns_map map;          /* an image sandbox's ids */
         int notify_sock;                /* nook learn: the sandbox's end of the
                                            listener's socket; 0: none */
+        struct squashfs_helper squashfs; /* a squashfs image's reader, started
+                                            here, taken over by the launch */
 };
 
 void run_setup_init(struct run_setup *rs);

@@ -166,11 +166,11 @@ static int confine_squashfs(const char *program, int source_fd, void *arg)
         return r;
 }
 
-int helpers_start_squashfs(const struct launch_ctx *c, struct helpers *h, struct nook_err *e)
+int squashfs_helper_start(const struct nook_spec *s, struct squashfs_helper *q, struct nook_err *e)
 {
         const struct seccomp_opts no_sockets = { .families_set = true, .families = 0, .mdwe = true };
 
-        if (!c->spec->squashfs)
+        if (!s->squashfs)
                 return 0;
         _cleanup_free_ char *program = helper_find("nook-squashfs", e);
         if (!program)
@@ -179,20 +179,38 @@ int helpers_start_squashfs(const struct launch_ctx *c, struct helpers *h, struct
            kernel overlayfs can copy up any of them */
         char *one_id[] = { program, "--socket", FUSE_DAEMON_SOCKET, "--root-owned", FUSE_DAEMON_SOURCE, NULL };
         char *plain[] = { program, "--socket", FUSE_DAEMON_SOCKET, FUSE_DAEMON_SOURCE, NULL };
-        struct fuse_daemon_mount m = { c->spec->layers[0], confine_squashfs, &h->squashfs_filter };
-        int r = seccomp_cache_build(&no_sockets, &h->squashfs_filter, e);
+        struct fuse_daemon_mount m = { s->layers[0], confine_squashfs, &q->filter };
+        int r = seccomp_cache_build(&no_sockets, &q->filter, e);
         if (r < 0)
                 return r;
-        h->squashfs = fuse_daemon_start_early(c->spec->single_id ? one_id : plain, &m, c->spec->verbose > 0,
-                                              &h->squashfs_fd, &h->squashfs_sock, e);
-        return h->squashfs < 0 ? h->squashfs : 0;
+        q->pid = fuse_daemon_start_early(s->single_id ? one_id : plain, &m, s->verbose > 0, &q->pidfd, &q->sock, e);
+        return q->pid < 0 ? q->pid : 0;
+}
+
+void squashfs_helper_stop(struct squashfs_helper *q)
+{
+        fuse_daemon_kill(&q->pidfd);
+        closep(&q->sock);
+        q->sock = -1;
+        q->pid = -1;
+        seccomp_prog_free(&q->filter);
+}
+
+int helpers_start_squashfs(const struct launch_ctx *c, struct helpers *h, struct nook_err *e)
+{
+        if (c->squashfs && c->squashfs->pid > 0) {
+                h->squashfs = *c->squashfs;
+                *c->squashfs = (struct squashfs_helper)SQUASHFS_HELPER_INIT;
+                return 0;
+        }
+        return squashfs_helper_start(c->spec, &h->squashfs, e);
 }
 
 bool helpers_serve_squashfs(struct helpers *h, int dev)
 {
         struct nook_err e = { 0 };
         int r = dev < 0 ? nook_errf(&e, EIO, "cannot take the sandbox's /dev/fuse for nook-squashfs")
-                        : fuse_daemon_serve(&h->squashfs_sock, dev, "nook-squashfs", 5000, &e);
+                        : fuse_daemon_serve(&h->squashfs.sock, dev, "nook-squashfs", 5000, &e);
 
         if (r < 0)
                 nook_err_print(&e);
@@ -211,8 +229,8 @@ size_t helpers_pids(const struct helpers *h, pid_t *out)
                 out[n++] = h->dbus.pid;
         if (h->fuse > 0)
                 out[n++] = h->fuse;
-        if (h->squashfs > 0)
-                out[n++] = h->squashfs;
+        if (h->squashfs.pid > 0)
+                out[n++] = h->squashfs.pid;
         return n;
 }
 
@@ -230,8 +248,5 @@ void helpers_stop(struct helpers *h)
         /* the overlay first: nook-squashfs serves its lower layer,
            read-only, so nothing is lost when it is killed */
         fuse_daemon_stop(&h->fuse_fd);
-        fuse_daemon_kill(&h->squashfs_fd);
-        closep(&h->squashfs_sock);
-        h->squashfs_sock = -1;
-        seccomp_prog_free(&h->squashfs_filter);
+        squashfs_helper_stop(&h->squashfs);
 }

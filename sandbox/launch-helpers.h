@@ -20,15 +20,12 @@ struct helpers {
         struct dbus_proxy dbus;
         pid_t fuse;
         int fuse_fd;
-        pid_t squashfs;
-        int squashfs_fd;
-        int squashfs_sock;      /* its /dev/fuse goes down it, its "ready" comes up */
-        struct seccomp_prog squashfs_filter;
+        struct squashfs_helper squashfs;
 };
 
 #define HELPERS_INIT { .slirp = { .exit_fd = -1, .pidfd = -1 }, .pasta = -1, .pasta_fd = -1, \
                        .dbus = { .pid = -1, .pidfd = -1, .keep_fd = -1 }, .fuse = -1, .fuse_fd = -1, \
-                       .squashfs = -1, .squashfs_fd = -1, .squashfs_sock = -1 }
+                       .squashfs = SQUASHFS_HELPER_INIT }
 
 /* The run directory, with the files the spec asks nook to write there;
    early: only when something needs it before pid 1 goes (a helper's
@@ -42,8 +39,8 @@ int helpers_start_net(const struct launch_ctx *c, pid_t child, struct helpers *h
 /* fuse-overlayfs for child's image root, on pid 1's request (once); false
    when it could not start (and said why). */
 bool helpers_start_fuse(const struct launch_ctx *c, pid_t child, struct helpers *h);
-/* A squashfs image: nook-squashfs, started before the sandbox is, so that
-   its start overlaps the sandbox's. */
+/* A squashfs image: nook-squashfs, the caller's (c->squashfs) taken over,
+   else started now, before the sandbox is. */
 int helpers_start_squashfs(const struct launch_ctx *c, struct helpers *h, struct nook_err *e);
 /* dev, the /dev/fuse of the mount pid 1 made for it ("Q"), given to
    nook-squashfs (dev is closed); true once it serves, false when it does

@@ -9,6 +9,23 @@
 #include "spec/spec.h"
 #include "cred/userns.h"
 
+/* A squashfs image's reader, nook-squashfs: started as soon as the spec
+   names the image and its ids (run_prepare), so that its start overlaps
+   the rest of nook's and the sandbox's; or by launch_run. */
+struct squashfs_helper {
+        pid_t pid;              /* -1: not started */
+        int pidfd;
+        int sock;               /* its /dev/fuse goes down it, its "ready" comes up */
+        struct seccomp_prog filter;
+};
+
+#define SQUASHFS_HELPER_INIT { .pid = -1, .pidfd = -1, .sock = -1 }
+
+/* Nothing when the spec's image is not squashfs. */
+int squashfs_helper_start(const struct nook_spec *s, struct squashfs_helper *q, struct nook_err *e);
+/* Kills it (it serves a read-only layer: nothing is lost). */
+void squashfs_helper_stop(struct squashfs_helper *q);
+
 struct launch_ctx {
         const struct nook_spec *spec;
         const struct host_facts *host;
@@ -21,6 +38,8 @@ struct launch_ctx {
         const char *log;                        /* -d: where its output goes, or NULL */
         int notify_sock;                        /* nook learn: where the command sends
                                                    its seccomp listener; 0 or -1: none */
+        struct squashfs_helper *squashfs;       /* started by the caller, taken over
+                                                   here; NULL or not started: started here */
 };
 
 /* Whether the sandbox's user namespace maps root to the caller and the

@@ -118,6 +118,24 @@ EOF
         "$NOOK" rm "$name" || fail "nook rm failed"
 }
 
+# fixture_tar_with DST CODE: the fixture's rootfs tarball with more members,
+# added by CODE, python lines calling add(name, data=None, **TarInfo fields).
+fixture_tar_with() {
+        py 'import io, sys, tarfile
+src, dst, code = sys.argv[1:4]
+with tarfile.open(src) as a, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as b:
+    for m in a.getmembers():
+        b.addfile(m, a.extractfile(m) if m.isfile() else None)
+    def add(name, data=None, **kw):
+        t = tarfile.TarInfo(name)
+        for k, v in kw.items():
+            setattr(t, k, v)
+        if data is not None:
+            t.size = len(data)
+        b.addfile(t, io.BytesIO(data) if data is not None else None)
+    exec(code)' "$FIX/rootfs.tar" "$1" "$2" || fail "cannot make the tarball"
+}
+
 # alt_nook: a copy of nook and nook-image in $TMP/alt, where nook looks for
 # nook-squashfs beside itself: the tests put their own there.
 alt_nook() {
@@ -137,6 +155,24 @@ alt_nook() {
         "$NOOK" stop -t 2 "$name" >/dev/null || fail "cannot stop"
         for i in $(seq 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
         ! kill -0 "$daemon" 2>/dev/null || fail "nook-squashfs ($daemon) outlived its sandbox"
+}
+
+@test "a run refused once nook-squashfs has started leaves none behind: a bad bind, a name in use" {
+        # nook starts it as soon as it knows the image and its ids, before
+        # the checks and the plan: a run refused after that ends it
+        import_ok "$SQSH" --name sq:1
+        alt_nook
+        cp "$(dirname "$NOOK")/nook-squashfs" "$TMP/alt/" || fail "cannot copy nook-squashfs"
+        run --separate-stderr "$TMP/alt/nook" run --bind "$TMP/no-such-dir:/x" sq:1 -- true
+        [ "$status" -eq 125 ] || fail "status $status: $stderr"
+        [[ "$stderr" == *"bind source $TMP/no-such-dir"* ]] || fail "$stderr"
+        ! pgrep -f "^$TMP/alt/nook-squashfs" >/dev/null || fail "a nook-squashfs outlived the refused run: $(pgrep -af "^$TMP/alt/")"
+        local name="sq-${TEST_MARKER//./-}"
+        "$NOOK" run -d --name "$name" sq:1 -- sleep 60 >/dev/null || fail "cannot start"
+        run --separate-stderr "$TMP/alt/nook" run --name "$name" sq:1 -- true
+        [ "$status" -eq 125 ] || fail "status $status: $stderr"
+        [[ "$stderr" == *"named $name is running already"* ]] || fail "$stderr"
+        ! pgrep -f "^$TMP/alt/nook-squashfs" >/dev/null || fail "a nook-squashfs outlived the refused run: $(pgrep -af "^$TMP/alt/")"
 }
 
 @test "nook-squashfs runs with no capability, no_new_privs and seccomp, in a user namespace of its own, given its image as an open fd" {
@@ -208,29 +244,17 @@ exec %s/nook-squashfs.real "$@"\n' "$TMP" "$TMP/alt" "$TMP/alt" >"$TMP/alt/nook-
         # wrong first: a file of many blocks, one in a fragment, a hard link,
         # extended attributes, a device, a fifo, a long link target, and a
         # directory longer than one readdir reply (lz4, nook's own choice)
-        py 'import io, sys, tarfile
-src, dst = sys.argv[1], sys.argv[2]
-with tarfile.open(src) as a, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as b:
-    for m in a.getmembers():
-        b.addfile(m, a.extractfile(m) if m.isfile() else None)
-    def add(name, data=None, **kw):
-        t = tarfile.TarInfo(name)
-        for k, v in kw.items():
-            setattr(t, k, v)
-        if data is not None:
-            t.size = len(data)
-        b.addfile(t, io.BytesIO(data) if data is not None else None)
-    add("t", type=tarfile.DIRTYPE, mode=0o755)
-    add("t/blob", bytes((i * 7919 + (i >> 9)) & 255 for i in range(1000003)), mode=0o644)
-    add("t/small", b"small and shared\n", mode=0o640, uid=33, gid=33)
-    add("t/small-link", type=tarfile.LNKTYPE, linkname="t/small")
-    add("t/x", b"x\n", mode=0o644, pax_headers={"SCHILY.xattr.user.test": "nook-value", "SCHILY.xattr.user.second": "2"})
-    add("t/null", type=tarfile.CHRTYPE, devmajor=1, devminor=3, mode=0o666)
-    add("t/fifo", type=tarfile.FIFOTYPE, mode=0o600)
-    add("t/long", type=tarfile.SYMTYPE, linkname="/" + "d" * 200 + "/end")
-    add("t/big", type=tarfile.DIRTYPE, mode=0o755)
-    for i in range(1500):
-        add("t/big/entry-%04d" % i, b"", mode=0o644)' "$FIX/rootfs.tar" "$TMP/t.tar" || fail "cannot make the tarball"
+        fixture_tar_with "$TMP/t.tar" 'add("t", type=tarfile.DIRTYPE, mode=0o755)
+add("t/blob", bytes((i * 7919 + (i >> 9)) & 255 for i in range(1000003)), mode=0o644)
+add("t/small", b"small and shared\n", mode=0o640, uid=33, gid=33)
+add("t/small-link", type=tarfile.LNKTYPE, linkname="t/small")
+add("t/x", b"x\n", mode=0o644, pax_headers={"SCHILY.xattr.user.test": "nook-value", "SCHILY.xattr.user.second": "2"})
+add("t/null", type=tarfile.CHRTYPE, devmajor=1, devminor=3, mode=0o666)
+add("t/fifo", type=tarfile.FIFOTYPE, mode=0o600)
+add("t/long", type=tarfile.SYMTYPE, linkname="/" + "d" * 200 + "/end")
+add("t/big", type=tarfile.DIRTYPE, mode=0o755)
+for i in range(1500):
+    add("t/big/entry-%04d" % i, b"", mode=0o644)'
         tar2sqfs -q -c lz4 "$TMP/t.sqsh" <"$TMP/t.tar" >/dev/null 2>&1 || fail "tar2sqfs failed"
         import_ok "$TMP/t.sqsh" --name sqt:1
         local sums
@@ -257,6 +281,36 @@ with tarfile.open(sys.argv[1]) as a:
         # the device is a name only: the mount is nodev
         in_image sqt:1 sh -c 'echo x >/t/null'
         [ "$status" -ne 0 ] || fail "the image's device node could be opened"
+}
+
+@test "reads of any size, at any offset and in any order give the bytes packed: blocks, sparse blocks, fragments" {
+        # nook-squashfs keeps the last blocks it decompressed: a read that
+        # straddles two blocks, goes back to one, or ends in a file's
+        # fragment must still give the right bytes (zstd, nook's default)
+        fixture_tar_with "$TMP/r.tar" 'add("blob", bytes((i * 7919 + (i >> 11)) & 255 for i in range(1300007)), mode=0o644)
+add("holes", bytes(400000) + b"end of holes\n" + bytes(131072) + b"last\n", mode=0o644)
+add("tail", b"t" * 70000, mode=0o644)'
+        tar2sqfs -q -c zstd "$TMP/r.sqsh" <"$TMP/r.tar" >/dev/null 2>&1 || fail "tar2sqfs failed"
+        import_ok "$TMP/r.sqsh" --name sqr:1
+        # 100000-byte pieces, from the last to the first: every read
+        # straddles blocks, and each block is read again after others
+        local want
+        want=$(py 'import hashlib, sys, tarfile
+with tarfile.open(sys.argv[1]) as a:
+    for n in ("blob", "holes", "tail"):
+        d = a.extractfile(n).read()
+        for k in reversed(range((len(d) + 99999) // 100000)):
+            print(n, k, hashlib.md5(d[k * 100000:(k + 1) * 100000]).hexdigest())
+        print(n, "all", hashlib.md5(d).hexdigest())' "$TMP/r.tar")
+        in_image sqr:1 sh -c 'for n in blob holes tail; do
+                size=$(stat -c %s /$n); k=$(((size + 99999) / 100000))
+                while [ $k -gt 0 ]; do k=$((k - 1))
+                        echo "$n $k $(dd if=/$n bs=100000 skip=$k count=1 2>/dev/null | md5sum | cut -d" " -f1)"
+                done
+                echo "$n all $(md5sum </$n | cut -d" " -f1)"
+        done'
+        assert_status 0
+        [ "$output" = "$want" ] || fail "the bytes differ: $(diff <(echo "$want") <(echo "$output"))"
 }
 
 @test "a squashfs image runs from a store named by a relative path" {
