@@ -78,6 +78,27 @@ struct map_helper {
         const char *name;
 };
 
+struct map_child {
+        char *const *argv;
+        int err;        /* the pipe's write end */
+};
+
+/* The helper's process until it execs, sharing nook's memory
+   (launcher_spawn): only its own stack is written. */
+static int map_child(void *arg)
+{
+        const struct map_child *m = arg;
+        char path[64];
+
+        dup2(m->err, 2);
+        /* the distribution's setuid helper first: not whatever a PATH
+           entry might hold */
+        if (STR_FMT(path, "/usr/bin/%s", m->argv[0]) == 0)
+                launcher_exec_program(path, (char **)m->argv);
+        int r = launcher_exec_program(m->argv[0], (char **)m->argv);
+        return r == -ENOENT ? 127 : 126;
+}
+
 static int start_map_helper(char *const argv[], struct map_helper *h, struct nook_err *e)
 {
         int pipefd[2];
@@ -86,24 +107,14 @@ static int start_map_helper(char *const argv[], struct map_helper *h, struct noo
         h->pidfd = -1;
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot map ids: pipe: %m");
+        struct map_child m = { argv, pipefd[1] };
         struct nook_err fe = { 0 };
-        pid_t pid = launcher_fork_keep(&h->pidfd, NULL, 0, &fe);
+        pid_t pid = launcher_spawn(&h->pidfd, NULL, 0, map_child, &m, &fe);
+        close(pipefd[1]);
         if (pid < 0) {
                 close(pipefd[0]);
-                close(pipefd[1]);
                 return nook_errf(e, -pid, "cannot map ids: %s", fe.msg);
         }
-        if (pid == 0) {
-                char path[64];
-                dup2(pipefd[1], 2);
-                /* the distribution's setuid helper first: not whatever a
-                   PATH entry might hold */
-                if (STR_FMT(path, "/usr/bin/%s", argv[0]) == 0)
-                        launcher_exec_program(path, (char **)argv);
-                int r = launcher_exec_program(argv[0], (char **)argv);
-                _exit(r == -ENOENT ? 127 : 126);
-        }
-        close(pipefd[1]);
         h->err = pipefd[0];
         return 0;
 }

@@ -105,11 +105,8 @@ int dbus_proxy_start(const struct nook_spec *spec, const char *rundir, struct db
         }
         argv[n] = NULL;
         struct nook_err fe = { 0 };
-        pid_t pid = launcher_fork_keep(&p->pidfd, (int[]){ ready[1] }, 1, &fe);
-        if (pid == 0) {
-                launcher_log_output(spec->dbus_log ? spec->dbus_log : log);
-                launcher_exec(argv);
-        }
+        pid_t pid = launcher_spawn_exec(&p->pidfd, (int[]){ ready[1] }, 1, spec->dbus_log ? spec->dbus_log : log, argv,
+                                        &fe);
         for (size_t i = first; i < n; i++)
                 free(argv[i]);
         close(ready[1]);

@@ -49,6 +49,34 @@ static int open_ns(pid_t child, const char *which)
         return STR_FMT(path, "/proc/%d/ns/%s", (int)child, which) < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
 }
 
+struct joined {
+        int userns, mntns;
+        const char *program;
+        char **argv;
+        bool verbose;
+};
+
+/* The daemon's process until it execs, sharing nook's memory
+   (launcher_spawn): in the sandbox's namespaces, a mount namespace of its
+   own below them. */
+static int joined_child(void *arg)
+{
+        const struct joined *j = arg;
+
+        if (setns(j->userns, CLONE_NEWUSER) < 0 || setns(j->mntns, CLONE_NEWNS) < 0 || unshare(CLONE_NEWNS) < 0 ||
+            chdir("/") < 0) {
+                fprintf(stderr, "nook: cannot join the sandbox to start %s: %s\n", j->argv[0], strerror(errno));
+                return 125;
+        }
+        /* they chat ("unknown argument ignored"); -v shows it */
+        int null = j->verbose ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null >= 0)
+                dup3(null, 2, 0);
+        int err = -launcher_exec_program(j->program, j->argv);
+        fprintf(stderr, "nook: cannot run %s: %s\n", j->program + strlen("/oldroot"), strerror(err));
+        return 127;
+}
+
 pid_t fuse_daemon_start(pid_t child, char *argv[], bool verbose, int *pidfd, struct nook_err *e)
 {
         _cleanup_free_ char *program = find_program(argv[0]);
@@ -60,23 +88,10 @@ pid_t fuse_daemon_start(pid_t child, char *argv[], bool verbose, int *pidfd, str
                 return nook_errf(e, errno, "cannot join the sandbox to start %s: %m", argv[0]);
         /* dies with nook, whatever kills it; takes no fd of nook's */
         struct nook_err fe = { 0 };
-        pid_t pid = launcher_fork_keep(pidfd, NULL, 0, &fe);
+        struct joined j = { userns, mntns, program, argv, verbose };
+        pid_t pid = launcher_spawn(pidfd, NULL, 0, joined_child, &j, &fe);
         if (pid < 0)
                 return nook_errf(e, -pid, "cannot start %s: %s", argv[0], fe.msg);
-        if (pid == 0) {
-                if (setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0 ||
-                    unshare(CLONE_NEWNS) < 0 || chdir("/") < 0) {
-                        fprintf(stderr, "nook: cannot join the sandbox to start %s: %s\n", argv[0], strerror(errno));
-                        _exit(125);
-                }
-                /* they chat ("unknown argument ignored"); -v shows it */
-                int null = verbose ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
-                if (null >= 0)
-                        dup3(null, 2, 0);
-                int err = -launcher_exec_program(program, argv);
-                fprintf(stderr, "nook: cannot run %s: %s\n", program + strlen("/oldroot"), strerror(err));
-                _exit(127);
-        }
         return pid;
 }
 

@@ -178,6 +178,28 @@ _Noreturn void launcher_exec(char **argv)
         _exit(127);
 }
 
+struct log_exec {
+        const char *log;
+        char **argv;
+};
+
+static int log_exec_child(void *arg)
+{
+        const struct log_exec *x = arg;
+
+        if (x->log)
+                launcher_log_output(x->log);
+        launcher_exec(x->argv);
+}
+
+pid_t launcher_spawn_exec(int *pidfd, const int *keep, size_t n_keep, const char *log, char **argv,
+                          struct nook_err *e)
+{
+        struct log_exec x = { log, argv };
+
+        return launcher_spawn(pidfd, keep, n_keep, log_exec_child, &x, e);
+}
+
 static bool helper_gone(int pidfd, int ms)
 {
         struct pollfd p = { .fd = pidfd, .events = POLLIN };

@@ -29,8 +29,8 @@ pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook
    included (a message printed, a path built). */
 #define SPAWN_STACK (128 * 1024)
 
-/* As launcher_fork_keep, for a helper whose child does its work and
-   execs at once: child(arg) runs in a process that shares nook's memory
+/* As launcher_fork_keep, for a helper whose child sets itself up and
+   execs at once (those of a sandbox's start): child(arg) runs in a process that shares nook's memory
    (clone with CLONE_VM | CLONE_VFORK) while nook waits, until it execs
    or ends (with child's return value as its exit status). No copy of
    nook's memory is made, and no page of nook's faults again afterwards,
@@ -49,6 +49,11 @@ int launcher_exec_program(const char *program, char **argv);
 /* launcher_exec_program(argv[0], argv) with umask 077 (a helper's sockets
    and files are the user's alone); exit status 127 when it cannot run. */
 _Noreturn void launcher_exec(char **argv);
+
+/* launcher_spawn of a child that sends its output to log (NULL: leaves it)
+   and runs launcher_exec(argv). */
+pid_t launcher_spawn_exec(int *pidfd, const int *keep, size_t n_keep, const char *log, char **argv,
+                          struct nook_err *e);
 
 /* Waits at most ms (-1: for ever) for the helper to end, and reaps it:
    its exit status (128 + the signal that killed it), -ECHILD when someone

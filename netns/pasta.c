@@ -162,12 +162,8 @@ pid_t pasta_start(pid_t child, const struct net_config *net, const char *rundir,
                 return r;
         r = pasta_argv(net, pidfile, userfd, netfd, &argv);
         struct nook_err fe = { 0 };
-        pid_t pid = r < 0 ? r : launcher_fork_keep(pidfd, (int[]){ netfd, userfd }, 2, &fe);
-        if (pid == 0) {
-                /* in the foreground so that it dies with nook */
-                launcher_log_output(log);
-                launcher_exec(argv);
-        }
+        /* in the foreground so that it dies with nook */
+        pid_t pid = r < 0 ? r : launcher_spawn_exec(pidfd, (int[]){ netfd, userfd }, 2, log, argv, &fe);
         close(netfd);
         close(userfd);
         strv_free(argv);

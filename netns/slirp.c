@@ -47,19 +47,28 @@ static bool slirp_refuses_loopback(const struct net_config *net)
    with the capabilities slirp4netns needs there kept across exec even when
    the user is not root inside (a host sandbox keeps the user's uid), and
    exec it. The capabilities act only on the sandbox's namespaces. */
-_Noreturn static void slirp_exec(int userns_fd, char **argv)
+struct slirp_child {
+        const char *log;
+        int userns_fd;
+        char **argv;
+};
+
+/* Its process until it execs, sharing nook's memory (launcher_spawn). */
+static int slirp_exec(void *arg)
 {
+        const struct slirp_child *c = arg;
         struct nook_err e = { 0 };
 
-        if (setns(userns_fd, CLONE_NEWUSER) < 0) {
+        launcher_log_output(c->log);
+        if (setns(c->userns_fd, CLONE_NEWUSER) < 0) {
                 fprintf(stderr, "nook: cannot join the sandbox's user namespace: %m\n");
-                _exit(126);
+                return 126;
         }
         if (getuid() != 0 && caps_keep_only(SLIRP_CAPS, false, &e) < 0) {
                 nook_err_print(&e);
-                _exit(126);
+                return 126;
         }
-        launcher_exec(argv);
+        launcher_exec(c->argv);
 }
 
 static void close_pair(int p[2])
@@ -217,11 +226,8 @@ int slirp_start(pid_t child, const struct net_config *net, const char *rundir, s
            is used before it, by setns); the run directory's, when its API
            socket is named through it, by the same number as here */
         int keep[] = { ready[1], exitp[0], netns_fd, api_dir };
-        pid_t pid = r < 0 ? r : launcher_fork_keep(&s->pidfd, keep, api_dir >= 0 ? 4 : 3, &fe);
-        if (pid == 0) {
-                launcher_log_output(s->log);
-                slirp_exec(userns_fd, argv);
-        }
+        struct slirp_child c = { s->log, userns_fd, argv };
+        pid_t pid = r < 0 ? r : launcher_spawn(&s->pidfd, keep, api_dir >= 0 ? 4 : 3, slirp_exec, &c, &fe);
         free_argv(argv, ARRAY_SIZE(argv));
         close(userns_fd);
         close(netns_fd);
