@@ -56,6 +56,9 @@ listing() {
         [ -f "$TMP/a.json" ] || fail "no config beside the export"
         run jq -c '.config.Cmd' "$TMP/a.json"
         [ "$output" = '["/bin/sh"]' ] || fail "config: $output"
+        # blocks of 64 KiB, zstd (6): the superblock's block size and compressor
+        run python3 -c 'import struct, sys; d = open(sys.argv[1], "rb").read(22); print(struct.unpack_from("<I", d, 12)[0], struct.unpack_from("<H", d, 20)[0])' "$TMP/a.sqsh"
+        [ "$output" = "65536 6" ] || fail "block size and compressor: $output"
 }
 
 @test "an exported image shows what a sandbox of it shows: whiteouts and opaque directories applied" {
