@@ -29,7 +29,12 @@
 #define NO_FRAGMENT 0xFFFFFFFFu
 
 struct cached_block {
-        sqfs_u64 where; /* its offset in the image: one block, one place */
+        /* where it is stored and its size word (the stored size, and
+           whether it is compressed): a crafted image can give one place
+           two words, and each must read the same bytes whatever was read
+           before it */
+        sqfs_u64 where;
+        sqfs_u32 word;
         sqfs_u8 *data;
         size_t len; /* the bytes it decompressed to */
         unsigned long used; /* when it was last used, for the eviction; 0: not read */
@@ -90,17 +95,19 @@ void squashfs_data_free(struct squashfs_data *d)
         free(d);
 }
 
-/* The block stored at where with the size word word, decompressed to at
-   most max bytes: from the cache, else read into the least recently used
-   slot. NULL (errno set) when it cannot be read. */
-static const struct cached_block *block_at(struct squashfs_data *d, sqfs_u64 where, sqfs_u32 word, size_t max)
+/* The block stored at where with the size word word, as read (decompressed
+   to at most a block): from the cache, else read into the least recently
+   used slot. What it holds depends on where and word alone, so the caller
+   checks its length against what the file wants. NULL (errno set) when it
+   cannot be read. */
+static const struct cached_block *block_at(struct squashfs_data *d, sqfs_u64 where, sqfs_u32 word)
 {
         struct cached_block *slot = &d->cache[0];
         size_t on_disk = SQFS_ON_DISK_BLOCK_SIZE(word);
 
         for (size_t i = 0; i < CACHED_BLOCKS; i++) {
                 struct cached_block *c = &d->cache[i];
-                if (c->used && c->where == where) {
+                if (c->used && c->where == where && c->word == word) {
                         c->used = ++d->clock;
                         return c;
                 }
@@ -108,7 +115,7 @@ static const struct cached_block *block_at(struct squashfs_data *d, sqfs_u64 whe
                         slot = c;
         }
         /* a block larger than the image's block size is a damaged image */
-        if (on_disk > d->block_size || max > d->block_size) {
+        if (on_disk > d->block_size) {
                 errno = EIO;
                 return NULL;
         }
@@ -117,7 +124,7 @@ static const struct cached_block *block_at(struct squashfs_data *d, sqfs_u64 whe
         if (SQFS_IS_BLOCK_COMPRESSED(word)) {
                 got = d->file->read_at(d->file, where, d->scratch, on_disk) != 0
                           ? -1
-                          : d->cmp->do_block(d->cmp, d->scratch, (sqfs_u32)on_disk, slot->data, (sqfs_u32)max);
+                          : d->cmp->do_block(d->cmp, d->scratch, (sqfs_u32)on_disk, slot->data, d->block_size);
         } else {
                 got = d->file->read_at(d->file, where, slot->data, on_disk) != 0 ? -1 : (sqfs_s32)on_disk;
         }
@@ -126,6 +133,7 @@ static const struct cached_block *block_at(struct squashfs_data *d, sqfs_u64 whe
                 return NULL;
         }
         slot->where = where;
+        slot->word = word;
         slot->len = (size_t)got;
         slot->used = ++d->clock;
         return slot;
@@ -153,7 +161,7 @@ static int read_tail(struct squashfs_data *d, const sqfs_inode_generic_t *in, si
         if (offset >= d->block_size || !d->frags || index == NO_FRAGMENT ||
             sqfs_frag_table_lookup(d->frags, index, &frag) != 0)
                 return -EIO;
-        const struct cached_block *b = block_at(d, frag.start_offset, frag.size, d->block_size);
+        const struct cached_block *b = block_at(d, frag.start_offset, frag.size);
         if (!b)
                 return -errno;
         return copy_out(buf, b, (size_t)within + offset, n);
@@ -194,7 +202,7 @@ ssize_t squashfs_data_read(struct squashfs_data *d, const sqfs_inode_generic_t *
                 if (SQFS_IS_SPARSE_BLOCK(in->extra[i])) {
                         memset((char *)buf + done, 0, n);
                 } else {
-                        const struct cached_block *b = block_at(d, where, in->extra[i], len);
+                        const struct cached_block *b = block_at(d, where, in->extra[i]);
                         if (!b)
                                 return -errno;
                         r = copy_out((char *)buf + done, b, within, n);
