@@ -175,10 +175,11 @@ pid_t fuse_daemon_start_early(char *argv[], const struct fuse_daemon_mount *m, b
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
                 return nook_errf(e, errno, "cannot start %s: %m", name);
         /* dies with nook, whatever kills it; takes no fd of nook's but its
-           end of the socket */
+           end of the socket, which open_for copies to the number its
+           argument names (pair[1] itself stays close-on-exec: one copy) */
         struct early x = { argv, m, name, pair[1], verbose };
         struct nook_err fe = { 0 };
-        pid_t pid = launcher_spawn(pidfd, &pair[1], 1, early_child, &x, &fe);
+        pid_t pid = launcher_spawn(pidfd, NULL, 0, early_child, &x, &fe);
         close(pair[1]);
         if (pid < 0) {
                 close(pair[0]);

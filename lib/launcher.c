@@ -45,20 +45,31 @@ static void die_with_parent(void)
 /* Every fd from 3 up close-on-exec: what nook holds (its own pipes, the
    fds it inherited and keeps for the command) is not the helper's. Marked
    rather than closed: the child's own code may still use them before it
-   execs. Without close_range's flag (Linux < 5.11), one at a time. */
+   execs. Without close_range's flag (Linux < 5.11), one at a time, from a
+   listing read with getdents64 into the stack: the child of
+   launcher_spawn shares nook's memory, where malloc (opendir's) is not
+   safe. */
 static void mark_all_cloexec(void)
 {
         if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
                 return;
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-                int fd = atoi(de->d_name);
-                if (fd > 2 && fd != dirfd(d))
-                        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return;
+        char buf[4096] __attribute__((aligned(8)));
+        long n;
+        while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+                for (long at = 0; at < n;) {
+                        const struct dirent64 *de = (const void *)(buf + at);
+                        int fd = 0;
+                        for (const char *c = de->d_name; *c >= '0' && *c <= '9'; c++)
+                                fd = fd * 10 + (*c - '0');
+                        if (fd > 2 && fd != dir)
+                                fcntl(fd, F_SETFD, FD_CLOEXEC);
+                        at += de->d_reclen;
+                }
         }
-        if (d)
-                closedir(d);
+        close(dir);
 }
 
 pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook_err *e)
