@@ -1,6 +1,5 @@
 #include "lib/launcher.h"
 
-#include <dirent.h>
 #include <sched.h>
 #include <errno.h>
 #include <linux/close_range.h>
@@ -42,34 +41,23 @@ static void die_with_parent(void)
                 _exit(125);
 }
 
-/* Every fd from 3 up close-on-exec: what nook holds (its own pipes, the
+/* A helper's child before its own code: it dies with nook, and every fd
+   from 3 up but keep is close-on-exec: what nook holds (its own pipes, the
    fds it inherited and keeps for the command) is not the helper's. Marked
    rather than closed: the child's own code may still use them before it
-   execs. Without close_range's flag (Linux < 5.11), one at a time, from a
-   listing read with getdents64 into the stack: the child of
-   launcher_spawn shares nook's memory, where malloc (opendir's) is not
-   safe. */
-static void mark_all_cloexec(void)
+   execs. close_range's flag is there on every kernel nook runs on (5.12
+   and later, as sandbox/exec.c's close_range); where something above nook
+   refuses it, the child ends rather than pass nook's fds on. */
+static void child_prepare(const int *keep, size_t n_keep)
 {
-        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-                return;
-        int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir < 0)
-                return;
-        char buf[4096] __attribute__((aligned(8)));
-        long n;
-        while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
-                for (long at = 0; at < n;) {
-                        const struct dirent64 *de = (const void *)(buf + at);
-                        int fd = 0;
-                        for (const char *c = de->d_name; *c >= '0' && *c <= '9'; c++)
-                                fd = fd * 10 + (*c - '0');
-                        if (fd > 2 && fd != dir)
-                                fcntl(fd, F_SETFD, FD_CLOEXEC);
-                        at += de->d_reclen;
-                }
+        die_with_parent();
+        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+                fprintf(stderr, "nook: cannot start a helper: close_range: %s\n", strerror(errno));
+                _exit(125);
         }
-        close(dir);
+        for (size_t i = 0; i < n_keep; i++)
+                if (keep[i] > 2)
+                        fcntl(keep[i], F_SETFD, 0);
 }
 
 pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook_err *e)
@@ -81,11 +69,7 @@ pid_t launcher_fork_keep(int *pidfd, const int *keep, size_t n_keep, struct nook
         if (pid < 0)
                 return nook_errf(e, errno, "cannot fork: %m");
         if (pid == 0) {
-                die_with_parent();
-                mark_all_cloexec();
-                for (size_t i = 0; i < n_keep; i++)
-                        if (keep[i] > 2)
-                                fcntl(keep[i], F_SETFD, 0);
+                child_prepare(keep, n_keep);
                 return 0;
         }
         /* nothing but this thread reaps before it is open, so pid is still
@@ -112,11 +96,7 @@ static int spawn_child(void *p)
 {
         const struct spawn *s = p;
 
-        die_with_parent();
-        mark_all_cloexec();
-        for (size_t i = 0; i < s->n_keep; i++)
-                if (s->keep[i] > 2)
-                        fcntl(s->keep[i], F_SETFD, 0);
+        child_prepare(s->keep, s->n_keep);
         return s->child(s->arg);
 }
 #endif
