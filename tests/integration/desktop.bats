@@ -231,8 +231,10 @@ session_bus() {
         local name
         for name in org.example.Allowed org.example.Denied; do
                 bg_rec dbus-test-tool echo --name="$name"
-                wait_until 50 dbus-send --session --print-reply --dest="$name" / org.example.Ping >/dev/null 2>&1 ||
-                        fail "the echo service $name did not start"
+                # 20 s at least: on a 2-core machine loaded by the rest of
+                # CI, 5 s was once too short (a host tool, before any nook)
+                wait_until 200 dbus-send --session --print-reply --dest="$name" / org.example.Ping >/dev/null 2>&1 ||
+                        fail "the echo service $name did not start:" "$(cat "$TMP/bg.log")"
         done
 }
 
