@@ -214,6 +214,26 @@ time.sleep(60)' "$NOOK" run --name stubborn2 -- /bin/sh -c "trap '' TERM; sleep 
         assert_status 7
 }
 
+@test "the command and nook enter are in one network namespace, the sandbox's own: made beside pid 1's mounts, lo up" {
+        running_named netbox
+        local procs p cmd host inside
+        wait_until 200 test -n "$(marked_procs "$TEST_MARKER")" || fail "the command did not start"
+        # the command is the one named sleep (nook's own line has the marker too)
+        procs=$(marked_procs "$TEST_MARKER")
+        cmd=
+        for p in $procs; do
+                [ "$(cat "/proc/${p%%:*}/comm" 2>/dev/null)" = sleep ] && cmd=${p%%:*}
+        done
+        [ -n "$cmd" ] || fail "no sleep among $procs"
+        inside=$(readlink "/proc/$cmd/ns/net") || fail "cannot read the command's network namespace"
+        host=$(readlink /proc/self/ns/net)
+        [ "$inside" != "$host" ] || fail "the command is in the host's network namespace ($host)"
+        run --separate-stderr "$NOOK" enter netbox -- bash -c 'readlink /proc/self/ns/net; exec 3<>/dev/udp/127.0.0.1/9 && echo lo-up'
+        assert_status 0
+        [ "${lines[0]}" = "$inside" ] || { show_run; fail "nook enter is in ${lines[0]}, the command in $inside"; }
+        [ "${lines[1]}" = lo-up ] || { show_run; fail "lo is not up for nook enter"; }
+}
+
 @test "nook enter runs with the environment the command started with (TERM the caller's)" {
         start_bg --name envbox -e NOOK_TEST_VAR=from-run -- sleep "$TEST_MARKER"
         wait_until 50 listed "$NOOK_PID" || fail "not listed"
