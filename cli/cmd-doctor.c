@@ -1,10 +1,8 @@
 #include "cli/cmd-doctor.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +18,8 @@
 #include <unistd.h>
 
 #include "cli/conf-load.h"
+#include "cred/users.h"
+#include "netns/egress.h"
 #include "image/store-fs.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
@@ -170,13 +170,11 @@ static void check_network(struct report *r)
         else
                 say(r, WARN, "/dev/net/tun", "missing or not read-write for you: --net slirp and pasta will not "
                     "work (it should be mode 0666)");
-        void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-        if (h) {
-                dlclose(h);
-                say(r, OK, "nftables", "libnftables is there: Allow=, Deny= and the guard of 10.0.2.2");
+        if (egress_nft_path()) {
+                say(r, OK, "nftables", "nft is there: Allow=, Deny= and the guard of 10.0.2.2");
         } else {
-                say(r, WARN, "nftables", "libnftables is missing: --net slirp and pasta without "
-                    "--allow-host-loopback, and Allow=/Deny=, will not work (apt-get install libnftables1)");
+                say(r, WARN, "nftables", "nft is missing: --net slirp and pasta without "
+                    "--allow-host-loopback, and Allow=/Deny=, will not work (apt-get install nftables)");
         }
         int abi = landlock_abi();
         if (abi >= 4)
@@ -341,8 +339,8 @@ int cmd_doctor(int argc, char **argv)
         }
         vars_free(&vs);
         /* the whole name: the subordinate ids are looked up by it */
-        struct passwd *pw = getpwuid(h.uid);
-        _cleanup_free_ char *name = pw ? strdup(pw->pw_name) : str_dupf("%u", (unsigned)h.uid);
+        struct user_entry pw;
+        _cleanup_free_ char *name = users_by_uid(h.uid, &pw) ? strdup(pw.name) : str_dupf("%u", (unsigned)h.uid);
         if (!name) {
                 fprintf(stderr, "nook: doctor: out of memory\n");
                 host_facts_free(&h);

@@ -1,9 +1,7 @@
 #include "cli/cmd-info.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,8 @@
 #include "cli/conf-load.h"
 #include "cli/probe.h"
 #include "cred/subid.h"
+#include "cred/users.h"
+#include "netns/egress.h"
 #include "image/store-fs.h"
 #include "image/store.h"
 #include "lib/cleanup.h"
@@ -168,11 +168,11 @@ static json_t *cgroup_json(void)
 
 static json_t *subids_json(void)
 {
-        struct passwd *pw = getpwuid(getuid());
+        struct user_entry pw;
         struct subid_pair p = { 0 };
         struct nook_err e = { 0 };
 
-        if (!pw || subid_lookup(pw->pw_name, getuid(), getgid(), &p, &e) < 0 || !p.found)
+        if (!users_by_uid(getuid(), &pw) || subid_lookup(pw.name, getuid(), getgid(), &p, &e) < 0 || !p.found)
                 return json_null();
         return json_pack("{s:I,s:I,s:I,s:I}", "uid_start", (json_int_t)p.uid_start, "uid_count",
                          (json_int_t)p.uid_count, "gid_start", (json_int_t)p.gid_start, "gid_count",
@@ -185,9 +185,6 @@ static json_t *host_json(void)
         struct utsname u;
         bool restricted = probe_apparmor_restricts_userns();
 
-        void *nft = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-        if (nft)
-                dlclose(nft);
         json_t *o = json_pack("{s:s,s:b,s:b,s:o}", "kernel", uname(&u) == 0 ? u.release : "unknown",
                               "user_namespaces", probe_in_child(probe_userns) == 0, "apparmor_restricts_userns",
                               restricted, "subordinate_ids", subids_json());
@@ -196,7 +193,7 @@ static json_t *host_json(void)
         json_object_set_new(o, "overlay_in_userns", json_boolean(probe_in_child(probe_overlay) == 0));
         json_object_set_new(o, "dev_fuse", json_boolean(probe_device_usable("/dev/fuse")));
         json_object_set_new(o, "dev_net_tun", json_boolean(probe_device_usable("/dev/net/tun")));
-        json_object_set_new(o, "nftables", json_boolean(nft != NULL));
+        json_object_set_new(o, "nftables", json_boolean(egress_nft_path() != NULL));
         json_object_set_new(o, "landlock_abi", json_integer(landlock_abi()));
         json_object_set_new(o, "seccomp", json_boolean(prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0));
         json_object_set_new(o, "cgroup", cgroup_json());

@@ -6,7 +6,6 @@
 #include "cli/cmd-oci.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -21,6 +20,7 @@
 #include "cli/conf-load.h"
 #include "cli/run-detach.h"
 #include "cli/run-prepare.h"
+#include "cred/users.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 #include "spec/oci-bundle.h"
@@ -342,9 +342,9 @@ static void own_environment(void)
                 if (v && (stat(v, &st) < 0 || st.st_uid != uid))
                         unsetenv(dirs[i]);
         }
-        struct passwd *pw = getenv("HOME") ? NULL : getpwuid(uid);
-        if (pw && pw->pw_dir)
-                setenv("HOME", pw->pw_dir, 1);
+        struct user_entry pw;
+        if (!getenv("HOME") && users_by_uid(uid, &pw) && pw.home[0])
+                setenv("HOME", pw.home, 1);
 }
 
 /* nook.conf read for its RuntimeDir=, as nook ps does */

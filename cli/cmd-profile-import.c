@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cred/users.h"
 #include "lib/cleanup.h"
 #include "lib/err.h"
 #include "lib/fileutil.h"
@@ -79,10 +79,11 @@ static int import_init(struct import *im, struct nook_err *e)
         static const char *const keys[] = { "DESKTOP", "DOCUMENTS", "DOWNLOAD", "MUSIC", "PICTURES", "VIDEOS" };
         static const char *const dflt[] = { "Desktop", "Documents", "Downloads", "Music", "Pictures", "Videos" };
         const char *home = getenv("HOME");
-        struct passwd *pw = home && home[0] == '/' ? NULL : getpwuid(getuid());
+        struct user_entry pw;
+        bool from_db = !(home && home[0] == '/') && users_by_uid(getuid(), &pw);
 
         im->dir_fd = -1;
-        im->home = path_normalize(pw ? pw->pw_dir : home ? home : "/");
+        im->home = path_normalize(from_db ? pw.home : home ? home : "/");
         im->runuser = str_dupf("/run/user/%u", (unsigned)getuid());
         im->user_dir = im->home ? str_dupf("%s/.config/firejail", im->home) : NULL;
         if (!im->home || !im->runuser || !im->user_dir)

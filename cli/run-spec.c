@@ -4,14 +4,13 @@
 #include "cli/run-spec.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/conf-load.h"
 #include "cli/run-options.h"
 #include "cred/userns.h"
+#include "cred/users.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 #include "profiles/conf.h"
@@ -62,24 +61,23 @@ static int host_user(struct nook_spec *s, const char *user, struct nook_err *e)
                 if (r < 0)
                         return r;
         } else {
-                errno = 0;
-                struct passwd *pw = getpwnam(u);
-                if (!pw)
+                struct user_entry pw;
+                if (!users_by_name(u, &pw))
                         return nook_errf(e, ENOENT, "--user %s: no such user on this host (give an id, or see /etc/passwd)",
                                          nook_val(u));
-                s->uid = pw->pw_uid;
+                s->uid = pw.uid;
                 s->uid_set = true;
                 gid_from_user = true;
-                user_gid = pw->pw_gid;
+                user_gid = pw.gid;
         }
         if (g && parse_u64(g, UINT32_MAX - 1, &v) == 0)
                 return spec_set_id(s, true, g, e);
         if (g) {
-                struct group *gr = getgrnam(g);
-                if (!gr)
+                gid_t gid;
+                if (!groups_by_name(g, &gid))
                         return nook_errf(e, ENOENT, "--user %s: no such group on this host (give an id, or see /etc/group)",
                                          nook_val(user));
-                s->gid = gr->gr_gid;
+                s->gid = gid;
                 s->gid_set = true;
         } else if (gid_from_user) {
                 s->gid = user_gid;

@@ -1,16 +1,22 @@
 #include "cred/subid.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
-#include <shadow/subid.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "lib/launcher.h"
 #include "lib/strutil.h"
 
 #define SUBID_WANTED 65535UL
+
+#define SUBID_TOOL "/usr/bin/getsubids"
+
+struct subid_range {
+        unsigned long start, count;
+};
 
 static int pick(struct subid_range *r, int n, unsigned long own, const char *what, const char *user,
                 unsigned long *start, unsigned long *count, struct nook_err *e)
@@ -30,35 +36,13 @@ static int pick(struct subid_range *r, int n, unsigned long own, const char *wha
         return 0;
 }
 
-/* libsubid is opened only when an image needs ids: linked, it would bring
-   PAM, SELinux and audit libraries into every start of nook. */
-struct subid_api {
-        bool (*init)(const char *, FILE *);
-        int (*uid_ranges)(const char *, struct subid_range **);
-        int (*gid_ranges)(const char *, struct subid_range **);
-};
-
-static int load_subid(struct subid_api *api, struct nook_err *e)
-{
-        void *h = dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
-
-        if (!h)
-                return nook_errf(e, ENOENT, "cannot look up subordinate ids: libsubid is missing (apt-get install libsubid4)");
-        api->init = (bool (*)(const char *, FILE *))dlsym(h, "subid_init");
-        api->uid_ranges = (int (*)(const char *, struct subid_range **))dlsym(h, "subid_get_uid_ranges");
-        api->gid_ranges = (int (*)(const char *, struct subid_range **))dlsym(h, "subid_get_gid_ranges");
-        if (!api->init || !api->uid_ranges || !api->gid_ranges)
-                return nook_errf(e, ENOENT, "cannot look up subordinate ids: libsubid.so.4 lacks its functions");
-        return 0;
-}
-
 /* True when /etc/nsswitch.conf names a source for subordinate ids (sssd,
-   say): only then is libsubid needed to find them. */
-static bool nss_has_subid(void)
+   say): only then is libsubid needed to find them, through getsubids. */
+static bool nss_has_subid(const char *nsswitch)
 {
         char line[512];
         bool found = false;
-        FILE *f = fopen("/etc/nsswitch.conf", "re");
+        FILE *f = fopen(nsswitch, "re");
 
         while (f && fgets(line, sizeof(line), f)) {
                 const char *p = line + strspn(line, " \t");
@@ -100,36 +84,63 @@ static int read_subid_file(const char *path, const char *user, unsigned long own
         return n;
 }
 
-int subid_lookup(const char *user, uid_t uid, gid_t gid, struct subid_pair *out, struct nook_err *e)
+/* getsubids(1) (shadow's, beside newuidmap: libsubid and the NSS module
+   nsswitch.conf names, in a process of their own): "N: USER START COUNT"
+   a line. Nothing when the user has no range (it exits 1). */
+static int read_subid_tool(bool gids, const char *user, struct subid_range **out)
+{
+        /* it knows no "--": a name that looks like an option is not asked */
+        char *uid_argv[] = { SUBID_TOOL, (char *)user, NULL };
+        char *gid_argv[] = { SUBID_TOOL, "-g", (char *)user, NULL };
+        char text[8192];
+        struct nook_err e = { 0 };
+        int n = 0;
+
+        *out = NULL;
+        if (user[0] == '-' || launcher_capture(gids ? gid_argv : uid_argv, -1, 1, NULL, NULL, text, sizeof(text), 10000, &e) != 0)
+                return 0;
+        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned long start, count;
+                if (sscanf(line, "%*u: %*s %lu %lu", &start, &count) != 2)
+                        continue;
+                struct subid_range *v = reallocarray(*out, (size_t)n + 1, sizeof(*v));
+                if (!v)
+                        break;
+                *out = v;
+                v[n++] = (struct subid_range){ start, count };
+        }
+        return n;
+}
+
+int subid_lookup_with(const char *nsswitch, const char *user, uid_t uid, gid_t gid, struct subid_pair *out,
+                      struct nook_err *e)
 {
         struct subid_range *ur = NULL, *gr = NULL;
-        struct subid_api api = { 0 };
-        FILE *devnull = NULL;
         int nu, ng, r;
 
         memset(out, 0, sizeof(*out));
-        if (!nss_has_subid()) {
+        if (!nss_has_subid(nsswitch)) {
                 nu = read_subid_file("/etc/subuid", user, uid, &ur);
                 ng = read_subid_file("/etc/subgid", user, gid, &gr);
         } else {
-                r = load_subid(&api, e);
-                if (r < 0)
-                        return r;
-                /* libsubid logs to stderr by default; we report ourselves */
-                devnull = fopen("/dev/null", "we");
-                api.init("nook", devnull ? devnull : stderr);
-                nu = api.uid_ranges(user, &ur);
-                ng = api.gid_ranges(user, &gr);
+                if (access(SUBID_TOOL, X_OK) < 0)
+                        return nook_errf(e, ENOENT, "cannot look up subordinate ids: nsswitch.conf names a subid source, and %s, which asks it, is missing (apt-get install uidmap)",
+                                         SUBID_TOOL);
+                nu = read_subid_tool(false, user, &ur);
+                ng = read_subid_tool(true, user, &gr);
         }
         r = pick(ur, nu > 0 ? nu : 0, uid, "subuid", user, &out->uid_start, &out->uid_count, e);
         if (r == 0)
                 r = pick(gr, ng > 0 ? ng : 0, gid, "subgid", user, &out->gid_start, &out->gid_count, e);
         free(ur);
         free(gr);
-        if (devnull)
-                fclose(devnull);
         if (r < 0)
                 return r;
         out->found = out->uid_count > 0 && out->gid_count > 0;
         return 0;
+}
+
+int subid_lookup(const char *user, uid_t uid, gid_t gid, struct subid_pair *out, struct nook_err *e)
+{
+        return subid_lookup_with("/etc/nsswitch.conf", user, uid, gid, out, e);
 }

@@ -1,6 +1,6 @@
 /* Subordinate id ranges: /etc/subuid and /etc/subgid, read directly when
-   nsswitch.conf names no subid source; through libsubid when it does (an
-   NSS source such as sssd). */
+   nsswitch.conf names no subid source; through getsubids(1), which runs
+   libsubid, when it does (an NSS source such as sssd). */
 #pragma once
 
 #include <stdbool.h>
@@ -19,3 +19,7 @@ struct subid_pair {
    an error: mapping it would hand the user's own files to the sandbox's
    other ids. No range at all is not an error: found is false. */
 int subid_lookup(const char *user, uid_t uid, gid_t gid, struct subid_pair *out, struct nook_err *e);
+
+/* The same, with nsswitch.conf read at that path (tests). */
+int subid_lookup_with(const char *nsswitch, const char *user, uid_t uid, gid_t gid, struct subid_pair *out,
+                      struct nook_err *e);

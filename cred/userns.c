@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,22 +13,22 @@
 #include <unistd.h>
 
 #include "cred/idmap.h"
+#include "cred/users.h"
 #include "lib/strutil.h"
 
 int userns_map_choose(struct userns_map *m, enum userns_mode mode, struct nook_err *e)
 {
         char name[64];
         const char *user;
-        struct passwd *pw;
+        struct user_entry pw;
 
         memset(m, 0, sizeof(*m));
         m->uid = getuid();
         m->gid = getgid();
         if (mode == USERNS_SINGLE)
                 return 0;
-        pw = getpwuid(m->uid);
-        if (pw) {
-                user = pw->pw_name;
+        if (users_by_uid(m->uid, &pw)) {
+                user = pw.name;
         } else {
                 if (STR_FMT(name, "%u", (unsigned)m->uid) < 0)
                         return nook_errf(e, ENAMETOOLONG, "cannot map ids: %m");

@@ -228,6 +228,83 @@ void launcher_end(int *pidfd, int sig, int grace_ms)
         *pidfd = -1;
 }
 
+struct capture {
+        char **argv;
+        int in, out, which;
+        int (*setup)(void *);
+        void *arg;
+};
+
+static int capture_child(void *arg)
+{
+        const struct capture *c = arg;
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        if (c->setup && c->setup(c->arg) < 0)
+                return 125;
+        if (dup2(c->in >= 0 ? c->in : null, 0) < 0 || dup2(c->out, c->which) < 0 ||
+            dup2(null, c->which == 1 ? 2 : 1) < 0)
+                return 125;
+        launcher_exec_program(c->argv[0], c->argv);
+        return 127;
+}
+
+/* Reads fd to its end, or until the deadline: false then. */
+static bool read_all(int fd, char *buf, size_t size, int ms)
+{
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        size_t n = 0;
+        char drop[256];
+
+        for (;;) {
+                int r = poll(&p, 1, ms);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                ssize_t got = n + 1 < size ? read(fd, buf + n, size - 1 - n) : read(fd, drop, sizeof(drop));
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got <= 0) {
+                        buf[n] = '\0';
+                        return got == 0;
+                }
+                if (n + 1 < size)
+                        n += (size_t)got;
+        }
+        buf[n] = '\0';
+        return false;
+}
+
+int launcher_capture(char **argv, int in, int which, int (*setup)(void *), void *arg, char *buf, size_t size,
+                     int ms, struct nook_err *e)
+{
+        int pipefd[2], pidfd = -1;
+
+        buf[0] = '\0';
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return nook_errf(e, errno, "cannot run %s: pipe: %m", argv[0]);
+        struct capture c = { argv, in, pipefd[1], which, setup, arg };
+        /* what it gets, it gets through dup2 (fds 0-2): every other fd stays nook's */
+        pid_t pid = launcher_spawn(&pidfd, NULL, 0, capture_child, &c, e);
+        close(pipefd[1]);
+        if (pid < 0) {
+                close(pipefd[0]);
+                return (int)pid;
+        }
+        bool whole = read_all(pipefd[0], buf, size, ms);
+        close(pipefd[0]);
+        int st = launcher_wait(pidfd, whole ? ms : 0);
+        if (st == -ETIMEDOUT) {
+                launcher_end(&pidfd, SIGKILL, 2000);
+                return nook_errf(e, ETIMEDOUT, "%s did not answer within %d s", argv[0], ms / 1000);
+        }
+        close(pidfd);
+        if (st < 0)
+                return nook_errf(e, -st, "cannot wait for %s: %m", argv[0]);
+        return st;
+}
+
 void launcher_last_line(const char *log, const char *skip, char *buf, size_t size)
 {
         char line[512];

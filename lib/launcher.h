@@ -55,6 +55,18 @@ _Noreturn void launcher_exec(char **argv);
 pid_t launcher_spawn_exec(int *pidfd, const int *keep, size_t n_keep, const char *log, char **argv,
                           struct nook_err *e);
 
+/* A short-lived program whose words nook reads (getent, getsubids, nft):
+   argv[0], an absolute path, started as launcher_spawn starts a helper,
+   with in as its standard input (-1: /dev/null), its standard output
+   (which 1) or error (which 2) read into buf (at most size - 1 bytes and a
+   NUL; the rest read and dropped), the other to /dev/null. setup (NULL:
+   none) runs in the child before the exec, under launcher_spawn's rules;
+   a negative return ends the child with status 125. At most ms for it
+   all, then the program is killed. Returns its exit status (128 + a
+   signal), or -errno with e set. */
+int launcher_capture(char **argv, int in, int which, int (*setup)(void *), void *arg, char *buf, size_t size,
+                     int ms, struct nook_err *e);
+
 /* Waits at most ms (-1: for ever) for the helper to end, and reaps it:
    its exit status (128 + the signal that killed it), -ECHILD when someone
    reaped it first, -ETIMEDOUT when it still runs. */

@@ -1,14 +1,19 @@
 #include "netns/egress.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdint.h>
-#include <nftables/libnftables.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cred/caps.h"
+#include "lib/cleanup.h"
+#include "lib/launcher.h"
 
 static void rule_text(const struct net_rule *r, FILE *f)
 {
@@ -116,51 +121,53 @@ bool egress_allows(const struct net_config *s, const char *addr, unsigned port)
         return !any_allow;
 }
 
-/* libnftables is opened only for a sandbox with rules: linked, it would
-   be loaded (with libxtables and libgmp) at every start of nook. */
-struct nft_api {
-        struct nft_ctx *(*ctx_new)(uint32_t);
-        int (*buffer_error)(struct nft_ctx *);
-        int (*run)(struct nft_ctx *, const char *);
-        const char *(*error)(struct nft_ctx *);
-        void (*ctx_free)(struct nft_ctx *);
-};
+/* nft(8), from nftables: libnftables in a process of its own, so that
+   nook's own maps no library a start does not need (a static nook cannot
+   load one reliably). It runs as pid 1's child, before the root is built,
+   with CAP_NET_ADMIN of the sandbox's user namespace alone kept through
+   its exec (ambient), and the ruleset as its standard input. */
+static const char *const nft_paths[] = { "/usr/sbin/nft", "/sbin/nft" };
 
-static int load_nft(struct nft_api *api, struct nook_err *e)
+const char *egress_nft_path(void)
 {
-        void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+        for (size_t i = 0; i < sizeof(nft_paths) / sizeof(nft_paths[0]); i++)
+                if (access(nft_paths[i], X_OK) == 0)
+                        return nft_paths[i];
+        return NULL;
+}
 
-        if (!h)
-                return nook_errf(e, ENOENT, "cannot load the egress rules: libnftables is missing (apt-get install libnftables1)");
-        api->ctx_new = (struct nft_ctx *(*)(uint32_t))dlsym(h, "nft_ctx_new");
-        api->buffer_error = (int (*)(struct nft_ctx *))dlsym(h, "nft_ctx_buffer_error");
-        api->run = (int (*)(struct nft_ctx *, const char *))dlsym(h, "nft_run_cmd_from_buffer");
-        api->error = (const char *(*)(struct nft_ctx *))dlsym(h, "nft_ctx_get_error_buffer");
-        api->ctx_free = (void (*)(struct nft_ctx *))dlsym(h, "nft_ctx_free");
-        if (!api->ctx_new || !api->buffer_error || !api->run || !api->error || !api->ctx_free)
-                return nook_errf(e, ENOENT, "cannot load the egress rules: libnftables.so.1 lacks its functions");
+static int nft_child_caps(void *arg)
+{
+        struct nook_err e = { 0 };
+
+        (void)arg;
+        if (caps_keep_only((uint64_t)1 << CAP_NET_ADMIN, false, &e) < 0) {
+                nook_err_print(&e);
+                return -1;
+        }
         return 0;
 }
 
 int egress_apply(const char *ruleset, struct nook_err *e)
 {
-        struct nft_api api = { 0 };
-        int r = load_nft(&api, e);
+        const char *nft = egress_nft_path();
+        char said[512];
 
-        if (r < 0)
-                return r;
-        struct nft_ctx *nft = api.ctx_new(NFT_CTX_DEFAULT);
         if (!nft)
-                return nook_errf(e, ENOMEM, "cannot load the egress rules: out of memory");
-        api.buffer_error(nft);
-        if (api.run(nft, ruleset) != 0) {
-                /* its first line, as much of it as the message holds */
-                const char *msg = api.error(nft);
-                if (!msg || !*msg || *msg == '\n')
-                        msg = "nftables refused them";
-                r = nook_errf(e, EINVAL, "cannot load the egress rules (Allow=, Deny=): %.*s", (int)strcspn(msg, "\n"),
-                              msg);
-        }
-        api.ctx_free(nft);
-        return r;
+                return nook_errf(e, ENOENT, "cannot load the egress rules: nft is missing (apt-get install nftables)");
+        _cleanup_close_ int in = memfd_create("nook-egress", MFD_CLOEXEC);
+        size_t len = strlen(ruleset);
+        if (in < 0 || write(in, ruleset, len) != (ssize_t)len || lseek(in, 0, SEEK_SET) != 0)
+                return nook_errf(e, errno ? errno : EIO, "cannot load the egress rules: %m");
+        char *argv[] = { (char *)nft, "-f", "/dev/stdin", NULL };
+        int st = launcher_capture(argv, in, 2, nft_child_caps, NULL, said, sizeof(said), 10000, e);
+        if (st < 0)
+                return nook_err_prefix(e, "cannot load the egress rules");
+        if (st == 0)
+                return 0;
+        /* its first line, as much of it as the message holds */
+        const char *msg = said + strspn(said, "\n");
+        if (!*msg)
+                msg = "nftables refused them";
+        return nook_errf(e, EINVAL, "cannot load the egress rules (Allow=, Deny=): %.*s", (int)strcspn(msg, "\n"), msg);
 }

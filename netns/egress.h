@@ -20,5 +20,9 @@ char *egress_ruleset(const struct net_config *s);
    the sandbox and always pass. nook run --audit asks it after the run. */
 bool egress_allows(const struct net_config *s, const char *addr, unsigned port);
 
-/* Loads it with libnftables, in the calling process's network namespace. */
+/* Loads it with nft(8), in the calling process's network namespace: its
+   child keeps CAP_NET_ADMIN alone. */
 int egress_apply(const char *ruleset, struct nook_err *e);
+
+/* Where nft is, or NULL: egress rules cannot be loaded. */
+const char *egress_nft_path(void);

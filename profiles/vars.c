@@ -1,11 +1,11 @@
 #include "profiles/vars.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred/users.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 #include "lib/suggest.h"
@@ -66,11 +66,11 @@ int vars_init(struct vars *vs, const struct host_facts *h, struct nook_err *e)
 {
         char buf[24];
         const char *user = getenv("USER");
+        struct user_entry pw;
 
         memset(vs, 0, sizeof(*vs));
         if (!user || !*user) {
-                struct passwd *pw = getpwuid(h->uid);
-                user = pw ? pw->pw_name : NULL;
+                user = users_by_uid(h->uid, &pw) ? pw.name : NULL;
         }
         if (!user) {
                 if (STR_FMT(buf, "%u", (unsigned)h->uid) < 0)

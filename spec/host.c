@@ -1,13 +1,13 @@
 #include "spec/host.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cred/users.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
 
@@ -32,13 +32,13 @@ static enum host_node node_kind(const char *path, char *target, size_t size)
 static int read_home(struct host_facts *h, struct nook_err *e)
 {
         const char *home = getenv("HOME");
+        struct user_entry pw;
 
         if (!home || !*home) {
-                struct passwd *pw = getpwuid(h->uid);
-                if (!pw || !pw->pw_dir)
+                if (!users_by_uid(h->uid, &pw) || !pw.home[0])
                         return nook_errf(e, ENOENT, "cannot find your home directory: HOME is unset and uid %u has no passwd entry (set HOME)",
                                          (unsigned)h->uid);
-                home = pw->pw_dir;
+                home = pw.home;
         }
         if (home[0] != '/')
                 return nook_errf(e, EINVAL, "HOME '%s' is not an absolute path (set HOME to your home directory)", nook_val(home));

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cred/users.h"
 #include "state/rundir.h"
 #include "lib/cleanup.h"
 #include "lib/strutil.h"
@@ -196,6 +196,7 @@ static json_t *confine_json(const struct nook_spec *s)
 void runstate_logs_dir(char *buf, size_t size)
 {
         const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        struct user_entry pw;
 
         /* each candidate too long to name is passed over, as one unset */
         if (state && state[0] == '/' && str_fmt(buf, size, "%s/nook/logs", state) == 0)
@@ -203,8 +204,7 @@ void runstate_logs_dir(char *buf, size_t size)
         /* never a shared place such as /tmp/.local: the home the password
            database gives, else the user's private run directories */
         if (!home || home[0] != '/') {
-                struct passwd *pw = getpwuid(getuid());
-                home = pw && pw->pw_dir && pw->pw_dir[0] == '/' && strcmp(pw->pw_dir, "/") != 0 ? pw->pw_dir : NULL;
+                home = users_by_uid(getuid(), &pw) && pw.home[0] == '/' && strcmp(pw.home, "/") != 0 ? pw.home : NULL;
         }
         if (home && str_fmt(buf, size, "%s/.local/state/nook/logs", home) == 0)
                 return;

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "fixture-file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +27,6 @@ static char site[128], user[128];
 
 static const char *const env_names[] = { "NOOK_STORE", "NOOK_SHARED_STORES", "NOOK_OVERLAY", "NOOK_NETWORK",
                                          "NOOK_MAP", "NOOK_FAKE_IDS", "NOOK_RUNTIME_DIR" };
-
-static void write_file(const char *path, const char *text)
-{
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(text, f);
-        fclose(f);
-}
 
 static int setup(void **state)
 {

@@ -1,0 +1,175 @@
+#include "cred/users.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/launcher.h"
+#include "lib/strutil.h"
+
+const struct users_paths users_host = {
+        "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/usr/bin/getent",
+};
+
+enum sources {
+        SOURCES_FILES_ONLY,     /* `files` alone: what the files lack does not exist */
+        SOURCES_FILES_FIRST,    /* `files`, then others: the files, then getent */
+        SOURCES_OTHER,          /* anything else: getent */
+};
+
+/* The database's line of nsswitch.conf. No line (or no file): glibc's
+   default, files first as far as nook can tell; getent answers what the
+   files lack. An action after `files` ([SUCCESS=continue]...) or `compat`
+   first: getent, which knows what they mean. */
+static enum sources nss_sources(const char *nsswitch, const char *db)
+{
+        char line[1024];
+        size_t len = strlen(db);
+        enum sources s = SOURCES_FILES_FIRST;
+        FILE *f = fopen(nsswitch, "re");
+
+        while (f && fgets(line, sizeof(line), f)) {
+                const char *p = line + strspn(line, " \t");
+                if (strncmp(p, db, len) != 0 || p[len] != ':')
+                        continue;
+                char *save = NULL, *first = strtok_r(line + (p - line) + len + 1, " \t\n", &save);
+                char *next = first ? strtok_r(NULL, " \t\n", &save) : NULL;
+                if (!first || strcmp(first, "files") != 0 || (next && next[0] == '['))
+                        s = SOURCES_OTHER;
+                else
+                        s = next && next[0] != '#' ? SOURCES_FILES_FIRST : SOURCES_FILES_ONLY;
+                break;
+        }
+        if (f)
+                fclose(f);
+        return s;
+}
+
+/* name:password:uid:gid:gecos:home:shell, or for a group name:password:gid:... */
+static bool parse_user(char *line, struct user_entry *u)
+{
+        char *f[7];
+        size_t n = 0;
+
+        line[strcspn(line, "\n")] = '\0';
+        for (char *p = line; p && n < 7; n++) {
+                f[n] = p;
+                p = strchr(p, ':');
+                if (p)
+                        *p++ = '\0';
+        }
+        uint64_t uid, gid;
+        if (n < 7 || parse_u64(f[2], UINT32_MAX - 1, &uid) < 0 || parse_u64(f[3], UINT32_MAX - 1, &gid) < 0 ||
+            STR_FMT(u->name, "%s", f[0]) < 0 || STR_FMT(u->home, "%s", f[5]) < 0 || !f[0][0])
+                return false;
+        u->uid = (uid_t)uid;
+        u->gid = (gid_t)gid;
+        return true;
+}
+
+static bool parse_group(char *line, const char *name, gid_t *gid)
+{
+        char *c1 = strchr(line, ':');
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        uint64_t v;
+
+        if (!c2)
+                return false;
+        *c1 = '\0';
+        char *end = strchr(c2 + 1, ':');
+        if (end)
+                *end = '\0';
+        else
+                c2[1 + strcspn(c2 + 1, "\n")] = '\0';
+        if (strcmp(line, name) != 0 || parse_u64(c2 + 1, UINT32_MAX - 1, &v) < 0)
+                return false;
+        *gid = (gid_t)v;
+        return true;
+}
+
+/* The entry of the user named name (NULL: of uid) in a passwd file. */
+static bool passwd_file_find(const char *path, const char *name, uid_t uid, struct user_entry *u)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        bool found = false;
+        FILE *f = fopen(path, "re");
+
+        while (f && !found && getline(&line, &cap, f) > 0)
+                found = parse_user(line, u) && (name ? strcmp(u->name, name) == 0 : u->uid == uid);
+        free(line);
+        if (f)
+                fclose(f);
+        return found;
+}
+
+static bool group_file_find(const char *path, const char *name, gid_t *gid)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        bool found = false;
+        FILE *f = fopen(path, "re");
+
+        while (f && !found && getline(&line, &cap, f) > 0)
+                found = parse_group(line, name, gid);
+        free(line);
+        if (f)
+                fclose(f);
+        return found;
+}
+
+/* getent DB KEY: its one line, or false (exit 2: no such entry; anything
+   else, it said nothing nook can use) */
+static bool getent(const char *path, const char *db, const char *key, char *out, size_t size)
+{
+        /* "--": a key is never an option, even one that starts with '-' */
+        char *argv[] = { (char *)path, (char *)db, "--", (char *)key, NULL };
+        struct nook_err e = { 0 };
+
+        return launcher_capture(argv, -1, 1, NULL, NULL, out, size, 10000, &e) == 0 && out[0];
+}
+
+bool users_lookup(const struct users_paths *paths, const char *name, uid_t uid, struct user_entry *u)
+{
+        enum sources s = nss_sources(paths->nsswitch, "passwd");
+        char key[32], line[PATH_MAX + 1024];
+
+        memset(u, 0, sizeof(*u));
+        if (s != SOURCES_OTHER && passwd_file_find(paths->passwd, name, uid, u))
+                return true;
+        if (s == SOURCES_FILES_ONLY)
+                return false;
+        if (!name && STR_FMT(key, "%u", (unsigned)uid) < 0)
+                return false;
+        if (!getent(paths->getent, "passwd", name ? name : key, line, sizeof(line)))
+                return false;
+        return parse_user(line, u) && (name ? strcmp(u->name, name) == 0 : u->uid == uid);
+}
+
+bool groups_lookup(const struct users_paths *paths, const char *name, gid_t *gid)
+{
+        enum sources s = nss_sources(paths->nsswitch, "group");
+        char line[4096];
+
+        if (s != SOURCES_OTHER && group_file_find(paths->group, name, gid))
+                return true;
+        if (s == SOURCES_FILES_ONLY)
+                return false;
+        return getent(paths->getent, "group", name, line, sizeof(line)) && parse_group(line, name, gid);
+}
+
+bool users_by_uid(uid_t uid, struct user_entry *u)
+{
+        return users_lookup(&users_host, NULL, uid, u);
+}
+
+bool users_by_name(const char *name, struct user_entry *u)
+{
+        return users_lookup(&users_host, name, 0, u);
+}
+
+bool groups_by_name(const char *name, gid_t *gid)
+{
+        return groups_lookup(&users_host, name, gid);
+}
