@@ -234,6 +234,16 @@ size_t helpers_pids(const struct helpers *h, pid_t *out)
         return n;
 }
 
+void helpers_sandbox_ending(struct helpers *h)
+{
+        if (!h->rundir || h->slirp.pidfd >= 0 || h->pasta_fd >= 0 || h->dbus.pidfd >= 0 || h->fuse_fd >= 0 ||
+            h->squashfs.pidfd >= 0)
+                return;
+        rundir_remove(h->rundir);
+        free(h->rundir);
+        h->rundir = NULL;
+}
+
 void helpers_stop(struct helpers *h)
 {
         /* slirp4netns ends by itself once its exit fd is closed; the others

@@ -150,17 +150,19 @@ static bool serve_squashfs(struct launch *l)
         return helpers_serve_squashfs(&l->h, dev);
 }
 
-/* pid 1's requests while it sets up, until EOF (it is done, or gave up):
-   "F" starts fuse-overlayfs (its overlay fallback), "Q" gives
-   nook-squashfs the squashfs image's mount, "S" says the command runs. */
+/* pid 1's requests while it sets up, until "S" (the command runs) or EOF
+   (it gave up): "F" starts fuse-overlayfs (its overlay fallback), "Q"
+   gives nook-squashfs the squashfs image's mount. */
 static void serve_pid1(struct launch *l)
 {
         char req;
 
         while (read(l->req[0], &req, 1) == 1) {
                 if (req == 'S') {
+                        /* pid 1 keeps req open until it exits: its end of
+                           file is supervise's "pid 1 is ending" */
                         l->set_up = true;
-                        continue;
+                        return;
                 }
                 bool up = req == 'F' ? helpers_start_fuse(l->c, l->child, &l->h)
                                      : req == 'Q' && serve_squashfs(l);
@@ -209,6 +211,11 @@ static void report_ready(const struct launch *l)
         close(fd);
 }
 
+static void sandbox_ending(void *arg)
+{
+        helpers_sandbox_ending(arg);
+}
+
 static void kill_pid1(const struct launch *l)
 {
         kill(l->child, SIGKILL);
@@ -249,7 +256,6 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
         if (rc == 0)
                 serve_pid1(&l);
         /* pid 1 reads EOF for its go, or its requests' answers, from here */
-        close_fd(&l.req[0]);
         close_fd(&l.sync[1]);
         if (rc == 0)
                 receive_terminal(&l);
@@ -257,10 +263,11 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 rc = record_state(&l, e);
         if (rc == 0)
                 report_ready(&l);
+        struct pid1_ending end = { l.set_up ? l.req[0] : -1, sandbox_ending, &l.h };
         if (rc < 0)
                 kill_pid1(&l);
         else
-                rc = supervise_pid1(l.child, status, l.relay.master >= 0 ? &l.relay : NULL, e);
+                rc = supervise_pid1(l.child, status, l.relay.master >= 0 ? &l.relay : NULL, &end, e);
         relay_close(&l.relay);
         helpers_stop(&l.h);
         return rc;

@@ -264,7 +264,11 @@ _Noreturn void pid1_main(const struct launch_ctx *c, const struct pid1_args *a)
                 nook_errf(&e, errno, "cannot tell nook the command runs: %m");
                 nook_err_print(&e);
         }
-        close(a->req);
+        /* req stays open (close-on-exec: the command has none of it): the
+           kernel closes it early in pid 1's exit, before the namespaces go,
+           and nook removes the run directory meanwhile */
+        if (!started)
+                close(a->req);
         if (caps_drop_all(&e) < 0) {
                 nook_err_print(&e);
                 kill(cmd, SIGKILL);

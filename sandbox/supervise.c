@@ -1,6 +1,7 @@
 #include "sandbox/supervise.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/signalfd.h>
@@ -39,7 +40,30 @@ static bool supervise_signal(void *arg, const struct signalfd_siginfo *si)
 
 /* The launcher's side: forwards signals, relays the command's terminal
    when it has one, and waits for pid 1 to end. */
-int supervise_pid1(pid_t child, int *status, struct relay *relay, struct nook_err *e)
+/* The signalfd, and the ending pipe until its end of file. */
+static ssize_t wait_signal(int sfd, struct pid1_ending *end, struct signalfd_siginfo *si)
+{
+        while (end && end->fd >= 0) {
+                struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = end->fd, .events = POLLIN } };
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -1;
+                }
+                if (p[1].revents) {
+                        char c;
+                        if (read(end->fd, &c, 1) > 0)
+                                continue;       /* nothing more is said on it: skipped */
+                        end->fd = -1;
+                        end->ending(end->arg);
+                }
+                if (p[0].revents)
+                        break;
+        }
+        return read(sfd, si, sizeof(*si));
+}
+
+int supervise_pid1(pid_t child, int *status, struct relay *relay, struct pid1_ending *end, struct nook_err *e)
 {
         sigset_t set;
         _cleanup_close_ int sfd = -1;
@@ -57,7 +81,7 @@ int supervise_pid1(pid_t child, int *status, struct relay *relay, struct nook_er
         }
         while (!supervise_signal(&s, NULL)) {
                 struct signalfd_siginfo si;
-                ssize_t n = read(sfd, &si, sizeof(si));
+                ssize_t n = wait_signal(sfd, relay ? NULL : end, &si);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n != (ssize_t)sizeof(si))

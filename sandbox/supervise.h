@@ -7,7 +7,18 @@
 #include "lib/err.h"
 #include "sandbox/pty-relay.h"
 
+/* What nook does as pid 1 begins to exit: ending_fd (-1: none) is a pipe
+   whose only writer is pid 1, which the kernel closes early in pid 1's
+   exit, before its namespaces are torn down; at its end of file,
+   ending(arg) runs once, beside that teardown. */
+struct pid1_ending {
+        int fd;
+        void (*ending)(void *arg);
+        void *arg;
+};
+
 /* Waits for pid 1 (child) to end; *status: its exit status for nook run.
-   relay: the command's pty, or NULL. The caller has blocked the signals of
-   init_forwarded_signals() and SIGCHLD. */
-int supervise_pid1(pid_t child, int *status, struct relay *relay, struct nook_err *e);
+   relay: the command's pty, or NULL (the ending is watched only without a
+   relay). The caller has blocked the signals of init_forwarded_signals()
+   and SIGCHLD. */
+int supervise_pid1(pid_t child, int *status, struct relay *relay, struct pid1_ending *end, struct nook_err *e);
