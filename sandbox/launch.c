@@ -85,11 +85,10 @@ static int open_channels(struct launch *l, struct nook_err *e)
         return 0;
 }
 
-static int clone_flags(const struct launch_ctx *c)
+static int clone_flags(const struct nook_spec *s)
 {
         int f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-        /* netns_late: pid 1 makes it while it mounts */
-        if (!c->spec->share_net && !c->plan->netns_late)
+        if (!s->share_net)
                 f |= CLONE_NEWNET;
         return f;
 }
@@ -106,7 +105,7 @@ static int clone_pid1(struct launch *l, struct nook_err *e)
 {
         fflush(NULL);
         timing_mark(TIMING_CLONE);
-        l->child = (pid_t)syscall(SYS_clone, clone_flags(l->c) | SIGCHLD, NULL, NULL, NULL, NULL);
+        l->child = (pid_t)syscall(SYS_clone, clone_flags(l->c->spec) | SIGCHLD, NULL, NULL, NULL, NULL);
         if (l->child < 0)
                 return clone_error(errno, e);
         if (l->child == 0) {

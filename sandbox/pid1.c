@@ -12,7 +12,6 @@
 #include "fs/mount.h"
 #include "lib/cleanup.h"
 #include "lib/timing.h"
-#include "netns/early.h"
 #include "netns/egress.h"
 #include "netns/loopback.h"
 #include "sandbox/exec.h"
@@ -30,7 +29,7 @@ static int setup_namespaces(const struct plan *p, struct nook_err *e)
 
         if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
                 return nook_errf(e, errno, "cannot set hostname '%s': %m", p->hostname);
-        if (p->loopback && !p->netns_late) {
+        if (p->loopback) {
                 rc = loopback_up(e);
                 if (rc < 0)
                         return rc;
@@ -94,16 +93,10 @@ static int enter_workdir(const struct plan *p, struct nook_err *e)
 
 static int setup_sandbox(const struct launch_ctx *c, const struct pid1_link *link, struct nook_err *e)
 {
-        struct netns_early net;
-
-        if (c->plan->netns_late)
-                netns_early_start(&net);
         int rc = setup_namespaces(c->plan, e);
 
         if (rc == 0)
                 rc = setup_root(c, link, e);
-        if (rc == 0 && c->plan->netns_late)
-                rc = netns_early_join(&net, e);
         if (rc == 0)
                 rc = enter_workdir(c->plan, e);
         return rc;

@@ -437,8 +437,6 @@ static int plan_namespaces(struct plan *p, const struct nook_spec *spec)
         p->loopback = !spec->share_net;
         if (spec->egress && !(p->egress = strdup(spec->egress)))
                 return -ENOMEM;
-        /* lo alone: nothing joins the namespace before pid 1 is done */
-        p->netns_late = p->loopback && !p->egress && !spec->slirp && !spec->pasta;
         if (spec->n_layers) {
                 p->overlay_kernel = spec->overlay != 2;
                 p->overlay_fuse = spec->overlay != 1;

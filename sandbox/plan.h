@@ -53,8 +53,6 @@ struct plan {
            capability is dropped, so that the command can never change them */
         char *hostname;         /* its UTS name; NULL: the host's */
         bool loopback;          /* bring lo up: a network namespace of its own */
-        bool netns_late;        /* pid 1 makes that namespace itself, beside
-                                   its mounts (netns/early.h), not clone */
         char *egress;           /* the nftables ruleset loaded there; NULL: none */
         /* An image's root: kernel overlayfs, fuse-overlayfs, or kernel
            overlayfs first and fuse-overlayfs when the kernel refuses it (in

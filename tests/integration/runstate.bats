@@ -214,7 +214,7 @@ time.sleep(60)' "$NOOK" run --name stubborn2 -- /bin/sh -c "trap '' TERM; sleep 
         assert_status 7
 }
 
-@test "the command and nook enter are in one network namespace, the sandbox's own: made beside pid 1's mounts, lo up" {
+@test "the command and nook enter are in one network namespace, the sandbox's own, with lo up" {
         running_named netbox
         local procs p cmd host inside
         wait_until 200 test -n "$(marked_procs "$TEST_MARKER")" || fail "the command did not start"

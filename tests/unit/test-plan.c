@@ -969,33 +969,6 @@ static void test_egress_rules_are_loaded_only_when_there_are_some(void **state)
         assert_string_equal(c->plan.egress, "table inet nook { }\n");
 }
 
-/* pid 1 makes its network namespace beside its mounts only when nothing
-   joins it before pid 1 is done: slirp4netns and pasta join it as nook
-   starts them, egress rules are loaded into it first. */
-static void test_the_network_namespace_is_made_late_only_for_lo_alone(void **state)
-{
-        struct ctx *c = *state;
-
-        build(c);
-        assert_true(c->plan.netns_late);
-        c->spec.slirp = true;
-        build(c);
-        assert_false(c->plan.netns_late);
-        c->spec.slirp = false;
-        c->spec.pasta = true;
-        build(c);
-        assert_false(c->plan.netns_late);
-        c->spec.pasta = false;
-        c->spec.egress = strdup("table inet nook { }\n");
-        build(c);
-        assert_false(c->plan.netns_late);
-        free(c->spec.egress);
-        c->spec.egress = NULL;
-        c->spec.share_net = true;
-        build(c);
-        assert_false(c->plan.netns_late);
-}
-
 static void test_a_host_sandbox_has_no_overlay(void **state)
 {
         struct ctx *c = *state;
@@ -1062,7 +1035,6 @@ int main(void)
                 T(test_an_image_sandbox_takes_the_hostname_it_is_given),
                 T(test_a_network_namespace_of_its_own_gets_loopback_up),
                 T(test_a_host_sandbox_with_mode_host_gets_no_loopback_step),
-                T(test_the_network_namespace_is_made_late_only_for_lo_alone),
                 T(test_egress_rules_are_loaded_only_when_there_are_some),
                 T(test_a_host_sandbox_has_no_overlay),
                 T(test_overlay_auto_tries_the_kernel_and_falls_back_to_fuse),
