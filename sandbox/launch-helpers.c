@@ -234,14 +234,15 @@ size_t helpers_pids(const struct helpers *h, pid_t *out)
         return n;
 }
 
-void helpers_sandbox_ending(struct helpers *h)
+bool helpers_sandbox_ending(struct helpers *h)
 {
         if (!h->rundir || h->slirp.pidfd >= 0 || h->pasta_fd >= 0 || h->dbus.pidfd >= 0 || h->fuse_fd >= 0 ||
             h->squashfs.pidfd >= 0)
-                return;
+                return false;
         rundir_remove(h->rundir);
         free(h->rundir);
         h->rundir = NULL;
+        return true;
 }
 
 void helpers_stop(struct helpers *h)

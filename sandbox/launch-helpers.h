@@ -53,5 +53,6 @@ size_t helpers_pids(const struct helpers *h, pid_t *out);
 void helpers_stop(struct helpers *h);
 /* pid 1 has begun to exit (its fds closed): the run directory goes now,
    while the kernel tears its namespaces down, unless a helper that keeps a
-   socket or a log there still runs (helpers_stop removes it then). */
-void helpers_sandbox_ending(struct helpers *h);
+   socket or a log there still runs (helpers_stop removes it then). True
+   when it went. */
+bool helpers_sandbox_ending(struct helpers *h);

@@ -210,9 +210,16 @@ static void report_ready(const struct launch *l)
         close(fd);
 }
 
+/* The sandbox is over for its user once its state is gone: its name goes
+   with it, so that nook ps, stop and run --name agree while the kernel
+   finishes (which waits, for instance, for a stopped nook enter to reap
+   what it had inside). */
 static void sandbox_ending(void *arg)
 {
-        helpers_sandbox_ending(arg);
+        struct launch *l = arg;
+
+        if (helpers_sandbox_ending(&l->h))
+                runstate_release_name(l->c->spec);
 }
 
 static void kill_pid1(const struct launch *l)
@@ -262,7 +269,7 @@ int launch_run(const struct launch_ctx *c, int *status, struct nook_err *e)
                 rc = record_state(&l, e);
         if (rc == 0)
                 report_ready(&l);
-        struct pid1_ending end = { l.set_up ? l.req[0] : -1, sandbox_ending, &l.h };
+        struct pid1_ending end = { l.set_up ? l.req[0] : -1, sandbox_ending, &l };
         if (rc < 0)
                 kill_pid1(&l);
         else

@@ -35,6 +35,17 @@ nook_status() {
         wait "$NOOK_PID" || status=$?
 }
 
+not_listed() { ! listed "$1"; }
+
+# marked_sleep: a sleep with this test's marker runs (nook enter's command)
+marked_sleep() {
+        local p
+        for p in $(marked_procs "$TEST_MARKER"); do
+                [ "$(cat "/proc/${p%%:*}/comm" 2>/dev/null)" = sleep ] && return 0
+        done
+        return 1
+}
+
 run_dirs() { find "$XDG_RUNTIME_DIR/nook" -mindepth 1 2>/dev/null; }
 
 setup() { common_setup; }
@@ -232,6 +243,28 @@ time.sleep(60)' "$NOOK" run --name stubborn2 -- /bin/sh -c "trap '' TERM; sleep 
         assert_status 0
         [ "${lines[0]}" = "$inside" ] || { show_run; fail "nook enter is in ${lines[0]}, the command in $inside"; }
         [ "${lines[1]}" = lo-up ] || { show_run; fail "lo is not up for nook enter"; }
+}
+
+@test "a sandbox whose command ended is gone for ps, stop and run --name, even while a stopped nook enter holds its end" {
+        # pid 1's end waits until the stopped enter reaps what it had inside;
+        # meanwhile the sandbox is over: not listed, its name free again
+        start_bg --name endbox -- /bin/sh -c "until [ -e /tmp/go ]; do sleep 0.1; done; : $TEST_MARKER"
+        wait_until 50 listed "$NOOK_PID" || fail "not listed"
+        "$NOOK" enter endbox -- sleep "$TEST_MARKER" 3>&- &
+        local enter=$!
+        proc_stat "$enter" && STARTED_PIDS+=("$enter:$STAT_START")
+        wait_until 100 marked_sleep || fail "nook enter did not start its command"
+        kill -STOP "$enter"
+        run --separate-stderr "$NOOK" enter endbox -- /bin/touch /tmp/go
+        assert_status 0
+        wait_until 100 not_listed "$NOOK_PID" || { kill -CONT "$enter"; fail "nook ps still lists the sandbox"; }
+        run --separate-stderr "$NOOK" run --name endbox -- /bin/true
+        local st=$status out=$stderr
+        kill -CONT "$enter"
+        wait "$enter" || true
+        [ "$st" -eq 0 ] || fail "the name is still taken: $out"
+        nook_status
+        assert_status 0
 }
 
 @test "nook enter runs with the environment the command started with (TERM the caller's)" {
