@@ -46,6 +46,15 @@ static enum sources nss_sources(const char *nsswitch, const char *db)
         return s;
 }
 
+/* What glibc's files backend passes over: blank lines, comments, and the
+   +/- entries of the compat backend, which are no user or group of their
+   own. The line from its first non-blank character, or NULL. */
+static char *entry_line(char *line)
+{
+        line += strspn(line, " \t");
+        return *line && *line != '\n' && *line != '#' && *line != '+' && *line != '-' ? line : NULL;
+}
+
 /* name:password:uid:gid:gecos:home:shell, or for a group name:password:gid:... */
 static bool parse_user(char *line, struct user_entry *u)
 {
@@ -96,8 +105,10 @@ static bool passwd_file_find(const char *path, const char *name, uid_t uid, stru
         bool found = false;
         FILE *f = fopen(path, "re");
 
-        while (f && !found && getline(&line, &cap, f) > 0)
-                found = parse_user(line, u) && (name ? strcmp(u->name, name) == 0 : u->uid == uid);
+        while (f && !found && getline(&line, &cap, f) > 0) {
+                char *entry = entry_line(line);
+                found = entry && parse_user(entry, u) && (name ? strcmp(u->name, name) == 0 : u->uid == uid);
+        }
         free(line);
         if (f)
                 fclose(f);
@@ -111,8 +122,10 @@ static bool group_file_find(const char *path, const char *name, gid_t *gid)
         bool found = false;
         FILE *f = fopen(path, "re");
 
-        while (f && !found && getline(&line, &cap, f) > 0)
-                found = parse_group(line, name, gid);
+        while (f && !found && getline(&line, &cap, f) > 0) {
+                char *entry = entry_line(line);
+                found = entry && parse_group(entry, name, gid);
+        }
         free(line);
         if (f)
                 fclose(f);

@@ -36,12 +36,17 @@ static int setup(void **state)
         snprintf(f->passwd, sizeof(f->passwd), "%s/passwd", f->dir);
         snprintf(f->group, sizeof(f->group), "%s/group", f->dir);
         write_file(f->passwd, "# a comment\n"
+                              "#retired:x:1500:1600::/nonexistent-old-home:/bin/sh\n"
+                              "+:::::::\n"
+                              "+bob:x:1501:1:::\n"
+                              "-carol:x:1502:1:::\n"
+                              "\n"
                               "broken line\n"
                               "notnum:x:abc:1::/:/bin/sh\n"
                               "short:x:1400:1400\n"
                               "alice:x:1500:1600:Alice:/home/alice:/bin/sh\n"
                               "bob:*:1501:1601::/srv/bob:/usr/sbin/nologin\n");
-        write_file(f->group, "staff:x:2500:alice,bob\nbad\nempty:x:2501:\n");
+        write_file(f->group, "#staff:x:2400:\n+staff:x:2401:\nstaff:x:2500:alice,bob\nbad\nempty:x:2501:\n");
         f->paths = (struct users_paths){ f->nsswitch, f->passwd, f->group, "/usr/bin/getent" };
         *state = f;
         return 0;
@@ -87,6 +92,14 @@ static void test_malformed_lines_are_passed_over(void **state)
         assert_false(users_lookup(&f->paths, "short", 0, &u));
         assert_false(users_lookup(&f->paths, NULL, 1400, &u));
         assert_false(users_lookup(&f->paths, "broken line", 0, &u));
+        /* comments and the compat backend's +/- entries are no users, as
+           glibc's files backend reads them */
+        assert_true(users_lookup(&f->paths, NULL, 1500, &u));
+        assert_string_equal(u.name, "alice");
+        assert_string_equal(u.home, "/home/alice");
+        assert_false(users_lookup(&f->paths, "#retired", 0, &u));
+        assert_false(users_lookup(&f->paths, "+bob", 0, &u));
+        assert_false(users_lookup(&f->paths, NULL, 1502, &u));
 }
 
 static void test_files_first_then_getent_for_what_they_lack(void **state)
