@@ -15,7 +15,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "lib/cleanup.h"
 
 void launcher_log_output(const char *log)
 {
@@ -249,31 +252,62 @@ static int capture_child(void *arg)
         return 127;
 }
 
-/* Reads fd to its end, or until the deadline: false then. */
-static bool read_all(int fd, char *buf, size_t size, int ms)
+static int64_t now_ms(void)
 {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads fd until its end of file, or the program's end (then what it
+   wrote is taken, and no more waited for: a child it left behind may hold
+   the pipe), within ms in all; false when the deadline passed first. */
+static bool read_all(int fd, int pidfd, char *buf, size_t size, int ms)
+{
+        int64_t deadline = now_ms() + ms;
         size_t n = 0;
+        bool ended = false;
         char drop[256];
 
+        buf[0] = '\0';
         for (;;) {
-                int r = poll(&p, 1, ms);
+                int64_t left = deadline - now_ms();
+                if (left <= 0)
+                        return false;
+                struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+                int r = poll(p, ended ? 1 : 2, ended ? 0 : (int)left);
                 if (r < 0 && errno == EINTR)
                         continue;
-                if (r <= 0)
-                        break;
+                if (r < 0)
+                        return false;
+                if (r == 0)
+                        return ended;   /* it ended, and nothing more is there */
+                if (!ended && p[1].revents)
+                        ended = true;
+                if (!p[0].revents)
+                        continue;
                 ssize_t got = n + 1 < size ? read(fd, buf + n, size - 1 - n) : read(fd, drop, sizeof(drop));
                 if (got < 0 && errno == EINTR)
                         continue;
-                if (got <= 0) {
-                        buf[n] = '\0';
+                if (got <= 0)
                         return got == 0;
-                }
-                if (n + 1 < size)
+                if (n + 1 < size) {
                         n += (size_t)got;
+                        buf[n] = '\0';
+                }
         }
-        buf[n] = '\0';
-        return false;
+}
+
+/* An fd of launcher_capture's moved above 0-2, where the child's dup2 onto
+   itself would leave it close-on-exec (nook started with 0-2 closed). */
+static int above_stdio(int fd)
+{
+        if (fd < 0 || fd > 2)
+                return fd;
+        int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        close(fd);
+        return moved;
 }
 
 int launcher_capture(char **argv, int in, int which, int (*setup)(void *), void *arg, char *buf, size_t size,
@@ -284,20 +318,34 @@ int launcher_capture(char **argv, int in, int which, int (*setup)(void *), void 
         buf[0] = '\0';
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return nook_errf(e, errno, "cannot run %s: pipe: %m", argv[0]);
-        struct capture c = { argv, in, pipefd[1], which, setup, arg };
+        pipefd[0] = above_stdio(pipefd[0]);
+        pipefd[1] = above_stdio(pipefd[1]);
+        int input = in >= 0 && in <= 2 ? fcntl(in, F_DUPFD_CLOEXEC, 3) : in;
+        if (pipefd[0] < 0 || pipefd[1] < 0 || (in >= 0 && input < 0)) {
+                int err = errno;
+                closep(&pipefd[0]);
+                closep(&pipefd[1]);
+                if (input != in)
+                        closep(&input);
+                return nook_errf(e, err, "cannot run %s: %m", argv[0]);
+        }
+        struct capture c = { argv, input, pipefd[1], which, setup, arg };
         /* what it gets, it gets through dup2 (fds 0-2): every other fd stays nook's */
         pid_t pid = launcher_spawn(&pidfd, NULL, 0, capture_child, &c, e);
         close(pipefd[1]);
+        if (input != in)
+                close(input);
         if (pid < 0) {
                 close(pipefd[0]);
                 return (int)pid;
         }
-        bool whole = read_all(pipefd[0], buf, size, ms);
+        bool whole = read_all(pipefd[0], pidfd, buf, size, ms);
         close(pipefd[0]);
-        int st = launcher_wait(pidfd, whole ? ms : 0);
+        /* past the deadline, its answer is no answer, however it ended */
+        int st = whole ? launcher_wait(pidfd, ms) : -ETIMEDOUT;
         if (st == -ETIMEDOUT) {
                 launcher_end(&pidfd, SIGKILL, 2000);
-                return nook_errf(e, ETIMEDOUT, "%s did not answer within %d s", argv[0], ms / 1000);
+                return nook_errf(e, ETIMEDOUT, "%s did not answer within %.1f s", argv[0], ms / 1000.0);
         }
         close(pidfd);
         if (st < 0)

@@ -165,6 +165,11 @@ int egress_apply(const char *ruleset, struct nook_err *e)
                 return nook_err_prefix(e, "cannot load the egress rules");
         if (st == 0)
                 return 0;
+        if (st == 127 || st == 125)
+                return nook_errf(e, ENOEXEC, "cannot load the egress rules: %s could not be run (%.*s)", nft,
+                                 said[0] ? (int)strcspn(said, "\n") : 15, said[0] ? said : "see nook doctor");
+        if (st > 128)
+                return nook_errf(e, EINTR, "cannot load the egress rules: %s was killed by signal %d", nft, st - 128);
         /* its first line, as much of it as the message holds */
         const char *msg = said + strspn(said, "\n");
         if (!*msg)
