@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cred/users.h"
 #include "lib/launcher.h"
 #include "lib/strutil.h"
 
@@ -40,18 +41,9 @@ static int pick(struct subid_range *r, int n, unsigned long own, const char *wha
    say): only then is libsubid needed to find them, through getsubids. */
 static bool nss_has_subid(const char *nsswitch)
 {
-        char line[512];
-        bool found = false;
-        FILE *f = fopen(nsswitch, "re");
+        char sources[512];
 
-        while (f && fgets(line, sizeof(line), f)) {
-                const char *p = line + strspn(line, " \t");
-                if (strncmp(p, "subid:", 6) == 0)
-                        found = true;
-        }
-        if (f)
-                fclose(f);
-        return found;
+        return nsswitch_sources(nsswitch, "subid", sources, sizeof(sources));
 }
 
 /* The ranges of /etc/subuid or /etc/subgid for user (by name or uid), read

@@ -18,32 +18,39 @@ enum sources {
         SOURCES_OTHER,          /* anything else: getent */
 };
 
+bool nsswitch_sources(const char *nsswitch, const char *db, char *buf, size_t size)
+{
+        char line[1024];
+        size_t len = strlen(db);
+        bool found = false;
+        FILE *f = fopen(nsswitch, "re");
+
+        while (f && !found && fgets(line, sizeof(line), f)) {
+                const char *p = line + strspn(line, " \t");
+                found = strncmp(p, db, len) == 0 && p[len] == ':';
+                if (found)
+                        snprintf(buf, size, "%s", p + len + 1);
+        }
+        if (f)
+                fclose(f);
+        return found;
+}
+
 /* The database's line of nsswitch.conf. No line (or no file): glibc's
    default, files first as far as nook can tell; getent answers what the
    files lack. An action after `files` ([SUCCESS=continue]...) or `compat`
    first: getent, which knows what they mean. */
 static enum sources nss_sources(const char *nsswitch, const char *db)
 {
-        char line[1024];
-        size_t len = strlen(db);
-        enum sources s = SOURCES_FILES_FIRST;
-        FILE *f = fopen(nsswitch, "re");
+        char line[1024], *save = NULL;
 
-        while (f && fgets(line, sizeof(line), f)) {
-                const char *p = line + strspn(line, " \t");
-                if (strncmp(p, db, len) != 0 || p[len] != ':')
-                        continue;
-                char *save = NULL, *first = strtok_r(line + (p - line) + len + 1, " \t\n", &save);
-                char *next = first ? strtok_r(NULL, " \t\n", &save) : NULL;
-                if (!first || strcmp(first, "files") != 0 || (next && next[0] == '['))
-                        s = SOURCES_OTHER;
-                else
-                        s = next && next[0] != '#' ? SOURCES_FILES_FIRST : SOURCES_FILES_ONLY;
-                break;
-        }
-        if (f)
-                fclose(f);
-        return s;
+        if (!nsswitch_sources(nsswitch, db, line, sizeof(line)))
+                return SOURCES_FILES_FIRST;
+        char *first = strtok_r(line, " \t\n", &save);
+        char *next = first ? strtok_r(NULL, " \t\n", &save) : NULL;
+        if (!first || strcmp(first, "files") != 0 || (next && next[0] == '['))
+                return SOURCES_OTHER;
+        return next && next[0] != '#' ? SOURCES_FILES_FIRST : SOURCES_FILES_ONLY;
 }
 
 /* What glibc's files backend passes over: blank lines, comments, and the
@@ -97,25 +104,23 @@ static bool parse_group(char *line, const char *name, gid_t *gid)
         return true;
 }
 
-/* The entry of the user named name (NULL: of uid) in a passwd file. */
-static bool passwd_file_find(const char *path, const char *name, uid_t uid, struct user_entry *u)
-{
-        char *line = NULL;
-        size_t cap = 0;
-        bool found = false;
-        FILE *f = fopen(path, "re");
+/* What one lookup looks for, and where its answer goes. */
+struct wanted {
+        const char *name;       /* NULL: by uid */
+        uid_t uid;
+        struct user_entry *u;   /* NULL: a group, named name */
+        gid_t *gid;
+};
 
-        while (f && !found && getline(&line, &cap, f) > 0) {
-                char *entry = entry_line(line);
-                found = entry && parse_user(entry, u) && (name ? strcmp(u->name, name) == 0 : u->uid == uid);
-        }
-        free(line);
-        if (f)
-                fclose(f);
-        return found;
+static bool entry_matches(char *line, const struct wanted *w)
+{
+        if (!w->u)
+                return parse_group(line, w->name, w->gid);
+        return parse_user(line, w->u) && (w->name ? strcmp(w->u->name, w->name) == 0 : w->u->uid == w->uid);
 }
 
-static bool group_file_find(const char *path, const char *name, gid_t *gid)
+/* The first entry of a passwd or group file that matches. */
+static bool file_find(const char *path, const struct wanted *w)
 {
         char *line = NULL;
         size_t cap = 0;
@@ -124,7 +129,7 @@ static bool group_file_find(const char *path, const char *name, gid_t *gid)
 
         while (f && !found && getline(&line, &cap, f) > 0) {
                 char *entry = entry_line(line);
-                found = entry && parse_group(entry, name, gid);
+                found = entry && entry_matches(entry, w);
         }
         free(line);
         if (f)
@@ -143,33 +148,34 @@ static bool getent(const char *path, const char *db, const char *key, char *out,
         return launcher_capture(argv, -1, 1, NULL, NULL, out, size, 10000, &e) == 0 && out[0];
 }
 
-bool users_lookup(const struct users_paths *paths, const char *name, uid_t uid, struct user_entry *u)
+/* The files when nsswitch.conf puts them first, getent when it says more
+   (or other) sources may know. */
+static bool lookup(const struct users_paths *paths, const struct wanted *w)
 {
-        enum sources s = nss_sources(paths->nsswitch, "passwd");
+        const char *db = w->u ? "passwd" : "group";
+        enum sources s = nss_sources(paths->nsswitch, db);
         char key[32], line[PATH_MAX + 1024];
 
-        memset(u, 0, sizeof(*u));
-        if (s != SOURCES_OTHER && passwd_file_find(paths->passwd, name, uid, u))
+        if (s != SOURCES_OTHER && file_find(w->u ? paths->passwd : paths->group, w))
                 return true;
-        if (s == SOURCES_FILES_ONLY)
+        if (s == SOURCES_FILES_ONLY || (!w->name && STR_FMT(key, "%u", (unsigned)w->uid) < 0))
                 return false;
-        if (!name && STR_FMT(key, "%u", (unsigned)uid) < 0)
-                return false;
-        if (!getent(paths->getent, "passwd", name ? name : key, line, sizeof(line)))
-                return false;
-        return parse_user(line, u) && (name ? strcmp(u->name, name) == 0 : u->uid == uid);
+        return getent(paths->getent, db, w->name ? w->name : key, line, sizeof(line)) && entry_matches(line, w);
+}
+
+bool users_lookup(const struct users_paths *paths, const char *name, uid_t uid, struct user_entry *u)
+{
+        struct wanted w = { .name = name, .uid = uid, .u = u };
+
+        memset(u, 0, sizeof(*u));
+        return lookup(paths, &w);
 }
 
 bool groups_lookup(const struct users_paths *paths, const char *name, gid_t *gid)
 {
-        enum sources s = nss_sources(paths->nsswitch, "group");
-        char line[4096];
+        struct wanted w = { .name = name, .gid = gid };
 
-        if (s != SOURCES_OTHER && group_file_find(paths->group, name, gid))
-                return true;
-        if (s == SOURCES_FILES_ONLY)
-                return false;
-        return getent(paths->getent, "group", name, line, sizeof(line)) && parse_group(line, name, gid);
+        return lookup(paths, &w);
 }
 
 bool users_by_uid(uid_t uid, struct user_entry *u)

@@ -31,6 +31,10 @@ bool users_by_uid(uid_t uid, struct user_entry *u);
 bool users_by_name(const char *name, struct user_entry *u);
 bool groups_by_name(const char *name, gid_t *gid);
 
+/* The sources nsswitch.conf (at that path) lists for db, in buf: false
+   when it has no line for it. */
+bool nsswitch_sources(const char *nsswitch, const char *db, char *buf, size_t size);
+
 /* The same, read where paths says */
 bool users_lookup(const struct users_paths *paths, const char *name, uid_t uid, struct user_entry *u);
 bool groups_lookup(const struct users_paths *paths, const char *name, gid_t *gid);
