@@ -238,10 +238,22 @@ struct capture {
         void *arg;
 };
 
+/* An fd of launcher_capture's moved above 0-2, where the child's dup2 onto
+   itself would leave it close-on-exec (nook started with 0-2 closed). */
+static int above_stdio(int fd)
+{
+        if (fd < 0 || fd > 2)
+                return fd;
+        int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        close(fd);
+        return moved;
+}
+
 static int capture_child(void *arg)
 {
         const struct capture *c = arg;
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        /* above 0-2 too, or the dup2 onto 0 below would take its place */
+        int null = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
 
         if (c->setup && c->setup(c->arg) < 0)
                 return 125;
@@ -262,10 +274,9 @@ static int64_t now_ms(void)
 
 /* Reads fd until its end of file, or the program's end (then what it
    wrote is taken, and no more waited for: a child it left behind may hold
-   the pipe), within ms in all; false when the deadline passed first. */
-static bool read_all(int fd, int pidfd, char *buf, size_t size, int ms)
+   the pipe), before deadline (now_ms's); false when it passed first. */
+static bool read_all(int fd, int pidfd, char *buf, size_t size, int64_t deadline)
 {
-        int64_t deadline = now_ms() + ms;
         size_t n = 0;
         bool ended = false;
         char drop[256];
@@ -299,17 +310,6 @@ static bool read_all(int fd, int pidfd, char *buf, size_t size, int ms)
         }
 }
 
-/* An fd of launcher_capture's moved above 0-2, where the child's dup2 onto
-   itself would leave it close-on-exec (nook started with 0-2 closed). */
-static int above_stdio(int fd)
-{
-        if (fd < 0 || fd > 2)
-                return fd;
-        int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        close(fd);
-        return moved;
-}
-
 int launcher_capture(char **argv, int in, int which, int (*setup)(void *), void *arg, char *buf, size_t size,
                      int ms, struct nook_err *e)
 {
@@ -339,10 +339,12 @@ int launcher_capture(char **argv, int in, int which, int (*setup)(void *), void 
                 close(pipefd[0]);
                 return (int)pid;
         }
-        bool whole = read_all(pipefd[0], pidfd, buf, size, ms);
+        int64_t deadline = now_ms() + ms;
+        bool whole = read_all(pipefd[0], pidfd, buf, size, deadline);
         close(pipefd[0]);
         /* past the deadline, its answer is no answer, however it ended */
-        int st = whole ? launcher_wait(pidfd, ms) : -ETIMEDOUT;
+        int64_t left = deadline - now_ms();
+        int st = whole ? launcher_wait(pidfd, left > 0 ? (int)left : 0) : -ETIMEDOUT;
         if (st == -ETIMEDOUT) {
                 launcher_end(&pidfd, SIGKILL, 2000);
                 return nook_errf(e, ETIMEDOUT, "%s did not answer within %.1f s", argv[0], ms / 1000.0);

@@ -99,6 +99,25 @@ static void test_closed_stdio_does_not_lose_the_answer(void **state)
         assert_string_equal(buf, "got hello\n");
 }
 
+/* with no input and fd 0 closed in nook, the program still gets
+   /dev/null as its standard input, and its other output fd open */
+static void test_closed_stdin_gives_dev_null(void **state)
+{
+        char *argv[] = { "/bin/sh", "-c", "[ -e /proc/self/fd/0 ] && echo in; [ -e /proc/self/fd/2 ] && echo err; "
+                                          "readlink /proc/self/fd/0", NULL };
+        char buf[128];
+        struct nook_err e = { 0 };
+        int saved_in = dup(0);
+
+        (void)state;
+        close(0);
+        int st = launcher_capture(argv, -1, 1, NULL, NULL, buf, sizeof(buf), 5000, &e);
+        dup2(saved_in, 0);
+        close(saved_in);
+        assert_int_equal(st, 0);
+        assert_string_equal(buf, "in\nerr\n/dev/null\n");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -106,6 +125,7 @@ int main(void)
                 cmocka_unit_test(test_a_child_left_behind_is_not_waited_for),
                 cmocka_unit_test(test_the_deadline_holds_for_endless_output),
                 cmocka_unit_test(test_closed_stdio_does_not_lose_the_answer),
+                cmocka_unit_test(test_closed_stdin_gives_dev_null),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
