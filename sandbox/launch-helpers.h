@@ -51,8 +51,8 @@ size_t helpers_pids(const struct helpers *h, pid_t *out);
 /* Ends them all, through their exit fds and pidfds (never by a pid, which
    may be another process's by now), and removes the run directory. */
 void helpers_stop(struct helpers *h);
-/* pid 1 has begun to exit (its fds closed): the run directory goes now,
-   while the kernel tears its namespaces down, unless a helper that keeps a
+/* pid 1 exits (it said "E", or its fds closed): the run directory goes
+   now, while the kernel tears pid 1 and its namespaces down, unless a helper that keeps a
    socket or a log there still runs (helpers_stop removes it then). True
    when it went. */
 bool helpers_sandbox_ending(struct helpers *h);

@@ -158,8 +158,9 @@ static void serve_pid1(struct launch *l)
 
         while (read(l->req[0], &req, 1) == 1) {
                 if (req == 'S') {
-                        /* pid 1 keeps req open until it exits: its end of
-                           file is supervise's "pid 1 is ending" */
+                        /* pid 1 keeps req open until it exits: its "E"
+                           (or end of file) is supervise's "pid 1 is
+                           ending" */
                         l->set_up = true;
                         return;
                 }

@@ -257,9 +257,8 @@ _Noreturn void pid1_main(const struct launch_ctx *c, const struct pid1_args *a)
                 nook_errf(&e, errno, "cannot tell nook the command runs: %m");
                 nook_err_print(&e);
         }
-        /* req stays open (close-on-exec: the command has none of it): the
-           kernel closes it early in pid 1's exit, before the namespaces go,
-           and nook removes the run directory meanwhile */
+        /* req stays open (close-on-exec: the command has none of it) for
+           the "E" below; killed, pid 1 says it by its end of file */
         if (!started)
                 close(a->req);
         if (caps_drop_all(&e) < 0) {
@@ -269,5 +268,13 @@ _Noreturn void pid1_main(const struct launch_ctx *c, const struct pid1_args *a)
         }
         if (a->ttys)
                 drop_terminal(a->ttys);
-        _exit(init_wait(cmd, a->ttys != 0));
+        int status = init_wait(cmd, a->ttys != 0);
+        /* "E": the command has ended and pid 1 does too. Said before the
+           kernel's exit, which first frees pid 1's memory (about 0.2 ms
+           before its files close): nook removes the run directory
+           meanwhile. Whatever else runs in the sandbox is killed by that
+           same exit. Not written, nook learns it from the end of file. */
+        if (started)
+                (void)!write(a->req, "E", 1);
+        _exit(status);
 }

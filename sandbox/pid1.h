@@ -10,7 +10,9 @@
 struct pid1_args {
         int sync;               /* nook's "g" (go), then its answers to requests */
         int req;                /* pid 1's requests to nook: "F" (start fuse-overlayfs),
-                                   "S" (the command runs); closed when set up */
+                                   "Q" (serve the squashfs mount), "S" (the
+                                   command runs), then "E" (it ended: pid 1
+                                   exits); kept open until pid 1's exit */
         const sigset_t *cmd_mask; /* the caller's signal mask, for the command */
         unsigned ttys;          /* the caller's fds 0-2 that are a terminal: the
                                    command gets a pty instead */

@@ -52,8 +52,11 @@ static ssize_t wait_signal(int sfd, struct pid1_ending *end, struct signalfd_sig
                 }
                 if (p[1].revents) {
                         char c;
-                        if (read(end->fd, &c, 1) > 0)
-                                continue;       /* nothing more is said on it: skipped */
+                        ssize_t n = read(end->fd, &c, 1);
+                        if (n > 0 && c != 'E')
+                                continue;       /* nothing else is said on it: skipped */
+                        if (n < 0 && errno == EINTR)
+                                continue;
                         end->fd = -1;
                         end->ending(end->arg);
                 }

@@ -7,10 +7,11 @@
 #include "lib/err.h"
 #include "sandbox/pty-relay.h"
 
-/* What nook does as pid 1 begins to exit: ending_fd (-1: none) is a pipe
-   whose only writer is pid 1, which the kernel closes early in pid 1's
-   exit, before its namespaces are torn down; at its end of file,
-   ending(arg) runs once, beside that teardown. */
+/* What nook does as pid 1 begins to exit: fd (-1: none) is a pipe whose
+   only writer is pid 1, which writes "E" on it when the command has ended
+   and it exits, and which the kernel closes in pid 1's exit (killed, it
+   writes nothing); at the first of the two, ending(arg) runs once, beside
+   pid 1's teardown. */
 struct pid1_ending {
         int fd;
         void (*ending)(void *arg);
