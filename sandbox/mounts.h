@@ -3,6 +3,8 @@
    host's root, through the fd-based mount API. */
 #pragma once
 
+#include <sys/types.h>
+
 #include "lib/err.h"
 #include "sandbox/plan.h"
 
@@ -15,6 +17,8 @@ struct roots {
         int empty;      /* an empty mode-0000 file */
         int stage;      /* the staging tmpfs, for files nook writes */
         unsigned files; /* how many it holds */
+        dev_t root_tmpfs; /* the new root's file system when it is
+                             nook's tmpfs (a host sandbox), else 0 */
 };
 
 int mounts_apply_step(const struct step *s, struct roots *r, struct nook_err *e);

@@ -54,7 +54,7 @@ static void close_roots(struct roots *r)
    into it. */
 static int setup_root(const struct launch_ctx *c, const struct pid1_link *link, struct nook_err *e)
 {
-        _cleanup_(close_roots) struct roots r = { -1, -1, -1, -1, 0 };
+        _cleanup_(close_roots) struct roots r = { .old = -1, .new = -1, .empty = -1, .stage = -1 };
         int rc = mnt_make_rslave(e);
 
         if (rc == 0)

@@ -263,5 +263,8 @@ int root_assemble(const struct nook_spec *spec, const struct plan *plan, const s
         r->new = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (r->new < 0)
                 return nook_errf(e, errno, "cannot open the new root: %m");
+        struct stat st;
+        if (!plan->overlay_kernel && !plan->overlay_fuse && fstat(r->new, &st) == 0)
+                r->root_tmpfs = st.st_dev;
         return 0;
 }

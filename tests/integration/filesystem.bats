@@ -311,6 +311,40 @@ assert_masked() {
         [ ! -e "$TMP/home/made-inside" ] || fail "the file reached the host's home"
 }
 
+# A host sandbox's /tmp, /run, /var/tmp, /dev/shm and home are directories of
+# its own root tmpfs, each bound on itself writable, while the root is sealed
+# read-only: each keeps its mode, and none is a way to write to the root.
+@test "the private directories keep their modes" {
+        local want=(/tmp=1777 /run=0755 /var/tmp=1777 /dev/shm=1777 "$HOME=0700") p
+        for p in "${want[@]}"; do
+                ask_clean -- stat "${p%=*}"
+                assert_status 0
+                [[ "$output" == "mode=${p#*=} "* ]] || fail "${p%=*}: $output, expected mode ${p#*=}"
+        done
+}
+
+@test "the private directories are writable, the root read-only, also reached through them" {
+        local d
+        for d in /tmp /run /var/tmp /dev/shm "$HOME"; do
+                ask_clean -- write "$d/made-inside"
+                assert_answer ok
+                ask_clean -- write "$d/../nook-probe-root"
+                assert_answer EROFS
+        done
+        ask_clean -- write /nook-probe-root
+        assert_answer EROFS
+        ask_clean -- mountinfo /tmp
+        assert_mount_opts rw nosuid nodev
+}
+
+@test "the private directories are apart: a file of one is in no other" {
+        run --separate-stderr "$NOOK" run --no-cwd -- /bin/sh -c \
+                'echo x >/tmp/f && ls -A /run /var/tmp /dev/shm "$HOME"; ln /tmp/f /run/f 2>&1 || echo refused'
+        assert_status 0
+        [[ "$output" == *refused* ]] || fail "a hard link crossed from /tmp to /run: $output"
+        [[ "$output" != *$'\nf'* ]] || fail "/tmp's file shows elsewhere: $output"
+}
+
 # ---- --hide and --tmpfs ----------------------------------------------------------------------
 
 @test "--hide FILE makes the file read as nothing" {
