@@ -635,6 +635,15 @@ int seccomp_build(const struct seccomp_opts *opts, struct seccomp_prog *out, str
         if (r < 0)
                 return nook_errf(e, -r, "cannot clear the seccomp no_new_privs attribute: %m");
 
+        /* A binary tree over the system call numbers, not a row of tests:
+           the kernel emulates the program for every number when it loads
+           it (its action cache), and that took 75 µs of each start with
+           the row against 46 with the tree. The filter always has rules
+           (libseccomp before 2.5.4 dropped the default action of a tree
+           without any). */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        if (r < 0)
+                return nook_errf(e, -r, "cannot ask libseccomp for a binary tree filter: %m");
         struct emit em = { .ctx = ctx, .o = o, .audit = o->notify && o->audit_denies, .e = e };
         r = add_refusals(&em);
         if (r < 0)
