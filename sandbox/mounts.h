@@ -8,14 +8,13 @@
 #include "lib/err.h"
 #include "sandbox/plan.h"
 
-/* Where the sandbox is assembled, inside its own mount namespace: a small
-   tmpfs holding the new root, the old root (the host) and an empty file used
-   to hide files. */
+/* Where the sandbox is assembled, inside its own mount namespace (see
+   sandbox/root.h). */
 struct roots {
         int old;        /* the host's root, for bind sources */
         int new;        /* the sandbox's root */
-        int empty;      /* an empty mode-0000 file */
-        int stage;      /* the staging tmpfs, for files nook writes */
+        int empty;      /* an empty mode-0000 file (-1: no staging tmpfs) */
+        int stage;      /* the staging tmpfs, for files nook writes (-1: none) */
         unsigned files; /* how many it holds */
         dev_t root_tmpfs; /* the new root's file system when it is
                              nook's tmpfs (a host sandbox), else 0 */

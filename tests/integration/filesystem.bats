@@ -311,6 +311,29 @@ assert_masked() {
         [ ! -e "$TMP/home/made-inside" ] || fail "the file reached the host's home"
 }
 
+# The new root is put together on top of the host's root (or, when a step
+# needs nook's staging tmpfs, a file hidden or written, inside that tmpfs):
+# either way nothing of the host's root may be left mounted at the end.
+assert_host_root_gone() {
+        run --separate-stderr "$NOOK" run --no-cwd "$@" -- /bin/sh -c \
+                'cut -d" " -f5,9 /proc/self/mountinfo; echo; ls -A /'
+        assert_status 0
+        local table=${output%%$'\n\n'*} listing=${output#*$'\n\n'}
+        [ "$(grep -c '^/ ' <<<"$table")" -eq 1 ] || fail "more than one mount at /: $table"
+        ! grep -Eq '^/(oldroot|newroot|sys|boot)( |/)| (sysfs|cgroup2?|ext4)$' <<<"$(grep -v '^/\(usr\|etc\|opt\)' <<<"$table")" ||
+                fail "a mount of the host's root is left: $table"
+        [[ $'\n'"$listing"$'\n' != *$'\nsys\n'* && $'\n'"$listing"$'\n' != *$'\nboot\n'* ]] ||
+                fail "/ lists the host's root: $listing"
+}
+
+@test "the host's root is gone from a host sandbox's mount table" {
+        assert_host_root_gone
+}
+
+@test "the host's root is gone with nook's staging tmpfs too (a file hidden)" {
+        assert_host_root_gone --hide /etc/passwd
+}
+
 # A host sandbox's /tmp, /run, /var/tmp, /dev/shm and home are directories of
 # its own root tmpfs, each bound on itself writable, while the root is sealed
 # read-only: each keeps its mode, and none is a way to write to the root.
