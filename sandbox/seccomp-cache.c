@@ -1,8 +1,10 @@
 #include "sandbox/seccomp-cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,7 +151,7 @@ static bool cache_read(int dirfd, const char *name, uid_t uid, const struct buf 
 
 /* Written beside, then renamed over: a reader sees the old file or the
    new one. 0600 whatever the umask. */
-static void cache_write(int dirfd, const char *name, const struct buf *key, const struct seccomp_prog *p)
+static bool cache_write(int dirfd, const char *name, const struct buf *key, const struct seccomp_prog *p)
 {
         char tmp[128];
         size_t plen = p->len * sizeof(*p->insns);
@@ -158,15 +160,73 @@ static void cache_write(int dirfd, const char *name, const struct buf *key, cons
         memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
         h.sum = fnv1a(fnv1a(FNV_START, key->p, key->len), p->insns, plen);
         if (STR_FMT(tmp, "%s.%ld.tmp", name, (long)getpid()) < 0)
-                return;
+                return false;
         int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
-                return;
+                return false;
         struct iovec iov[3] = { { &h, sizeof(h) }, { key->p, key->len }, { p->insns, plen } };
         bool ok = fchmod(fd, 0600) == 0 && writev(fd, iov, 3) == (ssize_t)(sizeof(h) + key->len + plen);
         ok = close(fd) == 0 && ok;
-        if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
-                unlinkat(dirfd, tmp, 0);
+        if (ok && renameat(dirfd, tmp, dirfd, name) == 0)
+                return true;
+        unlinkat(dirfd, tmp, 0);
+        return false;
+}
+
+struct cache_entry {
+        struct timespec mtime;
+        char name[64];
+};
+
+static int by_age(const void *a, const void *b)
+{
+        const struct cache_entry *x = a, *y = b;
+
+        if (x->mtime.tv_sec != y->mtime.tv_sec)
+                return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+        if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+                return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+/* Every nook binary (a build, each upgrade) and rule set has a file of its
+   own: beyond SECCOMP_CACHE_KEEP, the ones written longest ago go, never
+   the one just written (kept), when a miss writes one. A file of a rule
+   set still in use is only compiled again. */
+static void cache_prune(int dirfd, const char *kept)
+{
+        _cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct cache_entry *list = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *de;
+        struct stat st;
+
+        if (!d)
+                return;
+        fd = -1;        /* the DIR's now */
+        while ((de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                if (strncmp(de->d_name, "seccomp-", 8) || len < 4 || len >= sizeof(list->name) ||
+                    strcmp(de->d_name + len - 4, ".bpf") || !strcmp(de->d_name, kept) ||
+                    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (n == cap) {
+                        struct cache_entry *more = realloc(list, (cap = cap ? 2 * cap : 64) * sizeof(*list));
+                        if (!more)
+                                break;
+                        list = more;
+                }
+                list[n].mtime = st.st_mtim;
+                memcpy(list[n++].name, de->d_name, len + 1);
+        }
+        closedir(d);
+        if (n >= SECCOMP_CACHE_KEEP) {
+                qsort(list, n, sizeof(*list), by_age);
+                for (size_t i = 0; i + SECCOMP_CACHE_KEEP <= n; i++)
+                        unlinkat(dirfd, list[i].name, 0);
+        }
+        free(list);
 }
 
 int seccomp_cache_build_at(int dirfd, uid_t uid, const struct seccomp_opts *opts, struct seccomp_prog *out,
@@ -186,8 +246,8 @@ int seccomp_cache_build_at(int dirfd, uid_t uid, const struct seccomp_opts *opts
                 return 0;
         }
         int r = seccomp_build(opts, out, e);
-        if (r == 0)
-                cache_write(dirfd, name, &key, out);
+        if (r == 0 && cache_write(dirfd, name, &key, out))
+                cache_prune(dirfd, name);
         return r;
 }
 

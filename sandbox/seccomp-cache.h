@@ -8,9 +8,14 @@
 
 #include "sandbox/seccomp.h"
 
+/* How many files the cache keeps: each miss that writes one removes the
+   files written longest ago beyond that. */
+#define SECCOMP_CACHE_KEEP 64
+
 /* seccomp_build() through the cache: the program of a file whose key (the
    rule set, this nook binary, libseccomp's version, the kernel) matches
-   and whose checks pass, else a fresh compile, written back atomically.
+   and whose checks pass, else a fresh compile, written back atomically
+   (and the cache pruned to SECCOMP_CACHE_KEEP files).
    A cache that cannot be used or written is skipped in silence; an error
    is only seccomp_build()'s. */
 int seccomp_cache_build(const struct seccomp_opts *opts, struct seccomp_prog *out, struct nook_err *e);

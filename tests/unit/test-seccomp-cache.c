@@ -311,6 +311,73 @@ static void test_an_unknown_name_is_still_an_error(void **state)
         assert_null(got.insns);
 }
 
+/* 70 files of other binaries or rule sets, the file i written at time
+   1000 + i, and one file of the user's own beside them. */
+static void fill_with_old_files(const struct fixture *f)
+{
+        char name[64];
+
+        for (int i = 0; i < 70; i++) {
+                snprintf(name, sizeof(name), "seccomp-%016x.bpf", i);
+                int fd = openat(f->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                assert_true(fd >= 0);
+                close(fd);
+                const struct timespec t[2] = { { 1000 + i, 0 }, { 1000 + i, 0 } };
+                assert_int_equal(utimensat(f->fd, name, t, 0), 0);
+        }
+        int fd = openat(f->fd, "notes.txt", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+}
+
+static bool exists(const struct fixture *f, int i)
+{
+        char name[64];
+
+        snprintf(name, sizeof(name), "seccomp-%016x.bpf", i);
+        return faccessat(f->fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int count_cache_files(const struct fixture *f)
+{
+        DIR *d = opendir(f->dir);
+        struct dirent *de;
+        int n = 0;
+
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                n += strncmp(de->d_name, "seccomp-", 8) == 0;
+        closedir(d);
+        return n;
+}
+
+static void test_a_miss_keeps_the_cache_to_its_newest_files(void **state)
+{
+        struct fixture *f = *state;
+
+        fill_with_old_files(f);
+        assert_false(build_and_compare(f, geteuid(), NULL));
+        assert_int_equal(count_cache_files(f), SECCOMP_CACHE_KEEP);
+        /* 70 old and the new one: the 7 written longest ago are gone */
+        for (int i = 0; i < 7; i++)
+                assert_false(exists(f, i));
+        for (int i = 7; i < 70; i++)
+                assert_true(exists(f, i));
+        assert_int_equal(faccessat(f->fd, "notes.txt", F_OK, 0), 0);
+        /* what was just written stays, and is a hit */
+        assert_true(build_and_compare(f, geteuid(), NULL));
+}
+
+static void test_a_hit_removes_nothing(void **state)
+{
+        struct fixture *f = *state;
+
+        assert_false(build_and_compare(f, geteuid(), NULL));
+        fill_with_old_files(f);
+        assert_true(build_and_compare(f, geteuid(), NULL));
+        assert_int_equal(count_cache_files(f), 71);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -329,6 +396,8 @@ int main(void)
                 T(test_a_directory_reached_by_a_symbolic_link_is_not_used),
                 T(test_no_directory_compiles_without_a_cache),
                 T(test_an_unknown_name_is_still_an_error),
+                T(test_a_miss_keeps_the_cache_to_its_newest_files),
+                T(test_a_hit_removes_nothing),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
