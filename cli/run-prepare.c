@@ -14,6 +14,7 @@
 #include "cli/run-checks.h"
 #include "cli/run-ids.h"
 #include "cli/run-protect.h"
+#include "cli/run-sources.h"
 #include "cli/run-spec.h"
 #include "desktop/desktop.h"
 #include "lib/cleanup.h"
@@ -106,7 +107,8 @@ static int make_plan(struct run_setup *rs, const struct profile_env *pe, struct 
         if (rs->plan.cwd_is_home && rs->spec.verbose)
                 fprintf(stderr, "nook: the current directory %s is your home or above it: not bound (share your home with --bind %s, or --home host)\n",
                         rs->host.cwd, rs->host.home);
-        return run_check_protected_paths(&rs->plan, &rs->host, pe, e);
+        r = run_check_protected_paths(&rs->plan, &rs->host, pe, e);
+        return r < 0 ? r : run_pin_sources(&rs->plan, e);
 }
 
 /* Compiled once here, before clone: the sandbox only loads it. */

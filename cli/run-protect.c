@@ -118,23 +118,6 @@ static int canonical_sources(struct nook_spec *s, struct nook_err *e)
         return 0;
 }
 
-/* Where the link at path itself lies, without symlinks: its parent's real
-   path and its own name. NULL when memory runs out. */
-static char *link_entry(const char *path)
-{
-        const char *slash = strrchr(path, '/');
-        _cleanup_free_ char *parent = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
-        char *entry = NULL;
-
-        if (!parent)
-                return NULL;
-        _cleanup_free_ char *real = realpath(parent, NULL);
-        const char *dir = real ? real : parent;
-        if (asprintf(&entry, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", slash + 1) < 0)
-                return NULL;
-        return entry;
-}
-
 /* Whether a read-write bind of the plan shows entry: the step, or NULL. */
 static const struct step *writable_bind_of(const struct plan *p, const char *entry)
 {
@@ -160,7 +143,7 @@ static int check_protected_links(const struct plan *p, const char *path, const c
                 if (!prefix)
                         return nook_errf(e, ENOMEM, "out of memory");
                 if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode)) {
-                        _cleanup_free_ char *entry = link_entry(prefix);
+                        _cleanup_free_ char *entry = path_real_entry(prefix);
                         if (!entry)
                                 return nook_errf(e, ENOMEM, "out of memory");
                         const struct step *s = writable_bind_of(p, entry);

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,11 @@
 
 #include "lib/cleanup.h"
 
-int resolve_open(int rootfd, const char *path, int flags)
+static int open_in_root(int rootfd, const char *path, int flags, uint64_t resolve)
 {
         struct open_how how = {
                 .flags = (unsigned)(flags | O_CLOEXEC),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
         };
         int fd;
 
@@ -26,6 +27,16 @@ int resolve_open(int rootfd, const char *path, int flags)
                 fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
         while (fd < 0 && errno == EAGAIN);
         return fd < 0 ? -errno : fd;
+}
+
+int resolve_open(int rootfd, const char *path, int flags)
+{
+        return open_in_root(rootfd, path, flags, 0);
+}
+
+int resolve_open_exact(int rootfd, const char *path, int flags)
+{
+        return open_in_root(rootfd, path, flags, RESOLVE_NO_SYMLINKS);
 }
 
 int resolve_open_regular(int rootfd, const char *path)

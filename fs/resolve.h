@@ -8,6 +8,11 @@
 /* fd on success, -errno on failure. flags are open(2) flags; O_CLOEXEC is added. */
 int resolve_open(int rootfd, const char *path, int flags);
 
+/* resolve_open() following no symbolic link at all (RESOLVE_NO_SYMLINKS):
+   for a host path made exact before (a bind source), so that a link put
+   on its way since is -ELOOP, never followed. */
+int resolve_open_exact(int rootfd, const char *path, int flags);
+
 /* Opens a regular file inside root for reading, never waiting on a FIFO:
    -EFTYPE_NOT_REGULAR when path is anything but a regular file (an errno
    nothing else here returns; say "not a regular file" for it). */

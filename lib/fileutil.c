@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -210,4 +211,19 @@ int file_create_beside(const char *path, mode_t mode, char **tmp)
         free(*tmp);
         *tmp = NULL;
         return -EEXIST;
+}
+
+char *path_real_entry(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *parent = !slash || slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+        char *entry = NULL;
+
+        if (!parent)
+                return NULL;
+        _cleanup_free_ char *real = realpath(parent, NULL);
+        const char *dir = real ? real : parent;
+        if (asprintf(&entry, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", slash ? slash + 1 : path) < 0)
+                return NULL;
+        return entry;
 }

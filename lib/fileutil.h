@@ -29,3 +29,9 @@ int fd_recv(int sock, int flags);
    caller frees it, and unlinks it when it does not rename it); or a
    negative errno, *tmp NULL. */
 int file_create_beside(const char *path, mode_t mode, char **tmp);
+
+/* Where the entry at path itself lies, without symbolic links: its
+   parent's real path (as realpath(3) gives it; the parent as given when
+   it cannot be resolved) and its own name, a link or not. NULL when
+   memory runs out. */
+char *path_real_entry(const char *path);

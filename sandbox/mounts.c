@@ -32,7 +32,7 @@ static int copy_link(const struct step *s, const struct roots *r, struct nook_er
 {
         char parent[4096], target[4096];
         const char *base = path_split(s->src, parent, sizeof(parent));
-        _cleanup_close_ int dir = resolve_open(r->old, parent, O_PATH | O_DIRECTORY);
+        _cleanup_close_ int dir = resolve_open_exact(r->old, parent, O_PATH | O_DIRECTORY);
 
         if (dir < 0)
                 return 0;       /* bound, or missing, as a plain source is */
@@ -56,13 +56,17 @@ static int apply_bind(const struct step *s, const struct roots *r, struct nook_e
                 if (l != 0)
                         return l < 0 ? l : 0;
         }
-        _cleanup_close_ int src = resolve_open(r->old, s->src, O_PATH);
+        /* nook made the path exact: a symbolic link on it now was put
+           there since */
+        _cleanup_close_ int src = resolve_open_exact(r->old, s->src, O_PATH);
         struct stat st;
 
         if (src == -ENOENT && (s->flags & STEP_TRY))
                 return 0;
         if (src == -ENOENT)
                 return nook_errf(e, ENOENT, "bind source %s does not exist", s->src);
+        if (src == -ELOOP)
+                return nook_errf(e, ELOOP, "bind source %s changed while the sandbox started: a symbolic link is now on its way (start it again, and see who changes it)", s->src);
         if (src < 0)
                 return nook_errf(e, -src, "cannot open bind source %s: %m", s->src);
         if (fstat(src, &st) < 0)
@@ -155,7 +159,7 @@ static int apply_mask(const struct step *s, const struct roots *r, struct nook_e
                 int src = r->empty;
                 uint64_t attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
                 if (s->flags & STEP_NULL) {
-                        devnull = resolve_open(r->old, "/dev/null", O_PATH);
+                        devnull = resolve_open_exact(r->old, "/dev/null", O_PATH);
                         if (devnull < 0)
                                 return nook_errf(e, -devnull, "cannot hide %s: /dev/null: %m", s->dst);
                         src = devnull;

@@ -243,12 +243,15 @@ static int make_staging(struct roots *r, struct nook_err *e)
 
 /* Whether a step needs the staging tmpfs: a file nook writes (STEP_FILE),
    or a hidden file, covered by its empty file (a hidden directory gets a
-   tmpfs of its own, but a plan cannot tell the two apart). */
+   tmpfs of its own, but a plan cannot tell the two apart); or a bind of
+   the host's root itself, whose copy would hold a new root mounted on it.
+   (Sources are exact: no symbolic link or ".." leads to that root.) */
 static bool needs_staging(const struct plan *plan)
 {
         for (size_t i = 0; i < plan->n; i++) {
                 const struct step *s = &plan->steps[i];
-                if (s->kind == STEP_FILE || (s->kind == STEP_MASK && !(s->flags & STEP_NULL)))
+                if (s->kind == STEP_FILE || (s->kind == STEP_MASK && !(s->flags & STEP_NULL)) ||
+                    (s->kind == STEP_BIND && s->src && strcmp(s->src, "/") == 0))
                         return true;
         }
         return false;

@@ -331,3 +331,36 @@ PY
         ask --bind "$XDG_CACHE_HOME" -- write "$XDG_CACHE_HOME/nook/seccomp-0000000000000000.bpf"
         assert_answer EROFS
 }
+
+# ---- bind sources ----------------------------------------------------------------------
+
+# /dev/shm is everyone's to write: a link there that passes for a device
+# led the bind to the host's root, read-write (the name was checked as text).
+@test "--device naming a link in /dev that leads to the host's root is refused, and nothing runs" {
+        [ -w /dev/shm ] && [ -k /dev/shm ] || skip "host: /dev/shm is not a shared sticky directory"
+        local link="/dev/shm/nook-test-$(unique_marker)"
+        ln -s ../.. "$link"
+        HOST_FILES+=("$link")
+        run --separate-stderr "$NOOK" run --no-cwd --device "$link" -- /bin/sh -c 'echo ran; ls '"$link"
+        [ "$status" -eq 125 ] || { show_run; fail "expected 125, got $status"; }
+        [[ "$stderr" == *"$link leads to /, which is not under /dev"* ]] || { show_run; fail "no clear message"; }
+        [[ "$output" != *ran* ]] || fail "the command ran"
+}
+
+@test "a bind-try source that is missing and climbs with '..' is refused, naming it" {
+        run --separate-stderr "$NOOK" run --no-cwd --bind-try "$TMP/missing/../../..:/mnt" -- /bin/true
+        [ "$status" -eq 125 ] || { show_run; fail "expected 125, got $status"; }
+        [[ "$stderr" == *"does not exist and has '..' in it"* ]] || { show_run; fail "no clear message"; }
+}
+
+# The host's root bound on purpose shows the host's root, not the
+# sandbox's own (which is mounted on top of the host's while it is built).
+@test "--ro-bind /:/host shows the host's root, read-only, and / stays the sandbox's" {
+        run --separate-stderr "$NOOK" run --no-cwd --ro-bind /:/host -- /bin/sh -c \
+                'ls -A /host | tr "\n" " "; echo; ls -A / | tr "\n" " "; echo; touch /host/tmp/x 2>&1 || echo refused'
+        assert_status 0
+        local host=$(ls -A / | tr '\n' ' ')
+        [ "${lines[0]}" = "$host" ] || fail "/host lists '${lines[0]}', the host's root '$host'"
+        [[ " ${lines[1]} " == *" host "* && " ${lines[1]} " != *" sys "* ]] || fail "/ is not the sandbox's: ${lines[1]}"
+        [[ "$output" == *refused* ]] || fail "/host was writable"
+}

@@ -1,0 +1,46 @@
+#include "cli/run-sources.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fileutil.h"
+#include "lib/strutil.h"
+
+static int exact_path(const struct step *s, char **out, struct nook_err *e)
+{
+        *out = s->flags & STEP_LINK ? path_real_entry(s->src) : realpath(s->src, NULL);
+        if (*out)
+                return 0;
+        if (errno == ENOMEM)
+                return nook_errf(e, ENOMEM, "out of memory");
+        /* missing (a BindTry=, a device that may come): as written */
+        *out = path_normalize(s->src);
+        if (*out)
+                return 0;
+        if (errno == ENOMEM)
+                return nook_errf(e, ENOMEM, "out of memory");
+        return nook_errf(e, EINVAL, "bind source %s does not exist and has '..' in it: name it without", nook_val(s->src));
+}
+
+int run_pin_sources(struct plan *p, struct nook_err *e)
+{
+        for (size_t i = 0; i < p->n; i++) {
+                struct step *s = &p->steps[i];
+                if (s->kind != STEP_BIND || !s->src)
+                        continue;
+                char *real = NULL;
+                int r = exact_path(s, &real, e);
+                if (r < 0)
+                        return r;
+                if ((s->flags & STEP_DEV) && (!path_is_below(real, "/dev") || strcmp(real, "/dev") == 0)) {
+                        nook_errf(e, EINVAL, "device %s leads to %s, which is not under /dev (name the device itself)",
+                                  nook_val(s->src), nook_val(real));
+                        free(real);
+                        return -EINVAL;
+                }
+                free(s->src);
+                s->src = real;
+        }
+        return 0;
+}

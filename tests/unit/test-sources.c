@@ -1,0 +1,195 @@
+/* Bind sources made exact before the sandbox starts (cli/run-sources.c),
+   and opened by pid 1 without following any symbolic link
+   (resolve_open_exact in fs/resolve.c): a link put on the way in between
+   fails the start instead of showing something else. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/run-sources.h"
+#include "fs/resolve.h"
+#include "lib/cleanup.h"
+
+struct fixture {
+        char dir[64];
+        char path[256];
+};
+
+/* dir/real/file, dir/link -> real, dir/up -> /, dir/real/in -> ../real */
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        char p[256];
+
+        assert_non_null(f);
+        strcpy(f->dir, "/tmp/nook-test-sources.XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(p, sizeof(p), "%s/real", f->dir);
+        assert_int_equal(mkdir(p, 0755), 0);
+        snprintf(p, sizeof(p), "%s/real/file", f->dir);
+        int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+        snprintf(p, sizeof(p), "%s/link", f->dir);
+        assert_int_equal(symlink("real", p), 0);
+        snprintf(p, sizeof(p), "%s/up", f->dir);
+        assert_int_equal(symlink("/", p), 0);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+        assert_int_equal(system(cmd), 0);
+        free(f);
+        return 0;
+}
+
+static const char *at(struct fixture *f, const char *rel)
+{
+        snprintf(f->path, sizeof(f->path), "%s/%s", f->dir, rel);
+        return f->path;
+}
+
+static int open_exact(struct fixture *f, const char *rel)
+{
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int fd = resolve_open_exact(root, at(f, rel), O_PATH);
+
+        if (fd >= 0)
+                close(fd);
+        return fd < 0 ? fd : 0;
+}
+
+static void test_an_exact_path_opens(void **state)
+{
+        assert_int_equal(open_exact(*state, "real/file"), 0);
+}
+
+static void test_a_link_on_the_way_is_eloop_not_followed(void **state)
+{
+        assert_int_equal(open_exact(*state, "link/file"), -ELOOP);
+        assert_int_equal(open_exact(*state, "link"), -ELOOP);
+        assert_int_equal(open_exact(*state, "up/etc"), -ELOOP);
+}
+
+static void test_the_plain_resolve_still_follows_links(void **state)
+{
+        struct fixture *f = *state;
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = resolve_open(root, at(f, "link/file"), O_PATH);
+
+        assert_true(fd >= 0);
+}
+
+/* A plan of one bind of src (with flags); run_pin_sources's result, and
+   the source it left in *out (freed by the caller). */
+static int pin(const char *src, unsigned flags, char **out, struct nook_err *e)
+{
+        struct step step = { .kind = STEP_BIND, .src = strdup(src), .dst = strdup("/x"), .flags = flags };
+        struct plan p = { .steps = &step, .n = 1 };
+
+        assert_non_null(step.src);
+        int r = run_pin_sources(&p, e);
+        *out = step.src;
+        free(step.dst);
+        return r;
+}
+
+static void test_a_source_through_a_link_becomes_its_real_path(void **state)
+{
+        struct fixture *f = *state;
+        struct nook_err e = { 0 };
+        char want[256], *got = NULL;
+
+        snprintf(want, sizeof(want), "%s/real/file", f->dir);
+        assert_int_equal(pin(at(f, "link/./file"), 0, &got, &e), 0);
+        /* mkdtemp under /tmp: /tmp itself may be a link elsewhere */
+        char *real_want = realpath(want, NULL);
+        assert_string_equal(got, real_want);
+        free(real_want);
+        free(got);
+}
+
+static void test_a_link_copied_as_a_link_keeps_its_name(void **state)
+{
+        struct fixture *f = *state;
+        struct nook_err e = { 0 };
+        char *got = NULL;
+
+        assert_int_equal(pin(at(f, "up"), STEP_LINK, &got, &e), 0);
+        size_t n = strlen(got);
+        assert_true(n > 3 && strcmp(got + n - 3, "/up") == 0);
+        free(got);
+}
+
+static void test_a_missing_source_keeps_its_path_without_dots(void **state)
+{
+        struct nook_err e = { 0 };
+        char *got = NULL;
+
+        assert_int_equal(pin("/no-such-dir-nook//a/./b", STEP_TRY, &got, &e), 0);
+        assert_string_equal(got, "/no-such-dir-nook/a/b");
+        free(got);
+}
+
+static void test_a_missing_source_with_dotdot_is_refused(void **state)
+{
+        struct nook_err e = { 0 };
+        char *got = NULL;
+
+        assert_true(pin("/no-such-dir-nook/../..", STEP_TRY, &got, &e) < 0);
+        assert_non_null(strstr(e.msg, "'..'"));
+        free(got);
+}
+
+static void test_a_device_that_leads_out_of_dev_is_refused(void **state)
+{
+        struct fixture *f = *state;
+        struct nook_err e = { 0 };
+        char *got = NULL;
+
+        assert_true(pin(at(f, "up"), STEP_DEV, &got, &e) < 0);
+        assert_non_null(strstr(e.msg, "not under /dev"));
+        free(got);
+        memset(&e, 0, sizeof(e));
+        assert_int_equal(pin("/dev/null", STEP_DEV, &got, &e), 0);
+        assert_string_equal(got, "/dev/null");
+        free(got);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                T(test_an_exact_path_opens),
+                T(test_a_link_on_the_way_is_eloop_not_followed),
+                T(test_the_plain_resolve_still_follows_links),
+                T(test_a_source_through_a_link_becomes_its_real_path),
+                T(test_a_link_copied_as_a_link_keeps_its_name),
+                T(test_a_missing_source_keeps_its_path_without_dots),
+                T(test_a_missing_source_with_dotdot_is_refused),
+                T(test_a_device_that_leads_out_of_dev_is_refused),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
