@@ -10,7 +10,8 @@
 
 /* Every bind source of p replaced by its real path (the parent's, for a
    source that is copied as a link: STEP_LINK); one that does not exist
-   (yet) by its path without "." (a ".." there is refused: nothing tells
-   what it would lead to). A device (STEP_DEV) whose real path is not
-   under /dev is refused. */
+   (yet) by the real path of the deepest directory above it that does and
+   the rest as written, without "." (a ".." there is refused: nothing
+   tells what it would lead to). A device (STEP_DEV) whose real path is
+   not under /dev is refused. */
 int run_pin_sources(struct plan *p, struct nook_err *e);

@@ -152,6 +152,20 @@ static void test_a_missing_source_keeps_its_path_without_dots(void **state)
         free(got);
 }
 
+static void test_a_missing_source_under_a_link_gets_the_real_directory(void **state)
+{
+        struct fixture *f = *state;
+        struct nook_err e = { 0 };
+        char want[300], *got = NULL;
+
+        _cleanup_free_ char *real = realpath(at(f, "real"), NULL);
+        assert_non_null(real);
+        snprintf(want, sizeof(want), "%s/later/sock", real);
+        assert_int_equal(pin(at(f, "link/later/./sock"), STEP_TRY, &got, &e), 0);
+        assert_string_equal(got, want);
+        free(got);
+}
+
 static void test_a_missing_source_with_dotdot_is_refused(void **state)
 {
         struct nook_err e = { 0 };
@@ -188,6 +202,7 @@ int main(void)
                 T(test_a_source_through_a_link_becomes_its_real_path),
                 T(test_a_link_copied_as_a_link_keeps_its_name),
                 T(test_a_missing_source_keeps_its_path_without_dots),
+                T(test_a_missing_source_under_a_link_gets_the_real_directory),
                 T(test_a_missing_source_with_dotdot_is_refused),
                 T(test_a_device_that_leads_out_of_dev_is_refused),
         };
