@@ -1,6 +1,9 @@
 /* bench/startup — how long a command takes from fork to reaped exit.
  *
- *   startup [-n RUNS] [-r A/B]... [--] NAME CMD [ARG...] [::: NAME CMD [ARG...]]...
+ *   startup [-n RUNS] [-r A/B]... [--] NAME [VAR=VALUE]... CMD [ARG...] [::: ...]...
+ *
+ * VAR=VALUE words before a command are set in its environment alone, as a
+ * shell would, without a program (env) between the fork and the command.
  *
  * Each command gets one untimed warm-up run, then RUNS timed runs, taken
  * round-robin (A, B, C, A, B, C, ...) so that a slow spell of the machine is
@@ -52,11 +55,13 @@ struct stats {
 static void usage(FILE *f)
 {
         fprintf(f,
-                "usage: startup [-n RUNS] [-r A/B]... [--] NAME CMD [ARG...] [::: NAME CMD [ARG...]]...\n"
+                "usage: startup [-n RUNS] [-r A/B]... [--] NAME [VAR=VALUE]... CMD [ARG...]\n"
+                "               [::: NAME [VAR=VALUE]... CMD [ARG...]]...\n"
                 "\n"
                 "Time each command from fork to reaped exit, RUNS times (default 30),\n"
                 "interleaved round-robin, and print median, 90th percentile and minimum,\n"
                 "and the median of the peak RSS of the largest process of each run.\n"
+                "VAR=VALUE before a command is set in that command's environment only.\n"
                 "\n"
                 "  -n, --runs RUNS   timed runs per command (1..%d)\n"
                 "  -r, --ratio A/B   also print median(A) / median(B); repeatable\n"
@@ -68,6 +73,14 @@ static double elapsed_ms(const struct timespec *t0, const struct timespec *t1)
 {
         return (double)(t1->tv_sec - t0->tv_sec) * 1e3 +
                (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* VAR=VALUE, VAR a shell variable's name. */
+static int is_assignment(const char *w)
+{
+        size_t n = strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
+
+        return n > 0 && w[n] == '=' && !(w[0] >= '0' && w[0] <= '9');
 }
 
 /* Returns 0 with *status and *ms filled, or a negative errno if fork or
@@ -89,6 +102,8 @@ static int run_once(char **argv, int devnull, int show_stderr, int *status, doub
                 dup2(devnull, STDOUT_FILENO);
                 if (!show_stderr)
                         dup2(devnull, STDERR_FILENO);
+                while (argv[0] && is_assignment(argv[0]))
+                        putenv(*argv++);
                 execvp(argv[0], argv);
                 err = errno;
                 if (show_stderr)
@@ -188,7 +203,10 @@ static int split_commands(char **argv, int argc, struct bench_cmd **out, int *co
 
                 while (i < argc && strcmp(argv[i], SEPARATOR) != 0)
                         i++;
-                if (i - start < 2) {
+                int cmd = start + 1;
+                while (cmd < i && is_assignment(argv[cmd]))
+                        cmd++;
+                if (i - start < 2 || cmd == i) {
                         fprintf(stderr, "startup: each command needs a NAME and a CMD (near argument %d)\n",
                                 start + 1);
                         free(cmds);
