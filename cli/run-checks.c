@@ -2,6 +2,7 @@
    sources, devices, --fd, hard limits, and whether the network keys fit
    the mode (the resolv.conf and egress rules they need are made here). */
 #include "cli/run-checks.h"
+#include "cli/run-sources.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,8 +51,8 @@ static int check_devices(const struct nook_spec *s, struct nook_err *e)
                                 continue;
                         return nook_errf(e, errno, "device %s: %m (use Device=-%s to skip it when missing)", d, d);
                 }
-                if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISDIR(st.st_mode))
-                        return nook_errf(e, ENODEV, "device %s is neither a device node nor a directory of them", d);
+                if (!run_device_kind_ok(&st))
+                        return nook_errf(e, ENODEV, "device %s is neither a device node nor a directory of /dev's own file system", d);
         }
         return 0;
 }

@@ -108,7 +108,7 @@ static int make_plan(struct run_setup *rs, const struct profile_env *pe, struct 
                 fprintf(stderr, "nook: the current directory %s is your home or above it: not bound (share your home with --bind %s, or --home host)\n",
                         rs->host.cwd, rs->host.home);
         r = run_check_protected_paths(&rs->plan, &rs->host, pe, e);
-        return r < 0 ? r : run_pin_sources(&rs->plan, e);
+        return r < 0 ? r : run_pin_sources(&rs->plan, &rs->spec, &rs->host, e);
 }
 
 /* Compiled once here, before clone: the sandbox only loads it. */

@@ -107,6 +107,7 @@ static int canonical_sources(struct nook_spec *s, struct nook_err *e)
                 }
                 free(s->binds[i].src);
                 s->binds[i].src = real;
+                s->binds[i].flags |= SPEC_BIND_EXACT;
         }
         if (s->home_source) {
                 char *real = realpath(s->home_source, NULL);

@@ -288,7 +288,8 @@ static void add_user_mounts(struct builder *b, const struct nook_spec *spec)
                 const struct spec_bind *sb = &spec->binds[i];
                 unsigned f = (sb->flags & SPEC_BIND_RO ? STEP_RO : 0) |
                              (sb->flags & SPEC_BIND_TRY ? STEP_TRY : 0) |
-                             (sb->flags & SPEC_BIND_NOOKS ? STEP_OWN : 0);
+                             (sb->flags & SPEC_BIND_NOOKS ? STEP_OWN : 0) |
+                             (sb->flags & SPEC_BIND_EXACT ? STEP_EXACT : 0);
                 add(b, STEP_BIND, sb->src, sb->dst, f);
         }
         for (size_t i = 0; i < spec->n_tmpfs; i++)
@@ -327,7 +328,7 @@ static void add_home(struct builder *b, const struct nook_spec *spec, const stru
                 break;
         case SPEC_HOME_HOST:
                 /* the source without symlinks, as bind sources are */
-                add(b, STEP_BIND, h->home_real ? h->home_real : h->home, h->home, 0);
+                add(b, STEP_BIND, h->home_real ? h->home_real : h->home, h->home, h->home_real ? STEP_EXACT : 0);
                 break;
         case SPEC_HOME_NONE:
                 break;
@@ -493,8 +494,9 @@ int plan_build(const struct nook_spec *spec, const struct host_facts *h, struct 
                    it (~/.ssh) read-write: like / and /usr, never by default */
                 out->cwd_is_home = path_is_below(h->home, h->cwd) ||
                                    (h->home_real && path_is_below(h->home_real, h->cwd));
+                /* getcwd(3): the real path, which the checks above judged */
                 if (!out->cwd_is_home)
-                        add(&b, STEP_BIND, h->cwd, h->cwd, 0);
+                        add(&b, STEP_BIND, h->cwd, h->cwd, STEP_EXACT);
         }
         add_user_mounts(&b, spec);
         if (!b.err)

@@ -33,6 +33,9 @@ enum step_flags {
                                    its run directory (its D-Bus proxy's socket) */
         STEP_LINK = 1 << 5,     /* BIND of a source that is a symlink: the same
                                    symlink is made at dst instead (PrivateEtc=) */
+        STEP_EXACT = 1 << 6,    /* BIND whose source was its real path when the
+                                   plan was made (and checked) from it: one
+                                   that leads elsewhere at the start is refused */
 };
 
 struct step {

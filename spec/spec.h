@@ -41,6 +41,8 @@ enum spec_bind_flags {
         SPEC_BIND_TRY = 1 << 1,   /* skip when the source is missing */
         SPEC_BIND_NOOKS = 1 << 2, /* the source is nook's, made after the checks
                                      (the D-Bus proxy's socket) */
+        SPEC_BIND_EXACT = 1 << 3, /* the source is its real path, as nook
+                                     found it before the plan */
 };
 
 struct spec_bind {

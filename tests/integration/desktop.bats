@@ -274,6 +274,18 @@ CALL='r=$(dbus-send --session --print-reply --dest="$1" / org.example.Ping 2>&1)
 ok" ] || { show_run; fail "the prefix did not let both through"; }
 }
 
+# nook's own files (the proxy's socket) lie in the run directory under
+# XDG_RUNTIME_DIR as it is named: reached through a link, they are still
+# bound, though every other source is made exact first.
+@test "--dbus filtered works with XDG_RUNTIME_DIR reached through a symbolic link" {
+        session_bus
+        ln -s "$XDG_RUNTIME_DIR" "$TMP/xdg-link"
+        XDG_RUNTIME_DIR="$TMP/xdg-link" inside --dbus filtered --talk org.example.Allowed -- /bin/sh -c \
+                "call() { $CALL; }; call org.example.Allowed"
+        assert_status 0
+        [ "$output" = ok ] || { show_run; fail "org.example.Allowed was not reached"; }
+}
+
 @test "--own lets the sandbox own a bus name; without it the proxy refuses the name" {
         session_bus
         local own='dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.RequestName string:org.example.Mine uint32:4 2>&1 | tail -1'

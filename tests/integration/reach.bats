@@ -254,3 +254,32 @@ seccomp_of() { "$NOOK" run -- /bin/sh -c 'grep "^Seccomp:" /proc/self/status' | 
         assert_status 0
         [ -f "$TMP/real/nook/logs/$output.log" ] || fail "no log through the link"
 }
+
+# Another sandbox that may write the parent of the working directory swaps
+# it, again and again, with a link to the home (renameat2 RENAME_EXCHANGE).
+# nook judged the working directory by its real path (never the home); the
+# path must not lead elsewhere when the sandbox is put together: the home
+# was bound, read-write, in 35 of 150 runs before.
+@test "a working directory swapped with a link to the home while nook starts never shows the home" {
+        command -v python3 >/dev/null || skip "host: no python3 for the swapping process"
+        mkdir -p "$TMP/home" "$TMP/proj/sub"
+        echo secret >"$TMP/home/.secret"
+        ln -s "$TMP/home" "$TMP/proj/lnk"
+        bg_rec python3 -c '
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = (os.fsencode(p) for p in sys.argv[1:3])
+end = time.monotonic() + 60
+while time.monotonic() < end:
+        libc.renameat2(-100, a, -100, b, 2)    # RENAME_EXCHANGE
+' "$TMP/proj/sub" "$TMP/proj/lnk"
+        local i leaks=0 runs=0
+        for i in $(seq 1 60); do
+                run --separate-stderr env HOME="$TMP/home" /bin/sh -c \
+                        'cd "$1" 2>/dev/null || exit 0; exec "$2" run -- /bin/sh -c "test -e .secret && echo LEAK; true"' \
+                        sh "$TMP/proj/sub" "$NOOK"
+                runs=$((runs + 1))
+                [[ "$output" != *LEAK* ]] || leaks=$((leaks + 1))
+        done
+        [ "$leaks" -eq 0 ] || fail "the home showed as the working directory in $leaks of $runs runs"
+}

@@ -343,8 +343,37 @@ PY
         HOST_FILES+=("$link")
         run --separate-stderr "$NOOK" run --no-cwd --device "$link" -- /bin/sh -c 'echo ran; ls '"$link"
         [ "$status" -eq 125 ] || { show_run; fail "expected 125, got $status"; }
-        [[ "$stderr" == *"$link leads to /, which is not under /dev"* ]] || { show_run; fail "no clear message"; }
+        # refused when the options are checked (no directory of /dev's own),
+        # or when the plan's sources are made exact (not under /dev)
+        [[ "$stderr" == *"$link leads to /, which is not under /dev"* ||
+           "$stderr" == *"device $link is neither a device node nor a directory of /dev's own"* ]] ||
+                { show_run; fail "no clear message"; }
         [[ "$output" != *ran* ]] || fail "the command ran"
+}
+
+# /dev/pts holds the user's other terminals: a link to it passed for a
+# directory of devices.
+@test "--device naming a link to /dev/pts is refused: it is no directory of /dev's own" {
+        [ -w /dev/shm ] && [ -k /dev/shm ] || skip "host: /dev/shm is not a shared sticky directory"
+        [ "$(stat -c %d /dev/pts)" != "$(stat -c %d /dev)" ] || skip "host: /dev/pts is not a file system of its own"
+        local link="/dev/shm/nook-test-$(unique_marker)"
+        ln -s /dev/pts "$link"
+        HOST_FILES+=("$link")
+        run --separate-stderr "$NOOK" run --no-cwd --device "$link" -- /bin/sh -c 'echo ran'
+        [ "$status" -eq 125 ] || { show_run; fail "expected 125, got $status"; }
+        [[ "$stderr" == *"neither a device node nor a directory of /dev's own"* ]] || { show_run; fail "no clear message"; }
+        [[ "$output" != *ran* ]] || fail "the command ran"
+}
+
+@test "a bind-try of a link that leads nowhere is skipped, as a missing source is" {
+        ln -s "$TMP/no-such-target" "$TMP/dangling"
+        run --separate-stderr "$NOOK" run --no-cwd --bind-try "$TMP/dangling:/mnt/x" \
+                --bind-try "$TMP/dangling/below:/mnt/y" -- /bin/sh -c \
+                'test -e /mnt/x && echo X; test -e /mnt/y && echo Y; echo ran'
+        assert_status 0
+        [ "$output" = ran ] || { show_run; fail "not skipped"; }
+        run --separate-stderr "$NOOK" run --no-cwd --bind "$TMP/dangling:/mnt/x" -- /bin/true
+        [ "$status" -eq 125 ] || { show_run; fail "a plain bind of it: expected 125, got $status"; }
 }
 
 @test "a bind-try source that is missing and climbs with '..' is refused, naming it" {

@@ -103,31 +103,63 @@ static void test_the_plain_resolve_still_follows_links(void **state)
 
 /* A plan of one bind of src (with flags); run_pin_sources's result, and
    the source it left in *out (freed by the caller). */
-static int pin(const char *src, unsigned flags, char **out, struct nook_err *e)
+static int pin_home(const char *src, unsigned flags, const char *home, char **out, struct nook_err *e)
 {
         struct step step = { .kind = STEP_BIND, .src = strdup(src), .dst = strdup("/x"), .flags = flags };
-        struct plan p = { .steps = &step, .n = 1 };
+        struct step *steps = calloc(1, sizeof(*steps));
+        struct plan p = { .steps = steps, .n = 1 };
+        struct nook_spec spec = { 0 };
+        struct host_facts h = { .home = (char *)home };
 
         assert_non_null(step.src);
-        int r = run_pin_sources(&p, e);
-        *out = step.src;
-        free(step.dst);
+        assert_non_null(steps);
+        steps[0] = step;
+        int r = run_pin_sources(&p, &spec, &h, e);
+        *out = p.n ? strdup(steps[0].src) : NULL;
+        if (p.n) {
+                free(steps[0].src);
+                free(steps[0].dst);
+        }
+        free(steps);
         return r;
+}
+
+static int pin(const char *src, unsigned flags, char **out, struct nook_err *e)
+{
+        return pin_home(src, flags, "/home/nook-test-nobody", out, e);
+}
+
+/* pin() refuses src, saying why with words in the message. */
+static void assert_refused(const char *src, unsigned flags, const char *words)
+{
+        struct nook_err e = { 0 };
+        char *got = NULL;
+
+        assert_true(pin(src, flags, &got, &e) < 0);
+        assert_non_null(strstr(e.msg, words));
+        free(got);
+}
+
+/* pin() keeps src as want. */
+static void assert_pinned(const char *src, unsigned flags, const char *want)
+{
+        struct nook_err e = { 0 };
+        char *got = NULL;
+
+        assert_int_equal(pin(src, flags, &got, &e), 0);
+        assert_string_equal(got, want);
+        free(got);
 }
 
 static void test_a_source_through_a_link_becomes_its_real_path(void **state)
 {
         struct fixture *f = *state;
-        struct nook_err e = { 0 };
-        char want[256], *got = NULL;
+        char want[256];
 
         snprintf(want, sizeof(want), "%s/real/file", f->dir);
-        assert_int_equal(pin(at(f, "link/./file"), 0, &got, &e), 0);
         /* mkdtemp under /tmp: /tmp itself may be a link elsewhere */
-        char *real_want = realpath(want, NULL);
-        assert_string_equal(got, real_want);
-        free(real_want);
-        free(got);
+        _cleanup_free_ char *real_want = realpath(want, NULL);
+        assert_pinned(at(f, "link/./file"), 0, real_want);
 }
 
 static void test_a_link_copied_as_a_link_keeps_its_name(void **state)
@@ -179,16 +211,79 @@ static void test_a_missing_source_with_dotdot_is_refused(void **state)
 static void test_a_device_that_leads_out_of_dev_is_refused(void **state)
 {
         struct fixture *f = *state;
+
+        assert_refused(at(f, "up"), STEP_DEV, "not under /dev");
+        assert_pinned("/dev/null", STEP_DEV, "/dev/null");
+}
+
+/* dir/dangling -> no-such-target */
+static void make_dangling(struct fixture *f)
+{
+        char p[256];
+
+        snprintf(p, sizeof(p), "%s/dangling", f->dir);
+        assert_int_equal(symlink("no-such-target", p), 0);
+}
+
+static void test_a_bind_try_through_a_dangling_link_is_dropped(void **state)
+{
+        struct fixture *f = *state;
+        struct nook_err e = { 0 };
+        char *got = (char *)"unset";
+
+        make_dangling(f);
+        assert_int_equal(pin(at(f, "dangling"), STEP_TRY, &got, &e), 0);
+        assert_null(got);
+        assert_int_equal(pin(at(f, "dangling/below"), STEP_TRY, &got, &e), 0);
+        assert_null(got);
+}
+
+static void test_a_bind_through_a_dangling_link_names_the_error(void **state)
+{
+        struct fixture *f = *state;
+
+        make_dangling(f);
+        assert_refused(at(f, "dangling"), 0, "No such file or directory");
+}
+
+/* The plan compared the source as it was; now it leads to the home: a
+   link swapped in between nook's checks and this. */
+static void test_a_source_that_now_leads_to_the_home_is_refused(void **state)
+{
+        struct fixture *f = *state;
         struct nook_err e = { 0 };
         char *got = NULL;
+        _cleanup_free_ char *home = realpath(at(f, "real"), NULL);
 
-        assert_true(pin(at(f, "up"), STEP_DEV, &got, &e) < 0);
-        assert_non_null(strstr(e.msg, "not under /dev"));
+        assert_non_null(home);
+        assert_true(pin_home(at(f, "link"), 0, home, &got, &e) < 0);
+        assert_non_null(strstr(e.msg, "changed while the sandbox started"));
         free(got);
+        /* the same source, already the home's real path when the plan was
+           made, is the plan's to judge */
         memset(&e, 0, sizeof(e));
-        assert_int_equal(pin("/dev/null", STEP_DEV, &got, &e), 0);
-        assert_string_equal(got, "/dev/null");
+        assert_int_equal(pin_home(home, 0, home, &got, &e), 0);
         free(got);
+}
+
+/* The working directory, a user's bind: exact when the plan was made from
+   them; a link on the way now, whatever it leads to, is a change. */
+static void test_an_exact_source_that_leads_elsewhere_now_is_refused(void **state)
+{
+        struct fixture *f = *state;
+
+        assert_refused(at(f, "link"), STEP_EXACT, "changed while the sandbox started");
+        _cleanup_free_ char *real = realpath(at(f, "real"), NULL);
+        assert_pinned(real, STEP_EXACT, real);
+}
+
+static void test_a_device_of_another_file_system_under_dev_is_refused(void **state)
+{
+        struct stat pts, dev;
+
+        if (stat("/dev/pts", &pts) < 0 || stat("/dev", &dev) < 0 || pts.st_dev == dev.st_dev)
+                skip();
+        assert_refused("/dev/pts", STEP_DEV, "neither a device node nor a directory of /dev's own");
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -205,6 +300,11 @@ int main(void)
                 T(test_a_missing_source_under_a_link_gets_the_real_directory),
                 T(test_a_missing_source_with_dotdot_is_refused),
                 T(test_a_device_that_leads_out_of_dev_is_refused),
+                T(test_a_bind_try_through_a_dangling_link_is_dropped),
+                T(test_a_bind_through_a_dangling_link_names_the_error),
+                T(test_a_source_that_now_leads_to_the_home_is_refused),
+                T(test_an_exact_source_that_leads_elsewhere_now_is_refused),
+                T(test_a_device_of_another_file_system_under_dev_is_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
