@@ -511,6 +511,10 @@ int runstate_confinement(const struct run_state *st, struct nook_spec *s, struct
                 return nook_errf(e, ENOMEM, "out of memory");
         }
         json_t *o = json_load_file(path, 0, &je);
+        /* gone between the listing and here: nook removed it, as the
+           sandbox's command ended */
+        if (!o && access(st->dir, F_OK) < 0 && errno == ENOENT)
+                return nook_errf(e, ESRCH, "sandbox %d has ended", (int)st->nook_pid);
         int r = o ? confine_of(o, s, c, e) : -EIO;
         json_decref(o);
         if (r == -EIO)

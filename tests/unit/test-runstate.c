@@ -313,6 +313,20 @@ static void test_a_value_nook_does_not_write_is_refused(void **state)
         }
 }
 
+/* nook enter lists the sandboxes, then reads the one it enters: its run
+   directory may go in between, as its command ends. */
+static void test_a_state_gone_since_the_listing_says_the_sandbox_has_ended(void **state)
+{
+        struct run_state st = { .dir = (char *)"/tmp/nook-test-no-such-run-dir", .nook_pid = 4242 };
+        struct nook_spec spec = { 0 };
+        struct run_confine c = { 0 };
+        struct nook_err e = { 0 };
+
+        (void)state;
+        assert_int_equal(runstate_confinement(&st, &spec, &c, &e), -ESRCH);
+        assert_string_equal(e.msg, "sandbox 4242 has ended");
+}
+
 static void test_a_state_without_confinement_or_not_json_is_told_apart(void **state)
 {
         struct ctx *c = *state;
@@ -330,6 +344,7 @@ int main(void)
                 T(test_a_state_an_earlier_nook_wrote_is_read),
                 T(test_a_key_this_nook_does_not_know_is_refused_by_name),
                 T(test_a_value_nook_does_not_write_is_refused),
+                T(test_a_state_gone_since_the_listing_says_the_sandbox_has_ended),
                 T(test_a_state_without_confinement_or_not_json_is_told_apart),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
