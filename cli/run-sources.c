@@ -96,22 +96,16 @@ static bool touches_protected(const char *path, const struct nook_spec *spec, co
         return false;
 }
 
-/* The plan was made (and checked: the home never the working directory,
-   nook's files read-only or hidden) with these paths. One that leads
-   elsewhere now, was changed meanwhile: refused if it was exact then (the
-   working directory, the user's binds), or where the plan's checks would
-   have had a say (a link of the host's system, /opt to /var/opt, is fine). */
+/* The plan was made (and checked: nook's files read-only or hidden) with
+   these paths. One that leads elsewhere now (a BindTry= that was missing
+   then) is refused where the plan's checks would have had a say; a link
+   of the host's system (/opt to /var/opt) is fine. */
 static int check_moved(const struct step *s, const char *real, const struct nook_spec *spec,
                        const struct host_facts *h, struct nook_err *e)
 {
-        if (strcmp(real, s->src) == 0)
-                return 0;
-        if (s->flags & STEP_EXACT)
-                return nook_errf(e, EBUSY, "bind source %s changed while the sandbox started: it now leads to %s (start it again, and see who changes it)",
-                                 nook_val(s->src), nook_val(real));
         /* nook's own files for this sandbox lie in its run directory, on
            purpose, reached as XDG_RUNTIME_DIR names it */
-        if ((s->flags & STEP_OWN) || !touches_protected(real, spec, h))
+        if (strcmp(real, s->src) == 0 || (s->flags & STEP_OWN) || !touches_protected(real, spec, h))
                 return 0;
         return nook_errf(e, EBUSY, "bind source %s changed while the sandbox started: it now leads to %s, which holds your home or nook's own files (start it again, and see who changes it)",
                          nook_val(s->src), nook_val(real));
@@ -142,7 +136,10 @@ int run_pin_sources(struct plan *p, const struct nook_spec *spec, const struct h
 {
         for (size_t i = 0; i < p->n; i++) {
                 struct step *s = &p->steps[i];
-                if (s->kind != STEP_BIND || !s->src)
+                /* an exact one was resolved once, and judged so: resolving it
+                   again could only give the plan a path it did not judge;
+                   pid 1's open refuses a link put on it since */
+                if (s->kind != STEP_BIND || !s->src || (s->flags & STEP_EXACT))
                         continue;
                 _cleanup_free_ char *real = NULL;
                 int r = exact_path(s, &real, e);

@@ -18,9 +18,11 @@
    (yet) by the real path of the deepest directory above it that does and
    the rest as written, without "." (a ".." there is refused: nothing
    tells what it would lead to); a BindTry= through a link that leads
-   nowhere dropped. Refused: a source that leads elsewhere than when the
-   plan was made, to the home or nook's own files (spec->protect, the run
-   directories), which the plan's checks compared as text; a device
+   nowhere dropped. A source that was its real path when the plan was
+   made (STEP_EXACT: the working directory, the user's binds, the home) is
+   left as the plan judged it. Refused: a source that leads elsewhere than
+   when the plan was made, to the home or nook's own files (spec->protect,
+   the run directories), which the plan's checks compared as text; a device
    (STEP_DEV) whose real path is not under /dev, or is neither a device
    node nor a directory of /dev's own file system. */
 int run_pin_sources(struct plan *p, const struct nook_spec *spec, const struct host_facts *h, struct nook_err *e);

@@ -34,8 +34,8 @@ enum step_flags {
         STEP_LINK = 1 << 5,     /* BIND of a source that is a symlink: the same
                                    symlink is made at dst instead (PrivateEtc=) */
         STEP_EXACT = 1 << 6,    /* BIND whose source was its real path when the
-                                   plan was made (and checked) from it: one
-                                   that leads elsewhere at the start is refused */
+                                   plan was made (and checked) from it: kept as
+                                   it is, and a link on it at the start fails it */
 };
 
 struct step {
