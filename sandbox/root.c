@@ -264,30 +264,20 @@ static bool needs_staging(const struct plan *plan)
    the staging root (about 0.1 ms). */
 static int stack_root(struct roots *r, struct nook_err *e)
 {
-        struct stat st;
-
         r->old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (r->old < 0)
                 return nook_errf(e, errno, "cannot open the host's root: %m");
         r->new = mnt_new_tmpfs(0, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
         if (r->new < 0)
                 return r->new;
-        int rc = mnt_attach(r->new, r->old, "the host's root", e);
-        if (rc < 0)
-                return rc;
-        if (fstat(r->new, &st) < 0)
-                return nook_errf(e, errno, "cannot read the new root: %m");
-        r->root_tmpfs = st.st_dev;
-        return 0;
+        return mnt_attach(r->new, r->old, "the host's root", e);
 }
 
-int root_assemble(const struct nook_spec *spec, const struct plan *plan, const struct pid1_link *link,
-                  struct roots *r, struct nook_err *e)
+/* The staging tmpfs, then the new root at its /newroot: an image's
+   overlay, or an empty tmpfs. */
+static int staged_root(const struct nook_spec *spec, const struct plan *plan, const struct pid1_link *link,
+                       bool image, struct roots *r, struct nook_err *e)
 {
-        bool image = plan->overlay_kernel || plan->overlay_fuse;
-
-        if (!image && !needs_staging(plan))
-                return stack_root(r, e);
         int rc = make_staging(r, e);
         if (rc < 0)
                 return rc;
@@ -308,8 +298,18 @@ int root_assemble(const struct nook_spec *spec, const struct plan *plan, const s
         r->new = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (r->new < 0)
                 return nook_errf(e, errno, "cannot open the new root: %m");
-        struct stat st;
-        if (!image && fstat(r->new, &st) == 0)
-                r->root_tmpfs = st.st_dev;
         return 0;
+}
+
+int root_assemble(const struct nook_spec *spec, const struct plan *plan, const struct pid1_link *link,
+                  struct roots *r, struct nook_err *e)
+{
+        bool image = plan->overlay_kernel || plan->overlay_fuse;
+        struct stat st;
+        int rc = !image && !needs_staging(plan) ? stack_root(r, e) : staged_root(spec, plan, link, image, r, e);
+
+        /* nook's own tmpfs: its plain tmpfs steps become directories of it */
+        if (rc == 0 && !image && fstat(r->new, &st) == 0)
+                r->root_tmpfs = st.st_dev;
+        return rc;
 }

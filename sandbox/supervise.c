@@ -38,9 +38,8 @@ static bool supervise_signal(void *arg, const struct signalfd_siginfo *si)
         return false;
 }
 
-/* The launcher's side: forwards signals, relays the command's terminal
-   when it has one, and waits for pid 1 to end. */
-/* The signalfd, and the ending pipe until its end of file. */
+/* The next signal on sfd; meanwhile the ending pipe, until pid 1's "E"
+   or its end of file, when end->ending runs. */
 static ssize_t wait_signal(int sfd, struct pid1_ending *end, struct signalfd_siginfo *si)
 {
         while (end && end->fd >= 0) {
@@ -66,6 +65,8 @@ static ssize_t wait_signal(int sfd, struct pid1_ending *end, struct signalfd_sig
         return read(sfd, si, sizeof(*si));
 }
 
+/* The launcher's side: forwards signals, relays the command's terminal
+   when it has one, and waits for pid 1 to end. */
 int supervise_pid1(pid_t child, int *status, struct relay *relay, struct pid1_ending *end, struct nook_err *e)
 {
         sigset_t set;
@@ -84,7 +85,7 @@ int supervise_pid1(pid_t child, int *status, struct relay *relay, struct pid1_en
         }
         while (!supervise_signal(&s, NULL)) {
                 struct signalfd_siginfo si;
-                ssize_t n = wait_signal(sfd, relay ? NULL : end, &si);
+                ssize_t n = wait_signal(sfd, end, &si);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n != (ssize_t)sizeof(si))
