@@ -75,7 +75,8 @@ static int exact_path(const struct step *s, char **out, struct nook_err *e)
         *out = NULL;
         if (s->flags & STEP_TRY)
                 return 1;
-        return nook_errf(e, err, "bind source %s: %s", nook_val(s->src), strerror(err));
+        return nook_errf(e, err, "bind source %s leads nowhere: %s (a symbolic link on its way points to what is not there)",
+                         nook_val(s->src), strerror(err));
 }
 
 /* nook's own files (config, cache, profiles, run directories) and the home

@@ -275,7 +275,7 @@ static int64_t now_ms(void)
 /* Reads fd until its end of file, or the program's end (then what it
    wrote is taken, and no more waited for: a child it left behind may hold
    the pipe), before deadline (now_ms's); false when it passed first. */
-static bool read_all(int fd, int pidfd, char *buf, size_t size, int64_t deadline)
+static bool read_output(int fd, int pidfd, char *buf, size_t size, int64_t deadline)
 {
         size_t n = 0;
         bool ended = false;
@@ -340,7 +340,7 @@ int launcher_capture(char **argv, int in, int which, int (*setup)(void *), void 
                 return (int)pid;
         }
         int64_t deadline = now_ms() + ms;
-        bool whole = read_all(pipefd[0], pidfd, buf, size, deadline);
+        bool whole = read_output(pipefd[0], pidfd, buf, size, deadline);
         close(pipefd[0]);
         /* past the deadline, its answer is no answer, however it ended */
         int64_t left = deadline - now_ms();
